@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages iotrsp needs to build and test, only those missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  clang libclang-rt-14-dev        # libFuzzer and the sanitizer runtimes
+  libcmocka-dev                   # unit tests
+  libssl-dev                      # lib/crypto
+  libjansson-dev                  # JSON bindings (ES9+/ES2+, REST)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

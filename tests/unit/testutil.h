@@ -1,0 +1,29 @@
+/* Helpers shared by the unit tests (cmocka). */
+#ifndef IOT_TESTUTIL_H
+#define IOT_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rsp/codec.h"
+
+/* Parses hex text (spaces allowed) into a static-sized buffer; returns the
+ * byte count. Aborts the test on malformed hex. */
+size_t hex(const char *text, uint8_t *out, size_t cap);
+
+/* Asserts that encoding *value with t gives exactly the hex bytes, that
+ * decoding those bytes succeeds, and that re-encoding the decoded value
+ * gives the same bytes again (round trip). Returns nothing; fails the test. */
+void assert_kat(const struct rsp_type *t, const void *value, const char *expected_hex);
+/* Asserts that decoding hex with t fails with err. */
+void assert_decode_fails(const struct rsp_type *t, const char *hex_text, iot_err err);
+/* Decodes hex with t into out (arena a), asserting success. */
+void decode_hex(const struct rsp_type *t, const char *hex_text, void *out, struct rsp_arena *a,
+		uint8_t *buf, size_t cap);
+
+#endif
