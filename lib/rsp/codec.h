@@ -128,6 +128,8 @@ extern const struct rsp_type rsp_t_boolean, rsp_t_integer, rsp_t_null,
 /* A CHOICE alternative (stored in u.m) and a NULL alternative. */
 #define RSP_A(m, tg, ty) { #m, tg, 0, &(ty), offsetof(S, u.m), 0, 0 }
 #define RSP_AN(m, tg) { #m, tg, 0, &rsp_t_null, 0, 0, 0 }
+/* An alternative named nm stored in a shared union member u.m. */
+#define RSP_AM(nm, m, tg, ty) { nm, tg, 0, &(ty), offsetof(S, u.m), 0, 0 }
 #define RSP_NFIELDS(a) ((unsigned)(sizeof(a) / sizeof((a)[0])))
 
 #define RSP_SEQUENCE(id, asn, tg, flds) \
