@@ -81,6 +81,7 @@ const struct rsp_type rsp_t_bits = { .name = "BIT STRING", .kind = RSP_BITS, .ta
 const struct rsp_type rsp_t_any = { .name = "ANY", .kind = RSP_RAW, .tag = 0, .size = sizeof(struct rsp_bytes) };
 const struct rsp_type rsp_t_certificate = { .name = "Certificate", .kind = RSP_RAW, .tag = 0x30, .size = sizeof(struct rsp_bytes) };
 const struct rsp_type rsp_t_spki = { .name = "SubjectPublicKeyInfo", .kind = RSP_RAW, .tag = 0x30, .size = sizeof(struct rsp_bytes) };
+const struct rsp_type rsp_t_empty = { .name = "SEQUENCE {}", .kind = RSP_SEQ, .tag = 0x30, .size = sizeof(struct rsp_empty) };
 const struct rsp_type rsp_t_certificate_list = { .name = "CertificateList", .kind = RSP_RAW, .tag = 0x30, .size = sizeof(struct rsp_bytes) };
 
 /* ---- helpers ---- */

@@ -117,7 +117,7 @@ void rsp_print(FILE *f, const struct rsp_type *t, const void *in);
 /* Primitive types shared by the message tables. */
 extern const struct rsp_type rsp_t_boolean, rsp_t_integer, rsp_t_null,
 	rsp_t_octets, rsp_t_utf8, rsp_t_oid, rsp_t_bits, rsp_t_any,
-	rsp_t_certificate, rsp_t_spki, rsp_t_certificate_list;
+	rsp_t_certificate, rsp_t_spki, rsp_t_certificate_list, rsp_t_empty;
 
 /* Table-writing helpers, used by the message modules. S is the C struct of
  * the table being written. */

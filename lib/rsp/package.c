@@ -42,7 +42,6 @@ static RSP_SEQUENCE(psmo_enable, "Psmo.enable", 0xA3, psmo_enable_f);
 static const struct rsp_field psmo_iccid_f[] = { RSP_F(iccid, 0x5A, rsp_t_iccid) };
 static RSP_SEQUENCE(psmo_iccid, "SEQUENCE {iccid}", 0x30, psmo_iccid_f);
 #undef S
-static RSP_EMPTY_SEQUENCE(empty, "SEQUENCE {}", 0x30);
 
 #define S struct rsp_psmo
 static const struct rsp_field psmo_f[] = {
