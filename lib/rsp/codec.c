@@ -338,8 +338,7 @@ static iot_err decode_list(struct dctx *c, const struct rsp_type *t,
 	for (i = 0; i < n; i++) {
 		if ((err = der_read(r, &tlv)) != IOT_OK)
 			return err;
-		if (!(t->elem_tag ? t->elem_tag == tlv.tag : type_starts_with(t->elem, tlv.tag)))
-			return IOT_E_ASN1_TAG;
+		/* decode_value checks the tag (and names an unknown alternative) */
 		if ((err = decode_value(c, t->elem, t->elem_tag, r, &tlv,
 					items + i * t->elem->size)) != IOT_OK)
 			return err;
