@@ -451,8 +451,6 @@ iot_err rsp_decode_prefix(const struct rsp_type *t, const uint8_t *buf, size_t l
 	der_reader_init(&r, buf, len);
 	if ((err = der_read(&r, &tlv)) != IOT_OK)
 		return err;
-	if (!type_starts_with(t, tlv.tag))
-		return IOT_E_ASN1_TAG;
 	if ((err = decode_value(&c, t, 0, &r, &tlv, out)) != IOT_OK)
 		return err;
 	if (used)
