@@ -151,6 +151,16 @@ static iot_err validate_level(struct der_reader *r)
 	return IOT_OK;
 }
 
+iot_err der_validate_value(const struct der_reader *parent, const struct der_tlv *tlv)
+{
+	struct der_reader child;
+	iot_err err;
+
+	if ((err = der_enter(parent, tlv, &child)) != IOT_OK)
+		return err;
+	return validate_level(&child);
+}
+
 iot_err der_validate(const uint8_t *buf, size_t len)
 {
 	struct der_reader r;

@@ -63,6 +63,9 @@ iot_err der_parse_one(const uint8_t *buf, size_t len, struct der_tlv *out);
 /* Checks that buf is a sequence of well-formed TLVs, recursing into every
  * constructed one, to at most DER_MAX_DEPTH levels. */
 iot_err der_validate(const uint8_t *buf, size_t len);
+/* The same for the value of a constructed tlv read from parent, with depth
+ * counted from the parent's. */
+iot_err der_validate_value(const struct der_reader *parent, const struct der_tlv *tlv);
 
 /* Primitive values. Each checks the encoding X.690 requires. */
 iot_err der_get_int64(const struct der_tlv *t, int64_t *out);

@@ -384,7 +384,7 @@ static iot_err decode_value(struct dctx *c, const struct rsp_type *t, uint32_t w
 		}
 		if (t->kind == RSP_RAW) {
 			*(struct rsp_bytes *)out = RSP_BYTES(tlv->raw, tlv->raw_len);
-			return der_tag_constructed(tlv->tag) ? der_validate(tlv->value, tlv->len) : IOT_OK;
+			return der_tag_constructed(tlv->tag) ? der_validate_value(parent, tlv) : IOT_OK;
 		}
 		return decode_alternative(c, t, parent, tlv, out);
 	}
@@ -408,9 +408,7 @@ static iot_err decode_value(struct dctx *c, const struct rsp_type *t, uint32_t w
 		*(struct rsp_bytes *)out = RSP_BYTES(tlv->value, tlv->len);
 		return check_bytes(t, out);
 	case RSP_RAW:
-		if (!der_tag_constructed(tlv->tag))
-			return IOT_E_DER_PRIMITIVE;
-		if ((err = der_validate(tlv->value, tlv->len)) != IOT_OK)
+		if ((err = der_validate_value(parent, tlv)) != IOT_OK)
 			return err;
 		if (tlv->tag == t->tag) {
 			*(struct rsp_bytes *)out = RSP_BYTES(tlv->raw, tlv->raw_len);
