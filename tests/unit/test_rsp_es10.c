@@ -168,6 +168,7 @@ static void test_es10b_profile_installation_result(void **state)
 		   "A21F" "A01D"                        /* finalResult [2], successResult [0] */
 		   "4F10A0000005591010FFFFFFFF8900001000" "04093007A00530038001" "00"
 		   "5F3740" SIG64_HEX);
+	memset(&d->final_result, 0, sizeof(d->final_result));
 	d->final_result.choice = RSP_FINAL_RESULT_ERROR;
 	d->final_result.u.error.bpp_command_id = RSP_BPP_CMD_LOAD_PROFILE_ELEMENTS;
 	d->final_result.u.error.error_reason = RSP_PIR_INTERRUPTION;
