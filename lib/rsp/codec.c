@@ -727,6 +727,6 @@ static void print_value(FILE *f, const struct rsp_type *t, const void *in, int d
 
 void rsp_print(FILE *f, const struct rsp_type *t, const void *in)
 {
-	fprintf(f, "%s", t->name);
+	fprintf(f, "message");
 	print_value(f, t, in, 0);
 }
