@@ -6,11 +6,13 @@ build=${1:-build-asan}
 runs=${2:-1000000}
 src=$(cd "$(dirname "$0")/.." && pwd)
 status=0
+mkdir -p "$build/tests/fuzz/logs"
 for bin in "$build"/tests/fuzz/fuzz_*; do
+  [ -f "$bin" ] && [ -x "$bin" ] || continue
   name=$(basename "$bin")
   work="$build/tests/fuzz/long_${name#fuzz_}"
   mkdir -p "$work"
-  log="$build/tests/fuzz/${name}.log"
+  log="$build/tests/fuzz/logs/${name}.log"
   if "$bin" -runs="$runs" -max_len=4096 -dict="$src/tests/fuzz/rsp.dict" \
        "$work" "$src/tests/fuzz/corpus/${name#fuzz_}" >"$log" 2>&1; then
     result="ok"
