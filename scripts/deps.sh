@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   clang libclang-rt-14-dev        # libFuzzer and the sanitizer runtimes
-  libcmocka-dev                   # unit tests
+  libcmocka-dev valgrind          # unit tests
   libssl-dev                      # lib/crypto
   libjansson-dev                  # JSON bindings (ES9+/ES2+, REST)
 )
