@@ -171,19 +171,11 @@ static void test_cancel_session_request_esipa_compact(void **state)
 static void test_handle_notification_esipa_compact(void **state)
 {
 	struct rsp_esipa_message_from_ipa m = { 0 };
-	struct rsp_compact_other_signed_notification *n;
 	(void)state;
 
 	m.choice = RSP_IPA_TO_EIM_HANDLE_NOTIFICATION;
 	m.u.handle_notification.choice = RSP_HANDLE_NOTIFICATION_PENDING;
-	m.u.handle_notification.u.pending.choice = RSP_PENDING_COMPACT_OTHER;
-	n = &m.u.handle_notification.u.pending.u.compact_other;
-	n->has_eid_value = true;
-	n->eid_value = B(kat_eid);
-	n->tbs_other_notification.seq_number = 3;
-	n->tbs_other_notification.profile_management_operation = RSP_NOTIFY_DISABLE;
-	n->tbs_other_notification.notification_address = RSP_STR("dp.x");
-	n->euicc_notification_signature = B(kat_sig);
+	set_compact_other(&m.u.handle_notification.u.pending);
 	assert_kat(&rsp_t_esipa_message_from_ipa, &m,
 		   "BF3D69" "A067"                      /* pendingNotification [0], explicit */
 		   "A165"                               /* compactOtherSignedNotification [1] */

@@ -5,43 +5,6 @@
 #include "rsp/rsp.h"
 #include "kat.h"
 
-#define SERVER_SIGNED1_HEX \
-	"302F" "80020102" "8110" CHALLENGE_HEX "830564702E696F" "8410" CHALLENGE_HEX
-#define EPR_UNSIGNED_HEX "BF510E" "A20C" "800465696D31" "820109" "840107"
-#define COMPACT_OTHER_HEX \
-	"A165" "5A10" EID_HEX "BF2F0D" "800103" "81020520" "0C0464702E78" "5F3740" SIG64_HEX
-
-static void set_server_signed1(struct rsp_server_signed1 *s)
-{
-	s->transaction_id = B(kat_txid);
-	s->euicc_challenge = B(kat_challenge);
-	s->server_address = RSP_STR("dp.io");
-	s->server_challenge = B(kat_challenge);
-}
-
-static void set_epr_unsigned(struct rsp_euicc_package_result *r)
-{
-	r->choice = RSP_EPR_ERROR_UNSIGNED;
-	r->u.error_unsigned.eim_id = RSP_STR("eim1");
-	r->u.error_unsigned.has_eim_transaction_id = true;
-	r->u.error_unsigned.eim_transaction_id = RSP_STR("\x09");
-	r->u.error_unsigned.has_association_token = true;
-	r->u.error_unsigned.association_token = 7;
-}
-
-static void set_compact_other(struct rsp_pending_notification *p)
-{
-	struct rsp_compact_other_signed_notification *n = &p->u.compact_other;
-
-	p->choice = RSP_PENDING_COMPACT_OTHER;
-	n->has_eid_value = true;
-	n->eid_value = B(kat_eid);
-	n->tbs_other_notification.seq_number = 3;
-	n->tbs_other_notification.profile_management_operation = RSP_NOTIFY_DISABLE;
-	n->tbs_other_notification.notification_address = RSP_STR("dp.x");
-	n->euicc_notification_signature = B(kat_sig);
-}
-
 static void test_empty_requests(void **state)
 {
 	struct rsp_empty e = { 0 };
