@@ -332,6 +332,87 @@ static void test_es9_ok_responses(void **state)
 		   "3007" "80020102" "010100" "5F3740" SIG64_HEX "3003020101");
 }
 
+
+static void test_authenticate_server_response_ok(void **state)
+{
+	struct rsp_authenticate_server_response r = { 0 };
+	struct rsp_euicc_signed1 *e = &r.u.ok.euicc_signed1;
+	struct rsp_device_info *d = &e->ctx_params1.u.common.device_info;
+	(void)state;
+
+	r.choice = RSP_AUTH_RESP_OK;
+	e->transaction_id = B(kat_txid);
+	e->server_address = RSP_STR("dp.io");
+	e->server_challenge = B(kat_challenge);
+	e->euicc_info2.profile_version = RSP_STR("\x02\x03\x00");
+	e->euicc_info2.svn = RSP_STR("\x02\x05\x00");
+	e->euicc_info2.euicc_firmware_ver = RSP_STR("\x01\x00\x00");
+	e->euicc_info2.ext_card_resource = RSP_STR("");
+	e->euicc_info2.pp_version = RSP_STR("\x01\x00\x00");
+	e->euicc_info2.sas_acreditation_number = RSP_STR("");
+	e->euicc_info2.has_certification_data_object = true;
+	e->euicc_info2.certification_data_object.platform_label = RSP_STR("PL");
+	e->euicc_info2.certification_data_object.discovery_base_url = RSP_STR("u.x");
+	e->euicc_info2.has_ipa_mode = true;
+	e->ctx_params1.choice = RSP_CTX_PARAMS_FOR_COMMON_AUTHENTICATION;
+	d->tac = RSP_STR("\x35\x29\x06\x11");
+	d->device_capabilities.has_eutran_epc_supported_release = true;
+	d->device_capabilities.eutran_epc_supported_release = RSP_STR("\x0F\x00\x00");
+	d->device_capabilities.has_device_additional_feature_support = true;
+	d->device_capabilities.device_additional_feature_support.has_nai_support = true;
+	d->device_capabilities.device_additional_feature_support.nai_support = RSP_STR("\x01\x00\x00");
+	r.u.ok.euicc_signature1 = B(kat_sig);
+	r.u.ok.euicc_certificate = B(kat_cert);
+	r.u.ok.eum_certificate = B(kat_cert);
+	assert_kat(&rsp_t_authenticate_server_response, &r,
+		   "BF3881BA" "A081B7"
+		   "3068"                               /* SGP32-EuiccSigned1 */
+		   "80020102" "830564702E696F" "8410" CHALLENGE_HEX
+		   "BF2230" "8103020300" "8203020500" "8303010000" "8400" "850100" "880100"
+		   "A900" "AA00" "0403010000" "0C00"
+		   "AC09" "8002504C" "8103752E78"       /* certificationDataObject */
+		   "900100"                             /* ipaMode */
+		   "A016" "A114" "800435290611"         /* ctxParams1, deviceInfo */
+		   "A10C" "85030F0000" "AE05" "8003010000"
+		   "5F3740" SIG64_HEX "3003020101" "3003020101");
+}
+
+static void test_profile_info_full(void **state)
+{
+	struct rsp_profile_info p = { 0 };
+	struct rsp_vendor_specific_item v = { RSP_STR("\x2B\x06\x01"), RSP_STR("\x04\x01\xAA") };
+	(void)state;
+
+	p.has_iccid = true;
+	p.iccid = B(kat_iccid);
+	p.has_isdp_aid = true;
+	p.isdp_aid = RSP_STR("\xA0\x00\x00\x05\x59\x10\x10\xFF\xFF\xFF\xFF\x89\x00\x00\x10\x00");
+	p.has_profile_state = true;
+	p.has_profile_nickname = true;
+	p.profile_nickname = RSP_STR("hi");
+	p.has_icon_type = true;
+	p.icon_type = RSP_ICON_PNG;
+	p.has_icon = true;
+	p.icon = RSP_STR("\x89\x50");
+	p.has_profile_owner = true;
+	p.profile_owner.mcc_mnc = RSP_STR("\x32\xF4\x01");
+	p.profile_owner.has_gid1 = true;
+	p.profile_owner.gid1 = RSP_STR("\xFF");
+	p.has_dp_proprietary_data = true;
+	p.dp_proprietary_data.dp_oid = RSP_STR("\x2B\x06\x01");
+	p.has_service_specific_data_stored_in_euicc = true;
+	p.service_specific_data_stored_in_euicc.items = &v;
+	p.service_specific_data_stored_in_euicc.count = 1;
+	p.has_ecall_indication = true;
+	assert_kat(&rsp_t_profile_info, &p,
+		   "E351" "5A0A" ICCID_HEX "4F10A0000005591010FFFFFFFF8900001000" "9F700100"
+		   "90026869" "930101" "94028950"
+		   "B708" "800332F401" "8101FF"         /* profileOwner */
+		   "B805" "80032B0601"                  /* dpProprietaryData */
+		   "BF220C" "300A" "80032B0601" "A103" "0401AA"   /* open type [1], explicit */
+		   "9F7B0100");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +426,8 @@ int main(void)
 		cmocka_unit_test(test_esipa_download),
 		cmocka_unit_test(test_esipa_bpp_and_results),
 		cmocka_unit_test(test_es9_ok_responses),
+		cmocka_unit_test(test_authenticate_server_response_ok),
+		cmocka_unit_test(test_profile_info_full),
 	};
 	kat_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
