@@ -24,7 +24,24 @@
 	X(IOT_E_ASN1_SIZE,        "ASN.1: value violates its SIZE constraint") \
 	X(IOT_E_ASN1_RANGE,       "ASN.1: INTEGER out of the supported range") \
 	X(IOT_E_JSON,             "JSON: malformed or missing member") \
-	X(IOT_E_BASE64,           "base64: malformed input")
+	X(IOT_E_BASE64,           "base64: malformed input") \
+	X(IOT_E_IO,               "file could not be read or written") \
+	X(IOT_E_CRYPTO,           "crypto: the cryptographic library failed") \
+	X(IOT_E_CRYPTO_CURVE,     "crypto: curve not supported (NIST P-256 or brainpoolP256r1)") \
+	X(IOT_E_CRYPTO_KEY,       "crypto: malformed or unusable key") \
+	X(IOT_E_CRYPTO_SIGNATURE, "crypto: signature does not verify") \
+	X(IOT_E_CRYPTO_MAC,       "crypto: MAC does not verify") \
+	X(IOT_E_CRYPTO_PADDING,   "crypto: bad padding after decryption") \
+	X(IOT_E_CERT_PARSE,       "certificate: malformed") \
+	X(IOT_E_CERT_SIGNATURE,   "certificate: not signed by its issuer") \
+	X(IOT_E_CERT_EXPIRED,     "certificate: expired") \
+	X(IOT_E_CERT_NOT_YET_VALID, "certificate: not yet valid") \
+	X(IOT_E_CERT_KEY_USAGE,   "certificate: wrong key usage") \
+	X(IOT_E_CERT_POLICY,      "certificate: missing the RSP role policy") \
+	X(IOT_E_CERT_ISSUER,      "certificate: authority key identifier does not match the issuer") \
+	X(IOT_E_CERT_CA,          "certificate: issuer is not a CA") \
+	X(IOT_E_CERT_EID_RANGE,   "certificate: EID outside the EUM's permitted EINs") \
+	X(IOT_E_CERT_CI_UNKNOWN,  "certificate: CI public key identifier not supported")
 
 enum iot_err {
 #define IOT_ERR_ENUM(name, text) name,

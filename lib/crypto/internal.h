@@ -1,0 +1,19 @@
+/* Shared inside lib/crypto only. */
+#ifndef IOT_CRYPTO_INTERNAL_H
+#define IOT_CRYPTO_INTERNAL_H
+
+#include <openssl/evp.h>
+
+#include "crypto/crypto.h"
+
+struct crypto_key {
+	EVP_PKEY *pkey;
+	enum crypto_curve curve;
+};
+
+/* Wraps an EVP_PKEY (taking ownership) after checking its curve. */
+iot_err crypto_key_wrap(EVP_PKEY *pkey, struct crypto_key **out);
+/* Writes data to path through a temporary file and rename, with mode. */
+iot_err crypto_write_file_atomic(const char *path, const uint8_t *data, size_t len, int mode);
+
+#endif

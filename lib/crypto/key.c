@@ -1,0 +1,243 @@
+/* EC keys on the two RSP curves. */
+#include "crypto/crypto.h"
+#include "crypto/internal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+static const char *group_name(enum crypto_curve curve)
+{
+	switch (curve) {
+	case CRYPTO_P256:
+		return "prime256v1";
+	case CRYPTO_BRAINPOOL_P256R1:
+		return "brainpoolP256r1";
+	default:
+		return NULL;
+	}
+}
+
+static enum crypto_curve curve_of(EVP_PKEY *pkey)
+{
+	char name[64];
+	size_t len;
+
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC ||
+	    !EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof(name), &len))
+		return CRYPTO_CURVE_NONE;
+	if (!strcmp(name, "prime256v1") || !strcmp(name, "P-256") || !strcmp(name, "secp256r1"))
+		return CRYPTO_P256;
+	if (!strcmp(name, "brainpoolP256r1"))
+		return CRYPTO_BRAINPOOL_P256R1;
+	return CRYPTO_CURVE_NONE;
+}
+
+/* Takes ownership of pkey. */
+iot_err crypto_key_wrap(EVP_PKEY *pkey, struct crypto_key **out)
+{
+	struct crypto_key *k;
+	enum crypto_curve curve = curve_of(pkey);
+
+	if (curve == CRYPTO_CURVE_NONE) {
+		EVP_PKEY_free(pkey);
+		return IOT_E_CRYPTO_CURVE;
+	}
+	if (!(k = calloc(1, sizeof(*k)))) {
+		EVP_PKEY_free(pkey);
+		return IOT_E_NOMEM;
+	}
+	k->pkey = pkey;
+	k->curve = curve;
+	*out = k;
+	return IOT_OK;
+}
+
+iot_err crypto_key_generate(enum crypto_curve curve, struct crypto_key **out)
+{
+	const char *group = group_name(curve);
+	EVP_PKEY *pkey;
+
+	if (!group)
+		return IOT_E_CRYPTO_CURVE;
+	pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", group);
+	if (!pkey)
+		return IOT_E_CRYPTO;
+	return crypto_key_wrap(pkey, out);
+}
+
+iot_err crypto_key_load_pem(const char *path, struct crypto_key **out)
+{
+	BIO *bio = BIO_new_file(path, "r");
+	EVP_PKEY *pkey;
+
+	if (!bio)
+		return IOT_E_IO;
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	if (!pkey) {
+		(void)BIO_reset(bio);
+		pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	}
+	BIO_free(bio);
+	if (!pkey)
+		return IOT_E_CRYPTO_KEY;
+	return crypto_key_wrap(pkey, out);
+}
+
+iot_err crypto_write_file_atomic(const char *path, const uint8_t *data, size_t len, int mode)
+{
+	size_t n = strlen(path) + 8;
+	char *tmp = malloc(n);
+	int fd;
+	iot_err err = IOT_OK;
+
+	if (!tmp)
+		return IOT_E_NOMEM;
+	snprintf(tmp, n, "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	if (fd < 0) {
+		free(tmp);
+		return IOT_E_IO;
+	}
+	/* open() honours the umask; keys must be 0600 whatever it is */
+	if (fchmod(fd, (mode_t)mode) != 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0)
+		err = IOT_E_IO;
+	if (close(fd) != 0)
+		err = IOT_E_IO;
+	if (err == IOT_OK && rename(tmp, path) != 0)
+		err = IOT_E_IO;
+	if (err != IOT_OK)
+		unlink(tmp);
+	free(tmp);
+	return err;
+}
+
+iot_err crypto_key_save_pem(const struct crypto_key *key, const char *path)
+{
+	BIO *mem = BIO_new(BIO_s_mem());
+	char *data;
+	long len;
+	iot_err err;
+
+	if (!mem)
+		return IOT_E_NOMEM;
+	if (!crypto_key_has_private(key) ||
+	    !PEM_write_bio_PrivateKey(mem, key->pkey, NULL, NULL, 0, NULL, NULL)) {
+		BIO_free(mem);
+		return IOT_E_CRYPTO_KEY;
+	}
+	len = BIO_get_mem_data(mem, &data);
+	err = crypto_write_file_atomic(path, (const uint8_t *)data, (size_t)len, 0600);
+	BIO_free(mem);
+	return err;
+}
+
+iot_err crypto_key_from_spki(const uint8_t *der, size_t len, struct crypto_key **out)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, (long)len);
+
+	if (!pkey || p != der + len) {
+		EVP_PKEY_free(pkey);
+		return IOT_E_CRYPTO_KEY;
+	}
+	return crypto_key_wrap(pkey, out);
+}
+
+iot_err crypto_key_from_point(enum crypto_curve curve, const uint8_t *point, size_t len,
+			      struct crypto_key **out)
+{
+	const char *group = group_name(curve);
+	OSSL_PARAM_BLD *bld;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL, *check = NULL;
+	EVP_PKEY *pkey = NULL;
+	iot_err err = IOT_E_CRYPTO_KEY;
+
+	if (!group)
+		return IOT_E_CRYPTO_CURVE;
+	/* only the uncompressed form is used in RSP ('5F49') */
+	if (len != CRYPTO_POINT_LEN || point[0] != 0x04)
+		return IOT_E_CRYPTO_KEY;
+	if (!(bld = OSSL_PARAM_BLD_new()))
+		return IOT_E_NOMEM;
+	if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, len) &&
+	    (params = OSSL_PARAM_BLD_to_param(bld)) &&
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) &&
+	    EVP_PKEY_fromdata_init(ctx) > 0 &&
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) > 0 &&
+	    (check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) &&
+	    EVP_PKEY_public_check(check) > 0) {
+		err = crypto_key_wrap(pkey, out);
+		pkey = NULL;
+	}
+	EVP_PKEY_free(pkey);
+	EVP_PKEY_CTX_free(check);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	return err;
+}
+
+iot_err crypto_key_point(const struct crypto_key *key, uint8_t out[CRYPTO_POINT_LEN])
+{
+	size_t len = 0;
+
+	if (!EVP_PKEY_get_octet_string_param(key->pkey, OSSL_PKEY_PARAM_PUB_KEY, out,
+					     CRYPTO_POINT_LEN, &len) ||
+	    len != CRYPTO_POINT_LEN || out[0] != 0x04)
+		return IOT_E_CRYPTO_KEY;
+	return IOT_OK;
+}
+
+iot_err crypto_key_spki(const struct crypto_key *key, uint8_t **der, size_t *len)
+{
+	unsigned char *buf = NULL;
+	int n = i2d_PUBKEY(key->pkey, &buf);
+	uint8_t *copy;
+
+	if (n <= 0)
+		return IOT_E_CRYPTO_KEY;
+	/* hand out malloc'd memory, not OpenSSL's */
+	copy = malloc((size_t)n);
+	if (copy)
+		memcpy(copy, buf, (size_t)n);
+	OPENSSL_free(buf);
+	if (!copy)
+		return IOT_E_NOMEM;
+	*der = copy;
+	*len = (size_t)n;
+	return IOT_OK;
+}
+
+enum crypto_curve crypto_key_curve(const struct crypto_key *key)
+{
+	return key->curve;
+}
+
+bool crypto_key_has_private(const struct crypto_key *key)
+{
+	BIGNUM *d = NULL;
+	bool has = EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1;
+
+	BN_clear_free(d);
+	return has;
+}
+
+void crypto_key_free(struct crypto_key *key)
+{
+	if (!key)
+		return;
+	EVP_PKEY_free(key->pkey);
+	free(key);
+}
