@@ -380,6 +380,23 @@ static bool add_name_constraints(X509 *x, const char *org, const char *ein)
 	return ok;
 }
 
+static bool add_policy(X509 *x, enum x509_role role, bool critical)
+{
+	CERTIFICATEPOLICIES *pols = CERTIFICATEPOLICIES_new();
+	POLICYINFO *pi = POLICYINFO_new();
+	char oid[32];
+	bool ok;
+
+	snprintf(oid, sizeof(oid), "2.23.146.1.2.1.%d", (int)role);
+	ok = pols && pi && (pi->policyid = OBJ_txt2obj(oid, 1)) && sk_POLICYINFO_push(pols, pi);
+	if (ok)
+		pi = NULL;
+	ok = ok && X509_add1_ext_i2d(x, NID_certificate_policies, pols, critical, X509V3_ADD_DEFAULT) == 1;
+	POLICYINFO_free(pi);
+	CERTIFICATEPOLICIES_free(pols);
+	return ok;
+}
+
 static bool add_role_extensions(X509 *x, X509V3_CTX *ctx, const struct x509_template *t, bool self)
 {
 	char buf[256];
@@ -407,13 +424,9 @@ static bool add_role_extensions(X509 *x, X509V3_CTX *ctx, const struct x509_temp
 		ok = ok && add_ext(x, ctx, NID_key_usage, "critical,digitalSignature");
 		break;
 	}
-	if (ok && role_has_policy(t->role)) {
-		/* SGP.22 4.5.2: the role policy, critical except on TLS certificates */
-		snprintf(buf, sizeof(buf), "%s2.23.146.1.2.1.%d",
-			 t->role == X509_ROLE_DP_TLS || t->role == X509_ROLE_DS_TLS ? "" : "critical,",
-			 (int)t->role);
-		ok = add_ext(x, ctx, NID_certificate_policies, buf);
-	}
+	/* SGP.22 4.5.2: the role policy, critical except on TLS certificates */
+	if (ok && role_has_policy(t->role))
+		ok = add_policy(x, t->role, t->role != X509_ROLE_DP_TLS && t->role != X509_ROLE_DS_TLS);
 	if (ok && (t->rid || t->dns)) {
 		snprintf(buf, sizeof(buf), "%s%s%s%s%s", t->dns ? "DNS:" : "", t->dns ? t->dns : "",
 			 t->dns && t->rid ? "," : "", t->rid ? "RID:" : "", t->rid ? t->rid : "");

@@ -1,0 +1,263 @@
+/* X.509 for RSP: issuing with the SGP.26 profiles, and every chain check
+ * failing on its own; the SGP.26 reference chains when ../shared is there. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "crypto/x509.h"
+
+#define EID "89049032123451234512345678901235"
+#define DAY (24 * 3600)
+
+struct pki {
+	struct crypto_key *ci_key, *eum_key, *euicc_key, *dp_key;
+	struct crypto_cert *ci, *eum, *euicc, *dp_auth;
+};
+
+static time_t now;
+
+static struct crypto_cert *issue(const struct x509_template *t, struct crypto_key *key,
+				 struct crypto_cert *issuer, struct crypto_key *issuer_key)
+{
+	struct crypto_cert *c = NULL;
+
+	assert_int_equal(x509_issue(t, key, issuer, issuer_key, &c), IOT_OK);
+	return c;
+}
+
+static struct x509_template tmpl(enum x509_role role, const char *cn)
+{
+	struct x509_template t = { 0 };
+
+	t.role = role;
+	t.cn = cn;
+	t.o = "iotrsp EUM";
+	t.serial = 7;
+	t.not_before = now - DAY;
+	t.not_after = now + 3650 * DAY;
+	return t;
+}
+
+static void make_pki(struct pki *p, enum crypto_curve curve)
+{
+	struct x509_template t;
+
+	assert_int_equal(crypto_key_generate(curve, &p->ci_key), IOT_OK);
+	assert_int_equal(crypto_key_generate(curve, &p->eum_key), IOT_OK);
+	assert_int_equal(crypto_key_generate(curve, &p->euicc_key), IOT_OK);
+	assert_int_equal(crypto_key_generate(curve, &p->dp_key), IOT_OK);
+	t = tmpl(X509_ROLE_CI, "Test CI");
+	t.o = "iotrsp";
+	t.rid = "2.999.1";
+	p->ci = issue(&t, p->ci_key, NULL, p->ci_key);
+	t = tmpl(X509_ROLE_EUM, "EUM");
+	t.ein = "89049032";
+	t.rid = "2.999.5";
+	p->eum = issue(&t, p->eum_key, p->ci, p->ci_key);
+	t = tmpl(X509_ROLE_EUICC, "eUICC");
+	t.serial_number = EID;
+	p->euicc = issue(&t, p->euicc_key, p->eum, p->eum_key);
+	t = tmpl(X509_ROLE_DP_AUTH, "SM-DP+");
+	t.rid = "2.999.10";
+	p->dp_auth = issue(&t, p->dp_key, p->ci, p->ci_key);
+}
+
+static void free_pki(struct pki *p)
+{
+	crypto_key_free(p->ci_key);
+	crypto_key_free(p->eum_key);
+	crypto_key_free(p->euicc_key);
+	crypto_key_free(p->dp_key);
+	x509_free(p->ci);
+	x509_free(p->eum);
+	x509_free(p->euicc);
+	x509_free(p->dp_auth);
+}
+
+static void check_good_chains(enum crypto_curve curve)
+{
+	struct pki p;
+	enum x509_role failed;
+	char serial[64];
+	const uint8_t *ski;
+	size_t len;
+
+	make_pki(&p, curve);
+	assert_int_equal(x509_verify_euicc_chain(p.ci, p.eum, p.euicc, now, &failed), IOT_OK);
+	assert_int_equal(x509_verify_chain(p.ci, p.dp_auth, X509_ROLE_DP_AUTH, now), IOT_OK);
+	assert_int_equal(x509_subject_serial(p.euicc, serial, sizeof(serial)), IOT_OK);
+	assert_string_equal(serial, EID);
+	ski = x509_ski(p.ci, &len);
+	assert_non_null(ski);
+	assert_int_equal(len, 20);
+	assert_true(x509_ski_matches(p.ci, ski, 20));
+	assert_true(x509_ski_matches(p.ci, ski, 8));       /* truncated identifier */
+	assert_false(x509_ski_matches(p.eum, ski, 20));
+	assert_int_equal(crypto_key_curve(x509_key(p.euicc)), curve);
+	free_pki(&p);
+}
+
+static void test_issue_and_verify_both_curves(void **state)
+{
+	(void)state;
+	check_good_chains(CRYPTO_P256);
+	check_good_chains(CRYPTO_BRAINPOOL_P256R1);
+}
+
+static void test_each_check_fails_alone(void **state)
+{
+	struct pki p;
+	struct x509_template t;
+	struct crypto_cert *bad;
+	struct crypto_key *other;
+	enum x509_role failed;
+	(void)state;
+
+	make_pki(&p, CRYPTO_P256);
+	assert_int_equal(crypto_key_generate(CRYPTO_P256, &other), IOT_OK);
+
+	/* EID outside the EUM's EIN */
+	t = tmpl(X509_ROLE_EUICC, "eUICC");
+	t.serial_number = "89001012012341234012345678901224";
+	bad = issue(&t, p.euicc_key, p.eum, p.eum_key);
+	assert_int_equal(x509_verify_euicc_chain(p.ci, p.eum, bad, now, &failed), IOT_E_CERT_EID_RANGE);
+	assert_int_equal(failed, X509_ROLE_EUICC);
+	x509_free(bad);
+	/* right EIN, but another EUM's organisation */
+	t.serial_number = EID;
+	t.o = "Someone Else";
+	bad = issue(&t, p.euicc_key, p.eum, p.eum_key);
+	assert_int_equal(x509_verify_euicc_chain(p.ci, p.eum, bad, now, &failed), IOT_E_CERT_EID_RANGE);
+	x509_free(bad);
+	/* signed with a key that is not the EUM's */
+	t = tmpl(X509_ROLE_EUICC, "eUICC");
+	t.serial_number = EID;
+	bad = issue(&t, p.euicc_key, p.eum, other);
+	assert_int_equal(x509_verify_euicc_chain(p.ci, p.eum, bad, now, &failed), IOT_E_CERT_SIGNATURE);
+	assert_int_equal(failed, X509_ROLE_EUICC);
+	x509_free(bad);
+	/* expired and not yet valid */
+	t.not_after = now - 60;
+	bad = issue(&t, p.euicc_key, p.eum, p.eum_key);
+	assert_int_equal(x509_verify_euicc_chain(p.ci, p.eum, bad, now, &failed), IOT_E_CERT_EXPIRED);
+	x509_free(bad);
+	t.not_before = now + DAY;
+	t.not_after = now + 2 * DAY;
+	bad = issue(&t, p.euicc_key, p.eum, p.eum_key);
+	assert_int_equal(x509_verify_euicc_chain(p.ci, p.eum, bad, now, &failed), IOT_E_CERT_NOT_YET_VALID);
+	x509_free(bad);
+	/* the policy of another role */
+	t = tmpl(X509_ROLE_DP_AUTH, "eUICC");
+	t.serial_number = EID;
+	bad = issue(&t, p.euicc_key, p.eum, p.eum_key);
+	assert_int_equal(x509_verify_euicc_chain(p.ci, p.eum, bad, now, &failed), IOT_E_CERT_POLICY);
+	x509_free(bad);
+	/* a CA key usage on a leaf */
+	t = tmpl(X509_ROLE_EUM, "eUICC");
+	t.serial_number = EID;
+	bad = issue(&t, p.euicc_key, p.eum, p.eum_key);
+	assert_int_equal(x509_check_issued(bad, X509_ROLE_EUICC, p.eum, now), IOT_E_CERT_KEY_USAGE);
+	x509_free(bad);
+	/* an issuer that is not a CA */
+	t = tmpl(X509_ROLE_EUICC, "eUICC 2");
+	t.serial_number = EID;
+	bad = issue(&t, other, p.euicc, p.euicc_key);
+	assert_int_equal(x509_check_issued(bad, X509_ROLE_EUICC, p.euicc, now), IOT_E_CERT_CA);
+	x509_free(bad);
+	/* a non-CI certificate in the place of the CI fails first, and is named */
+	assert_int_equal(x509_verify_euicc_chain(p.dp_auth, p.eum, p.euicc, now, &failed), IOT_E_CERT_SIGNATURE);
+	assert_int_equal(failed, X509_ROLE_CI);
+	/* an SM-DP+ auth certificate is no SM-DP+ pb certificate */
+	assert_int_equal(x509_verify_chain(p.ci, p.dp_auth, X509_ROLE_DP_PB, now), IOT_E_CERT_POLICY);
+	/* whole chain expired in 20 years */
+	assert_int_equal(x509_verify_euicc_chain(p.ci, p.eum, p.euicc, now + 20 * 365 * (time_t)DAY, &failed),
+			 IOT_E_CERT_EXPIRED);
+	crypto_key_free(other);
+	free_pki(&p);
+}
+
+static void test_parse_and_files(void **state)
+{
+	static const uint8_t junk[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+	struct crypto_cert *c, *back;
+	struct pki p;
+	char path[] = "/tmp/iotrsp-cert-XXXXXX";
+	const uint8_t *d1, *d2;
+	size_t l1, l2;
+	int fd = mkstemp(path);
+	(void)state;
+
+	close(fd);
+	assert_int_equal(x509_parse(junk, sizeof(junk), &c), IOT_E_CERT_PARSE);
+	make_pki(&p, CRYPTO_BRAINPOOL_P256R1);
+	d1 = x509_der(p.eum, &l1);
+	assert_int_equal(x509_parse(d1, l1 - 1, &c), IOT_E_CERT_PARSE);
+	assert_int_equal(x509_save_pem(p.eum, path), IOT_OK);
+	assert_int_equal(x509_load(path, &back), IOT_OK);
+	d2 = x509_der(back, &l2);
+	assert_int_equal(l1, l2);
+	assert_memory_equal(d1, d2, l1);
+	x509_free(back);
+	assert_int_equal(x509_save_der(p.eum, path), IOT_OK);
+	assert_int_equal(x509_load(path, &back), IOT_OK);
+	x509_free(back);
+	unlink(path);
+	free_pki(&p);
+}
+
+/* The SGP.26 test certificates pass the same checks. */
+static void test_sgp26_reference_chains(void **state)
+{
+	const char *ref = getenv("IOTRSP_REFERENCE");
+	static const char *const curves[] = { "NIST", "BRP" };
+	char path[3][512];
+	size_t i;
+	(void)state;
+
+	if (!ref)
+		ref = "../shared/reference";
+	snprintf(path[0], sizeof(path[0]), "%s/sgp26-certs/CertificateIssuer/CERT_CI_ECDSA_NIST.der", ref);
+	if (access(path[0], R_OK) != 0) {
+		printf("skipped: no SGP.26 certificates under %s\n", ref);
+		skip();
+	}
+	for (i = 0; i < 2; i++) {
+		struct crypto_cert *ci, *eum, *euicc, *auth, *pb;
+		enum x509_role failed;
+		char p[512];
+
+		snprintf(path[0], sizeof(path[0]), "%s/sgp26-certs/CertificateIssuer/CERT_CI_ECDSA_%s.der", ref, curves[i]);
+		snprintf(path[1], sizeof(path[1]), "%s/sgp26-certs/EUM/CERT_EUM_ECDSA_%s.der", ref, curves[i]);
+		snprintf(path[2], sizeof(path[2]), "%s/sgp26-certs/eUICC/CERT_EUICC_ECDSA_%s.der", ref, curves[i]);
+		assert_int_equal(x509_load(path[0], &ci), IOT_OK);
+		assert_int_equal(x509_load(path[1], &eum), IOT_OK);
+		assert_int_equal(x509_load(path[2], &euicc), IOT_OK);
+		assert_int_equal(x509_verify_euicc_chain(ci, eum, euicc, now, &failed), IOT_OK);
+		snprintf(p, sizeof(p), "%s/sgp26-certs/DPauth/CERT_S_SM_DPauth_ECDSA_%s.der", ref, curves[i]);
+		assert_int_equal(x509_load(p, &auth), IOT_OK);
+		assert_int_equal(x509_verify_chain(ci, auth, X509_ROLE_DP_AUTH, now), IOT_OK);
+		snprintf(p, sizeof(p), "%s/sgp26-certs/DPpb/CERT_S_SM_DPpb_ECDSA_%s.der", ref, curves[i]);
+		assert_int_equal(x509_load(p, &pb), IOT_OK);
+		assert_int_equal(x509_verify_chain(ci, pb, X509_ROLE_DP_PB, now), IOT_OK);
+		assert_int_equal(x509_verify_chain(ci, pb, X509_ROLE_DP_AUTH, now), IOT_E_CERT_POLICY);
+		x509_free(ci);
+		x509_free(eum);
+		x509_free(euicc);
+		x509_free(auth);
+		x509_free(pb);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_issue_and_verify_both_curves),
+		cmocka_unit_test(test_each_check_fails_alone),
+		cmocka_unit_test(test_parse_and_files),
+		cmocka_unit_test(test_sgp26_reference_chains),
+	};
+	now = time(NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
