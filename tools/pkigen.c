@@ -381,7 +381,9 @@ int main(int argc, char **argv)
 	size_t i;
 	int c, rc = 0;
 
-	o.eids = calloc(MAX_EIDS, sizeof(char *));
+	static char *eid_store[MAX_EIDS];
+
+	o.eids = eid_store;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -475,6 +477,5 @@ int main(int argc, char **argv)
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	for (i = 0; i < MAX_EIDS && o.eids[i]; i++)
 		free(o.eids[i]);
-	free(o.eids);
 	return rc;
 }
