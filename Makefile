@@ -6,7 +6,7 @@ BUILD    ?= build
 ASAN     ?= build-asan
 FUZZ_RUNS ?= 1000000
 
-.PHONY: all deps build build-asan test test-plain test-asan demo fuzz clean
+.PHONY: all deps build build-asan test test-plain test-asan demo fuzz bench clean
 
 all: build
 
@@ -39,6 +39,10 @@ demo: build
 # Long fuzzing run of every target: make fuzz FUZZ_RUNS=1000000
 fuzz: build-asan
 	@scripts/fuzz.sh $(ASAN) $(FUZZ_RUNS)
+
+# Benchmarks print figures; they assert nothing.
+bench: build
+	@bench/crypto.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
