@@ -319,6 +319,54 @@ iot_err x509_verify_chain(const struct crypto_cert *ci, const struct crypto_cert
 	return x509_check_issued(leaf, role, ci, now);
 }
 
+int x509_authenticate_client_error(iot_err err, enum x509_role failed)
+{
+	bool expired = err == IOT_E_CERT_EXPIRED || err == IOT_E_CERT_NOT_YET_VALID;
+
+	switch (err) {
+	case IOT_OK:
+		return 0;
+	case IOT_E_CERT_CI_UNKNOWN:
+		return 9;       /* ciPKUnknown */
+	case IOT_E_CRYPTO_SIGNATURE:
+		return 5;       /* euiccSignatureInvalid */
+	case IOT_E_CERT_EID_RANGE:
+		return 3;       /* euiccCertificateInvalid: EID outside the EUM's range */
+	default:
+		break;
+	}
+	if (failed == X509_ROLE_CI)
+		return 9;       /* the chain does not reach a CI we know */
+	if (failed == X509_ROLE_EUM)
+		return expired ? 2 : 1;
+	return expired ? 4 : 3;
+}
+
+int x509_authenticate_server_error(iot_err err)
+{
+	switch (err) {
+	case IOT_OK:
+		return 0;
+	case IOT_E_CERT_CI_UNKNOWN:
+		return 7;       /* ciPKUnknown */
+	case IOT_E_CRYPTO_CURVE:
+		return 3;       /* unsupportedCurve */
+	case IOT_E_CRYPTO_SIGNATURE:
+		return 2;       /* invalidSignature (serverSignature1) */
+	case IOT_E_CERT_PARSE:
+	case IOT_E_CERT_SIGNATURE:
+	case IOT_E_CERT_EXPIRED:
+	case IOT_E_CERT_NOT_YET_VALID:
+	case IOT_E_CERT_KEY_USAGE:
+	case IOT_E_CERT_POLICY:
+	case IOT_E_CERT_ISSUER:
+	case IOT_E_CERT_CA:
+		return 1;       /* invalidCertificate */
+	default:
+		return 127;
+	}
+}
+
 /* ---- issuing ---- */
 
 static bool add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)

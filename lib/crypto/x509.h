@@ -57,6 +57,16 @@ iot_err x509_verify_chain(const struct crypto_cert *ci, const struct crypto_cert
  * prefix of it (SGP.32 allows truncated identifiers). */
 bool x509_ski_matches(const struct crypto_cert *ci, const uint8_t *id, size_t id_len);
 
+/* The spec's error code for a failed check:
+ * SGP.22 ES9+.AuthenticateClient (and ESipa): eumCertificateInvalid(1),
+ * eumCertificateExpired(2), euiccCertificateInvalid(3),
+ * euiccCertificateExpired(4), euiccSignatureInvalid(5), ciPKUnknown(9),
+ * undefinedError(127) — for x509_verify_euicc_chain's err and *failed. */
+int x509_authenticate_client_error(iot_err err, enum x509_role failed);
+/* SGP.22 ES10b.AuthenticateServer AuthenticateErrorCode: invalidCertificate(1),
+ * invalidSignature(2), unsupportedCurve(3), ciPKUnknown(7), undefinedError(127). */
+int x509_authenticate_server_error(iot_err err);
+
 /* Issuing (the PKI generator). Subject RDNs are written C, O, OU,
  * serialNumber, CN, each when set. */
 struct x509_template {

@@ -178,6 +178,24 @@ static void test_each_check_fails_alone(void **state)
 	free_pki(&p);
 }
 
+static void test_spec_error_codes(void **state)
+{
+	(void)state;
+	assert_int_equal(x509_authenticate_client_error(IOT_OK, X509_ROLE_EUICC), 0);
+	assert_int_equal(x509_authenticate_client_error(IOT_E_CERT_SIGNATURE, X509_ROLE_EUM), 1);
+	assert_int_equal(x509_authenticate_client_error(IOT_E_CERT_EXPIRED, X509_ROLE_EUM), 2);
+	assert_int_equal(x509_authenticate_client_error(IOT_E_CERT_POLICY, X509_ROLE_EUICC), 3);
+	assert_int_equal(x509_authenticate_client_error(IOT_E_CERT_EID_RANGE, X509_ROLE_EUICC), 3);
+	assert_int_equal(x509_authenticate_client_error(IOT_E_CERT_NOT_YET_VALID, X509_ROLE_EUICC), 4);
+	assert_int_equal(x509_authenticate_client_error(IOT_E_CRYPTO_SIGNATURE, X509_ROLE_EUICC), 5);
+	assert_int_equal(x509_authenticate_client_error(IOT_E_CERT_CI_UNKNOWN, X509_ROLE_CI), 9);
+	assert_int_equal(x509_authenticate_server_error(IOT_E_CERT_EXPIRED), 1);
+	assert_int_equal(x509_authenticate_server_error(IOT_E_CRYPTO_SIGNATURE), 2);
+	assert_int_equal(x509_authenticate_server_error(IOT_E_CRYPTO_CURVE), 3);
+	assert_int_equal(x509_authenticate_server_error(IOT_E_CERT_CI_UNKNOWN), 7);
+	assert_int_equal(x509_authenticate_server_error(IOT_E_NOMEM), 127);
+}
+
 static void test_parse_and_files(void **state)
 {
 	static const uint8_t junk[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
@@ -255,6 +273,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_issue_and_verify_both_curves),
 		cmocka_unit_test(test_each_check_fails_alone),
+		cmocka_unit_test(test_spec_error_codes),
 		cmocka_unit_test(test_parse_and_files),
 		cmocka_unit_test(test_sgp26_reference_chains),
 	};
