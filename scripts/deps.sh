@@ -6,7 +6,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   clang libclang-rt-14-dev        # libFuzzer and the sanitizer runtimes
   libcmocka-dev valgrind          # unit tests
-  libssl-dev                      # lib/crypto
+  libssl-dev openssl              # lib/crypto; openssl verify in the tests
+  time                            # bench figures
   libjansson-dev                  # JSON bindings (ES9+/ES2+, REST)
 )
 
