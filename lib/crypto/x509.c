@@ -186,6 +186,16 @@ bool x509_ski_matches(const struct crypto_cert *ci, const uint8_t *id, size_t id
 	return ski && id_len > 0 && id_len <= len && memcmp(ski, id, id_len) == 0;
 }
 
+iot_err x509_ci_listed(const struct crypto_cert *ci, const struct crypto_buf *pkids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (x509_ski_matches(ci, pkids[i].ptr, pkids[i].len))
+			return IOT_OK;
+	return IOT_E_CERT_CI_UNKNOWN;
+}
+
 /* ---- checks ---- */
 
 static bool has_role_policy(X509 *x, enum x509_role role)

@@ -56,6 +56,9 @@ iot_err x509_verify_chain(const struct crypto_cert *ci, const struct crypto_cert
 /* A CI public key identifier as an eUICC lists it: the CI's SKI, or a
  * prefix of it (SGP.32 allows truncated identifiers). */
 bool x509_ski_matches(const struct crypto_cert *ci, const uint8_t *id, size_t id_len);
+/* SGP.22 / SGP.32: the CI must be one the eUICC lists (euiccCiPKIdListFor-
+ * Verification or -Signing); IOT_E_CERT_CI_UNKNOWN otherwise. */
+iot_err x509_ci_listed(const struct crypto_cert *ci, const struct crypto_buf *pkids, size_t n);
 
 /* The spec's error code for a failed check:
  * SGP.22 ES9+.AuthenticateClient (and ESipa): eumCertificateInvalid(1),

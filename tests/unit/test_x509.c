@@ -95,6 +95,14 @@ static void check_good_chains(enum crypto_curve curve)
 	assert_true(x509_ski_matches(p.ci, ski, 20));
 	assert_true(x509_ski_matches(p.ci, ski, 8));       /* truncated identifier */
 	assert_false(x509_ski_matches(p.eum, ski, 20));
+	{
+		uint8_t other[20] = { 0 };
+		struct crypto_buf listed[2] = { { other, 20 }, { ski, 20 } };
+
+		assert_int_equal(x509_ci_listed(p.ci, listed, 2), IOT_OK);
+		assert_int_equal(x509_ci_listed(p.ci, listed, 1), IOT_E_CERT_CI_UNKNOWN);
+		assert_int_equal(x509_authenticate_client_error(x509_ci_listed(p.ci, listed, 1), X509_ROLE_CI), 9);
+	}
 	assert_int_equal(crypto_key_curve(x509_key(p.euicc)), curve);
 	free_pki(&p);
 }
