@@ -9,7 +9,12 @@
  *
  * Private keys are written with mode 0600. What exists is kept (and used to
  * sign what is new) unless --force; whatever is made anew re-issues what
- * depends on it. --check verifies every chain under <out> instead. */
+ * depends on it. --check verifies every chain under <out> instead.
+ *
+ * The EUM's nameConstraints are SGP.26's (O, serialNumber = EIN), which
+ * SGP.22 reads as "the EID starts with the EIN". RFC 5280 matching (openssl
+ * verify) reads them as a directory-name prefix and refuses every eUICC;
+ * --rfc5280-name-constraints adds the subtree { C, O } that it accepts. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -28,7 +33,7 @@
 
 struct options {
 	const char *out;
-	bool nist, brainpool, force, check;
+	bool nist, brainpool, force, check, rfc5280;
 	char **eids;
 	size_t neids;
 	const char *ein, *eum_org, *smdp_host, *eim_host;
@@ -48,6 +53,7 @@ static void usage(FILE *f)
 		"usage: pkigen --out DIR [--curve nist|brainpool|both] [--eid EID]...\n"
 		"              [--eid-range FIRST_EID|FIRST_30_DIGITS COUNT] [--ein EIN] [--eum-org NAME]\n"
 		"              [--smdp-host NAME] [--eim-host NAME] [--force]\n"
+		"              [--rfc5280-name-constraints]\n"
 		"       pkigen --out DIR --check\n"
 		"Makes an SGP.26-style test PKI: CI, EUM, eUICCs, SM-DP+ auth/pb/TLS, eIM signing and TLS.\n");
 }
@@ -243,6 +249,7 @@ static void make_curve(const struct options *o, enum crypto_curve curve, const c
 	t.c = "ES";
 	t.rid = "2.999.5";
 	t.ein = o->ein;
+	t.rfc5280_subtree = o->rfc5280;
 	snprintf(base, sizeof(base), "%s/eum", dir);
 	provide(&eum, base, curve, &t, &ci, o->force);
 
@@ -373,6 +380,7 @@ int main(int argc, char **argv)
 		{ "ein", required_argument, NULL, 'i' }, { "eum-org", required_argument, NULL, 'g' },
 		{ "smdp-host", required_argument, NULL, 's' }, { "eim-host", required_argument, NULL, 'm' },
 		{ "force", no_argument, NULL, 'f' }, { "check", no_argument, NULL, 'k' },
+		{ "rfc5280-name-constraints", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct options o = { .ein = "89049032", .eum_org = "iotrsp Test EUM",
@@ -443,6 +451,9 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			o.check = true;
+			break;
+		case 'n':
+			o.rfc5280 = true;
 			break;
 		case 'h':
 			usage(stdout);

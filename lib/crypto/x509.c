@@ -394,14 +394,28 @@ static bool add_name(X509_NAME *name, int nid, const char *value)
 						    (const unsigned char *)value, -1, -1, 0);
 }
 
-/* NameConstraints { permittedSubtrees [0] { { base [4] directoryName
- * { O = org, serialNumber = EIN } } } }, as SGP.26 gives the EUM */
-static bool add_name_constraints(X509 *x, const char *org, const char *ein)
+static void put_attribute(struct der_writer *w, const uint8_t oid[3], uint32_t string_tag,
+			  const char *value)
 {
+	size_t rdn = der_begin(w, 0x31), atv = der_begin(w, 0x30);
+
+	der_put_tlv(w, 0x06, oid, 3);
+	der_put_tlv(w, string_tag, (const uint8_t *)value, strlen(value));
+	der_end(w, atv);
+	der_end(w, rdn);
+}
+
+/* NameConstraints { permittedSubtrees [0] { { base [4] directoryName
+ * { O = org, serialNumber = EIN } } } }, as SGP.26 gives the EUM; with
+ * rfc5280_c, a second subtree { C, O } that RFC 5280 matching accepts for
+ * the EUM's eUICC names */
+static bool add_name_constraints(X509 *x, const char *org, const char *ein, const char *rfc5280_c)
+{
+	static const uint8_t oid_c[] = { 0x55, 0x04, 0x06 }, oid_o[] = { 0x55, 0x04, 0x0A },
+			     oid_serial[] = { 0x55, 0x04, 0x05 };
 	uint8_t buf[512];
 	struct der_writer w;
-	size_t nc, perm, sub, dir, name, rdn, atv;
-	static const uint8_t oid_o[] = { 0x55, 0x04, 0x0A }, oid_serial[] = { 0x55, 0x04, 0x05 };
+	size_t nc, perm, sub, dir, name;
 	const unsigned char *p = buf;
 	NAME_CONSTRAINTS *c;
 	bool ok;
@@ -412,21 +426,21 @@ static bool add_name_constraints(X509 *x, const char *org, const char *ein)
 	sub = der_begin(&w, 0x30);
 	dir = der_begin(&w, 0xA4);
 	name = der_begin(&w, 0x30);
-	rdn = der_begin(&w, 0x31);
-	atv = der_begin(&w, 0x30);
-	der_put_tlv(&w, 0x06, oid_o, sizeof(oid_o));
-	der_put_tlv(&w, 0x0C, (const uint8_t *)org, strlen(org));
-	der_end(&w, atv);
-	der_end(&w, rdn);
-	rdn = der_begin(&w, 0x31);
-	atv = der_begin(&w, 0x30);
-	der_put_tlv(&w, 0x06, oid_serial, sizeof(oid_serial));
-	der_put_tlv(&w, 0x13, (const uint8_t *)ein, strlen(ein));
-	der_end(&w, atv);
-	der_end(&w, rdn);
+	put_attribute(&w, oid_o, 0x0C, org);
+	put_attribute(&w, oid_serial, 0x13, ein);
 	der_end(&w, name);
 	der_end(&w, dir);
 	der_end(&w, sub);
+	if (rfc5280_c) {
+		sub = der_begin(&w, 0x30);
+		dir = der_begin(&w, 0xA4);
+		name = der_begin(&w, 0x30);
+		put_attribute(&w, oid_c, 0x13, rfc5280_c);
+		put_attribute(&w, oid_o, 0x0C, org);
+		der_end(&w, name);
+		der_end(&w, dir);
+		der_end(&w, sub);
+	}
 	der_end(&w, perm);
 	der_end(&w, nc);
 	if (der_writer_err(&w) != IOT_OK)
@@ -470,7 +484,8 @@ static bool add_role_extensions(X509 *x, X509V3_CTX *ctx, const struct x509_temp
 	case X509_ROLE_EUM:
 		ok = ok && add_ext(x, ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") &&
 		     add_ext(x, ctx, NID_key_usage, "critical,keyCertSign") &&
-		     (!t->ein || add_name_constraints(x, t->eum_org ? t->eum_org : t->o, t->ein));
+		     (!t->ein || add_name_constraints(x, t->eum_org ? t->eum_org : t->o, t->ein,
+						      t->rfc5280_subtree ? (t->c ? t->c : "") : NULL));
 		break;
 	case X509_ROLE_DP_TLS:
 	case X509_ROLE_DS_TLS:

@@ -78,6 +78,9 @@ struct x509_template {
 	const char *rid;                /* subjectAltName registeredID, e.g. "2.999.10" */
 	const char *dns;                /* subjectAltName dNSName (TLS) */
 	const char *ein, *eum_org;      /* EUM: nameConstraints O and serialNumber */
+	/* EUM: also permit the directory name C, O of its eUICCs, so that RFC 5280
+	 * name-constraint matching (openssl verify) accepts them too */
+	bool rfc5280_subtree;
 	uint64_t serial;
 	time_t not_before, not_after;
 };

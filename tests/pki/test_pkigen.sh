@@ -27,6 +27,14 @@ for c in nist brainpool; do
   check "$c: the EUM permits the EIN" \
     'openssl x509 -in "$d/eum.pem" -noout -text | grep -q "serialNumber = 89049032"'
 done
+"$pkigen" --out "$tmp/compat" --rfc5280-name-constraints --eid-range 890490320000000000000000000001 3 >/dev/null
+for c in nist brainpool; do
+  d=$tmp/compat/$c
+  check "$c, --rfc5280-name-constraints: openssl verify accepts every chain" \
+    '[ "$(openssl verify -CAfile "$d/ci.pem" -untrusted "$d/eum.pem" "$d"/ci.pem "$d"/eum.pem "$d"/smdp-*.pem "$d"/eim-*.pem "$d"/euicc/*.pem | grep -c ": OK$")" = 10 ]'
+done
+check "--rfc5280-name-constraints: the RSP rules still hold" '"$pkigen" --out "$tmp/compat" --check >/dev/null'
+rm -rf "$tmp/compat"
 check "pkigen --check verifies every chain with the RSP rules" '"$pkigen" --out "$tmp" --check >/dev/null'
 
 sums() { find "$tmp" -type f | sort | xargs sha256sum; }

@@ -133,6 +133,27 @@ static void test_each_check_fails_alone(void **state)
 	assert_int_equal(x509_verify_euicc_chain(p.ci, p.eum, bad, now, &failed), IOT_E_CERT_EID_RANGE);
 	assert_int_equal(failed, X509_ROLE_EUICC);
 	x509_free(bad);
+	/* an EUM that also carries the RFC 5280 subtree { C, O } keeps the EIN rule */
+	{
+		struct crypto_cert *eum2, *ok_euicc;
+
+		t = tmpl(X509_ROLE_EUM, "EUM");
+		t.c = "ES";
+		t.ein = "89049032";
+		t.rfc5280_subtree = true;
+		eum2 = issue(&t, p.eum_key, p.ci, p.ci_key);
+		t = tmpl(X509_ROLE_EUICC, "eUICC");
+		t.c = "ES";
+		t.serial_number = "89001012012341234012345678901224";
+		bad = issue(&t, p.euicc_key, eum2, p.eum_key);
+		assert_int_equal(x509_verify_euicc_chain(p.ci, eum2, bad, now, &failed), IOT_E_CERT_EID_RANGE);
+		t.serial_number = EID;
+		ok_euicc = issue(&t, p.euicc_key, eum2, p.eum_key);
+		assert_int_equal(x509_verify_euicc_chain(p.ci, eum2, ok_euicc, now, &failed), IOT_OK);
+		x509_free(bad);
+		x509_free(ok_euicc);
+		x509_free(eum2);
+	}
 	/* right EIN, but another EUM's organisation */
 	t.serial_number = EID;
 	t.o = "Someone Else";
