@@ -42,6 +42,10 @@ iot_err crypto_key_generate(enum crypto_curve curve, struct crypto_key **out);
 iot_err crypto_key_load_pem(const char *path, struct crypto_key **out);
 /* Writes the private key as PKCS#8 PEM with mode 0600, atomically. */
 iot_err crypto_key_save_pem(const struct crypto_key *key, const char *path);
+/* The private key as PKCS#8 DER in a malloc'd buffer (to embed in a state
+ * file the caller keeps private), and back. */
+iot_err crypto_key_private_der(const struct crypto_key *key, uint8_t **der, size_t *len);
+iot_err crypto_key_from_private_der(const uint8_t *der, size_t len, struct crypto_key **out);
 /* A public key from SubjectPublicKeyInfo DER, or from an uncompressed point. */
 iot_err crypto_key_from_spki(const uint8_t *der, size_t len, struct crypto_key **out);
 iot_err crypto_key_from_point(enum crypto_curve curve, const uint8_t *point, size_t len,

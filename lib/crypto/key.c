@@ -141,6 +141,47 @@ iot_err crypto_key_save_pem(const struct crypto_key *key, const char *path)
 	return err;
 }
 
+static iot_err copy_out(unsigned char *buf, int n, uint8_t **der, size_t *len)
+{
+	uint8_t *copy;
+
+	if (n <= 0)
+		return IOT_E_CRYPTO_KEY;
+	/* hand out malloc'd memory, not OpenSSL's */
+	copy = malloc((size_t)n);
+	if (copy)
+		memcpy(copy, buf, (size_t)n);
+	OPENSSL_clear_free(buf, (size_t)n);
+	if (!copy)
+		return IOT_E_NOMEM;
+	*der = copy;
+	*len = (size_t)n;
+	return IOT_OK;
+}
+
+iot_err crypto_key_private_der(const struct crypto_key *key, uint8_t **der, size_t *len)
+{
+	unsigned char *buf = NULL;
+	int n;
+
+	if (!crypto_key_has_private(key))
+		return IOT_E_CRYPTO_KEY;
+	n = i2d_PrivateKey(key->pkey, &buf);
+	return copy_out(buf, n, der, len);
+}
+
+iot_err crypto_key_from_private_der(const uint8_t *der, size_t len, struct crypto_key **out)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *pkey = d2i_AutoPrivateKey(NULL, &p, (long)len);
+
+	if (!pkey || p != der + len) {
+		EVP_PKEY_free(pkey);
+		return IOT_E_CRYPTO_KEY;
+	}
+	return crypto_key_wrap(pkey, out);
+}
+
 iot_err crypto_key_from_spki(const uint8_t *der, size_t len, struct crypto_key **out)
 {
 	const unsigned char *p = der;
@@ -204,20 +245,8 @@ iot_err crypto_key_spki(const struct crypto_key *key, uint8_t **der, size_t *len
 {
 	unsigned char *buf = NULL;
 	int n = i2d_PUBKEY(key->pkey, &buf);
-	uint8_t *copy;
 
-	if (n <= 0)
-		return IOT_E_CRYPTO_KEY;
-	/* hand out malloc'd memory, not OpenSSL's */
-	copy = malloc((size_t)n);
-	if (copy)
-		memcpy(copy, buf, (size_t)n);
-	OPENSSL_free(buf);
-	if (!copy)
-		return IOT_E_NOMEM;
-	*der = copy;
-	*len = (size_t)n;
-	return IOT_OK;
+	return copy_out(buf, n, der, len);
 }
 
 enum crypto_curve crypto_key_curve(const struct crypto_key *key)

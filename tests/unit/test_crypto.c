@@ -303,6 +303,20 @@ static void test_key_files(void **state)
 	assert_memory_equal(p1, p2, 65);
 	unlink(path);
 	assert_int_equal(crypto_key_load_pem(path, &back), IOT_E_IO);
+	{
+		uint8_t *der;
+		size_t len;
+		struct crypto_key *again;
+
+		assert_int_equal(crypto_key_private_der(k, &der, &len), IOT_OK);
+		assert_int_equal(crypto_key_from_private_der(der, len, &again), IOT_OK);
+		crypto_key_point(again, p2);
+		assert_memory_equal(p1, p2, 65);
+		assert_true(crypto_key_has_private(again));
+		assert_int_equal(crypto_key_from_private_der(der, len - 1, &back), IOT_E_CRYPTO_KEY);
+		free(der);
+		crypto_key_free(again);
+	}
 	crypto_key_free(k);
 	crypto_key_free(back);
 }
