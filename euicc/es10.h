@@ -1,0 +1,40 @@
+/* The ES10 functions of the software eUICC, one per request tag; each takes
+ * the whole request and appends its response. Shared by euicc/es10*.c. */
+#ifndef IOT_EUICC_ES10_H
+#define IOT_EUICC_ES10_H
+
+#include "euicc/internal.h"
+
+#define EUICC_NVM_BYTES (2u * 1024 * 1024)     /* simulated profile memory */
+#define EUICC_MAX_PROFILES 16
+
+#define ES10_FN(name) iot_err name(struct euicc *e, const uint8_t *req, size_t len, \
+				   struct rsp_arena *a, struct der_writer *out)
+
+iot_err es10_decode(const struct rsp_type *t, const uint8_t *req, size_t len, void *out,
+		    struct rsp_arena *arena);
+iot_err es10_reply(const struct rsp_type *t, const void *resp, struct der_writer *out);
+void es10_euicc_info1(struct euicc *e, struct rsp_arena *a, struct rsp_euicc_info1 *i);
+void es10_euicc_info2(struct euicc *e, struct rsp_arena *a, struct rsp_euicc_info2 *i);
+iot_err es10_set_default_dp(struct euicc *e, const struct rsp_bytes *address);
+
+/* profiles.c: the state changes behind ES10c and the PSMOs; each returns the
+ * spec's result code (0 ok) and leaves saving to the caller */
+int euicc_enable(struct euicc *e, struct euicc_profile *p);
+int euicc_disable(struct euicc *e, struct euicc_profile *p);
+int euicc_delete(struct euicc *e, struct euicc_profile *p);
+void euicc_list_profiles(struct euicc *e, const struct rsp_profile_info_list_request *q, struct rsp_arena *a,
+			 struct rsp_profile_info_list_response *r);
+iot_err euicc_profile_add(struct euicc *e, const uint8_t *metadata, size_t metadata_len,
+			  const uint8_t *content, size_t content_len, struct euicc_profile **added);
+
+/* ES10c (profiles.c) */
+ES10_FN(es10c_get_profiles_info);
+ES10_FN(es10c_enable_profile);
+ES10_FN(es10c_disable_profile);
+ES10_FN(es10c_delete_profile);
+ES10_FN(es10c_set_nickname);
+ES10_FN(es10c_memory_reset);
+ES10_FN(es10c_memory_reset22);
+
+#endif

@@ -1,0 +1,59 @@
+/* euicc: a software eUICC (ISD-R with ES10a/b/c and the SGP.32 additions).
+ * A simulator for development and fleet testing — not a secure element: its
+ * keys live in an ordinary file.
+ *
+ * Many independent instances live in one process. Each is reached through
+ * euicc_transmit (APDUs, as a card) and persists its state, when it has a
+ * state path, atomically after every change and before the response leaves.
+ *
+ * Ownership: the caller owns what it passes in; an instance owns its state
+ * and is released with euicc_free. */
+#ifndef IOT_EUICC_H
+#define IOT_EUICC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct euicc;
+
+/* What a factory puts on a new eUICC. */
+struct euicc_provision {
+	const char *key_path;           /* SK.EUICC.ECDSA, PEM */
+	const char *cert_path;          /* CERT.EUICC.ECDSA (PEM or DER); its serialNumber is the EID */
+	const char *eum_cert_path;      /* CERT.EUM.ECDSA */
+	const char *const *ci_cert_paths;       /* the CIs it trusts, one per curve or more */
+	size_t ci_count;
+	const char *state_path;         /* NULL: state in memory only */
+	const char *default_dp_address; /* optional */
+	const char *root_ds_address;    /* optional; defaults to lpa.ds.gsma.com */
+};
+
+/* A new eUICC from factory material; its state is written at once. */
+iot_err euicc_create(const struct euicc_provision *p, struct euicc **out);
+/* An eUICC from its state file, exactly as last acknowledged. */
+iot_err euicc_open(const char *state_path, struct euicc **out);
+void euicc_free(struct euicc *e);
+
+/* One command APDU in, one response APDU (data and SW1 SW2) out. Never fails
+ * for a bad APDU: that gets the status word a card would give. Fails only
+ * when resp is too small (at least 258 bytes always suffice). */
+iot_err euicc_transmit(struct euicc *e, const uint8_t *apdu, size_t len,
+		       uint8_t *resp, size_t cap, size_t *resp_len);
+/* A card reset: logical channels closed, selections and pending responses
+ * dropped, the download session ended (what power loss does). */
+void euicc_reset(struct euicc *e);
+/* The answer to reset, offering T=0 and T=1. */
+const uint8_t *euicc_atr(size_t *len);
+
+/* The EID, 16 bytes. */
+const uint8_t *euicc_eid(const struct euicc *e);
+
+/* Factory provisioning of a profile (a bootstrap profile, say), outside any
+ * download: metadata is a DER StoreMetadataRequest; enabled as asked. */
+iot_err euicc_preload_profile(struct euicc *e, const uint8_t *metadata, size_t metadata_len,
+			      const uint8_t *profile, size_t profile_len, bool enabled);
+
+#endif

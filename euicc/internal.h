@@ -1,0 +1,108 @@
+/* Inside the software eUICC: its persistent state and its volatile card
+ * context, shared by the files of euicc/. */
+#ifndef IOT_EUICC_INTERNAL_H
+#define IOT_EUICC_INTERNAL_H
+
+#include "crypto/crypto.h"
+#include "crypto/x509.h"
+#include "der/der.h"
+#include "euicc/euicc.h"
+#include "rsp/rsp.h"
+
+#define EUICC_CHANNELS 4                /* basic channel 0 and logical channels 1-3 */
+#define EUICC_MAX_REQUEST (64 * 1024)   /* one ES10 request (a BPP goes in pieces) */
+
+struct euicc_blob {                     /* a malloc'd byte string */
+	uint8_t *ptr;
+	size_t len;
+};
+
+struct euicc_profile {
+	uint8_t iccid[10];
+	uint8_t aid[16];                /* ISD-P AID */
+	bool enabled;
+	bool fallback;                  /* the fallback attribute */
+	struct euicc_blob nickname;     /* UTF-8 */
+	struct euicc_blob metadata;     /* SGP32-StoreMetadataRequest DER, as installed */
+	struct euicc_blob content;      /* the profile package */
+};
+
+struct euicc_eim {
+	struct euicc_blob config;       /* EimConfigurationData DER, as added */
+	int64_t counter;                /* the last counterValue accepted */
+	bool has_token;
+	int64_t token;                  /* associationToken */
+};
+
+enum euicc_notification_kind {
+	EUICC_NOTIFY_PIR = 1,           /* ProfileInstallationResult 'BF37' */
+	EUICC_NOTIFY_OTHER = 2,         /* OtherSignedNotification '30' */
+	EUICC_NOTIFY_EPR = 3,           /* EuiccPackageResult 'BF51' */
+};
+
+struct euicc_notification {
+	int64_t seq;
+	enum euicc_notification_kind kind;
+	uint64_t operation;             /* NotificationEvent bits (PIR/other) */
+	struct euicc_blob der;          /* the signed structure, as sent */
+};
+
+/* Everything that survives a power cut, saved after every change. */
+struct euicc_state {
+	uint8_t eid[16];
+	struct euicc_blob key;          /* PKCS#8 of SK.EUICC.ECDSA */
+	struct euicc_blob cert, eum_cert;
+	struct euicc_blob *ci_certs;
+	size_t ci_count;
+	struct euicc_blob default_dp, root_ds;
+	struct euicc_profile *profiles;
+	size_t profile_count;
+	struct euicc_eim *eims;
+	size_t eim_count;
+	struct euicc_notification *notifications;
+	size_t notification_count;
+	int64_t next_seq;
+	uint32_t next_isdp;
+};
+
+struct euicc_channel {
+	bool open;
+	bool selected;                  /* the ISD-R is selected on it */
+	uint8_t next_block;             /* STORE DATA block number expected */
+	struct der_writer in;           /* the request being received */
+	struct der_writer out;          /* the response being read out */
+	size_t out_pos;
+};
+
+struct euicc {
+	struct euicc_state s;
+	char *state_path;
+	struct crypto_key *key;
+	struct crypto_cert *cert, *eum;
+	struct crypto_cert **ci;
+	struct euicc_channel ch[EUICC_CHANNELS];
+	/* the volatile part of a download session (SGP.22 3.1.3) */
+	bool has_challenge;
+	uint8_t challenge[16];
+};
+
+/* state.c */
+iot_err euicc_state_save(struct euicc *e);
+iot_err euicc_state_load(struct euicc *e, const uint8_t *buf, size_t len);
+void euicc_state_clear(struct euicc_state *s);
+/* A change of state: euicc_begin snapshots it; euicc_commit saves it when
+ * err is IOT_OK, and otherwise (or when saving fails) restores the
+ * snapshot. Returns the error that stands. */
+iot_err euicc_begin(struct euicc *e, struct der_writer *snapshot);
+iot_err euicc_commit(struct euicc *e, struct der_writer *snapshot, iot_err err);
+iot_err euicc_blob_set(struct euicc_blob *b, const void *ptr, size_t len);
+void euicc_blob_free(struct euicc_blob *b);
+
+/* es10.c: one whole ES10 request in, its response appended to out. */
+iot_err euicc_es10(struct euicc *e, const uint8_t *req, size_t len, struct der_writer *out);
+
+/* profiles.c */
+struct euicc_profile *euicc_find_iccid(struct euicc *e, const uint8_t *iccid);
+struct euicc_profile *euicc_find_aid(struct euicc *e, const uint8_t *aid, size_t len);
+
+#endif
