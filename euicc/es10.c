@@ -6,6 +6,15 @@
 
 #include <string.h>
 
+const uint8_t *es10_dup(struct rsp_arena *a, const void *ptr, size_t len)
+{
+	uint8_t *copy = rsp_arena_alloc(a, len ? len : 1);
+
+	if (copy && len)
+		memcpy(copy, ptr, len);
+	return copy;
+}
+
 iot_err es10_decode(const struct rsp_type *t, const uint8_t *req, size_t len, void *out,
 		    struct rsp_arena *arena)
 {
@@ -289,6 +298,12 @@ static const struct {
 	{ 0xBF29, es10c_set_nickname },
 	{ 0xBF64, es10c_memory_reset },
 	{ 0xBF34, es10c_memory_reset22 },
+	{ 0xBF28, es10b_list_notification },
+	{ 0xBF2B, es10b_retrieve_notifications_list },
+	{ 0xBF30, es10b_remove_notification },
+	{ 0xBF57, es10b_add_initial_eim },
+	{ 0xBF55, es10b_get_eim_configuration_data },
+	{ 0xBF51, es10b_load_euicc_package },
 };
 
 iot_err euicc_es10(struct euicc *e, const uint8_t *req, size_t len, struct der_writer *out)

@@ -11,6 +11,9 @@
 #define ES10_FN(name) iot_err name(struct euicc *e, const uint8_t *req, size_t len, \
 				   struct rsp_arena *a, struct der_writer *out)
 
+/* A copy of len bytes in the arena: results built now must not point into
+ * state a later operation of the same package may change. */
+const uint8_t *es10_dup(struct rsp_arena *a, const void *ptr, size_t len);
 iot_err es10_decode(const struct rsp_type *t, const uint8_t *req, size_t len, void *out,
 		    struct rsp_arena *arena);
 iot_err es10_reply(const struct rsp_type *t, const void *resp, struct der_writer *out);
@@ -27,6 +30,16 @@ void euicc_list_profiles(struct euicc *e, const struct rsp_profile_info_list_req
 			 struct rsp_profile_info_list_response *r);
 iot_err euicc_profile_add(struct euicc *e, const uint8_t *metadata, size_t metadata_len,
 			  const uint8_t *content, size_t content_len, struct euicc_profile **added);
+
+/* notifications (notify.c) */
+ES10_FN(es10b_list_notification);
+ES10_FN(es10b_retrieve_notifications_list);
+ES10_FN(es10b_remove_notification);
+
+/* eIM configuration and eUICC Packages (eim.c) */
+ES10_FN(es10b_add_initial_eim);
+ES10_FN(es10b_get_eim_configuration_data);
+ES10_FN(es10b_load_euicc_package);
 
 /* ES10c (profiles.c) */
 ES10_FN(es10c_get_profiles_info);

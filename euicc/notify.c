@@ -1,7 +1,7 @@
 /* Pending notifications (SGP.22 3.5, SGP.32 2.7): created signed when a
  * profile is installed, enabled, disabled or deleted, or an eUICC Package
  * is executed; kept with a sequence number until the IPA removes them. */
-#include "euicc/internal.h"
+#include "euicc/es10.h"
 #include "euicc/notify.h"
 
 #include <stdlib.h>
@@ -77,4 +77,97 @@ iot_err euicc_notify_profile(struct euicc *e, const struct euicc_profile *p, uin
 	}
 	rsp_arena_free(&a);
 	return err;
+}
+
+/* ES10b.ListNotification (SGP.22 5.7.9): the metadata of pending PIR and
+ * other notifications, optionally of one operation */
+ES10_FN(es10b_list_notification)
+{
+	struct rsp_list_notification_request q;
+	struct rsp_list_notification_response r = { 0 };
+	size_t i;
+	iot_err err = es10_decode(&rsp_t_list_notification_request, req, len, &q, a);
+
+	if (err != IOT_OK)
+		return err;
+	r.choice = RSP_LIST_NOTIFICATION_OK;
+	r.u.list.items = rsp_arena_alloc(a, (e->s.notification_count + 1) * sizeof(*r.u.list.items));
+	if (!r.u.list.items)
+		return IOT_E_NOMEM;
+	for (i = 0; i < e->s.notification_count; i++) {
+		const struct euicc_notification *n = &e->s.notifications[i];
+		struct rsp_pending_notification p;
+
+		if (n->kind == EUICC_NOTIFY_EPR ||
+		    (q.has_profile_management_operation && !(q.profile_management_operation & n->operation)))
+			continue;
+		if (rsp_decode(&rsp_t_pending_notification, n->der.ptr, n->der.len, &p, a) != IOT_OK)
+			continue;
+		r.u.list.items[r.u.list.count] = p.choice == RSP_PENDING_PIR ?
+			p.u.pir.data.notification_metadata : p.u.other.tbs_other_notification;
+		/* re-encoded from the fields, not the signed bytes */
+		r.u.list.items[r.u.list.count].der = RSP_BYTES(NULL, 0);
+		r.u.list.count++;
+	}
+	return es10_reply(&rsp_t_list_notification_response, &r, out);
+}
+
+/* SGP.32 5.9.x ES10b.RetrieveNotificationsList: pending notifications (all,
+ * by sequence number, by operation) or the eUICC Package results, each
+ * exactly as signed */
+ES10_FN(es10b_retrieve_notifications_list)
+{
+	struct rsp_retrieve_notifications_list_request q;
+	const struct rsp_notification_search_criteria *c = &q.search_criteria;
+	size_t i, top, list;
+	bool results;
+	iot_err err = es10_decode(&rsp_t_retrieve_notifications_list_request, req, len, &q, a);
+
+	if (err != IOT_OK)
+		return err;
+	results = q.has_search_criteria && c->choice == RSP_SEARCH_EUICC_PACKAGE_RESULTS;
+	top = der_begin(out, 0xBF2B);
+	list = der_begin(out, results ? 0xA2 : 0xA0);
+	for (i = 0; i < e->s.notification_count; i++) {
+		const struct euicc_notification *n = &e->s.notifications[i];
+
+		if ((n->kind == EUICC_NOTIFY_EPR) != results)
+			continue;
+		if (q.has_search_criteria && c->choice == RSP_SEARCH_SEQ_NUMBER && n->seq != c->u.seq_number)
+			continue;
+		if (q.has_search_criteria && c->choice == RSP_SEARCH_PROFILE_MANAGEMENT_OPERATION &&
+		    !(n->operation & c->u.profile_management_operation))
+			continue;
+		der_put_raw(out, n->der.ptr, n->der.len);
+	}
+	der_end(out, list);
+	der_end(out, top);
+	return der_writer_err(out);
+}
+
+/* ES10b.RemoveNotificationFromList (SGP.22 5.7.10, NotificationSent) */
+ES10_FN(es10b_remove_notification)
+{
+	struct rsp_seq_number q;
+	struct rsp_result r = { 1 };            /* nothingToDelete */
+	struct der_writer snap;
+	size_t i;
+	iot_err err = es10_decode(&rsp_t_notification_sent_request, req, len, &q, a);
+
+	if (err != IOT_OK)
+		return err;
+	for (i = 0; i < e->s.notification_count; i++) {
+		struct euicc_notification *n = &e->s.notifications[i];
+
+		if (n->seq != q.seq_number)
+			continue;
+		if ((err = euicc_begin(e, &snap)) != IOT_OK)
+			return err;
+		euicc_blob_free(&n->der);
+		memmove(n, n + 1, (e->s.notification_count - i - 1) * sizeof(*n));
+		e->s.notification_count--;
+		r.result = euicc_commit(e, &snap, IOT_OK) == IOT_OK ? 0 : 127;
+		break;
+	}
+	return es10_reply(&rsp_t_notification_sent_response, &r, out);
 }

@@ -152,11 +152,19 @@ void euicc_list_profiles(struct euicc *e, const struct rsp_profile_info_list_req
 	}
 	for (i = 0; i < e->s.profile_count; i++) {
 		struct rsp_store_metadata_request md;
+		struct euicc_profile copy = e->s.profiles[i];
 
-		if (metadata_of(&e->s.profiles[i], a, &md) != IOT_OK || !matches(&e->s.profiles[i], &md, q))
+		/* the answer lives in the arena, apart from the state it describes */
+		copy.metadata.ptr = (uint8_t *)es10_dup(a, copy.metadata.ptr, copy.metadata.len);
+		copy.nickname.ptr = (uint8_t *)es10_dup(a, copy.nickname.ptr, copy.nickname.len);
+		if (!copy.metadata.ptr || !copy.nickname.ptr ||
+		    rsp_decode(&rsp_t_store_metadata_request, copy.metadata.ptr, copy.metadata.len, &md, a) != IOT_OK ||
+		    !matches(&copy, &md, q))
 			continue;
-		fill_profile_info(&e->s.profiles[i], &md, q->has_tag_list, &q->tag_list,
-				  &r->u.ok.items[r->u.ok.count++]);
+		fill_profile_info(&copy, &md, q->has_tag_list, &q->tag_list, &r->u.ok.items[r->u.ok.count]);
+		r->u.ok.items[r->u.ok.count].iccid = RSP_BYTES(es10_dup(a, copy.iccid, 10), 10);
+		r->u.ok.items[r->u.ok.count].isdp_aid = RSP_BYTES(es10_dup(a, copy.aid, 16), 16);
+		r->u.ok.count++;
 	}
 }
 
