@@ -267,7 +267,7 @@ static void test_ecos_and_results_list(void **state)
 	struct rsp_euicc_package_result r;
 	struct rsp_eco eco[4];
 	struct rsp_arena a;
-	uint8_t *spki;
+	uint8_t *spki, *spki2;
 	int64_t token = add_initial_eim(e);
 	(void)state;
 
@@ -277,7 +277,7 @@ static void test_ecos_and_results_list(void **state)
 	eim_config(&eco[0].u.add_eim, "eim2", &spki, true);
 	eco[1].choice = RSP_ECO_LIST_EIM;
 	eco[2].choice = RSP_ECO_UPDATE_EIM;
-	eim_config(&eco[2].u.update_eim, "eim2", &spki, false);
+	eim_config(&eco[2].u.update_eim, "eim2", &spki2, false);
 	eco[2].u.update_eim.counter_value = -1;
 	eco[3].choice = RSP_ECO_DELETE_EIM;
 	eco[3].u.delete_eim.eim_id = RSP_STR("eim2");
@@ -292,6 +292,7 @@ static void test_ecos_and_results_list(void **state)
 	assert_int_equal(r.u.result_signed.data.euicc_result.items[2].u.code, 6);     /* counter backwards */
 	assert_int_equal(r.u.result_signed.data.euicc_result.items[3].u.code, 0);
 	free(spki);
+	free(spki2);
 
 	/* the result waits as a package result; the IPA removes it when acknowledged */
 	{
