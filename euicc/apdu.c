@@ -1,6 +1,6 @@
 /* The card interface: ISO/IEC 7816-4 APDUs as a GlobalPlatform eUICC takes
  * them (SGP.22 5.7.2: ES10 over STORE DATA to the ISD-R). */
-#include "euicc/internal.h"
+#include "euicc/es10.h"
 
 #include <string.h>
 
@@ -120,6 +120,9 @@ void euicc_reset(struct euicc *e)
 {
 	int i;
 
+	/* power loss ends a download session: nothing of it was kept */
+	euicc_session_end(e);
+	e->has_challenge = false;
 	/* after a reset only the basic channel is open, nothing selected */
 	for (i = 0; i < EUICC_CHANNELS; i++)
 		channel_reset(&e->ch[i], i == 0);

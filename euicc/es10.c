@@ -304,6 +304,9 @@ static const struct {
 	{ 0xBF57, es10b_add_initial_eim },
 	{ 0xBF55, es10b_get_eim_configuration_data },
 	{ 0xBF51, es10b_load_euicc_package },
+	{ 0xBF38, es10b_authenticate_server },
+	{ 0xBF21, es10b_prepare_download },
+	{ 0xBF41, es10b_cancel_session },
 };
 
 iot_err euicc_es10(struct euicc *e, const uint8_t *req, size_t len, struct der_writer *out)
@@ -313,6 +316,12 @@ iot_err euicc_es10(struct euicc *e, const uint8_t *req, size_t len, struct der_w
 	size_t i;
 	iot_err err;
 
+	/* SGP.22 5.7.6: the BPP arrives as a stream of STORE DATA sequences,
+	 * none of them a whole request; CancelSession may interrupt it */
+	if (len >= 2 && req[0] == 0xBF && req[1] == 0x36 && !euicc_loading(e))
+		return euicc_load_bpp(e, req, len, out);
+	if (euicc_loading(e) && !(len >= 2 && req[0] == 0xBF && req[1] == 0x41))
+		return euicc_load_bpp(e, req, len, out);
 	if ((err = der_parse_one(req, len, &t)) != IOT_OK)
 		return err;
 	for (i = 0; i < sizeof(functions) / sizeof(functions[0]); i++) {

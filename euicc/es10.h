@@ -41,6 +41,14 @@ ES10_FN(es10b_add_initial_eim);
 ES10_FN(es10b_get_eim_configuration_data);
 ES10_FN(es10b_load_euicc_package);
 
+/* download (download.c) */
+ES10_FN(es10b_authenticate_server);
+ES10_FN(es10b_prepare_download);
+ES10_FN(es10b_cancel_session);
+iot_err euicc_load_bpp(struct euicc *e, const uint8_t *data, size_t len, struct der_writer *out);
+bool euicc_loading(const struct euicc *e);
+void euicc_session_end(struct euicc *e);
+
 /* ES10c (profiles.c) */
 ES10_FN(es10c_get_profiles_info);
 ES10_FN(es10c_enable_profile);

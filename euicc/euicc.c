@@ -1,5 +1,5 @@
 /* Creating, opening and releasing eUICC instances. */
-#include "euicc/internal.h"
+#include "euicc/es10.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +179,7 @@ void euicc_free(struct euicc *e)
 
 	if (!e)
 		return;
+	euicc_session_end(e);
 	for (i = 0; i < EUICC_CHANNELS; i++) {
 		der_writer_free(&e->ch[i].in);
 		der_writer_free(&e->ch[i].out);

@@ -3,6 +3,7 @@
 #ifndef IOT_EUICC_INTERNAL_H
 #define IOT_EUICC_INTERNAL_H
 
+#include "crypto/bsp.h"
 #include "crypto/crypto.h"
 #include "crypto/x509.h"
 #include "der/der.h"
@@ -74,6 +75,34 @@ struct euicc_channel {
 	size_t out_pos;
 };
 
+enum euicc_phase {
+	EUICC_IDLE = 0,
+	EUICC_AUTHENTICATED,            /* after AuthenticateServer */
+	EUICC_PREPARED,                 /* after PrepareDownload */
+	EUICC_LOADING,                  /* inside LoadBoundProfilePackage */
+};
+
+/* A profile download session (SGP.22 3.1.3), volatile: a reset ends it. */
+struct euicc_session {
+	enum euicc_phase phase;
+	uint8_t txid[16];
+	size_t txid_len;
+	struct euicc_blob server_address;
+	struct crypto_cert *dp_auth, *dp_pb;
+	uint8_t euicc_sig1[CRYPTO_SIG_LEN];
+	struct crypto_key *otsk;        /* otSK.EUICC.ECKA */
+	uint8_t otpk[CRYPTO_POINT_LEN];
+	/* the Bound Profile Package, parsed as a stream */
+	int bpp_step;
+	size_t bpp_left, seq_left;
+	uint32_t seq_tag;
+	struct bsp bsp;
+	struct der_writer pending;      /* bytes received, not yet a whole TLV */
+	struct der_writer cfg, metadata, rsk, profile;
+	bool has_iccid;
+	uint8_t iccid[10];
+};
+
 struct euicc {
 	struct euicc_state s;
 	char *state_path;
@@ -84,6 +113,7 @@ struct euicc {
 	/* the volatile part of a download session (SGP.22 3.1.3) */
 	bool has_challenge;
 	uint8_t challenge[16];
+	struct euicc_session dl;
 };
 
 /* state.c */

@@ -178,6 +178,34 @@ iot_err x509_subject_serial(const struct crypto_cert *cert, char *buf, size_t ca
 	return name_attr(X509_get_subject_name(cert->x), NID_serialNumber, buf, cap);
 }
 
+iot_err x509_subject_rid(const struct crypto_cert *cert, uint8_t *oid, size_t cap, size_t *len)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(cert->x, NID_subject_alt_name, NULL, NULL);
+	iot_err err = IOT_E_CERT_PARSE;
+	int i;
+
+	for (i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+		const unsigned char *data;
+		int n;
+
+		if (g->type != GEN_RID)
+			continue;
+		n = (int)OBJ_length(g->d.registeredID);
+		data = OBJ_get0_data(g->d.registeredID);
+		if (n <= 0 || (size_t)n > cap) {
+			err = IOT_E_BUFFER;
+			break;
+		}
+		memcpy(oid, data, (size_t)n);
+		*len = (size_t)n;
+		err = IOT_OK;
+		break;
+	}
+	GENERAL_NAMES_free(names);
+	return err;
+}
+
 bool x509_ski_matches(const struct crypto_cert *ci, const uint8_t *id, size_t id_len)
 {
 	size_t len;

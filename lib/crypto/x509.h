@@ -53,6 +53,9 @@ iot_err x509_verify_euicc_chain(const struct crypto_cert *ci, const struct crypt
 /* CI -> leaf for an SM-DP+, SM-DS or eIM certificate of role. */
 iot_err x509_verify_chain(const struct crypto_cert *ci, const struct crypto_cert *leaf,
 			  enum x509_role role, time_t now);
+/* The registeredID of the subjectAltName (the SM-DP+ OID of SGP.22), as
+ * OBJECT IDENTIFIER content octets. */
+iot_err x509_subject_rid(const struct crypto_cert *cert, uint8_t *oid, size_t cap, size_t *len);
 /* A CI public key identifier as an eUICC lists it: the CI's SKI, or a
  * prefix of it (SGP.32 allows truncated identifiers). */
 bool x509_ski_matches(const struct crypto_cert *ci, const uint8_t *id, size_t id_len);

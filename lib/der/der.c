@@ -78,6 +78,20 @@ static iot_err read_len(const struct der_reader *r, const uint8_t **pp, size_t *
 	return IOT_OK;
 }
 
+iot_err der_read_header(const uint8_t *buf, size_t len, uint32_t *tag, size_t *value_len,
+			size_t *header_len)
+{
+	struct der_reader r;
+	const uint8_t *p = buf;
+	iot_err err;
+
+	der_reader_init(&r, buf, len);
+	if ((err = read_tag(&r, &p, tag)) != IOT_OK || (err = read_len(&r, &p, value_len)) != IOT_OK)
+		return err;
+	*header_len = (size_t)(p - buf);
+	return IOT_OK;
+}
+
 iot_err der_peek(const struct der_reader *r, struct der_tlv *out)
 {
 	const uint8_t *p = r->p;

@@ -58,6 +58,11 @@ iot_err der_peek(const struct der_reader *r, struct der_tlv *out);
  * be constructed. */
 iot_err der_enter(const struct der_reader *parent, const struct der_tlv *tlv,
 		  struct der_reader *child);
+/* Reads only the tag and length at the start of buf (for a stream whose
+ * value is still arriving): IOT_E_DER_TRUNCATED when the header itself is
+ * incomplete. */
+iot_err der_read_header(const uint8_t *buf, size_t len, uint32_t *tag, size_t *value_len,
+			size_t *header_len);
 /* Parses buf as exactly one TLV, with nothing after it. */
 iot_err der_parse_one(const uint8_t *buf, size_t len, struct der_tlv *out);
 /* Checks that buf is a sequence of well-formed TLVs, recursing into every

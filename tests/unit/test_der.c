@@ -82,6 +82,25 @@ static void test_lengths(void **state)
 	assert_int_equal(read_one("04 01 AA BB", &t), IOT_E_DER_TRAILING);
 }
 
+static void test_read_header(void **state)
+{
+	uint8_t buf[16];
+	uint32_t tag;
+	size_t vlen, hlen, n;
+	(void)state;
+
+	/* a header whose value has not arrived yet */
+	n = hex("BF36 82 1234", buf, sizeof(buf));
+	assert_int_equal(der_read_header(buf, n, &tag, &vlen, &hlen), IOT_OK);
+	assert_int_equal(tag, 0xBF36);
+	assert_int_equal(vlen, 0x1234);
+	assert_int_equal(hlen, 5);
+	assert_int_equal(der_read_header(buf, 4, &tag, &vlen, &hlen), IOT_E_DER_TRUNCATED);
+	assert_int_equal(der_read_header(buf, 1, &tag, &vlen, &hlen), IOT_E_DER_TRUNCATED);
+	n = hex("A0 80", buf, sizeof(buf));
+	assert_int_equal(der_read_header(buf, n, &tag, &vlen, &hlen), IOT_E_DER_INDEFINITE);
+}
+
 static void test_overrun_and_depth(void **state)
 {
 	static uint8_t buf[256];
@@ -248,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_multibyte_tags),
 		cmocka_unit_test(test_bad_tags),
 		cmocka_unit_test(test_lengths),
+		cmocka_unit_test(test_read_header),
 		cmocka_unit_test(test_overrun_and_depth),
 		cmocka_unit_test(test_primitives),
 		cmocka_unit_test(test_writer_integers_and_bits),
