@@ -12,139 +12,47 @@
 #include "crypto/bsp.h"
 #include "crypto/crypto.h"
 #include "rsp/rsp.h"
+#include "smdp_side.h"
 
 static const uint8_t eid[16] = { 0x89, 0x04, 0x90, 0x32, 0x12, 0x34, 0x51, 0x23,
 				 0x45, 0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x35 };
 static const uint8_t txid[16] = { 0x7A, 0x1D, 0x55, 0x01, 0x02, 0x03, 0x04, 0x05,
 				  0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D };
 
-/* The list of the values of the TLVs bsp_protect wrote (for lib/rsp). */
-static rsp_bytes_list segment_values(const struct der_writer *w, struct rsp_bytes *items, size_t cap)
-{
-	rsp_bytes_list l = { items, 0 };
-	struct der_reader r;
-	struct der_tlv t;
-
-	der_reader_init(&r, w->buf, w->len);
-	while (!der_reader_done(&r)) {
-		assert_int_equal(der_read(&r, &t), IOT_OK);
-		assert_true(l.count < cap);
-		items[l.count++] = RSP_BYTES(t.value, t.len);
-	}
-	return l;
-}
-
-/* SGP.22 5.5.1: smdpSign covers remoteOpId, transactionId, controlRefTemplate
- * and smdpOtpk as DOs, followed by the eUICC's otPK as '5F49' */
-static void iscr_signed_data(const struct rsp_initialise_secure_channel_request *i,
-			     const uint8_t euicc_otpk[65], struct der_writer *w)
-{
-	size_t mark;
-
-	der_put_int64(w, 0x82, i->remote_op_id);
-	der_put_tlv(w, 0x80, i->transaction_id.ptr, i->transaction_id.len);
-	mark = der_begin(w, 0xA6);
-	der_put_tlv(w, 0x80, i->control_ref_template.key_type.ptr, 1);
-	der_put_tlv(w, 0x81, i->control_ref_template.key_len.ptr, 1);
-	der_put_tlv(w, 0x84, i->control_ref_template.host_id.ptr, i->control_ref_template.host_id.len);
-	der_end(w, mark);
-	der_put_tlv(w, 0x5F49, i->smdp_otpk.ptr, i->smdp_otpk.len);
-	der_put_tlv(w, 0x5F49, euicc_otpk, 65);
-}
-
 struct smdp_side {
-	struct crypto_key *pb, *ot;
-	uint8_t ot_point[65], host_id[16], sig[64];
+	struct crypto_key *pb;
+	uint8_t host_id[16];
 };
 
 /* Builds the BPP for profile, bound to the eUICC one-time public key. */
 static void make_bpp(enum crypto_curve curve, const uint8_t euicc_otpk[65], const uint8_t *profile,
 		     size_t plen, bool with_ppk, struct smdp_side *dp, uint8_t **bpp, size_t *bpp_len)
 {
-	static struct rsp_bytes v87[8], v88[8], v87b[8], v86[512];
-	struct rsp_bound_profile_package b = { 0 };
-	struct rsp_initialise_secure_channel_request *i = &b.initialise_secure_channel_request;
-	struct rsp_configure_isdp_request cfg = { 0 };
 	struct rsp_store_metadata_request md = { 0 };
-	struct der_writer signed_data, w87, w88, w87b, w86;
-	struct crypto_key *euicc_pub;
-	struct crypto_buf part;
-	uint8_t z[32], *cfg_der, *md_der;
-	size_t cfg_len, md_len;
-	struct bsp_keys keys, ppk_keys;
-	struct bsp session, ppk;
+	struct smdp_bind b = { 0 };
+	uint8_t *md_der;
+	size_t md_len;
 
 	assert_int_equal(crypto_key_generate(curve, &dp->pb), IOT_OK);
-	assert_int_equal(crypto_key_generate(curve, &dp->ot), IOT_OK);
-	assert_int_equal(crypto_key_point(dp->ot, dp->ot_point), IOT_OK);
-	assert_int_equal(crypto_random(dp->host_id, sizeof(dp->host_id)), IOT_OK);
-
-	i->remote_op_id = 1;
-	i->transaction_id = RSP_BYTES(txid, sizeof(txid));
-	i->control_ref_template.key_type = RSP_STR("\x88");
-	i->control_ref_template.key_len = RSP_STR("\x10");
-	i->control_ref_template.host_id = RSP_BYTES(dp->host_id, sizeof(dp->host_id));
-	i->smdp_otpk = RSP_BYTES(dp->ot_point, 65);
-	der_writer_dynamic(&signed_data);
-	iscr_signed_data(i, euicc_otpk, &signed_data);
-	part = (struct crypto_buf){ signed_data.buf, signed_data.len };
-	assert_int_equal(ecdsa_sign(dp->pb, &part, 1, dp->sig), IOT_OK);
-	i->smdp_sign = RSP_BYTES(dp->sig, 64);
-	der_writer_free(&signed_data);
-
-	/* session keys: ECKA(otSK.DP, otPK.EUICC), then the KDF */
-	assert_int_equal(crypto_key_from_point(curve, euicc_otpk, 65, &euicc_pub), IOT_OK);
-	assert_int_equal(ecka_shared_secret(dp->ot, euicc_pub, z), IOT_OK);
-	crypto_key_free(euicc_pub);
-	assert_int_equal(bsp_derive_keys(z, 32, 0x88, 16, dp->host_id, 16, eid, 16, &keys), IOT_OK);
-	bsp_init(&session, &keys);
-
 	md.iccid = RSP_STR("\x98\x94\x00\x00\x00\x00\x00\x00\x10\xF2");
 	md.service_provider_name = RSP_STR("iotrsp");
 	md.profile_name = RSP_STR("Test profile");
 	md.profile_class = RSP_CLASS_OPERATIONAL;
-	assert_int_equal(rsp_encode_alloc(&rsp_t_configure_isdp_request, &cfg, &cfg_der, &cfg_len), IOT_OK);
 	assert_int_equal(rsp_encode_alloc(&rsp_t_store_metadata_request, &md, &md_der, &md_len), IOT_OK);
-	der_writer_dynamic(&w87);
-	der_writer_dynamic(&w88);
-	der_writer_dynamic(&w87b);
-	der_writer_dynamic(&w86);
-	assert_int_equal(bsp_protect(&session, 0x87, true, cfg_der, cfg_len, &w87), IOT_OK);
-	assert_int_equal(bsp_protect(&session, 0x88, false, md_der, md_len, &w88), IOT_OK);
-	if (with_ppk) {
-		/* the profile was protected ahead with a PPK; the session then
-		 * hands the PPK over in ReplaceSessionKeys */
-		struct rsp_replace_session_keys_request rsk;
-		uint8_t *rsk_der;
-		size_t rsk_len;
-
-		crypto_random(ppk_keys.s_enc, 16);
-		crypto_random(ppk_keys.s_mac, 16);
-		crypto_random(ppk_keys.mac_chaining, 16);
-		rsk.initial_mac_chaining_value = RSP_BYTES(ppk_keys.mac_chaining, 16);
-		rsk.ppk_enc = RSP_BYTES(ppk_keys.s_enc, 16);
-		rsk.ppk_cmac = RSP_BYTES(ppk_keys.s_mac, 16);
-		assert_int_equal(rsp_encode_alloc(&rsp_t_replace_session_keys_request, &rsk, &rsk_der, &rsk_len), IOT_OK);
-		assert_int_equal(bsp_protect(&session, 0x87, true, rsk_der, rsk_len, &w87b), IOT_OK);
-		free(rsk_der);
-		bsp_init(&ppk, &ppk_keys);
-		assert_int_equal(bsp_protect(&ppk, 0x86, true, profile, plen, &w86), IOT_OK);
-		b.has_second_sequence_of87 = true;
-		b.second_sequence_of87 = segment_values(&w87b, v87b, 8);
-	} else {
-		assert_int_equal(bsp_protect(&session, 0x86, true, profile, plen, &w86), IOT_OK);
-	}
-	b.first_sequence_of87 = segment_values(&w87, v87, 8);
-	b.sequence_of88 = segment_values(&w88, v88, 8);
-	b.sequence_of86 = segment_values(&w86, v86, 512);
-	assert_int_equal(rsp_encode_alloc(&rsp_t_bound_profile_package, &b, bpp, bpp_len), IOT_OK);
-	free(cfg_der);
+	b.curve = curve;
+	b.pb = dp->pb;
+	b.euicc_otpk = euicc_otpk;
+	b.eid = eid;
+	b.txid = txid;
+	b.txid_len = sizeof(txid);
+	b.metadata = md_der;
+	b.metadata_len = md_len;
+	b.profile = profile;
+	b.profile_len = plen;
+	b.with_ppk = with_ppk;
+	smdp_make_bpp(&b, bpp, bpp_len);
+	memcpy(dp->host_id, b.host_id, 16);
 	free(md_der);
-	der_writer_free(&w87);
-	der_writer_free(&w88);
-	der_writer_free(&w87b);
-	der_writer_free(&w86);
-	bsp_wipe(&session);
 }
 
 /* Unprotects every segment TLV inside one sequenceOfXX. */
@@ -191,7 +99,7 @@ static void unwrap_bpp(enum crypto_curve curve, struct crypto_key *euicc_ot, con
 
 	/* SGP.22 5.7.x: verify smdpSign with CERT.DPpb before anything else */
 	der_writer_dynamic(&signed_data);
-	iscr_signed_data(&iscr, euicc_otpk, &signed_data);
+	smdp_iscr_signed_data(&iscr, euicc_otpk, &signed_data);
 	part = (struct crypto_buf){ signed_data.buf, signed_data.len };
 	assert_int_equal(ecdsa_verify(dp_pb, &part, 1, iscr.smdp_sign.ptr, iscr.smdp_sign.len), IOT_OK);
 	der_writer_free(&signed_data);
@@ -312,7 +220,6 @@ static void round_trip(enum crypto_curve curve, const uint8_t *profile, size_t p
 	free(bpp);
 	crypto_key_free(euicc_ot);
 	crypto_key_free(dp.pb);
-	crypto_key_free(dp.ot);
 }
 
 static void test_bpp_12k_profile(void **state)
