@@ -48,6 +48,12 @@ void euicc_reset(struct euicc *e);
 /* The answer to reset, offering T=0 and T=1. */
 const uint8_t *euicc_atr(size_t *len);
 
+/* The whole persistent state as bytes (malloc'd), and back: restoring puts
+ * the same eUICC back to that state (fleet snapshots, fuzzing); the card is
+ * reset. IOT_E_ARG when the state is another eUICC's. */
+iot_err euicc_snapshot(const struct euicc *e, uint8_t **buf, size_t *len);
+iot_err euicc_restore(struct euicc *e, const uint8_t *buf, size_t len);
+
 /* The EID, 16 bytes. */
 const uint8_t *euicc_eid(const struct euicc *e);
 

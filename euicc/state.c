@@ -367,3 +367,37 @@ iot_err euicc_state_load(struct euicc *e, const uint8_t *buf, size_t len)
 	}
 	return IOT_OK;
 }
+
+iot_err euicc_snapshot(const struct euicc *e, uint8_t **buf, size_t *len)
+{
+	struct der_writer w;
+	iot_err err;
+
+	der_writer_dynamic(&w);
+	encode_state(&e->s, &w);
+	if ((err = der_writer_err(&w)) != IOT_OK) {
+		der_writer_free(&w);
+		return err;
+	}
+	*buf = w.buf;
+	*len = w.len;
+	return IOT_OK;
+}
+
+iot_err euicc_restore(struct euicc *e, const uint8_t *buf, size_t len)
+{
+	struct euicc tmp;
+	iot_err err;
+
+	memset(&tmp, 0, sizeof(tmp));
+	if ((err = euicc_state_load(&tmp, buf, len)) != IOT_OK)
+		return err;
+	if (memcmp(tmp.s.eid, e->s.eid, 16) != 0) {
+		euicc_state_clear(&tmp.s);
+		return IOT_E_ARG;
+	}
+	euicc_state_clear(&e->s);
+	e->s = tmp.s;
+	euicc_reset(e);
+	return euicc_state_save(e);
+}
