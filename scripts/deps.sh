@@ -9,6 +9,8 @@ packages=(
   libssl-dev openssl              # lib/crypto; openssl verify in the tests
   time                            # bench figures
   libjansson-dev                  # JSON bindings (ES9+/ES2+, REST)
+  pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools   # PC/SC, euiccd as a card
+  iproute2 util-linux             # tests: private network namespaces
 )
 
 missing=()

@@ -1,0 +1,144 @@
+/* euiccd: a software eUICC as a daemon — a simulator for development and
+ * fleet testing, not a secure element. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/conf.h"
+#include "base/log.h"
+#include "euicc/euicc.h"
+#include "euicc/server.h"
+
+static volatile int stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: euiccd --state FILE [options]\n"
+		"A software eUICC (SGP.32 ISD-R) — a simulator, not a secure element.\n\n"
+		"  --state FILE        the eUICC's state (created from --key/--cert/--eum/--ci if missing)\n"
+		"  --key FILE          SK.EUICC.ECDSA (PEM), to create a new eUICC\n"
+		"  --cert FILE         CERT.EUICC.ECDSA; its serialNumber is the EID\n"
+		"  --eum FILE          CERT.EUM.ECDSA\n"
+		"  --ci FILE           a trusted CI certificate (repeat for more)\n"
+		"  --default-dp ADDR   the default SM-DP+ address of a new eUICC\n"
+		"  --socket PATH       serve APDUs on this Unix socket\n"
+		"  --vpcd HOST[:PORT]  connect to vpcd (pcscd's virtual reader), port 35963 by default\n"
+		"  --config FILE       read these options from FILE (key = value), the command line wins\n"
+		"  --verbose           debug logs\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, 's' }, { "key", required_argument, NULL, 'k' },
+		{ "cert", required_argument, NULL, 'c' }, { "eum", required_argument, NULL, 'e' },
+		{ "ci", required_argument, NULL, 'i' }, { "default-dp", required_argument, NULL, 'd' },
+		{ "socket", required_argument, NULL, 'u' }, { "vpcd", required_argument, NULL, 'v' },
+		{ "config", required_argument, NULL, 'f' }, { "verbose", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	const char *state = NULL, *key = NULL, *cert = NULL, *eum = NULL, *dp = NULL, *sock = NULL, *vpcd = NULL;
+	const char *cis[8];
+	size_t nci = 0, i;
+	struct conf conf = { 0 };
+	struct euicc_server_options so = { 0 };
+	struct euicc *e;
+	struct sigaction sa;
+	char host[256];
+	iot_err err;
+	int c, bad;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': state = optarg; break;
+		case 'k': key = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'e': eum = optarg; break;
+		case 'i':
+			if (nci < 8)
+				cis[nci++] = optarg;
+			break;
+		case 'd': dp = optarg; break;
+		case 'u': sock = optarg; break;
+		case 'v': vpcd = optarg; break;
+		case 'f':
+			if ((err = conf_load(optarg, &conf, &bad)) != IOT_OK) {
+				fprintf(stderr, "euiccd: %s: %s%s\n", optarg, iot_strerror(err),
+					err == IOT_E_ARG ? " (a line without '=')" : "");
+				return 2;
+			}
+			break;
+		case 'V': log_set_level(LOG_DEBUG); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	/* the configuration file fills what the command line left */
+	state = state ? state : conf_get(&conf, "state");
+	key = key ? key : conf_get(&conf, "key");
+	cert = cert ? cert : conf_get(&conf, "cert");
+	eum = eum ? eum : conf_get(&conf, "eum");
+	dp = dp ? dp : conf_get(&conf, "default-dp");
+	sock = sock ? sock : conf_get(&conf, "socket");
+	vpcd = vpcd ? vpcd : conf_get(&conf, "vpcd");
+	for (i = 0; !nci && i < conf.count && nci < 8; i++)
+		if (!strcmp(conf.entries[i].key, "ci"))
+			cis[nci++] = conf.entries[i].value;
+	if (!state || (!sock && !vpcd)) {
+		usage(stderr);
+		conf_free(&conf);
+		return 2;
+	}
+	if (access(state, R_OK) == 0) {
+		err = euicc_open(state, &e);
+	} else {
+		struct euicc_provision p = { key, cert, eum, cis, nci, state, dp, NULL };
+
+		err = euicc_create(&p, &e);
+	}
+	if (err != IOT_OK) {
+		log_error("euiccd", "cannot load the eUICC", "state=%s error=\"%s\"", state, iot_strerror(err));
+		conf_free(&conf);
+		return 1;
+	}
+	{
+		const uint8_t *eid = euicc_eid(e);
+		char text[33];
+
+		for (i = 0; i < 16; i++)
+			snprintf(text + 2 * i, 3, "%02X", eid[i]);
+		log_info("euiccd", "eUICC ready (a simulator, not a secure element)", "eid=%s state=%s", text, state);
+	}
+	so.socket_path = sock;
+	if (vpcd) {
+		char *colon;
+
+		snprintf(host, sizeof(host), "%s", vpcd);
+		so.vpcd_port = 35963;
+		if ((colon = strrchr(host, ':'))) {
+			*colon = '\0';
+			so.vpcd_port = atoi(colon + 1);
+		}
+		so.vpcd_host = host;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	err = euicc_serve(e, &so, &stop);
+	log_info("euiccd", "stopped", "error=\"%s\"", iot_strerror(err));
+	euicc_free(e);
+	conf_free(&conf);
+	return err == IOT_OK ? 0 : 1;
+}
