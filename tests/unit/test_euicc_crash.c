@@ -107,6 +107,9 @@ static void test_kill_9_at_random_moments(void **state)
 			busy_child(fds[1]);
 		}
 		close(fds[1]);
+		/* once it is busy (one change acknowledged), kill it at a random moment */
+		if (read(fds[0], &v, sizeof(v)) == sizeof(v))
+			last = v;
 		nanosleep(&nap, NULL);
 		kill(pid, SIGKILL);
 		while (read(fds[0], &v, sizeof(v)) == sizeof(v))
