@@ -43,6 +43,7 @@ fuzz: build-asan
 # Benchmarks print figures; they assert nothing.
 bench: build
 	@bench/crypto.sh $(BUILD)
+	@echo; echo "== euiccd"; $(BUILD)/bench/bench_euicc
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
