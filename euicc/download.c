@@ -454,8 +454,12 @@ static iot_err install(struct euicc *e, struct der_writer *out)
 	if ((err = euicc_begin(e, &snap)) != IOT_OK)
 		return err;
 	err = euicc_profile_add(e, e->dl.metadata.buf, e->dl.metadata.len, e->dl.profile.buf, e->dl.profile.len, &p);
-	if (err == IOT_OK)
+	if (err == IOT_OK) {
 		memcpy(aid, p->aid, 16);
+		/* for ImmediateEnable in this power cycle */
+		memcpy(e->installed_iccid, p->iccid, 10);
+		e->has_installed = true;
+	}
 	if ((err = euicc_commit(e, &snap, err)) != IOT_OK)
 		return fail(e, RSP_BPP_CMD_LOAD_PROFILE_ELEMENTS,
 			    err == IOT_E_NOMEM ? RSP_PIR_INSUFFICIENT_MEMORY : RSP_PIR_UNKNOWN_ERROR, out);

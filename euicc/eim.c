@@ -239,13 +239,42 @@ static int psmo_unset_fallback(struct euicc *e)
 	return 2;               /* noFallbackAttribute */
 }
 
-static void run_psmo(struct euicc *e, const struct rsp_psmo *p, struct rsp_arena *a, struct rsp_euicc_result_data *r)
+/* SGP.32 5.9.x: an enable with rollbackFlag remembers what it replaced */
+static int psmo_enable(struct euicc *e, const struct rsp_psmo_enable *q, const struct rsp_euicc_package_signed *s)
+{
+	struct euicc_profile *cur = NULL;
+	uint8_t prev[10];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < e->s.profile_count; i++)
+		if (e->s.profiles[i].enabled)
+			cur = &e->s.profiles[i];
+	if (cur)
+		memcpy(prev, cur->iccid, 10);
+	rc = euicc_enable(e, euicc_find_iccid(e, q->iccid.ptr));
+	if (rc == 0 && q->rollback_flag) {
+		if (!cur)
+			return 20;      /* rollbackNotAvailable: nothing to go back to */
+		e->s.has_rollback = true;
+		memcpy(e->s.rollback_iccid, prev, 10);
+		e->s.rollback_counter = s->counter_value;
+		if (euicc_blob_set(&e->s.rollback_eim_id, s->eim_id.ptr, s->eim_id.len) != IOT_OK ||
+		    euicc_blob_set(&e->s.rollback_txid, s->eim_transaction_id.ptr,
+				   s->has_eim_transaction_id ? s->eim_transaction_id.len : 0) != IOT_OK)
+			return 127;
+	}
+	return rc;
+}
+
+static void run_psmo(struct euicc *e, const struct rsp_psmo *p, const struct rsp_euicc_package_signed *s,
+		     struct rsp_arena *a, struct rsp_euicc_result_data *r)
 {
 	memset(r, 0, sizeof(*r));
 	switch (p->choice) {
 	case RSP_PSMO_ENABLE:
 		r->choice = RSP_RESULT_ENABLE;
-		r->u.code = euicc_enable(e, euicc_find_iccid(e, p->u.enable.iccid.ptr));
+		r->u.code = psmo_enable(e, &p->u.enable, s);
 		break;
 	case RSP_PSMO_DISABLE:
 		r->choice = RSP_RESULT_DISABLE;
@@ -264,7 +293,7 @@ static void run_psmo(struct euicc *e, const struct rsp_psmo *p, struct rsp_arena
 		break;
 	case RSP_PSMO_CONFIGURE_IMMEDIATE_ENABLE:
 		r->choice = RSP_RESULT_CONFIGURE_IMMEDIATE_ENABLE;
-		r->u.code = 0;
+		r->u.code = euicc_configure_immediate_enable(e, &p->u.configure_immediate_enable) == IOT_OK ? 0 : 1;
 		break;
 	case RSP_PSMO_SET_FALLBACK_ATTRIBUTE:
 		r->choice = RSP_RESULT_SET_FALLBACK_ATTRIBUTE;
@@ -516,7 +545,7 @@ ES10_FN(es10b_load_euicc_package)
 		struct rsp_euicc_result_data *res = &d->euicc_result.items[i];
 
 		if (s->euicc_package.choice == RSP_PACKAGE_PSMO_LIST) {
-			run_psmo(e, &s->euicc_package.u.psmo_list.items[i], a, res);
+			run_psmo(e, &s->euicc_package.u.psmo_list.items[i], s, a, res);
 		} else {
 			run_eco(e, &s->euicc_package.u.eco_list.items[i], res);
 			if (res->choice == RSP_RESULT_LIST_EIM)
@@ -549,4 +578,43 @@ ES10_FN(es10b_load_euicc_package)
 	der_writer_free(&data);
 	der_writer_free(&whole);
 	return err == IOT_OK ? der_writer_err(out) : err;
+}
+
+/* SGP.32 5.9.x: the EuiccPackageResult a ProfileRollback reports to the eIM
+ * of the enable it undid: rollbackResult ok, signed, kept as pending. */
+iot_err euicc_package_result_rollback(struct euicc *e, struct rsp_arena *a, struct der_writer *out)
+{
+	struct rsp_euicc_package_result r = { 0 };
+	struct rsp_euicc_package_result_data_signed *d = &r.u.result_signed.data;
+	struct rsp_euicc_result_data *res = rsp_arena_alloc(a, sizeof(*res));
+	struct rsp_bytes id = { e->s.rollback_eim_id.ptr, e->s.rollback_eim_id.len };
+	const struct euicc_eim *m = find_eim(e, &id, NULL);
+	struct der_writer data;
+	uint8_t sig[CRYPTO_SIG_LEN];
+	size_t start = out->len;
+	iot_err err;
+
+	if (!res)
+		return IOT_E_NOMEM;
+	res->choice = RSP_RESULT_ROLLBACK;
+	res->u.code = 0;
+	r.choice = RSP_EPR_RESULT_SIGNED;
+	d->eim_id = id;
+	d->counter_value = e->s.rollback_counter;
+	d->has_eim_transaction_id = e->s.rollback_txid.len > 0;
+	d->eim_transaction_id = RSP_BYTES(e->s.rollback_txid.ptr, e->s.rollback_txid.len);
+	d->seq_number = e->s.next_seq++;
+	d->euicc_result.items = res;
+	d->euicc_result.count = 1;
+	der_writer_dynamic(&data);
+	if ((err = rsp_encode(&rsp_t_euicc_package_result_data_signed, d, &data)) == IOT_OK &&
+	    (err = sign_with_token(e, &data, m, sig)) == IOT_OK) {
+		d->der = RSP_BYTES(data.buf, data.len);
+		r.u.result_signed.euicc_sign_epr = RSP_BYTES(sig, sizeof(sig));
+		err = rsp_encode(&rsp_t_euicc_package_result, &r, out);
+	}
+	if (err == IOT_OK)
+		err = euicc_notification_add(e, EUICC_NOTIFY_EPR, 0, d->seq_number, out->buf + start, out->len - start);
+	der_writer_free(&data);
+	return err;
 }

@@ -307,6 +307,11 @@ static const struct {
 	{ 0xBF38, es10b_authenticate_server },
 	{ 0xBF21, es10b_prepare_download },
 	{ 0xBF41, es10b_cancel_session },
+	{ 0xBF59, es10b_configure_immediate_enable },
+	{ 0xBF5A, es10b_immediate_enable },
+	{ 0xBF58, es10b_profile_rollback },
+	{ 0xBF5D, es10b_execute_fallback },
+	{ 0xBF5E, es10b_return_from_fallback },
 };
 
 iot_err euicc_es10(struct euicc *e, const uint8_t *req, size_t len, struct der_writer *out)

@@ -49,6 +49,16 @@ iot_err euicc_load_bpp(struct euicc *e, const uint8_t *data, size_t len, struct 
 bool euicc_loading(const struct euicc *e);
 void euicc_session_end(struct euicc *e);
 
+/* immediate enable, rollback, fallback (modes.c) */
+ES10_FN(es10b_configure_immediate_enable);
+ES10_FN(es10b_immediate_enable);
+ES10_FN(es10b_profile_rollback);
+ES10_FN(es10b_execute_fallback);
+ES10_FN(es10b_return_from_fallback);
+iot_err euicc_configure_immediate_enable(struct euicc *e,
+					 const struct rsp_configure_immediate_profile_enabling_request *q);
+iot_err euicc_package_result_rollback(struct euicc *e, struct rsp_arena *a, struct der_writer *out);
+
 /* ES10c (profiles.c) */
 ES10_FN(es10c_get_profiles_info);
 ES10_FN(es10c_enable_profile);

@@ -64,6 +64,17 @@ struct euicc_state {
 	size_t notification_count;
 	int64_t next_seq;
 	uint32_t next_isdp;
+	/* SGP.32 immediate enable configuration */
+	bool immediate_enable;
+	struct euicc_blob ie_smdp_oid, ie_smdp_address;
+	/* the enable a ProfileRollback would undo (SGP.32 PSMO rollbackFlag) */
+	bool has_rollback;
+	uint8_t rollback_iccid[10];
+	struct euicc_blob rollback_eim_id, rollback_txid;
+	int64_t rollback_counter;
+	/* the profile ReturnFromFallback goes back to */
+	bool in_fallback;
+	uint8_t fallback_return_iccid[10];
 };
 
 struct euicc_channel {
@@ -114,6 +125,9 @@ struct euicc {
 	bool has_challenge;
 	uint8_t challenge[16];
 	struct euicc_session dl;
+	/* the profile installed last in this power cycle (ImmediateEnable) */
+	bool has_installed;
+	uint8_t installed_iccid[10];
 };
 
 /* state.c */

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 
 iot_err euicc_blob_set(struct euicc_blob *b, const void *ptr, size_t len)
 {
@@ -45,6 +45,10 @@ void euicc_state_clear(struct euicc_state *s)
 	free(s->ci_certs);
 	euicc_blob_free(&s->default_dp);
 	euicc_blob_free(&s->root_ds);
+	euicc_blob_free(&s->ie_smdp_oid);
+	euicc_blob_free(&s->ie_smdp_address);
+	euicc_blob_free(&s->rollback_eim_id);
+	euicc_blob_free(&s->rollback_txid);
 	for (i = 0; i < s->profile_count; i++) {
 		euicc_blob_free(&s->profiles[i].nickname);
 		euicc_blob_free(&s->profiles[i].metadata);
@@ -121,6 +125,20 @@ static void encode_state(const struct euicc_state *s, struct der_writer *w)
 	der_end(w, list);
 	der_put_int64(w, 0x8B, s->next_seq);
 	der_put_int64(w, 0x8C, s->next_isdp);
+	item = der_begin(w, 0xAD);
+	der_put_bool(w, 0x80, s->immediate_enable);
+	put_blob(w, 0x81, &s->ie_smdp_oid);
+	put_blob(w, 0x82, &s->ie_smdp_address);
+	der_end(w, item);
+	item = der_begin(w, 0xAE);
+	der_put_bool(w, 0x80, s->has_rollback);
+	der_put_tlv(w, 0x81, s->rollback_iccid, 10);
+	put_blob(w, 0x82, &s->rollback_eim_id);
+	put_blob(w, 0x83, &s->rollback_txid);
+	der_put_int64(w, 0x84, s->rollback_counter);
+	der_end(w, item);
+	der_put_bool(w, 0x8F, s->in_fallback);
+	der_put_tlv(w, 0x90, s->fallback_return_iccid, 10);
 	der_end(w, top);
 }
 
@@ -361,6 +379,24 @@ iot_err euicc_state_load(struct euicc *e, const uint8_t *buf, size_t len)
 	}
 	s->next_seq = get_int(&rd, 0x8B);
 	s->next_isdp = (uint32_t)get_int(&rd, 0x8C);
+	if (rd.err == IOT_OK && next(&rd, 0xAD, &t)) {
+		item.err = der_enter(&rd.r, &t, &item.r);
+		s->immediate_enable = get_bool(&item, 0x80);
+		get_blob(&item, 0x81, &s->ie_smdp_oid);
+		get_blob(&item, 0x82, &s->ie_smdp_address);
+		rd.err = item.err;
+	}
+	if (rd.err == IOT_OK && next(&rd, 0xAE, &t)) {
+		item.err = der_enter(&rd.r, &t, &item.r);
+		s->has_rollback = get_bool(&item, 0x80);
+		get_fixed(&item, 0x81, s->rollback_iccid, 10);
+		get_blob(&item, 0x82, &s->rollback_eim_id);
+		get_blob(&item, 0x83, &s->rollback_txid);
+		s->rollback_counter = get_int(&item, 0x84);
+		rd.err = item.err;
+	}
+	s->in_fallback = get_bool(&rd, 0x8F);
+	get_fixed(&rd, 0x90, s->fallback_return_iccid, 10);
 	if (rd.err != IOT_OK) {
 		euicc_state_clear(s);
 		return rd.err;

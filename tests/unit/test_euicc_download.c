@@ -296,6 +296,24 @@ static void test_full_download(void **state)
 	}
 	euicc_reset(e);
 	apdu(e, "00A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL);
+	/* immediate enable: configured (no eIM yet), nothing downloaded yet */
+	{
+		struct rsp_result r;
+		struct rsp_arena a;
+
+		rsp_arena_dynamic(&a);
+		assert_int_equal(send_raw(e, (const uint8_t *)"\xBF\x5A\x03\x80\x01\xFF", 6, 255), 0x9000);
+		assert_int_equal(rsp_decode(&rsp_t_immediate_enable_response, resp, resp_len, &r, &a), IOT_OK);
+		assert_int_equal(r.result, 1);          /* immediateEnableNotAvailable */
+		assert_int_equal(send_raw(e, (const uint8_t *)"\xBF\x59\x02\x80\x00", 5, 255), 0x9000);
+		assert_int_equal(rsp_decode(&rsp_t_configure_immediate_profile_enabling_response, resp, resp_len, &r, &a),
+				 IOT_OK);
+		assert_int_equal(r.result, 0);
+		assert_int_equal(send_raw(e, (const uint8_t *)"\xBF\x5A\x03\x80\x01\xFF", 6, 255), 0x9000);
+		assert_int_equal(rsp_decode(&rsp_t_immediate_enable_response, resp, resp_len, &r, &a), IOT_OK);
+		assert_int_equal(r.result, 4);          /* noSessionContext */
+		rsp_arena_free(&a);
+	}
 	apdus = 0;
 	download(e, 0x01, 12 * 1024, 255, -1, false, &o);
 	assert_int_equal(o.pir.data.final_result.choice, RSP_FINAL_RESULT_SUCCESS);
@@ -303,6 +321,21 @@ static void test_full_download(void **state)
 	assert_true(o.pir.data.notification_metadata.has_iccid);
 	assert_int_equal(profile_count(e), 1);
 	rsp_arena_free(&o.a);
+	/* the profile just downloaded is enabled at once */
+	{
+		struct rsp_result r;
+		struct rsp_arena a;
+		struct rsp_profile_info_list_response list;
+
+		rsp_arena_dynamic(&a);
+		assert_int_equal(send_raw(e, (const uint8_t *)"\xBF\x5A\x03\x80\x01\xFF", 6, 255), 0x9000);
+		assert_int_equal(rsp_decode(&rsp_t_immediate_enable_response, resp, resp_len, &r, &a), IOT_OK);
+		assert_int_equal(r.result, 0);
+		assert_int_equal(send_raw(e, (const uint8_t *)"\xBF\x2D\x00", 3, 255), 0x9000);
+		assert_int_equal(rsp_decode(&rsp_t_profile_info_list_response, resp, resp_len, &list, &a), IOT_OK);
+		assert_int_equal(list.u.ok.items[0].profile_state, RSP_PROFILE_ENABLED);
+		rsp_arena_free(&a);
+	}
 	/* with a profile protection key, and small STORE DATA blocks */
 	download(e, 0x02, 5000, 120, -1, true, &o);
 	assert_int_equal(o.pir.data.final_result.choice, RSP_FINAL_RESULT_SUCCESS);

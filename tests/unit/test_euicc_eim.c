@@ -372,6 +372,113 @@ static void test_profile_notifications(void **state)
 	euicc_free(e);
 }
 
+static int64_t simple(struct euicc *e, const char *req_hex, const struct rsp_type *t)
+{
+	uint8_t req[64];
+	size_t n = hex(req_hex, req, sizeof(req));
+	struct rsp_result r;
+	struct rsp_arena a;
+
+	assert_int_equal(es10_apdus(e, req, n, 255, resp, sizeof(resp), &resp_len, NULL), 0x9000);
+	rsp_arena_dynamic(&a);
+	assert_int_equal(rsp_decode(t, resp, resp_len, &r, &a), IOT_OK);
+	rsp_arena_free(&a);
+	return r.result;
+}
+
+static bool enabled(struct euicc *e, uint8_t last)
+{
+	struct rsp_profile_info_list_response list;
+	struct rsp_arena a;
+	size_t i;
+	bool on = false;
+
+	assert_int_equal(es10_apdus(e, (const uint8_t *)"\xBF\x2D\x00", 3, 255, resp, sizeof(resp), &resp_len, NULL),
+			 0x9000);
+	rsp_arena_dynamic(&a);
+	assert_int_equal(rsp_decode(&rsp_t_profile_info_list_response, resp, resp_len, &list, &a), IOT_OK);
+	for (i = 0; i < list.u.ok.count; i++)
+		if (list.u.ok.items[i].iccid.ptr[9] == last)
+			on = list.u.ok.items[i].profile_state == RSP_PROFILE_ENABLED;
+	rsp_arena_free(&a);
+	return on;
+}
+
+static void test_rollback_and_fallback(void **state)
+{
+	struct euicc *e = new_euicc_with_profiles();
+	struct rsp_euicc_package_request q;
+	struct rsp_euicc_package_result r;
+	struct rsp_psmo psmo;
+	struct rsp_arena a;
+	int64_t token = add_initial_eim(e);
+	static const uint8_t boot[10] = { 0x98, 0x94, 0, 0, 0, 0, 0, 0, 0, 0x01 };
+	static const uint8_t op[10] = { 0x98, 0x94, 0, 0, 0, 0, 0, 0, 0, 0x02 };
+	(void)state;
+
+	rsp_arena_dynamic(&a);
+	/* the IPA may not configure immediate enable while an eIM is associated */
+	assert_int_equal(simple(e, "BF59028000", &rsp_t_configure_immediate_profile_enabling_response), 2);
+	/* no fallback profile yet */
+	assert_int_equal(simple(e, "BF5D038001FF", &rsp_t_execute_fallback_mechanism_response), 6);
+	memset(&psmo, 0, sizeof(psmo));
+	psmo.choice = RSP_PSMO_SET_FALLBACK_ATTRIBUTE;
+	psmo.u.set_fallback_attribute.iccid = RSP_BYTES(boot, 10);
+	package(&q, &psmo, 1, 1);
+	load_package(e, &q, token, false, &r, &a);
+	assert_int_equal(r.u.result_signed.data.euicc_result.items[0].u.code, 0);
+	/* the fallback profile is the enabled one: nothing to fall back to */
+	assert_int_equal(simple(e, "BF5D038001FF", &rsp_t_execute_fallback_mechanism_response), 2);
+
+	/* enable op with rollbackFlag, then roll back to boot */
+	assert_int_equal(simple(e, "BF58038001FF", &rsp_t_profile_rollback_response), 1);
+	psmo.choice = RSP_PSMO_ENABLE;
+	psmo.u.enable.iccid = RSP_BYTES(op, 10);
+	psmo.u.enable.rollback_flag = true;
+	package(&q, &psmo, 1, 2);
+	load_package(e, &q, token, false, &r, &a);
+	assert_int_equal(r.u.result_signed.data.euicc_result.items[0].u.code, 0);
+	assert_true(enabled(e, 0x02));
+	{
+		struct rsp_profile_rollback_response rb;
+
+		assert_int_equal(es10_apdus(e, (const uint8_t *)"\xBF\x58\x03\x80\x01\xFF", 6, 255, resp, sizeof(resp),
+					    &resp_len, NULL), 0x9000);
+		assert_int_equal(rsp_decode(&rsp_t_profile_rollback_response, resp, resp_len, &rb, &a), IOT_OK);
+		assert_int_equal(rb.cmd_result, 0);
+		assert_true(rb.has_euicc_package_result);
+		assert_int_equal(rb.euicc_package_result.u.result_signed.data.counter_value, 2);
+		assert_int_equal(rb.euicc_package_result.u.result_signed.data.euicc_result.items[0].choice,
+				 RSP_RESULT_ROLLBACK);
+		check_result_signature(&rb.euicc_package_result.u.result_signed.data.der,
+				       &rb.euicc_package_result.u.result_signed.euicc_sign_epr, token);
+	}
+	assert_true(enabled(e, 0x01));
+	assert_int_equal(simple(e, "BF58038001FF", &rsp_t_profile_rollback_response), 1);
+
+	/* op enabled again, then the fallback: boot comes back, and returns to op */
+	psmo.u.enable.rollback_flag = false;
+	package(&q, &psmo, 1, 3);
+	load_package(e, &q, token, false, &r, &a);
+	assert_true(enabled(e, 0x02));
+	assert_int_equal(simple(e, "BF5D038001FF", &rsp_t_execute_fallback_mechanism_response), 0);
+	assert_true(enabled(e, 0x01));
+	/* the attribute cannot go while its profile is the one enabled */
+	psmo.choice = RSP_PSMO_UNSET_FALLBACK_ATTRIBUTE;
+	package(&q, &psmo, 1, 4);
+	load_package(e, &q, token, false, &r, &a);
+	assert_int_equal(r.u.result_signed.data.euicc_result.items[0].u.code, 3);
+	/* the fallback state survives a restart */
+	euicc_free(e);
+	assert_int_equal(euicc_open(pki.state, &e), IOT_OK);
+	apdu(e, "00A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL);
+	assert_int_equal(simple(e, "BF5E038001FF", &rsp_t_return_from_fallback_response), 0);
+	assert_true(enabled(e, 0x02));
+	assert_int_equal(simple(e, "BF5E038001FF", &rsp_t_return_from_fallback_response), 6);
+	rsp_arena_free(&a);
+	euicc_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_list_then_delete),
 		cmocka_unit_test(test_ecos_and_results_list),
 		cmocka_unit_test(test_profile_notifications),
+		cmocka_unit_test(test_rollback_and_fallback),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

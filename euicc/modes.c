@@ -1,0 +1,196 @@
+/* The SGP.32 additions around enabling (5.9.x): immediate enable of a
+ * profile just downloaded, rollback of an enable an eIM asked for, and the
+ * fallback mechanism. */
+#include "euicc/es10.h"
+#include "euicc/notify.h"
+
+#include <string.h>
+
+static struct euicc_profile *enabled_profile(struct euicc *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->s.profile_count; i++)
+		if (e->s.profiles[i].enabled)
+			return &e->s.profiles[i];
+	return NULL;
+}
+
+/* Stores the immediate enable configuration (ES10b and the PSMO). */
+iot_err euicc_configure_immediate_enable(struct euicc *e,
+					 const struct rsp_configure_immediate_profile_enabling_request *q)
+{
+	iot_err err = IOT_OK;
+
+	e->s.immediate_enable = q->immediate_enable_flag;
+	euicc_blob_free(&e->s.ie_smdp_oid);
+	euicc_blob_free(&e->s.ie_smdp_address);
+	if (q->has_default_smdp_oid)
+		err = euicc_blob_set(&e->s.ie_smdp_oid, q->default_smdp_oid.ptr, q->default_smdp_oid.len);
+	if (err == IOT_OK && q->has_default_smdp_address)
+		err = euicc_blob_set(&e->s.ie_smdp_address, q->default_smdp_address.ptr, q->default_smdp_address.len);
+	return err;
+}
+
+/* SGP.32 5.9.x ES10b.ConfigureImmediateProfileEnabling: the IPA may set it
+ * only while no eIM is associated; an eIM uses its PSMO */
+ES10_FN(es10b_configure_immediate_enable)
+{
+	struct rsp_configure_immediate_profile_enabling_request q;
+	struct rsp_result r = { 0 };
+	struct der_writer snap;
+	iot_err err = es10_decode(&rsp_t_configure_immediate_profile_enabling_request, req, len, &q, a);
+
+	if (err != IOT_OK)
+		return err;
+	if (e->s.eim_count) {
+		r.result = 2;   /* associatedEimAlreadyExists */
+		return es10_reply(&rsp_t_configure_immediate_profile_enabling_response, &r, out);
+	}
+	if ((err = euicc_begin(e, &snap)) != IOT_OK)
+		return err;
+	if (euicc_commit(e, &snap, euicc_configure_immediate_enable(e, &q)) != IOT_OK)
+		r.result = 1;   /* insufficientMemory */
+	return es10_reply(&rsp_t_configure_immediate_profile_enabling_response, &r, out);
+}
+
+/* SGP.32 5.9.x ES10b.ImmediateEnable: the profile downloaded just now */
+ES10_FN(es10b_immediate_enable)
+{
+	struct rsp_refresh_flag q;
+	struct rsp_result r = { 0 };
+	struct der_writer snap;
+	iot_err err = es10_decode(&rsp_t_immediate_enable_request, req, len, &q, a);
+
+	if (err != IOT_OK)
+		return err;
+	if (!e->s.immediate_enable) {
+		r.result = 1;   /* immediateEnableNotAvailable */
+	} else if (!e->has_installed || !euicc_find_iccid(e, e->installed_iccid)) {
+		r.result = 4;   /* noSessionContext */
+	} else {
+		if ((err = euicc_begin(e, &snap)) != IOT_OK)
+			return err;
+		r.result = euicc_enable(e, euicc_find_iccid(e, e->installed_iccid));
+		if (r.result == 2)
+			r.result = 0;   /* already enabled: nothing to do */
+		if (euicc_commit(e, &snap, r.result ? IOT_E_ARG : IOT_OK) != IOT_OK && !r.result)
+			r.result = 127;
+		e->has_installed = false;
+	}
+	return es10_reply(&rsp_t_immediate_enable_response, &r, out);
+}
+
+/* SGP.32 5.9.x ES10b.ProfileRollback: back to the profile enabled before
+ * the last enable PSMO with rollbackFlag; the eIM learns of it through a
+ * new signed EuiccPackageResult */
+ES10_FN(es10b_profile_rollback)
+{
+	struct rsp_refresh_flag q;
+	struct rsp_profile_rollback_response r = { 0 };
+	struct euicc_profile *back;
+	struct der_writer snap, epr;
+	iot_err err = es10_decode(&rsp_t_profile_rollback_request, req, len, &q, a);
+
+	if (err != IOT_OK)
+		return err;
+	if (!e->s.has_rollback || !(back = euicc_find_iccid(e, e->s.rollback_iccid))) {
+		r.cmd_result = 1;       /* rollbackNotAllowed */
+		return es10_reply(&rsp_t_profile_rollback_response, &r, out);
+	}
+	if ((err = euicc_begin(e, &snap)) != IOT_OK)
+		return err;
+	r.cmd_result = back->enabled ? 0 : euicc_enable(e, back);
+	if (r.cmd_result) {
+		euicc_commit(e, &snap, IOT_E_ARG);
+		r.cmd_result = 7;       /* commandError */
+		return es10_reply(&rsp_t_profile_rollback_response, &r, out);
+	}
+	der_writer_dynamic(&epr);
+	err = euicc_package_result_rollback(e, a, &epr);
+	e->s.has_rollback = false;
+	if ((err = euicc_commit(e, &snap, err)) != IOT_OK) {
+		der_writer_free(&epr);
+		return err;
+	}
+	r.has_euicc_package_result = true;
+	err = rsp_decode(&rsp_t_euicc_package_result, es10_dup(a, epr.buf, epr.len), epr.len,
+			 &r.euicc_package_result, a);
+	der_writer_free(&epr);
+	if (err != IOT_OK)
+		return err;
+	return es10_reply(&rsp_t_profile_rollback_response, &r, out);
+}
+
+/* SGP.32 5.9.x ES10b.ExecuteFallbackMechanism: enable the profile with the
+ * fallback attribute; ReturnFromFallback goes back */
+ES10_FN(es10b_execute_fallback)
+{
+	struct rsp_refresh_flag q;
+	struct rsp_result r = { 0 };
+	struct euicc_profile *fb = NULL, *cur = enabled_profile(e);
+	struct der_writer snap;
+	size_t i;
+	iot_err err = es10_decode(&rsp_t_execute_fallback_mechanism_request, req, len, &q, a);
+
+	if (err != IOT_OK)
+		return err;
+	for (i = 0; i < e->s.profile_count; i++)
+		if (e->s.profiles[i].fallback)
+			fb = &e->s.profiles[i];
+	if (!fb) {
+		r.result = 6;   /* fallbackNotAvailable */
+	} else if (fb->enabled) {
+		r.result = 2;   /* profileNotInDisabledState */
+	} else {
+		if ((err = euicc_begin(e, &snap)) != IOT_OK)
+			return err;
+		if (cur)
+			memcpy(e->s.fallback_return_iccid, cur->iccid, 10);
+		e->s.in_fallback = cur != NULL;
+		/* the fallback overrides the PPR1 of the profile it replaces */
+		if (cur) {
+			cur->enabled = false;
+			err = euicc_notify_profile(e, cur, RSP_NOTIFY_DISABLE);
+		}
+		fb->enabled = true;
+		if (err == IOT_OK)
+			err = euicc_notify_profile(e, fb, RSP_NOTIFY_ENABLE);
+		if (euicc_commit(e, &snap, err) != IOT_OK)
+			r.result = 127;
+	}
+	return es10_reply(&rsp_t_execute_fallback_mechanism_response, &r, out);
+}
+
+ES10_FN(es10b_return_from_fallback)
+{
+	struct rsp_refresh_flag q;
+	struct rsp_result r = { 0 };
+	struct euicc_profile *back;
+	struct der_writer snap;
+	iot_err err = es10_decode(&rsp_t_return_from_fallback_request, req, len, &q, a);
+
+	if (err != IOT_OK)
+		return err;
+	if (!e->s.in_fallback || !(back = euicc_find_iccid(e, e->s.fallback_return_iccid))) {
+		r.result = 6;   /* fallbackNotAvailable */
+		return es10_reply(&rsp_t_return_from_fallback_response, &r, out);
+	}
+	if ((err = euicc_begin(e, &snap)) != IOT_OK)
+		return err;
+	{
+		struct euicc_profile *cur = enabled_profile(e);
+
+		if (cur) {
+			cur->enabled = false;
+			err = euicc_notify_profile(e, cur, RSP_NOTIFY_DISABLE);
+		}
+		back->enabled = true;
+		if (err == IOT_OK)
+			err = euicc_notify_profile(e, back, RSP_NOTIFY_ENABLE);
+	}
+	e->s.in_fallback = false;
+	if (euicc_commit(e, &snap, err) != IOT_OK)
+		r.result = 127;
+	return es10_reply(&rsp_t_return_from_fallback_response, &r, out);
+}
