@@ -120,9 +120,11 @@ void euicc_reset(struct euicc *e)
 {
 	int i;
 
-	/* power loss ends a download session: nothing of it was kept */
+	/* power loss ends a download session: nothing of it was kept, and an
+	 * interrupted BPP is reported */
 	euicc_session_end(e);
 	e->has_challenge = false;
+	(void)euicc_report_interruption(e);
 	/* after a reset only the basic channel is open, nothing selected */
 	for (i = 0; i < EUICC_CHANNELS; i++)
 		channel_reset(&e->ch[i], i == 0);

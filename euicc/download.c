@@ -254,29 +254,26 @@ ES10_FN(es10b_prepare_download)
 
 /* SGP.22 5.7.x: the signed result, kept as a pending notification and
  * returned; the session ends with it. */
-static iot_err finish(struct euicc *e, const uint8_t *aid, int command, int reason, struct der_writer *out)
+/* The signed PIR into out, kept as a pending notification; the caller
+ * commits. */
+static iot_err make_pir(struct euicc *e, const struct rsp_bytes *txid, const struct rsp_bytes *address,
+			const struct rsp_bytes *oid, const uint8_t *iccid, const uint8_t *aid, int command, int reason,
+			struct der_writer *out)
 {
 	struct rsp_profile_installation_result p = { 0 };
 	struct rsp_profile_installation_result_data *d = &p.data;
-	struct der_writer data, whole, snap;
-	uint8_t oid[64], sig[CRYPTO_SIG_LEN];
-	size_t oid_len = 0;
+	struct der_writer data;
+	uint8_t sig[CRYPTO_SIG_LEN];
+	size_t start = out->len;
 	iot_err err;
 
-	if ((err = euicc_begin(e, &snap)) != IOT_OK)
-		return err;
-	d->transaction_id = RSP_BYTES(e->dl.txid, e->dl.txid_len);
+	d->transaction_id = *txid;
 	d->notification_metadata.seq_number = e->s.next_seq++;
 	d->notification_metadata.profile_management_operation = RSP_NOTIFY_INSTALL;
-	d->notification_metadata.notification_address =
-		RSP_BYTES(e->dl.server_address.ptr, e->dl.server_address.len);
-	d->notification_metadata.has_iccid = e->dl.has_iccid;
-	d->notification_metadata.iccid = RSP_BYTES(e->dl.iccid, 10);
-	/* smdpOid: as in CERT.DPpb (CERT.DPauth before PrepareDownload) */
-	(void)x509_subject_rid(e->dl.dp_pb ? e->dl.dp_pb : e->dl.dp_auth, oid, sizeof(oid), &oid_len);
-	d->smdp_oid = RSP_BYTES(oid, oid_len ? oid_len : 1);
-	if (!oid_len)
-		oid[0] = 0;     /* '06 01 00': no OID in the certificate */
+	d->notification_metadata.notification_address = *address;
+	d->notification_metadata.has_iccid = iccid != NULL;
+	d->notification_metadata.iccid = RSP_BYTES(iccid, 10);
+	d->smdp_oid = *oid;
 	if (aid) {
 		d->final_result.choice = RSP_FINAL_RESULT_SUCCESS;
 		d->final_result.u.success.aid = RSP_BYTES(aid, 16);
@@ -288,24 +285,80 @@ static iot_err finish(struct euicc *e, const uint8_t *aid, int command, int reas
 		d->final_result.u.error.error_reason = reason;
 	}
 	der_writer_dynamic(&data);
-	der_writer_dynamic(&whole);
 	/* SGP.22 5.7.x: euiccSignPIR over profileInstallationResultData */
 	if ((err = rsp_encode(&rsp_t_profile_installation_result_data, d, &data)) == IOT_OK &&
 	    (err = sign_parts(e, data.buf, data.len, NULL, 0, sig)) == IOT_OK) {
 		d->der = RSP_BYTES(data.buf, data.len);
 		p.euicc_sign_pir = RSP_BYTES(sig, sizeof(sig));
-		err = rsp_encode(&rsp_t_profile_installation_result, &p, &whole);
+		err = rsp_encode(&rsp_t_profile_installation_result, &p, out);
 	}
 	if (err == IOT_OK)
 		err = euicc_notification_add(e, EUICC_NOTIFY_PIR, RSP_NOTIFY_INSTALL,
-					     d->notification_metadata.seq_number, whole.buf, whole.len);
+					     d->notification_metadata.seq_number, out->buf + start, out->len - start);
+	der_writer_free(&data);
+	return err;
+}
+
+static void clear_loading(struct euicc *e)
+{
+	e->s.loading = false;
+	euicc_blob_free(&e->s.loading_txid);
+	euicc_blob_free(&e->s.loading_address);
+	euicc_blob_free(&e->s.loading_oid);
+}
+
+/* SGP.22 5.7.x: the signed result of this session, kept as a pending
+ * notification and returned; the session ends with it. */
+static iot_err finish(struct euicc *e, const uint8_t *aid, int command, int reason, struct der_writer *out)
+{
+	struct der_writer whole, snap;
+	uint8_t oid[64];
+	size_t oid_len = 0;
+	struct rsp_bytes txid = { e->dl.txid, e->dl.txid_len };
+	struct rsp_bytes address = { e->dl.server_address.ptr, e->dl.server_address.len };
+	struct rsp_bytes smdp_oid;
+	iot_err err;
+
+	/* smdpOid: as in CERT.DPpb (CERT.DPauth before PrepareDownload) */
+	(void)x509_subject_rid(e->dl.dp_pb ? e->dl.dp_pb : e->dl.dp_auth, oid, sizeof(oid), &oid_len);
+	if (!oid_len)
+		oid[oid_len++] = 0;     /* '06 01 00': no OID in the certificate */
+	smdp_oid = RSP_BYTES(oid, oid_len);
+	if ((err = euicc_begin(e, &snap)) != IOT_OK)
+		return err;
+	der_writer_dynamic(&whole);
+	err = make_pir(e, &txid, &address, &smdp_oid, e->dl.has_iccid ? e->dl.iccid : NULL, aid, command, reason,
+		       &whole);
+	clear_loading(e);
 	err = euicc_commit(e, &snap, err);
 	if (err == IOT_OK)
 		der_put_raw(out, whole.buf, whole.len);
-	der_writer_free(&data);
 	der_writer_free(&whole);
 	euicc_session_end(e);
 	return err == IOT_OK ? der_writer_err(out) : err;
+}
+
+/* After a power loss in the middle of a BPP: the result the SM-DP+ is owed
+ * (SGP.22 ErrorReason installFailedDueToInterruption). */
+iot_err euicc_report_interruption(struct euicc *e)
+{
+	struct der_writer pir, snap;
+	struct rsp_bytes txid, address, oid;
+	iot_err err;
+
+	if (!e->s.loading)
+		return IOT_OK;
+	txid = RSP_BYTES(e->s.loading_txid.ptr, e->s.loading_txid.len);
+	address = RSP_BYTES(e->s.loading_address.ptr, e->s.loading_address.len);
+	oid = RSP_BYTES(e->s.loading_oid.ptr, e->s.loading_oid.len);
+	if ((err = euicc_begin(e, &snap)) != IOT_OK)
+		return err;
+	der_writer_dynamic(&pir);
+	err = make_pir(e, &txid, &address, &oid, NULL, NULL, RSP_BPP_CMD_LOAD_PROFILE_ELEMENTS,
+		       RSP_PIR_INTERRUPTION, &pir);
+	clear_loading(e);
+	der_writer_free(&pir);
+	return euicc_commit(e, &snap, err);
 }
 
 static iot_err fail(struct euicc *e, int command, int reason, struct der_writer *out)
@@ -454,6 +507,7 @@ static iot_err install(struct euicc *e, struct der_writer *out)
 	if ((err = euicc_begin(e, &snap)) != IOT_OK)
 		return err;
 	err = euicc_profile_add(e, e->dl.metadata.buf, e->dl.metadata.len, e->dl.profile.buf, e->dl.profile.len, &p);
+	clear_loading(e);
 	if (err == IOT_OK) {
 		memcpy(aid, p->aid, 16);
 		/* for ImmediateEnable in this power cycle */
@@ -464,6 +518,26 @@ static iot_err install(struct euicc *e, struct der_writer *out)
 		return fail(e, RSP_BPP_CMD_LOAD_PROFILE_ELEMENTS,
 			    err == IOT_E_NOMEM ? RSP_PIR_INSUFFICIENT_MEMORY : RSP_PIR_UNKNOWN_ERROR, out);
 	return finish(e, aid, 0, 0, out);
+}
+
+/* From the secure channel on, a power loss must be reported (saved now). */
+static iot_err mark_loading(struct euicc *e)
+{
+	struct der_writer snap;
+	uint8_t oid[64];
+	size_t oid_len = 0;
+	iot_err err;
+
+	(void)x509_subject_rid(e->dl.dp_pb, oid, sizeof(oid), &oid_len);
+	if (!oid_len)
+		oid[oid_len++] = 0;
+	if ((err = euicc_begin(e, &snap)) != IOT_OK)
+		return err;
+	e->s.loading = true;
+	if ((err = euicc_blob_set(&e->s.loading_txid, e->dl.txid, e->dl.txid_len)) == IOT_OK &&
+	    (err = euicc_blob_set(&e->s.loading_address, e->dl.server_address.ptr, e->dl.server_address.len)) == IOT_OK)
+		err = euicc_blob_set(&e->s.loading_oid, oid, oid_len);
+	return euicc_commit(e, &snap, err);
 }
 
 /* Feeds bytes of the BPP; whole TLVs are processed as they complete. */
@@ -502,6 +576,8 @@ static iot_err bpp_feed(struct euicc *e, const uint8_t *data, size_t len, struct
 				return IOT_OK;
 			if (initialise_secure_channel(e, s->pending.buf, hlen + vlen, &reason) != IOT_OK)
 				return fail(e, RSP_BPP_CMD_INITIALISE_SECURE_CHANNEL, reason, out);
+			if ((err = mark_loading(e)) != IOT_OK)
+				return err;
 			used = hlen + vlen;
 			s->bpp_left -= used;
 			s->seq_tag = 0;

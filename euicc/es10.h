@@ -48,6 +48,7 @@ ES10_FN(es10b_cancel_session);
 iot_err euicc_load_bpp(struct euicc *e, const uint8_t *data, size_t len, struct der_writer *out);
 bool euicc_loading(const struct euicc *e);
 void euicc_session_end(struct euicc *e);
+iot_err euicc_report_interruption(struct euicc *e);
 
 /* immediate enable, rollback, fallback (modes.c) */
 ES10_FN(es10b_configure_immediate_enable);

@@ -75,6 +75,10 @@ struct euicc_state {
 	/* the profile ReturnFromFallback goes back to */
 	bool in_fallback;
 	uint8_t fallback_return_iccid[10];
+	/* a BPP being loaded: if power goes, the next start reports the
+	 * interruption (PIR installFailedDueToInterruption) */
+	bool loading;
+	struct euicc_blob loading_txid, loading_address, loading_oid;
 };
 
 struct euicc_channel {

@@ -49,6 +49,9 @@ void euicc_state_clear(struct euicc_state *s)
 	euicc_blob_free(&s->ie_smdp_address);
 	euicc_blob_free(&s->rollback_eim_id);
 	euicc_blob_free(&s->rollback_txid);
+	euicc_blob_free(&s->loading_txid);
+	euicc_blob_free(&s->loading_address);
+	euicc_blob_free(&s->loading_oid);
 	for (i = 0; i < s->profile_count; i++) {
 		euicc_blob_free(&s->profiles[i].nickname);
 		euicc_blob_free(&s->profiles[i].metadata);
@@ -139,6 +142,12 @@ static void encode_state(const struct euicc_state *s, struct der_writer *w)
 	der_end(w, item);
 	der_put_bool(w, 0x8F, s->in_fallback);
 	der_put_tlv(w, 0x90, s->fallback_return_iccid, 10);
+	item = der_begin(w, 0xB1);
+	der_put_bool(w, 0x80, s->loading);
+	put_blob(w, 0x81, &s->loading_txid);
+	put_blob(w, 0x82, &s->loading_address);
+	put_blob(w, 0x83, &s->loading_oid);
+	der_end(w, item);
 	der_end(w, top);
 }
 
@@ -397,6 +406,14 @@ iot_err euicc_state_load(struct euicc *e, const uint8_t *buf, size_t len)
 	}
 	s->in_fallback = get_bool(&rd, 0x8F);
 	get_fixed(&rd, 0x90, s->fallback_return_iccid, 10);
+	if (rd.err == IOT_OK && next(&rd, 0xB1, &t)) {
+		item.err = der_enter(&rd.r, &t, &item.r);
+		s->loading = get_bool(&item, 0x80);
+		get_blob(&item, 0x81, &s->loading_txid);
+		get_blob(&item, 0x82, &s->loading_address);
+		get_blob(&item, 0x83, &s->loading_oid);
+		rd.err = item.err;
+	}
 	if (rd.err != IOT_OK) {
 		euicc_state_clear(s);
 		return rd.err;

@@ -467,6 +467,21 @@ static void test_bpp_errors_leave_no_trace(void **state)
 		rsp_arena_free(&o.a);
 	}
 	assert_int_equal(profile_count(e), 0);
+	/* the interruption is reported to the SM-DP+ in a signed PIR */
+	{
+		struct rsp_retrieve_notifications_list_response rr;
+		const struct rsp_profile_installation_result *pir;
+		struct rsp_arena a;
+
+		rsp_arena_dynamic(&a);
+		assert_int_equal(send_raw(e, (const uint8_t *)"\xBF\x2B\x00", 3, 255), 0x9000);
+		assert_int_equal(rsp_decode(&rsp_t_retrieve_notifications_list_response, resp, resp_len, &rr, &a), IOT_OK);
+		assert_int_equal(rr.u.notification_list.count, 3);
+		pir = &rr.u.notification_list.items[2].u.pir;
+		assert_int_equal(pir->data.final_result.u.error.error_reason, RSP_PIR_INTERRUPTION);
+		assert_memory_equal(pir->data.transaction_id.ptr, txid, sizeof(txid));
+		rsp_arena_free(&a);
+	}
 	euicc_free(e);
 }
 
