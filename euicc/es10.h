@@ -24,6 +24,8 @@ iot_err es10_set_default_dp(struct euicc *e, const struct rsp_bytes *address);
 /* profiles.c: the state changes behind ES10c and the PSMOs; each returns the
  * spec's result code (0 ok) and leaves saving to the caller */
 int euicc_enable(struct euicc *e, struct euicc_profile *p);
+struct euicc_profile *euicc_enabled_profile(struct euicc *e);
+iot_err euicc_switch_to(struct euicc *e, struct euicc_profile *p);
 int euicc_disable(struct euicc *e, struct euicc_profile *p);
 int euicc_delete(struct euicc *e, struct euicc_profile *p);
 void euicc_list_profiles(struct euicc *e, const struct rsp_profile_info_list_request *q, struct rsp_arena *a,

@@ -6,16 +6,6 @@
 
 #include <string.h>
 
-static struct euicc_profile *enabled_profile(struct euicc *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->s.profile_count; i++)
-		if (e->s.profiles[i].enabled)
-			return &e->s.profiles[i];
-	return NULL;
-}
-
 /* Stores the immediate enable configuration (ES10b and the PSMO). */
 iot_err euicc_configure_immediate_enable(struct euicc *e,
 					 const struct rsp_configure_immediate_profile_enabling_request *q)
@@ -128,7 +118,7 @@ ES10_FN(es10b_execute_fallback)
 {
 	struct rsp_refresh_flag q;
 	struct rsp_result r = { 0 };
-	struct euicc_profile *fb = NULL, *cur = enabled_profile(e);
+	struct euicc_profile *fb = NULL, *cur = euicc_enabled_profile(e);
 	struct der_writer snap;
 	size_t i;
 	iot_err err = es10_decode(&rsp_t_execute_fallback_mechanism_request, req, len, &q, a);
@@ -149,14 +139,7 @@ ES10_FN(es10b_execute_fallback)
 			memcpy(e->s.fallback_return_iccid, cur->iccid, 10);
 		e->s.in_fallback = cur != NULL;
 		/* the fallback overrides the PPR1 of the profile it replaces */
-		if (cur) {
-			cur->enabled = false;
-			err = euicc_notify_profile(e, cur, RSP_NOTIFY_DISABLE);
-		}
-		fb->enabled = true;
-		if (err == IOT_OK)
-			err = euicc_notify_profile(e, fb, RSP_NOTIFY_ENABLE);
-		if (euicc_commit(e, &snap, err) != IOT_OK)
+		if (euicc_commit(e, &snap, euicc_switch_to(e, fb)) != IOT_OK)
 			r.result = 127;
 	}
 	return es10_reply(&rsp_t_execute_fallback_mechanism_response, &r, out);
@@ -178,17 +161,7 @@ ES10_FN(es10b_return_from_fallback)
 	}
 	if ((err = euicc_begin(e, &snap)) != IOT_OK)
 		return err;
-	{
-		struct euicc_profile *cur = enabled_profile(e);
-
-		if (cur) {
-			cur->enabled = false;
-			err = euicc_notify_profile(e, cur, RSP_NOTIFY_DISABLE);
-		}
-		back->enabled = true;
-		if (err == IOT_OK)
-			err = euicc_notify_profile(e, back, RSP_NOTIFY_ENABLE);
-	}
+	err = euicc_switch_to(e, back);
 	e->s.in_fallback = false;
 	if (euicc_commit(e, &snap, err) != IOT_OK)
 		r.result = 127;

@@ -27,7 +27,7 @@ struct euicc_profile *euicc_find_aid(struct euicc *e, const uint8_t *aid, size_t
 	return NULL;
 }
 
-static struct euicc_profile *enabled_profile(struct euicc *e)
+struct euicc_profile *euicc_enabled_profile(struct euicc *e)
 {
 	size_t i;
 
@@ -198,7 +198,7 @@ int euicc_enable(struct euicc *e, struct euicc_profile *p)
 		return 1;       /* iccidOrAidNotFound */
 	if (p->enabled)
 		return 2;       /* profileNotInDisabledState */
-	cur = enabled_profile(e);
+	cur = euicc_enabled_profile(e);
 	/* SGP.22 4.x: PPR1 forbids disabling the profile enabled now */
 	if (cur && (ppr_of(cur) & RSP_PPR1))
 		return 3;       /* disallowedByPolicy */
@@ -209,6 +209,23 @@ int euicc_enable(struct euicc *e, struct euicc_profile *p)
 	}
 	p->enabled = true;
 	return euicc_notify_profile(e, p, RSP_NOTIFY_ENABLE) == IOT_OK ? 0 : 127;
+}
+
+/* Enables p in place of whatever is enabled, with the notifications of
+ * both, whatever their PPRs (the fallback mechanism overrides them). */
+iot_err euicc_switch_to(struct euicc *e, struct euicc_profile *p)
+{
+	struct euicc_profile *cur = euicc_enabled_profile(e);
+	iot_err err = IOT_OK;
+
+	if (cur == p)
+		return IOT_OK;
+	if (cur) {
+		cur->enabled = false;
+		err = euicc_notify_profile(e, cur, RSP_NOTIFY_DISABLE);
+	}
+	p->enabled = true;
+	return err == IOT_OK ? euicc_notify_profile(e, p, RSP_NOTIFY_ENABLE) : err;
 }
 
 int euicc_disable(struct euicc *e, struct euicc_profile *p)

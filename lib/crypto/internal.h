@@ -2,6 +2,7 @@
 #ifndef IOT_CRYPTO_INTERNAL_H
 #define IOT_CRYPTO_INTERNAL_H
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 
 #include "crypto/crypto.h"
@@ -15,5 +16,7 @@ struct crypto_key {
 iot_err crypto_key_wrap(EVP_PKEY *pkey, struct crypto_key **out);
 /* Writes data to path through a temporary file and rename, with mode. */
 iot_err crypto_write_file_atomic(const char *path, const uint8_t *data, size_t len, int mode);
+/* Writes what a memory BIO holds to path (atomically, with mode) and frees it. */
+iot_err crypto_save_bio(BIO *mem, const char *path, int mode);
 
 #endif

@@ -121,12 +121,19 @@ iot_err crypto_write_file_atomic(const char *path, const uint8_t *data, size_t l
 	return err;
 }
 
+iot_err crypto_save_bio(BIO *mem, const char *path, int mode)
+{
+	char *data;
+	long len = BIO_get_mem_data(mem, &data);
+	iot_err err = crypto_write_file_atomic(path, (const uint8_t *)data, (size_t)len, mode);
+
+	BIO_free(mem);
+	return err;
+}
+
 iot_err crypto_key_save_pem(const struct crypto_key *key, const char *path)
 {
 	BIO *mem = BIO_new(BIO_s_mem());
-	char *data;
-	long len;
-	iot_err err;
 
 	if (!mem)
 		return IOT_E_NOMEM;
@@ -135,10 +142,7 @@ iot_err crypto_key_save_pem(const struct crypto_key *key, const char *path)
 		BIO_free(mem);
 		return IOT_E_CRYPTO_KEY;
 	}
-	len = BIO_get_mem_data(mem, &data);
-	err = crypto_write_file_atomic(path, (const uint8_t *)data, (size_t)len, 0600);
-	BIO_free(mem);
-	return err;
+	return crypto_save_bio(mem, path, 0600);
 }
 
 static iot_err copy_out(unsigned char *buf, int n, uint8_t **der, size_t *len)

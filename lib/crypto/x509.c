@@ -109,9 +109,6 @@ iot_err x509_save_der(const struct crypto_cert *cert, const char *path)
 iot_err x509_save_pem(const struct crypto_cert *cert, const char *path)
 {
 	BIO *mem = BIO_new(BIO_s_mem());
-	char *data;
-	long len;
-	iot_err err;
 
 	if (!mem)
 		return IOT_E_NOMEM;
@@ -119,10 +116,7 @@ iot_err x509_save_pem(const struct crypto_cert *cert, const char *path)
 		BIO_free(mem);
 		return IOT_E_CRYPTO;
 	}
-	len = BIO_get_mem_data(mem, &data);
-	err = crypto_write_file_atomic(path, (const uint8_t *)data, (size_t)len, 0644);
-	BIO_free(mem);
-	return err;
+	return crypto_save_bio(mem, path, 0644);
 }
 
 const uint8_t *x509_der(const struct crypto_cert *cert, size_t *len)
