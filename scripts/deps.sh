@@ -9,6 +9,7 @@ packages=(
   libssl-dev openssl              # lib/crypto; openssl verify in the tests
   time                            # bench figures
   libjansson-dev                  # JSON bindings (ES9+/ES2+, REST)
+  libsqlite3-dev                  # lib/store (SQLite)
   pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools   # PC/SC, euiccd as a card
   iproute2 util-linux             # tests: private network namespaces
 )

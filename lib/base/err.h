@@ -41,7 +41,10 @@
 	X(IOT_E_CERT_ISSUER,      "certificate: authority key identifier does not match the issuer") \
 	X(IOT_E_CERT_CA,          "certificate: issuer is not a CA") \
 	X(IOT_E_CERT_EID_RANGE,   "certificate: EID outside the EUM's permitted EINs") \
-	X(IOT_E_CERT_CI_UNKNOWN,  "certificate: CI public key identifier not supported")
+	X(IOT_E_CERT_CI_UNKNOWN,  "certificate: CI public key identifier not supported") \
+	X(IOT_E_STORE,            "store: the database failed") \
+	X(IOT_E_STORE_CONSTRAINT, "store: the change breaks a constraint (duplicate, missing reference)") \
+	X(IOT_E_NOT_FOUND,        "not found")
 
 enum iot_err {
 #define IOT_ERR_ENUM(name, text) name,

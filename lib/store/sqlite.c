@@ -1,0 +1,162 @@
+/* The SQLite backend of lib/store. */
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct store {
+	sqlite3 *db;
+};
+
+struct store_stmt {
+	struct store *s;
+	sqlite3_stmt *st;
+};
+
+static iot_err map(int rc)
+{
+	switch (rc) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return IOT_OK;
+	case SQLITE_CONSTRAINT:
+		return IOT_E_STORE_CONSTRAINT;
+	case SQLITE_NOMEM:
+		return IOT_E_NOMEM;
+	default:
+		return IOT_E_STORE;
+	}
+}
+
+iot_err store_open(const char *url, struct store **out)
+{
+	const char *path = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
+	struct store *s = calloc(1, sizeof(*s));
+	iot_err err;
+
+	if (!s)
+		return IOT_E_NOMEM;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK) {
+		store_close(s);
+		return IOT_E_STORE;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	/* a commit is on disk when it returns, even across a kill -9 */
+	err = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+	if (err != IOT_OK) {
+		store_close(s);
+		return err;
+	}
+	*out = s;
+	return IOT_OK;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	free(s);
+}
+
+iot_err store_exec(struct store *s, const char *sql)
+{
+	return map(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+}
+
+iot_err store_begin(struct store *s)
+{
+	return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+iot_err store_commit(struct store *s)
+{
+	return store_exec(s, "COMMIT");
+}
+
+void store_rollback(struct store *s)
+{
+	(void)store_exec(s, "ROLLBACK");
+}
+
+iot_err store_prepare(struct store *s, const char *sql, struct store_stmt **out)
+{
+	struct store_stmt *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return IOT_E_NOMEM;
+	st->s = s;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL) != SQLITE_OK) {
+		free(st);
+		return IOT_E_STORE;
+	}
+	*out = st;
+	return IOT_OK;
+}
+
+iot_err store_bind_int(struct store_stmt *st, int index, int64_t v)
+{
+	return map(sqlite3_bind_int64(st->st, index, v));
+}
+
+iot_err store_bind_text(struct store_stmt *st, int index, const char *v)
+{
+	return map(v ? sqlite3_bind_text(st->st, index, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st->st, index));
+}
+
+iot_err store_bind_blob(struct store_stmt *st, int index, const void *v, size_t len)
+{
+	return map(sqlite3_bind_blob64(st->st, index, v ? v : "", len, SQLITE_TRANSIENT));
+}
+
+iot_err store_bind_null(struct store_stmt *st, int index)
+{
+	return map(sqlite3_bind_null(st->st, index));
+}
+
+iot_err store_step(struct store_stmt *st, bool *row)
+{
+	int rc = sqlite3_step(st->st);
+
+	*row = rc == SQLITE_ROW;
+	return map(rc);
+}
+
+int64_t store_col_int(struct store_stmt *st, int col)
+{
+	return sqlite3_column_int64(st->st, col);
+}
+
+const char *store_col_text(struct store_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st->st, col);
+}
+
+const uint8_t *store_col_blob(struct store_stmt *st, int col, size_t *len)
+{
+	const uint8_t *p = sqlite3_column_blob(st->st, col);
+
+	*len = (size_t)sqlite3_column_bytes(st->st, col);
+	return p;
+}
+
+bool store_col_null(struct store_stmt *st, int col)
+{
+	return sqlite3_column_type(st->st, col) == SQLITE_NULL;
+}
+
+int64_t store_changes(struct store *s)
+{
+	return sqlite3_changes64(s->db);
+}
+
+void store_finalize(struct store_stmt *st)
+{
+	if (!st)
+		return;
+	sqlite3_finalize(st->st);
+	free(st);
+}

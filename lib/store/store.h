@@ -1,0 +1,47 @@
+/* lib/store: the one storage interface of the project. SQL with numbered
+ * parameters ($1, $2, ...) that every backend takes; SQLite (a file, the
+ * default) now, PostgreSQL to scale out.
+ *
+ * Durability: SQLite runs in WAL mode with synchronous=FULL, so a committed
+ * transaction survives a crash or kill -9.
+ *
+ * Ownership: a statement belongs to its store; column values returned stay
+ * valid until the next step or finalize. */
+#ifndef IOT_STORE_H
+#define IOT_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct store;
+struct store_stmt;
+
+/* "sqlite:PATH" or a plain path: a SQLite file (created when missing). */
+iot_err store_open(const char *url, struct store **out);
+void store_close(struct store *s);
+
+/* One or more statements without parameters (schema, pragmas). */
+iot_err store_exec(struct store *s, const char *sql);
+iot_err store_begin(struct store *s);
+iot_err store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+iot_err store_prepare(struct store *s, const char *sql, struct store_stmt **out);
+iot_err store_bind_int(struct store_stmt *st, int index, int64_t v);
+iot_err store_bind_text(struct store_stmt *st, int index, const char *v);
+iot_err store_bind_blob(struct store_stmt *st, int index, const void *v, size_t len);
+iot_err store_bind_null(struct store_stmt *st, int index);
+/* Runs or advances the statement: *row tells whether a row is available. */
+iot_err store_step(struct store_stmt *st, bool *row);
+int64_t store_col_int(struct store_stmt *st, int col);
+const char *store_col_text(struct store_stmt *st, int col);
+const uint8_t *store_col_blob(struct store_stmt *st, int col, size_t *len);
+bool store_col_null(struct store_stmt *st, int col);
+/* Rows changed by the last statement run. */
+int64_t store_changes(struct store *s);
+void store_finalize(struct store_stmt *st);
+
+#endif
