@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/conf.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "euicc/euicc.h"
 #include "euicc/server.h"
@@ -112,11 +113,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	{
-		const uint8_t *eid = euicc_eid(e);
 		char text[33];
 
-		for (i = 0; i < 16; i++)
-			snprintf(text + 2 * i, 3, "%02X", eid[i]);
+		hex_encode(euicc_eid(e), 16, text);
 		log_info("euiccd", "eUICC ready (a simulator, not a secure element)", "eid=%s state=%s", text, state);
 	}
 	so.socket_path = sock;

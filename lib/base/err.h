@@ -44,7 +44,8 @@
 	X(IOT_E_CERT_CI_UNKNOWN,  "certificate: CI public key identifier not supported") \
 	X(IOT_E_STORE,            "store: the database failed") \
 	X(IOT_E_STORE_CONSTRAINT, "store: the change breaks a constraint (duplicate, missing reference)") \
-	X(IOT_E_NOT_FOUND,        "not found")
+	X(IOT_E_NOT_FOUND,        "not found") \
+	X(IOT_E_REFUSED,          "refused: the request breaks a rule of the function (see its status)")
 
 enum iot_err {
 #define IOT_ERR_ENUM(name, text) name,

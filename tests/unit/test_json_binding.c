@@ -1,7 +1,8 @@
-/* base64 (RFC 4648 test vectors) and the SGP.22 JSON binding helpers. */
+/* base64 (RFC 4648 test vectors), hex, and the SGP.22 JSON binding helpers. */
 #include "testutil.h"
 
 #include "base/base64.h"
+#include "base/hex.h"
 #include "net/json_binding.h"
 #include "rsp/rsp.h"
 
@@ -29,6 +30,26 @@ static void test_base64_rfc4648_vectors(void **state)
 	assert_int_equal(base64_decode("Zm9*", 4, back, sizeof(back), &n), IOT_E_BASE64);
 	assert_int_equal(base64_decode("Zm9v", 4, back, 2, &n), IOT_E_BUFFER);
 	assert_int_equal(base64_encode((const uint8_t *)"foo", 3, out, 4), IOT_E_BUFFER);
+}
+
+static void test_hex(void **state)
+{
+	static const uint8_t eid[4] = { 0x89, 0x04, 0x9a, 0xF0 };
+	uint8_t out[4];
+	char text[9];
+	size_t n;
+
+	(void)state;
+	hex_encode(eid, 4, text);
+	assert_string_equal(text, "89049AF0");
+	assert_int_equal(hex_decode("89049af0", out, sizeof(out), &n), IOT_OK);
+	assert_int_equal(n, 4);
+	assert_memory_equal(out, eid, 4);
+	assert_int_equal(hex_decode("890", out, sizeof(out), &n), IOT_E_ARG);
+	assert_int_equal(hex_decode("89G0", out, sizeof(out), &n), IOT_E_ARG);
+	assert_int_equal(hex_decode("8904900000", out, sizeof(out), &n), IOT_E_BUFFER);
+	assert_int_equal(hex_decode("", out, sizeof(out), &n), IOT_OK);
+	assert_int_equal(n, 0);
 }
 
 static void test_response_header(void **state)
@@ -92,6 +113,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base64_rfc4648_vectors),
+		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_response_header),
 		cmocka_unit_test(test_request_header_and_asn1),
 	};
