@@ -1,0 +1,112 @@
+/* smdp: the SM-DP+ (SGP.22 roles ES2+ and ES9+): profiles and their orders,
+ * mutual authentication with the eUICC, Bound Profile Packages bound to
+ * one-time keys, notifications. This is the core, independent of the HTTP
+ * bindings: ES9+ requests go in and out in the ASN.1 binding
+ * (RemoteProfileProvisioningRequest/Response), ES2+ as C calls.
+ *
+ * State (profiles, orders, sessions) lives in lib/store and every request
+ * is one transaction, so a restart in the middle of a session loses nothing
+ * and a failed request changes nothing.
+ *
+ * Not thread-safe: one struct smdp per thread (they may share the store). */
+#ifndef IOT_SMDP_H
+#define IOT_SMDP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "base/err.h"
+#include "der/der.h"
+
+struct smdp;
+
+/* One certificate set per CI (curve) the SM-DP+ serves; PEM files. */
+struct smdp_credentials {
+	const char *ci_cert;
+	const char *auth_cert, *auth_key;       /* CERT.DPauth.ECDSA, SK.DPauth.ECDSA */
+	const char *pb_cert, *pb_key;           /* CERT.DPpb.ECDSA, SK.DPpb.ECDSA */
+};
+
+struct smdp_config {
+	const char *address;                    /* this SM-DP+'s FQDN */
+	const struct smdp_credentials *creds;
+	size_t cred_count;
+	const char *store_url;                  /* lib/store URL */
+	int cc_attempts;                        /* confirmation code tries (default 3) */
+	int download_attempts;                  /* BPPs bound per order (default 3) */
+	int session_seconds;                    /* a session's life (default 600) */
+	int order_seconds;                      /* a confirmed order's life (default 7 days) */
+};
+
+/* The outcome of a function in SGP.22 terms: the function's error code of
+ * the ASN.1 binding and the subject/reason codes of the JSON binding
+ * (SGP.22 5.2.6). code 0 and NULL strings: success. */
+struct smdp_status {
+	int code;
+	const char *subject, *reason, *message;
+};
+
+iot_err smdp_open(const struct smdp_config *c, struct smdp **out);
+void smdp_close(struct smdp *s);
+/* The clock the SM-DP+ uses (tests move it); 0 returns to the system clock. */
+void smdp_set_time(struct smdp *s, time_t now);
+
+/* ---- profiles and ES2+ ---- */
+
+enum smdp_state { SMDP_AVAILABLE = 0, SMDP_ALLOCATED, SMDP_LINKED, SMDP_CONFIRMED, SMDP_RELEASED,
+		  SMDP_DOWNLOADED, SMDP_INSTALLED, SMDP_ERROR, SMDP_UNAVAILABLE };
+const char *smdp_state_name(enum smdp_state st);
+
+struct smdp_profile_info {
+	const char *owner;                      /* the profile owner (ES2+ client) */
+	const char *service_provider_name;
+	const char *profile_name;
+	int profile_class;                      /* RSP_CLASS_* */
+	const char *notification_address;       /* install/enable/disable/delete go there; NULL: none */
+	uint64_t ppr;                           /* RSP_PPR1 | RSP_PPR2 */
+	bool protect_ahead;                     /* protect with a PPK at import (SGP.22 2.5.3) */
+};
+
+/* Imports an unprotected profile package (SAIP DER); its ICCID (10 bytes,
+ * as in EFiccid) comes from the caller. Failures: IOT_E_REFUSED (ICCID
+ * exists), IOT_E_ARG. */
+iot_err smdp_add_profile(struct smdp *s, const uint8_t iccid[10], const struct smdp_profile_info *info,
+			 const uint8_t *upp, size_t upp_len);
+iot_err smdp_profile_state(struct smdp *s, const uint8_t iccid[10], enum smdp_state *st);
+
+/* ES2+ functions: IOT_OK, or IOT_E_REFUSED / IOT_E_NOT_FOUND with st (may
+ * be NULL) saying why in SGP.22 codes. An owner only ever sees its own
+ * profiles: another owner's ICCID is unknown to it. */
+
+/* ES2+.DownloadOrder: allocates the profile iccid (or, when NULL, any
+ * available one of the owner), linked to eid (32 digits) when given. The
+ * ICCID is returned in iccid_out. */
+iot_err smdp_download_order(struct smdp *s, const char *owner, const uint8_t *iccid, const char *eid,
+			    uint8_t iccid_out[10], struct smdp_status *st);
+/* ES2+.ConfirmOrder: matchingId given or generated (out: up to 64
+ * characters), optional EID and confirmation code; released at once when
+ * release is set. */
+iot_err smdp_confirm_order(struct smdp *s, const char *owner, const uint8_t iccid[10], const char *eid,
+			   const char *matching_id, const char *confirmation_code, bool release,
+			   char matching_id_out[65], struct smdp_status *st);
+/* ES2+.ReleaseProfile */
+iot_err smdp_release_profile(struct smdp *s, const char *owner, const uint8_t iccid[10],
+			     struct smdp_status *st);
+/* ES2+.CancelOrder: back to available, or unavailable for good. */
+iot_err smdp_cancel_order(struct smdp *s, const char *owner, const uint8_t iccid[10], bool available,
+			  struct smdp_status *st);
+/* The activation code of an order: LPA:1$<address>$<matchingId>. */
+void smdp_activation_code(const struct smdp *s, const char *matching_id, char *out, size_t cap);
+
+/* ---- ES9+ ---- */
+
+/* One ES9+ request in the ASN.1 binding ('A2' RemoteProfileProvisioningRequest;
+ * the SGP.32 AuthenticateClientRequest accepted too); its response appended
+ * to out (nothing for HandleNotification), st (may be NULL) the outcome.
+ * Fails only for a request that does not decode. */
+iot_err smdp_es9(struct smdp *s, const uint8_t *req, size_t len, struct der_writer *out,
+		 struct smdp_status *st);
+
+#endif
