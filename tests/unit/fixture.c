@@ -44,6 +44,8 @@ void fixture_pki_make(struct fixture_pki *p, enum crypto_curve curve)
 	PATH(dp_pb_key, "dp-pb.key");
 	PATH(eim_key, "eim.key");
 	PATH(eim_cert, "eim.pem");
+	PATH(ci_key, "ci.key");
+	PATH(eum_key, "eum.key");
 #undef PATH
 	assert_int_equal(crypto_key_generate(curve, &ci_key), IOT_OK);
 	assert_int_equal(crypto_key_generate(curve, &eum_key), IOT_OK);
@@ -57,12 +59,12 @@ void fixture_pki_make(struct fixture_pki *p, enum crypto_curve curve)
 	t.role = X509_ROLE_CI;
 	t.cn = "Test CI";
 	t.o = "iotrsp";
-	issue_to(p->ci, NULL, &t, ci_key, NULL, ci_key, &ci);
+	issue_to(p->ci, p->ci_key, &t, ci_key, NULL, ci_key, &ci);
 	t.role = X509_ROLE_EUM;
 	t.cn = "Test EUM";
 	t.o = "iotrsp EUM";
 	t.ein = "89049032";
-	issue_to(p->eum, NULL, &t, eum_key, ci, ci_key, &eum);
+	issue_to(p->eum, p->eum_key, &t, eum_key, ci, ci_key, &eum);
 	t.ein = NULL;
 	t.role = X509_ROLE_EUICC;
 	t.cn = "Test eUICC";
@@ -72,9 +74,11 @@ void fixture_pki_make(struct fixture_pki *p, enum crypto_curve curve)
 	t.o = "iotrsp";
 	t.role = X509_ROLE_DP_AUTH;
 	t.cn = "Test SM-DP+";
+	t.rid = FIXTURE_SMDP_OID;
 	issue_to(p->dp_auth, p->dp_key, &t, dp_key, ci, ci_key, NULL);
 	t.role = X509_ROLE_DP_PB;
 	issue_to(p->dp_pb, p->dp_pb_key, &t, pb_key, ci, ci_key, NULL);
+	t.rid = NULL;
 	t.role = X509_ROLE_EIM;
 	t.cn = "Test eIM";
 	issue_to(p->eim_cert, p->eim_key, &t, eim_key, ci, ci_key, NULL);
@@ -175,5 +179,42 @@ unsigned es10_apdus(struct euicc *e, const uint8_t *req, size_t len, size_t bloc
 	}
 	if (apdu_count)
 		*apdu_count += count;
+	return sw;
+}
+
+unsigned fixture_load_bpp(struct euicc *e, const uint8_t *bpp, size_t len, size_t block, int corrupt_at,
+			  uint8_t *resp, size_t cap, size_t *resp_len)
+{
+	struct der_reader top, in, seq;
+	struct der_tlv outer, t, seg;
+	unsigned sw, count;
+	int n = 0;
+
+	der_reader_init(&top, bpp, len);
+	assert_int_equal(der_read(&top, &outer), IOT_OK);
+	assert_int_equal(der_enter(&top, &outer, &in), IOT_OK);
+	assert_int_equal(der_read(&in, &t), IOT_OK);
+	sw = es10_apdus(e, bpp, (size_t)(t.raw + t.raw_len - bpp), block, resp, cap, resp_len, &count);
+	if (sw != 0x9000 || *resp_len)
+		return sw;
+	while (!der_reader_done(&in)) {
+		assert_int_equal(der_read(&in, &t), IOT_OK);
+		sw = es10_apdus(e, t.raw, t.raw_len - t.len, block, resp, cap, resp_len, &count);
+		if (sw != 0x9000 || *resp_len)
+			return sw;
+		assert_int_equal(der_enter(&in, &t, &seq), IOT_OK);
+		while (!der_reader_done(&seq)) {
+			uint8_t copy[1100];
+
+			assert_int_equal(der_read(&seq, &seg), IOT_OK);
+			assert_true(seg.raw_len <= sizeof(copy));
+			memcpy(copy, seg.raw, seg.raw_len);
+			if (n++ == corrupt_at)
+				copy[seg.raw_len - 12] ^= 0x08;
+			sw = es10_apdus(e, copy, seg.raw_len, block, resp, cap, resp_len, &count);
+			if (sw != 0x9000 || *resp_len)
+				return sw;
+		}
+	}
 	return sw;
 }

@@ -8,11 +8,13 @@
 #include "euicc/euicc.h"
 
 #define FIXTURE_EID "89049032123451234512345678901235"
+#define FIXTURE_SMDP_OID "2.999.10"
 
 struct fixture_pki {
 	char dir[64];
 	char ci[128], eum[128], euicc_key[128], euicc_cert[128], state[128];
 	char dp_key[128], dp_auth[128], dp_pb[128], dp_pb_key[128], eim_key[128], eim_cert[128];
+	char ci_key[128], eum_key[128];
 	enum crypto_curve curve;
 };
 
@@ -30,5 +32,12 @@ unsigned apdu_bin(struct euicc *e, const uint8_t *cmd, size_t n, uint8_t *data, 
  * response gathered with GET RESPONSE. Returns the final SW. */
 unsigned es10_apdus(struct euicc *e, const uint8_t *req, size_t len, size_t block,
 		    uint8_t *resp, size_t cap, size_t *resp_len, unsigned *apdu_count);
+
+/* Sends a BPP as an LPA does (SGP.22 2.5.5): the 'BF36' header with 'BF23',
+ * then each sequence header and each segment, one STORE DATA sequence each;
+ * segment number corrupt_at (-1: none) gets a flipped bit. Returns the SW
+ * of the last; resp holds its response (the PIR when it ends the BPP). */
+unsigned fixture_load_bpp(struct euicc *e, const uint8_t *bpp, size_t len, size_t block, int corrupt_at,
+			  uint8_t *resp, size_t cap, size_t *resp_len);
 
 #endif

@@ -159,42 +159,9 @@ static size_t make_metadata(uint8_t *buf, size_t cap, uint8_t last)
 	return w.len;
 }
 
-/* Sends the BPP as an LPA does (SGP.22 2.5.5): 'BF36' header with 'BF23',
- * then each sequence header and each segment, one STORE DATA sequence each.
- * Returns the SW of the last; resp holds its response. */
 static unsigned send_bpp(struct euicc *e, const uint8_t *bpp, size_t len, size_t block, int corrupt_at)
 {
-	struct der_reader top, in, seq;
-	struct der_tlv outer, t, seg;
-	unsigned sw;
-	int n = 0;
-
-	der_reader_init(&top, bpp, len);
-	assert_int_equal(der_read(&top, &outer), IOT_OK);
-	assert_int_equal(der_enter(&top, &outer, &in), IOT_OK);
-	assert_int_equal(der_read(&in, &t), IOT_OK);
-	sw = send_raw(e, bpp, (size_t)(t.raw + t.raw_len - bpp), block);
-	if (sw != 0x9000 || resp_len)
-		return sw;
-	while (!der_reader_done(&in)) {
-		assert_int_equal(der_read(&in, &t), IOT_OK);
-		sw = send_raw(e, t.raw, t.raw_len - t.len, block);
-		if (sw != 0x9000 || resp_len)
-			return sw;
-		assert_int_equal(der_enter(&in, &t, &seq), IOT_OK);
-		while (!der_reader_done(&seq)) {
-			uint8_t copy[1100];
-
-			assert_int_equal(der_read(&seq, &seg), IOT_OK);
-			memcpy(copy, seg.raw, seg.raw_len);
-			if (n++ == corrupt_at)
-				copy[seg.raw_len - 12] ^= 0x08;
-			sw = send_raw(e, copy, seg.raw_len, block);
-			if (sw != 0x9000 || resp_len)
-				return sw;
-		}
-	}
-	return sw;
+	return fixture_load_bpp(e, bpp, len, block, corrupt_at, resp, sizeof(resp), &resp_len);
 }
 
 struct outcome {
