@@ -827,6 +827,15 @@ iot_err smdp_es9(struct smdp *s, const uint8_t *req, size_t len, struct der_writ
 		break;
 	}
 	}
+	/* SGP.22 5.6.2 / 5.6.3: an error ends the RSP session */
+	if (err == IOT_E_REFUSED && (q.choice == RSP_ES9_REQ_AUTHENTICATE_CLIENT || q.choice == RSP_ES9_REQ_GET_BPP)) {
+		const rsp_bytes *txid = q.choice == RSP_ES9_REQ_GET_BPP ? &q.u.get_bpp.transaction_id :
+					&q.u.authenticate_client.transaction_id;
+		iot_err e = smdp_sql(s, "DELETE FROM session WHERE txid = $1", "b", txid->ptr, txid->len);
+
+		if (e != IOT_OK)
+			err = e;
+	}
 	/* a refusal may still have changed something on purpose (a wrong
 	 * confirmation code counts, a refused session ends) */
 	if (err == IOT_OK || err == IOT_E_REFUSED) {
