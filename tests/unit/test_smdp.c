@@ -542,6 +542,64 @@ static void test_generated_matching_id(void **state)
 	assert_int_equal(download(mid, NULL), 0);
 }
 
+/* The GSMA TS.48 test profiles, when the reference folder is there: each
+ * imported with the ICCID of its ProfileHeader and installed. */
+static void test_ts48_profiles(void **state)
+{
+	const char *ref = getenv("IOTRSP_REFERENCE");
+	struct smdp_profile_info info = { .owner = OWNER, .service_provider_name = "GSMA",
+					  .profile_name = "TS.48 test profile", .profile_class = 2 };
+	char path[512], list[600];
+	FILE *names;
+	int installed = 0;
+
+	(void)state;
+	snprintf(list, sizeof(list), "ls %s/upp/*.der 2>/dev/null", ref ? ref : "/nonexistent");
+	if (!ref || !(names = popen(list, "r")))
+		skip();
+	while (fgets(path, sizeof(path), names)) {
+		struct der_reader r, in;
+		struct der_tlv header, t;
+		uint8_t *upp;
+		size_t len;
+		FILE *f;
+
+		path[strcspn(path, "\n")] = 0;
+		assert_non_null(f = fopen(path, "rb"));
+		fseek(f, 0, SEEK_END);
+		len = (size_t)ftell(f);
+		rewind(f);
+		upp = malloc(len);
+		assert_int_equal(fread(upp, 1, len, f), len);
+		fclose(f);
+		/* ProfileElement header [0] { ..., iccid [3] } */
+		der_reader_init(&r, upp, len);
+		assert_int_equal(der_read(&r, &header), IOT_OK);
+		assert_int_equal(header.tag, 0xA0);
+		assert_int_equal(der_enter(&r, &header, &in), IOT_OK);
+		do
+			assert_int_equal(der_read(&in, &t), IOT_OK);
+		while (t.tag != 0x83);
+		assert_int_equal(t.len, 10);
+		if (installed) {        /* the profiles share ICCIDs: a new eUICC and SM-DP+ each */
+			teardown(NULL);
+			setup(NULL);
+		}
+		memcpy(iccid, t.value, 10);
+		assert_int_equal(smdp_add_profile(dp, iccid, &info, upp, len), IOT_OK);
+		free(upp);
+		order(NULL, "TS48", NULL, true);
+		assert_int_equal(download("TS48", NULL), 0);
+		assert_int_equal(state_of(), SMDP_INSTALLED);
+		installed++;
+	}
+	pclose(names);
+	memcpy(iccid, "\x98\x94\x11\x00\x00\x00\x00\x00\x00\x10", 10);
+	if (!installed)
+		skip();
+	print_message("%d TS.48 profiles installed\n", installed);
+}
+
 /* ---- confirmation codes ---- */
 
 static void test_confirmation_code(void **state)
@@ -951,6 +1009,7 @@ static void test_es2_rules(void **state)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 static const struct CMUnitTest tests[] = {
 	T(test_download), T(test_download_with_ppk), T(test_default_smdp_order), T(test_generated_matching_id),
+	T(test_ts48_profiles),
 	T(test_confirmation_code), T(test_confirmation_code_retry_limit), T(test_retry_same_session),
 	T(test_retry_new_session_same_key), T(test_rebinding_limit), T(test_restart_mid_session),
 	T(test_matching_id_errors), T(test_eid_mismatch), T(test_unreleased_profile), T(test_expired_order),
