@@ -10,6 +10,7 @@ packages=(
   time                            # bench figures
   libjansson-dev                  # JSON bindings (ES9+/ES2+, REST)
   libsqlite3-dev                  # lib/store (SQLite)
+  libmicrohttpd-dev libcurl4-openssl-dev   # lib/net: HTTP server, HTTPS client
   pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools   # PC/SC, euiccd as a card
   iproute2 util-linux             # tests: private network namespaces
 )

@@ -550,7 +550,7 @@ static void test_ts48_profiles(void **state)
 	struct smdp_profile_info info = { .owner = OWNER, .service_provider_name = "GSMA",
 					  .profile_name = "TS.48 test profile", .profile_class = 2 };
 	char path[512], list[600];
-	FILE *names;
+	FILE *names = NULL;
 	int installed = 0;
 
 	(void)state;

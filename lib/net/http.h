@@ -1,0 +1,77 @@
+/* lib/net HTTP: the server on libmicrohttpd (its TLS is GnuTLS), the client
+ * on libcurl (TLS by OpenSSL) — the only files that call them.
+ *
+ * Ownership: a request and everything it points to live for the handler
+ * call only; the handler fills the response body with http_response_set,
+ * which copies. A client response body is malloc'd for the caller. */
+#ifndef IOT_NET_HTTP_H
+#define IOT_NET_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct http_request {
+	const char *method, *path;
+	const char *content_type;       /* NULL when absent */
+	const char *admin_protocol;     /* X-Admin-Protocol */
+	const char *authorization;      /* Authorization */
+	const char *user_agent;
+	const uint8_t *body;
+	size_t body_len;
+	const char *peer;               /* the client's address, for logs */
+};
+
+struct http_response {
+	int status;
+	const char *content_type;       /* a constant string */
+	const char *admin_protocol;     /* X-Admin-Protocol to send, or NULL */
+	uint8_t *body;
+	size_t body_len;
+};
+
+/* Sets the body (copied), status and content type. */
+iot_err http_response_set(struct http_response *r, int status, const char *content_type, const void *body,
+			  size_t len);
+
+/* Called from the server's worker threads, several at a time. */
+typedef void (*http_handler)(void *ctx, const struct http_request *q, struct http_response *r);
+
+struct http_server_config {
+	const char *address;            /* numeric IPv4 to bind; NULL: 127.0.0.1 */
+	uint16_t port;                  /* 0: any free port */
+	const char *cert_file, *key_file; /* PEM; NULL: plain HTTP */
+	unsigned threads;               /* worker threads (default 4) */
+	size_t max_body;                /* larger requests get 413 (default 1 MiB) */
+	http_handler handler;
+	void *ctx;
+};
+
+struct http_server;
+
+iot_err http_server_start(const struct http_server_config *c, struct http_server **out);
+uint16_t http_server_port(const struct http_server *s);
+/* Stops accepting, finishes the requests in progress, frees s. */
+void http_server_stop(struct http_server *s);
+
+/* ---- client ---- */
+
+struct http_client_config {
+	const char *ca_file;            /* trust anchors for the server; NULL: the system's */
+	const char *cert_file, *key_file; /* a client certificate, or NULL */
+	long timeout_ms;                /* whole request (default 30 s) */
+};
+
+struct http_client;
+
+/* One client keeps its connections open between requests (keep-alive). */
+iot_err http_client_new(const struct http_client_config *c, struct http_client **out);
+void http_client_free(struct http_client *c);
+/* POSTs body; headers is a NULL-terminated list of "Name: value" lines.
+ * IOT_E_IO when no HTTP response came (connection, TLS, timeout). */
+iot_err http_client_post(struct http_client *c, const char *url, const char *const *headers, const uint8_t *body,
+			 size_t len, int *status, uint8_t **resp, size_t *resp_len);
+
+#endif

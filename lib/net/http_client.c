@@ -1,0 +1,113 @@
+/* The HTTP(S) client on libcurl: one easy handle per client, so that
+ * connections are reused across requests. */
+#include "net/http.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct http_client {
+	CURL *curl;
+};
+
+struct sink {
+	uint8_t *buf;
+	size_t len, cap;
+	bool failed;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t on_data(char *data, size_t size, size_t n, void *userdata)
+{
+	struct sink *s = userdata;
+	size_t len = size * n;
+
+	if (s->len + len > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		uint8_t *b;
+
+		while (cap < s->len + len)
+			cap *= 2;
+		if (!(b = realloc(s->buf, cap))) {
+			s->failed = true;
+			return 0;
+		}
+		s->buf = b;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, data, len);
+	s->len += len;
+	return len;
+}
+
+iot_err http_client_new(const struct http_client_config *c, struct http_client **out)
+{
+	struct http_client *h;
+
+	pthread_once(&curl_once, curl_init_once);
+	if (!(h = calloc(1, sizeof(*h))) || !(h->curl = curl_easy_init())) {
+		free(h);
+		return IOT_E_NOMEM;
+	}
+	if (c->ca_file)
+		curl_easy_setopt(h->curl, CURLOPT_CAINFO, c->ca_file);
+	if (c->cert_file) {
+		curl_easy_setopt(h->curl, CURLOPT_SSLCERT, c->cert_file);
+		curl_easy_setopt(h->curl, CURLOPT_SSLKEY, c->key_file);
+	}
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms > 0 ? c->timeout_ms : 30000L);
+	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_data);
+	*out = h;
+	return IOT_OK;
+}
+
+void http_client_free(struct http_client *c)
+{
+	if (!c)
+		return;
+	curl_easy_cleanup(c->curl);
+	free(c);
+}
+
+iot_err http_client_post(struct http_client *c, const char *url, const char *const *headers, const uint8_t *body,
+			 size_t len, int *status, uint8_t **resp, size_t *resp_len)
+{
+	struct curl_slist *list = NULL, *l;
+	struct sink s = { 0 };
+	long code = 0;
+	CURLcode rc;
+
+	for (size_t i = 0; headers && headers[i]; i++) {
+		if (!(l = curl_slist_append(list, headers[i]))) {
+			curl_slist_free_all(list);
+			return IOT_E_NOMEM;
+		}
+		list = l;
+	}
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, list);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, (const char *)body);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &s);
+	rc = curl_easy_perform(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(list);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (rc != CURLE_OK || s.failed) {
+		free(s.buf);
+		return s.failed ? IOT_E_NOMEM : IOT_E_IO;
+	}
+	*status = (int)code;
+	*resp = s.buf;
+	*resp_len = s.len;
+	return IOT_OK;
+}

@@ -1,0 +1,226 @@
+/* The HTTP(S) server on libmicrohttpd: a thread pool, bodies gathered up to
+ * a limit, one handler call per request. */
+#include "net/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+
+struct http_server {
+	struct MHD_Daemon *d;
+	http_handler handler;
+	void *ctx;
+	size_t max_body;
+	char *cert, *key;
+	uint16_t port;
+};
+
+/* What one connection's request gathers between the handler's calls. */
+struct pending {
+	uint8_t *body;
+	size_t len, cap;
+	bool too_large;
+};
+
+iot_err http_response_set(struct http_response *r, int status, const char *content_type, const void *body,
+			  size_t len)
+{
+	uint8_t *copy = NULL;
+
+	if (len && !(copy = malloc(len)))
+		return IOT_E_NOMEM;
+	if (len)
+		memcpy(copy, body, len);
+	free(r->body);
+	r->body = copy;
+	r->body_len = len;
+	r->status = status;
+	r->content_type = content_type;
+	return IOT_OK;
+}
+
+static iot_err read_file(const char *path, char **out)
+{
+	FILE *f = fopen(path, "rb");
+	long n;
+	char *buf;
+
+	if (!f)
+		return IOT_E_IO;
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) || !(buf = malloc((size_t)n + 1))) {
+		fclose(f);
+		return IOT_E_IO;
+	}
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		fclose(f);
+		return IOT_E_IO;
+	}
+	buf[n] = 0;
+	fclose(f);
+	*out = buf;
+	return IOT_OK;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, struct http_response *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(r->body_len, r->body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(r->body);
+		return MHD_NO;
+	}
+	r->body = NULL;
+	if (r->content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+	if (r->admin_protocol)
+		MHD_add_response_header(resp, "X-Admin-Protocol", r->admin_protocol);
+	ret = MHD_queue_response(conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct http_server *s = cls;
+	struct pending *p = *con_cls;
+	struct http_request q = { 0 };
+	struct http_response r = { 0 };
+	const union MHD_ConnectionInfo *ci;
+	char peer[INET6_ADDRSTRLEN] = "?";
+
+	(void)version;
+	if (!p) {
+		if (!(p = calloc(1, sizeof(*p))))
+			return MHD_NO;
+		*con_cls = p;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (p->too_large || p->len + n > s->max_body) {
+			p->too_large = true;
+			return MHD_YES;
+		}
+		if (p->len + n > p->cap) {
+			size_t cap = p->cap ? p->cap : 4096;
+			uint8_t *b;
+
+			while (cap < p->len + n)
+				cap *= 2;
+			if (!(b = realloc(p->body, cap)))
+				return MHD_NO;
+			p->body = b;
+			p->cap = cap;
+		}
+		memcpy(p->body + p->len, upload_data, n);
+		p->len += n;
+		return MHD_YES;
+	}
+	if (p->too_large) {
+		r.status = 413;
+		return queue(conn, &r);
+	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, peer, sizeof(peer));
+	q.method = method;
+	q.path = url;
+	q.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	q.admin_protocol = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Admin-Protocol");
+	q.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	q.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+	q.body = p->body ? p->body : (const uint8_t *)"";
+	q.body_len = p->len;
+	q.peer = peer;
+	r.status = 500;
+	s->handler(s->ctx, &q, &r);
+	return queue(conn, &r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode t)
+{
+	struct pending *p = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)t;
+	if (p) {
+		free(p->body);
+		free(p);
+		*con_cls = NULL;
+	}
+}
+
+iot_err http_server_start(const struct http_server_config *c, struct http_server **out)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(c->port) };
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+	const union MHD_DaemonInfo *info;
+	iot_err err = IOT_OK;
+
+	if (!s)
+		return IOT_E_NOMEM;
+	s->handler = c->handler;
+	s->ctx = c->ctx;
+	s->max_body = c->max_body ? c->max_body : 1 << 20;
+	if (inet_pton(AF_INET, c->address ? c->address : "127.0.0.1", &sa.sin_addr) != 1)
+		err = IOT_E_ARG;
+	if (err == IOT_OK && c->cert_file) {
+		flags |= MHD_USE_TLS;
+		if ((err = read_file(c->cert_file, &s->cert)) == IOT_OK)
+			err = read_file(c->key_file, &s->key);
+	}
+	if (err == IOT_OK) {
+		s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(c->threads ? c->threads : 4),
+					MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+					s->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert,
+					MHD_OPTION_HTTPS_MEM_KEY, s->key,
+					MHD_OPTION_END);
+		if (!s->d)
+			err = IOT_E_IO;
+	}
+	if (err == IOT_OK && (info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT)))
+		s->port = info->port;
+	if (err != IOT_OK) {
+		log_error("http", "cannot start the server", "port=%u tls=%d error=\"%s\"", c->port, c->cert_file != NULL,
+			  iot_strerror(err));
+		http_server_stop(s);
+		return err;
+	}
+	*out = s;
+	return IOT_OK;
+}
+
+uint16_t http_server_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void http_server_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	if (s->d)
+		MHD_stop_daemon(s->d);
+	free(s->cert);
+	if (s->key)
+		memset(s->key, 0, strlen(s->key));
+	free(s->key);
+	free(s);
+}

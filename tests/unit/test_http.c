@@ -1,0 +1,152 @@
+/* lib/net HTTP on loopback: the libmicrohttpd server with TLS, the libcurl
+ * client verifying it, bodies and headers both ways, the body limit, an
+ * untrusted server refused, plain HTTP. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "crypto/x509.h"
+#include "net/http.h"
+
+static char dir[64], cert[128], key[128], other[128];
+
+static void make_cert(const char *cert_path, const char *key_path)
+{
+	struct x509_template t = { 0 };
+	struct crypto_key *k;
+	struct crypto_cert *c;
+
+	assert_int_equal(crypto_key_generate(CRYPTO_P256, &k), IOT_OK);
+	t.role = X509_ROLE_TLS;
+	t.cn = "localhost";
+	t.dns = "localhost";
+	t.serial = 9;
+	t.not_before = time(NULL) - 60;
+	t.not_after = time(NULL) + 3600;
+	assert_int_equal(x509_issue(&t, k, NULL, k, &c), IOT_OK);
+	assert_int_equal(x509_save_pem(c, cert_path), IOT_OK);
+	if (key_path)
+		assert_int_equal(crypto_key_save_pem(k, key_path), IOT_OK);
+	x509_free(c);
+	crypto_key_free(k);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/iotrsp-http-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(cert, sizeof(cert), "%s/tls.pem", dir);
+	snprintf(key, sizeof(key), "%s/tls.key", dir);
+	snprintf(other, sizeof(other), "%s/other.pem", dir);
+	make_cert(cert, key);
+	make_cert(other, NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+/* Answers "<method> <path> <admin protocol>|<body>". */
+static void echo(void *ctx, const struct http_request *q, struct http_response *r)
+{
+	char head[256];
+	size_t n;
+	uint8_t *buf;
+
+	(void)ctx;
+	n = (size_t)snprintf(head, sizeof(head), "%s %s %s|", q->method, q->path,
+			     q->admin_protocol ? q->admin_protocol : "-");
+	buf = malloc(n + q->body_len);
+	memcpy(buf, head, n);
+	memcpy(buf + n, q->body, q->body_len);
+	assert_int_equal(http_response_set(r, 200, "text/plain", buf, n + q->body_len), IOT_OK);
+	r->admin_protocol = "gsma/rsp/v2.5.0";
+	free(buf);
+}
+
+static void test_tls_round_trip(void **state)
+{
+	struct http_server_config sc = { .cert_file = cert, .key_file = key, .handler = echo, .max_body = 100000 };
+	struct http_client_config cc = { .ca_file = cert };
+	const char *headers[] = { "X-Admin-Protocol: gsma/rsp/v2.5.0", "Content-Type: application/json", NULL };
+	struct http_server *s;
+	struct http_client *c;
+	uint8_t *resp, *big = calloc(1, 100001);
+	size_t len;
+	char url[128];
+	int status;
+
+	(void)state;
+	assert_int_equal(http_server_start(&sc, &s), IOT_OK);
+	assert_true(http_server_port(s) > 0);
+	assert_int_equal(http_client_new(&cc, &c), IOT_OK);
+	snprintf(url, sizeof(url), "https://localhost:%u/gsma/rsp2/es9plus/initiateAuthentication", http_server_port(s));
+	for (int i = 0; i < 3; i++) {   /* the same connection, kept alive */
+		assert_int_equal(http_client_post(c, url, headers, (const uint8_t *)"{\"a\":1}", 7, &status, &resp, &len),
+				 IOT_OK);
+		assert_int_equal(status, 200);
+		assert_int_equal(len, strlen("POST /gsma/rsp2/es9plus/initiateAuthentication gsma/rsp/v2.5.0|{\"a\":1}"));
+		assert_memory_equal(resp, "POST /gsma/rsp2/es9plus/initiateAuthentication gsma/rsp/v2.5.0|{\"a\":1}", len);
+		free(resp);
+	}
+	/* over the limit: 413, and the handler never sees it */
+	assert_int_equal(http_client_post(c, url, headers, big, 100001, &status, &resp, &len), IOT_OK);
+	assert_int_equal(status, 413);
+	free(resp);
+	assert_int_equal(http_client_post(c, url, headers, big, 100000, &status, &resp, &len), IOT_OK);
+	assert_int_equal(status, 200);
+	free(resp);
+	http_client_free(c);
+	/* a client that does not trust the server's certificate gets no answer */
+	cc.ca_file = other;
+	assert_int_equal(http_client_new(&cc, &c), IOT_OK);
+	assert_int_equal(http_client_post(c, url, headers, (const uint8_t *)"x", 1, &status, &resp, &len), IOT_E_IO);
+	http_client_free(c);
+	http_server_stop(s);
+	free(big);
+}
+
+static void test_plain_http(void **state)
+{
+	struct http_server_config sc = { .handler = echo };
+	struct http_client_config cc = { 0 };
+	struct http_server *s;
+	struct http_client *c;
+	uint8_t *resp;
+	size_t len;
+	char url[128];
+	int status;
+
+	(void)state;
+	assert_int_equal(http_server_start(&sc, &s), IOT_OK);
+	assert_int_equal(http_client_new(&cc, &c), IOT_OK);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/health", http_server_port(s));
+	assert_int_equal(http_client_post(c, url, NULL, (const uint8_t *)"", 0, &status, &resp, &len), IOT_OK);
+	assert_int_equal(status, 200);
+	assert_memory_equal(resp, "POST /health -|", len);
+	free(resp);
+	http_client_free(c);
+	http_server_stop(s);
+	/* nothing listens any more */
+	assert_int_equal(http_client_new(&cc, &c), IOT_OK);
+	assert_int_equal(http_client_post(c, url, NULL, (const uint8_t *)"", 0, &status, &resp, &len), IOT_E_IO);
+	http_client_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tls_round_trip),
+		cmocka_unit_test(test_plain_http),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
