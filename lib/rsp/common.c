@@ -4,6 +4,7 @@
 #include "rsp/common.h"
 
 #include <stddef.h>
+#include <string.h>
 
 RSP_SIZED(octet1, "Octet1", RSP_OCTETS, 0x04, 1, 1);
 RSP_SIZED(octet2, "Octet2", RSP_OCTETS, 0x04, 2, 2);
@@ -244,3 +245,41 @@ static const struct rsp_field ppar_f[] = {
 static RSP_SEQUENCE(ppar, "ProfilePolicyAuthorisationRule", 0x30, ppar_f);
 #undef S
 RSP_SEQUENCE_OF(rat, "RulesAuthorisationTable", 0x30, rsp_t_ppar, 0);
+
+iot_err rsp_iccid_from_digits(const char *digits, uint8_t out[10])
+{
+	size_t n = strlen(digits);
+	uint8_t nib[20];
+
+	/* ITU-T E.118: 19 or 20 digits */
+	if (n != 19 && n != 20)
+		return IOT_E_ARG;
+	for (size_t i = 0; i < 20; i++) {
+		if (i == n) {
+			nib[i] = 0xF;
+			continue;
+		}
+		if (digits[i] < '0' || digits[i] > '9')
+			return IOT_E_ARG;
+		nib[i] = (uint8_t)(digits[i] - '0');
+	}
+	for (size_t i = 0; i < 10; i++)
+		out[i] = (uint8_t)(nib[2 * i + 1] << 4 | nib[2 * i]);
+	return IOT_OK;
+}
+
+void rsp_iccid_to_digits(const uint8_t iccid[10], char out[21])
+{
+	static const char digits[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (size_t i = 0; i < 10; i++) {
+		uint8_t lo = iccid[i] & 15, hi = iccid[i] >> 4;
+
+		if (lo != 0xF)
+			out[o++] = digits[lo];
+		if (hi != 0xF)
+			out[o++] = digits[hi];
+	}
+	out[o] = 0;
+}

@@ -202,4 +202,10 @@ extern const struct rsp_type rsp_t_device_info, rsp_t_device_capabilities,
 	rsp_t_sgp22_profile_info, rsp_t_store_metadata_request, rsp_t_sgp22_store_metadata_request,
 	rsp_t_notification_metadata, rsp_t_rat, rsp_t_certification_data_object;
 
+/* ICCIDs as printed (19 or 20 digits, ES2+) and as coded in Iccid / EF.ICCID
+ * (10 bytes, digits in swapped nibbles, 'F' padding). IOT_E_ARG for
+ * anything else. */
+iot_err rsp_iccid_from_digits(const char *digits, uint8_t out[10]);
+void rsp_iccid_to_digits(const uint8_t iccid[10], char out[21]);
+
 #endif

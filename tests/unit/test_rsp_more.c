@@ -413,6 +413,27 @@ static void test_profile_info_full(void **state)
 		   "9F7B0100");
 }
 
+/* ICCID digits and their Iccid coding (the ICCID of the TS.48 test profile) */
+static void test_iccid_digits(void **state)
+{
+	static const uint8_t coded[10] = { 0x98, 0x94, 0x44, 0x99, 0x99, 0x99, 0x99, 0x09, 0x20, 0xF3 };
+	uint8_t out[10];
+	char text[21];
+
+	(void)state;
+	assert_int_equal(rsp_iccid_from_digits("8949449999999990023", out), IOT_OK);
+	assert_memory_equal(out, coded, 10);
+	rsp_iccid_to_digits(coded, text);
+	assert_string_equal(text, "8949449999999990023");
+	assert_int_equal(rsp_iccid_from_digits("89049032123451234512", out), IOT_OK);
+	rsp_iccid_to_digits(out, text);
+	assert_string_equal(text, "89049032123451234512");
+	assert_int_equal(rsp_iccid_from_digits("8904903212345123451", out), IOT_OK);
+	assert_int_equal(out[9], 0xF1);
+	assert_int_equal(rsp_iccid_from_digits("890490321234512345", out), IOT_E_ARG);
+	assert_int_equal(rsp_iccid_from_digits("890490321234512345A", out), IOT_E_ARG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_es9_ok_responses),
 		cmocka_unit_test(test_authenticate_server_response_ok),
 		cmocka_unit_test(test_profile_info_full),
+		cmocka_unit_test(test_iccid_digits),
 	};
 	kat_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);

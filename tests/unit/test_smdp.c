@@ -585,7 +585,14 @@ static void test_ts48_profiles(void **state)
 			teardown(NULL);
 			setup(NULL);
 		}
-		memcpy(iccid, t.value, 10);
+		/* the header holds the ICCID as printed; the metadata as in EF.ICCID */
+		{
+			char digits[21];
+
+			hex_encode(t.value, 10, digits);
+			digits[strcspn(digits, "F")] = 0;
+			assert_int_equal(rsp_iccid_from_digits(digits, iccid), IOT_OK);
+		}
 		assert_int_equal(smdp_add_profile(dp, iccid, &info, upp, len), IOT_OK);
 		free(upp);
 		order(NULL, "TS48", NULL, true);
