@@ -1,0 +1,505 @@
+/* The SM-DP+ on HTTP(S): the JSON and ASN.1 bindings of ES9+ and the JSON
+ * binding of ES2+ over lib/net, each mapped onto the core (smdp.h). */
+#include "smdp/server.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hex.h"
+#include "base/log.h"
+#include "der/der.h"
+#include "net/json_binding.h"
+#include "rsp/rsp.h"
+
+#define ADMIN_PROTOCOL "gsma/rsp/v2.5.0"
+#define JSON_TYPE "application/json;charset=UTF-8"
+#define ASN1_TYPE "application/x-gsma-rsp-asn1"
+
+struct smdp_server {
+	struct smdp_server_config cfg;
+	struct http_server *http;
+	pthread_key_t core;
+	atomic_ulong es9_requests, es9_refused, es2_requests, es2_refused, bpp_bytes;
+};
+
+/* The worker thread's own SM-DP+, opened on first use. */
+static struct smdp *core(struct smdp_server *s)
+{
+	struct smdp *dp = pthread_getspecific(s->core);
+
+	if (!dp && smdp_open(&s->cfg.smdp, &dp) == IOT_OK && pthread_setspecific(s->core, dp)) {
+		smdp_close(dp);
+		dp = NULL;
+	}
+	return dp;
+}
+
+static void core_free(void *dp)
+{
+	smdp_close(dp);
+}
+
+static void reply_json(struct http_response *r, int http_status, json_t *body)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	if (text)
+		http_response_set(r, http_status, JSON_TYPE, text, strlen(text));
+	else
+		r->status = 500;
+	r->admin_protocol = ADMIN_PROTOCOL;
+	free(text);
+	json_decref(body);
+}
+
+static void reply_status(struct http_response *r, const char *subject, const char *reason, const char *message)
+{
+	struct jb_status st = { JB_FAILED, subject, reason, NULL, message };
+
+	reply_json(r, 200, jb_response(&st));
+}
+
+/* ---- ES9+, JSON binding (SGP.22 6.5.2) ---- */
+
+/* The JSON names of the children of each function's ok SEQUENCE, in order. */
+static const char *const initiate_names[] = { "transactionId", "serverSigned1", "serverSignature1",
+					      "euiccCiPKIdToBeUsed", "serverCertificate", NULL };
+static const char *const authenticate_names[] = { "transactionId", "profileMetadata", "smdpSigned2",
+						  "smdpSignature2", "smdpCertificate", NULL };
+static const char *const bpp_names[] = { "transactionId", "boundProfilePackage", NULL };
+static const char *const no_names[] = { NULL };
+
+struct es9_function {
+	const char *name;
+	uint32_t tag;
+	const char *const *names;
+};
+
+static const struct es9_function es9_functions[] = {
+	{ "initiateAuthentication", 0xBF39, initiate_names },
+	{ "authenticateClient", 0xBF3B, authenticate_names },
+	{ "getBoundProfilePackage", 0xBF3A, bpp_names },
+	{ "handleNotification", 0xBF3D, no_names },
+	{ "cancelSession", 0xBF41, no_names },
+};
+
+static iot_err put_txid(const json_t *q, struct der_writer *w)
+{
+	const char *text = json_string_value(json_object_get(q, "transactionId"));
+	uint8_t txid[16];
+	size_t n;
+
+	/* SGP.22 6.5.2: transactionId is hex; TransactionId is 1 to 16 bytes */
+	if (!text || hex_decode(text, txid, sizeof(txid), &n) != IOT_OK || !n)
+		return IOT_E_JSON;
+	der_put_tlv(w, 0x80, txid, n);
+	return IOT_OK;
+}
+
+/* Appends the base64 ASN.1 value q[key] (one whole TLV); retag != 0
+ * replaces its tag. */
+static iot_err put_asn1(const json_t *q, const char *key, uint32_t retag, struct der_writer *w)
+{
+	struct der_tlv t;
+	uint8_t *der;
+	size_t len;
+	iot_err err = jb_get_asn1(q, key, &der, &len);
+
+	if (err != IOT_OK)
+		return IOT_E_JSON;
+	if ((err = der_parse_one(der, len, &t)) == IOT_OK) {
+		if (retag)
+			der_put_tlv(w, retag, t.value, t.len);
+		else
+			der_put_raw(w, der, len);
+	}
+	free(der);
+	return err;
+}
+
+/* The RemoteProfileProvisioningRequest a JSON request stands for. */
+static iot_err es9_request_from_json(const struct es9_function *f, const json_t *q, struct der_writer *w)
+{
+	size_t a2 = der_begin(w, 0xA2), inner = der_begin(w, f->tag), mark;
+	const char *address;
+	uint8_t *challenge;
+	size_t len;
+	iot_err err = IOT_OK;
+
+	switch (f->tag) {
+	case 0xBF39:
+		address = json_string_value(json_object_get(q, "smdpAddress"));
+		if ((err = jb_get_asn1(q, "euiccChallenge", &challenge, &len)) != IOT_OK)
+			return IOT_E_JSON;
+		der_put_tlv(w, 0x81, challenge, len);
+		free(challenge);
+		if (!address)
+			return IOT_E_JSON;
+		der_put_tlv(w, 0x83, (const uint8_t *)address, strlen(address));
+		err = put_asn1(q, "euiccInfo1", 0, w);
+		break;
+	case 0xBF3B:
+		if ((err = put_txid(q, w)) == IOT_OK)
+			err = put_asn1(q, "authenticateServerResponse", 0, w);
+		break;
+	case 0xBF3A:
+		if ((err = put_txid(q, w)) == IOT_OK)
+			err = put_asn1(q, "prepareDownloadResponse", 0, w);
+		break;
+	case 0xBF3D:
+		/* HandleNotification: pendingNotification is an explicit [0] */
+		mark = der_begin(w, 0xA0);
+		err = put_asn1(q, "pendingNotification", 0, w);
+		der_end(w, mark);
+		break;
+	default:
+		/* CancelSessionRequestEs9: cancelSessionResponse is [1], implicit */
+		if ((err = put_txid(q, w)) == IOT_OK)
+			err = put_asn1(q, "cancelSessionResponse", 0xA1, w);
+		break;
+	}
+	der_end(w, inner);
+	der_end(w, a2);
+	return err == IOT_OK ? der_writer_err(w) : err;
+}
+
+/* The ok alternative of a response, field by field, into the JSON names. */
+static iot_err es9_response_to_json(const struct es9_function *f, const uint8_t *der, size_t len, json_t *out)
+{
+	struct der_reader top, in, ok;
+	struct der_tlv t;
+	char txid[33];
+	iot_err err;
+
+	der_reader_init(&top, der, len);
+	if ((err = der_read(&top, &t)) != IOT_OK || (err = der_enter(&top, &t, &in)) != IOT_OK ||
+	    (err = der_read(&in, &t)) != IOT_OK || (err = der_enter(&in, &t, &ok)) != IOT_OK ||
+	    (err = der_read(&ok, &t)) != IOT_OK)
+		return err;
+	if (t.tag != 0xA0)
+		return IOT_E_ASN1_CHOICE;
+	if ((err = der_enter(&ok, &t, &in)) != IOT_OK)
+		return err;
+	for (size_t i = 0; f->names[i] && !der_reader_done(&in); i++) {
+		if ((err = der_read(&in, &t)) != IOT_OK)
+			return err;
+		if (t.tag == 0x80 && t.len <= 16) {
+			hex_encode(t.value, t.len, txid);
+			json_object_set_new(out, f->names[i], json_string(txid));
+		} else if ((err = jb_set_asn1(out, f->names[i], t.raw, t.raw_len)) != IOT_OK) {
+			return err;
+		}
+	}
+	return IOT_OK;
+}
+
+static void es9_json(struct smdp_server *s, const struct es9_function *f, const struct http_request *q,
+		     struct http_response *r)
+{
+	struct jb_status ok = { JB_EXECUTED_SUCCESS, NULL, NULL, NULL, NULL };
+	struct smdp_status st;
+	struct der_writer req, resp;
+	struct smdp *dp = core(s);
+	json_t *in, *out;
+	iot_err err;
+
+	if (!(in = json_loadb((const char *)q->body, q->body_len, 0, NULL)) || !json_is_object(in)) {
+		json_decref(in);
+		http_response_set(r, 400, NULL, NULL, 0);
+		return;
+	}
+	der_writer_dynamic(&req);
+	der_writer_dynamic(&resp);
+	if (!dp) {
+		r->status = 503;
+	} else if ((err = es9_request_from_json(f, in, &req)) != IOT_OK) {
+		/* SGP.22 6.5.1: a mandatory element missing or malformed */
+		reply_status(r, "1.3.1", err == IOT_E_JSON ? "2.2" : "2.1", "Invalid or missing data element");
+	} else if (smdp_es9(dp, req.buf, req.len, &resp, &st) != IOT_OK) {
+		reply_status(r, st.subject, st.reason, st.message);    /* the ASN.1 inside does not decode */
+	} else if (st.subject && f->tag != 0xBF3D) {
+		atomic_fetch_add(&s->es9_refused, 1);
+		reply_status(r, st.subject, st.reason, st.message);
+	} else if (f->tag == 0xBF3D) {
+		/* SGP.22 6.5.2.4: HandleNotification has no response body */
+		http_response_set(r, 204, NULL, NULL, 0);
+		r->admin_protocol = ADMIN_PROTOCOL;
+	} else {
+		out = jb_response(&ok);
+		if (out && es9_response_to_json(f, resp.buf, resp.len, out) == IOT_OK) {
+			if (f->tag == 0xBF3A)
+				atomic_fetch_add(&s->bpp_bytes, resp.len);
+			reply_json(r, 200, out);
+		} else {
+			json_decref(out);
+			r->status = 500;
+		}
+	}
+	der_writer_free(&req);
+	der_writer_free(&resp);
+	json_decref(in);
+}
+
+/* ---- ES9+, ASN.1 binding (SGP.22 6.6) ---- */
+
+static void es9_asn1(struct smdp_server *s, const struct http_request *q, struct http_response *r)
+{
+	struct smdp *dp = core(s);
+	struct smdp_status st;
+	struct der_writer resp;
+
+	if (!q->content_type || strncmp(q->content_type, ASN1_TYPE, strlen(ASN1_TYPE))) {
+		r->status = 415;
+		return;
+	}
+	if (!dp) {
+		r->status = 503;
+		return;
+	}
+	der_writer_dynamic(&resp);
+	if (smdp_es9(dp, q->body, q->body_len, &resp, &st) != IOT_OK) {
+		http_response_set(r, 400, NULL, NULL, 0);       /* not a RemoteProfileProvisioningRequest */
+	} else {
+		if (st.subject)
+			atomic_fetch_add(&s->es9_refused, 1);
+		if (resp.len > 2000)
+			atomic_fetch_add(&s->bpp_bytes, resp.len);
+		http_response_set(r, resp.len ? 200 : 204, resp.len ? ASN1_TYPE : NULL, resp.buf, resp.len);
+	}
+	r->admin_protocol = ADMIN_PROTOCOL;
+	der_writer_free(&resp);
+}
+
+/* ---- ES2+, JSON binding (SGP.22 6.5.2, 5.3) ---- */
+
+static bool same_secret(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	/* compared in full whatever the first difference, so timing tells nothing */
+	for (size_t i = 0; i < la; i++)
+		d |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+	return !d;
+}
+
+static const char *es2_owner(const struct smdp_server *s, const struct http_request *q)
+{
+	const char *a = q->authorization;
+	const char *found = NULL;
+
+	if (!a || strncmp(a, "Bearer ", 7))
+		return NULL;
+	for (size_t i = 0; i < s->cfg.client_count; i++)
+		if (same_secret(a + 7, s->cfg.clients[i].token))
+			found = s->cfg.clients[i].owner;
+	return found;
+}
+
+static const char *opt_text(const json_t *q, const char *key)
+{
+	return json_string_value(json_object_get(q, key));
+}
+
+static iot_err missing(struct smdp_status *st)
+{
+	*st = (struct smdp_status){ 0, "1.3.1", "2.2", "Mandatory element missing" };
+	return IOT_E_REFUSED;
+}
+
+static void es2_json(struct smdp_server *s, const char *fn, const struct http_request *q, struct http_response *r)
+{
+	struct jb_status ok = { JB_EXECUTED_SUCCESS, NULL, NULL, NULL, NULL };
+	const char *owner = es2_owner(s, q), *text;
+	struct smdp_status st = { 0 };
+	struct smdp *dp = core(s);
+	uint8_t iccid[10], got[10];
+	char digits[21], mid[65], ac[200];
+	bool has_iccid;
+	json_t *in, *out;
+	iot_err err;
+
+	/* SGP.22 6.1.2: ES2+ callers are authenticated */
+	if (!owner) {
+		r->status = 401;
+		return;
+	}
+	if (!(in = json_loadb((const char *)q->body, q->body_len, 0, NULL)) || !json_is_object(in) ||
+	    jb_request_header(in, &text, &text) != IOT_OK) {
+		json_decref(in);
+		http_response_set(r, 400, NULL, NULL, 0);
+		return;
+	}
+	if (!dp) {
+		json_decref(in);
+		r->status = 503;
+		return;
+	}
+	atomic_fetch_add(&s->es2_requests, 1);
+	text = opt_text(in, "iccid");
+	has_iccid = text && rsp_iccid_from_digits(text, iccid) == IOT_OK;
+	if (text && !has_iccid) {
+		reply_status(r, "8.2.1", "2.1", "ICCID invalid");
+		json_decref(in);
+		return;
+	}
+	if (strcmp(fn, "downloadOrder") && !has_iccid) {
+		reply_status(r, "8.2.1", "2.2", "ICCID missing");
+		json_decref(in);
+		return;
+	}
+	out = jb_response(&ok);
+	if (!strcmp(fn, "downloadOrder")) {
+		err = smdp_download_order(dp, owner, has_iccid ? iccid : NULL, opt_text(in, "eid"), got, &st);
+		if (err == IOT_OK) {
+			rsp_iccid_to_digits(got, digits);
+			json_object_set_new(out, "iccid", json_string(digits));
+		}
+	} else if (!strcmp(fn, "confirmOrder")) {
+		json_t *release = json_object_get(in, "releaseFlag");
+
+		if (!json_is_boolean(release)) {
+			err = missing(&st);
+		} else {
+			err = smdp_confirm_order(dp, owner, iccid, opt_text(in, "eid"), opt_text(in, "matchingId"),
+						 opt_text(in, "confirmationCode"), json_is_true(release), mid, &st);
+		}
+		if (err == IOT_OK) {
+			if (opt_text(in, "eid"))
+				json_object_set_new(out, "eid", json_string(opt_text(in, "eid")));
+			json_object_set_new(out, "matchingId", json_string(mid));
+			json_object_set_new(out, "smdpAddress", json_string(s->cfg.smdp.address));
+			smdp_activation_code(dp, mid, ac, sizeof(ac));
+			log_info("smdp", "activation code", "iccid=%s code=%s", text, ac);
+		}
+	} else if (!strcmp(fn, "cancelOrder")) {
+		const char *final = opt_text(in, "finalProfileStatusIndicator");
+
+		if (!final || (strcmp(final, "Available") && strcmp(final, "Unavailable")))
+			err = missing(&st);
+		else
+			err = smdp_cancel_order(dp, owner, iccid, !strcmp(final, "Available"), &st);
+	} else {
+		err = smdp_release_profile(dp, owner, iccid, &st);
+	}
+	if (err != IOT_OK) {
+		json_decref(out);
+		atomic_fetch_add(&s->es2_refused, 1);
+		if (st.subject)
+			reply_status(r, st.subject, st.reason, st.message);
+		else
+			reply_status(r, "1.2", "4.2", iot_strerror(err));
+	} else {
+		reply_json(r, 200, out);
+	}
+	json_decref(in);
+}
+
+/* ---- routing ---- */
+
+static void metrics(struct smdp_server *s, struct http_response *r)
+{
+	char text[512];
+	int n = snprintf(text, sizeof(text),
+			 "smdp_es9_requests_total %lu\nsmdp_es9_refused_total %lu\n"
+			 "smdp_es2_requests_total %lu\nsmdp_es2_refused_total %lu\nsmdp_bpp_bytes_total %lu\n",
+			 atomic_load(&s->es9_requests), atomic_load(&s->es9_refused), atomic_load(&s->es2_requests),
+			 atomic_load(&s->es2_refused), atomic_load(&s->bpp_bytes));
+
+	http_response_set(r, 200, "text/plain; version=0.0.4", text, (size_t)n);
+}
+
+static void handle(void *ctx, const struct http_request *q, struct http_response *r)
+{
+	struct smdp_server *s = ctx;
+	static const char es9[] = "/gsma/rsp2/es9plus/", es2[] = "/gsma/rsp2/es2plus/";
+
+	if (!strcmp(q->path, "/health")) {
+		http_response_set(r, core(s) ? 200 : 503, JSON_TYPE, "{\"status\":\"ok\"}", 15);
+		return;
+	}
+	if (!strcmp(q->path, "/metrics")) {
+		metrics(s, r);
+		return;
+	}
+	if (strcmp(q->method, "POST")) {
+		r->status = 405;
+		return;
+	}
+	/* SGP.22 6.5.1 / 6.6: every RSP request says which protocol version it speaks */
+	if (!q->admin_protocol || strncmp(q->admin_protocol, "gsma/rsp/v2.", 12)) {
+		http_response_set(r, 400, NULL, NULL, 0);
+		return;
+	}
+	if (!strcmp(q->path, "/gsma/rsp2/asn1")) {
+		atomic_fetch_add(&s->es9_requests, 1);
+		es9_asn1(s, q, r);
+		return;
+	}
+	if (!strncmp(q->path, es9, sizeof(es9) - 1)) {
+		for (size_t i = 0; i < sizeof(es9_functions) / sizeof(es9_functions[0]); i++)
+			if (!strcmp(q->path + sizeof(es9) - 1, es9_functions[i].name)) {
+				atomic_fetch_add(&s->es9_requests, 1);
+				es9_json(s, &es9_functions[i], q, r);
+				return;
+			}
+	}
+	if (!strncmp(q->path, es2, sizeof(es2) - 1)) {
+		const char *fn = q->path + sizeof(es2) - 1;
+
+		if (!strcmp(fn, "downloadOrder") || !strcmp(fn, "confirmOrder") || !strcmp(fn, "cancelOrder") ||
+		    !strcmp(fn, "releaseProfile")) {
+			es2_json(s, fn, q, r);
+			return;
+		}
+	}
+	r->status = 404;
+}
+
+iot_err smdp_server_start(const struct smdp_server_config *c, struct smdp_server **out)
+{
+	struct smdp_server *s = calloc(1, sizeof(*s));
+	struct smdp *probe;
+	iot_err err;
+
+	if (!s)
+		return IOT_E_NOMEM;
+	s->cfg = *c;
+	s->cfg.http.handler = handle;
+	s->cfg.http.ctx = s;
+	if (pthread_key_create(&s->core, core_free)) {
+		free(s);
+		return IOT_E_NOMEM;
+	}
+	/* fail now, not at the first request, when the credentials or the store are unusable */
+	if ((err = smdp_open(&s->cfg.smdp, &probe)) == IOT_OK) {
+		smdp_close(probe);
+		err = http_server_start(&s->cfg.http, &s->http);
+	}
+	if (err != IOT_OK) {
+		pthread_key_delete(s->core);
+		free(s);
+		return err;
+	}
+	log_info("smdp", "serving", "address=%s port=%u tls=%d", c->smdp.address, http_server_port(s->http),
+		 c->http.cert_file != NULL);
+	*out = s;
+	return IOT_OK;
+}
+
+uint16_t smdp_server_port(const struct smdp_server *s)
+{
+	return http_server_port(s->http);
+}
+
+void smdp_server_stop(struct smdp_server *s)
+{
+	if (!s)
+		return;
+	http_server_stop(s->http);      /* its threads exit, closing their SM-DP+ */
+	pthread_key_delete(s->core);
+	free(s);
+}

@@ -1,0 +1,33 @@
+/* The SM-DP+ on HTTP(S) (SGP.22 6.5 / 6.6): ES9+ in the JSON binding
+ * (POST /gsma/rsp2/es9plus/<function>) and the ASN.1 binding (POST
+ * /gsma/rsp2/asn1), ES2+ in the JSON binding (POST /gsma/rsp2/es2plus/
+ * <function>) for profile owners authenticated by bearer tokens, GET
+ * /health and GET /metrics.
+ *
+ * Each worker thread runs its own struct smdp on the shared store, so the
+ * configuration (and every string in it) must outlive the server. */
+#ifndef IOT_SMDP_SERVER_H
+#define IOT_SMDP_SERVER_H
+
+#include "net/http.h"
+#include "smdp/smdp.h"
+
+/* An ES2+ client: the profile owner a bearer token stands for. */
+struct smdp_es2_client {
+	const char *owner, *token;
+};
+
+struct smdp_server_config {
+	struct smdp_config smdp;
+	struct http_server_config http;         /* handler and ctx are set by the server */
+	const struct smdp_es2_client *clients;
+	size_t client_count;
+};
+
+struct smdp_server;
+
+iot_err smdp_server_start(const struct smdp_server_config *c, struct smdp_server **out);
+uint16_t smdp_server_port(const struct smdp_server *s);
+void smdp_server_stop(struct smdp_server *s);
+
+#endif

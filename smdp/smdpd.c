@@ -1,0 +1,215 @@
+/* smdpd: the SM-DP+ daemon — ES9+ and ES2+ over HTTPS — and its profile
+ * import (smdpd --import UPP ...). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/conf.h"
+#include "base/log.h"
+#include "rsp/rsp.h"
+#include "smdp/server.h"
+
+#define MAX_SETS 4
+#define MAX_CLIENTS 32
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: smdpd --config FILE [options]\n"
+		"       smdpd --config FILE --import UPP.der --iccid DIGITS --owner NAME --spn NAME --name NAME\n"
+		"An SM-DP+ (SGP.22 ES9+ and ES2+ over HTTPS, ES9+ also in the ASN.1 binding).\n\n"
+		"  --address FQDN          this SM-DP+'s address, as in activation codes (address)\n"
+		"  --listen IP             the IPv4 address to listen on (listen, default 127.0.0.1)\n"
+		"  --port N                the port (port, default 8443; 0: any free one)\n"
+		"  --tls-cert/--tls-key F  the HTTPS certificate and key, PEM (tls-cert, tls-key; none: plain HTTP)\n"
+		"  --store URL             the store (store, default sqlite:smdp.db)\n"
+		"  --threads N             worker threads (threads, default 4)\n"
+		"  config only, repeatable, one set per CI: ci, dp-auth-cert, dp-auth-key, dp-pb-cert, dp-pb-key;\n"
+		"  es2-client = OWNER:TOKEN  (an ES2+ client and its bearer token)\n"
+		"  import: --class test|provisioning|operational, --notify ADDRESS, --ppk (protect ahead with a PPK)\n"
+		"  --config FILE           key = value lines, the command line wins\n"
+		"  --verbose               debug logs\n");
+}
+
+/* The n-th value of key, in file order. */
+static const char *nth(const struct conf *c, const char *key, size_t n)
+{
+	for (size_t i = 0; i < c->count; i++)
+		if (!strcmp(c->entries[i].key, key) && n-- == 0)
+			return c->entries[i].value;
+	return NULL;
+}
+
+static int import(const struct smdp_config *cfg, const char *path, const char *iccid_digits,
+		  const struct smdp_profile_info *info)
+{
+	struct smdp *dp;
+	uint8_t iccid[10], *upp = NULL;
+	long len = -1;
+	FILE *f = fopen(path, "rb");
+	iot_err err;
+
+	if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) ||
+	    !(upp = malloc((size_t)len)) || fread(upp, 1, (size_t)len, f) != (size_t)len) {
+		fprintf(stderr, "smdpd: cannot read %s\n", path);
+		if (f)
+			fclose(f);
+		free(upp);
+		return 1;
+	}
+	fclose(f);
+	if (rsp_iccid_from_digits(iccid_digits, iccid) != IOT_OK) {
+		fprintf(stderr, "smdpd: --iccid wants 19 or 20 digits\n");
+		free(upp);
+		return 2;
+	}
+	if ((err = smdp_open(cfg, &dp)) == IOT_OK) {
+		err = smdp_add_profile(dp, iccid, info, upp, (size_t)len);
+		smdp_close(dp);
+	}
+	free(upp);
+	if (err != IOT_OK) {
+		fprintf(stderr, "smdpd: import of %s failed: %s\n", iccid_digits,
+			err == IOT_E_REFUSED ? "the ICCID exists" : iot_strerror(err));
+		return 1;
+	}
+	printf("imported %s (%ld bytes) for %s\n", iccid_digits, len, info->owner);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'f' }, { "address", required_argument, NULL, 'a' },
+		{ "listen", required_argument, NULL, 'l' }, { "port", required_argument, NULL, 'p' },
+		{ "tls-cert", required_argument, NULL, 'c' }, { "tls-key", required_argument, NULL, 'k' },
+		{ "store", required_argument, NULL, 's' }, { "threads", required_argument, NULL, 't' },
+		{ "import", required_argument, NULL, 'I' }, { "iccid", required_argument, NULL, 'i' },
+		{ "owner", required_argument, NULL, 'o' }, { "spn", required_argument, NULL, 'S' },
+		{ "name", required_argument, NULL, 'n' }, { "class", required_argument, NULL, 'C' },
+		{ "notify", required_argument, NULL, 'N' }, { "ppk", no_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	const char *address = NULL, *listen_ip = NULL, *port = NULL, *tls_cert = NULL, *tls_key = NULL, *store = NULL;
+	const char *threads = NULL, *upp = NULL, *iccid = NULL, *klass = "operational";
+	struct smdp_profile_info info = { 0 };
+	struct smdp_credentials sets[MAX_SETS];
+	struct smdp_es2_client clients[MAX_CLIENTS];
+	char owners[MAX_CLIENTS][128];
+	struct smdp_server_config sc = { 0 };
+	struct smdp_server *server;
+	struct conf conf = { 0 };
+	struct sigaction sa;
+	size_t nsets = 0, nclients = 0;
+	iot_err err;
+	int c, bad, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if ((err = conf_load(optarg, &conf, &bad)) != IOT_OK) {
+				fprintf(stderr, "smdpd: %s: %s (line %d)\n", optarg, iot_strerror(err), bad);
+				return 2;
+			}
+			break;
+		case 'a': address = optarg; break;
+		case 'l': listen_ip = optarg; break;
+		case 'p': port = optarg; break;
+		case 'c': tls_cert = optarg; break;
+		case 'k': tls_key = optarg; break;
+		case 's': store = optarg; break;
+		case 't': threads = optarg; break;
+		case 'I': upp = optarg; break;
+		case 'i': iccid = optarg; break;
+		case 'o': info.owner = optarg; break;
+		case 'S': info.service_provider_name = optarg; break;
+		case 'n': info.profile_name = optarg; break;
+		case 'C': klass = optarg; break;
+		case 'N': info.notification_address = optarg; break;
+		case 'P': info.protect_ahead = true; break;
+		case 'V': log_set_level(LOG_DEBUG); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	address = address ? address : conf_get(&conf, "address");
+	listen_ip = listen_ip ? listen_ip : conf_get(&conf, "listen");
+	port = port ? port : conf_get(&conf, "port");
+	tls_cert = tls_cert ? tls_cert : conf_get(&conf, "tls-cert");
+	tls_key = tls_key ? tls_key : conf_get(&conf, "tls-key");
+	store = store ? store : conf_get(&conf, "store");
+	threads = threads ? threads : conf_get(&conf, "threads");
+	for (nsets = 0; nsets < MAX_SETS && nth(&conf, "ci", nsets); nsets++) {
+		sets[nsets] = (struct smdp_credentials){ nth(&conf, "ci", nsets), nth(&conf, "dp-auth-cert", nsets),
+							 nth(&conf, "dp-auth-key", nsets), nth(&conf, "dp-pb-cert", nsets),
+							 nth(&conf, "dp-pb-key", nsets) };
+		if (!sets[nsets].auth_cert || !sets[nsets].auth_key || !sets[nsets].pb_cert || !sets[nsets].pb_key) {
+			fprintf(stderr, "smdpd: credential set %zu lacks dp-auth-cert/-key or dp-pb-cert/-key\n", nsets + 1);
+			conf_free(&conf);
+			return 2;
+		}
+	}
+	for (const char *v; nclients < MAX_CLIENTS && (v = nth(&conf, "es2-client", nclients)); nclients++) {
+		const char *colon = strchr(v, ':');
+
+		if (!colon || colon == v || !colon[1] || (size_t)(colon - v) >= sizeof(owners[0])) {
+			fprintf(stderr, "smdpd: es2-client wants OWNER:TOKEN\n");
+			conf_free(&conf);
+			return 2;
+		}
+		snprintf(owners[nclients], sizeof(owners[0]), "%.*s", (int)(colon - v), v);
+		clients[nclients] = (struct smdp_es2_client){ owners[nclients], colon + 1 };
+	}
+	if (!address || !nsets) {
+		fprintf(stderr, "smdpd: an address and at least one credential set (ci, dp-auth-*, dp-pb-*) are needed\n");
+		usage(stderr);
+		conf_free(&conf);
+		return 2;
+	}
+	sc.smdp = (struct smdp_config){ .address = address, .creds = sets, .cred_count = nsets,
+					.store_url = store ? store : "sqlite:smdp.db" };
+	if (upp) {
+		info.profile_class = !strcmp(klass, "test") ? RSP_CLASS_TEST :
+				     !strcmp(klass, "provisioning") ? RSP_CLASS_PROVISIONING : RSP_CLASS_OPERATIONAL;
+		if (!iccid || !info.owner || !info.service_provider_name || !info.profile_name) {
+			fprintf(stderr, "smdpd: --import needs --iccid, --owner, --spn and --name\n");
+			rc = 2;
+		} else {
+			rc = import(&sc.smdp, upp, iccid, &info);
+		}
+		conf_free(&conf);
+		return rc;
+	}
+	sc.http = (struct http_server_config){ .address = listen_ip, .port = (uint16_t)(port ? atoi(port) : 8443),
+					       .cert_file = tls_cert, .key_file = tls_key,
+					       .threads = threads ? (unsigned)atoi(threads) : 4 };
+	sc.clients = clients;
+	sc.client_count = nclients;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((err = smdp_server_start(&sc, &server)) != IOT_OK) {
+		log_error("smdpd", "cannot start", "error=\"%s\"", iot_strerror(err));
+		conf_free(&conf);
+		return 1;
+	}
+	while (!stop)
+		pause();
+	smdp_server_stop(server);
+	log_info("smdpd", "stopped", "%s", "");
+	conf_free(&conf);
+	return 0;
+}
