@@ -218,3 +218,27 @@ unsigned fixture_load_bpp(struct euicc *e, const uint8_t *bpp, size_t len, size_
 	}
 	return sw;
 }
+
+void fixture_tls_cert(const char *dir, const char *name, char *cert, size_t cert_cap, char *key, size_t key_cap)
+{
+	struct x509_template t = { 0 };
+	struct crypto_key *k;
+	struct crypto_cert *c;
+
+	snprintf(cert, cert_cap, "%s/%s.pem", dir, name);
+	if (key)
+		snprintf(key, key_cap, "%s/%s.key", dir, name);
+	assert_int_equal(crypto_key_generate(CRYPTO_P256, &k), IOT_OK);
+	t.role = X509_ROLE_TLS;
+	t.cn = "localhost";
+	t.dns = "localhost";
+	t.serial = 9;
+	t.not_before = time(NULL) - 60;
+	t.not_after = time(NULL) + 3600;
+	assert_int_equal(x509_issue(&t, k, NULL, k, &c), IOT_OK);
+	assert_int_equal(x509_save_pem(c, cert), IOT_OK);
+	if (key)
+		assert_int_equal(crypto_key_save_pem(k, key), IOT_OK);
+	x509_free(c);
+	crypto_key_free(k);
+}

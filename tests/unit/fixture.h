@@ -33,6 +33,10 @@ unsigned apdu_bin(struct euicc *e, const uint8_t *cmd, size_t n, uint8_t *data, 
 unsigned es10_apdus(struct euicc *e, const uint8_t *req, size_t len, size_t block,
 		    uint8_t *resp, size_t cap, size_t *resp_len, unsigned *apdu_count);
 
+/* A self-signed P-256 TLS certificate for "localhost" (its own trust
+ * anchor): dir/name.pem and, when key is not NULL, dir/name.key. */
+void fixture_tls_cert(const char *dir, const char *name, char *cert, size_t cert_cap, char *key, size_t key_cap);
+
 /* Sends a BPP as an LPA does (SGP.22 2.5.5): the 'BF36' header with 'BF23',
  * then each sequence header and each segment, one STORE DATA sequence each;
  * segment number corrupt_at (-1: none) gets a flipped bit. Returns the SW

@@ -2,6 +2,7 @@
  * client verifying it, bodies and headers both ways, the body limit, an
  * untrusted server refused, plain HTTP. */
 #include "testutil.h"
+#include "fixture.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -11,37 +12,13 @@
 
 static char dir[64], cert[128], key[128], other[128];
 
-static void make_cert(const char *cert_path, const char *key_path)
-{
-	struct x509_template t = { 0 };
-	struct crypto_key *k;
-	struct crypto_cert *c;
-
-	assert_int_equal(crypto_key_generate(CRYPTO_P256, &k), IOT_OK);
-	t.role = X509_ROLE_TLS;
-	t.cn = "localhost";
-	t.dns = "localhost";
-	t.serial = 9;
-	t.not_before = time(NULL) - 60;
-	t.not_after = time(NULL) + 3600;
-	assert_int_equal(x509_issue(&t, k, NULL, k, &c), IOT_OK);
-	assert_int_equal(x509_save_pem(c, cert_path), IOT_OK);
-	if (key_path)
-		assert_int_equal(crypto_key_save_pem(k, key_path), IOT_OK);
-	x509_free(c);
-	crypto_key_free(k);
-}
-
 static int setup(void **state)
 {
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/iotrsp-http-XXXXXX");
 	assert_non_null(mkdtemp(dir));
-	snprintf(cert, sizeof(cert), "%s/tls.pem", dir);
-	snprintf(key, sizeof(key), "%s/tls.key", dir);
-	snprintf(other, sizeof(other), "%s/other.pem", dir);
-	make_cert(cert, key);
-	make_cert(other, NULL);
+	fixture_tls_cert(dir, "tls", cert, sizeof(cert), key, sizeof(key));
+	fixture_tls_cert(dir, "other", other, sizeof(other), NULL, 0);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "base/hex.h"
 #include "rsp/rsp.h"
+#include "smdp/server.h"
 #include "smdp/smdp.h"
 
 #define ADDRESS "smdp.iotrsp.test"
@@ -18,6 +19,12 @@
 #define PROFILE_LEN (12 * 1024)
 
 static enum crypto_curve curve;
+/* how the LPA reaches the SM-DP+: calls, or the ASN.1 binding over HTTPS to smdpd's server */
+static enum { DIRECT, HTTPS_ASN1 } transport;
+static struct smdp_credentials creds;
+static struct smdp_server *server;
+static struct http_client *client;
+static char tls_cert[200], tls_key[200], url[128];
 static struct fixture_pki pki;
 static struct euicc *euicc;
 static struct smdp *dp;
@@ -28,15 +35,40 @@ static size_t resp_len;
 
 /* ---- set-up ---- */
 
+static struct smdp_config dp_config(int order_seconds, int download_attempts)
+{
+	creds = (struct smdp_credentials){ pki.ci, pki.dp_auth, pki.dp_key, pki.dp_pb, pki.dp_pb_key };
+	return (struct smdp_config){ .address = ADDRESS, .creds = &creds, .cred_count = 1, .store_url = db_url,
+				     .order_seconds = order_seconds, .download_attempts = download_attempts };
+}
+
 static struct smdp *open_dp(int order_seconds, int download_attempts)
 {
-	struct smdp_credentials c = { pki.ci, pki.dp_auth, pki.dp_key, pki.dp_pb, pki.dp_pb_key };
-	struct smdp_config cfg = { .address = ADDRESS, .creds = &c, .cred_count = 1, .store_url = db_url,
-				   .order_seconds = order_seconds, .download_attempts = download_attempts };
+	struct smdp_config cfg = dp_config(order_seconds, download_attempts);
 	struct smdp *s;
 
 	assert_int_equal(smdp_open(&cfg, &s), IOT_OK);
 	return s;
+}
+
+static void start_server(void)
+{
+	struct smdp_server_config sc = { .smdp = dp_config(0, 0) };
+
+	sc.http = (struct http_server_config){ .cert_file = tls_cert, .key_file = tls_key, .threads = 2 };
+	assert_int_equal(smdp_server_start(&sc, &server), IOT_OK);
+	snprintf(url, sizeof(url), "https://localhost:%u/gsma/rsp2/asn1", smdp_server_port(server));
+}
+
+/* A restart of the SM-DP+ (and its server): all it knows is in the store. */
+static void restart(void)
+{
+	smdp_close(dp);
+	dp = open_dp(0, 0);
+	if (transport != DIRECT) {
+		smdp_server_stop(server);
+		start_server();
+	}
 }
 
 static void add_profile(bool ppk)
@@ -60,12 +92,23 @@ static int setup(void **state)
 	dp = open_dp(0, 0);
 	euicc = fixture_euicc(&pki);
 	apdu(euicc, "00A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL);
+	if (transport != DIRECT) {
+		struct http_client_config cc = { .ca_file = tls_cert };
+
+		fixture_tls_cert(pki.dir, "tls", tls_cert, sizeof(tls_cert), tls_key, sizeof(tls_key));
+		start_server();
+		assert_int_equal(http_client_new(&cc, &client), IOT_OK);
+	}
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
+	if (transport != DIRECT) {
+		http_client_free(client);
+		smdp_server_stop(server);
+	}
 	smdp_close(dp);
 	euicc_free(euicc);
 	fixture_pki_remove(&pki);
@@ -150,7 +193,21 @@ static int es9(struct lpa *l, const uint8_t *req, size_t n, struct rsp_remote_pr
 	uint8_t *copy;
 
 	der_writer_dynamic(&w);
-	assert_int_equal(smdp_es9(dp, req, n, &w, &l->st), IOT_OK);
+	if (transport == DIRECT) {
+		assert_int_equal(smdp_es9(dp, req, n, &w, &l->st), IOT_OK);
+	} else {
+		static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1",
+						       "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
+		uint8_t *body;
+		size_t len;
+		int status;
+
+		assert_int_equal(http_client_post(client, url, headers, req, n, &status, &body, &len), IOT_OK);
+		assert_true(status == 200 || status == 204);
+		der_put_raw(&w, body, len);
+		free(body);
+		memset(&l->st, 0, sizeof(l->st));
+	}
 	copy = keep(l, w.buf, w.len);
 	if (raw) {
 		*raw = copy;
@@ -158,6 +215,20 @@ static int es9(struct lpa *l, const uint8_t *req, size_t n, struct rsp_remote_pr
 	}
 	if (r && w.len)
 		assert_int_equal(rsp_decode(&rsp_t_remote_profile_provisioning_response, copy, w.len, r, &l->a), IOT_OK);
+	if (transport != DIRECT && w.len) {
+		/* only the function's error code travels in the ASN.1 binding */
+		struct rsp_remote_profile_provisioning_response d;
+
+		assert_int_equal(rsp_decode(&rsp_t_remote_profile_provisioning_response, copy, w.len, &d, &l->a), IOT_OK);
+		if (d.choice == RSP_ES9_RESP_INITIATE_AUTHENTICATION && d.u.initiate_authentication.choice == 2)
+			l->st.code = (int)d.u.initiate_authentication.u.error;
+		else if (d.choice == RSP_ES9_RESP_AUTHENTICATE_CLIENT && d.u.authenticate_client.choice == 2)
+			l->st.code = (int)d.u.authenticate_client.u.error;
+		else if (d.choice == RSP_ES9_RESP_GET_BPP && d.u.get_bpp.choice == 2)
+			l->st.code = (int)d.u.get_bpp.u.error;
+		else if (d.choice == RSP_ES9_RESP_CANCEL_SESSION && d.u.cancel_session.choice == 2)
+			l->st.code = (int)d.u.cancel_session.u.error;
+	}
 	der_writer_free(&w);
 	return l->st.code;
 }
@@ -485,6 +556,8 @@ static int download(const char *matching_id, const char *cc)
 
 static void assert_status(const struct lpa *l, const char *subject, const char *reason)
 {
+	if (transport != DIRECT)
+		return;         /* the ASN.1 binding carries no subject/reason codes */
 	assert_non_null(l->st.subject);
 	assert_string_equal(l->st.subject, subject);
 	assert_string_equal(l->st.reason, reason);
@@ -555,7 +628,7 @@ static void test_ts48_profiles(void **state)
 
 	(void)state;
 	snprintf(list, sizeof(list), "ls %s/upp/*.der 2>/dev/null", ref ? ref : "/nonexistent");
-	if (!ref || !(names = popen(list, "r")))
+	if (!ref || transport != DIRECT || !(names = popen(list, "r")))
 		skip();
 	while (fgets(path, sizeof(path), names)) {
 		struct der_reader r, in;
@@ -697,6 +770,8 @@ static void test_rebinding_limit(void **state)
 	struct lpa l;
 
 	(void)state;
+	if (transport != DIRECT)
+		skip();        /* it moves the clock or changes the configuration of the SM-DP+ */
 	smdp_close(dp);
 	dp = open_dp(0, 1);
 	add_profile(false);
@@ -723,12 +798,10 @@ static void test_restart_mid_session(void **state)
 	lpa_init(&l);
 	assert_int_equal(lpa_initiate(&l, AS_IS), 0);
 	assert_int_equal(lpa_authenticate(&l, "MATCH-RS", NONE), 0);
-	smdp_close(dp);
-	dp = open_dp(0, 0);
+	restart();
 	lpa_prepare(&l, NULL);
 	assert_int_equal(lpa_get_bpp(&l, NULL, false), 0);
-	smdp_close(dp);
-	dp = open_dp(0, 0);
+	restart();
 	assert_true(lpa_install(&l));
 	lpa_free(&l);
 	assert_int_equal(state_of(), SMDP_INSTALLED);
@@ -786,6 +859,8 @@ static void test_expired_order(void **state)
 	time_t now = time(NULL);
 
 	(void)state;
+	if (transport != DIRECT)
+		skip();        /* it moves the clock or changes the configuration of the SM-DP+ */
 	smdp_close(dp);
 	dp = open_dp(300, 0);
 	add_profile(false);
@@ -813,6 +888,8 @@ static void test_session_expiry(void **state)
 	struct lpa l;
 
 	(void)state;
+	if (transport != DIRECT)
+		skip();        /* it moves the clock or changes the configuration of the SM-DP+ */
 	add_profile(false);
 	order(NULL, "MATCH-SX", NULL, true);
 	lpa_init(&l);
@@ -1032,5 +1109,8 @@ int main(void)
 	failed = cmocka_run_group_tests_name("smdp, NIST P-256", tests, NULL, NULL);
 	curve = CRYPTO_BRAINPOOL_P256R1;
 	failed += cmocka_run_group_tests_name("smdp, brainpoolP256r1", tests, NULL, NULL);
+	curve = CRYPTO_P256;
+	transport = HTTPS_ASN1;
+	failed += cmocka_run_group_tests_name("smdp over HTTPS, ASN.1 binding", tests, NULL, NULL);
 	return failed;
 }
