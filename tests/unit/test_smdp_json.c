@@ -1,0 +1,389 @@
+/* smdpd's JSON bindings over HTTPS (SGP.22 6.5): ES2+ for a profile owner
+ * with its bearer token, then a whole ES9+ download into the software eUICC
+ * with every value in JSON (base64 ASN.1, hex transactionId), and the
+ * binding's errors: status codes in functionExecutionStatus, HTTP 400 / 401
+ * / 404 for requests that are not RSP requests. */
+#include "testutil.h"
+#include "fixture.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "base/hex.h"
+#include "net/http.h"
+#include "net/json_binding.h"
+#include "rsp/rsp.h"
+#include "smdp/server.h"
+
+#define ADDRESS "smdp.iotrsp.test"
+
+static struct fixture_pki pki;
+static struct smdp_credentials creds;
+static struct smdp_es2_client clients[] = { { "operator-a", "token-a" }, { "operator-b", "token-b" } };
+static struct smdp_server *server;
+static struct http_client *client;
+static struct euicc *euicc;
+static char db_url[200], tls_cert[200], tls_key[200];
+static uint8_t resp[65536];
+static size_t resp_len;
+
+static int setup(void **state)
+{
+	struct smdp_server_config sc = { 0 };
+	struct http_client_config cc = { 0 };
+
+	(void)state;
+	fixture_pki_make(&pki, CRYPTO_P256);
+	fixture_tls_cert(pki.dir, "tls", tls_cert, sizeof(tls_cert), tls_key, sizeof(tls_key));
+	snprintf(db_url, sizeof(db_url), "sqlite:%s/smdp.db", pki.dir);
+	creds = (struct smdp_credentials){ pki.ci, pki.dp_auth, pki.dp_key, pki.dp_pb, pki.dp_pb_key };
+	sc.smdp = (struct smdp_config){ .address = ADDRESS, .creds = &creds, .cred_count = 1, .store_url = db_url };
+	sc.http = (struct http_server_config){ .cert_file = tls_cert, .key_file = tls_key, .threads = 2 };
+	sc.clients = clients;
+	sc.client_count = 2;
+	assert_int_equal(smdp_server_start(&sc, &server), IOT_OK);
+	cc.ca_file = tls_cert;
+	assert_int_equal(http_client_new(&cc, &client), IOT_OK);
+	euicc = fixture_euicc(&pki);
+	apdu(euicc, "00A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	http_client_free(client);
+	smdp_server_stop(server);
+	euicc_free(euicc);
+	fixture_pki_remove(&pki);
+	return 0;
+}
+
+/* POSTs q (consumed) to path; the HTTP status, and the JSON answer or NULL. */
+static json_t *post(const char *path, json_t *q, const char *token, int *status)
+{
+	char url[200], auth[100];
+	const char *headers[] = { "Content-Type: application/json", "X-Admin-Protocol: gsma/rsp/v2.5.0", auth, NULL };
+	char *text = q ? json_dumps(q, JSON_COMPACT) : strdup("{not json");
+	uint8_t *body;
+	size_t len;
+	json_t *r;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token ? token : "");
+	if (!token)
+		headers[2] = NULL;
+	snprintf(url, sizeof(url), "https://localhost:%u%s", smdp_server_port(server), path);
+	assert_int_equal(http_client_post(client, url, headers, (const uint8_t *)text, strlen(text), status, &body, &len),
+			 IOT_OK);
+	r = len ? json_loadb((const char *)body, len, 0, NULL) : NULL;
+	free(body);
+	free(text);
+	json_decref(q);
+	return r;
+}
+
+static void assert_outcome(json_t *r, const char *status, const char *subject, const char *reason)
+{
+	struct jb_status st;
+
+	assert_non_null(r);
+	assert_int_equal(jb_response_status(r, &st), IOT_OK);
+	assert_string_equal(st.status, status);
+	if (subject)
+		assert_string_equal(st.subject_code, subject);
+	if (reason)
+		assert_string_equal(st.reason_code, reason);
+}
+
+static json_t *es2(const char *fn, const char *token, json_t *body, int *status)
+{
+	char path[100];
+
+	json_object_set_new(body, "header", json_pack("{s:s, s:s}", "functionRequesterIdentifier", "test",
+						      "functionCallIdentifier", fn));
+	snprintf(path, sizeof(path), "/gsma/rsp2/es2plus/%s", fn);
+	return post(path, body, token, status);
+}
+
+static void test_es2plus(void **state)
+{
+	json_t *r;
+	int status;
+
+	(void)state;
+	/* SGP.22 6.1.2: no token, or a wrong one: not an ES2+ client */
+	r = es2("downloadOrder", NULL, json_pack("{s:s}", "iccid", "8949449999999990023"), &status);
+	assert_int_equal(status, 401);
+	json_decref(r);
+	r = es2("downloadOrder", "token-x", json_pack("{s:s}", "iccid", "8949449999999990023"), &status);
+	assert_int_equal(status, 401);
+	json_decref(r);
+	/* no profile yet */
+	r = es2("downloadOrder", "token-a", json_pack("{s:s}", "iccid", "8949449999999990023"), &status);
+	assert_int_equal(status, 200);
+	assert_outcome(r, JB_FAILED, "8.2.1", "3.9");
+	json_decref(r);
+	r = es2("downloadOrder", "token-a", json_pack("{s:s}", "iccid", "89494499"), &status);
+	assert_outcome(r, JB_FAILED, "8.2.1", "2.1");
+	json_decref(r);
+	/* a request without its header is not an ES2+ request */
+	r = post("/gsma/rsp2/es2plus/downloadOrder", json_pack("{s:s}", "iccid", "8949449999999990023"), "token-a",
+		 &status);
+	assert_int_equal(status, 400);
+	json_decref(r);
+	r = post("/gsma/rsp2/es2plus/downloadOrder", NULL, "token-a", &status);
+	assert_int_equal(status, 400);
+	json_decref(r);
+}
+
+/* ---- ES9+ in JSON, the LPA's side ---- */
+
+static json_t *es9(const char *fn, json_t *q, int *status)
+{
+	char path[100];
+
+	snprintf(path, sizeof(path), "/gsma/rsp2/es9plus/%s", fn);
+	return post(path, q, NULL, status);
+}
+
+static unsigned es10(const uint8_t *req, size_t n)
+{
+	unsigned count;
+
+	return es10_apdus(euicc, req, n, 255, resp, sizeof(resp), &resp_len, &count);
+}
+
+static uint8_t *b64_field(json_t *r, const char *key, size_t *len)
+{
+	uint8_t *der;
+
+	assert_int_equal(jb_get_asn1(r, key, &der, len), IOT_OK);
+	return der;
+}
+
+/* The value of a whole TLV given as base64. */
+static rsp_bytes tlv_value(const uint8_t *der, size_t len)
+{
+	struct der_tlv t;
+
+	assert_int_equal(der_parse_one(der, len, &t), IOT_OK);
+	return RSP_BYTES(t.value, t.len);
+}
+
+/* initiateAuthentication .. authenticateClient for matching_id; returns the
+ * authenticateClient answer and the transactionId. */
+static json_t *authenticate(const char *matching_id, char txid[33], uint8_t *bufs[8])
+{
+	struct rsp_authenticate_server_request q = { 0 };
+	struct rsp_arena a;
+	json_t *r, *in;
+	uint8_t *req;
+	size_t n, l1, l2, l3, l4;
+	int status;
+
+	assert_int_equal(es10((const uint8_t *)"\xBF\x2E\x00", 3), 0x9000);
+	in = json_object();
+	/* SGP.22 6.5.2.6: euiccChallenge is the 16 bytes, euiccInfo1 the whole 'BF20' */
+	jb_set_asn1(in, "euiccChallenge", resp + 5, 16);
+	assert_int_equal(es10((const uint8_t *)"\xBF\x20\x00", 3), 0x9000);
+	jb_set_asn1(in, "euiccInfo1", resp, resp_len);
+	json_object_set_new(in, "smdpAddress", json_string(ADDRESS));
+	r = es9("initiateAuthentication", in, &status);
+	assert_int_equal(status, 200);
+	assert_outcome(r, JB_EXECUTED_SUCCESS, NULL, NULL);
+	snprintf(txid, 33, "%s", json_string_value(json_object_get(r, "transactionId")));
+	assert_int_equal(strlen(txid), 32);
+	bufs[0] = b64_field(r, "serverSigned1", &l1);
+	bufs[1] = b64_field(r, "serverSignature1", &l2);
+	bufs[2] = b64_field(r, "euiccCiPKIdToBeUsed", &l3);
+	bufs[3] = b64_field(r, "serverCertificate", &l4);
+	json_decref(r);
+	rsp_arena_dynamic(&a);
+	assert_int_equal(rsp_decode(&rsp_t_server_signed1, bufs[0], l1, &q.server_signed1, &a), IOT_OK);
+	q.server_signature1 = tlv_value(bufs[1], l2);
+	q.euicc_ci_pkid_to_be_used = tlv_value(bufs[2], l3);
+	q.server_certificate = RSP_BYTES(bufs[3], l4);
+	q.ctx_params1.choice = RSP_CTX_PARAMS_FOR_COMMON_AUTHENTICATION;
+	q.ctx_params1.u.common.has_matching_id = true;
+	q.ctx_params1.u.common.matching_id = RSP_BYTES(matching_id, strlen(matching_id));
+	q.ctx_params1.u.common.device_info.tac = RSP_STR("\x35\x29\x06\x11");
+	assert_int_equal(rsp_encode_alloc(&rsp_t_authenticate_server_request, &q, &req, &n), IOT_OK);
+	rsp_arena_free(&a);
+	assert_int_equal(es10(req, n), 0x9000);
+	free(req);
+	in = json_pack("{s:s}", "transactionId", txid);
+	jb_set_asn1(in, "authenticateServerResponse", resp, resp_len);
+	r = es9("authenticateClient", in, &status);
+	assert_int_equal(status, 200);
+	return r;
+}
+
+static void import_and_order(const char *matching_id)
+{
+	struct smdp_config cfg = { .address = ADDRESS, .creds = &creds, .cred_count = 1, .store_url = db_url };
+	struct smdp_profile_info info = { .owner = "operator-a", .service_provider_name = "Operator A",
+					  .profile_name = "IoT", .profile_class = 2 };
+	static uint8_t upp[8000];
+	uint8_t iccid[10];
+	struct smdp *dp;
+	json_t *r;
+	int status;
+
+	for (size_t i = 0; i < sizeof(upp); i++)
+		upp[i] = (uint8_t)(i * 3);
+	assert_int_equal(rsp_iccid_from_digits("8949449999999990023", iccid), IOT_OK);
+	assert_int_equal(smdp_open(&cfg, &dp), IOT_OK);
+	assert_int_equal(smdp_add_profile(dp, iccid, &info, upp, sizeof(upp)), IOT_OK);
+	smdp_close(dp);
+	/* another owner does not see it */
+	r = es2("downloadOrder", "token-b", json_pack("{s:s}", "iccid", "8949449999999990023"), &status);
+	assert_outcome(r, JB_FAILED, "8.2.1", "3.9");
+	json_decref(r);
+	r = es2("downloadOrder", "token-a", json_pack("{s:s}", "iccid", "8949449999999990023"), &status);
+	assert_outcome(r, JB_EXECUTED_SUCCESS, NULL, NULL);
+	assert_string_equal(json_string_value(json_object_get(r, "iccid")), "8949449999999990023");
+	json_decref(r);
+	r = es2("confirmOrder", "token-a", json_pack("{s:s, s:s, s:b}", "iccid", "8949449999999990023", "matchingId",
+						     matching_id, "releaseFlag", 0), &status);
+	assert_outcome(r, JB_EXECUTED_SUCCESS, NULL, NULL);
+	assert_string_equal(json_string_value(json_object_get(r, "matchingId")), matching_id);
+	assert_string_equal(json_string_value(json_object_get(r, "smdpAddress")), ADDRESS);
+	json_decref(r);
+}
+
+static void test_es9plus_download(void **state)
+{
+	struct rsp_prepare_download_request q = { 0 };
+	struct rsp_arena a;
+	uint8_t *bufs[8] = { 0 }, *s2, *sig2, *cert, *bpp, *req;
+	size_t l1, l2, l3, bpp_len, n;
+	char txid[33];
+	json_t *r, *in;
+	int status;
+
+	(void)state;
+	import_and_order("JSON-1");
+	/* not released yet */
+	r = authenticate("JSON-1", txid, bufs);
+	assert_outcome(r, JB_FAILED, "8.2", "1.2");
+	json_decref(r);
+	for (int i = 0; i < 4; i++)
+		free(bufs[i]);
+	r = es2("releaseProfile", "token-a", json_pack("{s:s}", "iccid", "8949449999999990023"), &status);
+	assert_outcome(r, JB_EXECUTED_SUCCESS, NULL, NULL);
+	json_decref(r);
+	r = es2("releaseProfile", "token-a", json_pack("{s:s}", "iccid", "8949449999999990023"), &status);
+	assert_outcome(r, JB_FAILED, "8.2.1", "3.5");
+	json_decref(r);
+	/* a wrong MatchingID */
+	r = authenticate("JSON-X", txid, bufs);
+	assert_outcome(r, JB_FAILED, "8.2.6", "3.8");
+	json_decref(r);
+	for (int i = 0; i < 4; i++)
+		free(bufs[i]);
+
+	r = authenticate("JSON-1", txid, bufs);
+	assert_outcome(r, JB_EXECUTED_SUCCESS, NULL, NULL);
+	assert_string_equal(json_string_value(json_object_get(r, "transactionId")), txid);
+	s2 = b64_field(r, "smdpSigned2", &l1);
+	sig2 = b64_field(r, "smdpSignature2", &l2);
+	cert = b64_field(r, "smdpCertificate", &l3);
+	{
+		uint8_t *md = b64_field(r, "profileMetadata", &n);
+
+		assert_int_equal(md[0], 0xBF);  /* StoreMetadataRequest */
+		assert_int_equal(md[1], 0x25);
+		free(md);
+	}
+	rsp_arena_dynamic(&a);
+	assert_int_equal(rsp_decode(&rsp_t_smdp_signed2, s2, l1, &q.smdp_signed2, &a), IOT_OK);
+	q.smdp_signature2 = tlv_value(sig2, l2);
+	q.smdp_certificate = RSP_BYTES(cert, l3);
+	assert_int_equal(rsp_encode_alloc(&rsp_t_prepare_download_request, &q, &req, &n), IOT_OK);
+	assert_int_equal(es10(req, n), 0x9000);
+	free(req);
+	rsp_arena_free(&a);
+	json_decref(r);
+	in = json_pack("{s:s}", "transactionId", txid);
+	jb_set_asn1(in, "prepareDownloadResponse", resp, resp_len);
+	r = es9("getBoundProfilePackage", in, &status);
+	assert_int_equal(status, 200);
+	assert_outcome(r, JB_EXECUTED_SUCCESS, NULL, NULL);
+	bpp = b64_field(r, "boundProfilePackage", &bpp_len);
+	json_decref(r);
+	assert_int_equal(fixture_load_bpp(euicc, bpp, bpp_len, 255, -1, resp, sizeof(resp), &resp_len), 0x9000);
+	assert_int_equal(resp[0], 0xBF);
+	assert_int_equal(resp[1], 0x37);
+	/* SGP.22 6.5.2.4: the notification is taken with 204 and no body */
+	in = json_object();
+	jb_set_asn1(in, "pendingNotification", resp, resp_len);
+	r = es9("handleNotification", in, &status);
+	assert_int_equal(status, 204);
+	assert_null(r);
+	/* the session is over: the transactionId is unknown now */
+	in = json_pack("{s:s}", "transactionId", txid);
+	jb_set_asn1(in, "prepareDownloadResponse", (const uint8_t *)"\xBF\x21\x00", 3);
+	r = es9("getBoundProfilePackage", in, &status);
+	assert_outcome(r, JB_FAILED, NULL, NULL);
+	json_decref(r);
+	free(bpp);
+	free(s2);
+	free(sig2);
+	free(cert);
+	for (int i = 0; i < 4; i++)
+		free(bufs[i]);
+}
+
+static void test_binding_errors(void **state)
+{
+	json_t *r;
+	int status;
+	char url[200];
+	const char *no_protocol[] = { "Content-Type: application/json", NULL };
+	uint8_t *body;
+	size_t len;
+
+	(void)state;
+	/* SGP.22 6.5.1: a mandatory element missing */
+	r = es9("initiateAuthentication", json_pack("{s:s}", "smdpAddress", ADDRESS), &status);
+	assert_int_equal(status, 200);
+	assert_outcome(r, JB_FAILED, "1.3.1", "2.2");
+	json_decref(r);
+	r = es9("authenticateClient", json_pack("{s:s, s:s}", "transactionId", "zz", "authenticateServerResponse", "AA=="),
+		&status);
+	assert_outcome(r, JB_FAILED, "1.3.1", NULL);
+	json_decref(r);
+	r = es9("initiateAuthentication", NULL, &status);
+	assert_int_equal(status, 400);
+	json_decref(r);
+	r = es9("noSuchFunction", json_object(), &status);
+	assert_int_equal(status, 404);
+	json_decref(r);
+	/* without X-Admin-Protocol it is not an RSP request */
+	snprintf(url, sizeof(url), "https://localhost:%u/gsma/rsp2/es9plus/initiateAuthentication",
+		 smdp_server_port(server));
+	assert_int_equal(http_client_post(client, url, no_protocol, (const uint8_t *)"{}", 2, &status, &body, &len),
+			 IOT_OK);
+	assert_int_equal(status, 400);
+	free(body);
+	/* the ASN.1 binding wants its content type, and a request that decodes */
+	r = post("/gsma/rsp2/asn1", json_object(), NULL, &status);
+	assert_int_equal(status, 415);
+	json_decref(r);
+	/* health and metrics */
+	snprintf(url, sizeof(url), "https://localhost:%u/health", smdp_server_port(server));
+	assert_int_equal(http_client_post(client, url, NULL, (const uint8_t *)"", 0, &status, &body, &len), IOT_OK);
+	assert_int_equal(status, 200);
+	free(body);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_es2plus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_es9plus_download, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_binding_errors, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
