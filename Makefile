@@ -44,6 +44,7 @@ fuzz: build-asan
 bench: build
 	@bench/crypto.sh $(BUILD)
 	@echo; echo "== euiccd"; $(BUILD)/bench/bench_euicc
+	@echo; bench/smdp.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
