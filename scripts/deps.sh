@@ -13,6 +13,7 @@ packages=(
   libmicrohttpd-dev libcurl4-openssl-dev   # lib/net: HTTP server, HTTPS client
   pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools   # PC/SC, euiccd as a card
   iproute2 util-linux             # tests: private network namespaces
+  curl                            # tests: smdpd over HTTPS as any client sees it
 )
 
 missing=()

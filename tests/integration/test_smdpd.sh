@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# smdpd as it runs: a config file with a credential set per curve, a profile
+# import (and a refused second one), HTTPS with its health and metrics, ES2+
+# with and without the bearer token, an ES9+ request refused with its
+# SGP.22 codes, a clean stop on SIGTERM.
+set -euo pipefail
+smdpd=$1 pkigen=$2
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+"$pkigen" --out "$tmp/pki" --curve both --smdp-host localhost --eid 89049032123451234512345678901235 >/dev/null
+p=$tmp/pki
+cat >"$tmp/smdpd.conf" <<CONF
+address = smdp.iotrsp.test
+port = 0
+tls-cert = $p/nist/smdp-tls.pem
+tls-key = $p/nist/smdp-tls.key
+store = sqlite:$tmp/smdp.db
+ci = $p/nist/ci.pem
+dp-auth-cert = $p/nist/smdp-auth.pem
+dp-auth-key = $p/nist/smdp-auth.key
+dp-pb-cert = $p/nist/smdp-pb.pem
+dp-pb-key = $p/nist/smdp-pb.key
+ci = $p/brainpool/ci.pem
+dp-auth-cert = $p/brainpool/smdp-auth.pem
+dp-auth-key = $p/brainpool/smdp-auth.key
+dp-pb-cert = $p/brainpool/smdp-pb.pem
+dp-pb-key = $p/brainpool/smdp-pb.key
+es2-client = operator-a:secret-a
+CONF
+head -c 9000 /dev/urandom >"$tmp/upp.der"
+import() { "$smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp.der" --iccid 8949449999999990023 \
+             --owner operator-a --spn "Operator A" --name "IoT" --ppk; }
+import | grep -q "imported 8949449999999990023"
+if import 2>"$tmp/err"; then echo "a second import of the same ICCID was taken"; exit 1; fi
+grep -q "the ICCID exists" "$tmp/err"
+
+"$smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/log" &
+pid=$!
+port=
+for _ in $(seq 50); do
+  port=$(sed -n 's/.*msg="serving".* port=\([0-9]*\).*/\1/p' "$tmp/log")
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || { echo "smdpd did not come up"; cat "$tmp/log"; exit 1; }
+base=https://localhost:$port
+c=(curl -s --cacert "$p/nist/smdp-tls.pem" -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json")
+[ "$("${c[@]}" "$base/health")" = '{"status":"ok"}' ]
+
+es2() { "${c[@]}" -H "Authorization: Bearer secret-a" -d "$2" "$base/gsma/rsp2/es2plus/$1"; }
+hdr='"header":{"functionRequesterIdentifier":"it","functionCallIdentifier":"1"}'
+[ "$("${c[@]}" -o /dev/null -w '%{http_code}' -d "{$hdr}" "$base/gsma/rsp2/es2plus/downloadOrder")" = 401 ]
+out=$(es2 downloadOrder "{$hdr,\"iccid\":\"8949449999999990023\"}")
+echo "$out" | grep -q '"status":"Executed-Success"'
+echo "$out" | grep -q '"iccid":"8949449999999990023"'
+out=$(es2 confirmOrder "{$hdr,\"iccid\":\"8949449999999990023\",\"matchingId\":\"IT-1\",\"releaseFlag\":true}")
+echo "$out" | grep -q '"matchingId":"IT-1"'
+out=$(es2 releaseProfile "{$hdr,\"iccid\":\"8949449999999990023\"}")
+echo "$out" | grep -q '"subjectCode":"8.2.1","reasonCode":"3.5"'
+
+# EUICCInfo1 with svn 2.5.0 and empty CI lists, sent to the wrong address
+info1=$(printf '\xbf\x20\x09\x82\x03\x02\x05\x00\xa9\x00\xaa\x00' | base64 -w0)
+out=$("${c[@]}" -d "{\"euiccChallenge\":\"AAAAAAAAAAAAAAAAAAAAAA==\",\"euiccInfo1\":\"$info1\",\"smdpAddress\":\"other.example\"}" \
+        "$base/gsma/rsp2/es9plus/initiateAuthentication")
+echo "$out" | grep -q '"subjectCode":"8.8.1","reasonCode":"3.8"'
+"${c[@]}" "$base/metrics" | grep -q "^smdp_es9_requests_total 1$"
+
+kill -TERM $pid
+wait $pid
+pid=
+grep -q 'msg="stopped"' "$tmp/log"
+echo "smdpd: import, HTTPS, ES2+, ES9+ codes, SIGTERM: ok"
