@@ -346,7 +346,14 @@ static iot_err authenticate_client(struct smdp *s, const struct rsp_authenticate
 	session_free(&ss);
 	if (s1->ctx_params1.choice != RSP_CTX_PARAMS_FOR_COMMON_AUTHENTICATION)
 		return refuse(st, 127, "1.3.1", "2.1", "ctxParams1 unsupported");
-	if ((err = find_order(s, &s1->ctx_params1, eid, &p, st)) != IOT_OK)
+	if ((err = find_order(s, &s1->ctx_params1, eid, &p, st)) != IOT_OK) {
+		/* SGP.22 5.3.7: the owner hears of a refused eligibility check on its profile */
+		if (err == IOT_E_REFUSED && p.iccid[0])
+			err = smdp_progress_add(s, p.iccid, eid, SMDP_POINT_ELIGIBILITY, st, NULL, 0) == IOT_OK ?
+			      IOT_E_REFUSED : IOT_E_STORE;
+		return err;
+	}
+	if ((err = smdp_progress_add(s, p.iccid, eid, SMDP_POINT_ELIGIBILITY, NULL, NULL, 0)) != IOT_OK)
 		return err;
 
 	/* SGP.22 5.6.3: smdpSigned2 (ccRequiredFlag; the otPK of an earlier binding for a retry) */
@@ -524,8 +531,12 @@ static iot_err get_bpp(struct smdp *s, const struct rsp_get_bound_profile_packag
 		err = refuse(st, 6, "8.8.5", "4.10", "Download order expired");
 		goto out;
 	}
-	if (p.has_cc && (err = check_confirmation_code(s, &p, &ss, s2, st)) != IOT_OK)
+	if (p.has_cc && (err = check_confirmation_code(s, &p, &ss, s2, st)) != IOT_OK) {
+		if (err == IOT_E_REFUSED &&
+		    smdp_progress_add(s, p.iccid, ss.eid, SMDP_POINT_CONFIRMATION, st, NULL, 0) != IOT_OK)
+			err = IOT_E_STORE;
 		goto out;
+	}
 	if ((err = binding_key(s, &s->creds[ss.cred], &ss, &p, s2->euicc_otpk.ptr, &dp_ot, &fresh)) != IOT_OK)
 		goto out;
 	/* SGP.22 3.1.3.2: each new binding counts against the order's attempts */
@@ -547,6 +558,8 @@ static iot_err get_bpp(struct smdp *s, const struct rsp_get_bound_profile_packag
 			       " downloads = downloads + $5, updated = $6 WHERE iccid = $7", "itbbiit",
 			       (int64_t)SMDP_DOWNLOADED, ss.eid, s2->euicc_otpk.ptr, (size_t)CRYPTO_POINT_LEN, otsk,
 			       otsk_len, (int64_t)fresh, (int64_t)smdp_now(s), p.iccid);
+	if (err == IOT_OK)
+		err = smdp_progress_add(s, p.iccid, ss.eid, SMDP_POINT_BPP_DOWNLOAD, NULL, NULL, 0);
 	if (err == IOT_OK) {
 		r->choice = RSP_ES9_RESP_GET_BPP;
 		r->u.get_bpp.choice = 1;
@@ -604,6 +617,18 @@ static iot_err handle_pir(struct smdp *s, const struct rsp_profile_installation_
 					  success ? 0 : d->final_result.u.error.error_reason, der, len);
 	if (err == IOT_OK)
 		err = smdp_profile_set_state(s, ss.iccid, success ? SMDP_INSTALLED : SMDP_ERROR);
+	if (err == IOT_OK) {
+		/* SGP.22 5.3.7: the installation result goes to the owner as the eUICC signed it */
+		static const struct smdp_status failed = { 0, "8.2.10", "4.2", "Profile installation failed" };
+		uint8_t *result = NULL;
+		size_t result_len = 0;
+
+		err = rsp_encode_alloc(&rsp_t_profile_installation_result, pir, &result, &result_len);
+		if (err == IOT_OK)
+			err = smdp_progress_add(s, ss.iccid, ss.eid, SMDP_POINT_BPP_INSTALLATION, success ? NULL : &failed,
+						result, result_len);
+		free(result);
+	}
 	/* the download is over either way */
 	if (err == IOT_OK)
 		err = session_end(s, ss.txid);
@@ -696,6 +721,11 @@ static iot_err cancel_session(struct smdp *s, const struct rsp_cancel_session_re
 			       " WHERE iccid = $3 AND state IN (4, 5)", "iit",
 			       (int64_t)(retry ? SMDP_RELEASED : SMDP_ERROR), (int64_t)smdp_now(s), ss.iccid);
 		log_info("smdp", "session cancelled", "iccid=%s eid=%s reason=%lld", ss.iccid, ss.eid, (long long)reason);
+		if (err == IOT_OK) {
+			static const struct smdp_status cancelled = { 0, "8.8.5", "3.8", "Session cancelled by the eUICC" };
+
+			err = smdp_progress_add(s, ss.iccid, ss.eid, SMDP_POINT_BPP_DOWNLOAD, &cancelled, NULL, 0);
+		}
 	}
 	if (err == IOT_OK)
 		err = session_end(s, ss.txid);

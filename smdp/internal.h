@@ -52,6 +52,11 @@ iot_err smdp_finish(struct smdp *s, iot_err err);
 iot_err smdp_profile_load(struct smdp *s, enum smdp_key by, const char *key, struct smdp_profile *p);
 iot_err smdp_profile_set_state(struct smdp *s, const char *iccid, enum smdp_state st);
 
+/* Queues an ES2+.HandleDownloadProgressInfo for the owner of iccid (hex of
+ * EF.ICCID); failure NULL for a success. */
+iot_err smdp_progress_add(struct smdp *s, const char *iccid, const char *eid, enum smdp_progress_point point,
+			  const struct smdp_status *failure, const uint8_t *result, size_t result_len);
+
 /* The profile as bpp.c binds it: metadata (StoreMetadataRequest DER) and
  * the package, plain or (with ppk) already '86' segments under the PPK. */
 struct smdp_package {

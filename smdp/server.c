@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/hex.h"
 #include "base/log.h"
@@ -22,6 +23,11 @@ struct smdp_server {
 	struct smdp_server_config cfg;
 	struct http_server *http;
 	pthread_key_t core;
+	pthread_t sender;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stopping, sender_running;
+	atomic_ulong progress_sent, progress_failed;
 	atomic_ulong es9_requests, es9_refused, es2_requests, es2_refused, bpp_bytes;
 };
 
@@ -398,16 +404,131 @@ static void es2_json(struct smdp_server *s, const char *fn, const struct http_re
 	json_decref(in);
 }
 
+/* ---- ES2+.HandleDownloadProgressInfo, the sender (SGP.22 5.3.7) ---- */
+
+static const struct smdp_es2_client *client_of(const struct smdp_server *s, const char *owner)
+{
+	for (size_t i = 0; i < s->cfg.client_count; i++)
+		if (!strcmp(s->cfg.clients[i].owner, owner))
+			return &s->cfg.clients[i];
+	return NULL;
+}
+
+static json_t *progress_json(const struct smdp_server *s, const struct smdp_progress *p)
+{
+	struct jb_status st = { p->success ? JB_EXECUTED_SUCCESS : JB_FAILED, p->subject[0] ? p->subject : NULL,
+				p->reason[0] ? p->reason : NULL, NULL, NULL };
+	char call[32], when[32];
+	time_t at = (time_t)p->at;
+	struct tm tm;
+	json_t *q, *status;
+
+	snprintf(call, sizeof(call), "progress-%lld", (long long)p->id);
+	gmtime_r(&at, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	q = jb_request(s->cfg.smdp.address, call);
+	/* notificationPointStatus has the form of functionExecutionStatus */
+	status = jb_response(&st);
+	if (!q || !status) {
+		json_decref(q);
+		json_decref(status);
+		return NULL;
+	}
+	json_object_set(q, "notificationPointStatus",
+			json_object_get(json_object_get(status, "header"), "functionExecutionStatus"));
+	json_decref(status);
+	if (p->eid[0])
+		json_object_set_new(q, "eid", json_string(p->eid));
+	json_object_set_new(q, "iccid", json_string(p->iccid));
+	json_object_set_new(q, "timestamp", json_string(when));
+	json_object_set_new(q, "notificationPointId", json_integer(p->point));
+	if (p->result)
+		jb_set_asn1(q, "resultData", p->result, p->result_len);
+	return q;
+}
+
+/* Sends one report; true when the owner took it (or has nowhere to take it). */
+static bool send_progress(struct smdp_server *s, struct http_client *http, const struct smdp_progress *p)
+{
+	static const char *const headers[] = { "Content-Type: application/json;charset=UTF-8",
+					       "X-Admin-Protocol: " ADMIN_PROTOCOL, NULL };
+	const struct smdp_es2_client *c = client_of(s, p->owner);
+	json_t *q;
+	char *text;
+	uint8_t *resp = NULL;
+	size_t len;
+	int status = 0;
+	iot_err err;
+
+	if (!c || !c->progress_url)
+		return true;
+	if (!(q = progress_json(s, p)) || !(text = json_dumps(q, JSON_COMPACT))) {
+		json_decref(q);
+		return false;
+	}
+	err = http_client_post(http, c->progress_url, headers, (const uint8_t *)text, strlen(text), &status, &resp, &len);
+	free(resp);
+	free(text);
+	json_decref(q);
+	if (err == IOT_OK && status >= 200 && status < 300) {
+		atomic_fetch_add(&s->progress_sent, 1);
+		return true;
+	}
+	atomic_fetch_add(&s->progress_failed, 1);
+	log_warn("smdp", "HandleDownloadProgressInfo not delivered, will retry", "owner=%s iccid=%s point=%d http=%d",
+		 p->owner, p->iccid, p->point, status);
+	return false;
+}
+
+static void *sender_main(void *arg)
+{
+	struct smdp_server *s = arg;
+	struct http_client_config cc = { .ca_file = s->cfg.progress_ca_file, .timeout_ms = 10000 };
+	struct http_client *http = NULL;
+	struct smdp *dp = NULL;
+	struct smdp_progress p;
+	struct timespec until;
+
+	if (smdp_open(&s->cfg.smdp, &dp) != IOT_OK || http_client_new(&cc, &http) != IOT_OK)
+		log_error("smdp", "the progress sender cannot start", "%s", "");
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping) {
+		pthread_mutex_unlock(&s->lock);
+		while (dp && http && smdp_progress_next(dp, &p) == IOT_OK) {
+			bool delivered = send_progress(s, http, &p);
+
+			free(p.result);
+			if (smdp_progress_done(dp, p.id, delivered) != IOT_OK || !delivered)
+				break;
+		}
+		pthread_mutex_lock(&s->lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 200 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (!s->stopping)
+			pthread_cond_timedwait(&s->wake, &s->lock, &until);
+	}
+	pthread_mutex_unlock(&s->lock);
+	http_client_free(http);
+	smdp_close(dp);
+	return NULL;
+}
+
 /* ---- routing ---- */
 
 static void metrics(struct smdp_server *s, struct http_response *r)
 {
-	char text[512];
+	char text[768];
 	int n = snprintf(text, sizeof(text),
 			 "smdp_es9_requests_total %lu\nsmdp_es9_refused_total %lu\n"
-			 "smdp_es2_requests_total %lu\nsmdp_es2_refused_total %lu\nsmdp_bpp_bytes_total %lu\n",
+			 "smdp_es2_requests_total %lu\nsmdp_es2_refused_total %lu\nsmdp_bpp_bytes_total %lu\n"
+			 "smdp_progress_sent_total %lu\nsmdp_progress_failed_total %lu\n",
 			 atomic_load(&s->es9_requests), atomic_load(&s->es9_refused), atomic_load(&s->es2_requests),
-			 atomic_load(&s->es2_refused), atomic_load(&s->bpp_bytes));
+			 atomic_load(&s->es2_refused), atomic_load(&s->bpp_bytes), atomic_load(&s->progress_sent),
+			 atomic_load(&s->progress_failed));
 
 	http_response_set(r, 200, "text/plain; version=0.0.4", text, (size_t)n);
 }
@@ -475,15 +596,23 @@ iot_err smdp_server_start(const struct smdp_server_config *c, struct smdp_server
 		return IOT_E_NOMEM;
 	}
 	/* fail now, not at the first request, when the credentials or the store are unusable */
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
 	if ((err = smdp_open(&s->cfg.smdp, &probe)) == IOT_OK) {
 		smdp_close(probe);
 		err = http_server_start(&s->cfg.http, &s->http);
 	}
+	if (err == IOT_OK && pthread_create(&s->sender, NULL, sender_main, s))
+		err = IOT_E_NOMEM;
 	if (err != IOT_OK) {
+		http_server_stop(s->http);
 		pthread_key_delete(s->core);
+		pthread_mutex_destroy(&s->lock);
+		pthread_cond_destroy(&s->wake);
 		free(s);
 		return err;
 	}
+	s->sender_running = true;
 	log_info("smdp", "serving", "address=%s port=%u tls=%d", c->smdp.address, http_server_port(s->http),
 		 c->http.cert_file != NULL);
 	*out = s;
@@ -500,6 +629,14 @@ void smdp_server_stop(struct smdp_server *s)
 	if (!s)
 		return;
 	http_server_stop(s->http);      /* its threads exit, closing their SM-DP+ */
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	if (s->sender_running)
+		pthread_join(s->sender, NULL);
 	pthread_key_delete(s->core);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->wake);
 	free(s);
 }

@@ -2,7 +2,8 @@
  * (POST /gsma/rsp2/es9plus/<function>) and the ASN.1 binding (POST
  * /gsma/rsp2/asn1), ES2+ in the JSON binding (POST /gsma/rsp2/es2plus/
  * <function>) for profile owners authenticated by bearer tokens, GET
- * /health and GET /metrics.
+ * /health and GET /metrics; and, as a client, ES2+.HandleDownloadProgressInfo
+ * to the owners from a durable outbox, retried until delivered.
  *
  * Each worker thread runs its own struct smdp on the shared store, so the
  * configuration (and every string in it) must outlive the server. */
@@ -12,9 +13,11 @@
 #include "net/http.h"
 #include "smdp/smdp.h"
 
-/* An ES2+ client: the profile owner a bearer token stands for. */
+/* An ES2+ client: the profile owner a bearer token stands for, and where
+ * its HandleDownloadProgressInfo calls go (NULL: it gets none). */
 struct smdp_es2_client {
 	const char *owner, *token;
+	const char *progress_url;
 };
 
 struct smdp_server_config {
@@ -22,6 +25,7 @@ struct smdp_server_config {
 	struct http_server_config http;         /* handler and ctx are set by the server */
 	const struct smdp_es2_client *clients;
 	size_t client_count;
+	const char *progress_ca_file;           /* trust anchors for the owners' servers; NULL: the system's */
 };
 
 struct smdp_server;

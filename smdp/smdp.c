@@ -25,6 +25,11 @@ static const char schema[] =
 	" txid BLOB PRIMARY KEY, cred INTEGER NOT NULL, phase INTEGER NOT NULL,"
 	" server_challenge BLOB NOT NULL, iccid TEXT, eid TEXT, euicc_cert BLOB,"
 	" smdp_sig2 BLOB, euicc_otpk BLOB, dp_otsk BLOB, expires INTEGER NOT NULL);"
+	/* ES2+.HandleDownloadProgressInfo to send, written with the change it reports */
+	"CREATE TABLE IF NOT EXISTS progress ("
+	" id INTEGER PRIMARY KEY, owner TEXT NOT NULL, iccid TEXT NOT NULL, eid TEXT, point INTEGER NOT NULL,"
+	" success INTEGER NOT NULL, subject TEXT, reason TEXT, result BLOB, at INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0, next_try INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS notification ("
 	" id INTEGER PRIMARY KEY, iccid TEXT, eid TEXT, seq INTEGER, operation INTEGER,"
 	" result INTEGER, received INTEGER NOT NULL, der BLOB NOT NULL);";
@@ -595,4 +600,64 @@ iot_err smdp_cancel_order(struct smdp *s, const char *owner, const uint8_t iccid
 		log_info("smdp", "ES2+.CancelOrder", "owner=%s iccid=%s final=%s", owner, p.iccid,
 			 available ? "available" : "unavailable");
 	return err;
+}
+
+/* ---- ES2+.HandleDownloadProgressInfo, the outbox ---- */
+
+iot_err smdp_progress_add(struct smdp *s, const char *iccid, const char *eid, enum smdp_progress_point point,
+			  const struct smdp_status *failure, const uint8_t *result, size_t result_len)
+{
+	return smdp_sql(s, "INSERT INTO progress (owner, iccid, eid, point, success, subject, reason, result, at)"
+			" SELECT owner, iccid, $1, $2, $3, $4, $5, $6, $7 FROM profile WHERE iccid = $8",
+			"tiittbit", eid && *eid ? eid : NULL, (int64_t)point, (int64_t)(failure == NULL),
+			failure ? failure->subject : NULL, failure ? failure->reason : NULL, result, result_len,
+			(int64_t)smdp_now(s), iccid);
+}
+
+iot_err smdp_progress_next(struct smdp *s, struct smdp_progress *p)
+{
+	struct store_stmt *q;
+	const uint8_t *b;
+	bool row;
+	iot_err err;
+
+	memset(p, 0, sizeof(*p));
+	err = store_prepare(s->db, "SELECT id, owner, iccid, eid, point, success, subject, reason, result, at"
+			    " FROM progress WHERE next_try <= $1 ORDER BY next_try, id LIMIT 1", &q);
+	if (err != IOT_OK)
+		return err;
+	if ((err = store_bind_int(q, 1, smdp_now(s))) == IOT_OK && (err = store_step(q, &row)) == IOT_OK && !row)
+		err = IOT_E_NOT_FOUND;
+	if (err == IOT_OK) {
+		uint8_t iccid[10];
+		size_t n;
+
+		p->id = store_col_int(q, 0);
+		copy_text(q, 1, p->owner, sizeof(p->owner));
+		copy_text(q, 2, p->iccid, sizeof(p->iccid));
+		copy_text(q, 3, p->eid, sizeof(p->eid));
+		p->point = (enum smdp_progress_point)store_col_int(q, 4);
+		p->success = store_col_int(q, 5) != 0;
+		copy_text(q, 6, p->subject, sizeof(p->subject));
+		copy_text(q, 7, p->reason, sizeof(p->reason));
+		if ((b = store_col_blob(q, 8, &p->result_len)) && p->result_len && (p->result = malloc(p->result_len)))
+			memcpy(p->result, b, p->result_len);
+		p->at = store_col_int(q, 9);
+		/* the outbox keeps EF.ICCID coding; ES2+ speaks printed digits */
+		if (hex_decode(p->iccid, iccid, sizeof(iccid), &n) == IOT_OK && n == 10)
+			rsp_iccid_to_digits(iccid, p->iccid);
+		if (p->result_len && !p->result)
+			err = IOT_E_NOMEM;
+	}
+	store_finalize(q);
+	return err;
+}
+
+iot_err smdp_progress_done(struct smdp *s, int64_t id, bool delivered)
+{
+	/* SGP.22 leaves retries to the SM-DP+: back off up to an hour */
+	if (delivered)
+		return smdp_sql(s, "DELETE FROM progress WHERE id = $1", "i", id);
+	return smdp_sql(s, "UPDATE progress SET attempts = attempts + 1,"
+			" next_try = $1 + min(3600, 1 << min(attempts, 12)) WHERE id = $2", "ii", (int64_t)smdp_now(s), id);
 }

@@ -100,6 +100,33 @@ iot_err smdp_cancel_order(struct smdp *s, const char *owner, const uint8_t iccid
 /* The activation code of an order: LPA:1$<address>$<matchingId>. */
 void smdp_activation_code(const struct smdp *s, const char *matching_id, char *out, size_t cap);
 
+/* ---- ES2+.HandleDownloadProgressInfo (SGP.22 5.3.7) ---- */
+
+/* What the SM-DP+ tells a profile owner about a download, written in the
+ * same transaction as the change it reports and kept until delivered. */
+enum smdp_progress_point {
+	SMDP_POINT_ELIGIBILITY = 1,             /* eligibility and retry limit check (AuthenticateClient) */
+	SMDP_POINT_CONFIRMATION = 2,            /* confirmation code failure */
+	SMDP_POINT_BPP_DOWNLOAD = 3,            /* the BPP handed over (or the session cancelled) */
+	SMDP_POINT_BPP_INSTALLATION = 4,        /* the installation result */
+};
+
+struct smdp_progress {
+	int64_t id;
+	char owner[65], iccid[21], eid[33], subject[16], reason[16];
+	enum smdp_progress_point point;
+	bool success;
+	uint8_t *result;                        /* the ProfileInstallationResult, malloc'd, or NULL */
+	size_t result_len;
+	int64_t at;                             /* when it happened (Unix time) */
+};
+
+/* The oldest report due now (iccid as printed digits); IOT_E_NOT_FOUND
+ * when none. The caller frees p->result. */
+iot_err smdp_progress_next(struct smdp *s, struct smdp_progress *p);
+/* Delivered: forgotten; not: tried again later. */
+iot_err smdp_progress_done(struct smdp *s, int64_t id, bool delivered);
+
 /* ---- ES9+ ---- */
 
 /* One ES9+ request in the ASN.1 binding ('A2' RemoteProfileProvisioningRequest;

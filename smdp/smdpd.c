@@ -36,7 +36,8 @@ static void usage(FILE *f)
 		"  --store URL             the store (store, default sqlite:smdp.db)\n"
 		"  --threads N             worker threads (threads, default 4)\n"
 		"  config only, repeatable, one set per CI: ci, dp-auth-cert, dp-auth-key, dp-pb-cert, dp-pb-key;\n"
-		"  es2-client = OWNER:TOKEN  (an ES2+ client and its bearer token)\n"
+		"  es2-client = OWNER:TOKEN[:URL]  (an ES2+ client, its bearer token, where its\n"
+		"              HandleDownloadProgressInfo calls go); es2-progress-ca = FILE (trust for those URLs)\n"
 		"  import: --class test|provisioning|operational, --notify ADDRESS, --ppk (protect ahead with a PPK)\n"
 		"  --config FILE           key = value lines, the command line wins\n"
 		"  --verbose               debug logs\n");
@@ -106,7 +107,7 @@ int main(int argc, char **argv)
 	struct smdp_profile_info info = { 0 };
 	struct smdp_credentials sets[MAX_SETS];
 	struct smdp_es2_client clients[MAX_CLIENTS];
-	char owners[MAX_CLIENTS][128];
+	char owners[MAX_CLIENTS][128], tokens[MAX_CLIENTS][256];
 	struct smdp_server_config sc = { 0 };
 	struct smdp_server *server;
 	struct conf conf = { 0 };
@@ -161,15 +162,19 @@ int main(int argc, char **argv)
 		}
 	}
 	for (const char *v; nclients < MAX_CLIENTS && (v = nth(&conf, "es2-client", nclients)); nclients++) {
-		const char *colon = strchr(v, ':');
+		/* OWNER:TOKEN, or OWNER:TOKEN:URL for its HandleDownloadProgressInfo */
+		const char *colon = strchr(v, ':'), *url = colon ? strchr(colon + 1, ':') : NULL;
+		size_t token_len = url ? (size_t)(url - colon - 1) : colon ? strlen(colon + 1) : 0;
 
-		if (!colon || colon == v || !colon[1] || (size_t)(colon - v) >= sizeof(owners[0])) {
-			fprintf(stderr, "smdpd: es2-client wants OWNER:TOKEN\n");
+		if (!colon || colon == v || !token_len || (size_t)(colon - v) >= sizeof(owners[0]) ||
+		    token_len >= sizeof(tokens[0]) || (url && !url[1])) {
+			fprintf(stderr, "smdpd: es2-client wants OWNER:TOKEN or OWNER:TOKEN:URL\n");
 			conf_free(&conf);
 			return 2;
 		}
 		snprintf(owners[nclients], sizeof(owners[0]), "%.*s", (int)(colon - v), v);
-		clients[nclients] = (struct smdp_es2_client){ owners[nclients], colon + 1 };
+		snprintf(tokens[nclients], sizeof(tokens[0]), "%.*s", (int)token_len, colon + 1);
+		clients[nclients] = (struct smdp_es2_client){ owners[nclients], tokens[nclients], url ? url + 1 : NULL };
 	}
 	if (!address || !nsets) {
 		fprintf(stderr, "smdpd: an address and at least one credential set (ci, dp-auth-*, dp-pb-*) are needed\n");
@@ -196,6 +201,7 @@ int main(int argc, char **argv)
 					       .threads = threads ? (unsigned)atoi(threads) : 4 };
 	sc.clients = clients;
 	sc.client_count = nclients;
+	sc.progress_ca_file = conf_get(&conf, "es2-progress-ca");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
