@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The main job (make demo). The daemons (eimd, ipad, euiccd, smdpd) are not
-# built yet; until they are, the demo walks one SGP.32 ESipa exchange through
-# the message library: each message as it goes on the wire and as rspdump
-# decodes it.
+# The main job (make demo). Until eimd and ipad exist, the demo walks one
+# SGP.32 ESipa exchange through the message library (each message as it goes
+# on the wire and as rspdump decodes it), then runs smdpd: a profile imported
+# and ordered over ES2+, and the activation code an LPA or eIM would use.
 set -euo pipefail
 build=${1:-build}
 dump="$build/tools/rspdump"
@@ -35,7 +35,52 @@ step "eIM -> IPA: ProvideEimPackageResultResponse (acknowledges sequence numbers
 
 cat <<MSG
 
+== smdpd: the SM-DP+ on HTTPS (loopback)
+MSG
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+"$build/tools/pkigen" --out "$tmp/pki" --curve nist --smdp-host localhost --eid "$eid" >/dev/null
+p=$tmp/pki/nist
+cat >"$tmp/smdpd.conf" <<CONF
+address = smdp.iotrsp.test
+port = 0
+tls-cert = $p/smdp-tls.pem
+tls-key = $p/smdp-tls.key
+store = sqlite:$tmp/smdp.db
+ci = $p/ci.pem
+dp-auth-cert = $p/smdp-auth.pem
+dp-auth-key = $p/smdp-auth.key
+dp-pb-cert = $p/smdp-pb.pem
+dp-pb-key = $p/smdp-pb.key
+es2-client = operator-a:demo-token
+CONF
+head -c 12288 /dev/urandom >"$tmp/profile.der"
+"$build/smdp/smdpd" --config "$tmp/smdpd.conf" --import "$tmp/profile.der" --iccid 8949449999999990023 \
+  --owner operator-a --spn "Operator A" --name "IoT operational" 2>/dev/null
+"$build/smdp/smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/log" &
+pid=$!
+port=
+for _ in $(seq 50); do
+  port=$(sed -n 's/.*msg="serving".* port=\([0-9]*\).*/\1/p' "$tmp/log")
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+curl_es2() {
+  curl -s --cacert "$p/smdp-tls.pem" -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json" \
+    -H "Authorization: Bearer demo-token" -d "$2" "https://localhost:$port/gsma/rsp2/es2plus/$1"
+}
+hdr='"header":{"functionRequesterIdentifier":"demo","functionCallIdentifier":"1"}'
+echo "ES2+ downloadOrder  -> $(curl_es2 downloadOrder "{$hdr,\"iccid\":\"8949449999999990023\"}")"
+echo "ES2+ confirmOrder   -> $(curl_es2 confirmOrder "{$hdr,\"iccid\":\"8949449999999990023\",\"releaseFlag\":true}")"
+echo "activation code:       $(sed -n 's/.*msg="activation code".* code=\(.*\)$/\1/p' "$tmp/log")"
+kill -TERM $pid
+wait $pid || true
+pid=
+
+cat <<MSG
+
 Try it yourself:  echo BF4F03020101 | $dump
                   $dump --list      (every message type it knows)
-The eIM, IPA, eUICC and SM-DP+ daemons come with the next issues; see README.md.
+smdpd serves ES9+ and ES2+ (docs/operations.md); eimd and ipad come with the next issues.
 MSG
