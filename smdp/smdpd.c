@@ -38,7 +38,8 @@ static void usage(FILE *f)
 		"  config only, repeatable, one set per CI: ci, dp-auth-cert, dp-auth-key, dp-pb-cert, dp-pb-key;\n"
 		"  es2-client = OWNER:TOKEN[:URL]  (an ES2+ client, its bearer token, where its\n"
 		"              HandleDownloadProgressInfo calls go); es2-progress-ca = FILE (trust for those URLs)\n"
-		"  import: --class test|provisioning|operational, --notify ADDRESS, --ppk (protect ahead with a PPK)\n"
+		"  import: --class test|provisioning|operational, --notify ADDRESS, --ppr 1|2|1,2 (policy rules),\n"
+		"          --ppk (protect ahead with a PPK)\n"
 		"  --config FILE           key = value lines, the command line wins\n"
 		"  --verbose               debug logs\n");
 }
@@ -100,6 +101,7 @@ int main(int argc, char **argv)
 		{ "owner", required_argument, NULL, 'o' }, { "spn", required_argument, NULL, 'S' },
 		{ "name", required_argument, NULL, 'n' }, { "class", required_argument, NULL, 'C' },
 		{ "notify", required_argument, NULL, 'N' }, { "ppk", no_argument, NULL, 'P' },
+		{ "ppr", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *address = NULL, *listen_ip = NULL, *port = NULL, *tls_cert = NULL, *tls_key = NULL, *store = NULL;
@@ -139,6 +141,11 @@ int main(int argc, char **argv)
 		case 'C': klass = optarg; break;
 		case 'N': info.notification_address = optarg; break;
 		case 'P': info.protect_ahead = true; break;
+		case 'R':
+			/* SGP.22 2.9.1: PPR1 (no disabling), PPR2 (no deleting) */
+			info.ppr |= strchr(optarg, '1') ? RSP_PPR1 : 0;
+			info.ppr |= strchr(optarg, '2') ? RSP_PPR2 : 0;
+			break;
 		case 'V': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
