@@ -45,7 +45,8 @@
 	X(IOT_E_STORE,            "store: the database failed") \
 	X(IOT_E_STORE_CONSTRAINT, "store: the change breaks a constraint (duplicate, missing reference)") \
 	X(IOT_E_NOT_FOUND,        "not found") \
-	X(IOT_E_REFUSED,          "refused: the request breaks a rule of the function (see its status)")
+	X(IOT_E_REFUSED,          "refused: the request breaks a rule of the function (see its status)") \
+	X(IOT_E_CARD,             "card: an unexpected status word, or no card")
 
 enum iot_err {
 #define IOT_ERR_ENUM(name, text) name,

@@ -1,0 +1,78 @@
+/* libipa: the IoT Profile Assistant's portable core (SGP.32 IPAd). It knows
+ * no network stack, card stack, file system or clock: the platform passes
+ * its functions in. Built for constrained devices: one working buffer fixed
+ * at creation serves every ES10 exchange; only a profile download allocates
+ * more, for the Bound Profile Package.
+ *
+ * Ownership: the platform struct and its context outlive the ipa; buffers
+ * handed to callbacks belong to libipa and are valid for the call only. */
+#ifndef IOT_IPA_H
+#define IOT_IPA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct ipa_platform {
+	void *ctx;
+	/* One command APDU to the eUICC, its response APDU (data + SW1 SW2). */
+	iot_err (*transmit)(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp, size_t cap, size_t *resp_len);
+	/* ES9+ in the ASN.1 binding to the SM-DP+ at address (SGP.22 6.6): POST
+	 * the RemoteProfileProvisioningRequest, the response into a malloc'd
+	 * *resp (empty for HandleNotification). IOT_E_IO when no answer came. */
+	iot_err (*es9)(void *ctx, const char *address, const uint8_t *req, size_t len, uint8_t **resp,
+		       size_t *resp_len);
+};
+
+struct ipa_config {
+	size_t buffer_size;                     /* the working buffer (default 16 KiB) */
+	const uint8_t *tac;                     /* the device's TAC, 4 bytes (DeviceInfo) */
+};
+
+struct ipa;
+
+iot_err ipa_new(const struct ipa_platform *p, const struct ipa_config *c, struct ipa **out);
+void ipa_free(struct ipa *ipa);
+
+/* ---- the eUICC (ES10 over APDUs) ---- */
+
+/* Opens a logical channel to the ISD-R (MANAGE CHANNEL, SELECT). Called by
+ * every procedure when the channel is not open; again after a card reset. */
+iot_err ipa_card_open(struct ipa *ipa);
+void ipa_card_close(struct ipa *ipa);
+/* One ES10 function: req in STORE DATA blocks, the whole response (GET
+ * RESPONSE gathered) in the working buffer, valid until the next call. */
+iot_err ipa_es10(struct ipa *ipa, const uint8_t *req, size_t len, const uint8_t **resp, size_t *resp_len);
+
+/* ---- activation codes (SGP.22 4.1) ---- */
+
+struct ipa_activation_code {
+	char address[256];
+	char matching_id[65];
+	char oid[64];                           /* the SM-DP+ OID, or empty */
+	bool cc_required;
+};
+/* "LPA:1$address$matchingId[$oid[$1]]" (the "LPA:" prefix optional). */
+iot_err ipa_parse_activation_code(const char *text, struct ipa_activation_code *ac);
+
+/* ---- direct profile download (SGP.32 3.2.3, SGP.22 3.1.3 over ES9+) ---- */
+
+struct ipa_download_result {
+	bool installed;
+	uint8_t iccid[10];
+	int es9_code;                           /* the SM-DP+'s error code when it refused, else 0 */
+	int euicc_code;                         /* the eUICC's error (AuthenticateServer, PrepareDownload), else 0 */
+	int pir_reason;                         /* the PIR's errorReason when installation failed */
+};
+
+/* Downloads and installs the profile of an activation code from the SM-DP+
+ * (confirmation_code when the order wants one, else NULL), delivers the
+ * installation result and removes it from the eUICC once the SM-DP+ has it.
+ * IOT_OK when the procedure ran to its end (installed or refused, see r);
+ * an error when it could not (transport, card). */
+iot_err ipa_download(struct ipa *ipa, const struct ipa_activation_code *ac, const char *confirmation_code,
+		     struct ipa_download_result *r);
+
+#endif
