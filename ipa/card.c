@@ -103,7 +103,26 @@ void ipa_card_close(struct ipa *ipa)
 	ipa->open = false;
 }
 
+static iot_err store_data(struct ipa *ipa, const uint8_t *req, size_t len, const uint8_t **resp, size_t *resp_len,
+			  unsigned *first_sw);
+
 iot_err ipa_es10(struct ipa *ipa, const uint8_t *req, size_t len, const uint8_t **resp, size_t *resp_len)
+{
+	unsigned first_sw = 0;
+	iot_err err = store_data(ipa, req, len, resp, resp_len, &first_sw);
+
+	/* ETSI TS 102 221 11.1.17: a card reset (REFRESH after a profile switch)
+	 * closed our channel; nothing was executed, so open a new one and resend */
+	if (err == IOT_E_CARD && first_sw == 0x6881) {
+		log_info("ipa", "the card was reset: reopening the ISD-R channel", "channel=%u", ipa->channel);
+		ipa->open = false;
+		err = store_data(ipa, req, len, resp, resp_len, &first_sw);
+	}
+	return err;
+}
+
+static iot_err store_data(struct ipa *ipa, const uint8_t *req, size_t len, const uint8_t **resp, size_t *resp_len,
+			  unsigned *first_sw)
 {
 	uint8_t apdu[261];
 	size_t off = 0, got = 0;
@@ -128,6 +147,8 @@ iot_err ipa_es10(struct ipa *ipa, const uint8_t *req, size_t len, const uint8_t 
 		if ((err = command(ipa, apdu, 6 + n, ipa->buf, ipa->cap, &got, &sw)) != IOT_OK)
 			return err;
 		off += n;
+		if (block == 1)
+			*first_sw = sw;
 		if (sw != 0x9000) {
 			log_warn("ipa", "STORE DATA refused", "sw=%04X block=%u", sw, block - 1);
 			return IOT_E_CARD;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
+
 iot_err ipa_new(const struct ipa_platform *p, const struct ipa_config *c, struct ipa **out)
 {
 	struct ipa *ipa;
@@ -23,6 +25,9 @@ iot_err ipa_new(const struct ipa_platform *p, const struct ipa_config *c, struct
 	}
 	if (ipa->cfg.tac)
 		memcpy(ipa->tac, ipa->cfg.tac, sizeof(ipa->tac));
+	/* the back-off's jitter: distinct per device and per start */
+	ipa->jitter_state = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)ipa ^
+			    (p->now_ms ? p->now_ms(p->ctx) * 0x100000001B3ull : 0);
 	*out = ipa;
 	return IOT_OK;
 }
@@ -69,4 +74,98 @@ iot_err ipa_parse_activation_code(const char *text, struct ipa_activation_code *
 		return IOT_E_ARG;
 	ac->cc_required = *flag == '1';
 	return IOT_OK;
+}
+
+const struct ipa_stats *ipa_stats(const struct ipa *ipa)
+{
+	return &ipa->stats;
+}
+
+iot_err ipa_es10_struct(struct ipa *ipa, const struct rsp_type *qt, const void *q, const struct rsp_type *rt,
+			void *out, struct rsp_arena *a)
+{
+	const uint8_t *resp;
+	uint8_t *req;
+	size_t n, len;
+	iot_err err = rsp_encode_alloc(qt, q, &req, &n);
+
+	if (err != IOT_OK)
+		return err;
+	if ((err = ipa_es10(ipa, req, n, &resp, &len)) == IOT_OK)
+		err = rsp_decode(rt, resp, len, out, a);
+	free(req);
+	return err;
+}
+
+iot_err ipa_eid(struct ipa *ipa, const uint8_t **eid)
+{
+	struct der_reader r, in;
+	struct der_tlv t;
+	const uint8_t *resp;
+	size_t len;
+	iot_err err;
+
+	if (!ipa->have_eid) {
+		/* SGP.22 5.7.20 GetEID: 'BF3E' { '5A' EID } */
+		if ((err = ipa_es10(ipa, (const uint8_t *)"\xBF\x3E\x03\x5C\x01\x5A", 6, &resp, &len)) != IOT_OK)
+			return err;
+		der_reader_init(&r, resp, len);
+		if ((err = der_read(&r, &t)) != IOT_OK || (err = der_enter(&r, &t, &in)) != IOT_OK ||
+		    (err = der_read(&in, &t)) != IOT_OK)
+			return err;
+		if (t.tag != 0x5A || t.len != sizeof(ipa->eid))
+			return IOT_E_CARD;
+		memcpy(ipa->eid, t.value, sizeof(ipa->eid));
+		ipa->have_eid = true;
+	}
+	*eid = ipa->eid;
+	return IOT_OK;
+}
+
+iot_err ipa_remove_notification(struct ipa *ipa, int64_t seq)
+{
+	struct rsp_seq_number q = { seq };
+	struct rsp_result r;
+	struct rsp_arena a;
+	uint8_t mem[64];
+
+	rsp_arena_fixed(&a, mem, sizeof(mem));
+	/* SGP.22 5.7.10: nothingToDelete(1) means an earlier attempt removed it */
+	return ipa_es10_struct(ipa, &rsp_t_notification_sent_request, &q, &rsp_t_notification_sent_response, &r, &a);
+}
+
+iot_err ipa_esipa(struct ipa *ipa, const struct rsp_esipa_message_from_ipa *q, int expect,
+		  struct rsp_esipa_message_from_eim *ans, struct rsp_arena *a, uint8_t **raw, size_t *raw_len)
+{
+	uint8_t *req;
+	size_t n, len = 0;
+	iot_err err;
+
+	*raw = NULL;
+	if (!ipa->p.esipa || !ipa->have_eim)
+		return IOT_E_ARG;
+	if ((err = rsp_encode_alloc(&rsp_t_esipa_message_from_ipa, q, &req, &n)) != IOT_OK)
+		return err;
+	err = ipa->p.esipa(ipa->p.ctx, &ipa->eim, req, n, raw, &len);
+	free(req);
+	if (raw_len)
+		*raw_len = len;
+	if (err != IOT_OK)
+		return err;
+	if (!expect) {
+		if (!len)
+			return IOT_OK;
+		err = IOT_E_DER_TRAILING;
+	} else if (!len) {
+		err = IOT_E_DER_TRUNCATED;
+	} else if ((err = rsp_decode(&rsp_t_esipa_message_from_eim, *raw, len, ans, a)) == IOT_OK &&
+		   ans->choice != expect) {
+		/* SGP.32 6.3: each function has its own answer */
+		err = IOT_E_ASN1_TAG;
+	}
+	if (err != IOT_OK) {
+		ipa->stats.rejected++;
+		log_warn("ipa", "malformed answer from the eIM", "eim=%s error=\"%s\"", ipa->eim.id, iot_strerror(err));
+	}
+	return err;
 }

@@ -15,6 +15,8 @@
 
 #include "base/err.h"
 
+struct ipa_eim;
+
 struct ipa_platform {
 	void *ctx;
 	/* One command APDU to the eUICC, its response APDU (data + SW1 SW2). */
@@ -24,11 +26,47 @@ struct ipa_platform {
 	 * *resp (empty for HandleNotification). IOT_E_IO when no answer came. */
 	iot_err (*es9)(void *ctx, const char *address, const uint8_t *req, size_t len, uint8_t **resp,
 		       size_t *resp_len);
+	/* ESipa (SGP.32 6.1) to the eIM: POST one EsipaMessageFromIpaToEim,
+	 * its EsipaMessageFromEimToIpa into a malloc'd *resp (empty when the
+	 * eIM answers with no content). IOT_E_IO when no answer came. */
+	iot_err (*esipa)(void *ctx, const struct ipa_eim *eim, const uint8_t *req, size_t len, uint8_t **resp,
+			 size_t *resp_len);
+	/* A small record that must survive a power cut: save replaces it
+	 * atomically (len 0 erases it); load gives IOT_E_NOT_FOUND when none. */
+	iot_err (*save)(void *ctx, const uint8_t *rec, size_t len);
+	iot_err (*load)(void *ctx, uint8_t *rec, size_t cap, size_t *len);
+	/* A monotonic clock in milliseconds, for the poll schedule. */
+	uint64_t (*now_ms)(void *ctx);
+	/* Optional: resets the card (REFRESH after a profile switch); the next
+	 * ES10 call opens a new channel. */
+	iot_err (*reset)(void *ctx);
 };
 
 struct ipa_config {
 	size_t buffer_size;                     /* the working buffer (default 16 KiB) */
 	const uint8_t *tac;                     /* the device's TAC, 4 bytes (DeviceInfo) */
+	unsigned poll_interval_s;               /* between polls when all is well (default 3600) */
+	unsigned retry_min_s, retry_max_s;      /* back-off after a failed poll (default 10 s, doubling to 3600 s) */
+	bool prefer_coaps;                      /* when the eIM offers both HTTPS and CoAPs */
+};
+
+/* The eIM polled: from the eUICC's eIM configuration data (SGP.32 2.11.1). */
+struct ipa_eim {
+	char id[129];
+	char fqdn[256];
+	bool coaps;                             /* the transport: CoAP/DTLS, else HTTPS */
+	bool indirect_download;                 /* profiles come through the eIM */
+	uint8_t tls_trust[1024];                /* trustedPublicKeyDataTls: a SubjectPublicKeyInfo or */
+	size_t tls_trust_len;                   /* a Certificate TLV; 0: the platform's trust store */
+	bool tls_trust_is_cert;
+};
+
+/* What the IPA has done since it was created. */
+struct ipa_stats {
+	unsigned polls, polls_failed;
+	unsigned packages, data_requests, downloads, downloads_installed;
+	unsigned results_delivered, notifications_delivered;
+	unsigned rejected;                      /* eIM messages refused as malformed */
 };
 
 struct ipa;
@@ -62,9 +100,10 @@ iot_err ipa_parse_activation_code(const char *text, struct ipa_activation_code *
 struct ipa_download_result {
 	bool installed;
 	uint8_t iccid[10];
-	int es9_code;                           /* the SM-DP+'s error code when it refused, else 0 */
+	int server_code;                        /* the SM-DP+'s (or eIM's) error code when it refused, else 0 */
 	int euicc_code;                         /* the eUICC's error (AuthenticateServer, PrepareDownload), else 0 */
 	int pir_reason;                         /* the PIR's errorReason when installation failed */
+	int64_t pir_seq;                        /* the PIR's sequence number on the eUICC */
 };
 
 /* Downloads and installs the profile of an activation code from the SM-DP+
@@ -74,5 +113,25 @@ struct ipa_download_result {
  * an error when it could not (transport, card). */
 iot_err ipa_download(struct ipa *ipa, const struct ipa_activation_code *ac, const char *confirmation_code,
 		     struct ipa_download_result *r);
+
+/* ---- the eIM (SGP.32 3.1, 3.3, 3.5) ---- */
+
+/* Picks the eIM to poll from the eUICC (ES10b.GetEimConfigurationData): the
+ * first with an FQDN, over CoAPs when it offers only that (or both, and the
+ * config prefers it). IOT_E_NOT_FOUND when the eUICC has none. */
+iot_err ipa_eim_select(struct ipa *ipa, struct ipa_eim *out);
+
+/* One poll (SGP.32 3.1.1 eIM polling): first what a power cut left (an
+ * interrupted download is finished or cancelled and reported), then the
+ * eUICC's undelivered package results and notifications, then
+ * getEimPackage until the eIM has nothing more, each package executed and
+ * its result provided. IOT_OK when the eIM was reached; the next poll is
+ * scheduled from the outcome (ipa_poll_due_in). */
+iot_err ipa_poll(struct ipa *ipa);
+/* Milliseconds until the next poll is due (0: now). */
+uint64_t ipa_poll_due_in(struct ipa *ipa);
+/* Makes the next poll due now (e.g. told to by SMS or an operator). */
+void ipa_poll_now(struct ipa *ipa);
+const struct ipa_stats *ipa_stats(const struct ipa *ipa);
 
 #endif

@@ -162,7 +162,7 @@ static void test_download(void **state)
 	/* a second try: the order is used up */
 	assert_int_equal(ipa_download(ipa, &ac, NULL, &r), IOT_OK);
 	assert_false(r.installed);
-	assert_int_equal(r.es9_code, 8);
+	assert_int_equal(r.server_code, 8);
 }
 
 static void test_confirmation_code(void **state)
@@ -178,7 +178,7 @@ static void test_confirmation_code(void **state)
 	assert_int_equal(state_of(), SMDP_RELEASED);
 	assert_int_equal(ipa_download(ipa, &ac, "2468", &r), IOT_OK);
 	assert_false(r.installed);
-	assert_int_equal(r.es9_code, 3);        /* confirmationCodeRefused */
+	assert_int_equal(r.server_code, 3);        /* confirmationCodeRefused */
 	assert_int_equal(ipa_download(ipa, &ac, "1357", &r), IOT_OK);
 	assert_true(r.installed);
 }
@@ -193,7 +193,7 @@ static void test_refused_and_unreachable(void **state)
 	assert_int_equal(ipa_parse_activation_code("LPA:1$" ADDRESS "$IPA-WRONG", &ac), IOT_OK);
 	assert_int_equal(ipa_download(ipa, &ac, NULL, &r), IOT_OK);
 	assert_false(r.installed);
-	assert_int_equal(r.es9_code, 6);        /* matchingIdRefused */
+	assert_int_equal(r.server_code, 6);        /* matchingIdRefused */
 	smdp_down = true;
 	assert_int_equal(ipa_parse_activation_code("LPA:1$" ADDRESS "$IPA-2", &ac), IOT_OK);
 	assert_int_equal(ipa_download(ipa, &ac, NULL, &r), IOT_E_IO);

@@ -1,0 +1,511 @@
+/* The IPAd's side of ESipa (SGP.32 3.1, 3.3, 3.5, 6.3): eIM selection,
+ * polling with back-off, eUICC Packages, IPA eUICC Data Requests, and the
+ * delivery of results and notifications, each removed from the eUICC only
+ * once the eIM has acknowledged it. */
+#include "ipa/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+
+#define MAX_PACKAGES_PER_POLL 16
+
+static void copy_text(char *dst, size_t cap, const rsp_bytes *b)
+{
+	size_t n = b->len < cap - 1 ? b->len : cap - 1;
+
+	memcpy(dst, b->ptr, n);
+	dst[n] = 0;
+}
+
+iot_err ipa_eim_select(struct ipa *ipa, struct ipa_eim *out)
+{
+	struct rsp_get_eim_configuration_data_request q = { 0 };
+	struct rsp_get_eim_configuration_data_response r;
+	struct rsp_arena a;
+	iot_err err;
+
+	rsp_arena_dynamic(&a);
+	err = ipa_es10_struct(ipa, &rsp_t_get_eim_configuration_data_request, &q,
+			      &rsp_t_get_eim_configuration_data_response, &r, &a);
+	if (err == IOT_OK)
+		err = IOT_E_NOT_FOUND;
+	for (size_t i = 0; err == IOT_E_NOT_FOUND && i < r.eim_configuration_data_list.count; i++) {
+		const struct rsp_eim_configuration_data *c = &r.eim_configuration_data_list.items[i];
+		uint64_t proto = c->has_eim_supported_protocol ? c->eim_supported_protocol : RSP_PROTO_RETRIEVE_HTTPS;
+		const struct rsp_eim_key_data *k = &c->trusted_public_key_data_tls;
+		const rsp_bytes *tls = k->choice == RSP_KEY_DATA_CERTIFICATE ? &k->u.certificate : &k->u.public_key;
+
+		/* SGP.32 2.11.1: the IPA polls an eIM at its eimFqdn, in retrieve mode */
+		if (!c->has_eim_fqdn || !c->eim_fqdn.len || !(proto & (RSP_PROTO_RETRIEVE_HTTPS | RSP_PROTO_RETRIEVE_COAPS)))
+			continue;
+		memset(out, 0, sizeof(*out));
+		copy_text(out->id, sizeof(out->id), &c->eim_id);
+		copy_text(out->fqdn, sizeof(out->fqdn), &c->eim_fqdn);
+		out->coaps = (proto & RSP_PROTO_RETRIEVE_COAPS) &&
+			     (!(proto & RSP_PROTO_RETRIEVE_HTTPS) || ipa->cfg.prefer_coaps);
+		out->indirect_download = c->indirect_profile_download;
+		if (c->has_trusted_public_key_data_tls && tls->len <= sizeof(out->tls_trust)) {
+			memcpy(out->tls_trust, tls->ptr, tls->len);
+			out->tls_trust_len = tls->len;
+			out->tls_trust_is_cert = k->choice == RSP_KEY_DATA_CERTIFICATE;
+		}
+		err = IOT_OK;
+	}
+	rsp_arena_free(&a);
+	if (err == IOT_OK) {
+		ipa->eim = *out;
+		ipa->have_eim = true;
+		log_info("ipa", "eIM selected", "eim=%s fqdn=%s transport=%s", out->id, out->fqdn,
+			 out->coaps ? "coaps" : "https");
+	}
+	return err;
+}
+
+/* ---- results and notifications ---- */
+
+iot_err ipa_provide_result(struct ipa *ipa, const struct rsp_eim_package_result *r)
+{
+	struct rsp_esipa_message_from_ipa q = { .choice = RSP_IPA_TO_EIM_PROVIDE_EIM_PACKAGE_RESULT };
+	struct rsp_esipa_message_from_eim ans;
+	const struct rsp_provide_eim_package_result_response *pr = &ans.u.provide_eim_package_result;
+	struct rsp_arena a;
+	const uint8_t *eid;
+	uint8_t *raw;
+	iot_err err;
+
+	if ((err = ipa_eid(ipa, &eid)) != IOT_OK)
+		return err;
+	q.u.provide_eim_package_result.has_eid_value = true;
+	q.u.provide_eim_package_result.eid_value = RSP_BYTES(eid, 16);
+	q.u.provide_eim_package_result.eim_package_result = *r;
+	rsp_arena_dynamic(&a);
+	err = ipa_esipa(ipa, &q, RSP_EIM_TO_IPA_PROVIDE_EIM_PACKAGE_RESULT, &ans, &a, &raw, NULL);
+	if (err == IOT_OK && pr->choice == RSP_PROVIDE_RESULT_ERROR) {
+		log_warn("ipa", "the eIM refused the result", "code=%lld", (long long)pr->u.error);
+		err = IOT_E_REFUSED;
+	}
+	if (err == IOT_OK) {
+		ipa->stats.results_delivered++;
+		/* SGP.32 3.5: what the eIM acknowledged leaves the eUICC, nothing else */
+		for (size_t i = 0; pr->choice == RSP_PROVIDE_RESULT_ACKS && i < pr->u.acks.count && err == IOT_OK; i++)
+			err = ipa_remove_notification(ipa, pr->u.acks.items[i]);
+	}
+	free(raw);
+	rsp_arena_free(&a);
+	return err;
+}
+
+static iot_err retrieve(struct ipa *ipa, bool results, struct rsp_retrieve_notifications_list_response *r,
+			struct rsp_arena *a)
+{
+	struct rsp_retrieve_notifications_list_request q = { 0 };
+
+	if (results) {
+		q.has_search_criteria = true;
+		q.search_criteria.choice = RSP_SEARCH_EUICC_PACKAGE_RESULTS;
+	}
+	return ipa_es10_struct(ipa, &rsp_t_retrieve_notifications_list_request, &q,
+			       &rsp_t_retrieve_notifications_list_response, r, a);
+}
+
+/* SGP.32 3.5: results the eIM never acknowledged (a power cut, a lost
+ * answer) go before anything new; then pending notifications. */
+static iot_err deliver_pending(struct ipa *ipa)
+{
+	struct rsp_retrieve_notifications_list_response r;
+	struct rsp_arena a;
+	iot_err err;
+
+	rsp_arena_dynamic(&a);
+	err = retrieve(ipa, true, &r, &a);
+	for (size_t i = 0; err == IOT_OK && r.choice == RSP_RETRIEVE_NOTIF_EPR_LIST &&
+			   i < r.u.euicc_package_result_list.count; i++) {
+		struct rsp_eim_package_result res = { .choice = RSP_EIM_RESULT_EPR };
+
+		res.u.epr = r.u.euicc_package_result_list.items[i];
+		err = ipa_provide_result(ipa, &res);
+	}
+	if (err == IOT_OK)
+		err = retrieve(ipa, false, &r, &a);
+	for (size_t i = 0; err == IOT_OK && r.choice == RSP_RETRIEVE_NOTIF_LIST && i < r.u.notification_list.count; i++) {
+		struct rsp_esipa_message_from_ipa q = { .choice = RSP_IPA_TO_EIM_HANDLE_NOTIFICATION };
+		const struct rsp_pending_notification *n = &r.u.notification_list.items[i];
+		int64_t seq = n->choice == RSP_PENDING_PIR ? n->u.pir.data.notification_metadata.seq_number :
+							      n->u.other.tbs_other_notification.seq_number;
+		uint8_t *raw;
+
+		/* SGP.32 6.3.2.4 HandleNotification: no answer but the transport's */
+		q.u.handle_notification.choice = RSP_HANDLE_NOTIFICATION_PENDING;
+		q.u.handle_notification.u.pending = *n;
+		if ((err = ipa_esipa(ipa, &q, 0, NULL, &a, &raw, NULL)) == IOT_OK) {
+			ipa->stats.notifications_delivered++;
+			err = ipa_remove_notification(ipa, seq);
+		}
+		free(raw);
+	}
+	rsp_arena_free(&a);
+	return err;
+}
+
+/* ---- eUICC Packages (SGP.32 3.3) ---- */
+
+static bool switched_profile(const struct rsp_euicc_package_result *r)
+{
+	const rsp_euicc_result_list *l = &r->u.result_signed.data.euicc_result;
+
+	if (r->choice != RSP_EPR_RESULT_SIGNED)
+		return false;
+	for (size_t i = 0; i < l->count; i++)
+		if ((l->items[i].choice == RSP_RESULT_ENABLE || l->items[i].choice == RSP_RESULT_DISABLE) &&
+		    l->items[i].u.code == 0)
+			return true;
+	return false;
+}
+
+/* The package goes to the eUICC exactly as the eIM sent it (its signature
+ * covers those bytes); the result, with the notifications it caused, back. */
+static iot_err execute_package(struct ipa *ipa, const uint8_t *package, size_t len)
+{
+	struct rsp_eim_package_result res = { 0 };
+	struct rsp_retrieve_notifications_list_response notes;
+	struct rsp_arena a;
+	const uint8_t *resp;
+	uint8_t *epr = NULL;
+	size_t n;
+	bool reset;
+	iot_err err;
+
+	ipa->stats.packages++;
+	rsp_arena_dynamic(&a);
+	/* SGP.32 5.9.1 ES10b.LoadEuiccPackage */
+	if ((err = ipa_es10(ipa, package, len, &resp, &n)) != IOT_OK || !(epr = malloc(n ? n : 1)))
+		goto out;
+	memcpy(epr, resp, n);
+	res.choice = RSP_EIM_RESULT_EPR;
+	if ((err = rsp_decode(&rsp_t_euicc_package_result, epr, n, &res.u.epr, &a)) != IOT_OK)
+		goto out;
+	reset = switched_profile(&res.u.epr);
+	/* SGP.32 3.3.1: the notifications the package caused travel with its result */
+	if (retrieve(ipa, false, &notes, &a) == IOT_OK && notes.choice == RSP_RETRIEVE_NOTIF_LIST &&
+	    notes.u.notification_list.count) {
+		struct rsp_euicc_package_result epr_only = res.u.epr;
+
+		res.choice = RSP_EIM_RESULT_EPR_AND_NOTIFICATIONS;
+		res.u.epr_and_notifications.euicc_package_result = epr_only;
+		res.u.epr_and_notifications.notification_list = notes.u.notification_list;
+	}
+	/* SGP.32 3.3.1: a profile switch refreshes the card before anything else */
+	if (reset && ipa->p.reset) {
+		ipa_card_close(ipa);
+		if ((err = ipa->p.reset(ipa->p.ctx)) != IOT_OK)
+			goto out;
+		ipa->open = false;
+	}
+	err = ipa_provide_result(ipa, &res);
+out:
+	free(epr);
+	rsp_arena_free(&a);
+	return err;
+}
+
+/* ---- IPA eUICC Data Requests (SGP.32 3.5.x) ---- */
+
+static iot_err data_item(struct ipa *ipa, uint32_t tag, const struct rsp_ipa_euicc_data_request *q,
+			 struct rsp_ipa_euicc_data *d, struct rsp_arena *a)
+{
+	struct rsp_retrieve_notifications_list_request rq = { 0 };
+	struct rsp_retrieve_notifications_list_response rr;
+	struct rsp_euicc_configured_addresses_response addr;
+	struct rsp_get_certs_request cq = { 0 };
+	struct rsp_get_certs_response cr;
+	iot_err err;
+
+	switch (tag) {
+	case 0xA0:              /* notificationsList, as the search criteria ask */
+		if (q->has_search_criteria_notification) {
+			rq.has_search_criteria = true;
+			rq.search_criteria = q->search_criteria_notification;
+		}
+		if ((err = ipa_es10_struct(ipa, &rsp_t_retrieve_notifications_list_request, &rq,
+					   &rsp_t_retrieve_notifications_list_response, &rr, a)) != IOT_OK)
+			return err;
+		d->has_notifications_list = true;
+		if (rr.choice == RSP_RETRIEVE_NOTIF_LIST)
+			d->notifications_list = rr.u.notification_list;
+		return IOT_OK;
+	case 0xA2:              /* euiccPackageResultList */
+		if ((err = retrieve(ipa, true, &rr, a)) != IOT_OK)
+			return err;
+		d->has_euicc_package_result_list = true;
+		if (rr.choice != RSP_RETRIEVE_NOTIF_EPR_LIST)
+			return IOT_OK;
+		d->euicc_package_result_list = rr.u.euicc_package_result_list;
+		if (q->has_search_criteria_euicc_package_result) {
+			size_t kept = 0;
+
+			for (size_t i = 0; i < rr.u.euicc_package_result_list.count; i++) {
+				const struct rsp_euicc_package_result *e = &rr.u.euicc_package_result_list.items[i];
+
+				if (e->choice == RSP_EPR_RESULT_SIGNED &&
+				    e->u.result_signed.data.seq_number == q->search_criteria_euicc_package_result.u.seq_number)
+					d->euicc_package_result_list.items[kept++] = *e;
+			}
+			d->euicc_package_result_list.count = kept;
+		}
+		return IOT_OK;
+	case 0x81:              /* defaultSmdpAddress */
+	case 0x83:              /* rootSmdsAddress */
+		if ((err = ipa_es10_struct(ipa, &rsp_t_euicc_configured_addresses_request, &(struct rsp_empty){ 0 },
+					   &rsp_t_euicc_configured_addresses_response, &addr, a)) != IOT_OK)
+			return err;
+		if (tag == 0x81) {
+			d->has_default_smdp_address = addr.has_default_dp_address;
+			d->default_smdp_address = addr.default_dp_address;
+		} else {
+			d->has_root_smds_address = true;
+			d->root_smds_address = addr.root_ds_address;
+		}
+		return IOT_OK;
+	case 0xBF20:
+		d->has_euicc_info1 = true;
+		return ipa_es10_struct(ipa, &rsp_t_get_euicc_info1_request, &(struct rsp_empty){ 0 }, &rsp_t_euicc_info1,
+				       &d->euicc_info1, a);
+	case 0xBF22:
+		d->has_euicc_info2 = true;
+		return ipa_es10_struct(ipa, &rsp_t_get_euicc_info2_request, &(struct rsp_empty){ 0 }, &rsp_t_euicc_info2,
+				       &d->euicc_info2, a);
+	case 0x84: {            /* associationToken: from this eIM's configuration */
+		struct rsp_get_eim_configuration_data_request eq = { .has_search_criteria = true };
+		struct rsp_get_eim_configuration_data_response er;
+
+		eq.search_criteria.choice = RSP_EIM_SEARCH_EIM_ID;
+		eq.search_criteria.u.eim_id = RSP_BYTES(ipa->eim.id, strlen(ipa->eim.id));
+		if ((err = ipa_es10_struct(ipa, &rsp_t_get_eim_configuration_data_request, &eq,
+					   &rsp_t_get_eim_configuration_data_response, &er, a)) != IOT_OK)
+			return err;
+		if (er.eim_configuration_data_list.count && er.eim_configuration_data_list.items[0].has_association_token) {
+			d->has_association_token = true;
+			d->association_token = er.eim_configuration_data_list.items[0].association_token;
+		}
+		return IOT_OK;
+	}
+	case 0xA5:
+	case 0xA6:              /* the certificates, for the CI the eIM names */
+		cq.has_euicc_ci_pkid = q->has_euicc_ci_pkid_to_be_used;
+		cq.euicc_ci_pkid = q->euicc_ci_pkid_to_be_used;
+		if ((err = ipa_es10_struct(ipa, &rsp_t_get_certs_request, &cq, &rsp_t_get_certs_response, &cr, a)) != IOT_OK)
+			return err;
+		if (cr.choice != RSP_GET_CERTS_OK)
+			return IOT_E_NOT_FOUND;
+		if (tag == 0xA5) {
+			d->has_eum_certificate = true;
+			d->eum_certificate = cr.u.certs.eum_certificate;
+		} else {
+			d->has_euicc_certificate = true;
+			d->euicc_certificate = cr.u.certs.euicc_certificate;
+		}
+		return IOT_OK;
+	case 0xA8:
+		d->has_ipa_capabilities = true;
+		d->ipa_capabilities.ipa_features = RSP_IPA_INDIRECT_RSP_SERVER_COMMUNICATION |
+						   (ipa->p.es9 ? RSP_IPA_DIRECT_RSP_SERVER_COMMUNICATION : 0);
+		d->ipa_capabilities.has_ipa_supported_protocols = true;
+		d->ipa_capabilities.ipa_supported_protocols = RSP_PROTO_RETRIEVE_HTTPS | RSP_PROTO_RETRIEVE_COAPS;
+		return IOT_OK;
+	case 0xA9:
+		d->has_device_info = true;
+		d->device_info.tac = RSP_BYTES(ipa->tac, sizeof(ipa->tac));
+		return IOT_OK;
+	default:
+		return IOT_E_ASN1_TAG;
+	}
+}
+
+static iot_err execute_data_request(struct ipa *ipa, const struct rsp_ipa_euicc_data_request *q)
+{
+	struct rsp_eim_package_result res = { .choice = RSP_EIM_RESULT_IPA_EUICC_DATA };
+	struct rsp_ipa_euicc_data_response *resp = &res.u.ipa_euicc_data_response;
+	struct rsp_ipa_euicc_data *d = &resp->u.data;
+	struct der_reader r;
+	struct rsp_arena a;
+	iot_err err = IOT_OK;
+	int64_t code = 0;
+
+	ipa->stats.data_requests++;
+	rsp_arena_dynamic(&a);
+	resp->choice = RSP_IPA_EUICC_DATA;
+	/* SGP.32 5.x IpaEuiccDataRequest: tagList names the IpaEuiccData members wanted */
+	der_reader_init(&r, q->tag_list.ptr, q->tag_list.len);
+	while (!code && r.p < r.end) {
+		uint32_t tag = *r.p++;
+
+		if ((tag & 0x1F) == 0x1F) {     /* a multi-byte tag ('BF20', 'BF22') */
+			if (r.p >= r.end) {
+				code = RSP_IPA_DATA_ERR_INCORRECT_TAG_LIST;
+				break;
+			}
+			tag = tag << 8 | *r.p++;
+		}
+		err = data_item(ipa, tag, q, d, &a);
+		if (err == IOT_E_ASN1_TAG)
+			code = RSP_IPA_DATA_ERR_INCORRECT_TAG_LIST;
+		else if (err == IOT_E_NOT_FOUND && (tag == 0xA5 || tag == 0xA6))
+			code = RSP_IPA_DATA_ERR_CI_PKID_NOT_FOUND;
+		else if (err != IOT_OK)
+			goto out;
+	}
+	if (q->has_eim_transaction_id) {
+		d->has_eim_transaction_id = true;
+		d->eim_transaction_id = q->eim_transaction_id;
+	}
+	if (code) {
+		/* SGP.32: IpaEuiccDataResponseError */
+		resp->choice = RSP_IPA_EUICC_DATA_ERROR;
+		resp->u.error = (struct rsp_transaction_error){ .has_eim_transaction_id = q->has_eim_transaction_id,
+								 .eim_transaction_id = q->eim_transaction_id,
+								 .error_code = code };
+	}
+	err = ipa_provide_result(ipa, &res);
+out:
+	rsp_arena_free(&a);
+	return err;
+}
+
+/* ---- the poll ---- */
+
+/* The BF51 / BF52 / BF54 TLV inside 'BF4F', exactly as received. */
+static iot_err package_tlv(const uint8_t *raw, size_t len, const uint8_t **tlv, size_t *tlv_len)
+{
+	struct der_reader r, in;
+	struct der_tlv t;
+	iot_err err;
+
+	der_reader_init(&r, raw, len);
+	if ((err = der_read(&r, &t)) != IOT_OK || (err = der_enter(&r, &t, &in)) != IOT_OK ||
+	    (err = der_read(&in, &t)) != IOT_OK)
+		return err;
+	*tlv = t.raw;
+	*tlv_len = t.raw_len;
+	return IOT_OK;
+}
+
+/* One getEimPackage and what it brings; *more when the eIM may have more. */
+static iot_err poll_once(struct ipa *ipa, bool *more)
+{
+	struct rsp_esipa_message_from_ipa q = { .choice = RSP_IPA_TO_EIM_GET_EIM_PACKAGE };
+	struct rsp_esipa_message_from_eim ans;
+	const struct rsp_get_eim_package_response *g = &ans.u.get_eim_package;
+	struct rsp_arena a;
+	const uint8_t *eid, *tlv;
+	uint8_t *raw = NULL;
+	size_t len = 0, tlv_len;
+	iot_err err;
+
+	*more = false;
+	if ((err = ipa_eid(ipa, &eid)) != IOT_OK)
+		return err;
+	q.u.get_eim_package.eid_value = RSP_BYTES(eid, 16);
+	rsp_arena_dynamic(&a);
+	/* a malformed answer is refused here: nothing of it is executed */
+	if ((err = ipa_esipa(ipa, &q, RSP_EIM_TO_IPA_GET_EIM_PACKAGE, &ans, &a, &raw, &len)) != IOT_OK)
+		goto out;
+	switch (g->choice) {
+	case RSP_GET_EIM_PKG_EUICC_PACKAGE:
+		if ((err = package_tlv(raw, len, &tlv, &tlv_len)) == IOT_OK)
+			err = execute_package(ipa, tlv, tlv_len);
+		*more = err == IOT_OK;
+		break;
+	case RSP_GET_EIM_PKG_IPA_EUICC_DATA_REQUEST:
+		err = execute_data_request(ipa, &g->u.ipa_euicc_data_request);
+		*more = err == IOT_OK;
+		break;
+	case RSP_GET_EIM_PKG_PDT_REQUEST:
+		err = ipa_pdt_execute(ipa, &g->u.pdt_request);
+		*more = err == IOT_OK;
+		break;
+	default:
+		/* SGP.32 6.3.2.6: noEimPackageAvailable ends the poll; other codes are the eIM refusing us */
+		if (g->u.error != RSP_EIM_PKG_NO_PACKAGE) {
+			log_warn("ipa", "the eIM refused getEimPackage", "code=%lld", (long long)g->u.error);
+			err = IOT_E_REFUSED;
+		}
+		break;
+	}
+out:
+	free(raw);
+	rsp_arena_free(&a);
+	return err;
+}
+
+static uint64_t now(struct ipa *ipa)
+{
+	return ipa->p.now_ms ? ipa->p.now_ms(ipa->p.ctx) : 0;
+}
+
+/* Jittered exponential back-off (retry_min doubling to retry_max, each wait
+ * drawn from [w/2, w]) so that a fleet cut off together does not come back
+ * in step. */
+static void schedule(struct ipa *ipa, bool ok)
+{
+	uint64_t wait, base = ipa->cfg.retry_min_s ? ipa->cfg.retry_min_s : 10;
+	uint64_t top = ipa->cfg.retry_max_s ? ipa->cfg.retry_max_s : 3600;
+
+	if (ok) {
+		ipa->failures = 0;
+		wait = (uint64_t)(ipa->cfg.poll_interval_s ? ipa->cfg.poll_interval_s : 3600) * 1000;
+	} else {
+		unsigned shift = ipa->failures < 20 ? ipa->failures : 20;
+
+		ipa->failures++;
+		wait = base << shift;
+		wait = (wait < top ? wait : top) * 1000;
+	}
+	/* xorshift64, seeded from the EID and the clock at creation */
+	ipa->jitter_state ^= ipa->jitter_state << 13;
+	ipa->jitter_state ^= ipa->jitter_state >> 7;
+	ipa->jitter_state ^= ipa->jitter_state << 17;
+	wait = wait / 2 + ipa->jitter_state % (wait / 2 + 1);
+	ipa->next_poll_ms = now(ipa) + wait;
+}
+
+uint64_t ipa_poll_due_in(struct ipa *ipa)
+{
+	uint64_t t = now(ipa);
+
+	return ipa->next_poll_ms > t ? ipa->next_poll_ms - t : 0;
+}
+
+void ipa_poll_now(struct ipa *ipa)
+{
+	ipa->next_poll_ms = 0;
+}
+
+iot_err ipa_poll(struct ipa *ipa)
+{
+	struct ipa_eim eim;
+	bool more = true;
+	unsigned n;
+	iot_err err = IOT_OK;
+
+	ipa->stats.polls++;
+	if (!ipa->have_eim)
+		err = ipa_eim_select(ipa, &eim);
+	if (err == IOT_OK)
+		err = ipa_pdt_resume(ipa);
+	if (err == IOT_OK)
+		err = deliver_pending(ipa);
+	for (n = 0; err == IOT_OK && more && n < MAX_PACKAGES_PER_POLL; n++)
+		err = poll_once(ipa, &more);
+	if (err == IOT_OK && more)
+		ipa_poll_now(ipa);      /* the eIM has more: come back at once */
+	else
+		schedule(ipa, err == IOT_OK);
+	if (err != IOT_OK) {
+		ipa->stats.polls_failed++;
+		log_warn("ipa", "poll failed", "eim=%s error=\"%s\" failures=%u", ipa->eim.id, iot_strerror(err),
+			 ipa->failures);
+	}
+	return err;
+}
