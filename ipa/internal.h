@@ -90,7 +90,8 @@ iot_err dl_run(struct dl *d, const char *cc, struct ipa_download_result *r);
 
 /* ---- helpers shared by the procedures ---- */
 
-/* ES10 with a struct request; the answer decoded into out (arena a). */
+/* ES10 with a struct request; the answer copied into the arena a and
+ * decoded into out, valid as long as a. */
 iot_err ipa_es10_struct(struct ipa *ipa, const struct rsp_type *qt, const void *q, const struct rsp_type *rt,
 			void *out, struct rsp_arena *a);
 /* The EID (ES10c.GetEID), read once. */

@@ -91,8 +91,15 @@ iot_err ipa_es10_struct(struct ipa *ipa, const struct rsp_type *qt, const void *
 
 	if (err != IOT_OK)
 		return err;
-	if ((err = ipa_es10(ipa, req, n, &resp, &len)) == IOT_OK)
-		err = rsp_decode(rt, resp, len, out, a);
+	/* the answer moves to the arena: the working buffer serves the next command */
+	if ((err = ipa_es10(ipa, req, n, &resp, &len)) == IOT_OK) {
+		uint8_t *copy = rsp_arena_alloc(a, len ? len : 1);
+
+		if (!copy)
+			err = IOT_E_NOMEM;
+		else
+			err = rsp_decode(rt, memcpy(copy, resp, len), len, out, a);
+	}
 	free(req);
 	return err;
 }

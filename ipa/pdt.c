@@ -315,10 +315,11 @@ iot_err ipa_pdt_resume(struct ipa *ipa)
 		free(pir);
 		return err;
 	}
-	/* SGP.22 3.1.3: otherwise the open session is cancelled on both sides */
+	/* SGP.22 3.1.3: otherwise the open session is cancelled on both sides,
+	 * as timed out (SGP.22 5.7.14): the order stands for another trigger */
 	if (rec.stage >= PDT_SESSION) {
 		dl_for_record(&d, ipa, &rec);
-		dl_cancel(&d, 127, true);
+		dl_cancel(&d, 2, true);
 		dl_free(&d);
 	}
 	return report(ipa, &rec, NULL, 0);
@@ -330,7 +331,7 @@ static iot_err trigger_target(struct ipa *ipa, const struct rsp_profile_download
 {
 	struct rsp_euicc_configured_addresses_response addr;
 	struct rsp_arena a;
-	uint8_t mem[512];
+	uint8_t mem[1024];
 	char text[256];
 	iot_err err;
 
