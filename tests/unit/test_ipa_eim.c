@@ -82,7 +82,8 @@ static iot_err save(void *ctx, const uint8_t *rec, size_t len)
 {
 	(void)ctx;
 	assert_true(len <= sizeof(record));
-	memcpy(record, rec, len);
+	if (len)
+		memcpy(record, rec, len);
 	record_len = len;
 	return IOT_OK;
 }
