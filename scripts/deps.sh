@@ -11,6 +11,7 @@ packages=(
   libjansson-dev                  # JSON bindings (ES9+/ES2+, REST)
   libsqlite3-dev                  # lib/store (SQLite)
   libmicrohttpd-dev libcurl4-openssl-dev   # lib/net: HTTP server, HTTPS client
+  libcoap3-dev                    # lib/net: CoAP over DTLS (OpenSSL backend), block-wise
   pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools   # PC/SC, euiccd as a card
   iproute2 util-linux             # tests: private network namespaces
   curl                            # tests: smdpd over HTTPS as any client sees it

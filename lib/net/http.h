@@ -62,6 +62,17 @@ struct http_client_config {
 	const char *ca_file;            /* trust anchors for the server; NULL: the system's */
 	const char *cert_file, *key_file; /* a client certificate, or NULL */
 	long timeout_ms;                /* whole request (default 30 s) */
+	/* Trust for one server, instead of or beside ca_file: a CA certificate
+	 * (PEM text), and/or the server's public key pinned ("sha256//<base64>"). */
+	const char *ca_pem;
+	const char *pinned_key;
+	/* "HOST:PORT:CONNECT-HOST:CONNECT-PORT": reach HOST:PORT at another
+	 * address, still verifying the certificate for HOST (tests, proxies). */
+	const char *connect_to;
+	/* A new connection for every request (a device that sleeps between
+	 * polls), with or without TLS session resumption. */
+	bool fresh_connection;
+	bool no_session_resumption;
 };
 
 struct http_client;
@@ -73,5 +84,8 @@ void http_client_free(struct http_client *c);
  * IOT_E_IO when no HTTP response came (connection, TLS, timeout). */
 iot_err http_client_post(struct http_client *c, const char *url, const char *const *headers, const uint8_t *body,
 			 size_t len, int *status, uint8_t **resp, size_t *resp_len);
+/* Bytes sent and received on the wire at the TCP level (TLS records and
+ * handshakes included) since the client was created. */
+void http_client_wire_bytes(const struct http_client *c, uint64_t *sent, uint64_t *received);
 
 #endif

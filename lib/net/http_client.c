@@ -3,12 +3,17 @@
 #include "net/http.h"
 
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <linux/tcp.h>         /* struct tcp_info with byte counts */
 #include <pthread.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct http_client {
 	CURL *curl;
+	struct curl_slist *connect_to;
+	uint64_t sent, received;
 };
 
 struct sink {
@@ -47,6 +52,42 @@ static size_t on_data(char *data, size_t size, size_t n, void *userdata)
 	return len;
 }
 
+/* Linux TCP_INFO: the bytes this socket sent (acknowledged) and received. */
+static void tcp_bytes(int fd, uint64_t *sent, uint64_t *received)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	*sent = *received = 0;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0) {
+		*sent = ti.tcpi_bytes_acked;
+		*received = ti.tcpi_bytes_received;
+	}
+}
+
+static int on_close(void *userdata, curl_socket_t fd)
+{
+	struct http_client *h = userdata;
+	uint64_t s, r;
+
+	tcp_bytes(fd, &s, &r);
+	h->sent += s;
+	h->received += r;
+	return close(fd);
+}
+
+void http_client_wire_bytes(const struct http_client *c, uint64_t *sent, uint64_t *received)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	uint64_t s = 0, r = 0;
+
+	/* plus the connection still open */
+	if (curl_easy_getinfo(c->curl, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK && fd != CURL_SOCKET_BAD)
+		tcp_bytes(fd, &s, &r);
+	*sent = c->sent + s;
+	*received = c->received + r;
+}
+
 iot_err http_client_new(const struct http_client_config *c, struct http_client **out)
 {
 	struct http_client *h;
@@ -58,6 +99,27 @@ iot_err http_client_new(const struct http_client_config *c, struct http_client *
 	}
 	if (c->ca_file)
 		curl_easy_setopt(h->curl, CURLOPT_CAINFO, c->ca_file);
+	if (c->ca_pem) {
+		struct curl_blob blob = { (void *)c->ca_pem, strlen(c->ca_pem), CURL_BLOB_COPY };
+
+		curl_easy_setopt(h->curl, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	if (c->pinned_key)
+		curl_easy_setopt(h->curl, CURLOPT_PINNEDPUBLICKEY, c->pinned_key);
+	if (c->connect_to) {
+		if (!(h->connect_to = curl_slist_append(NULL, c->connect_to))) {
+			http_client_free(h);
+			return IOT_E_NOMEM;
+		}
+		curl_easy_setopt(h->curl, CURLOPT_CONNECT_TO, h->connect_to);
+	}
+	if (c->fresh_connection)
+		curl_easy_setopt(h->curl, CURLOPT_FORBID_REUSE, 1L);
+	if (c->no_session_resumption)
+		curl_easy_setopt(h->curl, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+	/* count what crossed each socket, TLS included, when it closes */
+	curl_easy_setopt(h->curl, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+	curl_easy_setopt(h->curl, CURLOPT_CLOSESOCKETDATA, h);
 	if (c->cert_file) {
 		curl_easy_setopt(h->curl, CURLOPT_SSLCERT, c->cert_file);
 		curl_easy_setopt(h->curl, CURLOPT_SSLKEY, c->key_file);
@@ -74,6 +136,7 @@ void http_client_free(struct http_client *c)
 	if (!c)
 		return;
 	curl_easy_cleanup(c->curl);
+	curl_slist_free_all(c->connect_to);
 	free(c);
 }
 
