@@ -1,0 +1,598 @@
+/* ipad: the IoT Profile Assistant daemon and its one-shot commands. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/conf.h"
+#include "base/hex.h"
+#include "base/log.h"
+#include "crypto/crypto.h"
+#include "crypto/x509.h"
+#include "ipa/ipa.h"
+#include "ipa/platform.h"
+#include "rsp/rsp.h"
+
+static volatile sig_atomic_t stop, poll_now;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		poll_now = 1;
+	else
+		stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ipad [options] COMMAND [args]\n"
+		"\n"
+		"commands:\n"
+		"  run                      poll the eIM on its schedule until SIGTERM (SIGUSR1: poll now)\n"
+		"  poll                     one poll now: results, notifications, then every eIM package\n"
+		"  info                     EID, eUICC information, the eIM to poll\n"
+		"  profiles                 the profiles on the eUICC\n"
+		"  notifications            the notifications and package results the eUICC holds\n"
+		"  download CODE            direct download of an activation code (LPA:1$...)\n"
+		"      [--confirmation-code CC]\n"
+		"  add-initial-eim          the factory step: make an eIM this eUICC's first\n"
+		"      --eim-id ID --fqdn FQDN --eim-cert PEM [--coaps] [--indirect] [--tls-cert PEM]\n"
+		"\n"
+		"options (also as 'key = value' in the config file, without the dashes):\n"
+		"  --config FILE\n"
+		"  --card SPEC              pcsc[:READER] | at:DEVICE | at-cgla:DEVICE | socket:PATH\n"
+		"  --state-dir DIR          where the power-cut record lives (default .)\n"
+		"  --eim-ca PEM             trust for the eIM when the eUICC gives none\n"
+		"  --es9-ca PEM             trust for SM-DP+s in direct download\n"
+		"  --connect H:P:ADDR:P     reach H:P at ADDR:P, checking the certificate for H (repeatable)\n"
+		"  --eim-port N, --coaps-port N   the eIM's HTTPS and CoAPs ports (443, 5684)\n"
+		"  --prefer-coaps           CoAP/DTLS when the eIM offers both\n"
+		"  --no-direct              every download through the eIM\n"
+		"  --fresh-connection       a new connection per message; --no-session-resumption\n"
+		"  --poll-interval S, --retry-min S, --retry-max S\n"
+		"  --tac HEX8               the device's TAC\n"
+		"  --json                   machine-readable output\n"
+		"  --verbose, --help\n");
+}
+
+struct args {
+	struct conf conf;
+	const char *opt[32];
+	const char *connect[8];
+	size_t connect_count;
+	bool json, coaps, indirect;
+};
+
+enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT, O_COAPS_PORT, O_PREFER_COAPS,
+       O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
+       O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT };
+
+static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", [O_EIM_CA] = "eim-ca",
+				    [O_ES9_CA] = "es9-ca", [O_EIM_PORT] = "eim-port", [O_COAPS_PORT] = "coaps-port",
+				    [O_PREFER_COAPS] = "prefer-coaps", [O_NO_DIRECT] = "no-direct",
+				    [O_FRESH] = "fresh-connection", [O_NO_RESUME] = "no-session-resumption",
+				    [O_INTERVAL] = "poll-interval", [O_RETRY_MIN] = "retry-min",
+				    [O_RETRY_MAX] = "retry-max", [O_TAC] = "tac" };
+
+static const char *opt(const struct args *a, int o)
+{
+	return a->opt[o] ? a->opt[o] : keys[o] ? conf_get(&a->conf, keys[o]) : NULL;
+}
+
+static bool flag(const struct args *a, int o)
+{
+	const char *v = opt(a, o);
+
+	return v && (!strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true"));
+}
+
+/* ---- output ---- */
+
+static void print_hex_field(bool json, bool *first, const char *name, const uint8_t *p, size_t n)
+{
+	char hex[2 * 256 + 1];
+
+	hex_encode(p, n < 256 ? n : 256, hex);
+	if (json)
+		printf("%s\"%s\":\"%s\"", *first ? "" : ",", name, hex);
+	else
+		printf("%s: %s\n", name, hex);
+	*first = false;
+}
+
+static void print_text_field(bool json, bool *first, const char *name, const char *text, size_t n)
+{
+	if (json) {
+		printf("%s\"%s\":\"", *first ? "" : ",", name);
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)text[i];
+
+			if (c == '"' || c == '\\')
+				printf("\\%c", c);
+			else if (c < 0x20)
+				printf("\\u%04x", c);
+			else
+				putchar(c);
+		}
+		putchar('"');
+	} else {
+		printf("%s: %.*s\n", name, (int)n, text);
+	}
+	*first = false;
+}
+
+static void print_int_field(bool json, bool *first, const char *name, long long v)
+{
+	if (json)
+		printf("%s\"%s\":%lld", *first ? "" : ",", name, v);
+	else
+		printf("%s: %lld\n", name, v);
+	*first = false;
+}
+
+/* ---- commands ---- */
+
+static iot_err es10(struct ipa *ipa, const struct rsp_type *qt, const void *q, const struct rsp_type *rt, void *out,
+		    struct rsp_arena *a, uint8_t **copy)
+{
+	const uint8_t *resp;
+	uint8_t *req;
+	size_t n, len;
+	iot_err err = rsp_encode_alloc(qt, q, &req, &n);
+
+	if (err == IOT_OK && (err = ipa_es10(ipa, req, n, &resp, &len)) == IOT_OK) {
+		if (!(*copy = malloc(len ? len : 1)))
+			err = IOT_E_NOMEM;
+		else
+			err = rsp_decode(rt, memcpy(*copy, resp, len), len, out, a);
+	}
+	free(req);
+	return err;
+}
+
+static int cmd_info(struct ipa *ipa, const struct args *a)
+{
+	struct rsp_get_euicc_data_response eid;
+	struct rsp_euicc_info2 info2;
+	struct rsp_euicc_configured_addresses_response addr;
+	struct ipa_eim eim;
+	struct rsp_arena ar;
+	uint8_t *c1 = NULL, *c2 = NULL, *c3 = NULL;
+	bool first = true;
+	iot_err err;
+
+	rsp_arena_dynamic(&ar);
+	if ((err = es10(ipa, &rsp_t_get_euicc_data_request, &(struct rsp_get_euicc_data_request){ RSP_STR("\x5A") },
+			&rsp_t_get_euicc_data_response, &eid, &ar, &c1)) != IOT_OK ||
+	    (err = es10(ipa, &rsp_t_get_euicc_info2_request, &(struct rsp_empty){ 0 }, &rsp_t_euicc_info2, &info2, &ar,
+			&c2)) != IOT_OK ||
+	    (err = es10(ipa, &rsp_t_euicc_configured_addresses_request, &(struct rsp_empty){ 0 },
+			&rsp_t_euicc_configured_addresses_response, &addr, &ar, &c3)) != IOT_OK) {
+		fprintf(stderr, "ipad: the eUICC does not answer: %s\n", iot_strerror(err));
+		goto out;
+	}
+	if (a->json)
+		putchar('{');
+	print_hex_field(a->json, &first, "eid", eid.eid_value.ptr, eid.eid_value.len);
+	if (info2.svn.len == 3) {
+		char v[16];
+
+		snprintf(v, sizeof(v), "%u.%u.%u", info2.svn.ptr[0], info2.svn.ptr[1], info2.svn.ptr[2]);
+		print_text_field(a->json, &first, "svn", v, strlen(v));
+	}
+	if (info2.euicc_firmware_ver.len == 3) {
+		char v[16];
+
+		snprintf(v, sizeof(v), "%u.%u.%u", info2.euicc_firmware_ver.ptr[0], info2.euicc_firmware_ver.ptr[1],
+			 info2.euicc_firmware_ver.ptr[2]);
+		print_text_field(a->json, &first, "firmware", v, strlen(v));
+	}
+	if (addr.has_default_dp_address)
+		print_text_field(a->json, &first, "default_smdp", (const char *)addr.default_dp_address.ptr,
+				 addr.default_dp_address.len);
+	print_text_field(a->json, &first, "root_smds", (const char *)addr.root_ds_address.ptr, addr.root_ds_address.len);
+	if (ipa_eim_select(ipa, &eim) == IOT_OK) {
+		print_text_field(a->json, &first, "eim_id", eim.id, strlen(eim.id));
+		print_text_field(a->json, &first, "eim_fqdn", eim.fqdn, strlen(eim.fqdn));
+		print_text_field(a->json, &first, "eim_transport", eim.coaps ? "coaps" : "https", eim.coaps ? 5 : 5);
+		print_int_field(a->json, &first, "eim_indirect_download", eim.indirect_download);
+	} else {
+		print_text_field(a->json, &first, "eim_id", "", 0);
+	}
+	if (a->json)
+		puts("}");
+out:
+	free(c1);
+	free(c2);
+	free(c3);
+	rsp_arena_free(&ar);
+	return err == IOT_OK ? 0 : 1;
+}
+
+static int cmd_profiles(struct ipa *ipa, const struct args *a)
+{
+	struct rsp_profile_info_list_request q = { 0 };
+	struct rsp_profile_info_list_response r;
+	struct rsp_arena ar;
+	uint8_t *copy = NULL;
+	iot_err err;
+
+	rsp_arena_dynamic(&ar);
+	if ((err = es10(ipa, &rsp_t_profile_info_list_request, &q, &rsp_t_profile_info_list_response, &r, &ar, &copy)) !=
+		    IOT_OK ||
+	    r.choice != RSP_PROFILE_INFO_LIST_OK) {
+		fprintf(stderr, "ipad: the profile list cannot be read: %s\n", iot_strerror(err));
+		err = err ? err : IOT_E_CARD;
+		goto out;
+	}
+	if (a->json)
+		putchar('[');
+	for (size_t i = 0; i < r.u.ok.count; i++) {
+		const struct rsp_profile_info *p = &r.u.ok.items[i];
+		char iccid[21] = "";
+		bool first = true;
+
+		if (p->has_iccid && p->iccid.len == 10)
+			rsp_iccid_to_digits(p->iccid.ptr, iccid);
+		if (a->json)
+			printf("%s{", i ? "," : "");
+		print_text_field(a->json, &first, "iccid", iccid, strlen(iccid));
+		print_text_field(a->json, &first, "state", p->profile_state == 1 ? "enabled" : "disabled",
+				 p->profile_state == 1 ? 7 : 8);
+		if (p->has_service_provider_name)
+			print_text_field(a->json, &first, "provider", (const char *)p->service_provider_name.ptr,
+					 p->service_provider_name.len);
+		if (p->has_profile_name)
+			print_text_field(a->json, &first, "name", (const char *)p->profile_name.ptr, p->profile_name.len);
+		if (p->has_profile_class)
+			print_int_field(a->json, &first, "class", p->profile_class);
+		if (a->json)
+			putchar('}');
+		else
+			putchar('\n');
+	}
+	if (a->json)
+		puts("]");
+out:
+	free(copy);
+	rsp_arena_free(&ar);
+	return err == IOT_OK ? 0 : 1;
+}
+
+static int cmd_notifications(struct ipa *ipa, const struct args *a)
+{
+	struct rsp_list_notification_request q = { 0 };
+	struct rsp_list_notification_response r;
+	struct rsp_retrieve_notifications_list_request rq = { .has_search_criteria = true };
+	struct rsp_retrieve_notifications_list_response rr;
+	struct rsp_arena ar;
+	uint8_t *c1 = NULL, *c2 = NULL;
+	size_t results = 0;
+	iot_err err;
+
+	rsp_arena_dynamic(&ar);
+	rq.search_criteria.choice = RSP_SEARCH_EUICC_PACKAGE_RESULTS;
+	if ((err = es10(ipa, &rsp_t_list_notification_request, &q, &rsp_t_list_notification_response, &r, &ar, &c1)) !=
+		    IOT_OK ||
+	    (err = es10(ipa, &rsp_t_retrieve_notifications_list_request, &rq, &rsp_t_retrieve_notifications_list_response,
+			&rr, &ar, &c2)) != IOT_OK) {
+		fprintf(stderr, "ipad: the notifications cannot be read: %s\n", iot_strerror(err));
+		goto out;
+	}
+	if (rr.choice == RSP_RETRIEVE_NOTIF_EPR_LIST)
+		results = rr.u.euicc_package_result_list.count;
+	if (a->json)
+		printf("{\"package_results\":%zu,\"notifications\":[", results);
+	else
+		printf("package results: %zu\n", results);
+	for (size_t i = 0; r.choice == RSP_LIST_NOTIFICATION_OK && i < r.u.list.count; i++) {
+		const struct rsp_notification_metadata *m = &r.u.list.items[i];
+		static const char *const ops[] = { "install", "enable", "disable", "delete" };
+		const char *op = "?";
+		char iccid[21] = "";
+		bool first = true;
+
+		for (int b = 0; b < 4; b++)
+			if (m->profile_management_operation & (1u << b))
+				op = ops[b];
+		if (m->has_iccid && m->iccid.len == 10)
+			rsp_iccid_to_digits(m->iccid.ptr, iccid);
+		if (a->json)
+			printf("%s{", i ? "," : "");
+		print_int_field(a->json, &first, "seq", m->seq_number);
+		print_text_field(a->json, &first, "operation", op, strlen(op));
+		print_text_field(a->json, &first, "address", (const char *)m->notification_address.ptr,
+				 m->notification_address.len);
+		print_text_field(a->json, &first, "iccid", iccid, strlen(iccid));
+		if (a->json)
+			putchar('}');
+		else
+			putchar('\n');
+	}
+	if (a->json)
+		puts("]}");
+out:
+	free(c1);
+	free(c2);
+	rsp_arena_free(&ar);
+	return err == IOT_OK ? 0 : 1;
+}
+
+static void print_stats(struct ipa *ipa, const struct ipad_platform *p, const struct args *a, iot_err err)
+{
+	const struct ipa_stats *s = ipa_stats(ipa);
+	uint64_t sent, received;
+	bool first = true;
+
+	ipad_platform_wire(p, &sent, &received);
+	if (a->json)
+		putchar('{');
+	print_text_field(a->json, &first, "result", iot_errname(err), strlen(iot_errname(err)));
+	print_int_field(a->json, &first, "packages", s->packages);
+	print_int_field(a->json, &first, "data_requests", s->data_requests);
+	print_int_field(a->json, &first, "downloads", s->downloads);
+	print_int_field(a->json, &first, "installed", s->downloads_installed);
+	print_int_field(a->json, &first, "results_delivered", s->results_delivered);
+	print_int_field(a->json, &first, "notifications_delivered", s->notifications_delivered);
+	print_int_field(a->json, &first, "rejected", s->rejected);
+	print_int_field(a->json, &first, "https_bytes_sent", (long long)sent);
+	print_int_field(a->json, &first, "https_bytes_received", (long long)received);
+	if (a->json)
+		puts("}");
+}
+
+static int cmd_run(struct ipa *ipa)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned polls = 0;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	log_info("ipad", "running", "pid=%ld", (long)getpid());
+	while (!stop) {
+		if (poll_now) {
+			poll_now = 0;
+			ipa_poll_now(ipa);
+		}
+		if (!ipa_poll_due_in(ipa)) {
+			(void)ipa_poll(ipa);    /* logged inside; the back-off is scheduled */
+			polls++;
+			continue;
+		}
+		/* sleep in short steps: a signal ends it at once */
+		struct timespec t = { 0, 200 * 1000000L };
+
+		nanosleep(&t, NULL);
+	}
+	log_info("ipad", "stopped", "polls=%u", polls);
+	return 0;
+}
+
+static int cmd_download(struct ipa *ipa, const char *code, const char *cc, const struct args *a)
+{
+	struct ipa_activation_code ac;
+	struct ipa_download_result r;
+	char iccid[21] = "";
+	bool first = true;
+	iot_err err;
+
+	if (ipa_parse_activation_code(code, &ac) != IOT_OK) {
+		fprintf(stderr, "ipad: not an activation code: %s\n", code);
+		return 2;
+	}
+	err = ipa_download(ipa, &ac, cc, &r);
+	if (r.installed)
+		rsp_iccid_to_digits(r.iccid, iccid);
+	if (a->json)
+		putchar('{');
+	print_text_field(a->json, &first, "result", iot_errname(err), strlen(iot_errname(err)));
+	print_int_field(a->json, &first, "installed", r.installed);
+	print_text_field(a->json, &first, "iccid", iccid, strlen(iccid));
+	print_int_field(a->json, &first, "smdp_code", r.server_code);
+	print_int_field(a->json, &first, "euicc_code", r.euicc_code);
+	if (a->json)
+		puts("}");
+	return err == IOT_OK && r.installed ? 0 : 1;
+}
+
+static int cmd_add_initial_eim(struct ipa *ipa, const struct args *a, const char *id, const char *fqdn,
+			       const char *eim_cert, const char *tls_cert)
+{
+	struct rsp_add_initial_eim_request q = { 0 };
+	struct rsp_add_initial_eim_response r;
+	struct rsp_eim_configuration_data c = { 0 };
+	struct crypto_cert *cert = NULL, *tls = NULL;
+	struct rsp_arena ar;
+	uint8_t *spki = NULL, *copy = NULL;
+	size_t n;
+	bool first = true;
+	iot_err err;
+
+	if (!id || !fqdn || !eim_cert) {
+		fprintf(stderr, "ipad: add-initial-eim needs --eim-id, --fqdn and --eim-cert\n");
+		return 2;
+	}
+	if ((err = x509_load(eim_cert, &cert)) != IOT_OK || (err = crypto_key_spki(x509_key(cert), &spki, &n)) != IOT_OK ||
+	    (tls_cert && (err = x509_load(tls_cert, &tls)) != IOT_OK)) {
+		fprintf(stderr, "ipad: %s: %s\n", tls && err ? tls_cert : eim_cert, iot_strerror(err));
+		x509_free(cert);
+		free(spki);
+		return 1;
+	}
+	/* SGP.32 2.11.1 EimConfigurationData */
+	c.eim_id = RSP_BYTES(id, strlen(id));
+	c.has_eim_fqdn = true;
+	c.eim_fqdn = RSP_BYTES(fqdn, strlen(fqdn));
+	c.has_eim_id_type = true;
+	c.eim_id_type = RSP_EIM_ID_TYPE_FQDN;
+	c.has_counter_value = true;
+	c.has_association_token = true;
+	c.has_eim_public_key_data = true;
+	c.eim_public_key_data.choice = RSP_KEY_DATA_PUBLIC_KEY;
+	c.eim_public_key_data.u.public_key = RSP_BYTES(spki, n);
+	if (tls) {
+		size_t dl;
+		const uint8_t *der = x509_der(tls, &dl);
+
+		c.has_trusted_public_key_data_tls = true;
+		c.trusted_public_key_data_tls.choice = RSP_KEY_DATA_CERTIFICATE;
+		c.trusted_public_key_data_tls.u.certificate = RSP_BYTES(der, dl);
+	}
+	c.has_eim_supported_protocol = true;
+	c.eim_supported_protocol = a->coaps ? RSP_PROTO_RETRIEVE_COAPS : RSP_PROTO_RETRIEVE_HTTPS;
+	c.indirect_profile_download = a->indirect;
+	q.eim_configuration_data_list.items = &c;
+	q.eim_configuration_data_list.count = 1;
+	rsp_arena_dynamic(&ar);
+	err = es10(ipa, &rsp_t_add_initial_eim_request, &q, &rsp_t_add_initial_eim_response, &r, &ar, &copy);
+	if (err == IOT_OK && r.choice != RSP_ADD_INITIAL_EIM_OK) {
+		fprintf(stderr, "ipad: the eUICC refused the initial eIM (error %lld)\n", (long long)r.u.error);
+		err = IOT_E_REFUSED;
+	} else if (err == IOT_OK) {
+		if (a->json)
+			putchar('{');
+		print_text_field(a->json, &first, "eim_id", id, strlen(id));
+		if (r.u.ok.count && r.u.ok.items[0].choice == RSP_ADD_INITIAL_EIM_ASSOCIATION_TOKEN)
+			print_int_field(a->json, &first, "association_token", r.u.ok.items[0].u.association_token);
+		if (a->json)
+			puts("}");
+	} else {
+		fprintf(stderr, "ipad: add-initial-eim: %s\n", iot_strerror(err));
+	}
+	free(copy);
+	rsp_arena_free(&ar);
+	free(spki);
+	x509_free(cert);
+	x509_free(tls);
+	return err == IOT_OK ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, 0, O_CONFIG }, { "card", required_argument, 0, O_CARD },
+		{ "state-dir", required_argument, 0, O_STATE }, { "eim-ca", required_argument, 0, O_EIM_CA },
+		{ "es9-ca", required_argument, 0, O_ES9_CA }, { "connect", required_argument, 0, O_CONNECT },
+		{ "eim-port", required_argument, 0, O_EIM_PORT }, { "coaps-port", required_argument, 0, O_COAPS_PORT },
+		{ "prefer-coaps", no_argument, 0, O_PREFER_COAPS }, { "no-direct", no_argument, 0, O_NO_DIRECT },
+		{ "fresh-connection", no_argument, 0, O_FRESH },
+		{ "no-session-resumption", no_argument, 0, O_NO_RESUME },
+		{ "poll-interval", required_argument, 0, O_INTERVAL }, { "retry-min", required_argument, 0, O_RETRY_MIN },
+		{ "retry-max", required_argument, 0, O_RETRY_MAX }, { "tac", required_argument, 0, O_TAC },
+		{ "json", no_argument, 0, O_JSON }, { "verbose", no_argument, 0, O_VERBOSE },
+		{ "help", no_argument, 0, O_HELP }, { "confirmation-code", required_argument, 0, O_CC },
+		{ "eim-id", required_argument, 0, O_EIM_ID }, { "fqdn", required_argument, 0, O_FQDN },
+		{ "eim-cert", required_argument, 0, O_EIM_CERT }, { "coaps", no_argument, 0, O_COAPS },
+		{ "indirect", no_argument, 0, O_INDIRECT }, { "tls-cert", required_argument, 0, O_TLS_CERT },
+		{ 0, 0, 0, 0 } };
+	struct args a = { 0 };
+	struct ipad_options o = { 0 };
+	struct ipad_platform *p = NULL;
+	struct ipa_platform ip;
+	struct ipa_config ic = { 0 };
+	struct ipa *ipa = NULL;
+	const char *cmd, *card, *tac;
+	uint8_t tac_bytes[4] = { 0x35, 0x29, 0x06, 0x11 };
+	size_t tac_len;
+	int c, bad, rc = 1;
+	iot_err err;
+
+	log_set_level(LOG_WARN);
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG:
+			if (conf_load(optarg, &a.conf, &bad) != IOT_OK) {
+				fprintf(stderr, "ipad: %s: cannot be read (line %d)\n", optarg, bad);
+				return 2;
+			}
+			break;
+		case O_CONNECT:
+			if (a.connect_count < sizeof(a.connect) / sizeof(a.connect[0]))
+				a.connect[a.connect_count++] = optarg;
+			break;
+		case O_JSON: a.json = true; break;
+		case O_COAPS: a.coaps = true; break;
+		case O_INDIRECT: a.indirect = true; break;
+		case O_VERBOSE: log_set_level(LOG_INFO); break;
+		case O_PREFER_COAPS: case O_NO_DIRECT: case O_FRESH: case O_NO_RESUME: a.opt[c] = "1"; break;
+		case O_HELP: usage(stdout); return 0;
+		case '?': usage(stderr); return 2;
+		default: a.opt[c] = optarg; break;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		conf_free(&a.conf);
+		return 2;
+	}
+	cmd = argv[optind];
+	card = opt(&a, O_CARD);
+	if (!card || card_parse(card, &o.card) != IOT_OK) {
+		fprintf(stderr, "ipad: --card is needed: pcsc[:READER], at:DEVICE, at-cgla:DEVICE or socket:PATH\n");
+		conf_free(&a.conf);
+		return 2;
+	}
+	for (size_t i = 0; i < a.conf.count && a.connect_count < 8; i++)
+		if (!strcmp(a.conf.entries[i].key, "connect"))
+			a.connect[a.connect_count++] = a.conf.entries[i].value;
+	o.state_dir = opt(&a, O_STATE);
+	o.eim_ca = opt(&a, O_EIM_CA);
+	o.es9_ca = opt(&a, O_ES9_CA);
+	memcpy(o.connect, a.connect, sizeof(a.connect));
+	o.connect_count = a.connect_count;
+	o.eim_https_port = opt(&a, O_EIM_PORT) ? (uint16_t)atoi(opt(&a, O_EIM_PORT)) : 0;
+	o.eim_coaps_port = opt(&a, O_COAPS_PORT) ? (uint16_t)atoi(opt(&a, O_COAPS_PORT)) : 0;
+	o.fresh_connection = flag(&a, O_FRESH);
+	o.no_session_resumption = flag(&a, O_NO_RESUME);
+	o.no_direct = flag(&a, O_NO_DIRECT);
+	if ((tac = opt(&a, O_TAC)) && (hex_decode(tac, tac_bytes, sizeof(tac_bytes), &tac_len) != IOT_OK || tac_len != 4)) {
+		fprintf(stderr, "ipad: --tac wants 8 hex digits\n");
+		conf_free(&a.conf);
+		return 2;
+	}
+	ic.tac = tac_bytes;
+	ic.prefer_coaps = flag(&a, O_PREFER_COAPS);
+	ic.poll_interval_s = opt(&a, O_INTERVAL) ? (unsigned)atoi(opt(&a, O_INTERVAL)) : 0;
+	ic.retry_min_s = opt(&a, O_RETRY_MIN) ? (unsigned)atoi(opt(&a, O_RETRY_MIN)) : 0;
+	ic.retry_max_s = opt(&a, O_RETRY_MAX) ? (unsigned)atoi(opt(&a, O_RETRY_MAX)) : 0;
+	if ((err = ipad_platform_new(&o, &p)) != IOT_OK) {
+		fprintf(stderr, "ipad: the eUICC cannot be reached through %s: %s\n", card, iot_strerror(err));
+		conf_free(&a.conf);
+		return 1;
+	}
+	ipad_platform_fill(p, &ip);
+	if ((err = ipa_new(&ip, &ic, &ipa)) != IOT_OK) {
+		fprintf(stderr, "ipad: %s\n", iot_strerror(err));
+		goto out;
+	}
+	if (!strcmp(cmd, "run")) {
+		rc = cmd_run(ipa);
+	} else if (!strcmp(cmd, "poll")) {
+		err = ipa_poll(ipa);
+		print_stats(ipa, p, &a, err);
+		rc = err == IOT_OK ? 0 : 1;
+	} else if (!strcmp(cmd, "info")) {
+		rc = cmd_info(ipa, &a);
+	} else if (!strcmp(cmd, "profiles")) {
+		rc = cmd_profiles(ipa, &a);
+	} else if (!strcmp(cmd, "notifications")) {
+		rc = cmd_notifications(ipa, &a);
+	} else if (!strcmp(cmd, "download") && optind + 1 < argc) {
+		rc = cmd_download(ipa, argv[optind + 1], a.opt[O_CC], &a);
+	} else if (!strcmp(cmd, "add-initial-eim")) {
+		rc = cmd_add_initial_eim(ipa, &a, a.opt[O_EIM_ID], a.opt[O_FQDN], a.opt[O_EIM_CERT], a.opt[O_TLS_CERT]);
+	} else {
+		usage(stderr);
+		rc = 2;
+	}
+out:
+	ipa_free(ipa);
+	ipad_platform_free(p);
+	conf_free(&a.conf);
+	return rc;
+}
