@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "euicc/euicc.h"
 #include "euicc/server.h"
+#include "rsp/rsp.h"
 
 static volatile int stop;
 
@@ -19,6 +20,29 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+/* A provisioning-class profile, enabled, as a factory loads it (SGP.32 2.x
+ * bootstrap profile); its content is a placeholder: the simulator has no
+ * file system to fill. */
+static iot_err preload_bootstrap(struct euicc *e, const char *digits)
+{
+	struct rsp_store_metadata_request md = { 0 };
+	uint8_t iccid[10], *der;
+	size_t len;
+	iot_err err;
+
+	if ((err = rsp_iccid_from_digits(digits, iccid)) != IOT_OK)
+		return err;
+	md.iccid = RSP_BYTES(iccid, 10);
+	md.service_provider_name = RSP_STR("Bootstrap");
+	md.profile_name = RSP_STR("Bootstrap connectivity");
+	md.profile_class = RSP_CLASS_PROVISIONING;
+	if ((err = rsp_encode_alloc(&rsp_t_store_metadata_request, &md, &der, &len)) != IOT_OK)
+		return err;
+	err = euicc_preload_profile(e, der, len, (const uint8_t *)"bootstrap", 9, true);
+	free(der);
+	return err;
 }
 
 static void usage(FILE *f)
@@ -32,6 +56,7 @@ static void usage(FILE *f)
 		"  --eum FILE          CERT.EUM.ECDSA\n"
 		"  --ci FILE           a trusted CI certificate (repeat for more)\n"
 		"  --default-dp ADDR   the default SM-DP+ address of a new eUICC\n"
+		"  --bootstrap ICCID   a new eUICC leaves the factory with this bootstrap profile enabled\n"
 		"  --socket PATH       serve APDUs on this Unix socket\n"
 		"  --vpcd HOST[:PORT]  connect to vpcd (pcscd's virtual reader), port 35963 by default\n"
 		"  --config FILE       read these options from FILE (key = value), the command line wins\n"
@@ -46,9 +71,10 @@ int main(int argc, char **argv)
 		{ "ci", required_argument, NULL, 'i' }, { "default-dp", required_argument, NULL, 'd' },
 		{ "socket", required_argument, NULL, 'u' }, { "vpcd", required_argument, NULL, 'v' },
 		{ "config", required_argument, NULL, 'f' }, { "verbose", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' }, { "bootstrap", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
 	};
-	const char *state = NULL, *key = NULL, *cert = NULL, *eum = NULL, *dp = NULL, *sock = NULL, *vpcd = NULL;
+	const char *state = NULL, *key = NULL, *cert = NULL, *eum = NULL, *dp = NULL, *sock = NULL, *vpcd = NULL, *bootstrap = NULL;
 	const char *cis[8];
 	size_t nci = 0, i;
 	struct conf conf = { 0 };
@@ -70,6 +96,7 @@ int main(int argc, char **argv)
 				cis[nci++] = optarg;
 			break;
 		case 'd': dp = optarg; break;
+		case 'b': bootstrap = optarg; break;
 		case 'u': sock = optarg; break;
 		case 'v': vpcd = optarg; break;
 		case 'f':
@@ -90,6 +117,7 @@ int main(int argc, char **argv)
 	cert = cert ? cert : conf_get(&conf, "cert");
 	eum = eum ? eum : conf_get(&conf, "eum");
 	dp = dp ? dp : conf_get(&conf, "default-dp");
+	bootstrap = bootstrap ? bootstrap : conf_get(&conf, "bootstrap");
 	sock = sock ? sock : conf_get(&conf, "socket");
 	vpcd = vpcd ? vpcd : conf_get(&conf, "vpcd");
 	for (i = 0; !nci && i < conf.count && nci < 8; i++)
@@ -105,7 +133,8 @@ int main(int argc, char **argv)
 	} else {
 		struct euicc_provision p = { key, cert, eum, cis, nci, state, dp, NULL };
 
-		err = euicc_create(&p, &e);
+		if ((err = euicc_create(&p, &e)) == IOT_OK && bootstrap)
+			err = preload_bootstrap(e, bootstrap);
 	}
 	if (err != IOT_OK) {
 		log_error("euiccd", "cannot load the eUICC", "state=%s error=\"%s\"", state, iot_strerror(err));

@@ -25,7 +25,7 @@
 	X(IOT_E_ASN1_RANGE,       "ASN.1: INTEGER out of the supported range") \
 	X(IOT_E_JSON,             "JSON: malformed or missing member") \
 	X(IOT_E_BASE64,           "base64: malformed input") \
-	X(IOT_E_IO,               "file could not be read or written") \
+	X(IOT_E_IO,               "I/O failed: a file, the network or the peer") \
 	X(IOT_E_CRYPTO,           "crypto: the cryptographic library failed") \
 	X(IOT_E_CRYPTO_CURVE,     "crypto: curve not supported (NIST P-256 or brainpoolP256r1)") \
 	X(IOT_E_CRYPTO_KEY,       "crypto: malformed or unusable key") \
