@@ -1,5 +1,5 @@
 /* lib/card: link selection, and euiccd's local socket (2-byte big-endian
- * length framing, as vpcd's; a 1-byte message is a control: 0x02 reset). */
+ * length framing, as vpcd's; a 1-byte message is a control). */
 #include "card/internal.h"
 
 #include <errno.h>
@@ -100,12 +100,15 @@ static iot_err sock_transmit(struct card *k, const uint8_t *apdu, size_t len, ui
 	return sock_message(k, apdu, len, resp, cap, resp_len);
 }
 
+/* vpcd's controls: reset (0x02) has no answer; get ATR (0x04) confirms the card is back */
 static iot_err sock_reset(struct card *k)
 {
+	struct sock *s = k->link;
 	uint8_t atr[64];
 	size_t n;
+	iot_err err = write_all(s->fd, (const uint8_t *)"\x00\x01\x02", 3);
 
-	return sock_message(k, (const uint8_t *)"\x02", 1, atr, sizeof(atr), &n);
+	return err == IOT_OK ? sock_message(k, (const uint8_t *)"\x04", 1, atr, sizeof(atr), &n) : err;
 }
 
 static void sock_close(struct card *k)

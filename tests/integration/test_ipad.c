@@ -1,0 +1,410 @@
+/* ipad as a process, with euiccd as a process behind its socket, against an
+ * eIM played by the test (eim_side.c) over HTTPS and over CoAP/DTLS, the
+ * SM-DP+ in-process behind it: zero-touch first contact (bootstrap profile
+ * and initial eIM to the assigned profile enabled), data requests, a
+ * malformed eIM, kill -9 during a download and during a result's delivery,
+ * the daemon (SIGUSR1 polls, SIGTERM stops). */
+#include "testutil.h"
+#include "fixture.h"
+#include "eim_side.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/hex.h"
+#include "net/coap.h"
+#include "net/http.h"
+#include "smdp/smdp.h"
+
+#define ADDRESS "smdp.iotrsp.test"
+#define BOOT "89049032000000000019"
+
+extern char **environ;
+
+static const char *euiccd_bin, *ipad_bin;
+static bool coaps;
+static struct fixture_pki pki;
+static struct smdp_credentials creds;
+static struct smdp *dp;
+static struct eim_side eim;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct http_server *https;
+static struct net_coap_server *coap;
+static char tls_cert[200], tls_key[200], db_url[220], sock_path[200], state_dir[200];
+static pid_t euiccd;
+static uint32_t delay_tag;              /* the eIM sits on this message ... */
+static unsigned delay_ms;               /* ... this long */
+static volatile int delayed;            /* a delayed message arrived */
+static const uint8_t op_iccid[10] = { 0x98, 0x94, 0x44, 0x99, 0x99, 0x99, 0x99, 0x09, 0x20, 0xF3 };
+
+static void handle(const uint8_t *req, size_t len, uint8_t **resp, size_t *resp_len, iot_err *err)
+{
+	struct der_tlv t;
+
+	if (delay_tag && der_parse_one(req, len, &t) == IOT_OK && t.tag == delay_tag) {
+		delayed = 1;
+		usleep(delay_ms * 1000);
+	}
+	pthread_mutex_lock(&lock);
+	*err = eim_side_handle(&eim, req, len, resp, resp_len);
+	pthread_mutex_unlock(&lock);
+}
+
+static void on_https(void *ctx, const struct http_request *q, struct http_response *r)
+{
+	uint8_t *resp;
+	size_t len;
+	iot_err err;
+
+	(void)ctx;
+	/* SGP.32 6.1: the ASN.1 binding */
+	if (strcmp(q->path, "/gsma/rsp2/asn1") || !q->content_type ||
+	    strcmp(q->content_type, "application/x-gsma-rsp-asn1") || !q->user_agent ||
+	    strcmp(q->user_agent, "gsma-rsp-ipad")) {
+		http_response_set(r, 400, "text/plain", "bad request", 11);
+		return;
+	}
+	handle(q->body, q->body_len, &resp, &len, &err);
+	if (err != IOT_OK)
+		http_response_set(r, 503, "text/plain", "down", 4);
+	else
+		http_response_set(r, len ? 200 : 204, "application/x-gsma-rsp-asn1", resp, len);
+	free(resp);
+}
+
+static void on_coap(void *ctx, const char *peer, const uint8_t *body, size_t len, struct net_coap_reply *r)
+{
+	uint8_t *resp;
+	size_t n;
+	iot_err err;
+
+	(void)ctx;
+	(void)peer;
+	handle(body, len, &resp, &n, &err);
+	net_coap_reply_set(r, err == IOT_OK ? 204 : 503, resp, err == IOT_OK ? n : 0);
+	free(resp);
+}
+
+static pid_t spawn(char *const argv[])
+{
+	pid_t pid;
+
+	assert_int_equal(posix_spawn(&pid, argv[0], NULL, NULL, argv, environ), 0);
+	return pid;
+}
+
+/* ipad with the test's options and args; its stdout in out. Returns its exit status. */
+static int ipad(const char *args, char *out, size_t cap)
+{
+	char cmd[2048];
+	FILE *f;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s --card socket:%s --state-dir %s --eim-ca %s --eim-port %u --coaps-port %u "
+		 "--no-direct --retry-min 1 %s 2>>%s/ipad.log",
+		 ipad_bin, sock_path, state_dir, tls_cert, https ? http_server_port(https) : 0,
+		 coap ? net_coap_server_port(coap) : 0, args, pki.dir);
+	assert_non_null(f = popen(cmd, "r"));
+	n = fread(out, 1, cap - 1, f);
+	out[n] = 0;
+	return WEXITSTATUS(pclose(f));
+}
+
+static pid_t ipad_background(const char *command)
+{
+	char port[16], cport[16];
+	char *argv[] = { (char *)ipad_bin, "--card", NULL, "--state-dir", state_dir, "--eim-ca", tls_cert,
+			 "--eim-port", port, "--coaps-port", cport, "--poll-interval", "3600", "--no-direct",
+			 (char *)command, NULL };
+	static char card[256];
+
+	snprintf(card, sizeof(card), "socket:%s", sock_path);
+	argv[2] = card;
+	snprintf(port, sizeof(port), "%u", http_server_port(https));
+	snprintf(cport, sizeof(cport), "%u", net_coap_server_port(coap));
+	return spawn(argv);
+}
+
+static void start_euiccd(void)
+{
+	char *argv[] = { (char *)euiccd_bin, "--state", pki.state, "--key", pki.euicc_key, "--cert", pki.euicc_cert,
+			 "--eum", pki.eum, "--ci", pki.ci, "--socket", sock_path, "--bootstrap", BOOT, NULL };
+	struct stat st;
+
+	euiccd = spawn(argv);
+	for (int i = 0; i < 100 && stat(sock_path, &st); i++)
+		usleep(50000);
+	assert_int_equal(stat(sock_path, &st), 0);
+}
+
+static int setup(void **state)
+{
+	struct http_server_config hc = { 0 };
+	struct net_coap_server_config cc = { .path = "gsma/rsp2/asn1", .handler = on_coap };
+	struct smdp_config sc;
+	struct smdp_profile_info info = { .owner = "op", .service_provider_name = "Operator A", .profile_name = "IoT",
+					  .profile_class = 2, .notification_address = "localhost" };
+	static uint8_t upp[12 * 1024];
+	struct crypto_key *key;
+	uint8_t eid[16];
+	size_t n;
+	char out[512], args[512];
+	const char *tok;
+
+	(void)state;
+	fixture_pki_make(&pki, CRYPTO_P256);
+	fixture_tls_cert(pki.dir, "tls", tls_cert, sizeof(tls_cert), tls_key, sizeof(tls_key));
+	snprintf(db_url, sizeof(db_url), "sqlite:%s/smdp.db", pki.dir);
+	snprintf(sock_path, sizeof(sock_path), "%s/euicc.sock", pki.dir);
+	snprintf(state_dir, sizeof(state_dir), "%s/ipad", pki.dir);
+	creds = (struct smdp_credentials){ pki.ci, pki.dp_auth, pki.dp_key, pki.dp_pb, pki.dp_pb_key };
+	sc = (struct smdp_config){ .address = ADDRESS, .creds = &creds, .cred_count = 1, .store_url = db_url };
+	assert_int_equal(smdp_open(&sc, &dp), IOT_OK);
+	for (size_t i = 0; i < sizeof(upp); i++)
+		upp[i] = (uint8_t)(i * 3);
+	assert_int_equal(smdp_add_profile(dp, op_iccid, &info, upp, sizeof(upp)), IOT_OK);
+	assert_int_equal(hex_decode(FIXTURE_EID, eid, sizeof(eid), &n), IOT_OK);
+	eim_side_init(&eim, CRYPTO_P256, eid);
+	/* the eIM signs with the key of its certificate in the PKI */
+	crypto_key_free(eim.key);
+	assert_int_equal(crypto_key_load_pem(pki.eim_key, &key), IOT_OK);
+	eim.key = key;
+	eim.eim_id = "eim.iotrsp.test";
+	eim.fqdn = "localhost";
+	eim.dp = dp;
+	eim.smdp_address = ADDRESS;
+	hc = (struct http_server_config){ .cert_file = tls_cert, .key_file = tls_key, .threads = 2,
+					  .handler = on_https };
+	assert_int_equal(http_server_start(&hc, &https), IOT_OK);
+	cc.cert_file = tls_cert;
+	cc.key_file = tls_key;
+	assert_int_equal(net_coap_server_start(&cc, &coap), IOT_OK);
+	delay_tag = 0;
+	delayed = 0;
+	start_euiccd();
+	/* the factory: this eIM is the eUICC's first, over the transport under test */
+	snprintf(args, sizeof(args), "--eim-id eim.iotrsp.test --fqdn localhost --indirect %s --eim-cert %s "
+		 "add-initial-eim --json", coaps ? "--coaps" : "", pki.eim_cert);
+	assert_int_equal(ipad(args, out, sizeof(out)), 0);
+	assert_non_null(tok = strstr(out, "\"association_token\":"));
+	eim.token = atoll(tok + 20);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	kill(euiccd, SIGTERM);
+	waitpid(euiccd, NULL, 0);
+	http_server_stop(https);
+	net_coap_server_stop(coap);
+	https = NULL;
+	coap = NULL;
+	eim_side_free(&eim);
+	smdp_close(dp);
+	fixture_pki_remove(&pki);
+	return 0;
+}
+
+static void order(const char *matching_id)
+{
+	uint8_t got[10];
+	char mid[65];
+
+	assert_int_equal(smdp_download_order(dp, "op", op_iccid, NULL, got, NULL), IOT_OK);
+	assert_int_equal(smdp_confirm_order(dp, "op", op_iccid, NULL, matching_id, NULL, true, mid, NULL), IOT_OK);
+}
+
+static void queue_enable(void)
+{
+	struct rsp_psmo p = { .choice = RSP_PSMO_ENABLE };
+
+	p.u.enable.iccid = RSP_BYTES(op_iccid, 10);
+	pthread_mutex_lock(&lock);
+	eim_side_queue_psmos(&eim, &p, 1);
+	pthread_mutex_unlock(&lock);
+}
+
+static void queue_pdt(const char *code)
+{
+	pthread_mutex_lock(&lock);
+	eim_side_queue_pdt(&eim, code);
+	pthread_mutex_unlock(&lock);
+}
+
+static void test_zero_touch(void **state)
+{
+	char out[4096];
+
+	(void)state;
+	assert_int_equal(ipad("info --json", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, coaps ? "\"eim_transport\":\"coaps\"" : "\"eim_transport\":\"https\""));
+	assert_int_equal(ipad("profiles --json", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"iccid\":\"" BOOT "\",\"state\":\"enabled\""));
+	/* the operator ordered a profile; the eIM triggers it and enables it */
+	order("ZERO-TOUCH");
+	queue_pdt("LPA:1$" ADDRESS "$ZERO-TOUCH");
+	queue_enable();
+	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"result\":\"IOT_OK\""));
+	assert_non_null(strstr(out, "\"installed\":1"));
+	assert_non_null(strstr(out, "\"packages\":1"));
+	assert_int_equal(eim.pdt_installed, 1);
+	assert_int_equal(eim.eprs, 1);
+	assert_int_equal(ipad("profiles --json", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"iccid\":\"8949449999999990023\",\"state\":\"enabled\""));
+	assert_non_null(strstr(out, "\"iccid\":\"" BOOT "\",\"state\":\"disabled\""));
+	/* everything reported was acknowledged, so nothing is left on the eUICC */
+	assert_int_equal(ipad("notifications --json", out, sizeof(out)), 0);
+	assert_string_equal(out, "{\"package_results\":0,\"notifications\":[]}\n");
+	/* and an empty poll is just that */
+	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"packages\":0"));
+}
+
+static void test_data_request_and_bad_eim(void **state)
+{
+	static const uint8_t tags[] = { 0xBF, 0x20, 0xA6, 0xA8, 0xA9 };
+	char out[2048];
+
+	(void)state;
+	pthread_mutex_lock(&lock);
+	eim_side_queue_data_request(&eim, tags, sizeof(tags));
+	pthread_mutex_unlock(&lock);
+	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"data_requests\":1"));
+	assert_int_equal(eim.data_responses, 1);
+	/* a malformed answer: refused, nothing executed */
+	queue_enable();
+	eim.fault = EIM_FAULT_GARBAGE;
+	eim.fault_tag = 0xBF4F;
+	assert_int_equal(ipad("poll --json", out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "\"rejected\":1"));
+	assert_int_equal(eim.eprs, 0);
+	/* the package still waits and runs on the next poll */
+	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
+	assert_int_equal(eim.eprs, 1);
+}
+
+static void wait_delayed(void)
+{
+	for (int i = 0; i < 200 && !delayed; i++)
+		usleep(50000);
+	assert_true(delayed);
+}
+
+/* kill -9 while the eIM holds the BPP back: the next start cancels and
+ * reports, and the order is downloaded by the next trigger. */
+static void test_kill_during_download(void **state)
+{
+	char out[2048];
+	pid_t pid;
+	int st;
+
+	(void)state;
+	order("KILL-DL");
+	queue_pdt("LPA:1$" ADDRESS "$KILL-DL");
+	delay_tag = 0xBF3A;
+	delay_ms = 1500;
+	pid = ipad_background("poll");
+	wait_delayed();
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	assert_true(WIFSIGNALED(st));
+	usleep(1600 * 1000);
+	delay_tag = 0;
+	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
+	assert_int_equal(eim.pdt_results, 1);
+	assert_int_equal(eim.last_pdt_error, 127);
+	assert_int_equal(eim.pdt_installed, 0);
+	queue_pdt("LPA:1$" ADDRESS "$KILL-DL");
+	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
+	assert_int_equal(eim.pdt_installed, 1);
+	assert_int_equal(ipad("profiles --json", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"iccid\":\"8949449999999990023\",\"state\":\"disabled\""));
+}
+
+/* kill -9 while the result is on its way: it stays on the eUICC and goes
+ * again; the package is not applied twice. */
+static void test_kill_during_result(void **state)
+{
+	char out[2048];
+	pid_t pid;
+	int st;
+
+	(void)state;
+	order("KILL-EPR");
+	queue_pdt("LPA:1$" ADDRESS "$KILL-EPR");
+	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
+	queue_enable();
+	delay_tag = 0xBF50;
+	delay_ms = 1500;
+	pid = ipad_background("poll");
+	wait_delayed();
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	usleep(1600 * 1000);
+	delay_tag = 0;
+	assert_int_equal(ipad("notifications --json", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"package_results\":1"));
+	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
+	assert_int_equal(eim.eprs, 2);                 /* the same result, delivered again */
+	assert_int_equal(ipad("notifications --json", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"package_results\":0"));
+	assert_int_equal(ipad("profiles --json", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"iccid\":\"8949449999999990023\",\"state\":\"enabled\""));
+}
+
+static void test_daemon(void **state)
+{
+	static const uint8_t tags[] = { 0xBF, 0x20 };
+	pid_t pid;
+	int st;
+
+	(void)state;
+	pid = ipad_background("run");
+	for (int i = 0; i < 100 && eim.messages < 1; i++)     /* the first poll at start */
+		usleep(50000);
+	pthread_mutex_lock(&lock);
+	eim_side_queue_data_request(&eim, tags, sizeof(tags));
+	pthread_mutex_unlock(&lock);
+	kill(pid, SIGUSR1);
+	for (int i = 0; i < 100 && eim.data_responses < 1; i++)
+		usleep(50000);
+	assert_int_equal(eim.data_responses, 1);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_zero_touch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_request_and_bad_eim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill_during_download, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill_during_result, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_daemon, setup, teardown),
+	};
+	int failed;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: test_ipad EUICCD IPAD\n");
+		return 2;
+	}
+	euiccd_bin = argv[1];
+	ipad_bin = argv[2];
+	signal(SIGPIPE, SIG_IGN);
+	coaps = false;
+	failed = cmocka_run_group_tests_name("ipad over HTTPS", tests, NULL, NULL);
+	coaps = true;
+	failed += cmocka_run_group_tests_name("ipad over CoAP/DTLS", tests, NULL, NULL);
+	return failed;
+}
