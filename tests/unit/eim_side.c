@@ -304,7 +304,21 @@ static uint32_t tag_of(const uint8_t *req, size_t len)
 	return der_parse_one(req, len, &t) == IOT_OK ? t.tag : 0;
 }
 
+static iot_err handle(struct eim_side *s, const uint8_t *req, size_t len, uint8_t **resp, size_t *resp_len);
+
 iot_err eim_side_handle(struct eim_side *s, const uint8_t *req, size_t len, uint8_t **resp, size_t *resp_len)
+{
+	iot_err err = handle(s, req, len, resp, resp_len);
+
+	if (s->transcript && err == IOT_OK) {
+		fputc((int)(*resp_len >> 8 & 0xFF), s->transcript);
+		fputc((int)(*resp_len & 0xFF), s->transcript);
+		fwrite(*resp, 1, *resp_len, s->transcript);
+	}
+	return err;
+}
+
+static iot_err handle(struct eim_side *s, const uint8_t *req, size_t len, uint8_t **resp, size_t *resp_len)
 {
 	struct rsp_esipa_message_from_ipa q;
 	struct rsp_esipa_message_from_eim m = { 0 };

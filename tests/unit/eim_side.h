@@ -6,6 +6,7 @@
 #define IOT_TEST_EIM_SIDE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "crypto/crypto.h"
 #include "rsp/rsp.h"
@@ -44,6 +45,7 @@ struct eim_side {
 	int64_t last_pdt_error;         /* -1 when the last PDT result was a PIR */
 	uint8_t *last_result;           /* the last ProvideEimPackageResult, raw */
 	size_t last_result_len;
+	FILE *transcript;               /* when set: each answer, behind its 2-byte length (fuzz seeds) */
 };
 
 /* A new eIM side with a fresh key on curve; eid is the eUICC's. */

@@ -172,6 +172,14 @@ static int setup_with(bool indirect)
 	power_cut_after = power_cut_in_bpp = -1;
 	smdp_direct_down = false;
 	ipa = new_ipa(!indirect);
+	/* IOTRSP_IPA_CORPUS=DIR: each test's eIM answers become a seed of fuzz_ipa_poll */
+	if (getenv("IOTRSP_IPA_CORPUS")) {
+		static unsigned seed;
+		char path[300];
+
+		snprintf(path, sizeof(path), "%s/seed-%02u", getenv("IOTRSP_IPA_CORPUS"), seed++);
+		eim.transcript = fopen(path, "wb");
+	}
 	/* the factory: the initial eIM (SGP.32 5.9.x ES10b.AddInitialEim) */
 	eim_side_add_initial_eim_request(&eim, false, &req, &n);
 	assert_int_equal(ipa_es10(ipa, req, n, &resp, &len), IOT_OK);
@@ -195,6 +203,8 @@ static int setup_direct(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	if (eim.transcript)
+		fclose(eim.transcript);
 	ipa_free(ipa);
 	eim_side_free(&eim);
 	euicc_free(euicc);
