@@ -45,6 +45,7 @@ bench: build
 	@bench/crypto.sh $(BUILD)
 	@echo; echo "== euiccd"; $(BUILD)/bench/bench_euicc
 	@echo; bench/smdp.sh $(BUILD)
+	@echo; bench/ipa.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(BUILD)-os

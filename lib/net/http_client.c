@@ -76,6 +76,11 @@ static int on_close(void *userdata, curl_socket_t fd)
 	return close(fd);
 }
 
+void http_client_new_connection(struct http_client *c)
+{
+	curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT, 1L);
+}
+
 void http_client_wire_bytes(const struct http_client *c, uint64_t *sent, uint64_t *received)
 {
 	curl_socket_t fd = CURL_SOCKET_BAD;
@@ -126,6 +131,7 @@ iot_err http_client_new(const struct http_client_config *c, struct http_client *
 	}
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms > 0 ? c->timeout_ms : 30000L);
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_MAXCONNECTS, 1L);   /* one server per client: a new connection ends the old */
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_data);
 	*out = h;
 	return IOT_OK;
@@ -162,6 +168,7 @@ iot_err http_client_post(struct http_client *c, const char *url, const char *con
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &s);
 	rc = curl_easy_perform(c->curl);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT, 0L);
 	curl_slist_free_all(list);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
