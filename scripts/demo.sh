@@ -39,8 +39,9 @@ cat <<MSG
 MSG
 tmp=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-"$build/tools/pkigen" --out "$tmp/pki" --curve nist --smdp-host localhost --eid "$eid" >/dev/null
+euiccd_pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "$euiccd_pid" ] && kill $euiccd_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+"$build/tools/pkigen" --out "$tmp/pki" --curve nist --smdp-host smdp.iotrsp.test --eid "$eid" >/dev/null
 p=$tmp/pki/nist
 cat >"$tmp/smdpd.conf" <<CONF
 address = smdp.iotrsp.test
@@ -67,13 +68,36 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 curl_es2() {
-  curl -s --cacert "$p/smdp-tls.pem" -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json" \
-    -H "Authorization: Bearer demo-token" -d "$2" "https://localhost:$port/gsma/rsp2/es2plus/$1"
+  curl -s --cacert "$p/ci.pem" --connect-to "smdp.iotrsp.test:443:127.0.0.1:$port" \
+    -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json" \
+    -H "Authorization: Bearer demo-token" -d "$2" "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$1"
 }
 hdr='"header":{"functionRequesterIdentifier":"demo","functionCallIdentifier":"1"}'
 echo "ES2+ downloadOrder  -> $(curl_es2 downloadOrder "{$hdr,\"iccid\":\"8949449999999990023\"}")"
 echo "ES2+ confirmOrder   -> $(curl_es2 confirmOrder "{$hdr,\"iccid\":\"8949449999999990023\",\"releaseFlag\":true}")"
-echo "activation code:       $(sed -n 's/.*msg="activation code".* code=\(.*\)$/\1/p' "$tmp/log")"
+code=$(sed -n 's/.*msg="activation code".* code=\(.*\)$/\1/p' "$tmp/log")
+echo "activation code:       $code"
+
+cat <<MSG
+
+== ipad: the IoT Profile Assistant, on a device whose eUICC (euiccd) holds a bootstrap profile
+MSG
+"$build/euicc/euiccd" --state "$tmp/euicc.state" --key "$p/euicc/$eid.key" --cert "$p/euicc/$eid.pem" \
+  --eum "$p/eum.pem" --ci "$p/ci.pem" --bootstrap 89049032000000000019 --socket "$tmp/euicc.sock" 2>"$tmp/euiccd.log" &
+euiccd_pid=$!
+for _ in $(seq 50); do [ -S "$tmp/euicc.sock" ] && break; sleep 0.1; done
+ipad() {
+  "$build/ipa/ipad" --card "socket:$tmp/euicc.sock" --state-dir "$tmp/ipad" --es9-ca "$p/ci.pem" \
+    --connect "smdp.iotrsp.test:443:127.0.0.1:$port" "$@"
+}
+echo "ipad info      -> $(ipad info --json)"
+echo "ipad profiles  -> $(ipad profiles --json)"
+echo "ipad download  -> $(ipad download "$code" --json)"
+echo "ipad profiles  -> $(ipad profiles --json)"
+echo "ipad notifications -> $(ipad notifications --json)   (the installation result went to the SM-DP+, then off the eUICC)"
+kill -TERM $euiccd_pid
+wait $euiccd_pid || true
+euiccd_pid=
 kill -TERM $pid
 wait $pid || true
 pid=
@@ -82,5 +106,6 @@ cat <<MSG
 
 Try it yourself:  echo BF4F03020101 | $dump
                   $dump --list      (every message type it knows)
-smdpd serves ES9+ and ES2+ (docs/operations.md); eimd and ipad come with the next issues.
+smdpd serves ES9+ and ES2+; ipad polls an eIM over HTTPS or CoAP/DTLS (docs/operations.md);
+eimd comes with the next issue.
 MSG
