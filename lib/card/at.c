@@ -123,7 +123,8 @@ static iot_err status(uint8_t *resp, size_t cap, size_t *resp_len, const uint8_t
 {
 	if (cap < n + 2)
 		return IOT_E_BUFFER;
-	memcpy(resp, data, n);
+	if (n)
+		memcpy(resp, data, n);
 	resp[n] = (uint8_t)(sw >> 8);
 	resp[n + 1] = (uint8_t)sw;
 	*resp_len = n + 2;
