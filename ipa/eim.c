@@ -23,12 +23,10 @@ iot_err ipa_eim_select(struct ipa *ipa, struct ipa_eim *out)
 {
 	struct rsp_get_eim_configuration_data_request q = { 0 };
 	struct rsp_get_eim_configuration_data_response r;
-	struct rsp_arena a;
 	iot_err err;
 
-	rsp_arena_dynamic(&a);
 	err = ipa_es10_struct(ipa, &rsp_t_get_eim_configuration_data_request, &q,
-			      &rsp_t_get_eim_configuration_data_response, &r, &a);
+			      &rsp_t_get_eim_configuration_data_response, &r, ipa_arena_reset(ipa));
 	if (err == IOT_OK)
 		err = IOT_E_NOT_FOUND;
 	for (size_t i = 0; err == IOT_E_NOT_FOUND && i < r.eim_configuration_data_list.count; i++) {
@@ -53,7 +51,6 @@ iot_err ipa_eim_select(struct ipa *ipa, struct ipa_eim *out)
 		}
 		err = IOT_OK;
 	}
-	rsp_arena_free(&a);
 	if (err == IOT_OK) {
 		ipa->eim = *out;
 		ipa->have_eim = true;
@@ -70,7 +67,6 @@ iot_err ipa_provide_result(struct ipa *ipa, const struct rsp_eim_package_result 
 	struct rsp_esipa_message_from_ipa q = { .choice = RSP_IPA_TO_EIM_PROVIDE_EIM_PACKAGE_RESULT };
 	struct rsp_esipa_message_from_eim ans;
 	const struct rsp_provide_eim_package_result_response *pr = &ans.u.provide_eim_package_result;
-	struct rsp_arena a;
 	const uint8_t *eid;
 	uint8_t *raw;
 	iot_err err;
@@ -80,8 +76,7 @@ iot_err ipa_provide_result(struct ipa *ipa, const struct rsp_eim_package_result 
 	q.u.provide_eim_package_result.has_eid_value = true;
 	q.u.provide_eim_package_result.eid_value = RSP_BYTES(eid, 16);
 	q.u.provide_eim_package_result.eim_package_result = *r;
-	rsp_arena_dynamic(&a);
-	err = ipa_esipa(ipa, &q, RSP_EIM_TO_IPA_PROVIDE_EIM_PACKAGE_RESULT, &ans, &a, &raw, NULL);
+	err = ipa_esipa(ipa, &q, RSP_EIM_TO_IPA_PROVIDE_EIM_PACKAGE_RESULT, &ans, &ipa->arena, &raw, NULL);
 	if (err == IOT_OK && pr->choice == RSP_PROVIDE_RESULT_ERROR) {
 		log_warn("ipa", "the eIM refused the result", "code=%lld", (long long)pr->u.error);
 		err = IOT_E_REFUSED;
@@ -93,7 +88,6 @@ iot_err ipa_provide_result(struct ipa *ipa, const struct rsp_eim_package_result 
 			err = ipa_remove_notification(ipa, pr->u.acks.items[i]);
 	}
 	free(raw);
-	rsp_arena_free(&a);
 	return err;
 }
 
@@ -115,11 +109,10 @@ static iot_err retrieve(struct ipa *ipa, bool results, struct rsp_retrieve_notif
 static iot_err deliver_pending(struct ipa *ipa)
 {
 	struct rsp_retrieve_notifications_list_response r;
-	struct rsp_arena a;
+	struct rsp_arena *a = ipa_arena_reset(ipa);
 	iot_err err;
 
-	rsp_arena_dynamic(&a);
-	err = retrieve(ipa, true, &r, &a);
+	err = retrieve(ipa, true, &r, a);
 	for (size_t i = 0; err == IOT_OK && r.choice == RSP_RETRIEVE_NOTIF_EPR_LIST &&
 			   i < r.u.euicc_package_result_list.count; i++) {
 		struct rsp_eim_package_result res = { .choice = RSP_EIM_RESULT_EPR };
@@ -128,7 +121,7 @@ static iot_err deliver_pending(struct ipa *ipa)
 		err = ipa_provide_result(ipa, &res);
 	}
 	if (err == IOT_OK)
-		err = retrieve(ipa, false, &r, &a);
+		err = retrieve(ipa, false, &r, a);
 	for (size_t i = 0; err == IOT_OK && r.choice == RSP_RETRIEVE_NOTIF_LIST && i < r.u.notification_list.count; i++) {
 		struct rsp_esipa_message_from_ipa q = { .choice = RSP_IPA_TO_EIM_HANDLE_NOTIFICATION };
 		const struct rsp_pending_notification *n = &r.u.notification_list.items[i];
@@ -139,13 +132,12 @@ static iot_err deliver_pending(struct ipa *ipa)
 		/* SGP.32 6.3.2.4 HandleNotification: no answer but the transport's */
 		q.u.handle_notification.choice = RSP_HANDLE_NOTIFICATION_PENDING;
 		q.u.handle_notification.u.pending = *n;
-		if ((err = ipa_esipa(ipa, &q, 0, NULL, &a, &raw, NULL)) == IOT_OK) {
+		if ((err = ipa_esipa(ipa, &q, 0, NULL, a, &raw, NULL)) == IOT_OK) {
 			ipa->stats.notifications_delivered++;
 			err = ipa_remove_notification(ipa, seq);
 		}
 		free(raw);
 	}
-	rsp_arena_free(&a);
 	return err;
 }
 
@@ -170,25 +162,26 @@ static iot_err execute_package(struct ipa *ipa, const uint8_t *package, size_t l
 {
 	struct rsp_eim_package_result res = { 0 };
 	struct rsp_retrieve_notifications_list_response notes;
-	struct rsp_arena a;
+	struct rsp_arena *a = &ipa->arena;
 	const uint8_t *resp;
-	uint8_t *epr = NULL;
+	uint8_t *epr;
 	size_t n;
 	bool reset;
 	iot_err err;
 
 	ipa->stats.packages++;
-	rsp_arena_dynamic(&a);
 	/* SGP.32 5.9.1 ES10b.LoadEuiccPackage */
-	if ((err = ipa_es10(ipa, package, len, &resp, &n)) != IOT_OK || !(epr = malloc(n ? n : 1)))
-		goto out;
+	if ((err = ipa_es10(ipa, package, len, &resp, &n)) != IOT_OK)
+		return err;
+	if (!(epr = rsp_arena_alloc(a, n ? n : 1)))
+		return IOT_E_NOMEM;
 	memcpy(epr, resp, n);
 	res.choice = RSP_EIM_RESULT_EPR;
-	if ((err = rsp_decode(&rsp_t_euicc_package_result, epr, n, &res.u.epr, &a)) != IOT_OK)
-		goto out;
+	if ((err = rsp_decode(&rsp_t_euicc_package_result, epr, n, &res.u.epr, a)) != IOT_OK)
+		return err;
 	reset = switched_profile(&res.u.epr);
 	/* SGP.32 3.3.1: the notifications the package caused travel with its result */
-	if (retrieve(ipa, false, &notes, &a) == IOT_OK && notes.choice == RSP_RETRIEVE_NOTIF_LIST &&
+	if (retrieve(ipa, false, &notes, a) == IOT_OK && notes.choice == RSP_RETRIEVE_NOTIF_LIST &&
 	    notes.u.notification_list.count) {
 		struct rsp_euicc_package_result epr_only = res.u.epr;
 
@@ -200,14 +193,10 @@ static iot_err execute_package(struct ipa *ipa, const uint8_t *package, size_t l
 	if (reset && ipa->p.reset) {
 		ipa_card_close(ipa);
 		if ((err = ipa->p.reset(ipa->p.ctx)) != IOT_OK)
-			goto out;
+			return err;
 		ipa->open = false;
 	}
-	err = ipa_provide_result(ipa, &res);
-out:
-	free(epr);
-	rsp_arena_free(&a);
-	return err;
+	return ipa_provide_result(ipa, &res);
 }
 
 /* ---- IPA eUICC Data Requests (SGP.32 3.5.x) ---- */
@@ -329,12 +318,10 @@ static iot_err execute_data_request(struct ipa *ipa, const struct rsp_ipa_euicc_
 	struct rsp_ipa_euicc_data_response *resp = &res.u.ipa_euicc_data_response;
 	struct rsp_ipa_euicc_data *d = &resp->u.data;
 	struct der_reader r;
-	struct rsp_arena a;
 	iot_err err = IOT_OK;
 	int64_t code = 0;
 
 	ipa->stats.data_requests++;
-	rsp_arena_dynamic(&a);
 	resp->choice = RSP_IPA_EUICC_DATA;
 	/* SGP.32 5.x IpaEuiccDataRequest: tagList names the IpaEuiccData members wanted */
 	der_reader_init(&r, q->tag_list.ptr, q->tag_list.len);
@@ -348,13 +335,13 @@ static iot_err execute_data_request(struct ipa *ipa, const struct rsp_ipa_euicc_
 			}
 			tag = tag << 8 | *r.p++;
 		}
-		err = data_item(ipa, tag, q, d, &a);
+		err = data_item(ipa, tag, q, d, &ipa->arena);
 		if (err == IOT_E_ASN1_TAG)
 			code = RSP_IPA_DATA_ERR_INCORRECT_TAG_LIST;
 		else if (err == IOT_E_NOT_FOUND && (tag == 0xA5 || tag == 0xA6))
 			code = RSP_IPA_DATA_ERR_CI_PKID_NOT_FOUND;
 		else if (err != IOT_OK)
-			goto out;
+			return err;
 	}
 	if (q->has_eim_transaction_id) {
 		d->has_eim_transaction_id = true;
@@ -367,10 +354,7 @@ static iot_err execute_data_request(struct ipa *ipa, const struct rsp_ipa_euicc_
 								 .eim_transaction_id = q->eim_transaction_id,
 								 .error_code = code };
 	}
-	err = ipa_provide_result(ipa, &res);
-out:
-	rsp_arena_free(&a);
-	return err;
+	return ipa_provide_result(ipa, &res);
 }
 
 /* ---- the poll ---- */
@@ -397,7 +381,6 @@ static iot_err poll_once(struct ipa *ipa, bool *more)
 	struct rsp_esipa_message_from_ipa q = { .choice = RSP_IPA_TO_EIM_GET_EIM_PACKAGE };
 	struct rsp_esipa_message_from_eim ans;
 	const struct rsp_get_eim_package_response *g = &ans.u.get_eim_package;
-	struct rsp_arena a;
 	const uint8_t *eid, *tlv;
 	uint8_t *raw = NULL;
 	size_t len = 0, tlv_len;
@@ -407,9 +390,8 @@ static iot_err poll_once(struct ipa *ipa, bool *more)
 	if ((err = ipa_eid(ipa, &eid)) != IOT_OK)
 		return err;
 	q.u.get_eim_package.eid_value = RSP_BYTES(eid, 16);
-	rsp_arena_dynamic(&a);
 	/* a malformed answer is refused here: nothing of it is executed */
-	if ((err = ipa_esipa(ipa, &q, RSP_EIM_TO_IPA_GET_EIM_PACKAGE, &ans, &a, &raw, &len)) != IOT_OK)
+	if ((err = ipa_esipa(ipa, &q, RSP_EIM_TO_IPA_GET_EIM_PACKAGE, &ans, ipa_arena_reset(ipa), &raw, &len)) != IOT_OK)
 		goto out;
 	switch (g->choice) {
 	case RSP_GET_EIM_PKG_EUICC_PACKAGE:
@@ -435,7 +417,6 @@ static iot_err poll_once(struct ipa *ipa, bool *more)
 	}
 out:
 	free(raw);
-	rsp_arena_free(&a);
 	return err;
 }
 

@@ -10,6 +10,10 @@ struct ipa {
 	struct ipa_config cfg;
 	uint8_t *buf;                   /* the working buffer: ES10 responses */
 	size_t cap;
+	uint8_t *msg;                   /* encoded requests (ES10, ESipa) */
+	size_t msg_cap;
+	uint8_t *arena_buf;             /* decoded messages of the current poll step */
+	struct rsp_arena arena;
 	uint8_t channel;                /* the logical channel of the ISD-R */
 	bool open;
 	uint8_t tac[4];
@@ -94,6 +98,11 @@ iot_err dl_run(struct dl *d, const char *cc, struct ipa_download_result *r);
  * decoded into out, valid as long as a. */
 iot_err ipa_es10_struct(struct ipa *ipa, const struct rsp_type *qt, const void *q, const struct rsp_type *rt,
 			void *out, struct rsp_arena *a);
+/* Encodes v into the message buffer; one that outgrows it is allocated
+ * (*heap set: the caller frees *out). */
+iot_err ipa_encode(struct ipa *ipa, const struct rsp_type *t, const void *v, uint8_t **out, size_t *len, bool *heap);
+/* The poll step's arena, emptied. */
+struct rsp_arena *ipa_arena_reset(struct ipa *ipa);
 /* The EID (ES10c.GetEID), read once. */
 iot_err ipa_eid(struct ipa *ipa, const uint8_t **eid);
 /* Removes notification or result seq from the eUICC (ES10b.RemoveNotificationFromList). */

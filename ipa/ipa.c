@@ -19,10 +19,15 @@ iot_err ipa_new(const struct ipa_platform *p, const struct ipa_config *c, struct
 	if (c)
 		ipa->cfg = *c;
 	ipa->cap = ipa->cfg.buffer_size ? ipa->cfg.buffer_size : 16 * 1024;
-	if (!(ipa->buf = malloc(ipa->cap))) {
-		free(ipa);
+	ipa->msg_cap = ipa->cfg.message_size ? ipa->cfg.message_size : 8 * 1024;
+	if (!ipa->cfg.arena_size)
+		ipa->cfg.arena_size = 16 * 1024;
+	if (!(ipa->buf = malloc(ipa->cap)) || !(ipa->msg = malloc(ipa->msg_cap)) ||
+	    !(ipa->arena_buf = malloc(ipa->cfg.arena_size))) {
+		ipa_free(ipa);
 		return IOT_E_NOMEM;
 	}
+	ipa_arena_reset(ipa);
 	if (ipa->cfg.tac)
 		memcpy(ipa->tac, ipa->cfg.tac, sizeof(ipa->tac));
 	/* the back-off's jitter: distinct per device and per start */
@@ -36,8 +41,11 @@ void ipa_free(struct ipa *ipa)
 {
 	if (!ipa)
 		return;
-	ipa_card_close(ipa);
+	if (ipa->buf)
+		ipa_card_close(ipa);
 	free(ipa->buf);
+	free(ipa->msg);
+	free(ipa->arena_buf);
 	free(ipa);
 }
 
@@ -81,13 +89,39 @@ const struct ipa_stats *ipa_stats(const struct ipa *ipa)
 	return &ipa->stats;
 }
 
+struct rsp_arena *ipa_arena_reset(struct ipa *ipa)
+{
+	rsp_arena_fixed(&ipa->arena, ipa->arena_buf, ipa->cfg.arena_size);
+	return &ipa->arena;
+}
+
+iot_err ipa_encode(struct ipa *ipa, const struct rsp_type *t, const void *v, uint8_t **out, size_t *len, bool *heap)
+{
+	struct der_writer w;
+	iot_err err;
+
+	*heap = false;
+	der_writer_fixed(&w, ipa->msg, ipa->msg_cap);
+	err = rsp_encode(t, v, &w);
+	if (err == IOT_OK && (err = der_writer_err(&w)) == IOT_OK) {
+		*out = ipa->msg;
+		*len = w.len;
+		return IOT_OK;
+	}
+	if (err != IOT_E_BUFFER)
+		return err;
+	*heap = true;
+	return rsp_encode_alloc(t, v, out, len);
+}
+
 iot_err ipa_es10_struct(struct ipa *ipa, const struct rsp_type *qt, const void *q, const struct rsp_type *rt,
 			void *out, struct rsp_arena *a)
 {
 	const uint8_t *resp;
 	uint8_t *req;
 	size_t n, len;
-	iot_err err = rsp_encode_alloc(qt, q, &req, &n);
+	bool heap;
+	iot_err err = ipa_encode(ipa, qt, q, &req, &n, &heap);
 
 	if (err != IOT_OK)
 		return err;
@@ -100,7 +134,8 @@ iot_err ipa_es10_struct(struct ipa *ipa, const struct rsp_type *qt, const void *
 		else
 			err = rsp_decode(rt, memcpy(copy, resp, len), len, out, a);
 	}
-	free(req);
+	if (heap)
+		free(req);
 	return err;
 }
 
@@ -146,15 +181,17 @@ iot_err ipa_esipa(struct ipa *ipa, const struct rsp_esipa_message_from_ipa *q, i
 {
 	uint8_t *req;
 	size_t n, len = 0;
+	bool heap;
 	iot_err err;
 
 	*raw = NULL;
 	if (!ipa->p.esipa || !ipa->have_eim)
 		return IOT_E_ARG;
-	if ((err = rsp_encode_alloc(&rsp_t_esipa_message_from_ipa, q, &req, &n)) != IOT_OK)
+	if ((err = ipa_encode(ipa, &rsp_t_esipa_message_from_ipa, q, &req, &n, &heap)) != IOT_OK)
 		return err;
 	err = ipa->p.esipa(ipa->p.ctx, &ipa->eim, req, n, raw, &len);
-	free(req);
+	if (heap)
+		free(req);
 	if (raw_len)
 		*raw_len = len;
 	if (err != IOT_OK)

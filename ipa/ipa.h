@@ -1,8 +1,10 @@
 /* libipa: the IoT Profile Assistant's portable core (SGP.32 IPAd). It knows
  * no network stack, card stack, file system or clock: the platform passes
- * its functions in. Built for constrained devices: one working buffer fixed
- * at creation serves every ES10 exchange; only a profile download allocates
- * more, for the Bound Profile Package.
+ * its functions in. Built for constrained devices: three buffers fixed at
+ * creation (ES10 answers, encoded requests, decoded messages) serve every
+ * poll, so a poll allocates nothing of its own; only a profile download
+ * allocates more, for the Bound Profile Package and its session. The
+ * transport's answers are the platform's allocations, handed over.
  *
  * Ownership: the platform struct and its context outlive the ipa; buffers
  * handed to callbacks belong to libipa and are valid for the call only. */
@@ -43,7 +45,9 @@ struct ipa_platform {
 };
 
 struct ipa_config {
-	size_t buffer_size;                     /* the working buffer (default 16 KiB) */
+	size_t buffer_size;                     /* the working buffer: ES10 answers (default 16 KiB) */
+	size_t message_size;                    /* ESipa and ES10 requests are encoded here (default 8 KiB) */
+	size_t arena_size;                      /* what a poll step decodes lives here (default 16 KiB) */
 	const uint8_t *tac;                     /* the device's TAC, 4 bytes (DeviceInfo) */
 	unsigned poll_interval_s;               /* between polls when all is well (default 3600) */
 	unsigned retry_min_s, retry_max_s;      /* back-off after a failed poll (default 10 s, doubling to 3600 s) */
