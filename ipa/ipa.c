@@ -194,8 +194,10 @@ iot_err ipa_esipa(struct ipa *ipa, const struct rsp_esipa_message_from_ipa *q, i
 		free(req);
 	if (raw_len)
 		*raw_len = len;
-	if (err != IOT_OK)
+	if (err != IOT_OK) {
+		*raw = NULL;    /* no answer: nothing of the platform's to free */
 		return err;
+	}
 	if (!expect) {
 		if (!len)
 			return IOT_OK;

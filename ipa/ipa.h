@@ -30,7 +30,8 @@ struct ipa_platform {
 		       size_t *resp_len);
 	/* ESipa (SGP.32 6.1) to the eIM: POST one EsipaMessageFromIpaToEim,
 	 * its EsipaMessageFromEimToIpa into a malloc'd *resp (empty when the
-	 * eIM answers with no content). IOT_E_IO when no answer came. */
+	 * eIM answers with no content). IOT_E_IO when no answer came; on any
+	 * failure *resp is left to the platform (libipa frees nothing). */
 	iot_err (*esipa)(void *ctx, const struct ipa_eim *eim, const uint8_t *req, size_t len, uint8_t **resp,
 			 size_t *resp_len);
 	/* A small record that must survive a power cut: save replaces it

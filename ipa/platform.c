@@ -171,6 +171,7 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 			log_warn("ipad", "the eIM answered with an error", "transport=coaps code=%d.%02d", status / 100,
 				 status % 100);
 			free(*resp);
+			*resp = NULL;
 			return IOT_E_IO;
 		}
 		return IOT_OK;
@@ -180,6 +181,7 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 	if (status != 200 && status != 204) {
 		log_warn("ipad", "the eIM answered with an error", "transport=https status=%d", status);
 		free(*resp);
+		*resp = NULL;
 		return IOT_E_IO;
 	}
 	return IOT_OK;
@@ -207,6 +209,7 @@ static iot_err es9(void *ctx, const char *address, const uint8_t *req, size_t le
 		return err;
 	if (status != 200 && status != 204) {
 		free(*resp);
+		*resp = NULL;
 		return IOT_E_IO;
 	}
 	return IOT_OK;

@@ -19,6 +19,7 @@
 #include "base/hex.h"
 #include "net/coap.h"
 #include "net/http.h"
+#include "smdp/server.h"
 #include "smdp/smdp.h"
 
 #define ADDRESS "smdp.iotrsp.test"
@@ -27,7 +28,9 @@
 extern char **environ;
 
 static const char *euiccd_bin, *ipad_bin;
-static bool coaps;
+static bool coaps, direct;              /* the transport; downloads straight from the SM-DP+ */
+static struct smdp_server *smdp_https;
+static char smdp_cert[200], smdp_key[200];
 static struct fixture_pki pki;
 static struct smdp_credentials creds;
 static struct smdp *dp;
@@ -105,11 +108,14 @@ static int ipad(const char *args, char *out, size_t cap)
 	FILE *f;
 	size_t n;
 
+	/* the eIM and the SM-DP+ by name, reached on loopback, their certificates checked for the name */
 	snprintf(cmd, sizeof(cmd),
-		 "%s --card socket:%s --state-dir %s --eim-ca %s --eim-port %u --coaps-port %u "
-		 "--no-direct --retry-min 1 %s 2>>%s/ipad.log",
-		 ipad_bin, sock_path, state_dir, tls_cert, https ? http_server_port(https) : 0,
-		 coap ? net_coap_server_port(coap) : 0, args, pki.dir);
+		 "%s --card socket:%s --state-dir %s --eim-ca %s --es9-ca %s "
+		 "--connect eim.iotrsp.test:443:127.0.0.1:%u --connect eim.iotrsp.test:5684:127.0.0.1:%u "
+		 "--connect " ADDRESS ":443:127.0.0.1:%u %s --retry-min 1 %s 2>>%s/ipad.log",
+		 ipad_bin, sock_path, state_dir, tls_cert, smdp_cert, https ? http_server_port(https) : 0,
+		 coap ? net_coap_server_port(coap) : 0, smdp_server_port(smdp_https), direct ? "" : "--no-direct", args,
+		 pki.dir);
 	assert_non_null(f = popen(cmd, "r"));
 	n = fread(out, 1, cap - 1, f);
 	out[n] = 0;
@@ -118,16 +124,14 @@ static int ipad(const char *args, char *out, size_t cap)
 
 static pid_t ipad_background(const char *command)
 {
-	char port[16], cport[16];
-	char *argv[] = { (char *)ipad_bin, "--card", NULL, "--state-dir", state_dir, "--eim-ca", tls_cert,
-			 "--eim-port", port, "--coaps-port", cport, "--poll-interval", "3600", "--no-direct",
+	static char card[256], c1[96], c2[96];
+	char *argv[] = { (char *)ipad_bin, "--card", card, "--state-dir", state_dir, "--eim-ca", tls_cert,
+			 "--connect", c1, "--connect", c2, "--poll-interval", "3600", "--no-direct",
 			 (char *)command, NULL };
-	static char card[256];
 
 	snprintf(card, sizeof(card), "socket:%s", sock_path);
-	argv[2] = card;
-	snprintf(port, sizeof(port), "%u", http_server_port(https));
-	snprintf(cport, sizeof(cport), "%u", net_coap_server_port(coap));
+	snprintf(c1, sizeof(c1), "eim.iotrsp.test:443:127.0.0.1:%u", http_server_port(https));
+	snprintf(c2, sizeof(c2), "eim.iotrsp.test:5684:127.0.0.1:%u", net_coap_server_port(coap));
 	return spawn(argv);
 }
 
@@ -159,13 +163,20 @@ static int setup(void **state)
 
 	(void)state;
 	fixture_pki_make(&pki, CRYPTO_P256);
-	fixture_tls_cert(pki.dir, "tls", tls_cert, sizeof(tls_cert), tls_key, sizeof(tls_key));
+	fixture_tls_cert_for("eim.iotrsp.test", pki.dir, "eim-tls", tls_cert, sizeof(tls_cert), tls_key, sizeof(tls_key));
+	fixture_tls_cert_for(ADDRESS, pki.dir, "smdp-tls", smdp_cert, sizeof(smdp_cert), smdp_key, sizeof(smdp_key));
 	snprintf(db_url, sizeof(db_url), "sqlite:%s/smdp.db", pki.dir);
 	snprintf(sock_path, sizeof(sock_path), "%s/euicc.sock", pki.dir);
 	snprintf(state_dir, sizeof(state_dir), "%s/ipad", pki.dir);
 	creds = (struct smdp_credentials){ pki.ci, pki.dp_auth, pki.dp_key, pki.dp_pb, pki.dp_pb_key };
 	sc = (struct smdp_config){ .address = ADDRESS, .creds = &creds, .cred_count = 1, .store_url = db_url };
 	assert_int_equal(smdp_open(&sc, &dp), IOT_OK);
+	{
+		struct smdp_server_config ss = { .smdp = sc };
+
+		ss.http = (struct http_server_config){ .cert_file = smdp_cert, .key_file = smdp_key, .threads = 2 };
+		assert_int_equal(smdp_server_start(&ss, &smdp_https), IOT_OK);
+	}
 	for (size_t i = 0; i < sizeof(upp); i++)
 		upp[i] = (uint8_t)(i * 3);
 	assert_int_equal(smdp_add_profile(dp, op_iccid, &info, upp, sizeof(upp)), IOT_OK);
@@ -176,7 +187,7 @@ static int setup(void **state)
 	assert_int_equal(crypto_key_load_pem(pki.eim_key, &key), IOT_OK);
 	eim.key = key;
 	eim.eim_id = "eim.iotrsp.test";
-	eim.fqdn = "localhost";
+	eim.fqdn = "eim.iotrsp.test";
 	eim.dp = dp;
 	eim.smdp_address = ADDRESS;
 	hc = (struct http_server_config){ .cert_file = tls_cert, .key_file = tls_key, .threads = 2,
@@ -189,8 +200,8 @@ static int setup(void **state)
 	delayed = 0;
 	start_euiccd();
 	/* the factory: this eIM is the eUICC's first, over the transport under test */
-	snprintf(args, sizeof(args), "--eim-id eim.iotrsp.test --fqdn localhost --indirect %s --eim-cert %s "
-		 "add-initial-eim --json", coaps ? "--coaps" : "", pki.eim_cert);
+	snprintf(args, sizeof(args), "--eim-id eim.iotrsp.test --fqdn eim.iotrsp.test %s %s --eim-cert %s "
+		 "add-initial-eim --json", direct ? "" : "--indirect", coaps ? "--coaps" : "", pki.eim_cert);
 	assert_int_equal(ipad(args, out, sizeof(out)), 0);
 	assert_non_null(tok = strstr(out, "\"association_token\":"));
 	eim.token = atoll(tok + 20);
@@ -204,6 +215,8 @@ static int teardown(void **state)
 	waitpid(euiccd, NULL, 0);
 	http_server_stop(https);
 	net_coap_server_stop(coap);
+	smdp_server_stop(smdp_https);
+	direct = false;
 	https = NULL;
 	coap = NULL;
 	eim_side_free(&eim);
@@ -361,6 +374,55 @@ static void test_kill_during_result(void **state)
 	assert_non_null(strstr(out, "\"iccid\":\"8949449999999990023\",\"state\":\"enabled\""));
 }
 
+static int setup_direct(void **state)
+{
+	direct = true;
+	return setup(state);
+}
+
+/* The eIM's configuration lets the device reach SM-DP+s itself: the trigger's
+ * activation code is downloaded over ES9+ (HTTPS), the result reported to
+ * the eIM, the installation result delivered to the SM-DP+. */
+static void test_direct_download(void **state)
+{
+	enum smdp_state st;
+	char out[2048];
+	unsigned before;
+
+	(void)state;
+	order("DIRECT");
+	queue_pdt("LPA:1$" ADDRESS "$DIRECT");
+	before = eim.messages;
+	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"installed\":1"));
+	assert_int_equal(eim.pdt_installed, 1);
+	assert_int_equal(eim.messages - before, 3);    /* getEimPackage, the result, getEimPackage */
+	assert_int_equal(smdp_profile_state(dp, op_iccid, &st), IOT_OK);
+	assert_int_equal(st, SMDP_INSTALLED);
+	/* and straight from an activation code, without the eIM */
+	assert_int_equal(ipad("download 'LPA:1$" ADDRESS "$NOT-ORDERED' --json", out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "\"smdp_code\":6"));      /* matchingIdRefused */
+}
+
+/* Connectivity lost in the middle of an indirect download: the next poll
+ * cancels the session and reports; the next trigger goes through. */
+static void test_connectivity_lost(void **state)
+{
+	char out[2048];
+
+	(void)state;
+	order("LOST");
+	queue_pdt("LPA:1$" ADDRESS "$LOST");
+	eim.fault = EIM_FAULT_DROP;
+	eim.fault_tag = 0xBF3B;
+	assert_int_equal(ipad("poll --json", out, sizeof(out)), 1);
+	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
+	assert_int_equal(eim.last_pdt_error, 127);
+	queue_pdt("LPA:1$" ADDRESS "$LOST");
+	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
+	assert_int_equal(eim.pdt_installed, 1);
+}
+
 static void test_daemon(void **state)
 {
 	static const uint8_t tags[] = { 0xBF, 0x20 };
@@ -392,6 +454,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_kill_during_download, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_during_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_daemon, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_download, setup_direct, teardown),
+		cmocka_unit_test_setup_teardown(test_connectivity_lost, setup, teardown),
 	};
 	int failed;
 

@@ -221,6 +221,12 @@ unsigned fixture_load_bpp(struct euicc *e, const uint8_t *bpp, size_t len, size_
 
 void fixture_tls_cert(const char *dir, const char *name, char *cert, size_t cert_cap, char *key, size_t key_cap)
 {
+	fixture_tls_cert_for("localhost", dir, name, cert, cert_cap, key, key_cap);
+}
+
+void fixture_tls_cert_for(const char *host, const char *dir, const char *name, char *cert, size_t cert_cap, char *key,
+			  size_t key_cap)
+{
 	struct x509_template t = { 0 };
 	struct crypto_key *k;
 	struct crypto_cert *c;
@@ -230,8 +236,8 @@ void fixture_tls_cert(const char *dir, const char *name, char *cert, size_t cert
 		snprintf(key, key_cap, "%s/%s.key", dir, name);
 	assert_int_equal(crypto_key_generate(CRYPTO_P256, &k), IOT_OK);
 	t.role = X509_ROLE_TLS;
-	t.cn = "localhost";
-	t.dns = "localhost";
+	t.cn = host;
+	t.dns = host;
 	t.serial = 9;
 	t.not_before = time(NULL) - 60;
 	t.not_after = time(NULL) + 3600;

@@ -36,6 +36,9 @@ unsigned es10_apdus(struct euicc *e, const uint8_t *req, size_t len, size_t bloc
 /* A self-signed P-256 TLS certificate for "localhost" (its own trust
  * anchor): dir/name.pem and, when key is not NULL, dir/name.key. */
 void fixture_tls_cert(const char *dir, const char *name, char *cert, size_t cert_cap, char *key, size_t key_cap);
+/* The same for another host name. */
+void fixture_tls_cert_for(const char *host, const char *dir, const char *name, char *cert, size_t cert_cap, char *key,
+			  size_t key_cap);
 
 /* Sends a BPP as an LPA does (SGP.22 2.5.5): the 'BF36' header with 'BF23',
  * then each sequence header and each segment, one STORE DATA sequence each;
