@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "base/log.h"
 
 #define MAX_MSG 270
@@ -49,46 +50,16 @@ iot_err euicc_handle_message(struct euicc *e, const uint8_t *msg, size_t len,
 }
 
 /* Reads exactly n bytes; false on EOF or error. */
-static bool read_full(int fd, uint8_t *buf, size_t n)
-{
-	while (n) {
-		ssize_t r = read(fd, buf, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		buf += r;
-		n -= (size_t)r;
-	}
-	return true;
-}
-
-static bool write_full(int fd, const uint8_t *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* One message from fd, answered; false when the peer is gone. */
 static bool serve_one(struct euicc *e, int fd)
 {
 	uint8_t hdr[2], msg[MAX_MSG], out[MAX_MSG + 2];
 	size_t len, out_len = 0;
 
-	if (!read_full(fd, hdr, 2))
+	if (io_read_full(fd, hdr, 2) != IOT_OK)
 		return false;
 	len = (size_t)hdr[0] << 8 | hdr[1];
-	if (len == 0 || len > MAX_MSG || !read_full(fd, msg, len))
+	if (len == 0 || len > MAX_MSG || io_read_full(fd, msg, len) != IOT_OK)
 		return false;
 	if (euicc_handle_message(e, msg, len, out + 2, sizeof(out) - 2, &out_len) != IOT_OK)
 		return false;
@@ -97,7 +68,7 @@ static bool serve_one(struct euicc *e, int fd)
 		return true;
 	out[0] = (uint8_t)(out_len >> 8);
 	out[1] = (uint8_t)out_len;
-	return write_full(fd, out, out_len + 2);
+	return io_write_full(fd, out, out_len + 2) == IOT_OK;
 }
 
 static int listen_unix(const char *path)

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "base/log.h"
 
 iot_err card_parse(const char *spec, struct card_config *c)
@@ -41,36 +42,6 @@ struct sock {
 	int fd;
 };
 
-static iot_err write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return IOT_E_IO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return IOT_OK;
-}
-
-static iot_err read_all(int fd, uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t r = read(fd, p, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return IOT_E_IO;
-		p += r;
-		n -= (size_t)r;
-	}
-	return IOT_OK;
-}
-
 static iot_err sock_message(struct card *k, const uint8_t *msg, size_t len, uint8_t *resp, size_t cap, size_t *resp_len)
 {
 	struct sock *s = k->link;
@@ -80,13 +51,13 @@ static iot_err sock_message(struct card *k, const uint8_t *msg, size_t len, uint
 
 	if (len > 0xFFFF)
 		return IOT_E_ARG;
-	if ((err = write_all(s->fd, hdr, 2)) != IOT_OK || (err = write_all(s->fd, msg, len)) != IOT_OK ||
-	    (err = read_all(s->fd, hdr, 2)) != IOT_OK)
+	if ((err = io_write_full(s->fd, hdr, 2)) != IOT_OK || (err = io_write_full(s->fd, msg, len)) != IOT_OK ||
+	    (err = io_read_full(s->fd, hdr, 2)) != IOT_OK)
 		return err;
 	n = (size_t)hdr[0] << 8 | hdr[1];
 	if (n > cap)
 		return IOT_E_BUFFER;
-	if ((err = read_all(s->fd, resp, n)) != IOT_OK)
+	if ((err = io_read_full(s->fd, resp, n)) != IOT_OK)
 		return err;
 	*resp_len = n;
 	return IOT_OK;
@@ -106,7 +77,7 @@ static iot_err sock_reset(struct card *k)
 	struct sock *s = k->link;
 	uint8_t atr[64];
 	size_t n;
-	iot_err err = write_all(s->fd, (const uint8_t *)"\x00\x01\x02", 3);
+	iot_err err = io_write_full(s->fd, (const uint8_t *)"\x00\x01\x02", 3);
 
 	return err == IOT_OK ? sock_message(k, (const uint8_t *)"\x04", 1, atr, sizeof(atr), &n) : err;
 }
