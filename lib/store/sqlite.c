@@ -85,11 +85,23 @@ void store_rollback(struct store *s)
 iot_err store_prepare(struct store *s, const char *sql, struct store_stmt **out)
 {
 	struct store_stmt *st = calloc(1, sizeof(*st));
+	char *text = strdup(sql);
+	int rc;
 
-	if (!st)
+	if (!st || !text) {
+		free(st);
+		free(text);
 		return IOT_E_NOMEM;
+	}
+	/* $N is parameter N wherever it stands: SQLite's ?N (its $N would be a
+	 * name, numbered by first appearance) */
+	for (char *p = text; *p; p++)
+		if (*p == '$' && p[1] >= '0' && p[1] <= '9')
+			*p = '?';
 	st->s = s;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL) != SQLITE_OK) {
+	rc = sqlite3_prepare_v2(s->db, text, -1, &st->st, NULL);
+	free(text);
+	if (rc != SQLITE_OK) {
 		free(st);
 		return IOT_E_STORE;
 	}

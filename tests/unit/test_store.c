@@ -1,5 +1,6 @@
-/* lib/store on SQLite: schema, parameters of every type, transactions that
- * roll back, constraints, and a commit that survives reopening. */
+/* lib/store on SQLite: schema, parameters of every type and in any order,
+ * transactions that roll back, constraints, and a commit that survives
+ * reopening. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -69,10 +70,30 @@ static void test_sqlite_round_trip(void **state)
 	}
 }
 
+/* $N is parameter N wherever it stands in the text. */
+static void test_numbered_parameters(void **state)
+{
+	struct store *s;
+	struct store_stmt *st;
+	bool row;
+
+	(void)state;
+	assert_int_equal(store_open("sqlite::memory:", &s), IOT_OK);
+	assert_int_equal(store_prepare(s, "SELECT $2 || '-' || $1 || '-' || $2", &st), IOT_OK);
+	assert_int_equal(store_bind_text(st, 1, "one"), IOT_OK);
+	assert_int_equal(store_bind_text(st, 2, "two"), IOT_OK);
+	assert_int_equal(store_step(st, &row), IOT_OK);
+	assert_true(row);
+	assert_string_equal(store_col_text(st, 0), "two-one-two");
+	store_finalize(st);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sqlite_round_trip),
+		cmocka_unit_test(test_numbered_parameters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

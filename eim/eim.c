@@ -1,0 +1,348 @@
+/* The eIM core: configuration, the store, eUICCs and operations. */
+#include "eim/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/hex.h"
+#include "base/log.h"
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS euicc ("
+	" eid TEXT PRIMARY KEY, counter INTEGER NOT NULL DEFAULT 0, token INTEGER, cert BLOB,"
+	" labels TEXT NOT NULL DEFAULT '', last_contact INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS operation ("
+	" id INTEGER PRIMARY KEY, eid TEXT NOT NULL REFERENCES euicc(eid), kind INTEGER NOT NULL,"
+	" payload BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0, counter INTEGER NOT NULL DEFAULT 0,"
+	" message BLOB, result BLOB, result_code INTEGER NOT NULL DEFAULT 0, smdp TEXT,"
+	" created INTEGER NOT NULL, updated INTEGER NOT NULL, expires INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS operation_next ON operation(eid, state, id);"
+	"CREATE TABLE IF NOT EXISTS session ("
+	" txid BLOB PRIMARY KEY, op INTEGER NOT NULL, smdp TEXT NOT NULL, created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS notification ("
+	" id INTEGER PRIMARY KEY, eid TEXT, seq INTEGER, der BLOB NOT NULL, forwarded INTEGER NOT NULL DEFAULT 0,"
+	" received INTEGER NOT NULL);";
+
+const char *eim_op_kind_name(enum eim_op_kind k)
+{
+	static const char *const names[] = { "?", "psmo", "eco", "data", "download", "contact" };
+
+	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+const char *eim_op_state_name(enum eim_op_state s)
+{
+	static const char *const names[] = { "pending", "sent", "done", "failed", "cancelled", "expired" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+void eim_txid(int64_t id, uint8_t out[8])
+{
+	for (int i = 7; i >= 0; i--, id >>= 8)
+		out[i] = (uint8_t)id;
+}
+
+bool eim_txid_parse(const rsp_bytes *b, int64_t *id)
+{
+	int64_t v = 0;
+
+	if (b->len != 8)
+		return false;
+	for (size_t i = 0; i < 8; i++)
+		v = v << 8 | b->ptr[i];
+	*id = v;
+	return v > 0;
+}
+
+iot_err eim_open(const struct eim_config *c, struct eim **out)
+{
+	struct eim *e;
+	iot_err err = IOT_OK;
+
+	if (!c->eim_id || !c->key_file || !c->cert_file || !c->store_url || !c->ci_count)
+		return IOT_E_ARG;
+	if (!(e = calloc(1, sizeof(*e))) || !(e->eim_id = strdup(c->eim_id)) ||
+	    !(e->fqdn = strdup(c->fqdn ? c->fqdn : c->eim_id)) || !(e->cis = calloc(c->ci_count, sizeof(*e->cis)))) {
+		eim_close(e);
+		return IOT_E_NOMEM;
+	}
+	e->cfg = *c;
+	e->ci_count = c->ci_count;
+	if (!e->cfg.op_seconds)
+		e->cfg.op_seconds = 7 * 24 * 3600;
+	if ((err = crypto_key_load_pem(c->key_file, &e->key)) != IOT_OK || (err = x509_load(c->cert_file, &e->cert)) != IOT_OK ||
+	    (c->tls_cert_file && (err = x509_load(c->tls_cert_file, &e->tls_cert)) != IOT_OK))
+		log_error("eim", "unusable eIM credentials", "key=%s cert=%s error=\"%s\"", c->key_file, c->cert_file,
+			  iot_strerror(err));
+	for (size_t i = 0; err == IOT_OK && i < c->ci_count; i++)
+		err = x509_load(c->ci_files[i], &e->cis[i]);
+	if (err == IOT_OK && (err = store_open(c->store_url, &e->db)) == IOT_OK)
+		err = store_exec(e->db, schema);
+	if (err != IOT_OK) {
+		eim_close(e);
+		return err;
+	}
+	*out = e;
+	return IOT_OK;
+}
+
+void eim_close(struct eim *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; e->cis && i < e->ci_count; i++)
+		x509_free(e->cis[i]);
+	free(e->cis);
+	crypto_key_free(e->key);
+	x509_free(e->cert);
+	x509_free(e->tls_cert);
+	store_close(e->db);
+	http_client_free(e->es9);
+	free(e->eim_id);
+	free(e->fqdn);
+	free(e);
+}
+
+/* ---- eUICCs ---- */
+
+static bool eid_valid(const char *eid)
+{
+	size_t n = strlen(eid);
+
+	if (n != 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (eid[i] < '0' || eid[i] > '9')
+			return false;
+	return true;
+}
+
+static iot_err run(struct store *db, const char *sql, const char *text, int64_t a, int64_t b)
+{
+	struct store_stmt *st;
+	bool row;
+	iot_err err = store_prepare(db, sql, &st);
+
+	if (err != IOT_OK)
+		return err;
+	if (text)
+		store_bind_text(st, 1, text);
+	store_bind_int(st, 2, a);
+	store_bind_int(st, 3, b);
+	err = store_step(st, &row);
+	store_finalize(st);
+	return err;
+}
+
+iot_err eim_euicc_register(struct eim *e, const char *eid, const char *labels)
+{
+	struct store_stmt *st;
+	int64_t id;
+	bool row;
+	iot_err err;
+
+	if (!eid_valid(eid))
+		return IOT_E_ARG;
+	if ((err = store_begin(e->db)) != IOT_OK)
+		return err;
+	if ((err = store_prepare(e->db, "INSERT INTO euicc(eid, labels, created) VALUES ($1, $2, $3)", &st)) == IOT_OK) {
+		store_bind_text(st, 1, eid);
+		store_bind_text(st, 2, labels ? labels : "");
+		store_bind_int(st, 3, (int64_t)time(NULL));
+		err = store_step(st, &row);
+		store_finalize(st);
+	}
+	if (err == IOT_E_STORE_CONSTRAINT)
+		err = IOT_E_REFUSED;
+	/* SGP.32 3.5: the first contact asks for the certificates and the association token */
+	if (err == IOT_OK) {
+		store_commit(e->db);
+		return eim_op_create(e, eid, EIM_OP_CONTACT, (const uint8_t *)"\x84\xA5\xA6", 3, &id);
+	}
+	store_rollback(e->db);
+	return err;
+}
+
+static void euicc_row(struct store_stmt *st, struct eim_euicc *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->eid, sizeof(out->eid), "%s", store_col_text(st, 0));
+	out->counter = store_col_int(st, 1);
+	out->has_token = !store_col_null(st, 2);
+	out->token = store_col_int(st, 2);
+	out->has_cert = !store_col_null(st, 3);
+	snprintf(out->labels, sizeof(out->labels), "%s", store_col_text(st, 4));
+	out->last_contact = store_col_int(st, 5);
+	out->pending = store_col_int(st, 6);
+}
+
+#define EUICC_COLUMNS                                                                          \
+	"SELECT eid, counter, token, cert, labels, last_contact,"                                \
+	" (SELECT COUNT(*) FROM operation o WHERE o.eid = euicc.eid AND o.state < 2) FROM euicc "
+
+iot_err eim_euicc_get(struct eim *e, const char *eid, struct eim_euicc *out)
+{
+	struct store_stmt *st;
+	bool row = false;
+	iot_err err = store_prepare(e->db, EUICC_COLUMNS "WHERE eid = $1", &st);
+
+	if (err != IOT_OK)
+		return err;
+	store_bind_text(st, 1, eid);
+	if ((err = store_step(st, &row)) == IOT_OK && row)
+		euicc_row(st, out);
+	store_finalize(st);
+	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
+}
+
+iot_err eim_euicc_list(struct eim *e, const char *after, struct eim_euicc *out, size_t cap, size_t *n)
+{
+	struct store_stmt *st;
+	bool row = true;
+	iot_err err = store_prepare(e->db, EUICC_COLUMNS "WHERE eid > $1 ORDER BY eid LIMIT $2", &st);
+
+	*n = 0;
+	if (err != IOT_OK)
+		return err;
+	store_bind_text(st, 1, after ? after : "");
+	store_bind_int(st, 2, (int64_t)cap);
+	while (err == IOT_OK && (err = store_step(st, &row)) == IOT_OK && row && *n < cap)
+		euicc_row(st, &out[(*n)++]);
+	store_finalize(st);
+	return err;
+}
+
+iot_err eim_initial_eim_request(struct eim *e, uint8_t **der, size_t *len)
+{
+	struct rsp_add_initial_eim_request q = { 0 };
+	struct rsp_eim_configuration_data c = { 0 };
+	uint8_t *spki;
+	size_t n;
+	iot_err err;
+
+	if ((err = crypto_key_spki(x509_key(e->cert), &spki, &n)) != IOT_OK)
+		return err;
+	/* SGP.32 2.11.1 EimConfigurationData: what a factory loads with ES10b.AddInitialEim */
+	c.eim_id = RSP_BYTES(e->eim_id, strlen(e->eim_id));
+	c.has_eim_fqdn = true;
+	c.eim_fqdn = RSP_BYTES(e->fqdn, strlen(e->fqdn));
+	c.has_eim_id_type = true;
+	c.eim_id_type = RSP_EIM_ID_TYPE_FQDN;
+	c.has_counter_value = true;
+	c.has_association_token = true;
+	c.has_eim_public_key_data = true;
+	c.eim_public_key_data.choice = RSP_KEY_DATA_PUBLIC_KEY;
+	c.eim_public_key_data.u.public_key = RSP_BYTES(spki, n);
+	if (e->tls_cert) {
+		size_t dl;
+		const uint8_t *d = x509_der(e->tls_cert, &dl);
+
+		c.has_trusted_public_key_data_tls = true;
+		c.trusted_public_key_data_tls.choice = RSP_KEY_DATA_CERTIFICATE;
+		c.trusted_public_key_data_tls.u.certificate = RSP_BYTES(d, dl);
+	}
+	c.has_eim_supported_protocol = true;
+	c.eim_supported_protocol = e->cfg.coaps ? RSP_PROTO_RETRIEVE_COAPS : RSP_PROTO_RETRIEVE_HTTPS;
+	c.indirect_profile_download = true;
+	q.eim_configuration_data_list.items = &c;
+	q.eim_configuration_data_list.count = 1;
+	err = rsp_encode_alloc(&rsp_t_add_initial_eim_request, &q, der, len);
+	free(spki);
+	return err;
+}
+
+/* ---- operations ---- */
+
+iot_err eim_op_create(struct eim *e, const char *eid, enum eim_op_kind kind, const uint8_t *payload, size_t len,
+		      int64_t *id)
+{
+	struct store_stmt *st;
+	struct eim_euicc u;
+	int64_t now = (int64_t)time(NULL);
+	bool row;
+	iot_err err;
+
+	if (kind < EIM_OP_PSMO || kind > EIM_OP_CONTACT || !len)
+		return IOT_E_ARG;
+	if ((err = eim_euicc_get(e, eid, &u)) != IOT_OK)
+		return err;
+	if ((err = store_prepare(e->db,
+				 "INSERT INTO operation(eid, kind, payload, created, updated, expires)"
+				 " VALUES ($1, $2, $3, $4, $4, $5)", &st)) != IOT_OK)
+		return err;
+	store_bind_text(st, 1, eid);
+	store_bind_int(st, 2, kind);
+	store_bind_blob(st, 3, payload, len);
+	store_bind_int(st, 4, now);
+	store_bind_int(st, 5, now + e->cfg.op_seconds);
+	err = store_step(st, &row);
+	store_finalize(st);
+	if (err == IOT_OK && (err = store_prepare(e->db, "SELECT last_insert_rowid()", &st)) == IOT_OK) {
+		if ((err = store_step(st, &row)) == IOT_OK && row)
+			*id = store_col_int(st, 0);
+		store_finalize(st);
+	}
+	if (err == IOT_OK)
+		log_info("eim", "operation", "id=%lld eid=%s kind=%s", (long long)*id, eid, eim_op_kind_name(kind));
+	return err;
+}
+
+iot_err eim_op_get(struct eim *e, int64_t id, struct eim_op *op)
+{
+	struct store_stmt *st;
+	bool row = false;
+	iot_err err = store_prepare(e->db,
+				    "SELECT id, eid, kind, state, counter, result_code, result, created, updated"
+				    " FROM operation WHERE id = $1", &st);
+
+	memset(op, 0, sizeof(*op));
+	if (err != IOT_OK)
+		return err;
+	store_bind_int(st, 1, id);
+	if ((err = store_step(st, &row)) == IOT_OK && row) {
+		const uint8_t *r;
+		size_t n;
+
+		op->id = store_col_int(st, 0);
+		snprintf(op->eid, sizeof(op->eid), "%s", store_col_text(st, 1));
+		op->kind = (enum eim_op_kind)store_col_int(st, 2);
+		op->state = (enum eim_op_state)store_col_int(st, 3);
+		op->counter = store_col_int(st, 4);
+		op->result_code = store_col_int(st, 5);
+		if ((r = store_col_blob(st, 6, &n)) && n && (op->result = malloc(n))) {
+			memcpy(op->result, r, n);
+			op->result_len = n;
+		}
+		op->created = store_col_int(st, 7);
+		op->updated = store_col_int(st, 8);
+	}
+	store_finalize(st);
+	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
+}
+
+void eim_op_free(struct eim_op *op)
+{
+	free(op->result);
+	op->result = NULL;
+}
+
+iot_err eim_op_cancel(struct eim *e, int64_t id)
+{
+	iot_err err = run(e->db, "UPDATE operation SET state = 4, updated = $2 WHERE id = $3 AND state = 0", NULL,
+			  (int64_t)time(NULL), id);
+
+	if (err != IOT_OK)
+		return err;
+	if (store_changes(e->db) == 1)
+		return IOT_OK;
+	{
+		struct eim_op op;
+
+		err = eim_op_get(e, id, &op);
+		eim_op_free(&op);
+		return err == IOT_OK ? IOT_E_REFUSED : err;
+	}
+}

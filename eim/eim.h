@@ -1,0 +1,94 @@
+/* eim: the eSIM IoT Manager's core (SGP.32 eIM). The fleet (eUICCs with
+ * their certificate, association token and counterValue), operations (PSMO
+ * and eCO packages, eUICC data requests, profile downloads) and the ESipa
+ * procedures that carry them, in one store.
+ *
+ * One struct eim per thread; any number share one store. Ownership: what
+ * the caller passes in stays the caller's; results handed out are malloc'd
+ * for the caller (eim_op_free). */
+#ifndef IOT_EIM_H
+#define IOT_EIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "der/der.h"
+
+struct eim_config {
+	const char *eim_id;                     /* eimId (SGP.32 2.11.1), e.g. the eIM's FQDN */
+	const char *fqdn;                       /* where devices reach it */
+	bool coaps;                             /* what the AddInitialEim export offers: CoAPs, else HTTPS */
+	const char *key_file;                   /* SK.EIM.ECDSA (PEM) */
+	const char *cert_file;                  /* its certificate: the public key the eUICCs get */
+	const char *tls_cert_file;              /* optional: trustedPublicKeyDataTls for the export */
+	const char *const *ci_files;            /* the CIs eUICC certificates chain to */
+	size_t ci_count;
+	const char *store_url;
+	const char *smdp_ca;                    /* trust for SM-DP+s (ES9+ relay); NULL: the system's */
+	const char *const *connect;             /* "HOST:PORT:ADDR:PORT" for SM-DP+s (tests, proxies) */
+	size_t connect_count;
+	unsigned op_seconds;                    /* an operation expires after (default 7 days) */
+};
+
+struct eim;
+iot_err eim_open(const struct eim_config *c, struct eim **out);
+void eim_close(struct eim *e);
+
+/* ---- eUICCs ---- */
+
+/* Registers eid (32 digits); the first contact learns its certificates and
+ * association token (an IPA eUICC Data Request). IOT_E_REFUSED: known. */
+iot_err eim_euicc_register(struct eim *e, const char *eid, const char *labels);
+struct eim_euicc {
+	char eid[33];
+	int64_t counter;                        /* the last counterValue signed */
+	bool has_token, has_cert;
+	int64_t token;
+	int64_t last_contact;                   /* unix time, 0: never */
+	char labels[256];
+	int64_t pending;                        /* operations pending or sent */
+};
+iot_err eim_euicc_get(struct eim *e, const char *eid, struct eim_euicc *out);
+/* Each registered eUICC in EID order, from after (NULL: the start); n at most. */
+iot_err eim_euicc_list(struct eim *e, const char *after, struct eim_euicc *out, size_t cap, size_t *n);
+/* The AddInitialEim request ('BF57') that makes this eIM a factory-fresh
+ * eUICC's first (malloc'd). */
+iot_err eim_initial_eim_request(struct eim *e, uint8_t **der, size_t *len);
+
+/* ---- operations ---- */
+
+enum eim_op_kind { EIM_OP_PSMO = 1, EIM_OP_ECO, EIM_OP_DATA, EIM_OP_DOWNLOAD, EIM_OP_CONTACT };
+enum eim_op_state { EIM_PENDING = 0, EIM_SENT, EIM_DONE, EIM_FAILED, EIM_CANCELLED, EIM_EXPIRED };
+const char *eim_op_kind_name(enum eim_op_kind k);
+const char *eim_op_state_name(enum eim_op_state s);
+
+/* A new operation on eid. payload: PSMO/eCO the DER of the EuiccPackage
+ * (psmoList or ecoList); DATA the tag list; DOWNLOAD the activation code. */
+iot_err eim_op_create(struct eim *e, const char *eid, enum eim_op_kind kind, const uint8_t *payload, size_t len,
+		      int64_t *id);
+struct eim_op {
+	int64_t id;
+	char eid[33];
+	enum eim_op_kind kind;
+	enum eim_op_state state;
+	int64_t counter;                        /* the package's counterValue, 0 before it is sent */
+	int64_t result_code;                    /* 0 ok; the eUICC's or eIM's code otherwise */
+	uint8_t *result;                        /* the result as the eUICC gave it (DER), or NULL */
+	size_t result_len;
+	int64_t created, updated;
+};
+iot_err eim_op_get(struct eim *e, int64_t id, struct eim_op *op);
+void eim_op_free(struct eim_op *op);
+/* Cancels a pending operation (IOT_E_REFUSED once it is sent). */
+iot_err eim_op_cancel(struct eim *e, int64_t id);
+
+/* ---- ESipa (SGP.32 6.3) ---- */
+
+/* One EsipaMessageFromIpaToEim, whichever binding brought it; the answer
+ * (an EsipaMessageFromEimToIpa) appended to out, nothing for
+ * handleNotification. Fails only when the request does not decode. */
+iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writer *out);
+
+#endif

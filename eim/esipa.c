@@ -1,0 +1,588 @@
+/* The eIM's side of ESipa (SGP.32 6.3): getEimPackage, provideEimPackageResult,
+ * handleNotification, and the indirect-download functions (relay.c). */
+#include "eim/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/hex.h"
+#include "base/log.h"
+
+static iot_err answer(const struct rsp_esipa_message_from_eim *m, struct der_writer *out)
+{
+	iot_err err = rsp_encode(&rsp_t_esipa_message_from_eim, m, out);
+
+	return err == IOT_OK ? der_writer_err(out) : err;
+}
+
+static iot_err package_error(int64_t code, struct der_writer *out)
+{
+	struct rsp_esipa_message_from_eim m = { .choice = RSP_EIM_TO_IPA_GET_EIM_PACKAGE };
+
+	m.u.get_eim_package.choice = RSP_GET_EIM_PKG_ERROR;
+	m.u.get_eim_package.u.error = code;
+	return answer(&m, out);
+}
+
+/* ---- getEimPackage ---- */
+
+struct next_op {
+	int64_t id;
+	enum eim_op_kind kind;
+	enum eim_op_state state;
+	uint8_t *payload, *message;
+	size_t payload_len, message_len;
+};
+
+static void next_op_free(struct next_op *o)
+{
+	free(o->payload);
+	free(o->message);
+}
+
+static uint8_t *copy_blob(struct store_stmt *st, int col, size_t *len)
+{
+	const uint8_t *b = store_col_blob(st, col, len);
+	uint8_t *p;
+
+	if (!b || !*len || !(p = malloc(*len)))
+		return NULL;
+	return memcpy(p, b, *len);
+}
+
+/* The eUICC's next operation: the first contact before anything else, then
+ * in order; expired ones are marked on the way. IOT_E_NOT_FOUND: none. */
+static iot_err next_op(struct eim *e, const char *eid, struct next_op *o)
+{
+	struct store_stmt *st;
+	int64_t now = (int64_t)time(NULL);
+	bool row = false;
+	iot_err err;
+
+	memset(o, 0, sizeof(*o));
+	if ((err = store_prepare(e->db, "UPDATE operation SET state = 5, updated = $2 WHERE eid = $1 AND state = 0"
+					" AND expires < $2", &st)) != IOT_OK)
+		return err;
+	store_bind_text(st, 1, eid);
+	store_bind_int(st, 2, now);
+	err = store_step(st, &row);
+	store_finalize(st);
+	if (err != IOT_OK || (err = store_prepare(e->db,
+						  "SELECT id, kind, state, payload, message FROM operation"
+						  " WHERE eid = $1 AND state < 2 ORDER BY kind = 5 DESC, id LIMIT 1",
+						  &st)) != IOT_OK)
+		return err;
+	store_bind_text(st, 1, eid);
+	if ((err = store_step(st, &row)) == IOT_OK && row) {
+		o->id = store_col_int(st, 0);
+		o->kind = (enum eim_op_kind)store_col_int(st, 1);
+		o->state = (enum eim_op_state)store_col_int(st, 2);
+		o->payload = copy_blob(st, 3, &o->payload_len);
+		o->message = copy_blob(st, 4, &o->message_len);
+		if (!o->payload)
+			err = IOT_E_NOMEM;
+	}
+	store_finalize(st);
+	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
+}
+
+/* SGP.32 2.6: the eIM signs DER(EuiccPackageSigned) then the associationToken TLV */
+static iot_err sign_package(struct eim *e, struct rsp_euicc_package_request *q, bool has_token, int64_t token,
+			    uint8_t sig[64], uint8_t **signed_der)
+{
+	struct crypto_buf parts[2];
+	struct der_writer tw;
+	uint8_t tok[12];
+	size_t n;
+	iot_err err;
+
+	if ((err = rsp_encode_alloc(&rsp_t_euicc_package_signed, &q->signed_data, signed_der, &n)) != IOT_OK)
+		return err;
+	q->signed_data.der = RSP_BYTES(*signed_der, n);
+	parts[0] = (struct crypto_buf){ *signed_der, n };
+	der_writer_fixed(&tw, tok, sizeof(tok));
+	der_put_int64(&tw, 0x84, token);
+	parts[1] = (struct crypto_buf){ tok, tw.len };
+	if ((err = ecdsa_sign(e->key, parts, has_token ? 2 : 1, sig)) != IOT_OK)
+		return err;
+	q->eim_signature = RSP_BYTES(sig, 64);
+	return IOT_OK;
+}
+
+/* The GetEimPackageResponse for o, counterValue taken and the message kept
+ * in the same transaction, so a lost answer is re-sent unchanged. */
+static iot_err build_message(struct eim *e, const char *eid_text, const uint8_t eid[16], struct next_op *o,
+			     struct der_writer *out)
+{
+	struct rsp_esipa_message_from_eim m = { .choice = RSP_EIM_TO_IPA_GET_EIM_PACKAGE };
+	struct rsp_get_eim_package_response *g = &m.u.get_eim_package;
+	struct store_stmt *st;
+	struct eim_euicc u;
+	struct rsp_arena a;
+	uint8_t txid[8], sig[64], *signed_der = NULL;
+	size_t start = out->len;
+	bool row;
+	iot_err err;
+
+	eim_txid(o->id, txid);
+	rsp_arena_dynamic(&a);
+	if ((err = store_begin(e->db)) != IOT_OK)
+		return err;
+	if ((err = eim_euicc_get(e, eid_text, &u)) != IOT_OK)
+		goto out;
+	switch (o->kind) {
+	case EIM_OP_PSMO:
+	case EIM_OP_ECO: {
+		struct rsp_euicc_package_request *q = &g->u.euicc_package_request;
+
+		g->choice = RSP_GET_EIM_PKG_EUICC_PACKAGE;
+		if ((err = rsp_decode(&rsp_t_euicc_package, o->payload, o->payload_len, &q->signed_data.euicc_package,
+				      &a)) != IOT_OK)
+			goto out;
+		/* SGP.32 5.9.1: a counterValue above every one this eUICC accepted from us */
+		q->signed_data.eim_id = RSP_BYTES(e->eim_id, strlen(e->eim_id));
+		q->signed_data.eid_value = RSP_BYTES(eid, 16);
+		q->signed_data.counter_value = u.counter + 1;
+		q->signed_data.has_eim_transaction_id = true;
+		q->signed_data.eim_transaction_id = RSP_BYTES(txid, 8);
+		if ((err = sign_package(e, q, u.has_token, u.token, sig, &signed_der)) != IOT_OK ||
+		    (err = store_prepare(e->db, "UPDATE euicc SET counter = $2 WHERE eid = $1", &st)) != IOT_OK)
+			goto out;
+		store_bind_text(st, 1, eid_text);
+		store_bind_int(st, 2, u.counter + 1);
+		err = store_step(st, &row);
+		store_finalize(st);
+		break;
+	}
+	case EIM_OP_DATA:
+	case EIM_OP_CONTACT:
+		g->choice = RSP_GET_EIM_PKG_IPA_EUICC_DATA_REQUEST;
+		g->u.ipa_euicc_data_request.tag_list = RSP_BYTES(o->payload, o->payload_len);
+		g->u.ipa_euicc_data_request.has_eim_transaction_id = true;
+		g->u.ipa_euicc_data_request.eim_transaction_id = RSP_BYTES(txid, 8);
+		break;
+	case EIM_OP_DOWNLOAD:
+		g->choice = RSP_GET_EIM_PKG_PDT_REQUEST;
+		g->u.pdt_request.has_profile_download_data = true;
+		g->u.pdt_request.profile_download_data.choice = RSP_PDD_ACTIVATION_CODE;
+		g->u.pdt_request.profile_download_data.u.activation_code = RSP_BYTES(o->payload, o->payload_len);
+		g->u.pdt_request.has_eim_transaction_id = true;
+		g->u.pdt_request.eim_transaction_id = RSP_BYTES(txid, 8);
+		break;
+	}
+	if (err == IOT_OK)
+		err = answer(&m, out);
+	if (err == IOT_OK && (err = store_prepare(e->db, "UPDATE operation SET state = 1, counter = $2, message = $3,"
+							  " updated = $4 WHERE id = $1", &st)) == IOT_OK) {
+		store_bind_int(st, 1, o->id);
+		store_bind_int(st, 2, o->kind == EIM_OP_PSMO || o->kind == EIM_OP_ECO ? u.counter + 1 : 0);
+		store_bind_blob(st, 3, out->buf + start, out->len - start);
+		store_bind_int(st, 4, (int64_t)time(NULL));
+		err = store_step(st, &row);
+		store_finalize(st);
+	}
+out:
+	/* committed before the package leaves: a crash never reuses a counter */
+	if (err == IOT_OK)
+		err = store_commit(e->db);
+	else
+		store_rollback(e->db);
+	free(signed_der);
+	rsp_arena_free(&a);
+	return err;
+}
+
+static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_request *q, struct der_writer *out)
+{
+	struct next_op o;
+	struct store_stmt *st;
+	char eid[33];
+	bool row;
+	iot_err err;
+
+	/* SGP.32 6.3.2.6: the EID is 16 bytes, and one the eIM manages */
+	if (q->eid_value.len != 16)
+		return package_error(RSP_EIM_PKG_INVALID_EID, out);
+	hex_encode(q->eid_value.ptr, 16, eid);
+	if ((err = store_prepare(e->db, "UPDATE euicc SET last_contact = $2 WHERE eid = $1", &st)) != IOT_OK)
+		return err;
+	store_bind_text(st, 1, eid);
+	store_bind_int(st, 2, (int64_t)time(NULL));
+	err = store_step(st, &row);
+	store_finalize(st);
+	if (err != IOT_OK)
+		return err;
+	if (store_changes(e->db) != 1)
+		return package_error(RSP_EIM_PKG_EID_NOT_FOUND, out);
+	if ((err = next_op(e, eid, &o)) == IOT_E_NOT_FOUND)
+		return package_error(RSP_EIM_PKG_NO_PACKAGE, out);
+	if (err == IOT_OK) {
+		if (o.state == EIM_SENT && o.message) {
+			/* delivered but not answered: the same bytes again, never a new counter */
+			der_put_raw(out, o.message, o.message_len);
+			err = der_writer_err(out);
+		} else {
+			err = build_message(e, eid, q->eid_value.ptr, &o, out);
+		}
+		log_info("eim", "getEimPackage", "eid=%s op=%lld kind=%s resent=%d", eid, (long long)o.id,
+			 eim_op_kind_name(o.kind), o.state == EIM_SENT);
+	}
+	next_op_free(&o);
+	return err;
+}
+
+/* ---- provideEimPackageResult ---- */
+
+struct euicc_keys {
+	struct crypto_cert *cert;
+	bool has_token;
+	int64_t token;
+};
+
+static iot_err load_keys(struct eim *e, const char *eid, struct euicc_keys *k)
+{
+	struct store_stmt *st;
+	bool row = false;
+	iot_err err = store_prepare(e->db, "SELECT cert, token FROM euicc WHERE eid = $1", &st);
+
+	memset(k, 0, sizeof(*k));
+	if (err != IOT_OK)
+		return err;
+	store_bind_text(st, 1, eid);
+	if ((err = store_step(st, &row)) == IOT_OK && row) {
+		size_t n;
+		const uint8_t *c = store_col_blob(st, 0, &n);
+
+		if (c && n)
+			err = x509_parse(c, n, &k->cert);
+		k->has_token = !store_col_null(st, 1);
+		k->token = store_col_int(st, 1);
+	}
+	store_finalize(st);
+	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
+}
+
+/* SGP.32 2.6: the eUICC signed its result data followed by the associationToken TLV */
+static bool signature_valid(const struct euicc_keys *k, const rsp_bytes *data, const rsp_bytes *sig)
+{
+	struct crypto_buf parts[2] = { { data->ptr, data->len } };
+	struct der_writer tw;
+	uint8_t tok[12];
+
+	if (!k->cert)
+		return false;
+	der_writer_fixed(&tw, tok, sizeof(tok));
+	der_put_int64(&tw, 0x84, k->token);
+	parts[1] = (struct crypto_buf){ tok, tw.len };
+	return ecdsa_verify(x509_key(k->cert), parts, k->has_token ? 2 : 1, sig->ptr, sig->len) == IOT_OK;
+}
+
+/* Records the outcome of op (when it is sent and the eIM's, for this eUICC);
+ * a result for an operation already finished changes nothing. */
+static iot_err finish_op(struct eim *e, const char *eid, int64_t id, int64_t counter, enum eim_op_state state,
+			 int64_t code, const uint8_t *result, size_t len)
+{
+	struct store_stmt *st;
+	bool row;
+	iot_err err = store_prepare(e->db,
+				    "UPDATE operation SET state = $3, result_code = $4, result = $5, updated = $6"
+				    " WHERE id = $1 AND eid = $2 AND state = 1 AND ($7 = 0 OR counter = $7)", &st);
+
+	if (err != IOT_OK)
+		return err;
+	store_bind_int(st, 1, id);
+	store_bind_text(st, 2, eid);
+	store_bind_int(st, 3, state);
+	store_bind_int(st, 4, code);
+	store_bind_blob(st, 5, result, len);
+	store_bind_int(st, 6, (int64_t)time(NULL));
+	store_bind_int(st, 7, counter);
+	err = store_step(st, &row);
+	store_finalize(st);
+	if (err == IOT_OK && store_changes(e->db) == 1)
+		log_info("eim", "operation finished", "id=%lld eid=%s state=%s code=%lld", (long long)id, eid,
+			 eim_op_state_name(state), (long long)code);
+	return err;
+}
+
+static iot_err store_notification(struct eim *e, const char *eid, int64_t seq, const struct rsp_pending_notification *n)
+{
+	struct store_stmt *st;
+	uint8_t *der;
+	size_t len;
+	bool row;
+	iot_err err = rsp_encode_alloc(&rsp_t_pending_notification, n, &der, &len);
+
+	if (err != IOT_OK)
+		return err;
+	if ((err = store_prepare(e->db, "INSERT INTO notification(eid, seq, der, received) VALUES ($1, $2, $3, $4)",
+				 &st)) == IOT_OK) {
+		store_bind_text(st, 1, eid);
+		store_bind_int(st, 2, seq);
+		store_bind_blob(st, 3, der, len);
+		store_bind_int(st, 4, (int64_t)time(NULL));
+		err = store_step(st, &row);
+		store_finalize(st);
+	}
+	free(der);
+	return err;
+}
+
+static int64_t notification_seq(const struct rsp_pending_notification *n)
+{
+	return n->choice == RSP_PENDING_PIR ? n->u.pir.data.notification_metadata.seq_number :
+					      n->u.other.tbs_other_notification.seq_number;
+}
+
+/* An EuiccPackageResult: verified, matched to its operation, recorded. */
+static iot_err package_result(struct eim *e, const char *eid, const struct euicc_keys *k,
+			      const struct rsp_euicc_package_result *r, int64_t *acks, size_t *nacks)
+{
+	uint8_t *der;
+	size_t len;
+	int64_t id, code = 0;
+	iot_err err;
+
+	if ((err = rsp_encode_alloc(&rsp_t_euicc_package_result, r, &der, &len)) != IOT_OK)
+		return err;
+	switch (r->choice) {
+	case RSP_EPR_RESULT_SIGNED: {
+		const struct rsp_euicc_package_result_data_signed *d = &r->u.result_signed.data;
+
+		/* SGP.32 2.6: signed by this eUICC over what it sent, for this eIM */
+		if (!signature_valid(k, &d->der, &r->u.result_signed.euicc_sign_epr) ||
+		    d->eim_id.len != strlen(e->eim_id) || memcmp(d->eim_id.ptr, e->eim_id, d->eim_id.len) ||
+		    !d->has_eim_transaction_id || !eim_txid_parse(&d->eim_transaction_id, &id)) {
+			log_warn("eim", "package result refused: signature or identifiers", "eid=%s", eid);
+			break;
+		}
+		for (size_t i = 0; i < d->euicc_result.count && !code; i++)
+			if (d->euicc_result.items[i].choice != RSP_RESULT_LIST_PROFILE_INFO &&
+			    d->euicc_result.items[i].choice != RSP_RESULT_GET_RAT &&
+			    d->euicc_result.items[i].choice != RSP_RESULT_ADD_EIM &&
+			    d->euicc_result.items[i].choice != RSP_RESULT_LIST_EIM &&
+			    d->euicc_result.items[i].choice != RSP_RESULT_SET_DEFAULT_DP_ADDRESS)
+				code = d->euicc_result.items[i].u.code;
+		err = finish_op(e, eid, id, d->counter_value, code ? EIM_FAILED : EIM_DONE, code, der, len);
+		acks[(*nacks)++] = d->seq_number;
+		break;
+	}
+	case RSP_EPR_ERROR_SIGNED: {
+		const struct rsp_euicc_package_error_data_signed *d = &r->u.error_signed.data;
+
+		if (!signature_valid(k, &d->der, &r->u.error_signed.euicc_sign_epe) || !d->has_eim_transaction_id ||
+		    !eim_txid_parse(&d->eim_transaction_id, &id)) {
+			log_warn("eim", "package error refused: signature or identifiers", "eid=%s", eid);
+			break;
+		}
+		err = finish_op(e, eid, id, 0, EIM_FAILED, d->euicc_package_error_code, der, len);
+		break;
+	}
+	default:
+		/* unsigned: the eUICC could not even check the package; the operation failed */
+		if (r->u.error_unsigned.has_eim_transaction_id &&
+		    eim_txid_parse(&r->u.error_unsigned.eim_transaction_id, &id))
+			err = finish_op(e, eid, id, 0, EIM_FAILED, RSP_EPE_UNDEFINED_ERROR, der, len);
+		break;
+	}
+	free(der);
+	return err;
+}
+
+/* The first contact: the certificates chain to a CI we trust and name this EID. */
+static iot_err learn_euicc(struct eim *e, const char *eid, const struct rsp_ipa_euicc_data *d)
+{
+	struct crypto_cert *eum = NULL, *cert = NULL;
+	struct store_stmt *st;
+	char serial[40];
+	enum x509_role failed;
+	iot_err err = IOT_E_CERT_CI_UNKNOWN;
+	bool row;
+
+	if (!d->has_eum_certificate || !d->has_euicc_certificate)
+		return IOT_E_ASN1_MISSING;
+	if ((err = x509_parse(d->eum_certificate.ptr, d->eum_certificate.len, &eum)) != IOT_OK ||
+	    (err = x509_parse(d->euicc_certificate.ptr, d->euicc_certificate.len, &cert)) != IOT_OK)
+		goto out;
+	err = IOT_E_CERT_CI_UNKNOWN;
+	for (size_t i = 0; i < e->ci_count && err != IOT_OK; i++)
+		err = x509_verify_euicc_chain(e->cis[i], eum, cert, time(NULL), &failed);
+	if (err == IOT_OK && ((err = x509_subject_serial(cert, serial, sizeof(serial))) != IOT_OK || strcmp(serial, eid)))
+		err = err ? err : IOT_E_CERT_PARSE;
+	if (err == IOT_OK && (err = store_prepare(e->db, "UPDATE euicc SET cert = $2, token = $3 WHERE eid = $1", &st)) ==
+				     IOT_OK) {
+		store_bind_text(st, 1, eid);
+		store_bind_blob(st, 2, d->euicc_certificate.ptr, d->euicc_certificate.len);
+		if (d->has_association_token)
+			store_bind_int(st, 3, d->association_token);
+		else
+			store_bind_null(st, 3);
+		err = store_step(st, &row);
+		store_finalize(st);
+	}
+out:
+	if (err != IOT_OK)
+		log_warn("eim", "first contact refused", "eid=%s error=\"%s\"", eid, iot_strerror(err));
+	x509_free(eum);
+	x509_free(cert);
+	return err;
+}
+
+static iot_err provide_result(struct eim *e, const struct rsp_provide_eim_package_result *q, struct der_writer *out)
+{
+	struct rsp_esipa_message_from_eim m = { .choice = RSP_EIM_TO_IPA_PROVIDE_EIM_PACKAGE_RESULT };
+	struct rsp_provide_eim_package_result_response *r = &m.u.provide_eim_package_result;
+	const struct rsp_eim_package_result *res = &q->eim_package_result;
+	struct euicc_keys k = { 0 };
+	int64_t acks[64], id;
+	size_t nacks = 0;
+	char eid[33];
+	iot_err err;
+
+	/* SGP.32 6.3.2.x: the eUICC the result comes from */
+	if (!q->has_eid_value || q->eid_value.len != 16) {
+		r->choice = RSP_PROVIDE_RESULT_ERROR;
+		r->u.error = q->has_eid_value ? 3 : 4;          /* invalidEid, missingEid */
+		return answer(&m, out);
+	}
+	hex_encode(q->eid_value.ptr, 16, eid);
+	if ((err = load_keys(e, eid, &k)) == IOT_E_NOT_FOUND) {
+		r->choice = RSP_PROVIDE_RESULT_ERROR;
+		r->u.error = 2;                                 /* eidNotFound */
+		return answer(&m, out);
+	}
+	if (err != IOT_OK || (err = store_begin(e->db)) != IOT_OK) {
+		x509_free(k.cert);
+		return err;
+	}
+	switch (res->choice) {
+	case RSP_EIM_RESULT_EPR:
+		err = package_result(e, eid, &k, &res->u.epr, acks, &nacks);
+		break;
+	case RSP_EIM_RESULT_EPR_AND_NOTIFICATIONS: {
+		const rsp_pending_notification_list *l = &res->u.epr_and_notifications.notification_list;
+
+		err = package_result(e, eid, &k, &res->u.epr_and_notifications.euicc_package_result, acks, &nacks);
+		for (size_t i = 0; err == IOT_OK && i < l->count && nacks < 64; i++) {
+			err = store_notification(e, eid, notification_seq(&l->items[i]), &l->items[i]);
+			acks[nacks++] = notification_seq(&l->items[i]);
+		}
+		break;
+	}
+	case RSP_EIM_RESULT_IPA_EUICC_DATA: {
+		const struct rsp_ipa_euicc_data_response *d = &res->u.ipa_euicc_data_response;
+		const rsp_bytes *t = d->choice == RSP_IPA_EUICC_DATA ? &d->u.data.eim_transaction_id :
+								      &d->u.error.eim_transaction_id;
+		struct eim_op op;
+		uint8_t *der;
+		size_t len;
+
+		if (!eim_txid_parse(t, &id) || eim_op_get(e, id, &op) != IOT_OK)
+			break;
+		if ((err = rsp_encode_alloc(&rsp_t_ipa_euicc_data_response, d, &der, &len)) == IOT_OK) {
+			bool ok = d->choice == RSP_IPA_EUICC_DATA &&
+				  (op.kind != EIM_OP_CONTACT || learn_euicc(e, eid, &d->u.data) == IOT_OK);
+
+			err = finish_op(e, eid, id, 0, ok ? EIM_DONE : EIM_FAILED,
+					ok ? 0 : d->choice == RSP_IPA_EUICC_DATA ? 127 : d->u.error.error_code, der, len);
+			free(der);
+		}
+		eim_op_free(&op);
+		break;
+	}
+	case RSP_EIM_RESULT_PDT_RESULT: {
+		const struct rsp_profile_download_trigger_result *p = &res->u.pdt_result;
+		uint8_t *der;
+		size_t len;
+
+		if (!p->has_eim_transaction_id || !eim_txid_parse(&p->eim_transaction_id, &id))
+			break;
+		if ((err = rsp_encode_alloc(&rsp_t_profile_download_trigger_result, p, &der, &len)) != IOT_OK)
+			break;
+		if (p->result_data.choice == RSP_PDT_RESULT_PIR) {
+			const struct rsp_profile_installation_result *pir = &p->result_data.u.pir;
+			bool ok = pir->data.final_result.choice == RSP_FINAL_RESULT_SUCCESS;
+			struct rsp_pending_notification n = { .choice = RSP_PENDING_PIR };
+
+			err = finish_op(e, eid, id, 0, ok ? EIM_DONE : EIM_FAILED,
+					ok ? 0 : pir->data.final_result.u.error.error_reason, der, len);
+			n.u.pir = *pir;
+			if (err == IOT_OK)
+				err = store_notification(e, eid, pir->data.notification_metadata.seq_number, &n);
+			acks[nacks++] = pir->data.notification_metadata.seq_number;
+		} else {
+			err = finish_op(e, eid, id, 0, EIM_FAILED, p->result_data.u.error.reason, der, len);
+		}
+		free(der);
+		break;
+	}
+	default:
+		if (res->u.error.has_eim_transaction_id && eim_txid_parse(&res->u.error.eim_transaction_id, &id))
+			err = finish_op(e, eid, id, 0, EIM_FAILED, res->u.error.error_code, NULL, 0);
+		break;
+	}
+	x509_free(k.cert);
+	if (err != IOT_OK) {
+		store_rollback(e->db);
+		return err;
+	}
+	/* stored before acknowledged: the eUICC may forget what we acknowledge */
+	if ((err = store_commit(e->db)) != IOT_OK)
+		return err;
+	if (res->choice == RSP_EIM_RESULT_PDT_RESULT && res->u.pdt_result.result_data.choice == RSP_PDT_RESULT_PIR) {
+		struct rsp_pending_notification n = { .choice = RSP_PENDING_PIR };
+
+		n.u.pir = res->u.pdt_result.result_data.u.pir;
+		eim_forward_notification(e, &n);
+	}
+	r->choice = nacks ? RSP_PROVIDE_RESULT_ACKS : RSP_PROVIDE_RESULT_EMPTY;
+	r->u.acks.items = acks;
+	r->u.acks.count = nacks;
+	return answer(&m, out);
+}
+
+/* ---- the entry point ---- */
+
+iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writer *out)
+{
+	struct rsp_esipa_message_from_ipa q;
+	struct rsp_esipa_message_from_eim m;
+	struct rsp_arena a;
+	uint8_t *keep = NULL;
+	iot_err err;
+
+	rsp_arena_dynamic(&a);
+	if ((err = rsp_decode(&rsp_t_esipa_message_from_ipa, req, len, &q, &a)) != IOT_OK) {
+		rsp_arena_free(&a);
+		return err;
+	}
+	switch (q.choice) {
+	case RSP_IPA_TO_EIM_GET_EIM_PACKAGE:
+		err = get_eim_package(e, &q.u.get_eim_package, out);
+		break;
+	case RSP_IPA_TO_EIM_PROVIDE_EIM_PACKAGE_RESULT:
+		err = provide_result(e, &q.u.provide_eim_package_result, out);
+		break;
+	case RSP_IPA_TO_EIM_HANDLE_NOTIFICATION:
+		if (q.u.handle_notification.choice == RSP_HANDLE_NOTIFICATION_PENDING) {
+			err = store_notification(e, NULL, notification_seq(&q.u.handle_notification.u.pending),
+						 &q.u.handle_notification.u.pending);
+			eim_forward_notification(e, &q.u.handle_notification.u.pending);
+		} else {
+			err = provide_result(e, &q.u.handle_notification.u.provide_eim_package_result, out);
+			out->len = 0;   /* handleNotification has no answer */
+		}
+		break;
+	case RSP_IPA_TO_EIM_TRANSFER_EIM_PACKAGE_RESPONSE:
+		err = IOT_E_ASN1_CHOICE;        /* inject mode is not offered */
+		break;
+	default:
+		if ((err = eim_relay(e, &q, &m, &a, &keep)) == IOT_OK)
+			err = answer(&m, out);
+		break;
+	}
+	free(keep);
+	rsp_arena_free(&a);
+	return err;
+}

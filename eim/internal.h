@@ -1,0 +1,36 @@
+/* Inside the eIM. */
+#ifndef IOT_EIM_INTERNAL_H
+#define IOT_EIM_INTERNAL_H
+
+#include "eim/eim.h"
+#include "crypto/x509.h"
+#include "net/http.h"
+#include "rsp/rsp.h"
+#include "store/store.h"
+
+struct eim {
+	struct eim_config cfg;
+	char *eim_id, *fqdn;
+	struct crypto_key *key;
+	struct crypto_cert *cert, *tls_cert;
+	struct crypto_cert **cis;
+	size_t ci_count;
+	struct store *db;
+	struct http_client *es9;        /* the relay to SM-DP+s, opened on first use */
+};
+
+/* An operation's eimTransactionId: its id, 8 bytes big-endian. */
+void eim_txid(int64_t id, uint8_t out[8]);
+bool eim_txid_parse(const rsp_bytes *b, int64_t *id);
+
+/* ES9+ in the ASN.1 binding to the SM-DP+ at address (relay.c): the
+ * request, its answer decoded into r (pointing into *raw, malloc'd). */
+iot_err eim_es9(struct eim *e, const char *address, const struct rsp_remote_profile_provisioning_request *q,
+		struct rsp_remote_profile_provisioning_response *r, struct rsp_arena *a, uint8_t **raw);
+/* The indirect-download functions of ESipa, relayed (relay.c). */
+iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, struct rsp_esipa_message_from_eim *m,
+		  struct rsp_arena *a, uint8_t **keep);
+/* A notification to the SM-DP+ it names (ES9+ HandleNotification), best effort. */
+void eim_forward_notification(struct eim *e, const struct rsp_pending_notification *n);
+
+#endif

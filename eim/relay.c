@@ -1,0 +1,293 @@
+/* Indirect profile download (SGP.32 3.2.2): the ESipa functions relayed to
+ * the SM-DP+ of the operation as ES9+ in the ASN.1 binding over HTTPS, and
+ * notifications forwarded to the SM-DP+ they name. */
+#include "eim/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+
+static const char *connect_for(const struct eim *e, const char *host)
+{
+	char prefix[300];
+
+	snprintf(prefix, sizeof(prefix), "%s:443:", host);
+	for (size_t i = 0; i < e->cfg.connect_count; i++)
+		if (!strncmp(e->cfg.connect[i], prefix, strlen(prefix)))
+			return e->cfg.connect[i];
+	return NULL;
+}
+
+iot_err eim_es9(struct eim *e, const char *address, const struct rsp_remote_profile_provisioning_request *q,
+		struct rsp_remote_profile_provisioning_response *r, struct rsp_arena *a, uint8_t **raw)
+{
+	/* SGP.22 6.6: the ASN.1 binding */
+	static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1",
+					       "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
+	uint8_t *req;
+	size_t n, len;
+	char url[400];
+	int status;
+	iot_err err;
+
+	*raw = NULL;
+	if (!e->es9) {
+		/* one SM-DP+ per relay client is the common case; connect-to only for tests */
+		struct http_client_config c = { .ca_file = e->cfg.smdp_ca, .connect_to = connect_for(e, address),
+						.timeout_ms = 30000 };
+
+		if ((err = http_client_new(&c, &e->es9)) != IOT_OK)
+			return err;
+	}
+	if ((err = rsp_encode_alloc(&rsp_t_remote_profile_provisioning_request, q, &req, &n)) != IOT_OK)
+		return err;
+	snprintf(url, sizeof(url), "https://%s/gsma/rsp2/asn1", address);
+	err = http_client_post(e->es9, url, headers, req, n, &status, raw, &len);
+	free(req);
+	if (err != IOT_OK) {
+		log_warn("eim", "the SM-DP+ cannot be reached", "address=%s", address);
+		return err;
+	}
+	if (status != 200 && status != 204) {
+		log_warn("eim", "the SM-DP+ answered with an error", "address=%s status=%d", address, status);
+		free(*raw);
+		*raw = NULL;
+		return IOT_E_IO;
+	}
+	if (!r || !len)
+		return IOT_OK;
+	return rsp_decode(&rsp_t_remote_profile_provisioning_response, *raw, len, r, a);
+}
+
+void eim_forward_notification(struct eim *e, const struct rsp_pending_notification *n)
+{
+	struct rsp_remote_profile_provisioning_request q = { .choice = RSP_ES9_REQ_HANDLE_NOTIFICATION };
+	const struct rsp_notification_metadata *md = n->choice == RSP_PENDING_PIR ?
+		&n->u.pir.data.notification_metadata : &n->u.other.tbs_other_notification;
+	struct rsp_arena a;
+	char address[256];
+	uint8_t *raw;
+
+	if (!md->notification_address.len || md->notification_address.len >= sizeof(address))
+		return;
+	memcpy(address, md->notification_address.ptr, md->notification_address.len);
+	address[md->notification_address.len] = 0;
+	if (!strcmp(address, e->fqdn))
+		return;         /* addressed to us: stored already */
+	q.u.handle_notification.pending_notification = *n;
+	rsp_arena_dynamic(&a);
+	/* SGP.22 3.5: delivered once; a failure is logged, the notification kept */
+	if (eim_es9(e, address, &q, NULL, &a, &raw) == IOT_OK)
+		log_info("eim", "notification forwarded", "address=%s seq=%lld", address, (long long)md->seq_number);
+	free(raw);
+	rsp_arena_free(&a);
+}
+
+/* The SM-DP+ address an activation code names ("LPA:1$address$..."). */
+static bool ac_address(const uint8_t *ac, size_t len, char *out, size_t cap)
+{
+	const uint8_t *p = memchr(ac, '$', len), *q;
+
+	if (!p || !(q = memchr(p + 1, '$', len - (size_t)(p + 1 - ac))))
+		q = ac + len;
+	if (!p || (size_t)(q - p - 1) >= cap || q == p + 1)
+		return false;
+	memcpy(out, p + 1, (size_t)(q - p - 1));
+	out[q - p - 1] = 0;
+	return true;
+}
+
+/* The operation behind eimTransactionId, sent and a download; its SM-DP+. */
+static iot_err download_op(struct eim *e, const rsp_bytes *txid, int64_t *id, char *smdp, size_t cap)
+{
+	struct store_stmt *st;
+	bool row = false;
+	iot_err err;
+
+	if (!eim_txid_parse(txid, id))
+		return IOT_E_NOT_FOUND;
+	if ((err = store_prepare(e->db, "SELECT payload FROM operation WHERE id = $1 AND kind = 4 AND state = 1", &st)) !=
+	    IOT_OK)
+		return err;
+	store_bind_int(st, 1, *id);
+	if ((err = store_step(st, &row)) == IOT_OK && row) {
+		size_t n;
+		const uint8_t *ac = store_col_blob(st, 0, &n);
+
+		if (!ac || !ac_address(ac, n, smdp, cap))
+			row = false;
+	}
+	store_finalize(st);
+	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
+}
+
+static iot_err session_smdp(struct eim *e, const rsp_bytes *txid, char *smdp, size_t cap)
+{
+	struct store_stmt *st;
+	bool row = false;
+	iot_err err = store_prepare(e->db, "SELECT smdp FROM session WHERE txid = $1", &st);
+
+	if (err != IOT_OK)
+		return err;
+	store_bind_blob(st, 1, txid->ptr, txid->len);
+	if ((err = store_step(st, &row)) == IOT_OK && row)
+		snprintf(smdp, cap, "%s", store_col_text(st, 0));
+	store_finalize(st);
+	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
+}
+
+static iot_err session_add(struct eim *e, const rsp_bytes *txid, int64_t op, const char *smdp)
+{
+	struct store_stmt *st;
+	bool row;
+	iot_err err = store_prepare(e->db, "INSERT OR REPLACE INTO session(txid, op, smdp, created) VALUES ($1, $2, $3, $4)",
+				    &st);
+
+	if (err != IOT_OK)
+		return err;
+	store_bind_blob(st, 1, txid->ptr, txid->len);
+	store_bind_int(st, 2, op);
+	store_bind_text(st, 3, smdp);
+	store_bind_int(st, 4, (int64_t)time(NULL));
+	err = store_step(st, &row);
+	store_finalize(st);
+	return err;
+}
+
+iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, struct rsp_esipa_message_from_eim *m,
+		  struct rsp_arena *a, uint8_t **keep)
+{
+	struct rsp_remote_profile_provisioning_request es9 = { 0 };
+	struct rsp_remote_profile_provisioning_response r = { 0 };
+	char smdp[256];
+	int64_t op;
+	iot_err err;
+
+	memset(m, 0, sizeof(*m));
+	switch (q->choice) {
+	case RSP_IPA_TO_EIM_INITIATE_AUTHENTICATION: {
+		const struct rsp_initiate_authentication_request_esipa *i = &q->u.initiate_authentication;
+
+		m->choice = RSP_EIM_TO_IPA_INITIATE_AUTHENTICATION;
+		/* SGP.32 3.2.2: the trigger's transaction names the operation and its SM-DP+ */
+		if (!i->has_eim_transaction_id ||
+		    download_op(e, &i->eim_transaction_id, &op, smdp, sizeof(smdp)) != IOT_OK ||
+		    !i->has_euicc_info1) {
+			m->u.initiate_authentication.choice = RSP_ESIPA_ERROR;
+			m->u.initiate_authentication.u.error = 52;     /* invalidEimTransactionId */
+			return IOT_OK;
+		}
+		if (i->has_smdp_address && (i->smdp_address.len != strlen(smdp) ||
+					    memcmp(i->smdp_address.ptr, smdp, strlen(smdp)))) {
+			m->u.initiate_authentication.choice = RSP_ESIPA_ERROR;
+			m->u.initiate_authentication.u.error = 50;     /* smdpAddressMismatch */
+			return IOT_OK;
+		}
+		es9.choice = RSP_ES9_REQ_INITIATE_AUTHENTICATION;
+		es9.u.initiate_authentication.euicc_challenge = i->euicc_challenge;
+		es9.u.initiate_authentication.euicc_info1 = i->euicc_info1;
+		es9.u.initiate_authentication.smdp_address = RSP_BYTES(smdp, strlen(smdp));
+		if ((err = eim_es9(e, smdp, &es9, &r, a, keep)) != IOT_OK)
+			break;
+		m->u.initiate_authentication.choice = r.u.initiate_authentication.choice;
+		if (r.u.initiate_authentication.choice == RSP_ES9_OK) {
+			struct rsp_initiate_authentication_ok_esipa *ok = &m->u.initiate_authentication.u.ok;
+
+			ok->has_transaction_id = true;
+			ok->transaction_id = r.u.initiate_authentication.u.ok.transaction_id;
+			ok->server_signed1 = r.u.initiate_authentication.u.ok.server_signed1;
+			ok->server_signature1 = r.u.initiate_authentication.u.ok.server_signature1;
+			ok->euicc_ci_pkid_to_be_used = r.u.initiate_authentication.u.ok.euicc_ci_pkid_to_be_used;
+			ok->server_certificate = r.u.initiate_authentication.u.ok.server_certificate;
+			err = session_add(e, &ok->transaction_id, op, smdp);
+		} else {
+			m->u.initiate_authentication.u.error = r.u.initiate_authentication.u.error;
+		}
+		return err;
+	}
+	case RSP_IPA_TO_EIM_AUTHENTICATE_CLIENT:
+		m->choice = RSP_EIM_TO_IPA_AUTHENTICATE_CLIENT;
+		if (session_smdp(e, &q->u.authenticate_client.transaction_id, smdp, sizeof(smdp)) != IOT_OK) {
+			m->u.authenticate_client.choice = RSP_AUTH_CLIENT_ERROR;
+			m->u.authenticate_client.u.error = 10;  /* invalidTransactionId */
+			return IOT_OK;
+		}
+		es9.choice = RSP_ES9_REQ_AUTHENTICATE_CLIENT;
+		es9.u.authenticate_client.transaction_id = q->u.authenticate_client.transaction_id;
+		es9.u.authenticate_client.authenticate_server_response = q->u.authenticate_client.authenticate_server_response;
+		if ((err = eim_es9(e, smdp, &es9, &r, a, keep)) != IOT_OK)
+			break;
+		if (r.u.authenticate_client.choice == RSP_ES9_OK) {
+			struct rsp_authenticate_client_ok_dp_esipa *ok = &m->u.authenticate_client.u.ok_dp;
+
+			m->u.authenticate_client.choice = RSP_AUTH_CLIENT_OK_DP;
+			ok->has_transaction_id = true;
+			ok->transaction_id = r.u.authenticate_client.u.ok.transaction_id;
+			ok->has_profile_metadata = true;
+			ok->profile_metadata = r.u.authenticate_client.u.ok.profile_metadata;
+			ok->smdp_signed2 = r.u.authenticate_client.u.ok.smdp_signed2;
+			ok->smdp_signature2 = r.u.authenticate_client.u.ok.smdp_signature2;
+			ok->smdp_certificate = r.u.authenticate_client.u.ok.smdp_certificate;
+		} else {
+			m->u.authenticate_client.choice = RSP_AUTH_CLIENT_ERROR;
+			m->u.authenticate_client.u.error = r.u.authenticate_client.u.error;
+		}
+		return IOT_OK;
+	case RSP_IPA_TO_EIM_GET_BPP:
+		m->choice = RSP_EIM_TO_IPA_GET_BPP;
+		if (session_smdp(e, &q->u.get_bpp.transaction_id, smdp, sizeof(smdp)) != IOT_OK) {
+			m->u.get_bpp.choice = RSP_ESIPA_ERROR;
+			m->u.get_bpp.u.error = 95;              /* invalidTransactionId */
+			return IOT_OK;
+		}
+		es9.choice = RSP_ES9_REQ_GET_BPP;
+		es9.u.get_bpp.transaction_id = q->u.get_bpp.transaction_id;
+		es9.u.get_bpp.prepare_download_response = q->u.get_bpp.prepare_download_response;
+		if ((err = eim_es9(e, smdp, &es9, &r, a, keep)) != IOT_OK)
+			break;
+		m->u.get_bpp.choice = r.u.get_bpp.choice;
+		if (r.u.get_bpp.choice == RSP_ES9_OK) {
+			m->u.get_bpp.u.ok.has_transaction_id = true;
+			m->u.get_bpp.u.ok.transaction_id = r.u.get_bpp.u.ok.transaction_id;
+			m->u.get_bpp.u.ok.bound_profile_package = r.u.get_bpp.u.ok.bound_profile_package;
+		} else {
+			m->u.get_bpp.u.error = r.u.get_bpp.u.error;
+		}
+		return IOT_OK;
+	default:                /* cancelSession */
+		m->choice = RSP_EIM_TO_IPA_CANCEL_SESSION;
+		if (session_smdp(e, &q->u.cancel_session.transaction_id, smdp, sizeof(smdp)) != IOT_OK) {
+			m->u.cancel_session.choice = RSP_ESIPA_ERROR;
+			m->u.cancel_session.u.error = 1;        /* invalidTransactionId */
+			return IOT_OK;
+		}
+		es9.choice = RSP_ES9_REQ_CANCEL_SESSION;
+		es9.u.cancel_session.transaction_id = q->u.cancel_session.transaction_id;
+		es9.u.cancel_session.cancel_session_response = q->u.cancel_session.cancel_session_response;
+		if ((err = eim_es9(e, smdp, &es9, &r, a, keep)) != IOT_OK)
+			break;
+		m->u.cancel_session.choice = r.u.cancel_session.choice;
+		m->u.cancel_session.u.error = r.u.cancel_session.u.error;
+		return IOT_OK;
+	}
+	/* the SM-DP+ is down or answered nonsense: the IPA gets undefinedError and the session ends */
+	log_warn("eim", "relay to the SM-DP+ failed", "address=%s error=\"%s\"", smdp, iot_strerror(err));
+	free(*keep);
+	*keep = NULL;
+	m->u.initiate_authentication.choice = RSP_ESIPA_ERROR;
+	m->u.initiate_authentication.u.error = 127;
+	if (q->choice == RSP_IPA_TO_EIM_AUTHENTICATE_CLIENT) {
+		m->u.authenticate_client.choice = RSP_AUTH_CLIENT_ERROR;
+		m->u.authenticate_client.u.error = 127;
+	} else if (q->choice == RSP_IPA_TO_EIM_GET_BPP) {
+		m->u.get_bpp.choice = RSP_ESIPA_ERROR;
+		m->u.get_bpp.u.error = 127;
+	} else if (q->choice == RSP_IPA_TO_EIM_CANCEL_SESSION) {
+		m->u.cancel_session.choice = RSP_ESIPA_ERROR;
+		m->u.cancel_session.u.error = 127;
+	}
+	return IOT_OK;
+}

@@ -1,0 +1,367 @@
+/* The eIM core against libipa and the software eUICC in-process (ESipa
+ * messages straight into eim_esipa), the SM-DP+ behind it over HTTPS, both
+ * curves: first contact (certificates and association token learned and
+ * chain-checked), an indirect download relayed to the SM-DP+ (its PIR
+ * forwarded), signed PSMOs with a counter per eUICC, a lost answer re-sent
+ * unchanged, forged and replayed results changing nothing, data requests,
+ * unknown EIDs, cancel and expiry. */
+#include "testutil.h"
+#include "fixture.h"
+
+#include <stdio.h>
+
+#include "base/hex.h"
+#include "eim/eim.h"
+#include "ipa/ipa.h"
+#include "rsp/rsp.h"
+#include "smdp/server.h"
+#include "smdp/smdp.h"
+
+#define ADDRESS "smdp.iotrsp.test"
+#define BOOT_EID_TEXT FIXTURE_EID
+
+static enum crypto_curve curve;
+static struct fixture_pki pki;
+static struct smdp_credentials creds;
+static struct smdp_server *smdp_https;
+static struct smdp *dp;
+static struct euicc *euicc;
+static struct eim *eim;
+static struct ipa *ipa;
+static char db[220], eim_db[220], smdp_cert[200], smdp_key[200], connect[128];
+static bool drop_answer;                /* the eIM's next answer is lost on the way */
+static int64_t messages;
+static uint8_t packages[2][4096];      /* the first two getEimPackage answers carrying a package */
+static size_t package_len[2], package_count;
+static const uint8_t op_iccid[10] = { 0x98, 0x94, 0x44, 0x99, 0x99, 0x99, 0x99, 0x09, 0x20, 0xF3 };
+
+static iot_err transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp, size_t cap, size_t *resp_len)
+{
+	(void)ctx;
+	return euicc_transmit(euicc, apdu, len, resp, cap, resp_len);
+}
+
+/* 'BF4F' { 'BF51' ... }: getEimPackage brought an eUICC Package */
+static bool carries_package(const uint8_t *der, size_t len)
+{
+	struct der_reader r, in;
+	struct der_tlv t;
+
+	der_reader_init(&r, der, len);
+	return der_read(&r, &t) == IOT_OK && der_enter(&r, &t, &in) == IOT_OK && der_read(&in, &t) == IOT_OK &&
+	       t.tag == 0xBF51;
+}
+
+static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, size_t len, uint8_t **resp,
+		     size_t *resp_len)
+{
+	struct der_writer w;
+	iot_err err;
+
+	(void)ctx;
+	(void)e;
+	messages++;
+	der_writer_dynamic(&w);
+	err = eim_esipa(eim, req, len, &w);
+	if (err == IOT_OK && req[0] == 0xBF && req[1] == 0x4F && w.len > 6 && w.len < sizeof(packages[0]) &&
+	    package_count < 2 && carries_package(w.buf, w.len)) {
+		memcpy(packages[package_count], w.buf, w.len);
+		package_len[package_count++] = w.len;
+	}
+	if (err != IOT_OK || drop_answer) {
+		drop_answer = false;
+		der_writer_free(&w);
+		return IOT_E_IO;
+	}
+	*resp = w.buf;
+	*resp_len = w.len;
+	return IOT_OK;
+}
+
+static iot_err reset(void *ctx)
+{
+	(void)ctx;
+	euicc_reset(euicc);
+	return IOT_OK;
+}
+
+static int setup(void **state)
+{
+	static const uint8_t md_boot[] = { 0xBF, 0x25, 0x17, 0x5A, 0x0A, 0x98, 0x94, 0, 0, 0, 0, 0, 0, 0, 0x01,
+					   0x91, 0x02, 'O', 'p', 0x92, 0x02, 'B', 'P', 0x95, 0x01, 0x01 };
+	struct smdp_server_config ss = { 0 };
+	struct smdp_profile_info info = { .owner = "op", .service_provider_name = "Operator A", .profile_name = "IoT",
+					  .profile_class = 2, .notification_address = ADDRESS };
+	struct ipa_platform p = { .transmit = transmit, .esipa = esipa, .reset = reset };
+	static const char *cis[1], *connects[1];
+	struct eim_config ec = { 0 };
+	static uint8_t upp[12 * 1024];
+	const uint8_t *resp;
+	uint8_t *req;
+	size_t n, len;
+
+	(void)state;
+	fixture_pki_make(&pki, curve);
+	fixture_tls_cert_for(ADDRESS, pki.dir, "smdp-tls", smdp_cert, sizeof(smdp_cert), smdp_key, sizeof(smdp_key));
+	snprintf(db, sizeof(db), "sqlite:%s/smdp.db", pki.dir);
+	snprintf(eim_db, sizeof(eim_db), "sqlite:%s/eim.db", pki.dir);
+	creds = (struct smdp_credentials){ pki.ci, pki.dp_auth, pki.dp_key, pki.dp_pb, pki.dp_pb_key };
+	ss.smdp = (struct smdp_config){ .address = ADDRESS, .creds = &creds, .cred_count = 1, .store_url = db };
+	ss.http = (struct http_server_config){ .cert_file = smdp_cert, .key_file = smdp_key, .threads = 2 };
+	assert_int_equal(smdp_server_start(&ss, &smdp_https), IOT_OK);
+	assert_int_equal(smdp_open(&ss.smdp, &dp), IOT_OK);
+	for (size_t i = 0; i < sizeof(upp); i++)
+		upp[i] = (uint8_t)(i * 13);
+	assert_int_equal(smdp_add_profile(dp, op_iccid, &info, upp, sizeof(upp)), IOT_OK);
+	snprintf(connect, sizeof(connect), ADDRESS ":443:127.0.0.1:%u", smdp_server_port(smdp_https));
+	cis[0] = pki.ci;
+	connects[0] = connect;
+	ec = (struct eim_config){ .eim_id = "eim.iotrsp.test", .fqdn = "eim.iotrsp.test", .key_file = pki.eim_key,
+				  .cert_file = pki.eim_cert, .ci_files = cis, .ci_count = 1, .store_url = eim_db,
+				  .smdp_ca = smdp_cert, .connect = connects, .connect_count = 1 };
+	assert_int_equal(eim_open(&ec, &eim), IOT_OK);
+	euicc = fixture_euicc(&pki);
+	assert_int_equal(euicc_preload_profile(euicc, md_boot, sizeof(md_boot), (const uint8_t *)"b", 1, true), IOT_OK);
+	assert_int_equal(ipa_new(&p, NULL, &ipa), IOT_OK);
+	/* the factory loads the eIM's AddInitialEim export */
+	assert_int_equal(eim_initial_eim_request(eim, &req, &n), IOT_OK);
+	assert_int_equal(ipa_es10(ipa, req, n, &resp, &len), IOT_OK);
+	assert_int_equal(resp[0], 0xBF);
+	free(req);
+	messages = 0;
+	drop_answer = false;
+	package_count = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ipa_free(ipa);
+	euicc_free(euicc);
+	eim_close(eim);
+	smdp_close(dp);
+	smdp_server_stop(smdp_https);
+	fixture_pki_remove(&pki);
+	return 0;
+}
+
+static enum eim_op_state op_state(int64_t id, int64_t *code)
+{
+	struct eim_op op;
+
+	assert_int_equal(eim_op_get(eim, id, &op), IOT_OK);
+	if (code)
+		*code = op.result_code;
+	eim_op_free(&op);
+	return op.state;
+}
+
+static int64_t psmo(int choice, const uint8_t *iccid)
+{
+	struct rsp_euicc_package pkg = { .choice = RSP_PACKAGE_PSMO_LIST };
+	struct rsp_psmo p = { .choice = choice };
+	uint8_t *der;
+	size_t len;
+	int64_t id;
+
+	if (choice == RSP_PSMO_ENABLE)
+		p.u.enable.iccid = RSP_BYTES(iccid, 10);
+	else if (iccid)
+		p.u.disable.iccid = RSP_BYTES(iccid, 10);
+	pkg.u.psmo_list.items = &p;
+	pkg.u.psmo_list.count = 1;
+	assert_int_equal(rsp_encode_alloc(&rsp_t_euicc_package, &pkg, &der, &len), IOT_OK);
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_PSMO, der, len, &id), IOT_OK);
+	free(der);
+	return id;
+}
+
+static void first_contact(void)
+{
+	struct eim_euicc u;
+
+	assert_int_equal(eim_euicc_register(eim, BOOT_EID_TEXT, "fleet=a"), IOT_OK);
+	assert_int_equal(eim_euicc_register(eim, BOOT_EID_TEXT, NULL), IOT_E_REFUSED);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(eim_euicc_get(eim, BOOT_EID_TEXT, &u), IOT_OK);
+	assert_true(u.has_cert);
+	assert_true(u.has_token);
+	assert_int_equal(u.pending, 0);
+	assert_true(u.last_contact > 0);
+}
+
+static void test_zero_touch(void **state)
+{
+	uint8_t got[10];
+	char mid[65], ac[128];
+	int64_t dl, en, code;
+	enum smdp_state st;
+	struct eim_euicc u;
+
+	(void)state;
+	first_contact();
+	assert_int_equal(smdp_download_order(dp, "op", op_iccid, NULL, got, NULL), IOT_OK);
+	assert_int_equal(smdp_confirm_order(dp, "op", op_iccid, NULL, "EIM-1", NULL, true, mid, NULL), IOT_OK);
+	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$EIM-1");
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &dl), IOT_OK);
+	en = psmo(RSP_PSMO_ENABLE, op_iccid);
+	assert_int_equal(op_state(dl, NULL), EIM_PENDING);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(dl, &code), EIM_DONE);
+	assert_int_equal(op_state(en, &code), EIM_DONE);
+	assert_int_equal(code, 0);
+	/* the SM-DP+ got the installation result through the eIM */
+	assert_int_equal(smdp_profile_state(dp, op_iccid, &st), IOT_OK);
+	assert_int_equal(st, SMDP_INSTALLED);
+	assert_int_equal(eim_euicc_get(eim, BOOT_EID_TEXT, &u), IOT_OK);
+	assert_int_equal(u.counter, 1);
+	assert_int_equal(u.pending, 0);
+}
+
+static void test_lost_answer_resent(void **state)
+{
+	static const uint8_t boot[10] = { 0x98, 0x94, 0, 0, 0, 0, 0, 0, 0, 0x01 };
+	int64_t id;
+	struct eim_euicc u;
+
+	(void)state;
+	first_contact();
+	id = psmo(RSP_PSMO_DISABLE, boot);
+	drop_answer = true;             /* getEimPackage's answer never arrives */
+	assert_int_equal(ipa_poll(ipa), IOT_E_IO);
+	assert_int_equal(op_state(id, NULL), EIM_SENT);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(id, NULL), EIM_DONE);
+	/* the same bytes again: same counter, same signature */
+	assert_int_equal(package_count, 2);
+	assert_int_equal(package_len[0], package_len[1]);
+	assert_memory_equal(packages[0], packages[1], package_len[0]);
+	assert_int_equal(eim_euicc_get(eim, BOOT_EID_TEXT, &u), IOT_OK);
+	assert_int_equal(u.counter, 1);         /* one counter for one operation */
+}
+
+static void test_data_request_and_errors(void **state)
+{
+	int64_t id, cancelled, code;
+	struct eim_op op;
+
+	(void)state;
+	/* unknown EID: the IPA is told so */
+	assert_int_equal(ipa_poll(ipa), IOT_E_REFUSED);
+	first_contact();
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DATA, (const uint8_t *)"\xBF\x20\xA9", 3, &id), IOT_OK);
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DATA, (const uint8_t *)"\xBF\x20", 2, &cancelled),
+			 IOT_OK);
+	assert_int_equal(eim_op_cancel(eim, cancelled), IOT_OK);
+	assert_int_equal(eim_op_create(eim, "8904903212345123451234567890123X", EIM_OP_DATA, (const uint8_t *)"\x84", 1,
+				       &code), IOT_E_NOT_FOUND);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(eim_op_get(eim, id, &op), IOT_OK);
+	assert_int_equal(op.state, EIM_DONE);
+	assert_non_null(op.result);
+	assert_int_equal(op.result[0], 0xBF);
+	eim_op_free(&op);
+	assert_int_equal(op_state(cancelled, NULL), EIM_CANCELLED);
+	assert_int_equal(eim_op_cancel(eim, id), IOT_E_REFUSED);
+	/* a PSMO the eUICC refuses (no such profile): failed with its code */
+	id = psmo(RSP_PSMO_ENABLE, (const uint8_t *)"\x98\x10\x32\x54\x76\x98\x10\x32\x54\xF6");
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(id, &code), EIM_FAILED);
+	assert_int_not_equal(code, 0);
+}
+
+/* A result whose signature does not verify, or that answers an operation
+ * already finished, changes nothing. */
+static void test_forged_and_replayed_results(void **state)
+{
+	struct rsp_esipa_message_from_ipa q;
+	struct rsp_arena a;
+	struct der_writer w;
+	uint8_t *req;
+	size_t len;
+	int64_t id, id2;
+	struct eim_euicc u;
+
+	(void)state;
+	first_contact();
+	id = psmo(RSP_PSMO_LIST_PROFILE_INFO, NULL);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(id, NULL), EIM_DONE);
+	/* a forged result for a new operation: a flipped bit in the signature */
+	id2 = psmo(RSP_PSMO_LIST_PROFILE_INFO, NULL);
+	{
+		/* send getEimPackage ourselves, take the package to the eUICC, forge the result */
+		struct rsp_esipa_message_from_ipa g = { .choice = RSP_IPA_TO_EIM_GET_EIM_PACKAGE };
+		struct rsp_esipa_message_from_eim m;
+		struct rsp_eim_package_result res = { .choice = RSP_EIM_RESULT_EPR };
+		uint8_t eid[16];
+		const uint8_t *resp;
+		size_t n, rl;
+		struct der_reader rd, in;
+		struct der_tlv t;
+
+		assert_int_equal(hex_decode(BOOT_EID_TEXT, eid, 16, &n), IOT_OK);
+		g.u.get_eim_package.eid_value = RSP_BYTES(eid, 16);
+		assert_int_equal(rsp_encode_alloc(&rsp_t_esipa_message_from_ipa, &g, &req, &len), IOT_OK);
+		der_writer_dynamic(&w);
+		assert_int_equal(eim_esipa(eim, req, len, &w), IOT_OK);
+		free(req);
+		rsp_arena_dynamic(&a);
+		assert_int_equal(rsp_decode(&rsp_t_esipa_message_from_eim, w.buf, w.len, &m, &a), IOT_OK);
+		assert_int_equal(m.u.get_eim_package.choice, RSP_GET_EIM_PKG_EUICC_PACKAGE);
+		der_reader_init(&rd, w.buf, w.len);
+		assert_int_equal(der_read(&rd, &t), IOT_OK);
+		assert_int_equal(der_enter(&rd, &t, &in), IOT_OK);
+		assert_int_equal(der_read(&in, &t), IOT_OK);
+		assert_int_equal(ipa_es10(ipa, t.raw, t.raw_len, &resp, &rl), IOT_OK);
+		{
+			uint8_t *copy = malloc(rl);
+
+			memcpy(copy, resp, rl);
+			assert_int_equal(rsp_decode(&rsp_t_euicc_package_result, copy, rl, &res.u.epr, &a), IOT_OK);
+			assert_int_equal(res.u.epr.choice, RSP_EPR_RESULT_SIGNED);
+			{
+				uint8_t sig[64];
+
+				memcpy(sig, res.u.epr.u.result_signed.euicc_sign_epr.ptr, 64);
+				sig[10] ^= 1;
+				res.u.epr.u.result_signed.euicc_sign_epr = RSP_BYTES(sig, 64);
+				q = (struct rsp_esipa_message_from_ipa){ .choice = RSP_IPA_TO_EIM_PROVIDE_EIM_PACKAGE_RESULT };
+				q.u.provide_eim_package_result.has_eid_value = true;
+				q.u.provide_eim_package_result.eid_value = RSP_BYTES(eid, 16);
+				q.u.provide_eim_package_result.eim_package_result = res;
+				assert_int_equal(rsp_encode_alloc(&rsp_t_esipa_message_from_ipa, &q, &req, &len), IOT_OK);
+				w.len = 0;
+				assert_int_equal(eim_esipa(eim, req, len, &w), IOT_OK);
+				free(req);
+				assert_int_equal(op_state(id2, NULL), EIM_SENT);        /* nothing changed */
+			}
+			free(copy);
+		}
+		rsp_arena_free(&a);
+		der_writer_free(&w);
+	}
+	/* the real result is still on the eUICC: the next poll delivers it */
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(id2, NULL), EIM_DONE);
+	assert_int_equal(eim_euicc_get(eim, BOOT_EID_TEXT, &u), IOT_OK);
+	assert_int_equal(u.counter, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_zero_touch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_answer_resent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_request_and_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_and_replayed_results, setup, teardown),
+	};
+	int failed;
+
+	curve = CRYPTO_P256;
+	failed = cmocka_run_group_tests_name("eim core, NIST P-256", tests, NULL, NULL);
+	curve = CRYPTO_BRAINPOOL_P256R1;
+	failed += cmocka_run_group_tests_name("eim core, brainpoolP256r1", tests, NULL, NULL);
+	return failed;
+}
