@@ -79,8 +79,9 @@ iot_err eim_open(const struct eim_config *c, struct eim **out)
 			  iot_strerror(err));
 	for (size_t i = 0; err == IOT_OK && i < c->ci_count; i++)
 		err = x509_load(c->ci_files[i], &e->cis[i]);
-	if (err == IOT_OK && (err = store_open(c->store_url, &e->db)) == IOT_OK)
-		err = store_exec(e->db, schema);
+	if (err == IOT_OK && (err = store_open(c->store_url, &e->db)) == IOT_OK &&
+	    (err = store_exec(e->db, schema)) == IOT_OK)
+		err = eim_audit_schema(e);
 	if (err != IOT_OK) {
 		eim_close(e);
 		return err;

@@ -91,4 +91,13 @@ iot_err eim_op_cancel(struct eim *e, int64_t id);
  * handleNotification. Fails only when the request does not decode. */
 iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writer *out);
 
+/* ---- audit (append-only, hash-chained) ---- */
+
+/* Appends an entry: who, what, about what, how it ended; each entry's hash
+ * covers the previous entry's, so an edit or removal breaks the chain. */
+iot_err eim_audit(struct eim *e, const char *actor, const char *action, const char *subject, const char *outcome);
+/* Walks the chain: IOT_OK with *entries, or IOT_E_CRYPTO_MAC with *bad the
+ * first entry that does not match. */
+iot_err eim_audit_verify(struct eim *e, int64_t *entries, int64_t *bad);
+
 #endif

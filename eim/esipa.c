@@ -2,6 +2,7 @@
  * handleNotification, and the indirect-download functions (relay.c). */
 #include "eim/internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -300,9 +301,17 @@ static iot_err finish_op(struct eim *e, const char *eid, int64_t id, int64_t cou
 	store_bind_int(st, 7, counter);
 	err = store_step(st, &row);
 	store_finalize(st);
-	if (err == IOT_OK && store_changes(e->db) == 1)
+	if (err == IOT_OK && store_changes(e->db) == 1) {
+		char actor[48], subject[32], outcome[48];
+
 		log_info("eim", "operation finished", "id=%lld eid=%s state=%s code=%lld", (long long)id, eid,
 			 eim_op_state_name(state), (long long)code);
+		/* every eUICC result in the audit log, in the same transaction */
+		snprintf(actor, sizeof(actor), "euicc:%s", eid);
+		snprintf(subject, sizeof(subject), "operation:%lld", (long long)id);
+		snprintf(outcome, sizeof(outcome), "%s code=%lld", eim_op_state_name(state), (long long)code);
+		err = eim_audit_append(e, actor, "result", subject, outcome);
+	}
 	return err;
 }
 

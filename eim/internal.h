@@ -19,6 +19,10 @@ struct eim {
 	struct http_client *es9;        /* the relay to SM-DP+s, opened on first use */
 };
 
+iot_err eim_audit_schema(struct eim *e);
+/* An audit entry inside the caller's transaction: written with the change. */
+iot_err eim_audit_append(struct eim *e, const char *actor, const char *action, const char *subject,
+			 const char *outcome);
 /* An operation's eimTransactionId: its id, 8 bytes big-endian. */
 void eim_txid(int64_t id, uint8_t out[8]);
 bool eim_txid_parse(const rsp_bytes *b, int64_t *id);

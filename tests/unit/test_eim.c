@@ -15,6 +15,7 @@
 #include "ipa/ipa.h"
 #include "rsp/rsp.h"
 #include "smdp/server.h"
+#include "store/store.h"
 #include "smdp/smdp.h"
 
 #define ADDRESS "smdp.iotrsp.test"
@@ -349,6 +350,30 @@ static void test_forged_and_replayed_results(void **state)
 	assert_int_equal(u.counter, 2);
 }
 
+/* The audit log: the results written with them, chained; an edited or a
+ * removed entry is found. */
+static void test_audit_chain(void **state)
+{
+	struct store *raw;
+	int64_t entries, bad;
+
+	(void)state;
+	first_contact();
+	psmo(RSP_PSMO_LIST_PROFILE_INFO, NULL);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(eim_audit(eim, "api:ops", "create", "operation:9", "pending"), IOT_OK);
+	assert_int_equal(eim_audit_verify(eim, &entries, &bad), IOT_OK);
+	assert_int_equal(entries, 3);           /* two results, one API call */
+	assert_int_equal(store_open(eim_db, &raw), IOT_OK);
+	assert_int_equal(store_exec(raw, "UPDATE audit SET outcome = 'failed code=0' WHERE id = 2"), IOT_OK);
+	assert_int_equal(eim_audit_verify(eim, &entries, &bad), IOT_E_CRYPTO_MAC);
+	assert_int_equal(bad, 2);
+	assert_int_equal(store_exec(raw, "DELETE FROM audit WHERE id = 2"), IOT_OK);
+	assert_int_equal(eim_audit_verify(eim, &entries, &bad), IOT_E_CRYPTO_MAC);
+	assert_int_equal(bad, 2);
+	store_close(raw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lost_answer_resent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_request_and_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_and_replayed_results, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_chain, setup, teardown),
 	};
 	int failed;
 

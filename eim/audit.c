@@ -1,0 +1,118 @@
+/* The audit log: one row per state change, chained by SHA-256 so that any
+ * later edit or removal of a row is detected (eim_audit_verify). */
+#include "eim/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS audit ("
+	" id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
+	" subject TEXT NOT NULL, outcome TEXT NOT NULL, hash BLOB NOT NULL);";
+
+/* hash = SHA-256(previous hash || id || ts || actor NUL action NUL subject NUL outcome NUL) */
+static iot_err entry_hash(const uint8_t prev[32], int64_t id, int64_t ts, const char *actor, const char *action,
+			  const char *subject, const char *outcome, uint8_t out[32])
+{
+	char head[64];
+	struct crypto_buf parts[6];
+
+	snprintf(head, sizeof(head), "%lld|%lld|", (long long)id, (long long)ts);
+	parts[0] = (struct crypto_buf){ prev, 32 };
+	parts[1] = (struct crypto_buf){ (const uint8_t *)head, strlen(head) };
+	parts[2] = (struct crypto_buf){ (const uint8_t *)actor, strlen(actor) + 1 };
+	parts[3] = (struct crypto_buf){ (const uint8_t *)action, strlen(action) + 1 };
+	parts[4] = (struct crypto_buf){ (const uint8_t *)subject, strlen(subject) + 1 };
+	parts[5] = (struct crypto_buf){ (const uint8_t *)outcome, strlen(outcome) + 1 };
+	return crypto_sha256(parts, 6, out);
+}
+
+iot_err eim_audit_schema(struct eim *e)
+{
+	return store_exec(e->db, schema);
+}
+
+iot_err eim_audit_append(struct eim *e, const char *actor, const char *action, const char *subject,
+			 const char *outcome)
+{
+	struct store_stmt *st;
+	uint8_t prev[32] = { 0 }, hash[32];
+	int64_t id = 1, ts = (int64_t)time(NULL);
+	bool row = false;
+	iot_err err;
+
+	if ((err = store_prepare(e->db, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", &st)) == IOT_OK) {
+		if ((err = store_step(st, &row)) == IOT_OK && row) {
+			size_t n;
+			const uint8_t *h = store_col_blob(st, 1, &n);
+
+			id = store_col_int(st, 0) + 1;
+			if (h && n == 32)
+				memcpy(prev, h, 32);
+		}
+		store_finalize(st);
+	}
+	if (err == IOT_OK)
+		err = entry_hash(prev, id, ts, actor, action, subject, outcome, hash);
+	if (err == IOT_OK && (err = store_prepare(e->db, "INSERT INTO audit(id, ts, actor, action, subject, outcome, hash)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7)", &st)) == IOT_OK) {
+		store_bind_int(st, 1, id);
+		store_bind_int(st, 2, ts);
+		store_bind_text(st, 3, actor);
+		store_bind_text(st, 4, action);
+		store_bind_text(st, 5, subject);
+		store_bind_text(st, 6, outcome);
+		store_bind_blob(st, 7, hash, 32);
+		err = store_step(st, &row);
+		store_finalize(st);
+	}
+	return err;
+}
+
+iot_err eim_audit(struct eim *e, const char *actor, const char *action, const char *subject, const char *outcome)
+{
+	iot_err err = store_begin(e->db);
+
+	if (err == IOT_OK && (err = eim_audit_append(e, actor, action, subject, outcome)) == IOT_OK)
+		return store_commit(e->db);
+	store_rollback(e->db);
+	log_error("eim", "audit entry lost", "action=%s error=\"%s\"", action, iot_strerror(err));
+	return err;
+}
+
+iot_err eim_audit_verify(struct eim *e, int64_t *entries, int64_t *bad)
+{
+	struct store_stmt *st;
+	uint8_t prev[32] = { 0 }, hash[32];
+	int64_t expect = 1;
+	bool row = true;
+	iot_err err = store_prepare(e->db, "SELECT id, ts, actor, action, subject, outcome, hash FROM audit ORDER BY id",
+				    &st);
+
+	*entries = *bad = 0;
+	if (err != IOT_OK)
+		return err;
+	while ((err = store_step(st, &row)) == IOT_OK && row) {
+		size_t n;
+		const uint8_t *h = store_col_blob(st, 6, &n);
+		int64_t id = store_col_int(st, 0);
+
+		/* a removed row leaves a gap; an edited one a hash that no longer matches */
+		if (id != expect ||
+		    entry_hash(prev, id, store_col_int(st, 1), store_col_text(st, 2), store_col_text(st, 3),
+			       store_col_text(st, 4), store_col_text(st, 5), hash) != IOT_OK ||
+		    !h || n != 32 || memcmp(h, hash, 32)) {
+			*bad = id != expect ? expect : id;
+			err = IOT_E_CRYPTO_MAC;
+			break;
+		}
+		memcpy(prev, hash, 32);
+		(*entries)++;
+		expect++;
+	}
+	store_finalize(st);
+	return err;
+}
