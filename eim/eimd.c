@@ -1,0 +1,181 @@
+/* eimd: the eSIM IoT Manager daemon. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/conf.h"
+#include "base/log.h"
+#include "eim/server.h"
+
+#define MAX_MANY 16
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: eimd --config FILE [--initial-eim OUT | --audit-verify] [--verbose]\n"
+		"The eSIM IoT Manager: ESipa over HTTPS and CoAP/DTLS, the REST API (/api/v1).\n"
+		"\n"
+		"config (key = value):\n"
+		"  eim-id, fqdn            the eIM's identifier and the name devices reach it by\n"
+		"  eim-key, eim-cert       SK.EIM.ECDSA and its certificate (signs eUICC Packages)\n"
+		"  eim-tls-cert            optional: the TLS certificate eUICCs are told to trust\n"
+		"  ci                      a CI eUICC certificates chain to (repeatable)\n"
+		"  store                   sqlite:PATH (default sqlite:eim.db)\n"
+		"  listen, port            HTTPS (default 127.0.0.1, 8443; 0: any free port)\n"
+		"  coaps-port              CoAP/DTLS (default 5684; off: none)\n"
+		"  tls-cert, tls-key       the server certificate for HTTPS and DTLS\n"
+		"  coaps                   yes: the AddInitialEim export offers CoAPs, not HTTPS\n"
+		"  smdp-ca                 trust for SM-DP+s (the ES9+ relay)\n"
+		"  connect                 HOST:PORT:ADDR:PORT to reach an SM-DP+ elsewhere (repeatable)\n"
+		"  api-key                 ROLE:NAME:TOKEN, role admin|operator|auditor (repeatable)\n"
+		"  threads                 HTTPS worker threads (default 4)\n"
+		"\n"
+		"  --initial-eim OUT       write the AddInitialEim request factories load, then exit\n"
+		"  --audit-verify          check the audit log's hash chain, then exit\n");
+}
+
+static size_t many(const struct conf *c, const char *key, const char **out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->count && n < MAX_MANY; i++)
+		if (!strcmp(c->entries[i].key, key))
+			out[n++] = c->entries[i].value;
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'f' }, { "initial-eim", required_argument, NULL, 'i' },
+		{ "audit-verify", no_argument, NULL, 'a' }, { "verbose", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	static const char *cis[MAX_MANY], *connects[MAX_MANY], *keys_text[MAX_MANY];
+	static struct eim_api_key keys[MAX_MANY];
+	struct eim_server_config sc = { 0 };
+	struct eim_server *server;
+	struct conf conf = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	const char *initial = NULL, *v;
+	bool audit = false;
+	size_t nkeys;
+	int c, bad, rc = 0;
+	iot_err err;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if ((err = conf_load(optarg, &conf, &bad)) != IOT_OK) {
+				fprintf(stderr, "eimd: %s: %s (line %d)\n", optarg, iot_strerror(err), bad);
+				return 2;
+			}
+			break;
+		case 'i': initial = optarg; break;
+		case 'a': audit = true; break;
+		case 'V': log_set_level(LOG_DEBUG); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	sc.eim = (struct eim_config){ .eim_id = conf_get(&conf, "eim-id"), .fqdn = conf_get(&conf, "fqdn"),
+				      .key_file = conf_get(&conf, "eim-key"), .cert_file = conf_get(&conf, "eim-cert"),
+				      .tls_cert_file = conf_get(&conf, "eim-tls-cert"),
+				      .store_url = conf_get(&conf, "store") ? conf_get(&conf, "store") : "sqlite:eim.db",
+				      .smdp_ca = conf_get(&conf, "smdp-ca") };
+	sc.eim.ci_files = cis;
+	sc.eim.ci_count = many(&conf, "ci", cis);
+	sc.eim.connect = connects;
+	sc.eim.connect_count = many(&conf, "connect", connects);
+	sc.eim.coaps = (v = conf_get(&conf, "coaps")) && !strcmp(v, "yes");
+	if (!sc.eim.eim_id || !sc.eim.key_file || !sc.eim.cert_file || !sc.eim.ci_count) {
+		fprintf(stderr, "eimd: the config needs eim-id, eim-key, eim-cert and ci\n");
+		usage(stderr);
+		conf_free(&conf);
+		return 2;
+	}
+	nkeys = many(&conf, "api-key", keys_text);
+	for (size_t i = 0; i < nkeys; i++)
+		if (eim_api_key_parse(keys_text[i], &keys[i]) != IOT_OK) {
+			fprintf(stderr, "eimd: api-key wants ROLE:NAME:TOKEN (admin, operator or auditor)\n");
+			conf_free(&conf);
+			return 2;
+		}
+	sc.keys = keys;
+	sc.key_count = nkeys;
+	if (initial || audit) {
+		struct eim *e;
+
+		if ((err = eim_open(&sc.eim, &e)) != IOT_OK) {
+			fprintf(stderr, "eimd: %s\n", iot_strerror(err));
+			conf_free(&conf);
+			return 1;
+		}
+		if (initial) {
+			uint8_t *der;
+			size_t len;
+			FILE *f;
+
+			rc = 1;
+			if (eim_initial_eim_request(e, &der, &len) == IOT_OK && (f = fopen(initial, "wb"))) {
+				rc = fwrite(der, 1, len, f) == len && fclose(f) == 0 ? 0 : 1;
+				free(der);
+			}
+		} else {
+			int64_t entries, first_bad;
+
+			err = eim_audit_verify(e, &entries, &first_bad);
+			if (err == IOT_OK)
+				printf("audit log intact: %lld entries\n", (long long)entries);
+			else
+				printf("audit log BROKEN at entry %lld (%lld entries before it verify)\n", (long long)first_bad,
+				       (long long)entries);
+			rc = err == IOT_OK ? 0 : 1;
+		}
+		eim_close(e);
+		conf_free(&conf);
+		return rc;
+	}
+	sc.http = (struct http_server_config){ .address = conf_get(&conf, "listen"),
+					       .port = (uint16_t)((v = conf_get(&conf, "port")) ? atoi(v) : 8443),
+					       .cert_file = conf_get(&conf, "tls-cert"), .key_file = conf_get(&conf, "tls-key"),
+					       .threads = (v = conf_get(&conf, "threads")) ? (unsigned)atoi(v) : 4 };
+	v = conf_get(&conf, "coaps-port");
+	sc.coap_off = v && !strcmp(v, "off");
+	sc.coap = (struct net_coap_server_config){ .address = conf_get(&conf, "listen"),
+						   .port = (uint16_t)(v && !sc.coap_off ? atoi(v) : 5684),
+						   .cert_file = sc.http.cert_file, .key_file = sc.http.key_file };
+	if (!sc.http.cert_file || !sc.http.key_file) {
+		fprintf(stderr, "eimd: tls-cert and tls-key are needed: ESipa runs over HTTPS and DTLS only\n");
+		conf_free(&conf);
+		return 2;
+	}
+	if ((err = eim_server_start(&sc, &server)) != IOT_OK) {
+		log_error("eimd", "cannot start", "error=\"%s\"", iot_strerror(err));
+		conf_free(&conf);
+		return 1;
+	}
+	/* the ports actually bound, for scripts that asked for any */
+	log_info("eimd", "listening", "https_port=%u coaps_port=%u", eim_server_https_port(server),
+		 eim_server_coap_port(server));
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	while (!stop)
+		pause();
+	eim_server_stop(server);
+	log_info("eimd", "stopped", "signal=TERM");
+	conf_free(&conf);
+	return rc;
+}

@@ -1,0 +1,518 @@
+/* The eIM on HTTPS and CoAP/DTLS (server.h). */
+#include "eim/server.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base64.h"
+#include "base/hex.h"
+#include "base/log.h"
+#include "crypto/crypto.h"
+#include "net/json_binding.h"
+#include "rsp/rsp.h"
+
+#define ASN1_TYPE "application/x-gsma-rsp-asn1"
+#define JSON_TYPE "application/json"
+
+struct eim_server {
+	struct eim_server_config cfg;
+	struct http_server *http;
+	struct net_coap_server *coap;
+	pthread_key_t core;
+	atomic_ulong esipa_https, esipa_coap, esipa_malformed, rest_calls, rest_refused;
+};
+
+static struct eim *core(struct eim_server *s)
+{
+	struct eim *e = pthread_getspecific(s->core);
+
+	if (!e && eim_open(&s->cfg.eim, &e) == IOT_OK && pthread_setspecific(s->core, e)) {
+		eim_close(e);
+		e = NULL;
+	}
+	return e;
+}
+
+static void core_free(void *e)
+{
+	eim_close(e);
+}
+
+iot_err eim_api_key_parse(const char *text, struct eim_api_key *k)
+{
+	const char *a = strchr(text, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+	struct crypto_buf part;
+	static char names[64][64];
+	static atomic_uint used;
+	unsigned slot;
+
+	if (!a || !b || !b[1] || b == a + 1)
+		return IOT_E_ARG;
+	if (!strncmp(text, "admin:", 6))
+		k->role = EIM_ROLE_ADMIN;
+	else if (!strncmp(text, "operator:", 9))
+		k->role = EIM_ROLE_OPERATOR;
+	else if (!strncmp(text, "auditor:", 8))
+		k->role = EIM_ROLE_AUDITOR;
+	else
+		return IOT_E_ARG;
+	if ((size_t)(b - a - 1) >= sizeof(names[0]) || (slot = atomic_fetch_add(&used, 1)) >= 64)
+		return IOT_E_ARG;
+	snprintf(names[slot], sizeof(names[slot]), "%.*s", (int)(b - a - 1), a + 1);
+	k->name = names[slot];
+	part = (struct crypto_buf){ (const uint8_t *)b + 1, strlen(b + 1) };
+	return crypto_sha256(&part, 1, k->hash);
+}
+
+/* ---- ESipa ---- */
+
+static void esipa(struct eim_server *s, const uint8_t *body, size_t len, int *status, struct der_writer *w)
+{
+	struct eim *e = core(s);
+	iot_err err;
+
+	if (!e) {
+		*status = 503;
+		return;
+	}
+	if ((err = eim_esipa(e, body, len, w)) != IOT_OK) {
+		/* SGP.32 6.1: a message that does not decode is refused, nothing done */
+		atomic_fetch_add(&s->esipa_malformed, 1);
+		log_warn("eim", "malformed ESipa message", "bytes=%zu error=\"%s\"", len, iot_strerror(err));
+		*status = 400;
+		return;
+	}
+	*status = w->len ? 200 : 204;
+}
+
+static void on_coap(void *ctx, const char *peer, const uint8_t *body, size_t len, struct net_coap_reply *r)
+{
+	struct eim_server *s = ctx;
+	struct der_writer w;
+	int status;
+
+	(void)peer;
+	atomic_fetch_add(&s->esipa_coap, 1);
+	der_writer_dynamic(&w);
+	esipa(s, body, len, &status, &w);
+	/* CoAP: 2.04 Changed with the answer; 4.00 Bad Request; 5.03 */
+	net_coap_reply_set(r, status == 400 ? 400 : status == 503 ? 503 : 204, w.buf, status < 300 ? w.len : 0);
+	der_writer_free(&w);
+}
+
+/* ---- REST ---- */
+
+static void reply_json(struct http_response *r, int status, json_t *body)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	if (text)
+		http_response_set(r, status, JSON_TYPE, text, strlen(text));
+	else
+		http_response_set(r, status, NULL, NULL, 0);
+	free(text);
+	json_decref(body);
+}
+
+static void reply_error(struct http_response *r, int status, const char *message)
+{
+	reply_json(r, status, json_pack("{s:s}", "error", message));
+}
+
+/* The caller's key, when it holds one of at least role; else 401 or 403 set. */
+static const struct eim_api_key *authorize(struct eim_server *s, const struct http_request *q, enum eim_role role,
+					   struct http_response *r)
+{
+	uint8_t h[32];
+	struct crypto_buf part;
+	const struct eim_api_key *k = NULL;
+
+	if (q->authorization && !strncmp(q->authorization, "Bearer ", 7)) {
+		part = (struct crypto_buf){ (const uint8_t *)q->authorization + 7, strlen(q->authorization + 7) };
+		if (crypto_sha256(&part, 1, h) == IOT_OK)
+			for (size_t i = 0; i < s->cfg.key_count; i++) {
+				unsigned char diff = 0;
+
+				/* constant time over the hash */
+				for (size_t j = 0; j < 32; j++)
+					diff |= (unsigned char)(h[j] ^ s->cfg.keys[i].hash[j]);
+				if (!diff)
+					k = &s->cfg.keys[i];
+			}
+	}
+	if (!k) {
+		atomic_fetch_add(&s->rest_refused, 1);
+		reply_error(r, 401, "a valid API key is needed (Authorization: Bearer)");
+		return NULL;
+	}
+	if (k->role < role) {
+		atomic_fetch_add(&s->rest_refused, 1);
+		reply_error(r, 403, "this key's role may not do that");
+		return NULL;
+	}
+	return k;
+}
+
+static json_t *euicc_json(const struct eim_euicc *u)
+{
+	return json_pack("{s:s,s:I,s:b,s:I,s:s,s:I}", "eid", u->eid, "counter", (json_int_t)u->counter, "learned",
+			 u->has_cert && u->has_token, "lastContact", (json_int_t)u->last_contact, "labels", u->labels,
+			 "pendingOperations", (json_int_t)u->pending);
+}
+
+static json_t *op_json(const struct eim_op *op)
+{
+	json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "id", (json_int_t)op->id, "eid", op->eid, "kind",
+			      eim_op_kind_name(op->kind), "state", eim_op_state_name(op->state), "counterValue",
+			      (json_int_t)op->counter, "resultCode", (json_int_t)op->result_code, "created",
+			      (json_int_t)op->created, "updated", (json_int_t)op->updated);
+
+	if (j && op->result)
+		jb_set_asn1(j, "result", op->result, op->result_len);
+	return j;
+}
+
+/* A PSMO from JSON: {"enable":{"iccid":"...","rollback":true}} and the like. */
+static iot_err psmo_from_json(const char *name, json_t *v, struct rsp_psmo *p, uint8_t iccid[10], char *text,
+			      size_t cap)
+{
+	const char *digits = json_string_value(json_object_get(v, "iccid"));
+	static const struct { const char *name; int choice; bool iccid; } kinds[] = {
+		{ "enable", RSP_PSMO_ENABLE, true }, { "disable", RSP_PSMO_DISABLE, true },
+		{ "delete", RSP_PSMO_DELETE, true }, { "listProfileInfo", RSP_PSMO_LIST_PROFILE_INFO, false },
+		{ "getRAT", RSP_PSMO_GET_RAT, false }, { "setFallbackAttribute", RSP_PSMO_SET_FALLBACK_ATTRIBUTE, true },
+		{ "unsetFallbackAttribute", RSP_PSMO_UNSET_FALLBACK_ATTRIBUTE, false },
+		{ "setDefaultDpAddress", RSP_PSMO_SET_DEFAULT_DP_ADDRESS, false },
+	};
+
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strcmp(name, kinds[i].name))
+			continue;
+		p->choice = kinds[i].choice;
+		if (kinds[i].iccid) {
+			if (!digits || rsp_iccid_from_digits(digits, iccid) != IOT_OK)
+				return IOT_E_ARG;
+			p->u.enable.iccid = RSP_BYTES(iccid, 10);       /* the same place in every ICCID PSMO */
+			p->u.enable.rollback_flag = p->choice == RSP_PSMO_ENABLE && json_is_true(json_object_get(v, "rollback"));
+		}
+		if (p->choice == RSP_PSMO_SET_DEFAULT_DP_ADDRESS) {
+			const char *a = json_string_value(json_object_get(v, "address"));
+
+			if (!a || strlen(a) >= cap)
+				return IOT_E_ARG;
+			strcpy(text, a);
+			p->u.set_default_dp_address.address = RSP_BYTES(text, strlen(text));
+		}
+		return IOT_OK;
+	}
+	return IOT_E_ARG;
+}
+
+/* The operation a JSON body asks for, as eim_op_create takes it (payload malloc'd). */
+static iot_err op_from_json(json_t *in, enum eim_op_kind *kind, uint8_t **payload, size_t *len)
+{
+	json_t *psmos = json_object_get(in, "psmos"), *data = json_object_get(in, "dataRequest"),
+	       *dl = json_object_get(in, "download");
+
+	if (json_is_array(psmos) && json_array_size(psmos) && json_array_size(psmos) <= 16) {
+		struct rsp_euicc_package pkg = { .choice = RSP_PACKAGE_PSMO_LIST };
+		struct rsp_psmo p[16];
+		uint8_t iccids[16][10];
+		char texts[16][256];
+		iot_err err = IOT_OK;
+
+		for (size_t i = 0; i < json_array_size(psmos) && err == IOT_OK; i++) {
+			json_t *o = json_array_get(psmos, i);
+			const char *name;
+			json_t *v;
+
+			if (json_object_size(o) != 1)
+				return IOT_E_JSON;
+			json_object_foreach(o, name, v)
+				err = psmo_from_json(name, v, &p[i], iccids[i], texts[i], sizeof(texts[i]));
+		}
+		if (err != IOT_OK)
+			return err;
+		pkg.u.psmo_list.items = p;
+		pkg.u.psmo_list.count = json_array_size(psmos);
+		*kind = EIM_OP_PSMO;
+		return rsp_encode_alloc(&rsp_t_euicc_package, &pkg, payload, len);
+	}
+	if (json_is_object(data)) {
+		const char *tags = json_string_value(json_object_get(data, "tags"));
+		uint8_t buf[32];
+
+		if (!tags || hex_decode(tags, buf, sizeof(buf), len) != IOT_OK || !*len || !(*payload = malloc(*len)))
+			return IOT_E_JSON;
+		memcpy(*payload, buf, *len);
+		*kind = EIM_OP_DATA;
+		return IOT_OK;
+	}
+	if (json_is_object(dl)) {
+		const char *ac = json_string_value(json_object_get(dl, "activationCode"));
+
+		if (!ac || strncmp(ac, "LPA:1$", 6) || strlen(ac) > 255 || !(*payload = (uint8_t *)strdup(ac)))
+			return IOT_E_JSON;
+		*len = strlen(ac);
+		*kind = EIM_OP_DOWNLOAD;
+		return IOT_OK;
+	}
+	if (json_object_get(in, "euiccPackage")) {
+		/* any PSMO or eCO list, as a base64 EuiccPackage ('A0' or 'A1') */
+		struct rsp_euicc_package pkg;
+		struct rsp_arena a;
+		iot_err err;
+
+		if (jb_get_asn1(in, "euiccPackage", payload, len) != IOT_OK)
+			return IOT_E_JSON;
+		rsp_arena_dynamic(&a);
+		err = rsp_decode(&rsp_t_euicc_package, *payload, *len, &pkg, &a);
+		rsp_arena_free(&a);
+		if (err != IOT_OK) {
+			free(*payload);
+			return err;
+		}
+		*kind = pkg.choice == RSP_PACKAGE_ECO_LIST ? EIM_OP_ECO : EIM_OP_PSMO;
+		return IOT_OK;
+	}
+	return IOT_E_JSON;
+}
+
+static void rest(struct eim_server *s, const struct http_request *q, struct http_response *r)
+{
+	static const char euiccs[] = "/api/v1/euiccs", ops[] = "/api/v1/operations/";
+	bool get = !strcmp(q->method, "GET"), post = !strcmp(q->method, "POST"), del = !strcmp(q->method, "DELETE");
+	const struct eim_api_key *k;
+	struct eim *e = core(s);
+	json_t *in = NULL;
+	char subject[96], outcome[64];
+	iot_err err;
+
+	atomic_fetch_add(&s->rest_calls, 1);
+	if (!e) {
+		reply_error(r, 503, "the store is unavailable");
+		return;
+	}
+	if (!(k = authorize(s, q, post || del ? EIM_ROLE_OPERATOR : EIM_ROLE_AUDITOR, r)))
+		return;
+	if (post) {
+		json_error_t je;
+
+		if (!q->content_type || strncmp(q->content_type, JSON_TYPE, strlen(JSON_TYPE)) ||
+		    !(in = json_loadb((const char *)q->body, q->body_len, 0, &je)) || !json_is_object(in)) {
+			json_decref(in);
+			reply_error(r, q->content_type && !strncmp(q->content_type, JSON_TYPE, strlen(JSON_TYPE)) ? 400 : 415,
+				    "a JSON object is expected");
+			return;
+		}
+	}
+	if (!strcmp(q->path, euiccs) && post) {
+		const char *eid = json_string_value(json_object_get(in, "eid"));
+		const char *labels = json_string_value(json_object_get(in, "labels"));
+
+		err = eid ? eim_euicc_register(e, eid, labels) : IOT_E_ARG;
+		snprintf(subject, sizeof(subject), "euicc:%s", eid ? eid : "-");
+		eim_audit(e, k->name, "register", subject, iot_errname(err));
+		if (err == IOT_OK)
+			reply_json(r, 201, json_pack("{s:s}", "eid", eid));
+		else
+			reply_error(r, err == IOT_E_REFUSED ? 409 : 400, err == IOT_E_REFUSED ? "already registered" :
+				    "eid: 32 digits");
+	} else if (!strcmp(q->path, euiccs) && get) {
+		static struct eim_euicc list[200];
+		json_t *a = json_array();
+		size_t n;
+
+		if ((err = eim_euicc_list(e, NULL, list, 200, &n)) == IOT_OK)
+			for (size_t i = 0; i < n; i++)
+				json_array_append_new(a, euicc_json(&list[i]));
+		reply_json(r, err == IOT_OK ? 200 : 500, a);
+	} else if (!strncmp(q->path, euiccs, sizeof(euiccs) - 1) && q->path[sizeof(euiccs) - 1] == '/') {
+		char eid[33] = "";
+		const char *rest_of = q->path + sizeof(euiccs);
+		struct eim_euicc u;
+
+		snprintf(eid, sizeof(eid), "%.32s", rest_of);
+		rest_of += strlen(eid);
+		if (!*rest_of && get) {
+			if ((err = eim_euicc_get(e, eid, &u)) == IOT_OK)
+				reply_json(r, 200, euicc_json(&u));
+			else
+				reply_error(r, 404, "unknown eUICC");
+		} else if (!strcmp(rest_of, "/operations") && post) {
+			enum eim_op_kind kind;
+			uint8_t *payload = NULL;
+			size_t len;
+			int64_t id = 0;
+
+			if ((err = op_from_json(in, &kind, &payload, &len)) == IOT_OK)
+				err = eim_op_create(e, eid, kind, payload, len, &id);
+			free(payload);
+			snprintf(subject, sizeof(subject), "euicc:%s operation:%lld", eid, (long long)id);
+			snprintf(outcome, sizeof(outcome), "%s", iot_errname(err));
+			eim_audit(e, k->name, "operation", subject, outcome);
+			if (err == IOT_OK)
+				reply_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id, "state", "pending"));
+			else
+				reply_error(r, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "unknown eUICC" :
+					    "not an operation: psmos, dataRequest, download or euiccPackage");
+		} else {
+			reply_error(r, 404, "no such resource");
+		}
+	} else if (!strncmp(q->path, ops, sizeof(ops) - 1) && (get || del)) {
+		int64_t id = atoll(q->path + sizeof(ops) - 1);
+		struct eim_op op;
+
+		if (get) {
+			if ((err = eim_op_get(e, id, &op)) == IOT_OK)
+				reply_json(r, 200, op_json(&op));
+			else
+				reply_error(r, 404, "unknown operation");
+			eim_op_free(&op);
+		} else {
+			err = eim_op_cancel(e, id);
+			snprintf(subject, sizeof(subject), "operation:%lld", (long long)id);
+			eim_audit(e, k->name, "cancel", subject, iot_errname(err));
+			if (err == IOT_OK)
+				reply_json(r, 200, json_pack("{s:I,s:s}", "id", (json_int_t)id, "state", "cancelled"));
+			else
+				reply_error(r, err == IOT_E_REFUSED ? 409 : 404,
+					    err == IOT_E_REFUSED ? "already sent" : "unknown operation");
+		}
+	} else if (!strcmp(q->path, "/api/v1/eim/initial-eim") && get) {
+		uint8_t *der;
+		size_t len;
+		json_t *j = json_object();
+
+		if (eim_initial_eim_request(e, &der, &len) == IOT_OK) {
+			jb_set_asn1(j, "addInitialEimRequest", der, len);
+			free(der);
+			reply_json(r, 200, j);
+		} else {
+			json_decref(j);
+			reply_error(r, 500, "no eIM configuration");
+		}
+	} else if (!strcmp(q->path, "/api/v1/audit/verify") && get) {
+		int64_t entries, bad;
+
+		err = eim_audit_verify(e, &entries, &bad);
+		reply_json(r, 200, json_pack("{s:b,s:I,s:I}", "intact", err == IOT_OK, "entries", (json_int_t)entries,
+					     "firstBadEntry", (json_int_t)bad));
+	} else {
+		reply_error(r, 404, "no such resource");
+	}
+	json_decref(in);
+}
+
+static void metrics(struct eim_server *s, struct http_response *r)
+{
+	char text[512];
+	int n = snprintf(text, sizeof(text),
+			 "eim_esipa_https_total %lu\neim_esipa_coap_total %lu\neim_esipa_malformed_total %lu\n"
+			 "eim_rest_calls_total %lu\neim_rest_refused_total %lu\n",
+			 atomic_load(&s->esipa_https), atomic_load(&s->esipa_coap), atomic_load(&s->esipa_malformed),
+			 atomic_load(&s->rest_calls), atomic_load(&s->rest_refused));
+
+	http_response_set(r, 200, "text/plain; version=0.0.4", text, (size_t)n);
+}
+
+static void handle(void *ctx, const struct http_request *q, struct http_response *r)
+{
+	struct eim_server *s = ctx;
+
+	if (!strcmp(q->path, "/health")) {
+		http_response_set(r, core(s) ? 200 : 503, JSON_TYPE, "{\"status\":\"ok\"}", 15);
+		return;
+	}
+	if (!strcmp(q->path, "/metrics")) {
+		metrics(s, r);
+		return;
+	}
+	if (!strncmp(q->path, "/api/v1/", 8)) {
+		rest(s, q, r);
+		return;
+	}
+	if (!strcmp(q->path, "/gsma/rsp2/asn1")) {
+		struct der_writer w;
+		int status;
+
+		if (strcmp(q->method, "POST")) {
+			r->status = 405;
+			return;
+		}
+		/* SGP.32 6.1: the ASN.1 binding's content type */
+		if (!q->content_type || strcmp(q->content_type, ASN1_TYPE)) {
+			http_response_set(r, 415, NULL, NULL, 0);
+			return;
+		}
+		atomic_fetch_add(&s->esipa_https, 1);
+		der_writer_dynamic(&w);
+		esipa(s, q->body, q->body_len, &status, &w);
+		http_response_set(r, status, status == 200 ? ASN1_TYPE : NULL, w.buf, status == 200 ? w.len : 0);
+		r->admin_protocol = "gsma/rsp/v2.5.0";
+		der_writer_free(&w);
+		return;
+	}
+	r->status = 404;
+}
+
+iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **out)
+{
+	struct eim_server *s = calloc(1, sizeof(*s));
+	struct eim *probe;
+	iot_err err;
+
+	if (!s)
+		return IOT_E_NOMEM;
+	s->cfg = *c;
+	s->cfg.http.handler = handle;
+	s->cfg.http.ctx = s;
+	s->cfg.coap.handler = on_coap;
+	s->cfg.coap.ctx = s;
+	s->cfg.coap.path = "gsma/rsp2/asn1";
+	if (pthread_key_create(&s->core, core_free)) {
+		free(s);
+		return IOT_E_NOMEM;
+	}
+	/* fail now, not at the first request, when the credentials or the store are unusable */
+	if ((err = eim_open(&s->cfg.eim, &probe)) == IOT_OK) {
+		eim_close(probe);
+		err = http_server_start(&s->cfg.http, &s->http);
+	}
+	if (err == IOT_OK && !c->coap_off)
+		err = net_coap_server_start(&s->cfg.coap, &s->coap);
+	if (err != IOT_OK) {
+		http_server_stop(s->http);
+		pthread_key_delete(s->core);
+		free(s);
+		return err;
+	}
+	log_info("eim", "serving", "eim=%s https_port=%u coaps_port=%u", c->eim.eim_id, http_server_port(s->http),
+		 s->coap ? net_coap_server_port(s->coap) : 0);
+	*out = s;
+	return IOT_OK;
+}
+
+uint16_t eim_server_https_port(const struct eim_server *s)
+{
+	return http_server_port(s->http);
+}
+
+uint16_t eim_server_coap_port(const struct eim_server *s)
+{
+	return s->coap ? net_coap_server_port(s->coap) : 0;
+}
+
+void eim_server_stop(struct eim_server *s)
+{
+	if (!s)
+		return;
+	http_server_stop(s->http);
+	net_coap_server_stop(s->coap);
+	pthread_key_delete(s->core);
+	free(s);
+}
