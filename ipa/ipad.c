@@ -41,6 +41,7 @@ static void usage(FILE *f)
 		"      [--confirmation-code CC]\n"
 		"  add-initial-eim          the factory step: make an eIM this eUICC's first\n"
 		"      --eim-id ID --fqdn FQDN --eim-cert PEM [--coaps] [--indirect] [--tls-cert PEM]\n"
+		"      or --request FILE: the AddInitialEim request an eIM exported (eimd --initial-eim)\n"
 		"\n"
 		"options (also as 'key = value' in the config file, without the dashes):\n"
 		"  --config FILE\n"
@@ -69,7 +70,7 @@ struct args {
 
 enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT, O_COAPS_PORT, O_PREFER_COAPS,
        O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
-       O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT };
+       O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST };
 
 static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", [O_EIM_CA] = "eim-ca",
 				    [O_ES9_CA] = "es9-ca", [O_EIM_PORT] = "eim-port", [O_COAPS_PORT] = "coaps-port",
@@ -400,6 +401,57 @@ static int cmd_download(struct ipa *ipa, const char *code, const char *cc, const
 	return err == IOT_OK && r.installed ? 0 : 1;
 }
 
+static int print_initial_eim_answer(const struct args *a, const char *id, const struct rsp_add_initial_eim_response *r)
+{
+	bool first = true;
+
+	if (r->choice != RSP_ADD_INITIAL_EIM_OK) {
+		fprintf(stderr, "ipad: the eUICC refused the initial eIM (error %lld)\n", (long long)r->u.error);
+		return 1;
+	}
+	if (a->json)
+		putchar('{');
+	print_text_field(a->json, &first, "eim_id", id, strlen(id));
+	if (r->u.ok.count && r->u.ok.items[0].choice == RSP_ADD_INITIAL_EIM_ASSOCIATION_TOKEN)
+		print_int_field(a->json, &first, "association_token", r->u.ok.items[0].u.association_token);
+	if (a->json)
+		puts("}");
+	return 0;
+}
+
+/* The factory step with the eIM's own export, sent as it is. */
+static int cmd_add_initial_eim_request(struct ipa *ipa, const struct args *a, const char *path)
+{
+	struct rsp_add_initial_eim_request q;
+	struct rsp_add_initial_eim_response r;
+	struct rsp_arena ar;
+	uint8_t buf[4096], *copy;
+	const uint8_t *resp;
+	size_t n, len;
+	FILE *f = fopen(path, "rb");
+	char id[129] = "";
+	int rc = 1;
+
+	if (!f) {
+		fprintf(stderr, "ipad: %s cannot be read\n", path);
+		return 1;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	rsp_arena_dynamic(&ar);
+	if (rsp_decode(&rsp_t_add_initial_eim_request, buf, n, &q, &ar) != IOT_OK || !q.eim_configuration_data_list.count) {
+		fprintf(stderr, "ipad: %s is not an AddInitialEim request\n", path);
+	} else if (ipa_es10(ipa, buf, n, &resp, &len) == IOT_OK && (copy = malloc(len ? len : 1))) {
+		snprintf(id, sizeof(id), "%.*s", (int)q.eim_configuration_data_list.items[0].eim_id.len,
+			 (const char *)q.eim_configuration_data_list.items[0].eim_id.ptr);
+		if (rsp_decode(&rsp_t_add_initial_eim_response, memcpy(copy, resp, len), len, &r, &ar) == IOT_OK)
+			rc = print_initial_eim_answer(a, id, &r);
+		free(copy);
+	}
+	rsp_arena_free(&ar);
+	return rc;
+}
+
 static int cmd_add_initial_eim(struct ipa *ipa, const struct args *a, const char *id, const char *fqdn,
 			       const char *eim_cert, const char *tls_cert)
 {
@@ -410,7 +462,6 @@ static int cmd_add_initial_eim(struct ipa *ipa, const struct args *a, const char
 	struct rsp_arena ar;
 	uint8_t *spki = NULL, *copy = NULL;
 	size_t n;
-	bool first = true;
 	iot_err err;
 
 	if (!id || !fqdn || !eim_cert) {
@@ -450,18 +501,9 @@ static int cmd_add_initial_eim(struct ipa *ipa, const struct args *a, const char
 	q.eim_configuration_data_list.count = 1;
 	rsp_arena_dynamic(&ar);
 	err = es10(ipa, &rsp_t_add_initial_eim_request, &q, &rsp_t_add_initial_eim_response, &r, &ar, &copy);
-	if (err == IOT_OK && r.choice != RSP_ADD_INITIAL_EIM_OK) {
-		fprintf(stderr, "ipad: the eUICC refused the initial eIM (error %lld)\n", (long long)r.u.error);
+	if (err == IOT_OK && print_initial_eim_answer(a, id, &r)) {
 		err = IOT_E_REFUSED;
-	} else if (err == IOT_OK) {
-		if (a->json)
-			putchar('{');
-		print_text_field(a->json, &first, "eim_id", id, strlen(id));
-		if (r.u.ok.count && r.u.ok.items[0].choice == RSP_ADD_INITIAL_EIM_ASSOCIATION_TOKEN)
-			print_int_field(a->json, &first, "association_token", r.u.ok.items[0].u.association_token);
-		if (a->json)
-			puts("}");
-	} else {
+	} else if (err != IOT_OK) {
 		fprintf(stderr, "ipad: add-initial-eim: %s\n", iot_strerror(err));
 	}
 	free(copy);
@@ -489,6 +531,7 @@ int main(int argc, char **argv)
 		{ "eim-id", required_argument, 0, O_EIM_ID }, { "fqdn", required_argument, 0, O_FQDN },
 		{ "eim-cert", required_argument, 0, O_EIM_CERT }, { "coaps", no_argument, 0, O_COAPS },
 		{ "indirect", no_argument, 0, O_INDIRECT }, { "tls-cert", required_argument, 0, O_TLS_CERT },
+		{ "request", required_argument, 0, O_REQUEST },
 		{ 0, 0, 0, 0 } };
 	struct args a = { 0 };
 	struct ipad_options o = { 0 };
@@ -584,6 +627,8 @@ int main(int argc, char **argv)
 		rc = cmd_notifications(ipa, &a);
 	} else if (!strcmp(cmd, "download") && optind + 1 < argc) {
 		rc = cmd_download(ipa, argv[optind + 1], a.opt[O_CC], &a);
+	} else if (!strcmp(cmd, "add-initial-eim") && a.opt[O_REQUEST]) {
+		rc = cmd_add_initial_eim_request(ipa, &a, a.opt[O_REQUEST]);
 	} else if (!strcmp(cmd, "add-initial-eim")) {
 		rc = cmd_add_initial_eim(ipa, &a, a.opt[O_EIM_ID], a.opt[O_FQDN], a.opt[O_EIM_CERT], a.opt[O_TLS_CERT]);
 	} else {

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# eimd, smdpd, euiccd and ipad as processes on loopback. Two devices, one
+# polling over HTTPS and one over CoAP/DTLS, each with a bootstrap profile and
+# the eIM's AddInitialEim export: registered over the REST API, then a profile
+# ordered at the SM-DP+ (ES2+), downloaded through the eIM and enabled by a
+# signed PSMO, a data request; the audit log checked; REST errors (no key,
+# wrong role, bad JSON, unknown eUICC); a malformed ESipa message refused.
+set -euo pipefail
+eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5
+tmp=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
+eid1=89049032123451234512345678901235 eid2=89049032123451234512345678901332
+"$pkigen" --out "$tmp/pki" --curve nist --smdp-host smdp.iotrsp.test --eid $eid1 --eid $eid2 >/dev/null
+p=$tmp/pki/nist
+ls "$p/euicc/" >/dev/null
+
+wait_port() {   # LOG PATTERN: the number after PATTERN= in LOG
+  for _ in $(seq 100); do
+    v=$(sed -n "s/.*$2=\([0-9]*\).*/\1/p" "$1" | head -1)
+    [ -n "$v" ] && [ "$v" != 0 ] && { echo "$v"; return; }
+    sleep 0.1
+  done
+  cat "$1" >&2; exit 1
+}
+
+# the SM-DP+, with two profiles for operator-a
+cat >"$tmp/smdpd.conf" <<CONF
+address = smdp.iotrsp.test
+port = 0
+tls-cert = $p/smdp-tls.pem
+tls-key = $p/smdp-tls.key
+store = sqlite:$tmp/smdp.db
+ci = $p/ci.pem
+dp-auth-cert = $p/smdp-auth.pem
+dp-auth-key = $p/smdp-auth.key
+dp-pb-cert = $p/smdp-pb.pem
+dp-pb-key = $p/smdp-pb.key
+es2-client = operator-a:es2-token
+CONF
+for i in 1 2; do
+  head -c 12288 /dev/urandom >"$tmp/upp$i"
+  "$smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp$i" --iccid 894944999999999002$i \
+    --owner operator-a --spn "Operator A" --name "IoT $i" --notify smdp.iotrsp.test 2>/dev/null
+done
+"$smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/smdpd.log" & pids+=($!)
+sport=$(wait_port "$tmp/smdpd.log" "port")
+es2() {
+  curl -sf --cacert "$p/ci.pem" --connect-to "smdp.iotrsp.test:443:127.0.0.1:$sport" \
+    -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json" -H "Authorization: Bearer es2-token" \
+    -d "{\"header\":{\"functionRequesterIdentifier\":\"t\",\"functionCallIdentifier\":\"1\"},$2}" \
+    "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$1"
+}
+
+# the eIM
+cat >"$tmp/eimd.conf" <<CONF
+eim-id = eim.iotrsp.test
+fqdn = eim.iotrsp.test
+eim-key = $p/eim-sign.key
+eim-cert = $p/eim-sign.pem
+ci = $p/ci.pem
+store = sqlite:$tmp/eim.db
+port = 0
+coaps-port = 0
+tls-cert = $p/eim-tls.pem
+tls-key = $p/eim-tls.key
+smdp-ca = $p/ci.pem
+connect = smdp.iotrsp.test:443:127.0.0.1:$sport
+api-key = operator:ops:op-secret
+api-key = auditor:audit:look-only
+CONF
+"$eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" & pids+=($!)
+hport=$(wait_port "$tmp/eimd.log" "https_port")
+cport=$(wait_port "$tmp/eimd.log" "coaps_port")
+api() {   # METHOD PATH [BODY] [KEY]: prints the body, then the status on its own line
+  curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -X "$1" \
+    -H "Authorization: Bearer ${4-op-secret}" -H "Content-Type: application/json" ${3:+-d "$3"} \
+    -w '\n%{http_code}' "https://eim.iotrsp.test$2"
+}
+status() { tail -1 <<<"$1"; }
+
+# two devices: bootstrap profile, the eIM's export loaded at the factory
+"$eimd" --config "$tmp/eimd.conf" --initial-eim "$tmp/initial.der"
+sed 's/^coaps = .*//' "$tmp/eimd.conf" >"$tmp/eimd-coaps.conf"; echo "coaps = yes" >>"$tmp/eimd-coaps.conf"
+"$eimd" --config "$tmp/eimd-coaps.conf" --initial-eim "$tmp/initial-coaps.der"
+for n in 1 2; do
+  eid=$([ $n = 1 ] && echo $eid1 || echo $eid2)
+  "$euiccd" --state "$tmp/euicc$n.state" --key "$p/euicc/$eid.key" --cert "$p/euicc/$eid.pem" --eum "$p/eum.pem" \
+    --ci "$p/ci.pem" --bootstrap 8904903200000000001$n --socket "$tmp/euicc$n.sock" 2>"$tmp/euiccd$n.log" & pids+=($!)
+done
+for n in 1 2; do for _ in $(seq 50); do [ -S "$tmp/euicc$n.sock" ] && break; sleep 0.1; done; done
+dev() {   # N ARGS...: ipad of device N
+  n=$1; shift
+  "$ipad" --card "socket:$tmp/euicc$n.sock" --state-dir "$tmp/ipad$n" --eim-ca "$p/ci.pem" --no-direct \
+    --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --connect "eim.iotrsp.test:5684:127.0.0.1:$cport" --retry-min 1 "$@"
+}
+dev 1 add-initial-eim --request "$tmp/initial.der" --json
+dev 2 add-initial-eim --request "$tmp/initial-coaps.der" --json
+dev 2 info --json | grep -q '"eim_transport":"coaps"'
+
+# REST: keys and roles, bad input
+[ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid1\"}" wrong-key)")" = 401 ]
+[ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid1\"}" look-only)")" = 403 ]
+[ "$(status "$(api POST /api/v1/euiccs '{"eid":')")" = 400 ]
+[ "$(status "$(api GET /api/v1/euiccs/$eid1 '' look-only)")" = 404 ]
+for eid in $eid1 $eid2; do
+  [ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid\",\"labels\":\"site=north\"}")")" = 201 ]
+done
+[ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid1\"}")")" = 409 ]
+
+# each device: an order at the SM-DP+, the download through the eIM, then enable
+for n in 1 2; do
+  eid=$([ $n = 1 ] && echo $eid1 || echo $eid2)
+  iccid=894944999999999002$n
+  es2 downloadOrder "\"iccid\":\"$iccid\"" >/dev/null
+  es2 confirmOrder "\"iccid\":\"$iccid\",\"matchingId\":\"ZT-$n\",\"releaseFlag\":true" >/dev/null
+  out=$(api POST /api/v1/euiccs/$eid/operations "{\"download\":{\"activationCode\":\"LPA:1\$smdp.iotrsp.test\$ZT-$n\"}}")
+  [ "$(status "$out")" = 201 ]
+  dl=$(head -1 <<<"$out" | sed 's/.*"id":\([0-9]*\).*/\1/')
+  out=$(api POST /api/v1/euiccs/$eid/operations "{\"psmos\":[{\"enable\":{\"iccid\":\"$iccid\"}},{\"listProfileInfo\":{}}]}")
+  en=$(head -1 <<<"$out" | sed 's/.*"id":\([0-9]*\).*/\1/')
+  out=$(api POST /api/v1/euiccs/$eid/operations '{"dataRequest":{"tags":"BF20A8A9"}}')
+  dr=$(head -1 <<<"$out" | sed 's/.*"id":\([0-9]*\).*/\1/')
+  dev $n poll --json
+  for op in $dl $en $dr; do
+    out=$(api GET /api/v1/operations/$op '' look-only)
+    echo "device $n: $(head -1 <<<"$out" | cut -c1-160)"
+    head -1 <<<"$out" | grep -q '"state":"done"'
+  done
+  dev $n profiles --json | grep -q "\"iccid\":\"$iccid\",\"state\":\"enabled\""
+  dev $n profiles --json | grep -q '"state":"disabled"'
+  [ "$(dev $n notifications --json)" = '{"package_results":0,"notifications":[]}' ]
+  out=$(api GET /api/v1/euiccs/$eid '' look-only)
+  head -1 <<<"$out" | grep -q '"learned":true,.*"pendingOperations":0'
+done
+# the SM-DP+ got both installation results through the eIM
+[ "$(grep -c 'msg="installation result".*result=success' "$tmp/smdpd.log")" = 2 ]
+
+# a malformed ESipa message: 400, nothing done
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
+  -H "Content-Type: application/x-gsma-rsp-asn1" --data-binary $'\xBF\x4F\x05\x01' https://eim.iotrsp.test/gsma/rsp2/asn1)
+[ "$code" = 400 ]
+
+# the audit log: intact, with the API calls and the eUICC results
+out=$(api GET /api/v1/audit/verify '' look-only)
+echo "audit: $(head -1 <<<"$out")"
+head -1 <<<"$out" | grep -q '"intact":true'
+"$eimd" --config "$tmp/eimd.conf" --audit-verify
+echo "eimd with ipad, euiccd and smdpd over HTTPS and CoAP/DTLS: ok"
