@@ -147,10 +147,13 @@ int main(int argc, char **argv)
 		conf_free(&conf);
 		return rc;
 	}
-	sc.http = (struct http_server_config){ .address = conf_get(&conf, "listen"),
-					       .port = (uint16_t)((v = conf_get(&conf, "port")) ? atoi(v) : 8443),
+	sc.http = (struct http_server_config){ .address = conf_get(&conf, "listen"), .port = 8443,
 					       .cert_file = conf_get(&conf, "tls-cert"), .key_file = conf_get(&conf, "tls-key"),
-					       .threads = (v = conf_get(&conf, "threads")) ? (unsigned)atoi(v) : 4 };
+					       .threads = 4 };
+	if ((v = conf_get(&conf, "port")))
+		sc.http.port = (uint16_t)atoi(v);
+	if ((v = conf_get(&conf, "threads")))
+		sc.http.threads = (unsigned)atoi(v);
 	v = conf_get(&conf, "coaps-port");
 	sc.coap_off = v && !strcmp(v, "off");
 	sc.coap = (struct net_coap_server_config){ .address = conf_get(&conf, "listen"),
