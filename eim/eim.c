@@ -17,8 +17,12 @@ static const char schema[] =
 	" id INTEGER PRIMARY KEY, eid TEXT NOT NULL REFERENCES euicc(eid), kind INTEGER NOT NULL,"
 	" payload BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0, counter INTEGER NOT NULL DEFAULT 0,"
 	" message BLOB, result BLOB, result_code INTEGER NOT NULL DEFAULT 0, smdp TEXT,"
-	" created INTEGER NOT NULL, updated INTEGER NOT NULL, expires INTEGER NOT NULL);"
+	" created INTEGER NOT NULL, updated INTEGER NOT NULL, expires INTEGER NOT NULL,"
+	" campaign INTEGER REFERENCES campaign(id));"
 	"CREATE INDEX IF NOT EXISTS operation_next ON operation(eid, state, id);"
+	"CREATE INDEX IF NOT EXISTS operation_campaign ON operation(campaign, state);"
+	"CREATE TABLE IF NOT EXISTS campaign ("
+	" id INTEGER PRIMARY KEY, name TEXT NOT NULL, max_in_flight INTEGER NOT NULL, created INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS session ("
 	" txid BLOB PRIMARY KEY, op INTEGER NOT NULL, smdp TEXT NOT NULL, created INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS notification ("
@@ -257,35 +261,59 @@ iot_err eim_initial_eim_request(struct eim *e, uint8_t **der, size_t *len)
 
 /* ---- operations ---- */
 
-iot_err eim_op_create(struct eim *e, const char *eid, enum eim_op_kind kind, const uint8_t *payload, size_t len,
-		      int64_t *id)
+static iot_err op_insert(struct eim *e, const char *eid, enum eim_op_kind kind, const uint8_t *payload, size_t len,
+			 int64_t campaign)
 {
 	struct store_stmt *st;
-	struct eim_euicc u;
 	int64_t now = (int64_t)time(NULL);
 	bool row;
 	iot_err err;
 
-	if (kind < EIM_OP_PSMO || kind > EIM_OP_CONTACT || !len)
-		return IOT_E_ARG;
-	if ((err = eim_euicc_get(e, eid, &u)) != IOT_OK)
-		return err;
 	if ((err = store_prepare(e->db,
-				 "INSERT INTO operation(eid, kind, payload, created, updated, expires)"
-				 " VALUES ($1, $2, $3, $4, $4, $5)", &st)) != IOT_OK)
+				 "INSERT INTO operation(eid, kind, payload, created, updated, expires, campaign)"
+				 " VALUES ($1, $2, $3, $4, $4, $5, $6)", &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);
 	store_bind_int(st, 2, kind);
 	store_bind_blob(st, 3, payload, len);
 	store_bind_int(st, 4, now);
 	store_bind_int(st, 5, now + e->cfg.op_seconds);
+	if (campaign)
+		store_bind_int(st, 6, campaign);
+	else
+		store_bind_null(st, 6);
 	err = store_step(st, &row);
 	store_finalize(st);
-	if (err == IOT_OK && (err = store_prepare(e->db, "SELECT last_insert_rowid()", &st)) == IOT_OK) {
-		if ((err = store_step(st, &row)) == IOT_OK && row)
-			*id = store_col_int(st, 0);
-		store_finalize(st);
-	}
+	return err;
+}
+
+static iot_err last_id(struct eim *e, int64_t *id)
+{
+	struct store_stmt *st;
+	bool row = false;
+	iot_err err = store_prepare(e->db, "SELECT last_insert_rowid()", &st);
+
+	if (err != IOT_OK)
+		return err;
+	if ((err = store_step(st, &row)) == IOT_OK && row)
+		*id = store_col_int(st, 0);
+	store_finalize(st);
+	return err;
+}
+
+iot_err eim_op_create(struct eim *e, const char *eid, enum eim_op_kind kind, const uint8_t *payload, size_t len,
+		      int64_t *id)
+{
+	struct eim_euicc u;
+	iot_err err;
+
+	if (kind < EIM_OP_PSMO || kind > EIM_OP_CONTACT || !len)
+		return IOT_E_ARG;
+	if ((err = eim_euicc_get(e, eid, &u)) != IOT_OK)
+		return err;
+	err = op_insert(e, eid, kind, payload, len, 0);
+	if (err == IOT_OK)
+		err = last_id(e, id);
 	if (err == IOT_OK)
 		log_info("eim", "operation", "id=%lld eid=%s kind=%s", (long long)*id, eid, eim_op_kind_name(kind));
 	return err;
@@ -346,4 +374,98 @@ iot_err eim_op_cancel(struct eim *e, int64_t id)
 		eim_op_free(&op);
 		return err == IOT_OK ? IOT_E_REFUSED : err;
 	}
+}
+
+/* ---- campaigns ---- */
+
+iot_err eim_campaign_create(struct eim *e, const char *name, enum eim_op_kind kind, const uint8_t *payload, size_t len,
+			    const char *const *eids, size_t count, const char *label, unsigned max_in_flight,
+			    int64_t *id, int64_t *total)
+{
+	struct store_stmt *st;
+	bool row;
+	iot_err err;
+
+	*total = 0;
+	if (kind < EIM_OP_PSMO || kind > EIM_OP_DOWNLOAD || !len || (!count && !label) || !name)
+		return IOT_E_ARG;
+	if ((err = store_begin(e->db)) != IOT_OK)
+		return err;
+	if ((err = store_prepare(e->db, "INSERT INTO campaign(name, max_in_flight, created) VALUES ($1, $2, $3)", &st)) ==
+	    IOT_OK) {
+		store_bind_text(st, 1, name);
+		store_bind_int(st, 2, max_in_flight ? max_in_flight : 100);
+		store_bind_int(st, 3, (int64_t)time(NULL));
+		err = store_step(st, &row);
+		store_finalize(st);
+	}
+	if (err == IOT_OK)
+		err = last_id(e, id);
+	/* one operation per target, all in one transaction: a campaign exists whole or not at all */
+	for (size_t i = 0; err == IOT_OK && i < count; i++) {
+		struct eim_euicc u;
+
+		if ((err = eim_euicc_get(e, eids[i], &u)) == IOT_OK && (err = op_insert(e, eids[i], kind, payload, len, *id)) ==
+									      IOT_OK)
+			(*total)++;
+	}
+	if (err == IOT_OK && label) {
+		static const char sql[] =
+			"INSERT INTO operation(eid, kind, payload, created, updated, expires, campaign)"
+			" SELECT eid, $1, $2, $3, $3, $4, $5 FROM euicc WHERE (',' || labels || ',') LIKE ('%,' || $6 || ',%')";
+
+		if ((err = store_prepare(e->db, sql, &st)) == IOT_OK) {
+			int64_t now = (int64_t)time(NULL);
+
+			store_bind_int(st, 1, kind);
+			store_bind_blob(st, 2, payload, len);
+			store_bind_int(st, 3, now);
+			store_bind_int(st, 4, now + e->cfg.op_seconds);
+			store_bind_int(st, 5, *id);
+			store_bind_text(st, 6, label);
+			if ((err = store_step(st, &row)) == IOT_OK)
+				*total += store_changes(e->db);
+			store_finalize(st);
+		}
+	}
+	if (err != IOT_OK) {
+		store_rollback(e->db);
+		return err;
+	}
+	log_info("eim", "campaign", "id=%lld name=%s kind=%s operations=%lld max_in_flight=%u", (long long)*id, name,
+		 eim_op_kind_name(kind), (long long)*total, max_in_flight ? max_in_flight : 100);
+	return store_commit(e->db);
+}
+
+iot_err eim_campaign_get(struct eim *e, int64_t id, struct eim_campaign *c)
+{
+	struct store_stmt *st;
+	bool row = false;
+	iot_err err = store_prepare(e->db, "SELECT name, max_in_flight FROM campaign WHERE id = $1", &st);
+
+	memset(c, 0, sizeof(*c));
+	if (err != IOT_OK)
+		return err;
+	store_bind_int(st, 1, id);
+	if ((err = store_step(st, &row)) == IOT_OK && row) {
+		c->id = id;
+		snprintf(c->name, sizeof(c->name), "%s", store_col_text(st, 0));
+		c->max_in_flight = (unsigned)store_col_int(st, 1);
+	}
+	store_finalize(st);
+	if (err != IOT_OK || !row)
+		return err != IOT_OK ? err : IOT_E_NOT_FOUND;
+	if ((err = store_prepare(e->db, "SELECT state, COUNT(*) FROM operation WHERE campaign = $1 GROUP BY state", &st)) !=
+	    IOT_OK)
+		return err;
+	store_bind_int(st, 1, id);
+	while ((err = store_step(st, &row)) == IOT_OK && row) {
+		int64_t state = store_col_int(st, 0), n = store_col_int(st, 1);
+
+		if (state >= EIM_PENDING && state <= EIM_EXPIRED)
+			c->by_state[state] = n;
+		c->total += n;
+	}
+	store_finalize(st);
+	return err;
 }

@@ -84,6 +84,26 @@ void eim_op_free(struct eim_op *op);
 /* Cancels a pending operation (IOT_E_REFUSED once it is sent). */
 iot_err eim_op_cancel(struct eim *e, int64_t id);
 
+/* ---- campaigns ---- */
+
+/* The same operation (PSMO, eCO, data or download) for many eUICCs: each EID
+ * of eids, and each eUICC whose labels (comma-separated) include label. At
+ * most max_in_flight of its operations are out at once (default 100), and a
+ * device's own operations go before the campaign's: a campaign over a large
+ * fleet neither starves single operations nor floods the SM-DP+. Created
+ * whole or not at all; *total the operations made. */
+iot_err eim_campaign_create(struct eim *e, const char *name, enum eim_op_kind kind, const uint8_t *payload, size_t len,
+			    const char *const *eids, size_t count, const char *label, unsigned max_in_flight,
+			    int64_t *id, int64_t *total);
+struct eim_campaign {
+	int64_t id;
+	char name[64];
+	unsigned max_in_flight;
+	int64_t total;
+	int64_t by_state[6];                    /* indexed by enum eim_op_state */
+};
+iot_err eim_campaign_get(struct eim *e, int64_t id, struct eim_campaign *c);
+
 /* ---- ESipa (SGP.32 6.3) ---- */
 
 /* One EsipaMessageFromIpaToEim, whichever binding brought it; the answer

@@ -69,10 +69,16 @@ static iot_err next_op(struct eim *e, const char *eid, struct next_op *o)
 	store_bind_int(st, 2, now);
 	err = store_step(st, &row);
 	store_finalize(st);
-	if (err != IOT_OK || (err = store_prepare(e->db,
-						  "SELECT id, kind, state, payload, message FROM operation"
-						  " WHERE eid = $1 AND state < 2 ORDER BY kind = 5 DESC, id LIMIT 1",
-						  &st)) != IOT_OK)
+	/* the first contact first, then the device's own operations, then its
+	 * campaigns' while they have room in flight (a sent one is always re-sent) */
+	if (err != IOT_OK ||
+	    (err = store_prepare(e->db,
+				 "SELECT o.id, o.kind, o.state, o.payload, o.message FROM operation o"
+				 " LEFT JOIN campaign c ON c.id = o.campaign"
+				 " WHERE o.eid = $1 AND o.state < 2 AND (o.campaign IS NULL OR o.state = 1 OR"
+				 "  (SELECT COUNT(*) FROM operation x WHERE x.campaign = o.campaign AND x.state = 1)"
+				 "   < c.max_in_flight)"
+				 " ORDER BY o.kind = 5 DESC, o.campaign IS NOT NULL, o.id LIMIT 1", &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);
 	if ((err = store_step(st, &row)) == IOT_OK && row) {

@@ -383,6 +383,47 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 				reply_error(r, err == IOT_E_REFUSED ? 409 : 404,
 					    err == IOT_E_REFUSED ? "already sent" : "unknown operation");
 		}
+	} else if (!strcmp(q->path, "/api/v1/campaigns") && post) {
+		json_t *targets = json_object_get(in, "eids");
+		const char *name = json_string_value(json_object_get(in, "name"));
+		const char *label = json_string_value(json_object_get(in, "label"));
+		const char **eids = NULL;
+		size_t n = json_is_array(targets) ? json_array_size(targets) : 0;
+		enum eim_op_kind kind;
+		uint8_t *payload = NULL;
+		size_t len;
+		int64_t id = 0, total = 0;
+
+		err = op_from_json(in, &kind, &payload, &len);
+		if (err == IOT_OK && n && !(eids = calloc(n, sizeof(*eids))))
+			err = IOT_E_NOMEM;
+		for (size_t i = 0; err == IOT_OK && i < n; i++)
+			if (!(eids[i] = json_string_value(json_array_get(targets, i))))
+				err = IOT_E_JSON;
+		if (err == IOT_OK)
+			err = eim_campaign_create(e, name ? name : "campaign", kind, payload, len, eids, n, label,
+						  (unsigned)json_integer_value(json_object_get(in, "maxInFlight")), &id, &total);
+		free(eids);
+		free(payload);
+		snprintf(subject, sizeof(subject), "campaign:%lld operations=%lld", (long long)id, (long long)total);
+		eim_audit(e, k->name, "campaign", subject, iot_errname(err));
+		if (err == IOT_OK)
+			reply_json(r, 201, json_pack("{s:I,s:I}", "id", (json_int_t)id, "operations", (json_int_t)total));
+		else
+			reply_error(r, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "an unknown eUICC" :
+				    "a campaign wants eids or label, and an operation");
+	} else if (!strncmp(q->path, "/api/v1/campaigns/", 18) && get) {
+		struct eim_campaign c;
+
+		if ((err = eim_campaign_get(e, atoll(q->path + 18), &c)) == IOT_OK)
+			reply_json(r, 200, json_pack("{s:I,s:s,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I}}", "id", (json_int_t)c.id,
+						     "name", c.name, "maxInFlight", (json_int_t)c.max_in_flight, "total",
+						     (json_int_t)c.total, "states", "pending", (json_int_t)c.by_state[0],
+						     "sent", (json_int_t)c.by_state[1], "done", (json_int_t)c.by_state[2],
+						     "failed", (json_int_t)c.by_state[3], "cancelled", (json_int_t)c.by_state[4],
+						     "expired", (json_int_t)c.by_state[5]));
+		else
+			reply_error(r, 404, "unknown campaign");
 	} else if (!strcmp(q->path, "/api/v1/eim/initial-eim") && get) {
 		uint8_t *der;
 		size_t len;

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# A campaign over 100 simulated devices (fleetsim: libipa + a software eUICC
+# each) against eimd over HTTPS and over CoAP/DTLS, with eimd killed -9 in
+# the middle and restarted: every operation completes exactly once (each
+# eUICC's counterValue moves by one), single operations go before the
+# campaign's, and the campaign's progress counts add up.
+set -euo pipefail
+eimd=$1 fleetsim=$2 pkigen=$3
+tmp=$(mktemp -d)
+eimd_pid=
+trap '[ -n "$eimd_pid" ] && kill $eimd_pid 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
+"$pkigen" --out "$tmp/pki" --curve nist --eid-range 890490321234512345123456780000 100 >/dev/null
+p=$tmp/pki/nist
+cat >"$tmp/eimd.conf" <<CONF
+eim-id = eim.iotrsp.test
+fqdn = eim.iotrsp.test
+eim-key = $p/eim-sign.key
+eim-cert = $p/eim-sign.pem
+ci = $p/ci.pem
+store = sqlite:$tmp/eim.db
+port = 0
+coaps-port = 0
+tls-cert = $p/eim-tls.pem
+tls-key = $p/eim-tls.key
+api-key = operator:ops:op-secret
+threads = 4
+CONF
+start_eimd() {
+  : >"$tmp/eimd.log"
+  "$eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" &
+  eimd_pid=$!
+  for _ in $(seq 100); do grep -q 'msg="listening"' "$tmp/eimd.log" && break; sleep 0.05; done
+  hport=$(sed -n 's/.*https_port=\([0-9]*\).*/\1/p' "$tmp/eimd.log" | head -1)
+  cport=$(sed -n 's/.*coaps_port=\([0-9]*\).*/\1/p' "$tmp/eimd.log" | head -1)
+  # the same ports after a restart
+  sed -i "s/^port = .*/port = $hport/; s/^coaps-port = .*/coaps-port = $cport/" "$tmp/eimd.conf"
+}
+api() {
+  curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -X "$1" \
+    -H "Authorization: Bearer op-secret" -H "Content-Type: application/json" ${3:+-d "$3"} "https://eim.iotrsp.test$2"
+}
+"$eimd" --config "$tmp/eimd.conf" --initial-eim "$tmp/initial.der"
+start_eimd
+sim() {   # TRANSPORT ARGS...
+  local port=$hport t=$1; shift
+  [ "$t" = coaps ] && port=$cport
+  "$fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$port" --connect-address 127.0.0.1 \
+    --ca "$p/ci.pem" $([ "$t" = coaps ] && echo --coaps) "$@"
+}
+for t in https coaps; do
+  echo "== $t"
+  rm -f "$tmp/sim.out"
+  # first contact for the fleet (registered over REST), then a campaign over all of it
+  # while the devices keep polling, 30 ms apart, for 12 rounds
+  if [ "$t" = https ]; then
+    out=$(api POST /api/v1/campaigns \
+      '{"name":"nobody","label":"fleet=sim","maxInFlight":10,"psmos":[{"listProfileInfo":{}}]}')
+    [ "$(sed 's/.*"operations":\([0-9]*\).*/\1/' <<<"$out")" = 0 ]   # nobody registered yet
+    sim https --devices 100 --threads 4 --rounds 1 --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" \
+      --api-key op-secret >/dev/null
+  fi
+  out=$(api POST /api/v1/campaigns \
+    '{"name":"inventory","label":"fleet=sim","maxInFlight":10,"psmos":[{"listProfileInfo":{}}]}')
+  echo "campaign: $out"
+  camp=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
+  [ "$(sed 's/.*"operations":\([0-9]*\).*/\1/' <<<"$out")" = 100 ]
+  # one device also gets an operation of its own, after the campaign: it goes first
+  eid=$(ls "$p/euicc" | sed -n 1p | cut -c1-32)
+  single=$(api POST /api/v1/euiccs/$eid/operations '{"psmos":[{"getRAT":{}}]}' | sed 's/.*"id":\([0-9]*\).*/\1/')
+  sim $t --devices 100 --threads 4 --rounds 12 --interval-ms 30 --timeout-ms 1500 >"$tmp/sim.out" 2>&1 &
+  sim_pid=$!
+  # kill -9 when part of the campaign is through
+  for _ in $(seq 400); do
+    done_n=$(api GET /api/v1/campaigns/$camp | sed 's/.*"done":\([0-9]*\).*/\1/')
+    [ "${done_n:-0}" -ge 20 ] && break
+    sleep 0.02
+  done
+  kill -9 $eimd_pid; wait $eimd_pid 2>/dev/null || true
+  echo "killed eimd with $done_n of 100 done"
+  sleep 0.3
+  start_eimd
+  wait $sim_pid || true   # polls failed while eimd was down
+  cat "$tmp/sim.out"
+  out=$(api GET /api/v1/campaigns/$camp)
+  echo "after: $out"
+  grep -q '"total":100,"states":{"pending":0,"sent":0,"done":100,"failed":0' <<<"$out"
+  # exactly once: one counterValue per signed operation, for every eUICC
+  want=$([ $t = https ] && echo 1 || echo 2)
+  api GET /api/v1/euiccs | tr '{' '\n' | grep '"eid"' >"$tmp/euiccs"
+  [ "$(wc -l <"$tmp/euiccs")" = 100 ]
+  bad=$(grep -v "\"counter\":$want," "$tmp/euiccs" | grep -v "\"eid\":\"$eid\"" || true)
+  [ -z "$bad" ] || { echo "counters off: $bad"; exit 1; }
+  op=$(api GET /api/v1/operations/$single)
+  grep -q '"state":"done"' <<<"$op"
+  # the single operation was signed before the device's campaign operation
+  grep -q "\"counterValue\":$((want * 2 - 1))" <<<"$op"
+done
+echo "campaign over 100 devices with eimd killed -9 midway, HTTPS and CoAP/DTLS: ok"
