@@ -84,6 +84,9 @@ void http_client_free(struct http_client *c);
  * IOT_E_IO when no HTTP response came (connection, TLS, timeout). */
 iot_err http_client_post(struct http_client *c, const char *url, const char *const *headers, const uint8_t *body,
 			 size_t len, int *status, uint8_t **resp, size_t *resp_len);
+/* The same with any method ("GET", "DELETE", ...); body may be NULL. */
+iot_err http_client_request(struct http_client *c, const char *method, const char *url, const char *const *headers,
+			    const uint8_t *body, size_t len, int *status, uint8_t **resp, size_t *resp_len);
 /* The next request opens a new connection (TLS resumption still applies
  * unless switched off): a device back from sleep. */
 void http_client_new_connection(struct http_client *c);

@@ -149,6 +149,12 @@ void http_client_free(struct http_client *c)
 iot_err http_client_post(struct http_client *c, const char *url, const char *const *headers, const uint8_t *body,
 			 size_t len, int *status, uint8_t **resp, size_t *resp_len)
 {
+	return http_client_request(c, "POST", url, headers, body, len, status, resp, resp_len);
+}
+
+iot_err http_client_request(struct http_client *c, const char *method, const char *url, const char *const *headers,
+			    const uint8_t *body, size_t len, int *status, uint8_t **resp, size_t *resp_len)
+{
 	struct curl_slist *list = NULL, *l;
 	struct sink s = { 0 };
 	long code = 0;
@@ -163,8 +169,13 @@ iot_err http_client_post(struct http_client *c, const char *url, const char *con
 	}
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, list);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, (const char *)body);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (!strcmp(method, "GET")) {
+		curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body ? (const char *)body : "");
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? len : 0));
+	}
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, strcmp(method, "GET") && strcmp(method, "POST") ? method : NULL);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &s);
 	rc = curl_easy_perform(c->curl);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);

@@ -6,7 +6,7 @@
 # signed PSMO, a data request; the audit log checked; REST errors (no key,
 # wrong role, bad JSON, unknown eUICC); a malformed ESipa message refused.
 set -euo pipefail
-eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5
+eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5 eimctl=$6
 tmp=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -140,6 +140,17 @@ done
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
   -H "Content-Type: application/x-gsma-rsp-asn1" --data-binary $'\xBF\x4F\x05\x01' https://eim.iotrsp.test/gsma/rsp2/asn1)
 [ "$code" = 400 ]
+
+# eimctl: the same API from the command line
+ctl() { "$eimctl" --url https://eim.iotrsp.test --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --ca "$p/ci.pem" "$@"; }
+ctl --key look-only euicc list | grep -q "^$eid1 "
+ctl --key look-only op show 4 | grep -q '^state *done'
+! ctl --key wrong-key euicc list 2>/dev/null
+! ctl --key look-only op $eid1 rat 2>/dev/null                       # an auditor may not
+ctl --key op-secret initial-eim "$tmp/initial-ctl.der" >/dev/null
+cmp "$tmp/initial.der" "$tmp/initial-ctl.der"
+id=$(ctl --key op-secret --json op $eid1 rat | sed 's/.*"id":\([0-9]*\).*/\1/')
+ctl --key op-secret op cancel "$id" | grep -q '^state *cancelled'
 
 # the audit log: intact, with the API calls and the eUICC results
 out=$(api GET /api/v1/audit/verify '' look-only)

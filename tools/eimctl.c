@@ -1,0 +1,263 @@
+/* eimctl: the operator's CLI for eimd's REST API (docs/rest-api.yaml).
+ * Human-readable by default, the API's JSON with --json. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base64.h"
+#include "net/http.h"
+#include "net/json_binding.h"
+
+static struct {
+	const char *url, *key, *ca, *connect;
+	bool json;
+	struct http_client *http;
+} g;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: eimctl [--url URL] [--key KEY] [--ca PEM] [--connect H:P:ADDR:P] [--json] COMMAND\n"
+		"  (or EIMCTL_URL, EIMCTL_KEY in the environment)\n"
+		"commands:\n"
+		"  euicc add EID [LABELS]            register an eUICC (labels: a,b=c,...)\n"
+		"  euicc list | euicc show EID\n"
+		"  op EID enable|disable|delete ICCID   a PSMO\n"
+		"  op EID list | op EID rat          listProfileInfo, getRAT\n"
+		"  op EID download ACTIVATION_CODE   a profile download through the eIM\n"
+		"  op EID data TAGS                  an eUICC data request (hex tag list, e.g. BF20A6)\n"
+		"  op show ID | op cancel ID\n"
+		"  campaign LABEL MAX_IN_FLIGHT enable|disable|delete ICCID | list | rat\n"
+		"  campaign show ID\n"
+		"  audit verify\n"
+		"  initial-eim FILE                  the AddInitialEim request for factories\n");
+}
+
+/* One call; the JSON answer in *out (NULL when none). Returns the HTTP status. */
+static int call(const char *method, const char *path, json_t *body, json_t **out)
+{
+	char url[512], auth[300];
+	const char *headers[] = { "Content-Type: application/json", auth, NULL };
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	uint8_t *resp = NULL;
+	size_t len = 0;
+	int status = 0;
+
+	snprintf(url, sizeof(url), "%s%s", g.url, path);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", g.key ? g.key : "");
+	*out = NULL;
+	if (http_client_request(g.http, method, url, headers, (const uint8_t *)text, text ? strlen(text) : 0, &status, &resp,
+				&len) != IOT_OK) {
+		fprintf(stderr, "eimctl: %s cannot be reached\n", g.url);
+		free(text);
+		return 0;
+	}
+	if (len)
+		*out = json_loadb((const char *)resp, len, 0, NULL);
+	free(resp);
+	free(text);
+	json_decref(body);
+	return status;
+}
+
+static int show(int status, json_t *j)
+{
+	const char *key;
+	json_t *v;
+
+	if (!status)
+		return 1;
+	if (g.json || !json_is_object(j)) {
+		char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+		if (text)
+			puts(text);
+		free(text);
+	} else if (status >= 400) {
+		fprintf(stderr, "eimctl: %d: %s\n", status, json_string_value(json_object_get(j, "error")));
+	} else {
+		json_object_foreach(j, key, v) {
+			char *text = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+			printf("%-18s %s\n", key, text ? text : json_string_value(v));
+			free(text);
+		}
+	}
+	json_decref(j);
+	return status >= 200 && status < 300 ? 0 : 1;
+}
+
+/* One call, its answer shown. */
+static int request(const char *method, const char *path, json_t *body)
+{
+	json_t *out;
+	int status = call(method, path, body, &out);
+
+	return show(status, out);
+}
+
+static json_t *psmo_body(int argc, char **argv)
+{
+	static const char *const names[][2] = { { "enable", "enable" }, { "disable", "disable" }, { "delete", "delete" },
+						 { "list", "listProfileInfo" }, { "rat", "getRAT" } };
+
+	for (size_t i = 0; argc >= 1 && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(argv[0], names[i][0]))
+			continue;
+		if (i < 3 && argc >= 2)
+			return json_pack("{s:[{s:{s:s}}]}", "psmos", names[i][1], "iccid", argv[1]);
+		if (i >= 3)
+			return json_pack("{s:[{s:{}}]}", "psmos", names[i][1]);
+	}
+	return NULL;
+}
+
+static int euicc_cmd(int argc, char **argv)
+{
+	char path[128];
+	json_t *out;
+
+	if (argc >= 2 && !strcmp(argv[0], "add"))
+		return request("POST", "/api/v1/euiccs", json_pack("{s:s,s:s}", "eid", argv[1], "labels",
+									     argc >= 3 ? argv[2] : ""));
+	if (argc >= 1 && !strcmp(argv[0], "list")) {
+		int status = call("GET", "/api/v1/euiccs", NULL, &out);
+		size_t i;
+		json_t *u;
+
+		if (g.json || status != 200)
+			return show(status, out);
+		printf("%-32s %8s %7s %8s  %s\n", "EID", "counter", "learned", "pending", "labels");
+		json_array_foreach(out, i, u)
+			printf("%-32s %8lld %7s %8lld  %s\n", json_string_value(json_object_get(u, "eid")),
+			       (long long)json_integer_value(json_object_get(u, "counter")),
+			       json_is_true(json_object_get(u, "learned")) ? "yes" : "no",
+			       (long long)json_integer_value(json_object_get(u, "pendingOperations")),
+			       json_string_value(json_object_get(u, "labels")));
+		json_decref(out);
+		return 0;
+	}
+	if (argc >= 2 && !strcmp(argv[0], "show")) {
+		snprintf(path, sizeof(path), "/api/v1/euiccs/%s", argv[1]);
+		return request("GET", path, NULL);
+	}
+	usage(stderr);
+	return 2;
+}
+
+static int op_cmd(int argc, char **argv)
+{
+	char path[128];
+	json_t *body = NULL;
+
+	if (argc >= 2 && (!strcmp(argv[0], "show") || !strcmp(argv[0], "cancel"))) {
+		snprintf(path, sizeof(path), "/api/v1/operations/%s", argv[1]);
+		return request(!strcmp(argv[0], "show") ? "GET" : "DELETE", path, NULL);
+	}
+	if (argc >= 3 && !strcmp(argv[1], "download"))
+		body = json_pack("{s:{s:s}}", "download", "activationCode", argv[2]);
+	else if (argc >= 3 && !strcmp(argv[1], "data"))
+		body = json_pack("{s:{s:s}}", "dataRequest", "tags", argv[2]);
+	else if (argc >= 2)
+		body = psmo_body(argc - 1, argv + 1);
+	if (!body) {
+		usage(stderr);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/api/v1/euiccs/%s/operations", argv[0]);
+	return request("POST", path, body);
+}
+
+static int campaign_cmd(int argc, char **argv)
+{
+	char path[128];
+	json_t *body;
+
+	if (argc >= 2 && !strcmp(argv[0], "show")) {
+		snprintf(path, sizeof(path), "/api/v1/campaigns/%s", argv[1]);
+		return request("GET", path, NULL);
+	}
+	if (argc < 3 || !(body = psmo_body(argc - 2, argv + 2))) {
+		usage(stderr);
+		return 2;
+	}
+	json_object_set_new(body, "name", json_string(argv[0]));
+	json_object_set_new(body, "label", json_string(argv[0]));
+	json_object_set_new(body, "maxInFlight", json_integer(atoi(argv[1])));
+	return request("POST", "/api/v1/campaigns", body);
+}
+
+static int initial_eim(const char *file)
+{
+	json_t *out;
+	uint8_t *der;
+	size_t len;
+	FILE *f;
+	int status = call("GET", "/api/v1/eim/initial-eim", NULL, &out), rc = 1;
+
+	if (status == 200 && jb_get_asn1(out, "addInitialEimRequest", &der, &len) == IOT_OK) {
+		if ((f = fopen(file, "wb"))) {
+			rc = fwrite(der, 1, len, f) == len && fclose(f) == 0 ? 0 : 1;
+			if (!rc)
+				printf("wrote %zu bytes to %s\n", len, file);
+		}
+		free(der);
+	} else {
+		show(status, out);
+		out = NULL;
+	}
+	json_decref(out);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "url", required_argument, NULL, 'u' }, { "key", required_argument, NULL, 'k' },
+		{ "ca", required_argument, NULL, 'c' }, { "connect", required_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	struct http_client_config hc = { 0 };
+	int c, rc;
+
+	g.url = getenv("EIMCTL_URL");
+	g.key = getenv("EIMCTL_KEY");
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'u': g.url = optarg; break;
+		case 'k': g.key = optarg; break;
+		case 'c': g.ca = optarg; break;
+		case 'C': g.connect = optarg; break;
+		case 'j': g.json = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!g.url || argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	hc.ca_file = g.ca;
+	hc.connect_to = g.connect;
+	if (http_client_new(&hc, &g.http) != IOT_OK)
+		return 1;
+	if (!strcmp(argv[0], "euicc"))
+		rc = euicc_cmd(argc - 1, argv + 1);
+	else if (!strcmp(argv[0], "op"))
+		rc = op_cmd(argc - 1, argv + 1);
+	else if (!strcmp(argv[0], "campaign"))
+		rc = campaign_cmd(argc - 1, argv + 1);
+	else if (!strcmp(argv[0], "audit") && argc >= 2 && !strcmp(argv[1], "verify"))
+		rc = request("GET", "/api/v1/audit/verify", NULL);
+	else if (!strcmp(argv[0], "initial-eim") && argc >= 2)
+		rc = initial_eim(argv[1]);
+	else {
+		usage(stderr);
+		rc = 2;
+	}
+	http_client_free(g.http);
+	return rc;
+}
