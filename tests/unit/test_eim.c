@@ -4,7 +4,8 @@
  * chain-checked), an indirect download relayed to the SM-DP+ (its PIR
  * forwarded), signed PSMOs with a counter per eUICC, a lost answer re-sent
  * unchanged, forged and replayed results changing nothing, data requests,
- * unknown EIDs, cancel and expiry. */
+ * unknown EIDs, cancel, an eCO, a refused delete, an SM-DP+ that is down,
+ * the audit chain. */
 #include "testutil.h"
 #include "fixture.h"
 
@@ -350,6 +351,48 @@ static void test_forged_and_replayed_results(void **state)
 	assert_int_equal(u.counter, 2);
 }
 
+/* An eCO (listEim) travels like a PSMO; a delete PSMO; an SM-DP+ that is
+ * down ends the download with an error and changes nothing at the eUICC. */
+static void test_eco_delete_and_smdp_down(void **state)
+{
+	struct rsp_euicc_package pkg = { .choice = RSP_PACKAGE_ECO_LIST };
+	struct rsp_eco eco = { .choice = RSP_ECO_LIST_EIM };
+	static const uint8_t boot[10] = { 0x98, 0x94, 0, 0, 0, 0, 0, 0, 0, 0x01 };
+	uint8_t *der, got[10];
+	size_t len;
+	int64_t id, code, dl;
+	struct eim_op op;
+	char mid[65], ac[128];
+
+	(void)state;
+	first_contact();
+	pkg.u.eco_list.items = &eco;
+	pkg.u.eco_list.count = 1;
+	assert_int_equal(rsp_encode_alloc(&rsp_t_euicc_package, &pkg, &der, &len), IOT_OK);
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_ECO, der, len, &id), IOT_OK);
+	free(der);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(eim_op_get(eim, id, &op), IOT_OK);
+	assert_int_equal(op.state, EIM_DONE);
+	assert_int_equal(op.counter, 1);
+	eim_op_free(&op);
+	/* the SM-DP+ goes away: the trigger fails, reported; the order stands */
+	assert_int_equal(smdp_download_order(dp, "op", op_iccid, NULL, got, NULL), IOT_OK);
+	assert_int_equal(smdp_confirm_order(dp, "op", op_iccid, NULL, "DOWN-1", NULL, true, mid, NULL), IOT_OK);
+	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$DOWN-1");
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &dl), IOT_OK);
+	smdp_server_stop(smdp_https);
+	smdp_https = NULL;
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(dl, &code), EIM_FAILED);
+	assert_int_equal(code, 127);
+	/* deleting the enabled bootstrap profile: the eUICC refuses it (disable first) */
+	id = psmo(RSP_PSMO_DELETE, boot);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(id, &code), EIM_FAILED);
+	assert_int_not_equal(code, 0);
+}
+
 /* The audit log: the results written with them, chained; an edited or a
  * removed entry is found. */
 static void test_audit_chain(void **state)
@@ -382,6 +425,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_data_request_and_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_and_replayed_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eco_delete_and_smdp_down, setup, teardown),
 	};
 	int failed;
 
