@@ -344,11 +344,6 @@ static iot_err store_notification(struct eim *e, const char *eid, int64_t seq, c
 	return err;
 }
 
-static int64_t notification_seq(const struct rsp_pending_notification *n)
-{
-	return n->choice == RSP_PENDING_PIR ? n->u.pir.data.notification_metadata.seq_number :
-					      n->u.other.tbs_other_notification.seq_number;
-}
 
 /* An EuiccPackageResult: verified, matched to its operation, recorded. */
 static iot_err package_result(struct eim *e, const char *eid, const struct euicc_keys *k,
@@ -480,8 +475,8 @@ static iot_err provide_result(struct eim *e, const struct rsp_provide_eim_packag
 
 		err = package_result(e, eid, &k, &res->u.epr_and_notifications.euicc_package_result, acks, &nacks);
 		for (size_t i = 0; err == IOT_OK && i < l->count && nacks < 64; i++) {
-			err = store_notification(e, eid, notification_seq(&l->items[i]), &l->items[i]);
-			acks[nacks++] = notification_seq(&l->items[i]);
+			err = store_notification(e, eid, rsp_pending_notification_seq(&l->items[i]), &l->items[i]);
+			acks[nacks++] = rsp_pending_notification_seq(&l->items[i]);
 		}
 		break;
 	}
@@ -581,7 +576,7 @@ iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writ
 		break;
 	case RSP_IPA_TO_EIM_HANDLE_NOTIFICATION:
 		if (q.u.handle_notification.choice == RSP_HANDLE_NOTIFICATION_PENDING) {
-			err = store_notification(e, NULL, notification_seq(&q.u.handle_notification.u.pending),
+			err = store_notification(e, NULL, rsp_pending_notification_seq(&q.u.handle_notification.u.pending),
 						 &q.u.handle_notification.u.pending);
 			eim_forward_notification(e, &q.u.handle_notification.u.pending);
 		} else {

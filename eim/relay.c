@@ -65,13 +65,13 @@ iot_err eim_es9(struct eim *e, const char *address, const struct rsp_remote_prof
 void eim_forward_notification(struct eim *e, const struct rsp_pending_notification *n)
 {
 	struct rsp_remote_profile_provisioning_request q = { .choice = RSP_ES9_REQ_HANDLE_NOTIFICATION };
-	const struct rsp_notification_metadata *md = n->choice == RSP_PENDING_PIR ?
-		&n->u.pir.data.notification_metadata : &n->u.other.tbs_other_notification;
+	const struct rsp_notification_metadata *md = rsp_pending_notification_metadata(n);
 	struct rsp_arena a;
 	char address[256];
 	uint8_t *raw;
 
-	if (!md->notification_address.len || md->notification_address.len >= sizeof(address))
+	/* a compact notification names no receiver: stored only */
+	if (!md || !md->notification_address.len || md->notification_address.len >= sizeof(address))
 		return;
 	memcpy(address, md->notification_address.ptr, md->notification_address.len);
 	address[md->notification_address.len] = 0;

@@ -125,8 +125,7 @@ static iot_err deliver_pending(struct ipa *ipa)
 	for (size_t i = 0; err == IOT_OK && r.choice == RSP_RETRIEVE_NOTIF_LIST && i < r.u.notification_list.count; i++) {
 		struct rsp_esipa_message_from_ipa q = { .choice = RSP_IPA_TO_EIM_HANDLE_NOTIFICATION };
 		const struct rsp_pending_notification *n = &r.u.notification_list.items[i];
-		int64_t seq = n->choice == RSP_PENDING_PIR ? n->u.pir.data.notification_metadata.seq_number :
-							      n->u.other.tbs_other_notification.seq_number;
+		int64_t seq = rsp_pending_notification_seq(n);
 		uint8_t *raw;
 
 		/* SGP.32 6.3.2.4 HandleNotification: no answer but the transport's */

@@ -786,3 +786,31 @@ static const struct rsp_field set_nickname_request_f[] = {
 };
 RSP_SEQUENCE(set_nickname_request, "SetNicknameRequest", 0xBF29, set_nickname_request_f);
 #undef S
+
+int64_t rsp_pending_notification_seq(const struct rsp_pending_notification *n)
+{
+	switch (n->choice) {
+	case RSP_PENDING_PIR:
+		return n->u.pir.data.notification_metadata.seq_number;
+	case RSP_PENDING_OTHER:
+		return n->u.other.tbs_other_notification.seq_number;
+	case RSP_PENDING_COMPACT_PIR:
+		return n->u.compact_pir.data.seq_number;
+	default:
+		return n->u.compact_other.tbs_other_notification.seq_number;
+	}
+}
+
+const struct rsp_notification_metadata *rsp_pending_notification_metadata(const struct rsp_pending_notification *n)
+{
+	switch (n->choice) {
+	case RSP_PENDING_PIR:
+		return &n->u.pir.data.notification_metadata;
+	case RSP_PENDING_OTHER:
+		return &n->u.other.tbs_other_notification;
+	case RSP_PENDING_COMPACT_OTHER:
+		return &n->u.compact_other.tbs_other_notification;
+	default:
+		return NULL;
+	}
+}

@@ -316,6 +316,10 @@ struct rsp_pending_notification {
 	} u;
 };
 typedef RSP_LIST(struct rsp_pending_notification) rsp_pending_notification_list;
+/* The sequence number of a pending notification, whichever its form. */
+int64_t rsp_pending_notification_seq(const struct rsp_pending_notification *n);
+/* Its metadata (address, operation, ICCID); NULL for a compact PIR, which carries none. */
+const struct rsp_notification_metadata *rsp_pending_notification_metadata(const struct rsp_pending_notification *n);
 
 struct rsp_list_notification_request {
 	RSP_OPT(uint64_t, profile_management_operation);

@@ -69,7 +69,7 @@ static void make_pki(void)
 	x509_free(cert);
 }
 
-static struct euicc *fuzz_euicc_new(void)
+static inline struct euicc *fuzz_euicc_new(void)
 {
 	static const uint8_t md[] = { 0xBF, 0x25, 0x14, 0x5A, 0x0A, 0x98, 0x94, 0, 0, 0, 0, 0, 0, 0, 0x02,
 				      0x91, 0x02, 'O', 'p', 0x92, 0x02, 'O', '1' };

@@ -181,8 +181,7 @@ static void acks_of(struct eim_side *s, const struct rsp_eim_package_result *r, 
 		for (size_t i = 0; i < r->u.epr_and_notifications.notification_list.count; i++) {
 			const struct rsp_pending_notification *n = &r->u.epr_and_notifications.notification_list.items[i];
 
-			mem[acks->count++] = n->choice == RSP_PENDING_PIR ? n->u.pir.data.notification_metadata.seq_number :
-									     n->u.other.tbs_other_notification.seq_number;
+			mem[acks->count++] = rsp_pending_notification_seq(n);
 			s->notifications_in_results++;
 		}
 		break;
