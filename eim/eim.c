@@ -203,17 +203,23 @@ iot_err eim_euicc_get(struct eim *e, const char *eid, struct eim_euicc *out)
 	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
 }
 
-iot_err eim_euicc_list(struct eim *e, const char *after, struct eim_euicc *out, size_t cap, size_t *n)
+iot_err eim_euicc_list(struct eim *e, const char *after, const char *label, bool pending_only, struct eim_euicc *out,
+		       size_t cap, size_t *n)
 {
 	struct store_stmt *st;
 	bool row = true;
-	iot_err err = store_prepare(e->db, EUICC_COLUMNS "WHERE eid > $1 ORDER BY eid LIMIT $2", &st);
+	iot_err err = store_prepare(e->db, EUICC_COLUMNS
+				    "WHERE eid > $1 AND ($3 IS NULL OR (',' || labels || ',') LIKE ('%,' || $3 || ',%'))"
+				    " AND ($4 = 0 OR EXISTS (SELECT 1 FROM operation o WHERE o.eid = euicc.eid AND o.state < 2))"
+				    " ORDER BY eid LIMIT $2", &st);
 
 	*n = 0;
 	if (err != IOT_OK)
 		return err;
 	store_bind_text(st, 1, after ? after : "");
 	store_bind_int(st, 2, (int64_t)cap);
+	store_bind_text(st, 3, label);
+	store_bind_int(st, 4, pending_only);
 	while (err == IOT_OK && (err = store_step(st, &row)) == IOT_OK && row && *n < cap)
 		euicc_row(st, &out[(*n)++]);
 	store_finalize(st);
@@ -467,5 +473,91 @@ iot_err eim_campaign_get(struct eim *e, int64_t id, struct eim_campaign *c)
 		c->total += n;
 	}
 	store_finalize(st);
+	return err;
+}
+
+iot_err eim_campaign_operations(struct eim *e, int64_t id, int64_t after, struct eim_op *out, size_t cap, size_t *n)
+{
+	struct store_stmt *st;
+	bool row = true;
+	iot_err err = store_prepare(e->db,
+				    "SELECT id, eid, kind, state, counter, result_code, created, updated FROM operation"
+				    " WHERE campaign = $1 AND id > $2 ORDER BY id LIMIT $3", &st);
+
+	*n = 0;
+	if (err != IOT_OK)
+		return err;
+	store_bind_int(st, 1, id);
+	store_bind_int(st, 2, after);
+	store_bind_int(st, 3, (int64_t)cap);
+	while ((err = store_step(st, &row)) == IOT_OK && row && *n < cap) {
+		struct eim_op *op = &out[(*n)++];
+
+		memset(op, 0, sizeof(*op));
+		op->id = store_col_int(st, 0);
+		snprintf(op->eid, sizeof(op->eid), "%s", store_col_text(st, 1));
+		op->kind = (enum eim_op_kind)store_col_int(st, 2);
+		op->state = (enum eim_op_state)store_col_int(st, 3);
+		op->counter = store_col_int(st, 4);
+		op->result_code = store_col_int(st, 5);
+		op->created = store_col_int(st, 6);
+		op->updated = store_col_int(st, 7);
+	}
+	store_finalize(st);
+	return err;
+}
+
+/* The profile list inside a stored EuiccPackageResult, if it has one. */
+static bool profiles_of(const uint8_t *der, size_t len, struct eim_profile *out, size_t cap, size_t *n)
+{
+	struct rsp_euicc_package_result r;
+	struct rsp_arena a;
+	bool found = false;
+
+	rsp_arena_dynamic(&a);
+	if (rsp_decode(&rsp_t_euicc_package_result, der, len, &r, &a) == IOT_OK && r.choice == RSP_EPR_RESULT_SIGNED) {
+		const rsp_euicc_result_list *l = &r.u.result_signed.data.euicc_result;
+
+		for (size_t i = 0; i < l->count && !found; i++) {
+			const struct rsp_profile_info_list_response *p = &l->items[i].u.list_profile_info;
+
+			if (l->items[i].choice != RSP_RESULT_LIST_PROFILE_INFO || p->choice != RSP_PROFILE_INFO_LIST_OK)
+				continue;
+			found = true;
+			for (size_t j = 0; j < p->u.ok.count && *n < cap; j++) {
+				const struct rsp_profile_info *pi = &p->u.ok.items[j];
+
+				if (!pi->has_iccid || pi->iccid.len != 10)
+					continue;
+				rsp_iccid_to_digits(pi->iccid.ptr, out[*n].iccid);
+				out[(*n)++].state = pi->has_profile_state ? (int)pi->profile_state : 0;
+			}
+		}
+	}
+	rsp_arena_free(&a);
+	return found;
+}
+
+iot_err eim_euicc_profiles(struct eim *e, const char *eid, struct eim_profile *out, size_t cap, size_t *n)
+{
+	struct store_stmt *st;
+	bool row = true, found = false;
+	iot_err err = store_prepare(e->db, "SELECT result FROM operation WHERE eid = $1 AND kind = 1 AND state = 2"
+					   " AND result IS NOT NULL ORDER BY updated DESC, id DESC", &st);
+
+	*n = 0;
+	if (err != IOT_OK)
+		return err;
+	store_bind_text(st, 1, eid);
+	while (!found && (err = store_step(st, &row)) == IOT_OK && row) {
+		size_t len;
+		const uint8_t *der = store_col_blob(st, 0, &len);
+
+		*n = 0;
+		found = der && profiles_of(der, len, out, cap, n);
+	}
+	store_finalize(st);
+	if (!found)
+		*n = 0;
 	return err;
 }

@@ -51,8 +51,18 @@ struct eim_euicc {
 	int64_t pending;                        /* operations pending or sent */
 };
 iot_err eim_euicc_get(struct eim *e, const char *eid, struct eim_euicc *out);
-/* Each registered eUICC in EID order, from after (NULL: the start); n at most. */
-iot_err eim_euicc_list(struct eim *e, const char *after, struct eim_euicc *out, size_t cap, size_t *n);
+/* Registered eUICCs in EID order after `after` (NULL: from the start), at
+ * most cap: those whose labels include label (NULL: all) and, when
+ * pending_only, with operations pending or sent. */
+iot_err eim_euicc_list(struct eim *e, const char *after, const char *label, bool pending_only, struct eim_euicc *out,
+		       size_t cap, size_t *n);
+/* The profiles as the eUICC last reported them (its latest listProfileInfo
+ * result): up to cap ICCIDs (20 digits) with state 1 enabled, 0 disabled. */
+struct eim_profile {
+	char iccid[21];
+	int state;
+};
+iot_err eim_euicc_profiles(struct eim *e, const char *eid, struct eim_profile *out, size_t cap, size_t *n);
 /* The AddInitialEim request ('BF57') that makes this eIM a factory-fresh
  * eUICC's first (malloc'd). */
 iot_err eim_initial_eim_request(struct eim *e, uint8_t **der, size_t *len);
@@ -103,6 +113,9 @@ struct eim_campaign {
 	int64_t by_state[6];                    /* indexed by enum eim_op_state */
 };
 iot_err eim_campaign_get(struct eim *e, int64_t id, struct eim_campaign *c);
+/* Its operations, one per device, after operation id `after`, at most cap
+ * (result bytes not filled). */
+iot_err eim_campaign_operations(struct eim *e, int64_t id, int64_t after, struct eim_op *out, size_t cap, size_t *n);
 
 /* ---- ESipa (SGP.32 6.3) ---- */
 

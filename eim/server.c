@@ -323,13 +323,18 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			reply_error(r, err == IOT_E_REFUSED ? 409 : 400, err == IOT_E_REFUSED ? "already registered" :
 				    "eid: 32 digits");
 	} else if (!strcmp(q->path, euiccs) && get) {
-		static struct eim_euicc list[200];
+		struct eim_euicc *list = calloc(500, sizeof(*list));
+		const char *pending = http_request_arg(q, "pending");
 		json_t *a = json_array();
-		size_t n;
+		size_t n = 0;
 
-		if ((err = eim_euicc_list(e, NULL, list, 200, &n)) == IOT_OK)
+		/* ?label=site=north&pending=1&after=EID: 500 at a time */
+		err = list ? eim_euicc_list(e, http_request_arg(q, "after"), http_request_arg(q, "label"),
+					    pending && !strcmp(pending, "1"), list, 500, &n) : IOT_E_NOMEM;
+		if (err == IOT_OK)
 			for (size_t i = 0; i < n; i++)
 				json_array_append_new(a, euicc_json(&list[i]));
+		free(list);
 		reply_json(r, err == IOT_OK ? 200 : 500, a);
 	} else if (!strncmp(q->path, euiccs, sizeof(euiccs) - 1) && q->path[sizeof(euiccs) - 1] == '/') {
 		char eid[33] = "";
@@ -339,10 +344,22 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 		snprintf(eid, sizeof(eid), "%.32s", rest_of);
 		rest_of += strlen(eid);
 		if (!*rest_of && get) {
-			if ((err = eim_euicc_get(e, eid, &u)) == IOT_OK)
-				reply_json(r, 200, euicc_json(&u));
-			else
+			struct eim_profile profiles[16];
+			size_t n;
+
+			if ((err = eim_euicc_get(e, eid, &u)) == IOT_OK &&
+			    (err = eim_euicc_profiles(e, eid, profiles, 16, &n)) == IOT_OK) {
+				json_t *j = euicc_json(&u), *list = json_array();
+
+				/* as the eUICC last reported them (listProfileInfo) */
+				for (size_t i = 0; i < n; i++)
+					json_array_append_new(list, json_pack("{s:s,s:s}", "iccid", profiles[i].iccid, "state",
+									      profiles[i].state == 1 ? "enabled" : "disabled"));
+				json_object_set_new(j, "profiles", list);
+				reply_json(r, 200, j);
+			} else {
 				reply_error(r, 404, "unknown eUICC");
+			}
 		} else if (!strcmp(rest_of, "/operations") && post) {
 			enum eim_op_kind kind;
 			uint8_t *payload = NULL;
@@ -412,6 +429,19 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 		else
 			reply_error(r, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "an unknown eUICC" :
 				    "a campaign wants eids or label, and an operation");
+	} else if (!strncmp(q->path, "/api/v1/campaigns/", 18) && get && strstr(q->path + 18, "/operations")) {
+		struct eim_op *list = calloc(500, sizeof(*list));
+		const char *after = http_request_arg(q, "after");
+		json_t *a = json_array();
+		size_t n = 0;
+
+		/* per-device outcomes, 500 at a time (?after=OPERATION_ID) */
+		err = list ? eim_campaign_operations(e, atoll(q->path + 18), after ? atoll(after) : 0, list, 500, &n) :
+			     IOT_E_NOMEM;
+		for (size_t i = 0; err == IOT_OK && i < n; i++)
+			json_array_append_new(a, op_json(&list[i]));
+		free(list);
+		reply_json(r, err == IOT_OK ? 200 : 500, a);
 	} else if (!strncmp(q->path, "/api/v1/campaigns/", 18) && get) {
 		struct eim_campaign c;
 

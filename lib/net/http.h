@@ -22,7 +22,11 @@ struct http_request {
 	const uint8_t *body;
 	size_t body_len;
 	const char *peer;               /* the client's address, for logs */
+	void *conn;                     /* the server's: for http_request_arg */
 };
+
+/* A query-string argument of the request ("?label=x"), or NULL. */
+const char *http_request_arg(const struct http_request *q, const char *name);
 
 struct http_response {
 	int status;

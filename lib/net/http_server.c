@@ -144,6 +144,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	q.body = p->body ? p->body : (const uint8_t *)"";
 	q.body_len = p->len;
 	q.peer = peer;
+	q.conn = conn;
 	r.status = 500;
 	s->handler(s->ctx, &q, &r);
 	return queue(conn, &r);
@@ -223,4 +224,9 @@ void http_server_stop(struct http_server *s)
 		memset(s->key, 0, strlen(s->key));
 	free(s->key);
 	free(s);
+}
+
+const char *http_request_arg(const struct http_request *q, const char *name)
+{
+	return q->conn ? MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
 }

@@ -132,7 +132,13 @@ for n in 1 2; do
   [ "$(dev $n notifications --json)" = '{"package_results":0,"notifications":[]}' ]
   out=$(api GET /api/v1/euiccs/$eid '' look-only)
   head -1 <<<"$out" | grep -q '"learned":true,.*"pendingOperations":0'
+  # the profiles as the eUICC last reported them
+  head -1 <<<"$out" | grep -q "\"profiles\":\[.*{\"iccid\":\"$iccid\",\"state\":\"enabled\"}"
 done
+# filters: by label, by pending work
+[ "$(head -1 <<<"$(api GET '/api/v1/euiccs?label=site=north' '' look-only)" | grep -o '"eid"' | wc -l)" = 2 ]
+[ "$(head -1 <<<"$(api GET '/api/v1/euiccs?label=site=south' '' look-only)")" = '[]' ]
+[ "$(head -1 <<<"$(api GET '/api/v1/euiccs?pending=1' '' look-only)")" = '[]' ]
 # the SM-DP+ got both installation results through the eIM
 [ "$(grep -c 'msg="installation result".*result=success' "$tmp/smdpd.log")" = 2 ]
 

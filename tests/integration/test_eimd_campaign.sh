@@ -84,6 +84,8 @@ for t in https coaps; do
   out=$(api GET /api/v1/campaigns/$camp)
   echo "after: $out"
   grep -q '"total":100,"states":{"pending":0,"sent":0,"done":100,"failed":0' <<<"$out"
+  # and device by device
+  [ "$(api GET /api/v1/campaigns/$camp/operations | grep -o '"state":"done"' | wc -l)" = 100 ]
   # exactly once: one counterValue per signed operation, for every eUICC
   want=$([ $t = https ] && echo 1 || echo 2)
   api GET /api/v1/euiccs | tr '{' '\n' | grep '"eid"' >"$tmp/euiccs"
