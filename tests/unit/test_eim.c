@@ -393,6 +393,54 @@ static void test_eco_delete_and_smdp_down(void **state)
 	assert_int_not_equal(code, 0);
 }
 
+/* The remaining PSMOs in one package after a download; an operation that
+ * expired is never sent; a MatchingID the SM-DP+ refuses fails the download. */
+static void test_more_psmos_expiry_refusal(void **state)
+{
+	struct rsp_euicc_package pkg = { .choice = RSP_PACKAGE_PSMO_LIST };
+	struct rsp_psmo p[4] = { { .choice = RSP_PSMO_SET_FALLBACK_ATTRIBUTE }, { .choice = RSP_PSMO_GET_RAT },
+				 { .choice = RSP_PSMO_SET_DEFAULT_DP_ADDRESS }, { .choice = RSP_PSMO_UNSET_FALLBACK_ATTRIBUTE } };
+	struct store *raw;
+	uint8_t *der, got[10];
+	size_t len;
+	int64_t dl, id, stale, code;
+	char mid[65];
+
+	(void)state;
+	first_contact();
+	assert_int_equal(smdp_download_order(dp, "op", op_iccid, NULL, got, NULL), IOT_OK);
+	assert_int_equal(smdp_confirm_order(dp, "op", op_iccid, NULL, "REAL-1", NULL, true, mid, NULL), IOT_OK);
+	/* a code the SM-DP+ refuses: matchingIdRefused, the download failed */
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)"LPA:1$" ADDRESS "$WRONG",
+				       strlen("LPA:1$" ADDRESS "$WRONG"), &dl), IOT_OK);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(dl, &code), EIM_FAILED);
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)"LPA:1$" ADDRESS "$REAL-1",
+				       strlen("LPA:1$" ADDRESS "$REAL-1"), &dl), IOT_OK);
+	p[0].u.set_fallback_attribute.iccid = RSP_BYTES(op_iccid, 10);
+	p[2].u.set_default_dp_address.address = RSP_STR("dp.example.com");
+	pkg.u.psmo_list.items = p;
+	pkg.u.psmo_list.count = 4;
+	assert_int_equal(rsp_encode_alloc(&rsp_t_euicc_package, &pkg, &der, &len), IOT_OK);
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_PSMO, der, len, &id), IOT_OK);
+	free(der);
+	/* and one that expires before the device comes */
+	stale = psmo(RSP_PSMO_LIST_PROFILE_INFO, NULL);
+	assert_int_equal(store_open(eim_db, &raw), IOT_OK);
+	{
+		char sql[96];
+
+		snprintf(sql, sizeof(sql), "UPDATE operation SET expires = 1 WHERE id = %lld", (long long)stale);
+		assert_int_equal(store_exec(raw, sql), IOT_OK);
+	}
+	store_close(raw);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(dl, NULL), EIM_DONE);
+	assert_int_equal(op_state(id, &code), EIM_DONE);
+	assert_int_equal(code, 0);
+	assert_int_equal(op_state(stale, NULL), EIM_EXPIRED);
+}
+
 /* The audit log: the results written with them, chained; an edited or a
  * removed entry is found. */
 static void test_audit_chain(void **state)
@@ -426,6 +474,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forged_and_replayed_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eco_delete_and_smdp_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_more_psmos_expiry_refusal, setup, teardown),
 	};
 	int failed;
 
