@@ -1,17 +1,21 @@
 /* The audit log: one row per state change, chained by SHA-256 so that any
- * later edit or removal of a row is detected (eim_audit_verify). */
+ * later edit or removal of a row is detected (eim_audit_verify); and the API
+ * keys the store keeps, as hashes. */
 #include "eim/internal.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/hex.h"
 #include "base/log.h"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS audit ("
 	" id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
-	" subject TEXT NOT NULL, outcome TEXT NOT NULL, hash BLOB NOT NULL);";
+	" subject TEXT NOT NULL, outcome TEXT NOT NULL, hash BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS apikey ("
+	" name TEXT PRIMARY KEY, role INTEGER NOT NULL, hash BLOB NOT NULL UNIQUE, created INTEGER NOT NULL);";
 
 /* hash = SHA-256(previous hash || id || ts || actor NUL action NUL subject NUL outcome NUL) */
 static iot_err entry_hash(const uint8_t prev[32], int64_t id, int64_t ts, const char *actor, const char *action,
@@ -112,6 +116,83 @@ iot_err eim_audit_verify(struct eim *e, int64_t *entries, int64_t *bad)
 		memcpy(prev, hash, 32);
 		(*entries)++;
 		expect++;
+	}
+	store_finalize(st);
+	return err;
+}
+
+/* ---- API keys ---- */
+
+iot_err eim_key_create(struct eim *e, const char *name, int role, char token[65])
+{
+	struct store_stmt *st;
+	struct crypto_buf part;
+	uint8_t raw[32], hash[32];
+	bool row;
+	iot_err err;
+
+	if (!name || !*name || strlen(name) > 63 || role < 1 || role > 3)
+		return IOT_E_ARG;
+	if ((err = crypto_random(raw, sizeof(raw))) != IOT_OK)
+		return err;
+	hex_encode(raw, sizeof(raw), token);
+	part = (struct crypto_buf){ (const uint8_t *)token, 64 };
+	if ((err = crypto_sha256(&part, 1, hash)) != IOT_OK ||
+	    (err = store_prepare(e->db, "INSERT INTO apikey(name, role, hash, created) VALUES ($1, $2, $3, $4)", &st)) !=
+		    IOT_OK)
+		return err;
+	store_bind_text(st, 1, name);
+	store_bind_int(st, 2, role);
+	store_bind_blob(st, 3, hash, 32);
+	store_bind_int(st, 4, (int64_t)time(NULL));
+	err = store_step(st, &row);
+	store_finalize(st);
+	return err == IOT_E_STORE_CONSTRAINT ? IOT_E_REFUSED : err;
+}
+
+iot_err eim_key_find(struct eim *e, const uint8_t hash[32], char name[64], int *role)
+{
+	struct store_stmt *st;
+	bool row = false;
+	iot_err err = store_prepare(e->db, "SELECT name, role FROM apikey WHERE hash = $1", &st);
+
+	if (err != IOT_OK)
+		return err;
+	store_bind_blob(st, 1, hash, 32);
+	if ((err = store_step(st, &row)) == IOT_OK && row) {
+		snprintf(name, 64, "%s", store_col_text(st, 0));
+		*role = (int)store_col_int(st, 1);
+	}
+	store_finalize(st);
+	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
+}
+
+iot_err eim_key_delete(struct eim *e, const char *name)
+{
+	struct store_stmt *st;
+	bool row;
+	iot_err err = store_prepare(e->db, "DELETE FROM apikey WHERE name = $1", &st);
+
+	if (err != IOT_OK)
+		return err;
+	store_bind_text(st, 1, name);
+	err = store_step(st, &row);
+	store_finalize(st);
+	return err != IOT_OK ? err : store_changes(e->db) ? IOT_OK : IOT_E_NOT_FOUND;
+}
+
+iot_err eim_key_list(struct eim *e, char (*names)[64], int *roles, size_t cap, size_t *n)
+{
+	struct store_stmt *st;
+	bool row = true;
+	iot_err err = store_prepare(e->db, "SELECT name, role FROM apikey ORDER BY name", &st);
+
+	*n = 0;
+	if (err != IOT_OK)
+		return err;
+	while ((err = store_step(st, &row)) == IOT_OK && row && *n < cap) {
+		snprintf(names[*n], 64, "%s", store_col_text(st, 0));
+		roles[(*n)++] = (int)store_col_int(st, 1);
 	}
 	store_finalize(st);
 	return err;

@@ -124,6 +124,18 @@ iot_err eim_campaign_operations(struct eim *e, int64_t id, int64_t after, struct
  * handleNotification. Fails only when the request does not decode. */
 iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writer *out);
 
+/* ---- API keys kept in the store (besides those of the config file) ---- */
+
+/* role: 1 auditor, 2 operator, 3 admin. A new key for name: its token (64
+ * hex digits) comes back once; only its SHA-256 is kept. IOT_E_REFUSED: the
+ * name exists. */
+iot_err eim_key_create(struct eim *e, const char *name, int role, char token[65]);
+/* The key whose token hashes to hash: its name and role; IOT_E_NOT_FOUND. */
+iot_err eim_key_find(struct eim *e, const uint8_t hash[32], char name[64], int *role);
+iot_err eim_key_delete(struct eim *e, const char *name);
+/* Names and roles, at most cap. */
+iot_err eim_key_list(struct eim *e, char (*names)[64], int *roles, size_t cap, size_t *n);
+
 /* ---- audit (append-only, hash-chained) ---- */
 
 /* Appends an entry: who, what, about what, how it ended; each entry's hash

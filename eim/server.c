@@ -130,9 +130,15 @@ static const struct eim_api_key *authorize(struct eim_server *s, const struct ht
 	struct crypto_buf part;
 	const struct eim_api_key *k = NULL;
 
+	static __thread struct eim_api_key stored;
+	static __thread char stored_name[64];
+
 	if (q->authorization && !strncmp(q->authorization, "Bearer ", 7)) {
 		part = (struct crypto_buf){ (const uint8_t *)q->authorization + 7, strlen(q->authorization + 7) };
-		if (crypto_sha256(&part, 1, h) == IOT_OK)
+		if (crypto_sha256(&part, 1, h) == IOT_OK) {
+			struct eim *e = core(s);
+			int stored_role;
+
 			for (size_t i = 0; i < s->cfg.key_count; i++) {
 				unsigned char diff = 0;
 
@@ -142,6 +148,12 @@ static const struct eim_api_key *authorize(struct eim_server *s, const struct ht
 				if (!diff)
 					k = &s->cfg.keys[i];
 			}
+			/* then the keys an admin made (looked up by hash: nothing secret compared) */
+			if (!k && e && eim_key_find(e, h, stored_name, &stored_role) == IOT_OK) {
+				stored = (struct eim_api_key){ .name = stored_name, .role = (enum eim_role)stored_role };
+				k = &stored;
+			}
+		}
 	}
 	if (!k) {
 		atomic_fetch_add(&s->rest_refused, 1);
@@ -297,7 +309,9 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 		reply_error(r, 503, "the store is unavailable");
 		return;
 	}
-	if (!(k = authorize(s, q, post || del ? EIM_ROLE_OPERATOR : EIM_ROLE_AUDITOR, r)))
+	/* API keys are the admin's; state changes the operator's; reading the auditor's */
+	if (!(k = authorize(s, q, !strncmp(q->path, "/api/v1/keys", 12) ? EIM_ROLE_ADMIN :
+				  post || del ? EIM_ROLE_OPERATOR : EIM_ROLE_AUDITOR, r)))
 		return;
 	if (post) {
 		json_error_t je;
@@ -454,6 +468,44 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 						     "expired", (json_int_t)c.by_state[5]));
 		else
 			reply_error(r, 404, "unknown campaign");
+	} else if (!strcmp(q->path, "/api/v1/keys") && post) {
+		static const char *const roles[] = { "", "auditor", "operator", "admin" };
+		const char *name = json_string_value(json_object_get(in, "name"));
+		const char *role = json_string_value(json_object_get(in, "role"));
+		char token[65];
+		int rn = 0;
+
+		for (int i = 1; role && i <= 3; i++)
+			if (!strcmp(role, roles[i]))
+				rn = i;
+		err = rn ? eim_key_create(e, name, rn, token) : IOT_E_ARG;
+		snprintf(subject, sizeof(subject), "key:%s role=%s", name ? name : "-", role ? role : "-");
+		eim_audit(e, k->name, "key-create", subject, iot_errname(err));
+		if (err == IOT_OK)
+			reply_json(r, 201, json_pack("{s:s,s:s,s:s}", "name", name, "role", role, "token", token));
+		else
+			reply_error(r, err == IOT_E_REFUSED ? 409 : 400, err == IOT_E_REFUSED ? "the name exists" :
+				    "a name and a role (admin, operator, auditor)");
+	} else if (!strcmp(q->path, "/api/v1/keys") && get) {
+		static const char *const roles[] = { "", "auditor", "operator", "admin" };
+		char names[64][64];
+		int rl[64];
+		size_t n = 0;
+		json_t *a = json_array();
+
+		if ((err = eim_key_list(e, names, rl, 64, &n)) == IOT_OK)
+			for (size_t i = 0; i < n; i++)
+				json_array_append_new(a, json_pack("{s:s,s:s}", "name", names[i], "role",
+								   rl[i] >= 1 && rl[i] <= 3 ? roles[rl[i]] : "?"));
+		reply_json(r, err == IOT_OK ? 200 : 500, a);
+	} else if (!strncmp(q->path, "/api/v1/keys/", 13) && del) {
+		err = eim_key_delete(e, q->path + 13);
+		snprintf(subject, sizeof(subject), "key:%.60s", q->path + 13);
+		eim_audit(e, k->name, "key-delete", subject, iot_errname(err));
+		if (err == IOT_OK)
+			reply_json(r, 200, json_pack("{s:s}", "deleted", q->path + 13));
+		else
+			reply_error(r, 404, "unknown key");
 	} else if (!strcmp(q->path, "/api/v1/eim/initial-eim") && get) {
 		uint8_t *der;
 		size_t len;

@@ -68,6 +68,7 @@ smdp-ca = $p/ci.pem
 connect = smdp.iotrsp.test:443:127.0.0.1:$sport
 api-key = operator:ops:op-secret
 api-key = auditor:audit:look-only
+api-key = admin:root:admin-secret
 CONF
 "$eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" & pids+=($!)
 hport=$(wait_port "$tmp/eimd.log" "https_port")
@@ -107,6 +108,15 @@ for eid in $eid1 $eid2; do
   [ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid\",\"labels\":\"site=north\"}")")" = 201 ]
 done
 [ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid1\"}")")" = 409 ]
+# keys made by the admin, kept as hashes: usable at once, gone when deleted; operators may not
+[ "$(status "$(api POST /api/v1/keys '{"name":"ci-bot","role":"operator"}')")" = 403 ]
+out=$(api POST /api/v1/keys '{"name":"ci-bot","role":"operator"}' admin-secret)
+[ "$(status "$out")" = 201 ]
+bot=$(head -1 <<<"$out" | sed 's/.*"token":"\([0-9A-F]*\)".*/\1/')
+[ "$(status "$(api GET /api/v1/euiccs/$eid1 '' "$bot")")" = 200 ]
+! sqlite3 --version >/dev/null 2>&1 || ! sqlite3 "$tmp/eim.db" .dump | grep -q "$bot"
+[ "$(status "$(api DELETE /api/v1/keys/ci-bot '' admin-secret)")" = 200 ]
+[ "$(status "$(api GET /api/v1/euiccs/$eid1 '' "$bot")")" = 401 ]
 
 # each device: an order at the SM-DP+, the download through the eIM, then enable
 for n in 1 2; do
