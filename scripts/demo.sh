@@ -104,8 +104,14 @@ pid=
 
 cat <<MSG
 
+== the zero-touch fleet: eimd, smdpd and 100 simulated devices
+MSG
+"$(dirname "$0")/fleet_demo.sh" "$build" 100
+
+cat <<MSG
+
 Try it yourself:  echo BF4F03020101 | $dump
                   $dump --list      (every message type it knows)
-smdpd serves ES9+ and ES2+; ipad polls an eIM over HTTPS or CoAP/DTLS (docs/operations.md);
-eimd comes with the next issue.
+smdpd serves ES9+ and ES2+, eimd ESipa and its REST API, ipad polls an eIM over HTTPS or
+CoAP/DTLS: docs/operations.md runs each on its own.
 MSG

@@ -19,12 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "euicc/euicc.h"
 #include "ipa/ipa.h"
 #include "net/coap.h"
 #include "net/http.h"
+#include "rsp/rsp.h"
 
 struct device {
 	struct euicc *euicc;
@@ -45,7 +47,8 @@ struct worker {
 };
 
 static struct {
-	const char *pki, *initial, *eim, *ca, *register_url, *api_key;
+	const char *pki, *initial, *eim, *ca, *register_url, *api_key, *until, *profiles_out;
+	unsigned skip;
 	bool coaps;
 	unsigned devices, threads, rounds, interval_ms, timeout_ms;
 	char host[256], url[300], connect[300];
@@ -156,7 +159,8 @@ static void *work(void *arg)
 	size_t cap = (size_t)opt.rounds * w->count;
 
 	w->latency_ms = calloc(cap ? cap : 1, sizeof(double));
-	for (unsigned r = 0; r < opt.rounds; r++) {
+	/* --until: rounds until the file appears (latencies of the first --rounds kept) */
+	for (unsigned r = 0; opt.until ? access(opt.until, F_OK) != 0 : r < opt.rounds; r++) {
 		for (size_t i = 0; i < w->count; i++) {
 			struct device *d = &w->devices[i];
 			const struct ipa_stats *s = ipa_stats(d->ipa);
@@ -171,7 +175,9 @@ static void *work(void *arg)
 			}
 			if (ipa_poll(d->ipa) != IOT_OK)
 				w->failed++;
-			w->latency_ms[w->polls++] = now_ms() - t0;
+			if (w->polls < cap)
+				w->latency_ms[w->polls] = now_ms() - t0;
+			w->polls++;
 			w->packages += s->packages + s->data_requests + s->downloads - p0;
 			w->installed += s->downloads_installed - i0;
 			w->results += s->results_delivered - r0;
@@ -180,10 +186,18 @@ static void *work(void *arg)
 	return NULL;
 }
 
-static int register_all(struct device *d, size_t n)
+static int register_all(struct device *d, size_t n, const char *connect_address)
 {
 	const char *headers[3] = { "Content-Type: application/json", NULL, NULL };
-	struct http_client_config c = { .ca_file = opt.ca, .connect_to = opt.connect[0] ? opt.connect : NULL };
+	struct http_client_config c = { .ca_file = opt.ca };
+	char host[256], connect[320];
+	unsigned port;
+
+	/* the REST API's own host and port, reached at --connect-address too */
+	if (connect_address && sscanf(opt.register_url, "https://%255[^:/]:%u", host, &port) == 2) {
+		snprintf(connect, sizeof(connect), "%s:%u:%s:%u", host, port, connect_address, port);
+		c.connect_to = connect;
+	}
 	struct http_client *h;
 	char auth[300], body[128];
 	int failures = 0;
@@ -208,11 +222,47 @@ static int register_all(struct device *d, size_t n)
 	return failures ? -1 : 0;
 }
 
+/* Each device's profiles as its eUICC holds them (ES10c.GetProfilesInfo):
+ * "EID ICCID enabled|disabled [fallback]" lines. */
+static int write_profiles(struct device *d, size_t n)
+{
+	FILE *f = fopen(opt.profiles_out, "w");
+
+	if (!f)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct rsp_profile_info_list_response r;
+		struct rsp_arena a;
+		const uint8_t *resp;
+		uint8_t *copy;
+		size_t len;
+
+		if (ipa_es10(d[i].ipa, (const uint8_t *)"\xBF\x2D\x00", 3, &resp, &len) != IOT_OK ||
+		    !(copy = malloc(len ? len : 1)))
+			continue;
+		rsp_arena_dynamic(&a);
+		if (rsp_decode(&rsp_t_profile_info_list_response, memcpy(copy, resp, len), len, &r, &a) == IOT_OK &&
+		    r.choice == RSP_PROFILE_INFO_LIST_OK)
+			for (size_t j = 0; j < r.u.ok.count; j++) {
+				const struct rsp_profile_info *p = &r.u.ok.items[j];
+				char iccid[21] = "?";
+
+				if (p->has_iccid && p->iccid.len == 10)
+					rsp_iccid_to_digits(p->iccid.ptr, iccid);
+				fprintf(f, "%s %s %s%s\n", d[i].eid, iccid, p->profile_state == 1 ? "enabled" : "disabled",
+					p->fallback_attribute ? " fallback" : "");
+			}
+		rsp_arena_free(&a);
+		free(copy);
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: fleetsim --pki DIR --initial-eim FILE --eim HOST:PORT [--connect-address ADDR] [--coaps]\n"
 		   "                [--ca PEM] [--devices N] [--threads T] [--rounds R] [--interval-ms M]\n"
-		   "                [--timeout-ms M]\n"
+		   "                [--timeout-ms M] [--skip K] [--until FILE] [--profiles-out FILE]\n"
 		   "                [--register URL --api-key KEY]\n");
 }
 
@@ -226,16 +276,18 @@ int main(int argc, char **argv)
 		{ "register", required_argument, NULL, 'R' }, { "api-key", required_argument, NULL, 'k' },
 		{ "connect-address", required_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' },
 		{ "interval-ms", required_argument, NULL, 'I' }, { "timeout-ms", required_argument, NULL, 'T' },
+		{ "skip", required_argument, NULL, 's' }, { "until", required_argument, NULL, 'U' },
+		{ "profiles-out", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *connect_address = NULL;
+	char dir_path[512];
 	struct worker *workers;
 	struct device *devices;
 	uint8_t initial[4096];
 	size_t initial_len, made = 0, total_polls = 0, failed = 0, k = 0;
 	unsigned packages = 0, installed = 0, results = 0;
 	double t0, elapsed, *all;
-	struct dirent *de;
 	DIR *dir;
 	FILE *f;
 	int c;
@@ -256,6 +308,9 @@ int main(int argc, char **argv)
 		case 'C': connect_address = optarg; break;
 		case 'I': opt.interval_ms = (unsigned)atoi(optarg); break;
 		case 'T': opt.timeout_ms = (unsigned)atoi(optarg); break;
+		case 's': opt.skip = (unsigned)atoi(optarg); break;
+		case 'U': opt.until = optarg; break;
+		case 'P': opt.profiles_out = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -276,35 +331,39 @@ int main(int argc, char **argv)
 	fclose(f);
 	devices = calloc(opt.devices, sizeof(*devices));
 	workers = calloc(opt.threads, sizeof(*workers));
-	{
-		char path[512];
-
-		snprintf(path, sizeof(path), "%s/euicc", opt.pki);
-		if (!(dir = opendir(path))) {
-			fprintf(stderr, "fleetsim: %s: no eUICCs\n", path);
-			return 1;
-		}
+	snprintf(dir_path, sizeof(dir_path), "%s/euicc", opt.pki);
+	if (!(dir = opendir(dir_path))) {
+		fprintf(stderr, "fleetsim: %s: no eUICCs\n", dir_path);
+		return 1;
 	}
-	/* the eUICCs of the PKI, in directory order, up to --devices */
-	while (made < opt.devices && (de = readdir(dir))) {
-		size_t n = strlen(de->d_name);
+	/* the eUICCs of the PKI in EID order, after --skip, up to --devices */
+	{
+		struct dirent **names;
+		int count = scandir(dir_path, &names, NULL, alphasort), seen = 0;
 
-		if (n == 36 && !strcmp(de->d_name + 32, ".key")) {
-			char eid[33];
+		for (int i = 0; i < count; i++) {
+			size_t n = strlen(names[i]->d_name);
 
-			memcpy(eid, de->d_name, 32);
-			eid[32] = 0;
-			if (device_new(&devices[made], eid, initial, initial_len))
-				return 1;
-			made++;
+			if (made < opt.devices && n == 36 && !strcmp(names[i]->d_name + 32, ".key") &&
+			    (unsigned)seen++ >= opt.skip) {
+				char eid[33];
+
+				memcpy(eid, names[i]->d_name, 32);
+				eid[32] = 0;
+				if (device_new(&devices[made], eid, initial, initial_len))
+					return 1;
+				made++;
+			}
+			free(names[i]);
 		}
+		free(names);
 	}
 	closedir(dir);
 	if (made < opt.devices) {
 		fprintf(stderr, "fleetsim: only %zu eUICCs in %s\n", made, opt.pki);
 		return 1;
 	}
-	if (opt.register_url && register_all(devices, made)) {
+	if (opt.register_url && register_all(devices, made, connect_address)) {
 		fprintf(stderr, "fleetsim: registering the fleet failed\n");
 		return 1;
 	}
@@ -343,6 +402,8 @@ int main(int argc, char **argv)
 	for (unsigned t = 0; t < opt.threads; t++)
 		for (size_t i = 0; i < workers[t].polls; i++)
 			all[k++] = workers[t].latency_ms[i];
+	if (total_polls > k)
+		total_polls = k;        /* --until: the latencies kept */
 	qsort(all, total_polls, sizeof(double), cmp_double);
 	printf("devices %zu threads %u rounds %u over %s: polls %zu (failed %zu) in %.2f s = %.1f polls/s; "
 	       "poll latency p50 %.2f ms p99 %.2f ms; packages+requests executed %u, profiles installed %u, "
@@ -350,6 +411,8 @@ int main(int argc, char **argv)
 	       made, opt.threads, opt.rounds, opt.coaps ? "CoAP/DTLS" : "HTTPS", total_polls, failed, elapsed / 1e3,
 	       total_polls / (elapsed / 1e3), total_polls ? all[total_polls / 2] : 0,
 	       total_polls ? all[total_polls * 99 / 100] : 0, packages, installed, results);
+	if (opt.profiles_out && write_profiles(devices, made))
+		return 1;
 	for (unsigned t = 0; t < opt.threads; t++) {
 		http_client_free(workers[t].http);
 		net_coap_client_free(workers[t].coap);

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# The zero-touch fleet: smdpd and eimd on loopback, N simulated devices
+# (fleetsim: libipa + a software eUICC each; half over HTTPS, half over
+# CoAP/DTLS) that leave the factory with only a bootstrap profile and the
+# eIM's initial configuration. Through the REST API, as an operator would:
+# every device gets operator A's profile downloaded and enabled; half the
+# fleet is moved to operator B's by a campaign; the bootstrap profile is
+# kept as fallback; a device whose order is missing fails and says why.
+# Usage: scripts/fleet_demo.sh BUILD_DIR [DEVICES] [CHECK_FILE]
+#   CHECK_FILE: where to write the final profile states as the eUICCs hold
+#   them ("EID ICCID state [fallback]"), for the tests.
+set -euo pipefail
+build=$1 n=${2:-100} check=${3:-}
+tmp=$(mktemp -d)
+pids=()
+trap 'touch "$tmp/stop"; for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
+t0=$(date +%s.%N)
+say() { printf '%s\n' "$*"; }
+half=$((n / 2))
+
+say "== a demo PKI: CI, EUM, $n eUICCs, the SM-DP+ and the eIM (pkigen)"
+"$build/tools/pkigen" --out "$tmp/pki" --curve nist --smdp-host smdp.iotrsp.test \
+  --eid-range 890490321234512345123456780000 "$n" >/dev/null
+p=$tmp/pki/nist
+mapfile -t eids < <(ls "$p/euicc" | grep '\.key$' | sort | cut -c1-32)
+
+say "== smdpd: $n profiles of Operator A and $half of Operator B"
+cat >"$tmp/smdpd.conf" <<CONF
+address = smdp.iotrsp.test
+port = 0
+tls-cert = $p/smdp-tls.pem
+tls-key = $p/smdp-tls.key
+store = sqlite:$tmp/smdp.db
+ci = $p/ci.pem
+dp-auth-cert = $p/smdp-auth.pem
+dp-auth-key = $p/smdp-auth.key
+dp-pb-cert = $p/smdp-pb.pem
+dp-pb-key = $p/smdp-pb.key
+es2-client = operator-a:token-a
+es2-client = operator-b:token-b
+CONF
+iccid() { printf '89%s%015d' "$1" "$2"; }   # 19 digits: 89 + country-ish + serial
+head -c 8192 /dev/urandom >"$tmp/upp"
+for i in $(seq 1 "$n"); do
+  "$build/smdp/smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp" --iccid "$(iccid 44 $i)" --owner operator-a \
+    --spn "Operator A" --name "A IoT" --notify smdp.iotrsp.test 2>/dev/null >/dev/null
+done
+for i in $(seq 1 "$half"); do
+  "$build/smdp/smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp" --iccid "$(iccid 33 $i)" --owner operator-b \
+    --spn "Operator B" --name "B IoT" --notify smdp.iotrsp.test 2>/dev/null >/dev/null
+done
+"$build/smdp/smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/smdpd.log" & pids+=($!)
+for _ in $(seq 100); do grep -q 'msg="serving"' "$tmp/smdpd.log" && break; sleep 0.05; done
+sport=$(sed -n 's/.*msg="serving".* port=\([0-9]*\).*/\1/p' "$tmp/smdpd.log" | head -1)
+es2() {   # TOKEN FUNCTION BODY
+  curl -sf --cacert "$p/ci.pem" --connect-to "smdp.iotrsp.test:443:127.0.0.1:$sport" \
+    -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json" -H "Authorization: Bearer $1" \
+    -d "{\"header\":{\"functionRequesterIdentifier\":\"demo\",\"functionCallIdentifier\":\"1\"},$3}" \
+    "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$2" >/dev/null
+}
+order() {   # TOKEN ICCID EID: linked to the EID, no MatchingID (the default SM-DP+ way)
+  es2 "$1" downloadOrder "\"iccid\":\"$2\",\"eid\":\"$3\""
+  es2 "$1" confirmOrder "\"iccid\":\"$2\",\"eid\":\"$3\",\"matchingId\":\"\",\"releaseFlag\":true"
+}
+
+say "== eimd: ESipa on HTTPS and CoAP/DTLS, the REST API"
+cat >"$tmp/eimd.conf" <<CONF
+eim-id = eim.iotrsp.test
+fqdn = eim.iotrsp.test
+eim-key = $p/eim-sign.key
+eim-cert = $p/eim-sign.pem
+ci = $p/ci.pem
+store = sqlite:$tmp/eim.db
+port = 0
+coaps-port = 0
+tls-cert = $p/eim-tls.pem
+tls-key = $p/eim-tls.key
+smdp-ca = $p/ci.pem
+connect = smdp.iotrsp.test:443:127.0.0.1:$sport
+api-key = operator:demo:demo-operator-key
+threads = 4
+CONF
+"$build/eim/eimd" --config "$tmp/eimd.conf" --initial-eim "$tmp/initial.der"
+"$build/eim/eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" & pids+=($!)
+for _ in $(seq 100); do grep -q 'msg="listening"' "$tmp/eimd.log" && break; sleep 0.05; done
+hport=$(sed -n 's/.*https_port=\([0-9]*\).*/\1/p' "$tmp/eimd.log" | head -1)
+cport=$(sed -n 's/.*coaps_port=\([0-9]*\).*/\1/p' "$tmp/eimd.log" | head -1)
+export EIMCTL_URL=https://eim.iotrsp.test EIMCTL_KEY=demo-operator-key
+ctl() { "$build/tools/eimctl" --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --ca "$p/ci.pem" "$@"; }
+api() {   # METHOD PATH [BODY]
+  curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -X "$1" \
+    -H "Authorization: Bearer $EIMCTL_KEY" -H "Content-Type: application/json" ${3:+-d "$3"} "https://eim.iotrsp.test$2"
+}
+wait_idle() {   # until no eUICC has work pending
+  for _ in $(seq 600); do [ "$(api GET '/api/v1/euiccs?pending=1')" = "[]" ] && return; sleep 0.1; done
+  say "timed out waiting for the fleet"; exit 1
+}
+
+say "== $n devices leave the factory (bootstrap profile + the eIM's AddInitialEim) and are registered"
+sim() {   # TRANSPORT SKIP COUNT
+  local port=$hport; [ "$1" = coaps ] && port=$cport
+  "$build/tools/fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$port" \
+    --connect-address 127.0.0.1 --ca "$p/ci.pem" $([ "$1" = coaps ] && echo --coaps) --skip "$2" --devices "$3" \
+    --threads 2 --rounds 1 --interval-ms 50 --until "$tmp/stop" --timeout-ms 3000 \
+    --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" --api-key "$EIMCTL_KEY" \
+    --profiles-out "$tmp/profiles-$1" >"$tmp/sim-$1.out" 2>&1
+}
+sim https 0 "$half" & pids+=($!)
+sim coaps "$half" $((n - half)) & pids+=($!)
+for _ in $(seq 200); do [ "$(api GET /api/v1/euiccs | grep -o '"learned":true' | wc -l)" = "$n" ] && break; sleep 0.1; done
+say "   registered and in contact: $(api GET /api/v1/euiccs | grep -o '"learned":true' | wc -l) of $n ($half over HTTPS, $((n - half)) over CoAP/DTLS)"
+
+say "== zero-touch: Operator A orders a profile for each EID; one campaign downloads them all, then each is enabled"
+for i in $(seq 1 "$n"); do
+  [ "$i" = "$n" ] && continue          # the last device's order is missing: it will fail, and say why
+  order token-a "$(iccid 44 $i)" "${eids[$((i - 1))]}"
+done
+out=$(api POST /api/v1/campaigns "{\"name\":\"operator-a\",\"label\":\"fleet=sim\",\"maxInFlight\":20,\"download\":{\"activationCode\":\"LPA:1\$smdp.iotrsp.test\$\"}}")
+camp_a=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
+wait_idle
+for i in $(seq 1 $((n - 1))); do ctl op "${eids[$((i - 1))]}" enable "$(iccid 44 $i)" >/dev/null; done
+wait_idle
+say "   $(api GET /api/v1/campaigns/$camp_a | sed 's/.*"states":\({[^}]*}\).*/\1/')"
+
+say "== half the fleet moves to Operator B (campaign), the bootstrap profile stays as fallback"
+b_eids=$(printf '"%s",' "${eids[@]:0:$half}"); b_eids="[${b_eids%,}]"
+for i in $(seq 1 "$half"); do order token-b "$(iccid 33 $i)" "${eids[$((i - 1))]}"; done
+out=$(api POST /api/v1/campaigns "{\"name\":\"operator-b\",\"eids\":$b_eids,\"maxInFlight\":20,\"download\":{\"activationCode\":\"LPA:1\$smdp.iotrsp.test\$\"}}")
+camp_b=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
+wait_idle
+for i in $(seq 1 "$half"); do ctl op "${eids[$((i - 1))]}" enable "$(iccid 33 $i)" >/dev/null; done
+out=$(api POST /api/v1/campaigns "{\"name\":\"fallback\",\"label\":\"fleet=sim\",\"maxInFlight\":50,\"psmos\":[{\"setFallbackAttribute\":{\"iccid\":\"89049032000000000019\"}},{\"listProfileInfo\":{}}]}")
+camp_f=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
+wait_idle
+say "   operator B downloads: $(api GET /api/v1/campaigns/$camp_b | sed 's/.*"states":\({[^}]*}\).*/\1/')"
+say "   fallback + inventory: $(api GET /api/v1/campaigns/$camp_f | sed 's/.*"states":\({[^}]*}\).*/\1/')"
+
+last=${eids[$((n - 1))]}
+failed=$(api GET /api/v1/campaigns/$camp_a/operations | tr '{' '\n' | grep "\"eid\":\"$last\"" | head -1)
+say "== the device that failed: $last"
+say "   $(sed 's/.*"state":"\([a-z]*\)".*"resultCode":\([0-9-]*\).*/operation \1, result code \2 (no order for this EID at the SM-DP+)/' <<<"$failed")"
+
+touch "$tmp/stop"
+wait "${pids[@]:2}" 2>/dev/null || true
+if [ -n "$check" ]; then
+  cat "$tmp/profiles-https" "$tmp/profiles-coaps" | sed 's/ fallback$//' | sort >"$check"
+  # the same as the eIM last heard it (listProfileInfo), through the REST API
+  for eid in "${eids[@]}"; do
+    api GET "/api/v1/euiccs/$eid" | grep -o '{"iccid":"[0-9]*","state":"[a-z]*"}' |
+      sed "s/{\"iccid\":\"\([0-9]*\)\",\"state\":\"\([a-z]*\)\"}/$eid \1 \2/"
+  done | sort >"$check.rest"
+fi
+t1=$(date +%s.%N)
+ops=$(api GET /api/v1/euiccs | grep -o '"eid"' | wc -l)
+done_n=0 failed_n=0
+for c in $camp_a $camp_b $camp_f; do
+  s=$(api GET /api/v1/campaigns/$c)
+  done_n=$((done_n + $(sed 's/.*"done":\([0-9]*\).*/\1/' <<<"$s")))
+  failed_n=$((failed_n + $(sed 's/.*"failed":\([0-9]*\).*/\1/' <<<"$s")))
+done
+say
+say "== summary"
+printf '  %-40s %s\n' "devices" "$ops ($half HTTPS, $((n - half)) CoAP/DTLS)"
+printf '  %-40s %s\n' "campaign operations done / failed" "$done_n / $failed_n"
+printf '  %-40s %s\n' "single operations (enables)" "$((n - 1 + half))"
+printf '  %-40s %s s\n' "wall time" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
+printf '  %-40s %s\n' "HTTPS devices" "$(sed -n 's/^devices.*: polls \([0-9]*\).*/\1 polls/p' "$tmp/sim-https.out")"
+printf '  %-40s %s\n' "CoAP/DTLS devices" "$(sed -n 's/^devices.*: polls \([0-9]*\).*/\1 polls/p' "$tmp/sim-coaps.out")"
+say "  audit log: $(api GET /api/v1/audit/verify)"
+say
+say "Next: the REST API is described in docs/rest-api.yaml; eimctl --help lists the operator's commands;"
+say "      eimd --config FILE --audit-verify checks the audit log; docs/operations.md runs each daemon alone."

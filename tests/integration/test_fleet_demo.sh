@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The fleet demo's scenario with 20 devices: every device's final profiles,
+# as its eUICC holds them and as the eIM reports them over REST, are what the
+# scenario asked for.
+set -euo pipefail
+build=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$(dirname "$0")/../../scripts/fleet_demo.sh" "$build" 20 "$tmp/final"
+mapfile -t eids < <(cut -d' ' -f1 "$tmp/final" | sort -u)
+[ "${#eids[@]}" = 20 ]
+for i in $(seq 1 20); do
+  eid=${eids[$((i - 1))]}
+  a=$(printf '8944%015d' $i) b=$(printf '8933%015d' $i) boot=89049032000000000019
+  if [ $i -le 10 ]; then want="$eid $b enabled|$eid $a disabled|$eid $boot disabled"
+  elif [ $i -lt 20 ]; then want="$eid $a enabled|$eid $boot disabled"
+  else want="$eid $boot enabled"; fi
+  for source in "$tmp/final" "$tmp/final.rest"; do
+    got=$(grep "^$eid " "$source" | sort | paste -sd'|')
+    [ "$got" = "$(tr '|' '\n' <<<"$want" | sort | paste -sd'|')" ] || { echo "device $i ($source): $got, want $want"; exit 1; }
+  done
+done
+echo "fleet demo, 20 devices: every device's profiles as the scenario wants, on the eUICC and at the eIM: ok"
