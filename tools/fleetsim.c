@@ -42,6 +42,7 @@ struct worker {
 	struct http_client *http;
 	struct net_coap_client *coap;
 	double *latency_ms;
+	size_t latency_cap;             /* latencies kept: the first --rounds */
 	size_t polls, failed;
 	unsigned packages, installed, results;
 };
@@ -159,6 +160,7 @@ static void *work(void *arg)
 	size_t cap = (size_t)opt.rounds * w->count;
 
 	w->latency_ms = calloc(cap ? cap : 1, sizeof(double));
+	w->latency_cap = cap;
 	/* --until: rounds until the file appears (latencies of the first --rounds kept) */
 	for (unsigned r = 0; opt.until ? access(opt.until, F_OK) != 0 : r < opt.rounds; r++) {
 		for (size_t i = 0; i < w->count; i++) {
@@ -400,7 +402,7 @@ int main(int argc, char **argv)
 	}
 	all = calloc(total_polls ? total_polls : 1, sizeof(double));
 	for (unsigned t = 0; t < opt.threads; t++)
-		for (size_t i = 0; i < workers[t].polls; i++)
+		for (size_t i = 0; i < workers[t].polls && i < workers[t].latency_cap; i++)
 			all[k++] = workers[t].latency_ms[i];
 	if (total_polls > k)
 		total_polls = k;        /* --until: the latencies kept */
