@@ -6,6 +6,7 @@
 # every device gets operator A's profile downloaded and enabled; half the
 # fleet is moved to operator B's by a campaign; the bootstrap profile is
 # kept as fallback; a device whose order is missing fails and says why.
+# Operator B takes every second device (1, 3, 5, ...), so both transports carry both.
 # Usage: scripts/fleet_demo.sh BUILD_DIR [DEVICES] [CHECK_FILE]
 #   CHECK_FILE: where to write the final profile states as the eUICCs hold
 #   them ("EID ICCID state [fallback]"), for the tests.
@@ -41,26 +42,39 @@ es2-client = operator-b:token-b
 CONF
 iccid() { printf '89%s%015d' "$1" "$2"; }   # 19 digits: 89 + country-ish + serial
 head -c 8192 /dev/urandom >"$tmp/upp"
-for i in $(seq 1 "$n"); do
-  "$build/smdp/smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp" --iccid "$(iccid 44 $i)" --owner operator-a \
-    --spn "Operator A" --name "A IoT" --notify smdp.iotrsp.test 2>/dev/null >/dev/null
-done
-for i in $(seq 1 "$half"); do
-  "$build/smdp/smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp" --iccid "$(iccid 33 $i)" --owner operator-b \
-    --spn "Operator B" --name "B IoT" --notify smdp.iotrsp.test 2>/dev/null >/dev/null
-done
+"$build/smdp/smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp" --iccid "$(iccid 44 1)" --count "$n" \
+  --owner operator-a --spn "Operator A" --name "A IoT" --notify smdp.iotrsp.test >/dev/null 2>&1
+"$build/smdp/smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp" --iccid "$(iccid 33 1)" --count "$half" \
+  --owner operator-b --spn "Operator B" --name "B IoT" --notify smdp.iotrsp.test >/dev/null 2>&1
 "$build/smdp/smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/smdpd.log" & pids+=($!)
 for _ in $(seq 100); do grep -q 'msg="serving"' "$tmp/smdpd.log" && break; sleep 0.05; done
 sport=$(sed -n 's/.*msg="serving".* port=\([0-9]*\).*/\1/p' "$tmp/smdpd.log" | head -1)
-es2() {   # TOKEN FUNCTION BODY
-  curl -sf --cacert "$p/ci.pem" --connect-to "smdp.iotrsp.test:443:127.0.0.1:$sport" \
-    -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json" -H "Authorization: Bearer $1" \
-    -d "{\"header\":{\"functionRequesterIdentifier\":\"demo\",\"functionCallIdentifier\":\"1\"},$3}" \
-    "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$2" >/dev/null
-}
-order() {   # TOKEN ICCID EID: linked to the EID, no MatchingID (the default SM-DP+ way)
-  es2 "$1" downloadOrder "\"iccid\":\"$2\",\"eid\":\"$3\""
-  es2 "$1" confirmOrder "\"iccid\":\"$2\",\"eid\":\"$3\",\"matchingId\":\"\",\"releaseFlag\":true"
+b_device() { echo $((2 * $1 - 1)); }   # operator B's j-th profile goes to device 2j-1: both transports
+orders() {   # TOKEN PREFIX COUNT [b]: profile j ordered for device j (or b_device j), linked to its EID,
+             # no MatchingID (the default SM-DP+ way), over one connection (curl -K)
+  local j eid hdr="\"header\":{\"functionRequesterIdentifier\":\"demo\",\"functionCallIdentifier\":\"1\"}"
+  : >"$tmp/es2.curl"
+  for j in $(seq 1 "$3"); do
+    if [ "${4:-}" = b ]; then eid=${eids[$(($(b_device $j) - 1))]}; else eid=${eids[$((j - 1))]}; fi
+    for fn in downloadOrder confirmOrder; do
+      body="{$hdr,\"iccid\":\"$(iccid "$2" $j)\",\"eid\":\"$eid\""
+      [ $fn = confirmOrder ] && body="$body,\"matchingId\":\"\",\"releaseFlag\":true"
+      cat >>"$tmp/es2.curl" <<CURL
+url = "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$fn"
+cacert = "$p/ci.pem"
+connect-to = "smdp.iotrsp.test:443:127.0.0.1:$sport"
+header = "X-Admin-Protocol: gsma/rsp/v2.5.0"
+header = "Content-Type: application/json"
+header = "Authorization: Bearer $1"
+data = "$(sed 's/"/\\"/g' <<<"$body}")"
+write-out = "\\n"
+next
+CURL
+    done
+  done
+  local ok
+  ok=$(curl -s -K "$tmp/es2.curl" | grep -c 'Executed-Success' || true)
+  [ "$ok" = $((2 * $3)) ] || { say "ES2+ orders: only $ok of $((2 * $3)) succeeded"; exit 1; }
 }
 
 say "== eimd: ESipa on HTTPS and CoAP/DTLS, the REST API"
@@ -111,10 +125,7 @@ for _ in $(seq 200); do [ "$(api GET /api/v1/euiccs | grep -o '"learned":true' |
 say "   registered and in contact: $(api GET /api/v1/euiccs | grep -o '"learned":true' | wc -l) of $n ($half over HTTPS, $((n - half)) over CoAP/DTLS)"
 
 say "== zero-touch: Operator A orders a profile for each EID; one campaign downloads them all, then each is enabled"
-for i in $(seq 1 "$n"); do
-  [ "$i" = "$n" ] && continue          # the last device's order is missing: it will fail, and say why
-  order token-a "$(iccid 44 $i)" "${eids[$((i - 1))]}"
-done
+orders token-a 44 $((n - 1))          # the last device's order is missing: it will fail, and say why
 out=$(api POST /api/v1/campaigns "{\"name\":\"operator-a\",\"label\":\"fleet=sim\",\"maxInFlight\":20,\"download\":{\"activationCode\":\"LPA:1\$smdp.iotrsp.test\$\"}}")
 camp_a=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
 wait_idle
@@ -123,12 +134,12 @@ wait_idle
 say "   $(api GET /api/v1/campaigns/$camp_a | sed 's/.*"states":\({[^}]*}\).*/\1/')"
 
 say "== half the fleet moves to Operator B (campaign), the bootstrap profile stays as fallback"
-b_eids=$(printf '"%s",' "${eids[@]:0:$half}"); b_eids="[${b_eids%,}]"
-for i in $(seq 1 "$half"); do order token-b "$(iccid 33 $i)" "${eids[$((i - 1))]}"; done
+b_eids=$(for j in $(seq 1 "$half"); do printf '"%s",' "${eids[$(($(b_device $j) - 1))]}"; done); b_eids="[${b_eids%,}]"
+orders token-b 33 "$half" b
 out=$(api POST /api/v1/campaigns "{\"name\":\"operator-b\",\"eids\":$b_eids,\"maxInFlight\":20,\"download\":{\"activationCode\":\"LPA:1\$smdp.iotrsp.test\$\"}}")
 camp_b=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
 wait_idle
-for i in $(seq 1 "$half"); do ctl op "${eids[$((i - 1))]}" enable "$(iccid 33 $i)" >/dev/null; done
+for j in $(seq 1 "$half"); do ctl op "${eids[$(($(b_device $j) - 1))]}" enable "$(iccid 33 $j)" >/dev/null; done
 out=$(api POST /api/v1/campaigns "{\"name\":\"fallback\",\"label\":\"fleet=sim\",\"maxInFlight\":50,\"psmos\":[{\"setFallbackAttribute\":{\"iccid\":\"89049032000000000019\"}},{\"listProfileInfo\":{}}]}")
 camp_f=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
 wait_idle
@@ -164,8 +175,11 @@ printf '  %-40s %s\n' "devices" "$ops ($half HTTPS, $((n - half)) CoAP/DTLS)"
 printf '  %-40s %s\n' "campaign operations done / failed" "$done_n / $failed_n"
 printf '  %-40s %s\n' "single operations (enables)" "$((n - 1 + half))"
 printf '  %-40s %s s\n' "wall time" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
-printf '  %-40s %s\n' "HTTPS devices" "$(sed -n 's/^devices.*: polls \([0-9]*\).*/\1 polls/p' "$tmp/sim-https.out")"
-printf '  %-40s %s\n' "CoAP/DTLS devices" "$(sed -n 's/^devices.*: polls \([0-9]*\).*/\1 polls/p' "$tmp/sim-coaps.out")"
+for t in https coaps; do
+  printf '  %-40s %s; %s\n' "$([ $t = https ] && echo HTTPS || echo CoAP/DTLS) devices" \
+    "$(sed -n 's/^devices.*: polls \([0-9]*\).*/\1 polls/p' "$tmp/sim-$t.out")" \
+    "$(sed -n 's/^bytes per device: //p' "$tmp/sim-$t.out")"
+done
 say "  audit log: $(api GET /api/v1/audit/verify)"
 say
 say "Next: the REST API is described in docs/rest-api.yaml; eimctl --help lists the operator's commands;"

@@ -27,7 +27,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: smdpd --config FILE [options]\n"
-		"       smdpd --config FILE --import UPP.der --iccid DIGITS --owner NAME --spn NAME --name NAME\n"
+		"       smdpd --config FILE --import UPP.der --iccid DIGITS [--count N] --owner NAME --spn NAME --name NAME\n"
 		"An SM-DP+ (SGP.22 ES9+ and ES2+ over HTTPS, ES9+ also in the ASN.1 binding).\n\n"
 		"  --address FQDN          this SM-DP+'s address, as in activation codes (address)\n"
 		"  --listen IP             the IPv4 address to listen on (listen, default 127.0.0.1)\n"
@@ -53,11 +53,26 @@ static const char *nth(const struct conf *c, const char *key, size_t n)
 	return NULL;
 }
 
-static int import(const struct smdp_config *cfg, const char *path, const char *iccid_digits,
+/* digits + 1, as a decimal number of the same width; false when it overflows */
+static bool next_digits(char *d)
+{
+	for (size_t i = strlen(d); i-- > 0;) {
+		if (d[i] < '9') {
+			d[i]++;
+			return true;
+		}
+		d[i] = '0';
+	}
+	return false;
+}
+
+static int import(const struct smdp_config *cfg, const char *path, const char *iccid_digits, long count,
 		  const struct smdp_profile_info *info)
 {
 	struct smdp *dp;
 	uint8_t iccid[10], *upp = NULL;
+	char digits[24];
+	long done = 0;
 	long len = -1;
 	FILE *f = fopen(path, "rb");
 	iot_err err;
@@ -71,22 +86,31 @@ static int import(const struct smdp_config *cfg, const char *path, const char *i
 		return 1;
 	}
 	fclose(f);
-	if (rsp_iccid_from_digits(iccid_digits, iccid) != IOT_OK) {
+	snprintf(digits, sizeof(digits), "%s", iccid_digits);
+	if (rsp_iccid_from_digits(digits, iccid) != IOT_OK) {
 		fprintf(stderr, "smdpd: --iccid wants 19 or 20 digits\n");
 		free(upp);
 		return 2;
 	}
+	/* --count N: N profiles, the same content, ICCIDs counting up from --iccid */
 	if ((err = smdp_open(cfg, &dp)) == IOT_OK) {
-		err = smdp_add_profile(dp, iccid, info, upp, (size_t)len);
+		for (done = 0; err == IOT_OK && done < count; done++) {
+			if (done && (!next_digits(digits) || rsp_iccid_from_digits(digits, iccid) != IOT_OK)) {
+				err = IOT_E_ARG;
+				break;
+			}
+			err = smdp_add_profile(dp, iccid, info, upp, (size_t)len);
+		}
 		smdp_close(dp);
 	}
 	free(upp);
 	if (err != IOT_OK) {
-		fprintf(stderr, "smdpd: import of %s failed: %s\n", iccid_digits,
+		fprintf(stderr, "smdpd: import of %s failed: %s\n", digits,
 			err == IOT_E_REFUSED ? "the ICCID exists" : iot_strerror(err));
 		return 1;
 	}
-	printf("imported %s (%ld bytes) for %s\n", iccid_digits, len, info->owner);
+	printf("imported %ld profile%s from %s (%ld bytes) for %s\n", done, done == 1 ? "" : "s", iccid_digits, len,
+	       info->owner);
 	return 0;
 }
 
@@ -98,6 +122,7 @@ int main(int argc, char **argv)
 		{ "tls-cert", required_argument, NULL, 'c' }, { "tls-key", required_argument, NULL, 'k' },
 		{ "store", required_argument, NULL, 's' }, { "threads", required_argument, NULL, 't' },
 		{ "import", required_argument, NULL, 'I' }, { "iccid", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 1000 },
 		{ "owner", required_argument, NULL, 'o' }, { "spn", required_argument, NULL, 'S' },
 		{ "name", required_argument, NULL, 'n' }, { "class", required_argument, NULL, 'C' },
 		{ "notify", required_argument, NULL, 'N' }, { "ppk", no_argument, NULL, 'P' },
@@ -106,6 +131,7 @@ int main(int argc, char **argv)
 	};
 	const char *address = NULL, *listen_ip = NULL, *port = NULL, *tls_cert = NULL, *tls_key = NULL, *store = NULL;
 	const char *threads = NULL, *upp = NULL, *iccid = NULL, *klass = "operational";
+	long count = 1;
 	struct smdp_profile_info info = { 0 };
 	struct smdp_credentials sets[MAX_SETS];
 	struct smdp_es2_client clients[MAX_CLIENTS];
@@ -135,6 +161,7 @@ int main(int argc, char **argv)
 		case 't': threads = optarg; break;
 		case 'I': upp = optarg; break;
 		case 'i': iccid = optarg; break;
+		case 1000: count = atol(optarg); break;
 		case 'o': info.owner = optarg; break;
 		case 'S': info.service_provider_name = optarg; break;
 		case 'n': info.profile_name = optarg; break;
@@ -198,7 +225,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "smdpd: --import needs --iccid, --owner, --spn and --name\n");
 			rc = 2;
 		} else {
-			rc = import(&sc.smdp, upp, iccid, &info);
+			rc = count > 0 ? import(&sc.smdp, upp, iccid, count, &info) : 2;
 		}
 		conf_free(&conf);
 		return rc;

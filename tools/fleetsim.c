@@ -45,6 +45,7 @@ struct worker {
 	size_t latency_cap;             /* latencies kept: the first --rounds */
 	size_t polls, failed;
 	unsigned packages, installed, results;
+	uint64_t payload_up, payload_down;      /* ESipa messages, both ways */
 };
 
 static struct {
@@ -98,6 +99,10 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 		free(*resp);
 		*resp = NULL;
 		err = IOT_E_IO;
+	}
+	if (err == IOT_OK) {
+		d->w->payload_up += len;
+		d->w->payload_down += *resp_len;
 	}
 	return err;
 }
@@ -289,6 +294,8 @@ int main(int argc, char **argv)
 	uint8_t initial[4096];
 	size_t initial_len, made = 0, total_polls = 0, failed = 0, k = 0;
 	unsigned packages = 0, installed = 0, results = 0;
+	uint64_t up = 0, down = 0, wire_up = 0, wire_down = 0;
+	size_t polls_all;
 	double t0, elapsed, *all;
 	DIR *dir;
 	FILE *f;
@@ -399,7 +406,17 @@ int main(int argc, char **argv)
 		packages += workers[t].packages;
 		installed += workers[t].installed;
 		results += workers[t].results;
+		up += workers[t].payload_up;
+		down += workers[t].payload_down;
+		if (!opt.coaps) {
+			uint64_t s_, r_;
+
+			http_client_wire_bytes(workers[t].http, &s_, &r_);
+			wire_up += s_;
+			wire_down += r_;
+		}
 	}
+	polls_all = total_polls;
 	all = calloc(total_polls ? total_polls : 1, sizeof(double));
 	for (unsigned t = 0; t < opt.threads; t++)
 		for (size_t i = 0; i < workers[t].polls && i < workers[t].latency_cap; i++)
@@ -410,9 +427,15 @@ int main(int argc, char **argv)
 	printf("devices %zu threads %u rounds %u over %s: polls %zu (failed %zu) in %.2f s = %.1f polls/s; "
 	       "poll latency p50 %.2f ms p99 %.2f ms; packages+requests executed %u, profiles installed %u, "
 	       "results delivered %u\n",
-	       made, opt.threads, opt.rounds, opt.coaps ? "CoAP/DTLS" : "HTTPS", total_polls, failed, elapsed / 1e3,
-	       total_polls / (elapsed / 1e3), total_polls ? all[total_polls / 2] : 0,
+	       made, opt.threads, opt.rounds, opt.coaps ? "CoAP/DTLS" : "HTTPS", polls_all, failed, elapsed / 1e3,
+	       polls_all / (elapsed / 1e3), total_polls ? all[total_polls / 2] : 0,
 	       total_polls ? all[total_polls * 99 / 100] : 0, packages, installed, results);
+	printf("bytes per device: ESipa messages %llu up %llu down", (unsigned long long)(up / made),
+	       (unsigned long long)(down / made));
+	if (!opt.coaps)
+		printf("; TCP incl. TLS %llu up %llu down", (unsigned long long)(wire_up / made),
+		       (unsigned long long)(wire_down / made));
+	printf("\n");
 	if (opt.profiles_out && write_profiles(devices, made))
 		return 1;
 	for (unsigned t = 0; t < opt.threads; t++) {

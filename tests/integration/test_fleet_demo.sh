@@ -11,8 +11,9 @@ mapfile -t eids < <(cut -d' ' -f1 "$tmp/final" | sort -u)
 [ "${#eids[@]}" = 20 ]
 for i in $(seq 1 20); do
   eid=${eids[$((i - 1))]}
-  a=$(printf '8944%015d' $i) b=$(printf '8933%015d' $i) boot=89049032000000000019
-  if [ $i -le 10 ]; then want="$eid $b enabled|$eid $a disabled|$eid $boot disabled"
+  a=$(printf '8944%015d' $i) b=$(printf '8933%015d' $(((i + 1) / 2))) boot=89049032000000000019
+  # operator B on devices 1, 3, ..., 19; the last device (20) never got operator A's order
+  if [ $((i % 2)) = 1 ]; then want="$eid $b enabled|$eid $a disabled|$eid $boot disabled"
   elif [ $i -lt 20 ]; then want="$eid $a enabled|$eid $boot disabled"
   else want="$eid $boot enabled"; fi
   for source in "$tmp/final" "$tmp/final.rest"; do
