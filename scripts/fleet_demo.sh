@@ -59,6 +59,7 @@ orders() {   # TOKEN PREFIX COUNT [b]: profile j ordered for device j (or b_devi
     for fn in downloadOrder confirmOrder; do
       body="{$hdr,\"iccid\":\"$(iccid "$2" $j)\",\"eid\":\"$eid\""
       [ $fn = confirmOrder ] && body="$body,\"matchingId\":\"\",\"releaseFlag\":true"
+      [ -s "$tmp/es2.curl" ] && echo next >>"$tmp/es2.curl"
       cat >>"$tmp/es2.curl" <<CURL
 url = "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$fn"
 cacert = "$p/ci.pem"
@@ -68,7 +69,6 @@ header = "Content-Type: application/json"
 header = "Authorization: Bearer $1"
 data = "$(sed 's/"/\\"/g' <<<"$body}")"
 write-out = "\\n"
-next
 CURL
     done
   done
@@ -105,9 +105,33 @@ api() {   # METHOD PATH [BODY]
   curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -X "$1" \
     -H "Authorization: Bearer $EIMCTL_KEY" -H "Content-Type: application/json" ${3:+-d "$3"} "https://eim.iotrsp.test$2"
 }
-wait_idle() {   # until no eUICC has work pending
-  for _ in $(seq 600); do [ "$(api GET '/api/v1/euiccs?pending=1')" = "[]" ] && return; sleep 0.1; done
+wait_idle() {   # until no eUICC has work pending, with a progress line now and then
+  local i busy
+  for i in $(seq $((600 + n))); do
+    busy=$(api GET '/api/v1/euiccs?pending=1' | { grep -o '"eid"' || true; } | wc -l)
+    [ "$busy" = 0 ] && return
+    [ $((i % 50)) = 0 ] && say "   ... $busy devices still have work queued"
+    sleep 0.1
+  done
   say "timed out waiting for the fleet"; exit 1
+}
+enable_all() {   # PREFIX COUNT [b]: enable profile j on its device, over one connection (curl -K)
+  local j eid
+  : >"$tmp/ops.curl"
+  for j in $(seq 1 "$2"); do
+    if [ "${3:-}" = b ]; then eid=${eids[$(($(b_device $j) - 1))]}; else eid=${eids[$((j - 1))]}; fi
+    [ -s "$tmp/ops.curl" ] && echo next >>"$tmp/ops.curl"
+    cat >>"$tmp/ops.curl" <<CURL
+url = "https://eim.iotrsp.test/api/v1/euiccs/$eid/operations"
+cacert = "$p/ci.pem"
+connect-to = "eim.iotrsp.test:443:127.0.0.1:$hport"
+header = "Content-Type: application/json"
+header = "Authorization: Bearer $EIMCTL_KEY"
+data = "$(sed 's/"/\\"/g' <<<"{\"psmos\":[{\"enable\":{\"iccid\":\"$(iccid "$1" $j)\"}}]}")"
+write-out = "\\n"
+CURL
+  done
+  [ "$(curl -s -K "$tmp/ops.curl" | grep -c '"state":"pending"' || true)" = "$2" ] || { say "enable operations refused"; exit 1; }
 }
 
 say "== $n devices leave the factory (bootstrap profile + the eIM's AddInitialEim) and are registered"
@@ -129,7 +153,7 @@ orders token-a 44 $((n - 1))          # the last device's order is missing: it w
 out=$(api POST /api/v1/campaigns "{\"name\":\"operator-a\",\"label\":\"fleet=sim\",\"maxInFlight\":20,\"download\":{\"activationCode\":\"LPA:1\$smdp.iotrsp.test\$\"}}")
 camp_a=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
 wait_idle
-for i in $(seq 1 $((n - 1))); do ctl op "${eids[$((i - 1))]}" enable "$(iccid 44 $i)" >/dev/null; done
+enable_all 44 $((n - 1))
 wait_idle
 say "   $(api GET /api/v1/campaigns/$camp_a | sed 's/.*"states":\({[^}]*}\).*/\1/')"
 
@@ -139,7 +163,7 @@ orders token-b 33 "$half" b
 out=$(api POST /api/v1/campaigns "{\"name\":\"operator-b\",\"eids\":$b_eids,\"maxInFlight\":20,\"download\":{\"activationCode\":\"LPA:1\$smdp.iotrsp.test\$\"}}")
 camp_b=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
 wait_idle
-for j in $(seq 1 "$half"); do ctl op "${eids[$(($(b_device $j) - 1))]}" enable "$(iccid 33 $j)" >/dev/null; done
+enable_all 33 "$half" b
 out=$(api POST /api/v1/campaigns "{\"name\":\"fallback\",\"label\":\"fleet=sim\",\"maxInFlight\":50,\"psmos\":[{\"setFallbackAttribute\":{\"iccid\":\"89049032000000000019\"}},{\"listProfileInfo\":{}}]}")
 camp_f=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
 wait_idle
@@ -148,8 +172,10 @@ say "   fallback + inventory: $(api GET /api/v1/campaigns/$camp_f | sed 's/.*"st
 
 last=${eids[$((n - 1))]}
 failed=$(api GET /api/v1/campaigns/$camp_a/operations | tr '{' '\n' | grep "\"eid\":\"$last\"" | head -1)
-say "== the device that failed: $last"
-say "   $(sed 's/.*"state":"\([a-z]*\)".*"resultCode":\([0-9-]*\).*/operation \1, result code \2 (no order for this EID at the SM-DP+)/' <<<"$failed")"
+say "== the device that failed, as eimctl shows it (no order for its EID at the SM-DP+: the download failed, code 127)"
+ctl op show "$(sed 's/^"id":\([0-9]*\).*/\1/' <<<"$failed")" | grep -E '^(id|eid|kind|state|resultCode) ' | sed 's/^/   /'
+say "   and its profiles, as it last reported them:"
+ctl --json euicc show "$last" | grep -o '"profiles":.*]' | sed 's/^/   /' 
 
 touch "$tmp/stop"
 wait "${pids[@]:2}" 2>/dev/null || true
