@@ -47,6 +47,7 @@ bench: build
 	@echo; bench/smdp.sh $(BUILD)
 	@echo; bench/ipa.sh $(BUILD)
 	@echo; bench/eim.sh $(BUILD)
+	@echo; bench/fleet.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(BUILD)-os

@@ -110,6 +110,7 @@ wait_idle() {   # until no eUICC has work pending, with a progress line now and 
   for i in $(seq $((600 + n))); do
     busy=$(api GET '/api/v1/euiccs?pending=1' | { grep -o '"eid"' || true; } | wc -l)
     [ "$busy" = 0 ] && return
+    [ "$busy" = 500 ] && busy="500 or more"
     [ $((i % 50)) = 0 ] && say "   ... $busy devices still have work queued"
     sleep 0.1
   done
@@ -171,7 +172,13 @@ say "   operator B downloads: $(api GET /api/v1/campaigns/$camp_b | sed 's/.*"st
 say "   fallback + inventory: $(api GET /api/v1/campaigns/$camp_f | sed 's/.*"states":\({[^}]*}\).*/\1/')"
 
 last=${eids[$((n - 1))]}
-failed=$(api GET /api/v1/campaigns/$camp_a/operations | tr '{' '\n' | grep "\"eid\":\"$last\"" | head -1)
+after=0 failed=
+while [ -z "$failed" ]; do   # the campaign's operations come 500 at a time
+  page=$(api GET "/api/v1/campaigns/$camp_a/operations?after=$after" | tr '{' '\n')
+  grep -q '"id"' <<<"$page" || break
+  failed=$(grep "\"eid\":\"$last\"" <<<"$page" | head -1 || true)
+  after=$(grep -o '"id":[0-9]*' <<<"$page" | tail -1 | cut -d: -f2)
+done
 say "== the device that failed, as eimctl shows it (no order for its EID at the SM-DP+: the download failed, code 127)"
 ctl op show "$(sed 's/^"id":\([0-9]*\).*/\1/' <<<"$failed")" | grep -E '^(id|eid|kind|state|resultCode) ' | sed 's/^/   /'
 say "   and its profiles, as it last reported them:"
@@ -206,6 +213,12 @@ for t in https coaps; do
     "$(sed -n 's/^devices.*: polls \([0-9]*\).*/\1 polls/p' "$tmp/sim-$t.out")" \
     "$(sed -n 's/^bytes per device: //p' "$tmp/sim-$t.out")"
 done
+eimd_pid=${pids[1]}
+printf '  %-40s %s\n' "operations per second" \
+  "$(awk -v n=$((done_n + failed_n + n - 1 + half)) -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')"
+printf '  %-40s %s s CPU, %s peak resident\n' "eimd" \
+  "$(awk -v t="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / t }' /proc/$eimd_pid/stat)" \
+  "$(awk '/VmHWM/ { print $2 " " $3 }' /proc/$eimd_pid/status)"
 say "  audit log: $(api GET /api/v1/audit/verify)"
 say
 say "Next: the REST API is described in docs/rest-api.yaml; eimctl --help lists the operator's commands;"
