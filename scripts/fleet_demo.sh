@@ -146,8 +146,20 @@ sim() {   # TRANSPORT SKIP COUNT
 }
 sim https 0 "$half" & pids+=($!)
 sim coaps "$half" $((n - half)) & pids+=($!)
-for _ in $(seq 200); do [ "$(api GET /api/v1/euiccs | grep -o '"learned":true' | wc -l)" = "$n" ] && break; sleep 0.1; done
-say "   registered and in contact: $(api GET /api/v1/euiccs | grep -o '"learned":true' | wc -l) of $n ($half over HTTPS, $((n - half)) over CoAP/DTLS)"
+learned() {   # how many have had their first contact (the list comes 500 at a time)
+  local after="" total=0 page
+  while page=$(api GET "/api/v1/euiccs${after:+?after=$after}"); [ "$page" != "[]" ]; do
+    total=$((total + $(grep -o '"learned":true' <<<"$page" | wc -l)))
+    after=$(grep -o '"eid":"[0-9]*"' <<<"$page" | tail -1 | cut -d'"' -f4)
+  done
+  echo $total
+}
+for i in $(seq $((200 + n / 2))); do
+  c=$(learned); [ "$c" = "$n" ] && break
+  [ $((i % 50)) = 0 ] && say "   ... $c of $n in contact"
+  sleep 0.1
+done
+say "   registered and in contact: $(learned) of $n ($half over HTTPS, $((n - half)) over CoAP/DTLS)"
 
 say "== zero-touch: Operator A orders a profile for each EID; one campaign downloads them all, then each is enabled"
 orders token-a 44 $((n - 1))          # the last device's order is missing: it will fail, and say why
