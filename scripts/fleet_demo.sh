@@ -101,9 +101,10 @@ hport=$(sed -n 's/.*https_port=\([0-9]*\).*/\1/p' "$tmp/eimd.log" | head -1)
 cport=$(sed -n 's/.*coaps_port=\([0-9]*\).*/\1/p' "$tmp/eimd.log" | head -1)
 export EIMCTL_URL=https://eim.iotrsp.test EIMCTL_KEY=demo-operator-key
 ctl() { "$build/tools/eimctl" --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --ca "$p/ci.pem" "$@"; }
-api() {   # METHOD PATH [BODY]
-  curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -X "$1" \
-    -H "Authorization: Bearer $EIMCTL_KEY" -H "Content-Type: application/json" ${3:+-d "$3"} "https://eim.iotrsp.test$2"
+api() {   # METHOD PATH [BODY]: the body through stdin, however large (a campaign's EID list)
+  printf '%s' "${3:-}" | curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -X "$1" \
+    -H "Authorization: Bearer $EIMCTL_KEY" -H "Content-Type: application/json" ${3:+--data-binary @-} \
+    "https://eim.iotrsp.test$2"
 }
 wait_idle() {   # until no eUICC has work pending, with a progress line now and then
   local i busy
