@@ -208,7 +208,7 @@ if [ -n "$check" ]; then
   done | sort >"$check.rest"
 fi
 t1=$(date +%s.%N)
-ops=$(api GET /api/v1/euiccs | grep -o '"eid"' | wc -l)
+ops=$(learned)   # every registered device, page by page
 done_n=0 failed_n=0
 for c in $camp_a $camp_b $camp_f; do
   s=$(api GET /api/v1/campaigns/$c)
