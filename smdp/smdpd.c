@@ -109,8 +109,10 @@ static int import(const struct smdp_config *cfg, const char *path, const char *i
 			err == IOT_E_REFUSED ? "the ICCID exists" : iot_strerror(err));
 		return 1;
 	}
-	printf("imported %ld profile%s from %s (%ld bytes) for %s\n", done, done == 1 ? "" : "s", iccid_digits, len,
-	       info->owner);
+	if (done == 1)
+		printf("imported %s (%ld bytes) for %s\n", iccid_digits, len, info->owner);
+	else
+		printf("imported %ld profiles from %s (%ld bytes each) for %s\n", done, iccid_digits, len, info->owner);
 	return 0;
 }
 
