@@ -118,7 +118,8 @@ static iot_err eim_clients(struct ipad_platform *p, const struct ipa_eim *e)
 		struct net_coap_client_config c = { .host = e->fqdn, .port = port, .path = "gsma/rsp2/asn1",
 						    .ca_file = p->o.eim_ca, .ca_pem = p->ca_pem[0] ? p->ca_pem : NULL,
 						    .timeout_ms = p->o.timeout_ms,
-						    .fresh_session = p->o.fresh_connection };
+						    .fresh_session = p->o.fresh_connection,
+						    .no_session_resumption = p->o.no_session_resumption };
 
 		/* HOST:PORT:ADDR:PORT: CoAP goes to ADDR:PORT */
 		if (via) {

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <coap3/coap.h>
 #include <netdb.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,10 +18,12 @@
 
 
 static pthread_once_t coap_once = PTHREAD_ONCE_INIT;
+static int info_cb_index = -1;          /* SSL_CTX ex_data: libcoap's info callback */
 
 static void coap_start_once(void)
 {
 	coap_startup();
+	info_cb_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	/* errors come back as values; IOTRSP_COAP_DEBUG shows libcoap's own log */
 	coap_set_log_level(getenv("IOTRSP_COAP_DEBUG") ? LOG_DEBUG : LOG_EMERG);
 	coap_dtls_set_log_level(getenv("IOTRSP_COAP_DEBUG") ? LOG_DEBUG : LOG_EMERG);
@@ -193,6 +196,8 @@ struct net_coap_client {
 	coap_session_t *session;
 	coap_address_t dst;
 	char host[256];
+	SSL_SESSION *resume;            /* the last DTLS session, offered at the next handshake */
+	bool resumed;                   /* the current session was resumed */
 	/* the exchange in progress */
 	bool done, failed;
 	int code;
@@ -265,10 +270,67 @@ iot_err net_coap_client_new(const struct net_coap_client_config *c, struct net_c
 		return IOT_E_NOMEM;
 	}
 	coap_context_set_block_mode(h->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+	coap_set_app_data(h->ctx, h);
 	coap_register_response_handler(h->ctx, on_response);
 	coap_register_nack_handler(h->ctx, on_nack);
 	*out = h;
 	return IOT_OK;
+}
+
+/* libcoap 4.3 has no resumption API and no hook between creating a client's
+ * SSL and its first flight, so the context's info callback is wrapped once a
+ * session exists: at HANDSHAKE_START, before the ClientHello is built, the
+ * kept session is offered; then libcoap's own callback runs. */
+static void offer_dtls_session(const SSL *ssl, int where, int ret)
+{
+	SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
+	void (*coap_cb)(const SSL *, int, int) = SSL_CTX_get_ex_data(ctx, info_cb_index);
+	coap_session_t *session = SSL_get_app_data(ssl);
+	struct net_coap_client *c = session ? coap_get_app_data(coap_session_get_context(session)) : NULL;
+
+	if (where == SSL_CB_HANDSHAKE_START && c && c->resume && !SSL_get_session(ssl))
+		SSL_set_session((SSL *)ssl, c->resume);
+	if (coap_cb)
+		coap_cb(ssl, where, ret);
+}
+
+static void wrap_info_callback(SSL *ssl)
+{
+	SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
+	void (*cb)(const SSL *, int, int) = SSL_CTX_get_info_callback(ctx);
+
+	if (cb == offer_dtls_session)
+		return;
+	SSL_CTX_set_ex_data(ctx, info_cb_index, (void *)cb);
+	SSL_CTX_set_info_callback(ctx, offer_dtls_session);
+}
+
+/* Keep the DTLS session's parameters so the next handshake can be an
+ * abbreviated one (RFC 6347 4.2.4 / RFC 5077 tickets): a device that sleeps
+ * between polls then pays for one round trip and no certificate. */
+static void keep_dtls_session(struct net_coap_client *c)
+{
+	coap_tls_library_t type;
+	SSL *ssl = c->session ? coap_session_get_tls(c->session, &type) : NULL;
+	SSL_SESSION *s;
+
+	if (!ssl || type != COAP_TLS_LIBRARY_OPENSSL || c->cfg.no_session_resumption)
+		return;
+	wrap_info_callback(ssl);
+	if (!(s = SSL_get1_session(ssl)))
+		return;
+	if (!SSL_SESSION_is_resumable(s)) {
+		SSL_SESSION_free(s);
+		return;
+	}
+	SSL_SESSION_free(c->resume);
+	c->resume = s;
+	c->resumed = SSL_session_reused(ssl);
+}
+
+bool net_coap_client_resumed(const struct net_coap_client *c)
+{
+	return c->resumed;
 }
 
 static void end_session(struct net_coap_client *c)
@@ -280,11 +342,17 @@ static void end_session(struct net_coap_client *c)
 	}
 }
 
+void net_coap_client_new_session(struct net_coap_client *c)
+{
+	end_session(c);
+}
+
 void net_coap_client_free(struct net_coap_client *c)
 {
 	if (!c)
 		return;
 	end_session(c);
+	SSL_SESSION_free(c->resume);
 	coap_free_context(c->ctx);
 	free(c);
 }
@@ -391,6 +459,7 @@ iot_err net_coap_client_post(struct net_coap_client *c, const uint8_t *body, siz
 		end_session(c);         /* a new DTLS session next time */
 		return IOT_E_IO;
 	}
+	keep_dtls_session(c);
 	if (c->cfg.fresh_session)
 		end_session(c);
 	*code = c->code;

@@ -52,6 +52,9 @@ struct net_coap_client_config {
 	/* A new DTLS handshake for every request (a device that sleeps between
 	 * polls), instead of keeping the DTLS session up. */
 	bool fresh_session;
+	/* Each new DTLS session offers the last one's ticket or ID for an
+	 * abbreviated handshake unless this is set. */
+	bool no_session_resumption;
 };
 
 struct net_coap_client;
@@ -61,5 +64,11 @@ void net_coap_client_free(struct net_coap_client *c);
  * body in a malloc'd *resp. IOT_E_IO when no answer came in time. */
 iot_err net_coap_client_post(struct net_coap_client *c, const uint8_t *body, size_t len, int *code, uint8_t **resp,
 			     size_t *resp_len);
+
+/* The next request opens a new DTLS session (resumed unless
+ * no_session_resumption), as after a device's sleep. */
+void net_coap_client_new_session(struct net_coap_client *c);
+/* Whether the last exchange's DTLS session was an abbreviated (resumed) one. */
+bool net_coap_client_resumed(const struct net_coap_client *c);
 
 #endif

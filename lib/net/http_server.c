@@ -3,6 +3,7 @@
 #include "net/http.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@ struct http_server {
 	void *ctx;
 	size_t max_body;
 	char *cert, *key;
+	gnutls_datum_t ticket_key;      /* one key for all workers: any of them resumes any session */
 	uint16_t port;
 };
 
@@ -164,6 +166,22 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+/* libmicrohttpd leaves GnuTLS's session tickets off; a device that sleeps
+ * between polls then pays a full handshake and the certificate chain on
+ * every connection. Turned on here, before the connection's first read. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *info;
+
+	(void)socket_context;
+	if (code != MHD_CONNECTION_NOTIFY_STARTED || !s->ticket_key.data)
+		return;
+	if ((info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION)) && info->tls_session)
+		gnutls_session_ticket_enable_server(info->tls_session, &s->ticket_key);
+}
+
 iot_err http_server_start(const struct http_server_config *c, struct http_server **out)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
@@ -183,12 +201,15 @@ iot_err http_server_start(const struct http_server_config *c, struct http_server
 		flags |= MHD_USE_TLS;
 		if ((err = read_file(c->cert_file, &s->cert)) == IOT_OK)
 			err = read_file(c->key_file, &s->key);
+		if (err == IOT_OK && gnutls_session_ticket_key_generate(&s->ticket_key) < 0)
+			err = IOT_E_NOMEM;
 	}
 	if (err == IOT_OK) {
 		s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(c->threads ? c->threads : 4),
 					MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+					MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 					s->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert,
 					MHD_OPTION_HTTPS_MEM_KEY, s->key,
@@ -223,6 +244,10 @@ void http_server_stop(struct http_server *s)
 	if (s->key)
 		memset(s->key, 0, strlen(s->key));
 	free(s->key);
+	if (s->ticket_key.data) {
+		memset(s->ticket_key.data, 0, s->ticket_key.size);
+		gnutls_free(s->ticket_key.data);
+	}
 	free(s);
 }
 

@@ -94,7 +94,19 @@ static void test_dtls_block_wise(void **state)
 	cc.fresh_session = true;
 	assert_int_equal(net_coap_client_new(&cc, &c), IOT_OK);
 	exchange(c, 3000);
+	assert_false(net_coap_client_resumed(c));
+	/* the next handshakes are abbreviated: the first session is resumed */
 	exchange(c, 3000);
+	assert_true(net_coap_client_resumed(c));
+	exchange(c, 30);
+	assert_true(net_coap_client_resumed(c));
+	net_coap_client_free(c);
+	/* and full again when the device does not want resumption */
+	cc.no_session_resumption = true;
+	assert_int_equal(net_coap_client_new(&cc, &c), IOT_OK);
+	exchange(c, 3000);
+	exchange(c, 3000);
+	assert_false(net_coap_client_resumed(c));
 	net_coap_client_free(c);
 	net_coap_server_stop(s);
 }

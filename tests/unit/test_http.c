@@ -91,6 +91,54 @@ static void test_tls_round_trip(void **state)
 	free(big);
 }
 
+/* Bytes received by one request on a new connection. */
+static uint64_t received_on_new_connection(struct http_client *c, const char *url)
+{
+	uint64_t up0, down0, up1, down1;
+	uint8_t *resp;
+	size_t len;
+	int status;
+
+	http_client_wire_bytes(c, &up0, &down0);
+	assert_int_equal(http_client_post(c, url, NULL, (const uint8_t *)"x", 1, &status, &resp, &len), IOT_OK);
+	assert_int_equal(status, 200);
+	free(resp);
+	http_client_wire_bytes(c, &up1, &down1);
+	return down1 - down0;
+}
+
+/* A device that sleeps between polls: each connection new, the TLS session
+ * resumed from a ticket (no certificate sent again) unless it opts out. */
+static void test_tls_resumption(void **state)
+{
+	struct http_server_config sc = { .cert_file = cert, .key_file = key, .handler = echo, .threads = 2 };
+	struct http_client_config cc = { .ca_file = cert, .fresh_connection = true };
+	struct http_server *s;
+	struct http_client *c;
+	uint64_t full, resumed, again;
+	char url[128];
+
+	(void)state;
+	assert_int_equal(http_server_start(&sc, &s), IOT_OK);
+	snprintf(url, sizeof(url), "https://localhost:%u/x", http_server_port(s));
+	assert_int_equal(http_client_new(&cc, &c), IOT_OK);
+	full = received_on_new_connection(c, url);
+	resumed = received_on_new_connection(c, url);
+	again = received_on_new_connection(c, url);
+	http_client_free(c);
+	print_message("full handshake %llu B down, resumed %llu and %llu B\n", (unsigned long long)full,
+		      (unsigned long long)resumed, (unsigned long long)again);
+	assert_true(resumed + 300 < full);      /* the certificate chain is not sent again */
+	assert_true(again + 300 < full);
+	cc.no_session_resumption = true;
+	assert_int_equal(http_client_new(&cc, &c), IOT_OK);
+	full = received_on_new_connection(c, url);
+	again = received_on_new_connection(c, url);
+	http_client_free(c);
+	assert_true(again + 100 > full);
+	http_server_stop(s);
+}
+
 static void test_plain_http(void **state)
 {
 	struct http_server_config sc = { .handler = echo };
@@ -122,6 +170,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tls_round_trip),
+		cmocka_unit_test(test_tls_resumption),
 		cmocka_unit_test(test_plain_http),
 	};
 
