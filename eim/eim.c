@@ -27,7 +27,9 @@ static const char schema[] =
 	" txid BLOB PRIMARY KEY, op INTEGER NOT NULL, smdp TEXT NOT NULL, created INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS notification ("
 	" id INTEGER PRIMARY KEY, eid TEXT, seq INTEGER, der BLOB NOT NULL, forwarded INTEGER NOT NULL DEFAULT 0,"
-	" received INTEGER NOT NULL);";
+	" received INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS notification_forward ON notification(forwarded, id);"
+	"CREATE INDEX IF NOT EXISTS notification_seq ON notification(seq);";
 
 const char *eim_op_kind_name(enum eim_op_kind k)
 {

@@ -124,6 +124,14 @@ iot_err eim_campaign_operations(struct eim *e, int64_t id, int64_t after, struct
  * handleNotification. Fails only when the request does not decode. */
 iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writer *out);
 
+/* Notifications the eUICCs sent (in results, with a PIR, or by
+ * handleNotification) are stored first, then forwarded to the SM-DP+ each
+ * names (ES9+ HandleNotification): at most max of them in this call, each
+ * delivered once; one whose receiver fails stays for the next call (that
+ * receiver is not tried again in this call). *sent: how many went. */
+enum { EIM_NOTIFICATION_PENDING = 0, EIM_NOTIFICATION_FORWARDED = 1, EIM_NOTIFICATION_KEPT = 2 };
+iot_err eim_forward_notifications(struct eim *e, unsigned max, unsigned *sent);
+
 /* ---- API keys kept in the store (besides those of the config file) ---- */
 
 /* role: 1 auditor, 2 operator, 3 admin. A new key for name: its token (64

@@ -331,8 +331,11 @@ static iot_err store_notification(struct eim *e, const char *eid, int64_t seq, c
 
 	if (err != IOT_OK)
 		return err;
-	if ((err = store_prepare(e->db, "INSERT INTO notification(eid, seq, der, received) VALUES ($1, $2, $3, $4)",
-				 &st)) == IOT_OK) {
+	/* a notification delivered again (its acknowledgement lost) is the same
+	 * signed bytes: stored, and so forwarded, once */
+	if ((err = store_prepare(e->db, "INSERT INTO notification(eid, seq, der, received)"
+					" SELECT $1, $2, $3, $4 WHERE NOT EXISTS"
+					" (SELECT 1 FROM notification WHERE seq = $2 AND der = $3)", &st)) == IOT_OK) {
 		store_bind_text(st, 1, eid);
 		store_bind_int(st, 2, seq);
 		store_bind_blob(st, 3, der, len);
@@ -344,6 +347,27 @@ static iot_err store_notification(struct eim *e, const char *eid, int64_t seq, c
 	return err;
 }
 
+
+/* The result code of one item, for the operation's state: 0 when it succeeded. */
+static int64_t result_code(const struct rsp_euicc_result_data *d)
+{
+	switch (d->choice) {
+	case RSP_RESULT_LIST_PROFILE_INFO:
+		return d->u.list_profile_info.choice == RSP_PROFILE_INFO_LIST_OK ? 0 : d->u.list_profile_info.u.error;
+	case RSP_RESULT_GET_RAT:
+		return 0;
+	case RSP_RESULT_ADD_EIM:
+		return d->u.add_eim.choice == RSP_ADD_EIM_ASSOCIATION_TOKEN ? 0 : d->u.add_eim.u.result_code;
+	case RSP_RESULT_LIST_EIM:
+		return d->u.list_eim.choice == RSP_LIST_EIM_ID_LIST ? 0 : d->u.list_eim.u.error;
+	case RSP_RESULT_SET_DEFAULT_DP_ADDRESS:
+		return d->u.set_default_dp_address.result;
+	case RSP_RESULT_DELETE_EIM:
+		return d->u.code == 2 ? 0 : d->u.code;   /* lastEimDeleted: deleted all the same */
+	default:
+		return d->u.code;
+	}
+}
 
 /* An EuiccPackageResult: verified, matched to its operation, recorded. */
 static iot_err package_result(struct eim *e, const char *eid, const struct euicc_keys *k,
@@ -367,13 +391,9 @@ static iot_err package_result(struct eim *e, const char *eid, const struct euicc
 			log_warn("eim", "package result refused: signature or identifiers", "eid=%s", eid);
 			break;
 		}
+		/* the first item that failed gives the operation's code */
 		for (size_t i = 0; i < d->euicc_result.count && !code; i++)
-			if (d->euicc_result.items[i].choice != RSP_RESULT_LIST_PROFILE_INFO &&
-			    d->euicc_result.items[i].choice != RSP_RESULT_GET_RAT &&
-			    d->euicc_result.items[i].choice != RSP_RESULT_ADD_EIM &&
-			    d->euicc_result.items[i].choice != RSP_RESULT_LIST_EIM &&
-			    d->euicc_result.items[i].choice != RSP_RESULT_SET_DEFAULT_DP_ADDRESS)
-				code = d->euicc_result.items[i].u.code;
+			code = result_code(&d->euicc_result.items[i]);
 		err = finish_op(e, eid, id, d->counter_value, code ? EIM_FAILED : EIM_DONE, code, der, len);
 		acks[(*nacks)++] = d->seq_number;
 		break;
@@ -540,12 +560,6 @@ static iot_err provide_result(struct eim *e, const struct rsp_provide_eim_packag
 	/* stored before acknowledged: the eUICC may forget what we acknowledge */
 	if ((err = store_commit(e->db)) != IOT_OK)
 		return err;
-	if (res->choice == RSP_EIM_RESULT_PDT_RESULT && res->u.pdt_result.result_data.choice == RSP_PDT_RESULT_PIR) {
-		struct rsp_pending_notification n = { .choice = RSP_PENDING_PIR };
-
-		n.u.pir = res->u.pdt_result.result_data.u.pir;
-		eim_forward_notification(e, &n);
-	}
 	r->choice = nacks ? RSP_PROVIDE_RESULT_ACKS : RSP_PROVIDE_RESULT_EMPTY;
 	r->u.acks.items = acks;
 	r->u.acks.count = nacks;
@@ -578,7 +592,6 @@ iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writ
 		if (q.u.handle_notification.choice == RSP_HANDLE_NOTIFICATION_PENDING) {
 			err = store_notification(e, NULL, rsp_pending_notification_seq(&q.u.handle_notification.u.pending),
 						 &q.u.handle_notification.u.pending);
-			eim_forward_notification(e, &q.u.handle_notification.u.pending);
 		} else {
 			err = provide_result(e, &q.u.handle_notification.u.provide_eim_package_result, out);
 			out->len = 0;   /* handleNotification has no answer */

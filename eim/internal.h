@@ -34,7 +34,5 @@ iot_err eim_es9(struct eim *e, const char *address, const struct rsp_remote_prof
 /* The indirect-download functions of ESipa, relayed (relay.c). */
 iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, struct rsp_esipa_message_from_eim *m,
 		  struct rsp_arena *a, uint8_t **keep);
-/* A notification to the SM-DP+ it names (ES9+ HandleNotification), best effort. */
-void eim_forward_notification(struct eim *e, const struct rsp_pending_notification *n);
 
 #endif

@@ -62,28 +62,104 @@ iot_err eim_es9(struct eim *e, const char *address, const struct rsp_remote_prof
 	return rsp_decode(&rsp_t_remote_profile_provisioning_response, *raw, len, r, a);
 }
 
-void eim_forward_notification(struct eim *e, const struct rsp_pending_notification *n)
+/* Where a stored notification goes: "" when nowhere but here (a compact
+ * notification names no receiver, or it names this eIM). */
+static void receiver_of(const struct eim *e, const struct rsp_pending_notification *n, char *address, size_t cap)
 {
-	struct rsp_remote_profile_provisioning_request q = { .choice = RSP_ES9_REQ_HANDLE_NOTIFICATION };
 	const struct rsp_notification_metadata *md = rsp_pending_notification_metadata(n);
-	struct rsp_arena a;
-	char address[256];
-	uint8_t *raw;
 
-	/* a compact notification names no receiver: stored only */
-	if (!md || !md->notification_address.len || md->notification_address.len >= sizeof(address))
+	address[0] = 0;
+	if (!md || !md->notification_address.len || md->notification_address.len >= cap)
 		return;
 	memcpy(address, md->notification_address.ptr, md->notification_address.len);
 	address[md->notification_address.len] = 0;
 	if (!strcmp(address, e->fqdn))
-		return;         /* addressed to us: stored already */
-	q.u.handle_notification.pending_notification = *n;
-	rsp_arena_dynamic(&a);
-	/* SGP.22 3.5: delivered once; a failure is logged, the notification kept */
-	if (eim_es9(e, address, &q, NULL, &a, &raw) == IOT_OK)
-		log_info("eim", "notification forwarded", "address=%s seq=%lld", address, (long long)md->seq_number);
-	free(raw);
-	rsp_arena_free(&a);
+		address[0] = 0;
+}
+
+static iot_err mark_forwarded(struct eim *e, int64_t id, int how)
+{
+	struct store_stmt *st;
+	bool row;
+	iot_err err = store_prepare(e->db, "UPDATE notification SET forwarded = $2 WHERE id = $1", &st);
+
+	if (err != IOT_OK)
+		return err;
+	store_bind_int(st, 1, id);
+	store_bind_int(st, 2, how);
+	err = store_step(st, &row);
+	store_finalize(st);
+	return err;
+}
+
+iot_err eim_forward_notifications(struct eim *e, unsigned max, unsigned *sent)
+{
+	struct pending { int64_t id; uint8_t *der; size_t len; } *todo;
+	char failed[4][256] = { "" };
+	size_t n = 0, nfailed = 0;
+	struct store_stmt *st;
+	bool row = true;
+	iot_err err;
+
+	*sent = 0;
+	if (!max || !(todo = calloc(max, sizeof(*todo))))
+		return max ? IOT_E_NOMEM : IOT_OK;
+	/* read first, forward after: no statement held open across the network */
+	if ((err = store_prepare(e->db, "SELECT id, der FROM notification WHERE forwarded = 0 ORDER BY id LIMIT $1",
+				 &st)) == IOT_OK) {
+		store_bind_int(st, 1, max);
+		while (n < max && (err = store_step(st, &row)) == IOT_OK && row) {
+			const uint8_t *der = store_col_blob(st, 1, &todo[n].len);
+
+			todo[n].id = store_col_int(st, 0);
+			if (!(todo[n].der = malloc(todo[n].len ? todo[n].len : 1))) {
+				err = IOT_E_NOMEM;
+				break;
+			}
+			memcpy(todo[n].der, der, todo[n].len);
+			n++;
+		}
+		store_finalize(st);
+	}
+	for (size_t i = 0; err == IOT_OK && i < n; i++) {
+		struct rsp_remote_profile_provisioning_request q = { .choice = RSP_ES9_REQ_HANDLE_NOTIFICATION };
+		struct rsp_pending_notification pn;
+		struct rsp_arena a;
+		char address[256];
+		uint8_t *raw = NULL;
+		bool skip = false;
+
+		rsp_arena_dynamic(&a);
+		if (rsp_decode(&rsp_t_pending_notification, todo[i].der, todo[i].len, &pn, &a) != IOT_OK) {
+			err = mark_forwarded(e, todo[i].id, EIM_NOTIFICATION_KEPT);
+			rsp_arena_free(&a);
+			continue;
+		}
+		receiver_of(e, &pn, address, sizeof(address));
+		for (size_t f = 0; f < nfailed; f++)
+			skip |= !strcmp(failed[f], address);
+		if (!address[0]) {
+			err = mark_forwarded(e, todo[i].id, EIM_NOTIFICATION_KEPT);
+		} else if (!skip) {
+			q.u.handle_notification.pending_notification = pn;
+			/* SGP.22 3.5: delivered once; kept and retried while the receiver fails */
+			if (eim_es9(e, address, &q, NULL, &a, &raw) == IOT_OK) {
+				log_info("eim", "notification forwarded", "address=%s seq=%lld", address,
+					 (long long)rsp_pending_notification_seq(&pn));
+				err = mark_forwarded(e, todo[i].id, EIM_NOTIFICATION_FORWARDED);
+				(*sent)++;
+			} else if (nfailed < sizeof(failed) / sizeof(failed[0])) {
+				/* not again in this pass: the next one retries */
+				snprintf(failed[nfailed++], sizeof(failed[0]), "%s", address);
+			}
+			free(raw);
+		}
+		rsp_arena_free(&a);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(todo[i].der);
+	free(todo);
+	return err;
 }
 
 /* The SM-DP+ address an activation code names ("LPA:1$address$..."). */

@@ -1,11 +1,13 @@
 /* The eIM on HTTPS and CoAP/DTLS (server.h). */
 #include "eim/server.h"
+#include "eim/ops_json.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/base64.h"
 #include "base/hex.h"
@@ -22,7 +24,12 @@ struct eim_server {
 	struct http_server *http;
 	struct net_coap_server *coap;
 	pthread_key_t core;
-	atomic_ulong esipa_https, esipa_coap, esipa_malformed, rest_calls, rest_refused;
+	atomic_ulong esipa_https, esipa_coap, esipa_malformed, rest_calls, rest_refused, notifications_forwarded;
+	/* the notification forwarder: woken after each ESipa message, else every few seconds */
+	pthread_t forwarder;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stopping, woken, forwarder_running;
 };
 
 static struct eim *core(struct eim_server *s)
@@ -86,6 +93,44 @@ static void esipa(struct eim_server *s, const uint8_t *body, size_t len, int *st
 		return;
 	}
 	*status = w->len ? 200 : 204;
+	pthread_mutex_lock(&s->lock);
+	s->woken = true;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Forwards stored notifications off the request path: a slow or absent
+ * SM-DP+ never holds up a device, and what it missed is retried. */
+static void *forward_notifications(void *arg)
+{
+	struct eim_server *s = arg;
+	struct eim *e = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping) {
+		unsigned sent = 0;
+
+		if (!s->woken) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 5;
+			pthread_cond_timedwait(&s->wake, &s->lock, &until);
+		}
+		s->woken = false;
+		pthread_mutex_unlock(&s->lock);
+		if (e || eim_open(&s->cfg.eim, &e) == IOT_OK) {
+			do {
+				if (eim_forward_notifications(e, 64, &sent) != IOT_OK)
+					break;
+				atomic_fetch_add(&s->notifications_forwarded, sent);
+			} while (sent == 64);
+		}
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	eim_close(e);
+	return NULL;
 }
 
 static void on_coap(void *ctx, const char *peer, const uint8_t *body, size_t len, struct net_coap_reply *r)
@@ -184,114 +229,13 @@ static json_t *op_json(const struct eim_op *op)
 
 	if (j && op->result)
 		jb_set_asn1(j, "result", op->result, op->result_len);
+	if (op->result && (op->kind == EIM_OP_PSMO || op->kind == EIM_OP_ECO)) {
+		json_t *results = eim_op_results_json(op->result, op->result_len);
+
+		if (results)
+			json_object_set_new(j, "results", results);
+	}
 	return j;
-}
-
-/* A PSMO from JSON: {"enable":{"iccid":"...","rollback":true}} and the like. */
-static iot_err psmo_from_json(const char *name, json_t *v, struct rsp_psmo *p, uint8_t iccid[10], char *text,
-			      size_t cap)
-{
-	const char *digits = json_string_value(json_object_get(v, "iccid"));
-	static const struct { const char *name; int choice; bool iccid; } kinds[] = {
-		{ "enable", RSP_PSMO_ENABLE, true }, { "disable", RSP_PSMO_DISABLE, true },
-		{ "delete", RSP_PSMO_DELETE, true }, { "listProfileInfo", RSP_PSMO_LIST_PROFILE_INFO, false },
-		{ "getRAT", RSP_PSMO_GET_RAT, false }, { "setFallbackAttribute", RSP_PSMO_SET_FALLBACK_ATTRIBUTE, true },
-		{ "unsetFallbackAttribute", RSP_PSMO_UNSET_FALLBACK_ATTRIBUTE, false },
-		{ "setDefaultDpAddress", RSP_PSMO_SET_DEFAULT_DP_ADDRESS, false },
-	};
-
-	memset(p, 0, sizeof(*p));
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (strcmp(name, kinds[i].name))
-			continue;
-		p->choice = kinds[i].choice;
-		if (kinds[i].iccid) {
-			if (!digits || rsp_iccid_from_digits(digits, iccid) != IOT_OK)
-				return IOT_E_ARG;
-			p->u.enable.iccid = RSP_BYTES(iccid, 10);       /* the same place in every ICCID PSMO */
-			p->u.enable.rollback_flag = p->choice == RSP_PSMO_ENABLE && json_is_true(json_object_get(v, "rollback"));
-		}
-		if (p->choice == RSP_PSMO_SET_DEFAULT_DP_ADDRESS) {
-			const char *a = json_string_value(json_object_get(v, "address"));
-
-			if (!a || strlen(a) >= cap)
-				return IOT_E_ARG;
-			strcpy(text, a);
-			p->u.set_default_dp_address.address = RSP_BYTES(text, strlen(text));
-		}
-		return IOT_OK;
-	}
-	return IOT_E_ARG;
-}
-
-/* The operation a JSON body asks for, as eim_op_create takes it (payload malloc'd). */
-static iot_err op_from_json(json_t *in, enum eim_op_kind *kind, uint8_t **payload, size_t *len)
-{
-	json_t *psmos = json_object_get(in, "psmos"), *data = json_object_get(in, "dataRequest"),
-	       *dl = json_object_get(in, "download");
-
-	if (json_is_array(psmos) && json_array_size(psmos) && json_array_size(psmos) <= 16) {
-		struct rsp_euicc_package pkg = { .choice = RSP_PACKAGE_PSMO_LIST };
-		struct rsp_psmo p[16];
-		uint8_t iccids[16][10];
-		char texts[16][256];
-		iot_err err = IOT_OK;
-
-		for (size_t i = 0; i < json_array_size(psmos) && err == IOT_OK; i++) {
-			json_t *o = json_array_get(psmos, i);
-			const char *name;
-			json_t *v;
-
-			if (json_object_size(o) != 1)
-				return IOT_E_JSON;
-			json_object_foreach(o, name, v)
-				err = psmo_from_json(name, v, &p[i], iccids[i], texts[i], sizeof(texts[i]));
-		}
-		if (err != IOT_OK)
-			return err;
-		pkg.u.psmo_list.items = p;
-		pkg.u.psmo_list.count = json_array_size(psmos);
-		*kind = EIM_OP_PSMO;
-		return rsp_encode_alloc(&rsp_t_euicc_package, &pkg, payload, len);
-	}
-	if (json_is_object(data)) {
-		const char *tags = json_string_value(json_object_get(data, "tags"));
-		uint8_t buf[32];
-
-		if (!tags || hex_decode(tags, buf, sizeof(buf), len) != IOT_OK || !*len || !(*payload = malloc(*len)))
-			return IOT_E_JSON;
-		memcpy(*payload, buf, *len);
-		*kind = EIM_OP_DATA;
-		return IOT_OK;
-	}
-	if (json_is_object(dl)) {
-		const char *ac = json_string_value(json_object_get(dl, "activationCode"));
-
-		if (!ac || strncmp(ac, "LPA:1$", 6) || strlen(ac) > 255 || !(*payload = (uint8_t *)strdup(ac)))
-			return IOT_E_JSON;
-		*len = strlen(ac);
-		*kind = EIM_OP_DOWNLOAD;
-		return IOT_OK;
-	}
-	if (json_object_get(in, "euiccPackage")) {
-		/* any PSMO or eCO list, as a base64 EuiccPackage ('A0' or 'A1') */
-		struct rsp_euicc_package pkg;
-		struct rsp_arena a;
-		iot_err err;
-
-		if (jb_get_asn1(in, "euiccPackage", payload, len) != IOT_OK)
-			return IOT_E_JSON;
-		rsp_arena_dynamic(&a);
-		err = rsp_decode(&rsp_t_euicc_package, *payload, *len, &pkg, &a);
-		rsp_arena_free(&a);
-		if (err != IOT_OK) {
-			free(*payload);
-			return err;
-		}
-		*kind = pkg.choice == RSP_PACKAGE_ECO_LIST ? EIM_OP_ECO : EIM_OP_PSMO;
-		return IOT_OK;
-	}
-	return IOT_E_JSON;
 }
 
 static void rest(struct eim_server *s, const struct http_request *q, struct http_response *r)
@@ -380,7 +324,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			size_t len;
 			int64_t id = 0;
 
-			if ((err = op_from_json(in, &kind, &payload, &len)) == IOT_OK)
+			if ((err = eim_op_from_json(in, &kind, &payload, &len)) == IOT_OK)
 				err = eim_op_create(e, eid, kind, payload, len, &id);
 			free(payload);
 			snprintf(subject, sizeof(subject), "euicc:%s operation:%lld", eid, (long long)id);
@@ -425,7 +369,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 		size_t len;
 		int64_t id = 0, total = 0;
 
-		err = op_from_json(in, &kind, &payload, &len);
+		err = eim_op_from_json(in, &kind, &payload, &len);
 		if (err == IOT_OK && n && !(eids = calloc(n, sizeof(*eids))))
 			err = IOT_E_NOMEM;
 		for (size_t i = 0; err == IOT_OK && i < n; i++)
@@ -536,9 +480,10 @@ static void metrics(struct eim_server *s, struct http_response *r)
 	char text[512];
 	int n = snprintf(text, sizeof(text),
 			 "eim_esipa_https_total %lu\neim_esipa_coap_total %lu\neim_esipa_malformed_total %lu\n"
-			 "eim_rest_calls_total %lu\neim_rest_refused_total %lu\n",
+			 "eim_rest_calls_total %lu\neim_rest_refused_total %lu\neim_notifications_forwarded_total %lu\n",
 			 atomic_load(&s->esipa_https), atomic_load(&s->esipa_coap), atomic_load(&s->esipa_malformed),
-			 atomic_load(&s->rest_calls), atomic_load(&s->rest_refused));
+			 atomic_load(&s->rest_calls), atomic_load(&s->rest_refused),
+			 atomic_load(&s->notifications_forwarded));
 
 	http_response_set(r, 200, "text/plain; version=0.0.4", text, (size_t)n);
 }
@@ -608,8 +553,16 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 	}
 	if (err == IOT_OK && !c->coap_off)
 		err = net_coap_server_start(&s->cfg.coap, &s->coap);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	if (err == IOT_OK && pthread_create(&s->forwarder, NULL, forward_notifications, s))
+		err = IOT_E_NOMEM;
+	s->forwarder_running = err == IOT_OK;
 	if (err != IOT_OK) {
+		net_coap_server_stop(s->coap);
 		http_server_stop(s->http);
+		pthread_cond_destroy(&s->wake);
+		pthread_mutex_destroy(&s->lock);
 		pthread_key_delete(s->core);
 		free(s);
 		return err;
@@ -636,6 +589,14 @@ void eim_server_stop(struct eim_server *s)
 		return;
 	http_server_stop(s->http);
 	net_coap_server_stop(s->coap);
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	if (s->forwarder_running)
+		pthread_join(s->forwarder, NULL);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->lock);
 	pthread_key_delete(s->core);
 	free(s);
 }

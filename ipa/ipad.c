@@ -251,6 +251,8 @@ static int cmd_profiles(struct ipa *ipa, const struct args *a)
 			print_text_field(a->json, &first, "name", (const char *)p->profile_name.ptr, p->profile_name.len);
 		if (p->has_profile_class)
 			print_int_field(a->json, &first, "class", p->profile_class);
+		if (p->fallback_attribute)
+			print_int_field(a->json, &first, "fallback", 1);
 		if (a->json)
 			putchar('}');
 		else

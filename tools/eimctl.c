@@ -23,12 +23,17 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  euicc add EID [LABELS]            register an eUICC (labels: a,b=c,...)\n"
 		"  euicc list | euicc show EID\n"
-		"  op EID enable|disable|delete ICCID   a PSMO\n"
-		"  op EID list | op EID rat          listProfileInfo, getRAT\n"
-		"  op EID download ACTIVATION_CODE   a profile download through the eIM\n"
-		"  op EID data TAGS                  an eUICC data request (hex tag list, e.g. BF20A6)\n"
+		"  op EID OPERATION                  one operation for one eUICC, OPERATION being:\n"
+		"      enable|disable|delete|fallback ICCID   a PSMO (fallback: setFallbackAttribute)\n"
+		"      list | rat | unfallback       listProfileInfo, getRAT, unsetFallbackAttribute\n"
+		"      immediate-enable on|off [SMDP]   configureImmediateEnable\n"
+		"      default-dp ADDRESS            setDefaultDpAddress\n"
+		"      eims | eim-delete EIM_ID      the eCOs listEim, deleteEim\n"
+		"      download ACTIVATION_CODE      a profile download through the eIM\n"
+		"      data TAGS                     an eUICC data request (hex tag list, e.g. BF20A6)\n"
+		"      submit JSON|@FILE|-           any operation as the API's JSON (addEim, updateEim, ...)\n"
 		"  op show ID | op cancel ID\n"
-		"  campaign LABEL MAX_IN_FLIGHT enable|disable|delete ICCID | list | rat\n"
+		"  campaign LABEL MAX_IN_FLIGHT OPERATION   the operation for every eUICC with LABEL\n"
 		"  campaign show ID\n"
 		"  audit verify\n"
 		"  initial-eim FILE                  the AddInitialEim request for factories\n");
@@ -97,18 +102,49 @@ static int request(const char *method, const char *path, json_t *body)
 	return show(status, out);
 }
 
-static json_t *psmo_body(int argc, char **argv)
+/* An operation body from the command line (after the EID or campaign
+ * fields); NULL when the words make none. */
+static json_t *op_body(int argc, char **argv)
 {
-	static const char *const names[][2] = { { "enable", "enable" }, { "disable", "disable" }, { "delete", "delete" },
-						 { "list", "listProfileInfo" }, { "rat", "getRAT" } };
+	static const char *const iccid_psmos[][2] = { { "enable", "enable" }, { "disable", "disable" },
+						       { "delete", "delete" }, { "fallback", "setFallbackAttribute" } };
+	static const char *const bare_psmos[][2] = { { "list", "listProfileInfo" }, { "rat", "getRAT" },
+						      { "unfallback", "unsetFallbackAttribute" } };
+	const char *w = argc >= 1 ? argv[0] : "";
 
-	for (size_t i = 0; argc >= 1 && i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(argv[0], names[i][0]))
-			continue;
-		if (i < 3 && argc >= 2)
-			return json_pack("{s:[{s:{s:s}}]}", "psmos", names[i][1], "iccid", argv[1]);
-		if (i >= 3)
-			return json_pack("{s:[{s:{}}]}", "psmos", names[i][1]);
+	for (size_t i = 0; i < sizeof(iccid_psmos) / sizeof(iccid_psmos[0]); i++)
+		if (!strcmp(w, iccid_psmos[i][0]) && argc >= 2)
+			return json_pack("{s:[{s:{s:s}}]}", "psmos", iccid_psmos[i][1], "iccid", argv[1]);
+	for (size_t i = 0; i < sizeof(bare_psmos) / sizeof(bare_psmos[0]); i++)
+		if (!strcmp(w, bare_psmos[i][0]))
+			return json_pack("{s:[{s:{}}]}", "psmos", bare_psmos[i][1]);
+	if (!strcmp(w, "immediate-enable") && argc >= 2) {
+		json_t *c = json_pack("{s:b}", "immediateEnable", !strcmp(argv[1], "on"));
+
+		if (argc >= 3)
+			json_object_set_new(c, "defaultSmdpAddress", json_string(argv[2]));
+		return json_pack("{s:[{s:o}]}", "psmos", "configureImmediateEnable", c);
+	}
+	if (!strcmp(w, "default-dp") && argc >= 2)
+		return json_pack("{s:[{s:{s:s}}]}", "psmos", "setDefaultDpAddress", "address", argv[1]);
+	if (!strcmp(w, "eims"))
+		return json_pack("{s:[{s:{}}]}", "ecos", "listEim");
+	if (!strcmp(w, "eim-delete") && argc >= 2)
+		return json_pack("{s:[{s:{s:s}}]}", "ecos", "deleteEim", "eimId", argv[1]);
+	if (!strcmp(w, "download") && argc >= 2)
+		return json_pack("{s:{s:s}}", "download", "activationCode", argv[1]);
+	if (!strcmp(w, "data") && argc >= 2)
+		return json_pack("{s:{s:s}}", "dataRequest", "tags", argv[1]);
+	if (!strcmp(w, "submit") && argc >= 2) {
+		/* any operation the API takes, as its JSON: inline, @FILE or - (stdin) */
+		json_error_t e;
+		json_t *j = !strcmp(argv[1], "-") ? json_loadf(stdin, 0, &e)
+			    : argv[1][0] == '@'    ? json_load_file(argv[1] + 1, 0, &e)
+						   : json_loads(argv[1], 0, &e);
+
+		if (!j)
+			fprintf(stderr, "eimctl: bad JSON: %s (line %d)\n", e.text, e.line);
+		return j;
 	}
 	return NULL;
 }
@@ -155,12 +191,8 @@ static int op_cmd(int argc, char **argv)
 		snprintf(path, sizeof(path), "/api/v1/operations/%s", argv[1]);
 		return request(!strcmp(argv[0], "show") ? "GET" : "DELETE", path, NULL);
 	}
-	if (argc >= 3 && !strcmp(argv[1], "download"))
-		body = json_pack("{s:{s:s}}", "download", "activationCode", argv[2]);
-	else if (argc >= 3 && !strcmp(argv[1], "data"))
-		body = json_pack("{s:{s:s}}", "dataRequest", "tags", argv[2]);
-	else if (argc >= 2)
-		body = psmo_body(argc - 1, argv + 1);
+	if (argc >= 2)
+		body = op_body(argc - 1, argv + 1);
 	if (!body) {
 		usage(stderr);
 		return 2;
@@ -178,7 +210,7 @@ static int campaign_cmd(int argc, char **argv)
 		snprintf(path, sizeof(path), "/api/v1/campaigns/%s", argv[1]);
 		return request("GET", path, NULL);
 	}
-	if (argc < 3 || !(body = psmo_body(argc - 2, argv + 2))) {
+	if (argc < 3 || !(body = op_body(argc - 2, argv + 2))) {
 		usage(stderr);
 		return 2;
 	}

@@ -3,8 +3,10 @@
 # polling over HTTPS and one over CoAP/DTLS, each with a bootstrap profile and
 # the eIM's AddInitialEim export: registered over the REST API, then a profile
 # ordered at the SM-DP+ (ES2+), downloaded through the eIM and enabled by a
-# signed PSMO, a data request; the audit log checked; REST errors (no key,
-# wrong role, bad JSON, unknown eUICC); a malformed ESipa message refused.
+# signed PSMO, a data request; every PSMO and eCO with its signed result and
+# the eUICC's own state; notifications forwarded to the SM-DP+; the audit log
+# checked; REST errors (no key, wrong role, bad JSON, unknown eUICC, malformed
+# operations); a malformed ESipa message refused.
 set -euo pipefail
 eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5 eimctl=$6
 tmp=$(mktemp -d)
@@ -149,7 +151,10 @@ done
 [ "$(head -1 <<<"$(api GET '/api/v1/euiccs?label=site=north' '' look-only)" | grep -o '"eid"' | wc -l)" = 2 ]
 [ "$(head -1 <<<"$(api GET '/api/v1/euiccs?label=site=south' '' look-only)")" = '[]' ]
 [ "$(head -1 <<<"$(api GET '/api/v1/euiccs?pending=1' '' look-only)")" = '[]' ]
-# the SM-DP+ got both installation results through the eIM
+# the SM-DP+ got both installation results through the eIM (forwarded off the request path)
+for _ in $(seq 50); do
+  [ "$(grep -c 'msg="installation result".*result=success' "$tmp/smdpd.log")" = 2 ] && break; sleep 0.1
+done
 [ "$(grep -c 'msg="installation result".*result=success' "$tmp/smdpd.log")" = 2 ]
 
 # a malformed ESipa message: 400, nothing done
@@ -167,6 +172,79 @@ ctl --key op-secret initial-eim "$tmp/initial-ctl.der" >/dev/null
 cmp "$tmp/initial.der" "$tmp/initial-ctl.der"
 id=$(ctl --key op-secret --json op $eid1 rat | sed 's/.*"id":\([0-9]*\).*/\1/')
 ctl --key op-secret op cancel "$id" | grep -q '^state *cancelled'
+
+# every PSMO and every eCO, signed by the eIM, run by each eUICC (one over
+# HTTPS, one over CoAP/DTLS), checked in the eUICC's signed results and on
+# the eUICC itself
+eimcert=$(openssl x509 -in "$p/eim-sign.pem" -outform der | base64 -w0)
+run_op() {   # N EID BODY: queues the operation, polls, prints the operation as the eIM recorded it
+  local out id
+  out=$(api POST /api/v1/euiccs/$2/operations "$3")
+  [ "$(status "$out")" = 201 ] || { echo "refused: $out" >&2; return 1; }
+  id=$(head -1 <<<"$out" | sed 's/.*"id":\([0-9]*\).*/\1/')
+  dev $1 poll --json >/dev/null
+  head -1 <<<"$(api GET /api/v1/operations/$id '' look-only)"
+}
+for n in 1 2; do
+  eid=$([ $n = 1 ] && echo $eid1 || echo $eid2)
+  iccid=894944999999999002$n boot=8904903200000000001$n
+  out=$(run_op $n $eid "{\"psmos\":[{\"setFallbackAttribute\":{\"iccid\":\"$boot\"}},
+    {\"configureImmediateEnable\":{\"immediateEnable\":true,\"defaultSmdpAddress\":\"smdp.iotrsp.test\"}},
+    {\"setDefaultDpAddress\":{\"address\":\"dp2.iotrsp.test\"}},{\"getRAT\":{}},{\"listProfileInfo\":{}}]}")
+  echo "device $n PSMOs: $(grep -o '"results":.*' <<<"$out" | cut -c1-200)"
+  grep -q '"state":"done"' <<<"$out"
+  grep -q '"results":\[{"setFallbackAttribute":0},{"configureImmediateEnable":0},{"setDefaultDpAddress":0},{"getRAT":\[' <<<"$out"
+  grep -q "{\"iccid\":\"$boot\",\"state\":\"disabled\",[^}]*\"fallbackAttribute\":true}" <<<"$out"
+  dev $n profiles --json | grep -q "\"iccid\":\"$boot\",[^}]*\"fallback\":1"
+  dev $n info --json | grep -q '"default_smdp":"dp2.iotrsp.test"'
+  # unset the fallback, disable the operational profile, back to bootstrap, delete it
+  out=$(run_op $n $eid "{\"psmos\":[{\"unsetFallbackAttribute\":{}},{\"disable\":{\"iccid\":\"$iccid\"}}]}")
+  grep -q '"state":"done".*"results":\[{"unsetFallbackAttribute":0},{"disable":0}\]' <<<"$out"
+  ! dev $n profiles --json | grep -q '"state":"enabled"'
+  out=$(run_op $n $eid "{\"psmos\":[{\"enable\":{\"iccid\":\"$boot\"}},{\"delete\":{\"iccid\":\"$iccid\"}}]}")
+  grep -q '"state":"done".*"results":\[{"enable":0},{"delete":0}\]' <<<"$out"
+  [ "$(dev $n profiles --json | grep -o '"iccid"' | wc -l)" = 1 ]
+  dev $n profiles --json | grep -q "\"iccid\":\"$boot\",\"state\":\"enabled\""
+  # a PSMO the eUICC refuses: failed with its code (iccidOrAidNotFound), nothing else done
+  out=$(run_op $n $eid "{\"psmos\":[{\"enable\":{\"iccid\":\"$iccid\"}}]}")
+  grep -q '"state":"failed".*"resultCode":1,.*"results":\[{"enable":1}\]' <<<"$out"
+  # eCOs: a second eIM added (the eUICC hands out its association token), updated, listed, deleted
+  out=$(run_op $n $eid "{\"ecos\":[{\"addEim\":{\"eimId\":\"eim2.iotrsp.test\",\"eimFqdn\":\"eim2.iotrsp.test\",
+    \"eimIdType\":\"fqdn\",\"counterValue\":0,\"associationToken\":true,\"eimPublicKeyData\":{\"certificate\":\"$eimcert\"},
+    \"eimSupportedProtocol\":[\"retrieveHttps\"]}},{\"listEim\":{}}]}")
+  echo "device $n eCOs: $(grep -o '"results":.*' <<<"$out" | cut -c1-200)"
+  grep -q '"state":"done".*"results":\[{"addEim":{"associationToken":[0-9]*}},{"listEim":\["eim.iotrsp.test","eim2.iotrsp.test"\]}\]' <<<"$out"
+  out=$(run_op $n $eid "{\"ecos\":[{\"updateEim\":{\"eimId\":\"eim2.iotrsp.test\",\"eimFqdn\":\"eim2b.iotrsp.test\",
+    \"counterValue\":10,\"eimPublicKeyData\":{\"certificate\":\"$eimcert\"}}}]}")
+  grep -q '"state":"done".*"results":\[{"updateEim":0}\]' <<<"$out"
+  # a counter may not go back (counterValueOutOfRange), an unknown eIM is not found
+  out=$(run_op $n $eid '{"ecos":[{"updateEim":{"eimId":"eim2.iotrsp.test","counterValue":3}}]}')
+  grep -q '"state":"failed".*"results":\[{"updateEim":6}\]' <<<"$out"
+  out=$(run_op $n $eid '{"ecos":[{"deleteEim":{"eimId":"nobody.iotrsp.test"}}]}')
+  grep -q '"state":"failed".*"results":\[{"deleteEim":1}\]' <<<"$out"
+  # through eimctl: delete it, then list
+  ctl --key op-secret op $eid eim-delete eim2.iotrsp.test >/dev/null
+  dev $n poll --json >/dev/null
+  id=$(ctl --key op-secret --json op $eid eims | sed 's/.*"id":\([0-9]*\).*/\1/')
+  dev $n poll --json >/dev/null
+  ctl --key look-only op show "$id" | grep -q '^results *\[{"listEim":\["eim.iotrsp.test"\]}\]'
+  # the eUICC still answers this eIM
+  dev $n info --json | grep -q '"eim_id":"eim.iotrsp.test"'
+done
+# malformed operations: refused before anything is queued
+for body in '{"psmos":[{"enable":{"iccid":"12"}}]}' '{"psmos":[{"reboot":{}}]}' '{"ecos":[{"addEim":{}}]}' \
+    '{"ecos":[{"addEim":{"eimId":"x","eimSupportedProtocol":["carrierPigeon"]}}]}' '{"psmos":[]}'; do
+  [ "$(status "$(api POST /api/v1/euiccs/$eid1/operations "$body")")" = 400 ]
+done
+[ "$(head -1 <<<"$(api GET '/api/v1/euiccs?pending=1' '' look-only)")" = '[]' ]
+# the SM-DP+ got each device's enable, disable and delete notifications
+# (operation bits 2, 4, 8) through the eIM, once each
+for _ in $(seq 50); do
+  [ "$(grep -c 'msg="notification" eid=' "$tmp/smdpd.log")" -ge 6 ] && break; sleep 0.1
+done
+for eid in $eid1 $eid2; do for bit in 2 4 8; do
+  [ "$(grep -c "msg=\"notification\" eid=$eid .*operation=$bit\$" "$tmp/smdpd.log")" = 1 ]
+done; done
 
 # the audit log: intact, with the API calls and the eUICC results
 out=$(api GET /api/v1/audit/verify '' look-only)

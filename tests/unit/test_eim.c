@@ -26,6 +26,8 @@ static enum crypto_curve curve;
 static struct fixture_pki pki;
 static struct smdp_credentials creds;
 static struct smdp_server *smdp_https;
+static struct smdp_server_config ss;    /* to start the SM-DP+ again */
+static int drop_results;
 static struct smdp *dp;
 static struct euicc *euicc;
 static struct eim *eim;
@@ -70,6 +72,11 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 		memcpy(packages[package_count], w.buf, w.len);
 		package_len[package_count++] = w.len;
 	}
+	if (drop_results && len > 2 && req[0] == 0xBF && req[1] == 0x50) {
+		drop_results--;         /* a provideEimPackageResult answer lost */
+		der_writer_free(&w);
+		return IOT_E_IO;
+	}
 	if (err != IOT_OK || drop_answer) {
 		drop_answer = false;
 		der_writer_free(&w);
@@ -91,7 +98,6 @@ static int setup(void **state)
 {
 	static const uint8_t md_boot[] = { 0xBF, 0x25, 0x17, 0x5A, 0x0A, 0x98, 0x94, 0, 0, 0, 0, 0, 0, 0, 0x01,
 					   0x91, 0x02, 'O', 'p', 0x92, 0x02, 'B', 'P', 0x95, 0x01, 0x01 };
-	struct smdp_server_config ss = { 0 };
 	struct smdp_profile_info info = { .owner = "op", .service_provider_name = "Operator A", .profile_name = "IoT",
 					  .profile_class = 2, .notification_address = ADDRESS };
 	struct ipa_platform p = { .transmit = transmit, .esipa = esipa, .reset = reset };
@@ -132,6 +138,7 @@ static int setup(void **state)
 	free(req);
 	messages = 0;
 	drop_answer = false;
+	drop_results = 0;
 	package_count = 0;
 	return 0;
 }
@@ -200,6 +207,7 @@ static void test_zero_touch(void **state)
 	int64_t dl, en, code;
 	enum smdp_state st;
 	struct eim_euicc u;
+	unsigned sent;
 
 	(void)state;
 	first_contact();
@@ -213,9 +221,16 @@ static void test_zero_touch(void **state)
 	assert_int_equal(op_state(dl, &code), EIM_DONE);
 	assert_int_equal(op_state(en, &code), EIM_DONE);
 	assert_int_equal(code, 0);
-	/* the SM-DP+ got the installation result through the eIM */
+	/* the installation result is stored with the result, then forwarded to
+	 * the SM-DP+ off the request path */
+	assert_int_equal(smdp_profile_state(dp, op_iccid, &st), IOT_OK);
+	assert_int_not_equal(st, SMDP_INSTALLED);
+	assert_int_equal(eim_forward_notifications(eim, 64, &sent), IOT_OK);
+	assert_true(sent >= 1);
 	assert_int_equal(smdp_profile_state(dp, op_iccid, &st), IOT_OK);
 	assert_int_equal(st, SMDP_INSTALLED);
+	assert_int_equal(eim_forward_notifications(eim, 64, &sent), IOT_OK);
+	assert_int_equal(sent, 0);              /* each once */
 	assert_int_equal(eim_euicc_get(eim, BOOT_EID_TEXT, &u), IOT_OK);
 	assert_int_equal(u.counter, 1);
 	assert_int_equal(u.pending, 0);
@@ -393,6 +408,61 @@ static void test_eco_delete_and_smdp_down(void **state)
 	assert_int_not_equal(code, 0);
 }
 
+/* Notifications whose SM-DP+ is down stay stored and go when it is back,
+ * once; one the device delivers twice is stored once. */
+static void test_notifications_kept_until_forwarded(void **state)
+{
+	uint8_t got[10];
+	char mid[65], ac[128];
+	int64_t dl, en;
+	uint16_t port = smdp_server_port(smdp_https);
+	enum smdp_state state_at_dp;
+	struct store *raw;
+	struct store_stmt *st;
+	bool row;
+	unsigned sent;
+	int tries = 0;
+
+	(void)state;
+	first_contact();
+	assert_int_equal(smdp_download_order(dp, "op", op_iccid, NULL, got, NULL), IOT_OK);
+	assert_int_equal(smdp_confirm_order(dp, "op", op_iccid, NULL, "KEEP-1", NULL, true, mid, NULL), IOT_OK);
+	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$KEEP-1");
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &dl), IOT_OK);
+	en = psmo(RSP_PSMO_ENABLE, op_iccid);
+	/* both results (with the PIR, and with the enable's notifications)
+	 * delivered, their answers lost: the device delivers them again */
+	drop_results = 2;
+	while (op_state(en, NULL) != EIM_DONE && tries++ < 6)
+		ipa_poll(ipa);
+	assert_int_equal(op_state(dl, NULL), EIM_DONE);
+	assert_int_equal(drop_results, 0);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(store_open(eim_db, &raw), IOT_OK);
+	assert_int_equal(store_prepare(raw, "SELECT COUNT(*), COUNT(DISTINCT der) FROM notification", &st), IOT_OK);
+	assert_int_equal(store_step(st, &row), IOT_OK);
+	assert_true(store_col_int(st, 0) >= 2);         /* the PIR and the enable's */
+	assert_int_equal(store_col_int(st, 0), store_col_int(st, 1));
+	store_finalize(st);
+	store_close(raw);
+	smdp_server_stop(smdp_https);
+	smdp_https = NULL;
+	assert_int_equal(eim_forward_notifications(eim, 64, &sent), IOT_OK);
+	assert_int_equal(sent, 0);
+	assert_int_equal(eim_forward_notifications(eim, 64, &sent), IOT_OK);
+	assert_int_equal(sent, 0);
+	/* back on the same port */
+	ss.http.port = port;
+	assert_int_equal(smdp_server_start(&ss, &smdp_https), IOT_OK);
+	ss.http.port = 0;
+	assert_int_equal(eim_forward_notifications(eim, 64, &sent), IOT_OK);
+	assert_true(sent >= 1);
+	assert_int_equal(smdp_profile_state(dp, op_iccid, &state_at_dp), IOT_OK);
+	assert_int_equal(state_at_dp, SMDP_INSTALLED);
+	assert_int_equal(eim_forward_notifications(eim, 64, &sent), IOT_OK);
+	assert_int_equal(sent, 0);
+}
+
 /* The remaining PSMOs in one package after a download; an operation that
  * expired is never sent; a MatchingID the SM-DP+ refuses fails the download. */
 static void test_more_psmos_expiry_refusal(void **state)
@@ -474,6 +544,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forged_and_replayed_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eco_delete_and_smdp_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notifications_kept_until_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_more_psmos_expiry_refusal, setup, teardown),
 	};
 	int failed;
