@@ -51,13 +51,22 @@ struct eim_euicc {
 	int64_t pending;                        /* operations pending or sent */
 };
 iot_err eim_euicc_get(struct eim *e, const char *eid, struct eim_euicc *out);
-/* Registered eUICCs in EID order after `after` (NULL: from the start), at
- * most cap: those whose labels include label (NULL: all) and, when
- * pending_only, with operations pending or sent. */
-iot_err eim_euicc_list(struct eim *e, const char *after, const char *label, bool pending_only, struct eim_euicc *out,
-		       size_t cap, size_t *n);
-/* The profiles as the eUICC last reported them (its latest listProfileInfo
- * result): up to cap ICCIDs (20 digits) with state 1 enabled, 0 disabled. */
+/* Which registered eUICCs eim_euicc_list gives; zero/NULL fields do not filter
+ * (profile_state and learned: -1). Labels are also the groups. */
+struct eim_euicc_filter {
+	const char *after;                      /* EID order after this one */
+	const char *label;                      /* its labels include this one, e.g. "site=north" */
+	bool pending_only;                      /* with operations pending or sent */
+	const char *iccid;                      /* it holds this profile (20 digits), as last reported */
+	int profile_state;                      /* it holds a profile (iccid, or any) in this state: 1 enabled, 0 disabled */
+	int learned;                            /* 1: first contact done, 0: not yet */
+};
+/* At most cap matching eUICCs in EID order. */
+iot_err eim_euicc_list(struct eim *e, const struct eim_euicc_filter *f, struct eim_euicc *out, size_t cap,
+		       size_t *n);
+/* The profiles as the eUICC last reported them (listProfileInfo results,
+ * then the notifications of installs, enables, disables and deletes): up to
+ * cap ICCIDs (20 digits) with state 1 enabled, 0 disabled. */
 struct eim_profile {
 	char iccid[21];
 	int state;

@@ -317,6 +317,8 @@ static iot_err finish_op(struct eim *e, const char *eid, int64_t id, int64_t cou
 		snprintf(subject, sizeof(subject), "operation:%lld", (long long)id);
 		snprintf(outcome, sizeof(outcome), "%s code=%lld", eim_op_state_name(state), (long long)code);
 		err = eim_audit_append(e, actor, "result", subject, outcome);
+		if (err == IOT_OK)
+			err = eim_profiles_learn_result(e, eid, id, result, len);
 	}
 	return err;
 }
@@ -344,6 +346,8 @@ static iot_err store_notification(struct eim *e, const char *eid, int64_t seq, c
 		store_finalize(st);
 	}
 	free(der);
+	if (err == IOT_OK && eid && store_changes(e->db) == 1 && rsp_pending_notification_metadata(n))
+		err = eim_profiles_learn_notification(e, eid, rsp_pending_notification_metadata(n));
 	return err;
 }
 

@@ -35,4 +35,11 @@ iot_err eim_es9(struct eim *e, const char *address, const struct rsp_remote_prof
 iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, struct rsp_esipa_message_from_eim *m,
 		  struct rsp_arena *a, uint8_t **keep);
 
+/* What the eIM knows of an eUICC's profiles, learned in the caller's
+ * transaction from the EuiccPackageResult of operation op (a listProfileInfo
+ * list replaces it all; an enable, disable or delete that succeeded changes
+ * its profile) or a notification's metadata. */
+iot_err eim_profiles_learn_result(struct eim *e, const char *eid, int64_t op, const uint8_t *der, size_t len);
+iot_err eim_profiles_learn_notification(struct eim *e, const char *eid, const struct rsp_notification_metadata *md);
+
 #endif

@@ -282,13 +282,26 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 				    "eid: 32 digits");
 	} else if (!strcmp(q->path, euiccs) && get) {
 		struct eim_euicc *list = calloc(500, sizeof(*list));
-		const char *pending = http_request_arg(q, "pending");
+		const char *pending = http_request_arg(q, "pending"), *state = http_request_arg(q, "profileState"),
+			   *learned = http_request_arg(q, "learned");
+		struct eim_euicc_filter f = { .after = http_request_arg(q, "after"), .label = http_request_arg(q, "label"),
+					      .pending_only = pending && !strcmp(pending, "1"),
+					      .iccid = http_request_arg(q, "profile"), .profile_state = -1, .learned = -1 };
 		json_t *a = json_array();
 		size_t n = 0;
 
-		/* ?label=site=north&pending=1&after=EID: 500 at a time */
-		err = list ? eim_euicc_list(e, http_request_arg(q, "after"), http_request_arg(q, "label"),
-					    pending && !strcmp(pending, "1"), list, 500, &n) : IOT_E_NOMEM;
+		/* ?label=&profile=ICCID&profileState=enabled|disabled&pending=1&learned=0|1&after=EID: 500 at a time */
+		if (state)
+			f.profile_state = !strcmp(state, "enabled") ? 1 : !strcmp(state, "disabled") ? 0 : -2;
+		if (learned)
+			f.learned = !strcmp(learned, "1") ? 1 : !strcmp(learned, "0") ? 0 : -2;
+		if (f.profile_state == -2 || f.learned == -2 || (f.iccid && strlen(f.iccid) != 19 && strlen(f.iccid) != 20)) {
+			json_decref(a);
+			free(list);
+			reply_error(r, 400, "profileState: enabled or disabled; learned: 0 or 1; profile: an ICCID");
+			return;
+		}
+		err = list ? eim_euicc_list(e, &f, list, 500, &n) : IOT_E_NOMEM;
 		if (err == IOT_OK)
 			for (size_t i = 0; i < n; i++)
 				json_array_append_new(a, euicc_json(&list[i]));
@@ -309,7 +322,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			    (err = eim_euicc_profiles(e, eid, profiles, 16, &n)) == IOT_OK) {
 				json_t *j = euicc_json(&u), *list = json_array();
 
-				/* as the eUICC last reported them (listProfileInfo) */
+				/* as the eUICC last reported them (listProfileInfo, notifications) */
 				for (size_t i = 0; i < n; i++)
 					json_array_append_new(list, json_pack("{s:s,s:s}", "iccid", profiles[i].iccid, "state",
 									      profiles[i].state == 1 ? "enabled" : "disabled"));

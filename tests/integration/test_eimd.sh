@@ -151,6 +151,16 @@ done
 [ "$(head -1 <<<"$(api GET '/api/v1/euiccs?label=site=north' '' look-only)" | grep -o '"eid"' | wc -l)" = 2 ]
 [ "$(head -1 <<<"$(api GET '/api/v1/euiccs?label=site=south' '' look-only)")" = '[]' ]
 [ "$(head -1 <<<"$(api GET '/api/v1/euiccs?pending=1' '' look-only)")" = '[]' ]
+# by profile and its state, as last reported; by first contact
+count() { head -1 <<<"$(api GET "/api/v1/euiccs?$1" '' look-only)" | grep -o '"eid"' | wc -l; }
+[ "$(count profile=8949449999999990021)" = 1 ]
+[ "$(count profile=8949449999999990021\&profileState=enabled)" = 1 ]
+[ "$(count profile=8949449999999990021\&profileState=disabled)" = 0 ]
+[ "$(count profileState=enabled)" = 2 ]
+[ "$(count learned=1)" = 2 ]
+[ "$(count learned=0)" = 0 ]
+[ "$(count 'label=site=north&profile=8949449999999990022&profileState=enabled')" = 1 ]
+[ "$(status "$(api GET '/api/v1/euiccs?profileState=on' '' look-only)")" = 400 ]
 # the SM-DP+ got both installation results through the eIM (forwarded off the request path)
 for _ in $(seq 50); do
   [ "$(grep -c 'msg="installation result".*result=success' "$tmp/smdpd.log")" = 2 ] && break; sleep 0.1
@@ -201,9 +211,14 @@ for n in 1 2; do
   out=$(run_op $n $eid "{\"psmos\":[{\"unsetFallbackAttribute\":{}},{\"disable\":{\"iccid\":\"$iccid\"}}]}")
   grep -q '"state":"done".*"results":\[{"unsetFallbackAttribute":0},{"disable":0}\]' <<<"$out"
   ! dev $n profiles --json | grep -q '"state":"enabled"'
+  # the eIM's view follows the signed results, no listProfileInfo needed
+  head -1 <<<"$(api GET /api/v1/euiccs/$eid '' look-only)" | grep -q "{\"iccid\":\"$iccid\",\"state\":\"disabled\"}"
+  [ "$(count profile=$iccid\&profileState=enabled)" = 0 ]
   out=$(run_op $n $eid "{\"psmos\":[{\"enable\":{\"iccid\":\"$boot\"}},{\"delete\":{\"iccid\":\"$iccid\"}}]}")
   grep -q '"state":"done".*"results":\[{"enable":0},{"delete":0}\]' <<<"$out"
   [ "$(dev $n profiles --json | grep -o '"iccid"' | wc -l)" = 1 ]
+  out=$(head -1 <<<"$(api GET /api/v1/euiccs/$eid '' look-only)")
+  grep -q "\"profiles\":\[{\"iccid\":\"$boot\",\"state\":\"enabled\"}\]" <<<"$out"
   dev $n profiles --json | grep -q "\"iccid\":\"$boot\",\"state\":\"enabled\""
   # a PSMO the eUICC refuses: failed with its code (iccidOrAidNotFound), nothing else done
   out=$(run_op $n $eid "{\"psmos\":[{\"enable\":{\"iccid\":\"$iccid\"}}]}")
