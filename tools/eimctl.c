@@ -22,7 +22,9 @@ static void usage(FILE *f)
 		"  (or EIMCTL_URL, EIMCTL_KEY in the environment)\n"
 		"commands:\n"
 		"  euicc add EID [LABELS]            register an eUICC (labels: a,b=c,...)\n"
-		"  euicc list | euicc show EID\n"
+		"  euicc list [FILTER...]           FILTER: label=L profile=ICCID profileState=enabled|disabled\n"
+		"                                    pending=1 learned=0|1 after=EID\n"
+		"  euicc show EID\n"
 		"  op EID OPERATION                  one operation for one eUICC, OPERATION being:\n"
 		"      enable|disable|delete|fallback ICCID   a PSMO (fallback: setFallbackAttribute)\n"
 		"      list | rat | unfallback       listProfileInfo, getRAT, unsetFallbackAttribute\n"
@@ -158,7 +160,18 @@ static int euicc_cmd(int argc, char **argv)
 		return request("POST", "/api/v1/euiccs", json_pack("{s:s,s:s}", "eid", argv[1], "labels",
 									     argc >= 3 ? argv[2] : ""));
 	if (argc >= 1 && !strcmp(argv[0], "list")) {
-		int status = call("GET", "/api/v1/euiccs", NULL, &out);
+		char query[512] = "/api/v1/euiccs";
+		size_t used = strlen(query);
+		int status;
+
+		/* filters as the API names them: label=site=north profile=ICCID profileState=enabled ... */
+		for (int i = 1; i < argc && used < sizeof(query); i++)
+			used += (size_t)snprintf(query + used, sizeof(query) - used, "%c%s", i == 1 ? '?' : '&', argv[i]);
+		if (used >= sizeof(query)) {
+			fprintf(stderr, "eimctl: filters too long\n");
+			return 2;
+		}
+		status = call("GET", query, NULL, &out);
 		size_t i;
 		json_t *u;
 

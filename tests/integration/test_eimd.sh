@@ -175,6 +175,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$p/ci.pem" --connect-to 
 # eimctl: the same API from the command line
 ctl() { "$eimctl" --url https://eim.iotrsp.test --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --ca "$p/ci.pem" "$@"; }
 ctl --key look-only euicc list | grep -q "^$eid1 "
+[ "$(ctl --key look-only euicc list profile=8949449999999990022 profileState=enabled | grep -c "^$eid2 ")" = 1 ]
+[ "$(ctl --key look-only euicc list profile=8949449999999990022 | grep -c "^$eid1 ")" = 0 ]
 ctl --key look-only op show 4 | grep -q '^state *done'
 ! ctl --key wrong-key euicc list 2>/dev/null
 ! ctl --key look-only op $eid1 rat 2>/dev/null                       # an auditor may not
