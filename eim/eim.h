@@ -27,6 +27,7 @@ struct eim_config {
 	size_t ci_count;
 	const char *store_url;
 	const char *smdp_ca;                    /* trust for SM-DP+s (ES9+ relay); NULL: the system's */
+	bool es9_json;                          /* the relay speaks ES9+'s JSON binding, else its ASN.1 binding */
 	const char *const *connect;             /* "HOST:PORT:ADDR:PORT" for SM-DP+s (tests, proxies) */
 	size_t connect_count;
 	unsigned op_seconds;                    /* an operation expires after (default 7 days) */

@@ -37,6 +37,7 @@ static void usage(FILE *f)
 		"  tls-cert, tls-key       the server certificate for HTTPS and DTLS\n"
 		"  coaps                   yes: the AddInitialEim export offers CoAPs, not HTTPS\n"
 		"  smdp-ca                 trust for SM-DP+s (the ES9+ relay)\n"
+		"  es9-binding             asn1 (default) or json: how the relay speaks ES9+\n"
 		"  connect                 HOST:PORT:ADDR:PORT to reach an SM-DP+ elsewhere (repeatable)\n"
 		"  api-key                 ROLE:NAME:TOKEN, role admin|operator|auditor (repeatable)\n"
 		"  threads                 HTTPS worker threads (default 4)\n"
@@ -99,6 +100,11 @@ int main(int argc, char **argv)
 	sc.eim.connect = connects;
 	sc.eim.connect_count = many(&conf, "connect", connects);
 	sc.eim.coaps = (v = conf_get(&conf, "coaps")) && !strcmp(v, "yes");
+	if ((v = conf_get(&conf, "es9-binding")) && strcmp(v, "json") && strcmp(v, "asn1")) {
+		fprintf(stderr, "eimd: es9-binding is json or asn1\n");
+		return 2;
+	}
+	sc.eim.es9_json = v && !strcmp(v, "json");
 	if (!sc.eim.eim_id || !sc.eim.key_file || !sc.eim.cert_file || !sc.eim.ci_count) {
 		fprintf(stderr, "eimd: the config needs eim-id, eim-key, eim-cert and ci\n");
 		usage(stderr);

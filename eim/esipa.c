@@ -352,6 +352,24 @@ static iot_err store_notification(struct eim *e, const char *eid, int64_t seq, c
 }
 
 
+/* A failed download's code: the SM-DP+'s, when the IPA passed on its error
+ * response (the function's response, error alternative '81'), else the
+ * IPA's profileDownloadErrorReason. */
+static int64_t download_error_code(const struct rsp_profile_download_error *pe)
+{
+	struct der_reader r, in;
+	struct der_tlv t;
+	int64_t code;
+
+	if (!pe->has_error_response)
+		return pe->reason;
+	der_reader_init(&r, pe->error_response.ptr, pe->error_response.len);
+	if (der_read(&r, &t) == IOT_OK && der_enter(&r, &t, &in) == IOT_OK && der_read(&in, &t) == IOT_OK &&
+	    t.tag == 0x81 && der_get_int64(&t, &code) == IOT_OK && code > 0)
+		return code;
+	return pe->reason;
+}
+
 /* The result code of one item, for the operation's state: 0 when it succeeded. */
 static int64_t result_code(const struct rsp_euicc_result_data *d)
 {
@@ -546,7 +564,7 @@ static iot_err provide_result(struct eim *e, const struct rsp_provide_eim_packag
 				err = store_notification(e, eid, pir->data.notification_metadata.seq_number, &n);
 			acks[nacks++] = pir->data.notification_metadata.seq_number;
 		} else {
-			err = finish_op(e, eid, id, 0, EIM_FAILED, p->result_data.u.error.reason, der, len);
+			err = finish_op(e, eid, id, 0, EIM_FAILED, download_error_code(&p->result_data.u.error), der, len);
 		}
 		free(der);
 		break;

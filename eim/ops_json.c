@@ -409,3 +409,68 @@ json_t *eim_op_results_json(const uint8_t *der, size_t len)
 	rsp_arena_free(&a);
 	return out;
 }
+
+/* The names of the codes an SM-DP+ refuses a download with (SGP.22 ES9+). */
+static const char *smdp_refusal(uint32_t function, int64_t code)
+{
+	static const char *const authenticate[] = {
+		"", "eumCertificateInvalid", "eumCertificateExpired", "euiccCertificateInvalid", "euiccCertificateExpired",
+		"euiccSignatureInvalid", "matchingIdRefused", "eidMismatch", "noEligibleProfile", "ciPKUnknown",
+		"invalidTransactionId",
+	};
+	static const char *const bpp[] = {
+		"", "euiccSignatureInvalid", "confirmationCodeMissing", "confirmationCodeRefused",
+		"confirmationCodeRetriesExceeded", "bppRebindingRefused", "downloadOrderExpired",
+	};
+	static const char *const initiate[] = { "", "invalidDpAddress", "euiccVersionNotSupportedByDp", "ciPKNotSupported" };
+
+	if (function == 0xBF3B && code > 0 && code <= 10)
+		return authenticate[code];
+	if (function == 0xBF3A && code > 0 && code <= 6)
+		return bpp[code];
+	if (function == 0xBF3A && code == 95)
+		return "invalidTransactionId";
+	if (function == 0xBF39 && code > 0 && code <= 3)
+		return initiate[code];
+	return "undefinedError";
+}
+
+json_t *eim_download_result_json(const uint8_t *der, size_t len)
+{
+	struct rsp_profile_download_trigger_result t;
+	struct rsp_arena a;
+	json_t *out = NULL;
+
+	rsp_arena_dynamic(&a);
+	if (rsp_decode(&rsp_t_profile_download_trigger_result, der, len, &t, &a) != IOT_OK)
+		goto done;
+	if (t.result_data.choice == RSP_PDT_RESULT_PIR) {
+		const struct rsp_profile_installation_result_data *d = &t.result_data.u.pir.data;
+		char iccid[21] = "";
+
+		if (d->notification_metadata.has_iccid && d->notification_metadata.iccid.len == 10)
+			rsp_iccid_to_digits(d->notification_metadata.iccid.ptr, iccid);
+		out = json_pack("{s:b,s:s}", "installed", d->final_result.choice == RSP_FINAL_RESULT_SUCCESS, "iccid", iccid);
+		if (d->final_result.choice != RSP_FINAL_RESULT_SUCCESS)
+			json_object_set_new(out, "errorReason", json_integer(d->final_result.u.error.error_reason));
+	} else {
+		const struct rsp_profile_download_error *pe = &t.result_data.u.error;
+		struct der_reader r, in;
+		struct der_tlv x, c;
+		int64_t code;
+
+		out = json_pack("{s:b,s:I}", "installed", 0, "profileDownloadErrorReason", (json_int_t)pe->reason);
+		der_reader_init(&r, pe->has_error_response ? pe->error_response.ptr : NULL,
+				pe->has_error_response ? pe->error_response.len : 0);
+		if (pe->has_error_response && der_read(&r, &x) == IOT_OK && der_enter(&r, &x, &in) == IOT_OK &&
+		    der_read(&in, &c) == IOT_OK && c.tag == 0x81 && der_get_int64(&c, &code) == IOT_OK)
+			json_object_set_new(out, "smdpRefused",
+					    json_pack("{s:s,s:I,s:s}", "function",
+						      x.tag == 0xBF39 ? "initiateAuthentication" :
+						      x.tag == 0xBF3B ? "authenticateClient" : "getBoundProfilePackage",
+						      "code", (json_int_t)code, "reason", smdp_refusal(x.tag, code)));
+	}
+done:
+	rsp_arena_free(&a);
+	return out;
+}

@@ -15,4 +15,8 @@ iot_err eim_op_from_json(json_t *in, enum eim_op_kind *kind, uint8_t **payload, 
  * is not an EuiccPackageResult. A new reference. */
 json_t *eim_op_results_json(const uint8_t *der, size_t len);
 
+/* A download's ProfileDownloadTriggerResult as JSON: installed and its
+ * ICCID, or why not (the SM-DP+'s refusal when the IPA passed it on). */
+json_t *eim_download_result_json(const uint8_t *der, size_t len);
+
 #endif

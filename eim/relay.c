@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "net/es9_json.h"
 
 static const char *connect_for(const struct eim *e, const char *host)
 {
@@ -21,16 +22,82 @@ static const char *connect_for(const struct eim *e, const char *host)
 	return NULL;
 }
 
+/* SGP.22 6.5.2: the JSON binding, POST /gsma/rsp2/es9plus/<function>; the
+ * answer turned into the ASN.1 response (malloc'd in *raw, *len). */
+static iot_err es9_post_json(struct eim *e, const char *address, const uint8_t *req, size_t n, uint8_t **raw,
+			     size_t *len)
+{
+	static const char *const headers[] = { "Content-Type: application/json", "X-Admin-Protocol: gsma/rsp/v2.5.0",
+					       NULL };
+	const struct es9_json_function *f;
+	struct der_writer w;
+	json_t *body, *answer = NULL;
+	char url[400], *text;
+	uint8_t *resp = NULL;
+	size_t resp_len = 0;
+	int status = 0;
+	iot_err err;
+
+	if ((err = es9_json_request_from_asn1(req, n, &f, &body)) != IOT_OK)
+		return err;
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!text)
+		return IOT_E_NOMEM;
+	snprintf(url, sizeof(url), "https://%s/gsma/rsp2/es9plus/%s", address, f->name);
+	err = http_client_post(e->es9, url, headers, (const uint8_t *)text, strlen(text), &status, &resp, &resp_len);
+	free(text);
+	if (err != IOT_OK)
+		return err;
+	if (status == 204 || (status == 200 && !resp_len)) {
+		free(resp);
+		return IOT_OK;
+	}
+	if (status != 200 || !(answer = json_loadb((const char *)resp, resp_len, 0, NULL))) {
+		log_warn("eim", "the SM-DP+ answered with an error", "address=%s status=%d", address, status);
+		free(resp);
+		return IOT_E_IO;
+	}
+	free(resp);
+	der_writer_dynamic(&w);
+	if ((err = es9_json_response_to_asn1(f, answer, &w)) == IOT_OK && w.len) {
+		*raw = w.buf;
+		*len = w.len;
+		w.buf = NULL;
+	}
+	der_writer_free(&w);
+	json_decref(answer);
+	return err;
+}
+
+/* SGP.22 6.6: the ASN.1 binding, POST /gsma/rsp2/asn1. */
+static iot_err es9_post_asn1(struct eim *e, const char *address, const uint8_t *req, size_t n, uint8_t **raw,
+			     size_t *len)
+{
+	static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1",
+					       "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
+	char url[400];
+	int status;
+	iot_err err;
+
+	snprintf(url, sizeof(url), "https://%s/gsma/rsp2/asn1", address);
+	if ((err = http_client_post(e->es9, url, headers, req, n, &status, raw, len)) != IOT_OK)
+		return err;
+	if (status != 200 && status != 204) {
+		log_warn("eim", "the SM-DP+ answered with an error", "address=%s status=%d", address, status);
+		free(*raw);
+		*raw = NULL;
+		*len = 0;
+		return IOT_E_IO;
+	}
+	return IOT_OK;
+}
+
 iot_err eim_es9(struct eim *e, const char *address, const struct rsp_remote_profile_provisioning_request *q,
 		struct rsp_remote_profile_provisioning_response *r, struct rsp_arena *a, uint8_t **raw)
 {
-	/* SGP.22 6.6: the ASN.1 binding */
-	static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1",
-					       "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
 	uint8_t *req;
-	size_t n, len;
-	char url[400];
-	int status;
+	size_t n, len = 0;
 	iot_err err;
 
 	*raw = NULL;
@@ -44,18 +111,14 @@ iot_err eim_es9(struct eim *e, const char *address, const struct rsp_remote_prof
 	}
 	if ((err = rsp_encode_alloc(&rsp_t_remote_profile_provisioning_request, q, &req, &n)) != IOT_OK)
 		return err;
-	snprintf(url, sizeof(url), "https://%s/gsma/rsp2/asn1", address);
-	err = http_client_post(e->es9, url, headers, req, n, &status, raw, &len);
+	err = e->cfg.es9_json ? es9_post_json(e, address, req, n, raw, &len) : es9_post_asn1(e, address, req, n, raw, &len);
 	free(req);
 	if (err != IOT_OK) {
-		log_warn("eim", "the SM-DP+ cannot be reached", "address=%s", address);
-		return err;
-	}
-	if (status != 200 && status != 204) {
-		log_warn("eim", "the SM-DP+ answered with an error", "address=%s status=%d", address, status);
+		if (err != IOT_E_IO || !*raw)
+			log_warn("eim", "the SM-DP+ cannot be reached", "address=%s json=%d", address, e->cfg.es9_json);
 		free(*raw);
 		*raw = NULL;
-		return IOT_E_IO;
+		return err;
 	}
 	if (!r || !len)
 		return IOT_OK;

@@ -229,8 +229,9 @@ static json_t *op_json(const struct eim_op *op)
 
 	if (j && op->result)
 		jb_set_asn1(j, "result", op->result, op->result_len);
-	if (op->result && (op->kind == EIM_OP_PSMO || op->kind == EIM_OP_ECO)) {
-		json_t *results = eim_op_results_json(op->result, op->result_len);
+	if (op->result && (op->kind == EIM_OP_PSMO || op->kind == EIM_OP_ECO || op->kind == EIM_OP_DOWNLOAD)) {
+		json_t *results = op->kind == EIM_OP_DOWNLOAD ? eim_download_result_json(op->result, op->result_len)
+							      : eim_op_results_json(op->result, op->result_len);
 
 		if (results)
 			json_object_set_new(j, "results", results);

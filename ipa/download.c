@@ -314,8 +314,10 @@ iot_err dl_run(struct dl *d, const char *cc, struct ipa_download_result *r)
 	    (err = rsp_decode(&rsp_t_euicc_info1, i1, il, &info1, &d->a)) != IOT_OK)
 		return err;
 	if ((err = d->server->initiate(d, &ch.euicc_challenge, &info1, &a1, &r->server_code)) != IOT_OK ||
-	    r->server_code)
+	    r->server_code) {
+		r->server_function = 0xBF39;
 		return err;
+	}
 	if (d->on_session)
 		d->on_session(d);
 
@@ -341,6 +343,7 @@ iot_err dl_run(struct dl *d, const char *cc, struct ipa_download_result *r)
 	/* SGP.22 3.1.3.1: the answer goes to the SM-DP+ whatever it is */
 	if ((err = d->server->authenticate_client(d, auth, al, &a2, &r->server_code)) != IOT_OK)
 		return err;
+	r->server_function = r->server_code ? 0xBF3B : 0;
 	if (r->server_code || r->euicc_code) {
 		dl_cancel(d, 127, false);  /* the SM-DP+ ended its side already */
 		return IOT_OK;
@@ -372,6 +375,7 @@ iot_err dl_run(struct dl *d, const char *cc, struct ipa_download_result *r)
 		r->euicc_code = (int)pdr.u.error.download_error_code;
 	if ((err = d->server->get_bpp(d, prep, pl, &bpp, &bpp_len, &r->server_code)) != IOT_OK)
 		return err;
+	r->server_function = r->server_code ? 0xBF3A : 0;
 	if (r->server_code || r->euicc_code) {
 		dl_cancel(d, 127, false);
 		return IOT_OK;

@@ -106,6 +106,7 @@ struct ipa_download_result {
 	bool installed;
 	uint8_t iccid[10];
 	int server_code;                        /* the SM-DP+'s (or eIM's) error code when it refused, else 0 */
+	uint32_t server_function;               /* then: the function that refused, its response tag ('BF3B'...) */
 	int euicc_code;                         /* the eUICC's error (AuthenticateServer, PrepareDownload), else 0 */
 	int pir_reason;                         /* the PIR's errorReason when installation failed */
 	int64_t pir_seq;                        /* the PIR's sequence number on the eUICC */

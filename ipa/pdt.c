@@ -235,12 +235,18 @@ static void on_loading(struct dl *d)
 
 /* ---- the result ---- */
 
-/* ProfileDownloadTriggerResult: the PIR, or profileDownloadError. */
-static iot_err report(struct ipa *ipa, const struct pdt_record *rec, const uint8_t *pir, size_t pir_len)
+/* ProfileDownloadTriggerResult: the PIR, or profileDownloadError with, when
+ * the SM-DP+ refused, its error response (the function's response with its
+ * error alternative, e.g. 'BF3B' { '81' matchingIdRefused }) so the eIM
+ * can tell why. */
+static iot_err report(struct ipa *ipa, const struct pdt_record *rec, const uint8_t *pir, size_t pir_len,
+		      const struct ipa_download_result *dr)
 {
 	struct rsp_eim_package_result r = { .choice = RSP_EIM_RESULT_PDT_RESULT };
 	struct rsp_profile_download_trigger_result *t = &r.u.pdt_result;
 	struct rsp_arena a;
+	struct der_writer w;
+	uint8_t refusal[16];
 	iot_err err = IOT_OK;
 
 	rsp_arena_dynamic(&a);
@@ -251,6 +257,18 @@ static iot_err report(struct ipa *ipa, const struct pdt_record *rec, const uint8
 	} else {
 		t->result_data.choice = RSP_PDT_RESULT_ERROR;
 		t->result_data.u.error.reason = 127;    /* undefinedError */
+		if (dr && dr->server_code && dr->server_function) {
+			size_t mark;
+
+			der_writer_fixed(&w, refusal, sizeof(refusal));
+			mark = der_begin(&w, dr->server_function);
+			der_put_int64(&w, 0x81, dr->server_code);
+			der_end(&w, mark);
+			if (der_writer_err(&w) == IOT_OK) {
+				t->result_data.u.error.has_error_response = true;
+				t->result_data.u.error.error_response = RSP_BYTES(refusal, w.len);
+			}
+		}
 	}
 	if ((err = ipa_provide_result(ipa, &r)) == IOT_OK)
 		record_clear(ipa);
@@ -311,7 +329,7 @@ iot_err ipa_pdt_resume(struct ipa *ipa)
 	log_info("ipa", "resuming a download cut by a restart", "stage=%u direct=%d", rec.stage, rec.direct);
 	/* SGP.32 3.2: a profile installed before the cut is reported with its PIR */
 	if (rec.stage == PDT_LOADING && find_pir(ipa, &rec, &pir, &pir_len)) {
-		err = report(ipa, &rec, pir, pir_len);
+		err = report(ipa, &rec, pir, pir_len, NULL);
 		free(pir);
 		return err;
 	}
@@ -322,7 +340,7 @@ iot_err ipa_pdt_resume(struct ipa *ipa)
 		dl_cancel(&d, 2, true);
 		dl_free(&d);
 	}
-	return report(ipa, &rec, NULL, 0);
+	return report(ipa, &rec, NULL, 0, NULL);
 }
 
 /* The SM-DP+ address and MatchingID the trigger names. */
@@ -376,7 +394,7 @@ iot_err ipa_pdt_execute(struct ipa *ipa, const struct rsp_profile_download_trigg
 	}
 	if ((err = trigger_target(ipa, t, &ac)) != IOT_OK) {
 		log_warn("ipa", "profile download trigger refused", "error=\"%s\"", iot_strerror(err));
-		return report(ipa, &rec, NULL, 0);
+		return report(ipa, &rec, NULL, 0, NULL);
 	}
 	/* SGP.32 2.11.1: indirectProfileDownload in the eIM's configuration routes it through the eIM */
 	rec.direct = ipa->p.es9 && ac.address[0] && !ipa->eim.indirect_download;
@@ -399,7 +417,7 @@ iot_err ipa_pdt_execute(struct ipa *ipa, const struct rsp_profile_download_trigg
 		/* direct: the SM-DP+ gets its PIR too; the eUICC keeps it until the eIM acknowledges */
 		if (d.pir && d.server->deliver_pir)
 			(void)d.server->deliver_pir(&d);
-		err = report(ipa, &rec, d.pir, d.pir_len);
+		err = report(ipa, &rec, d.pir, d.pir_len, &r);
 	} else {
 		/* cut short (transport, card, a malformed answer): the record makes the
 		 * next poll finish it, or cancel it, and report */

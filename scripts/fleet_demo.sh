@@ -192,8 +192,8 @@ while [ -z "$failed" ]; do   # the campaign's operations come 500 at a time
   failed=$(grep "\"eid\":\"$last\"" <<<"$page" | head -1 || true)
   after=$(grep -o '"id":[0-9]*' <<<"$page" | tail -1 | cut -d: -f2)
 done
-say "== the device that failed, as eimctl shows it (no order for its EID at the SM-DP+: the download failed, code 127)"
-ctl op show "$(sed 's/^"id":\([0-9]*\).*/\1/' <<<"$failed")" | grep -E '^(id|eid|kind|state|resultCode) ' | sed 's/^/   /'
+say "== the device that failed, as eimctl shows it (no order for its EID at the SM-DP+, which refused the download)"
+ctl op show "$(sed 's/^"id":\([0-9]*\).*/\1/' <<<"$failed")" | grep -E '^(id|eid|kind|state|resultCode|results) ' | sed 's/^/   /'
 say "   and its profiles, as it last reported them:"
 ctl --json euicc show "$last" | grep -o '"profiles":.*]' | sed 's/^/   /' 
 

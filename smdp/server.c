@@ -12,6 +12,7 @@
 #include "base/hex.h"
 #include "base/log.h"
 #include "der/der.h"
+#include "net/es9_json.h"
 #include "net/json_binding.h"
 #include "rsp/rsp.h"
 
@@ -70,139 +71,7 @@ static void reply_status(struct http_response *r, const char *subject, const cha
 
 /* ---- ES9+, JSON binding (SGP.22 6.5.2) ---- */
 
-/* The JSON names of the children of each function's ok SEQUENCE, in order. */
-static const char *const initiate_names[] = { "transactionId", "serverSigned1", "serverSignature1",
-					      "euiccCiPKIdToBeUsed", "serverCertificate", NULL };
-static const char *const authenticate_names[] = { "transactionId", "profileMetadata", "smdpSigned2",
-						  "smdpSignature2", "smdpCertificate", NULL };
-static const char *const bpp_names[] = { "transactionId", "boundProfilePackage", NULL };
-static const char *const no_names[] = { NULL };
-
-struct es9_function {
-	const char *name;
-	uint32_t tag;
-	const char *const *names;
-};
-
-static const struct es9_function es9_functions[] = {
-	{ "initiateAuthentication", 0xBF39, initiate_names },
-	{ "authenticateClient", 0xBF3B, authenticate_names },
-	{ "getBoundProfilePackage", 0xBF3A, bpp_names },
-	{ "handleNotification", 0xBF3D, no_names },
-	{ "cancelSession", 0xBF41, no_names },
-};
-
-static iot_err put_txid(const json_t *q, struct der_writer *w)
-{
-	const char *text = json_string_value(json_object_get(q, "transactionId"));
-	uint8_t txid[16];
-	size_t n;
-
-	/* SGP.22 6.5.2: transactionId is hex; TransactionId is 1 to 16 bytes */
-	if (!text || hex_decode(text, txid, sizeof(txid), &n) != IOT_OK || !n)
-		return IOT_E_JSON;
-	der_put_tlv(w, 0x80, txid, n);
-	return IOT_OK;
-}
-
-/* Appends the base64 ASN.1 value q[key] (one whole TLV); retag != 0
- * replaces its tag. */
-static iot_err put_asn1(const json_t *q, const char *key, uint32_t retag, struct der_writer *w)
-{
-	struct der_tlv t;
-	uint8_t *der;
-	size_t len;
-	iot_err err = jb_get_asn1(q, key, &der, &len);
-
-	if (err != IOT_OK)
-		return IOT_E_JSON;
-	if ((err = der_parse_one(der, len, &t)) == IOT_OK) {
-		if (retag)
-			der_put_tlv(w, retag, t.value, t.len);
-		else
-			der_put_raw(w, der, len);
-	}
-	free(der);
-	return err;
-}
-
-/* The RemoteProfileProvisioningRequest a JSON request stands for. */
-static iot_err es9_request_from_json(const struct es9_function *f, const json_t *q, struct der_writer *w)
-{
-	size_t a2 = der_begin(w, 0xA2), inner = der_begin(w, f->tag), mark;
-	const char *address;
-	uint8_t *challenge;
-	size_t len;
-	iot_err err = IOT_OK;
-
-	switch (f->tag) {
-	case 0xBF39:
-		address = json_string_value(json_object_get(q, "smdpAddress"));
-		if ((err = jb_get_asn1(q, "euiccChallenge", &challenge, &len)) != IOT_OK)
-			return IOT_E_JSON;
-		der_put_tlv(w, 0x81, challenge, len);
-		free(challenge);
-		if (!address)
-			return IOT_E_JSON;
-		der_put_tlv(w, 0x83, (const uint8_t *)address, strlen(address));
-		err = put_asn1(q, "euiccInfo1", 0, w);
-		break;
-	case 0xBF3B:
-		if ((err = put_txid(q, w)) == IOT_OK)
-			err = put_asn1(q, "authenticateServerResponse", 0, w);
-		break;
-	case 0xBF3A:
-		if ((err = put_txid(q, w)) == IOT_OK)
-			err = put_asn1(q, "prepareDownloadResponse", 0, w);
-		break;
-	case 0xBF3D:
-		/* HandleNotification: pendingNotification is an explicit [0] */
-		mark = der_begin(w, 0xA0);
-		err = put_asn1(q, "pendingNotification", 0, w);
-		der_end(w, mark);
-		break;
-	default:
-		/* CancelSessionRequestEs9: cancelSessionResponse is [1], implicit */
-		if ((err = put_txid(q, w)) == IOT_OK)
-			err = put_asn1(q, "cancelSessionResponse", 0xA1, w);
-		break;
-	}
-	der_end(w, inner);
-	der_end(w, a2);
-	return err == IOT_OK ? der_writer_err(w) : err;
-}
-
-/* The ok alternative of a response, field by field, into the JSON names. */
-static iot_err es9_response_to_json(const struct es9_function *f, const uint8_t *der, size_t len, json_t *out)
-{
-	struct der_reader top, in, ok;
-	struct der_tlv t;
-	char txid[33];
-	iot_err err;
-
-	der_reader_init(&top, der, len);
-	if ((err = der_read(&top, &t)) != IOT_OK || (err = der_enter(&top, &t, &in)) != IOT_OK ||
-	    (err = der_read(&in, &t)) != IOT_OK || (err = der_enter(&in, &t, &ok)) != IOT_OK ||
-	    (err = der_read(&ok, &t)) != IOT_OK)
-		return err;
-	if (t.tag != 0xA0)
-		return IOT_E_ASN1_CHOICE;
-	if ((err = der_enter(&ok, &t, &in)) != IOT_OK)
-		return err;
-	for (size_t i = 0; f->names[i] && !der_reader_done(&in); i++) {
-		if ((err = der_read(&in, &t)) != IOT_OK)
-			return err;
-		if (t.tag == 0x80 && t.len <= 16) {
-			hex_encode(t.value, t.len, txid);
-			json_object_set_new(out, f->names[i], json_string(txid));
-		} else if ((err = jb_set_asn1(out, f->names[i], t.raw, t.raw_len)) != IOT_OK) {
-			return err;
-		}
-	}
-	return IOT_OK;
-}
-
-static void es9_json(struct smdp_server *s, const struct es9_function *f, const struct http_request *q,
+static void es9_json(struct smdp_server *s, const struct es9_json_function *f, const struct http_request *q,
 		     struct http_response *r)
 {
 	struct jb_status ok = { JB_EXECUTED_SUCCESS, NULL, NULL, NULL, NULL };
@@ -221,7 +90,7 @@ static void es9_json(struct smdp_server *s, const struct es9_function *f, const 
 	der_writer_dynamic(&resp);
 	if (!dp) {
 		r->status = 503;
-	} else if ((err = es9_request_from_json(f, in, &req)) != IOT_OK) {
+	} else if ((err = es9_json_request_to_asn1(f, in, &req)) != IOT_OK) {
 		/* SGP.22 6.5.1: a mandatory element missing or malformed */
 		reply_status(r, "1.3.1", err == IOT_E_JSON ? "2.2" : "2.1", "Invalid or missing data element");
 	} else if (smdp_es9(dp, req.buf, req.len, &resp, &st) != IOT_OK) {
@@ -235,7 +104,7 @@ static void es9_json(struct smdp_server *s, const struct es9_function *f, const 
 		r->admin_protocol = ADMIN_PROTOCOL;
 	} else {
 		out = jb_response(&ok);
-		if (out && es9_response_to_json(f, resp.buf, resp.len, out) == IOT_OK) {
+		if (out && es9_json_response_from_asn1(f, resp.buf, resp.len, out) == IOT_OK) {
 			if (f->tag == 0xBF3A)
 				atomic_fetch_add(&s->bpp_bytes, resp.len);
 			reply_json(r, 200, out);
@@ -561,12 +430,13 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 		return;
 	}
 	if (!strncmp(q->path, es9, sizeof(es9) - 1)) {
-		for (size_t i = 0; i < sizeof(es9_functions) / sizeof(es9_functions[0]); i++)
-			if (!strcmp(q->path + sizeof(es9) - 1, es9_functions[i].name)) {
-				atomic_fetch_add(&s->es9_requests, 1);
-				es9_json(s, &es9_functions[i], q, r);
-				return;
-			}
+		const struct es9_json_function *f = es9_json_by_name(q->path + sizeof(es9) - 1);
+
+		if (f) {
+			atomic_fetch_add(&s->es9_requests, 1);
+			es9_json(s, f, q, r);
+			return;
+		}
 	}
 	if (!strncmp(q->path, es2, sizeof(es2) - 1)) {
 		const char *fn = q->path + sizeof(es2) - 1;

@@ -5,7 +5,8 @@
 # ordered at the SM-DP+ (ES2+), downloaded through the eIM and enabled by a
 # signed PSMO, a data request; every PSMO and eCO with its signed result and
 # the eUICC's own state; notifications forwarded to the SM-DP+; the audit log
-# checked; REST errors (no key, wrong role, bad JSON, unknown eUICC, malformed
+# checked; the ES9+ relay in the JSON binding; a refused download with the
+# SM-DP+'s reason; REST errors (no key, wrong role, bad JSON, unknown eUICC, malformed
 # operations); a malformed ESipa message refused.
 set -euo pipefail
 eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5 eimctl=$6
@@ -67,6 +68,7 @@ coaps-port = 0
 tls-cert = $p/eim-tls.pem
 tls-key = $p/eim-tls.key
 smdp-ca = $p/ci.pem
+es9-binding = json
 connect = smdp.iotrsp.test:443:127.0.0.1:$sport
 api-key = operator:ops:op-secret
 api-key = auditor:audit:look-only
@@ -225,6 +227,10 @@ for n in 1 2; do
   # a PSMO the eUICC refuses: failed with its code (iccidOrAidNotFound), nothing else done
   out=$(run_op $n $eid "{\"psmos\":[{\"enable\":{\"iccid\":\"$iccid\"}}]}")
   grep -q '"state":"failed".*"resultCode":1,.*"results":\[{"enable":1}\]' <<<"$out"
+  # a download the SM-DP+ refuses: failed, with the SM-DP+'s reason
+  out=$(run_op $n $eid '{"download":{"activationCode":"LPA:1$smdp.iotrsp.test$NO-SUCH-ORDER"}}')
+  grep -q '"state":"failed","counterValue":0,"resultCode":6,' <<<"$out"
+  grep -q '"smdpRefused":{"function":"authenticateClient","code":6,"reason":"matchingIdRefused"}' <<<"$out"
   # eCOs: a second eIM added (the eUICC hands out its association token), updated, listed, deleted
   out=$(run_op $n $eid "{\"ecos\":[{\"addEim\":{\"eimId\":\"eim2.iotrsp.test\",\"eimFqdn\":\"eim2.iotrsp.test\",
     \"eimIdType\":\"fqdn\",\"counterValue\":0,\"associationToken\":true,\"eimPublicKeyData\":{\"certificate\":\"$eimcert\"},

@@ -5,7 +5,8 @@
  * forwarded), signed PSMOs with a counter per eUICC, a lost answer re-sent
  * unchanged, forged and replayed results changing nothing, data requests,
  * unknown EIDs, cancel, an eCO, a refused delete, an SM-DP+ that is down,
- * the audit chain. */
+ * notifications kept until forwarded, the audit chain. The relay speaks
+ * ES9+ in the ASN.1 binding on P-256 and in the JSON binding on brainpool. */
 #include "testutil.h"
 #include "fixture.h"
 
@@ -126,7 +127,9 @@ static int setup(void **state)
 	connects[0] = connect;
 	ec = (struct eim_config){ .eim_id = "eim.iotrsp.test", .fqdn = "eim.iotrsp.test", .key_file = pki.eim_key,
 				  .cert_file = pki.eim_cert, .ci_files = cis, .ci_count = 1, .store_url = eim_db,
-				  .smdp_ca = smdp_cert, .connect = connects, .connect_count = 1 };
+				  .smdp_ca = smdp_cert, .connect = connects, .connect_count = 1,
+				  /* the relay speaks ES9+ in both bindings: ASN.1 on one curve, JSON on the other */
+				  .es9_json = curve == CRYPTO_BRAINPOOL_P256R1 };
 	assert_int_equal(eim_open(&ec, &eim), IOT_OK);
 	euicc = fixture_euicc(&pki);
 	assert_int_equal(euicc_preload_profile(euicc, md_boot, sizeof(md_boot), (const uint8_t *)"b", 1, true), IOT_OK);
@@ -485,6 +488,7 @@ static void test_more_psmos_expiry_refusal(void **state)
 				       strlen("LPA:1$" ADDRESS "$WRONG"), &dl), IOT_OK);
 	assert_int_equal(ipa_poll(ipa), IOT_OK);
 	assert_int_equal(op_state(dl, &code), EIM_FAILED);
+	assert_int_equal(code, 6);              /* matchingIdRefused, as the SM-DP+ said (either binding) */
 	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)"LPA:1$" ADDRESS "$REAL-1",
 				       strlen("LPA:1$" ADDRESS "$REAL-1"), &dl), IOT_OK);
 	p[0].u.set_fallback_attribute.iccid = RSP_BYTES(op_iccid, 10);
