@@ -1,6 +1,7 @@
 /* The eIM core: configuration, the store, eUICCs and operations. */
 #include "eim/internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ static const char schema[] =
 	" eid TEXT NOT NULL REFERENCES euicc(eid), iccid TEXT NOT NULL, state INTEGER NOT NULL,"
 	" updated INTEGER NOT NULL, PRIMARY KEY (eid, iccid));"
 	"CREATE INDEX IF NOT EXISTS profile_iccid ON profile(iccid, state);"
+	"CREATE TABLE IF NOT EXISTS setting (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS notification_forward ON notification(forwarded, id);"
 	"CREATE INDEX IF NOT EXISTS notification_seq ON notification(seq);";
 
@@ -280,7 +282,7 @@ iot_err eim_initial_eim_request(struct eim *e, uint8_t **der, size_t *len)
 /* ---- operations ---- */
 
 static iot_err op_insert(struct eim *e, const char *eid, enum eim_op_kind kind, const uint8_t *payload, size_t len,
-			 int64_t campaign)
+			 int64_t campaign, unsigned ttl)
 {
 	struct store_stmt *st;
 	int64_t now = (int64_t)time(NULL);
@@ -295,7 +297,7 @@ static iot_err op_insert(struct eim *e, const char *eid, enum eim_op_kind kind, 
 	store_bind_int(st, 2, kind);
 	store_bind_blob(st, 3, payload, len);
 	store_bind_int(st, 4, now);
-	store_bind_int(st, 5, now + e->cfg.op_seconds);
+	store_bind_int(st, 5, now + ttl);
 	if (campaign)
 		store_bind_int(st, 6, campaign);
 	else
@@ -322,6 +324,7 @@ static iot_err last_id(struct eim *e, int64_t *id)
 iot_err eim_op_create(struct eim *e, const char *eid, enum eim_op_kind kind, const uint8_t *payload, size_t len,
 		      int64_t *id)
 {
+	struct eim_settings set;
 	struct eim_euicc u;
 	iot_err err;
 
@@ -329,7 +332,9 @@ iot_err eim_op_create(struct eim *e, const char *eid, enum eim_op_kind kind, con
 		return IOT_E_ARG;
 	if ((err = eim_euicc_get(e, eid, &u)) != IOT_OK)
 		return err;
-	err = op_insert(e, eid, kind, payload, len, 0);
+	err = eim_settings_get(e, &set);
+	if (err == IOT_OK)
+		err = op_insert(e, eid, kind, payload, len, 0, set.operation_ttl);
 	if (err == IOT_OK)
 		err = last_id(e, id);
 	if (err == IOT_OK)
@@ -400,6 +405,7 @@ iot_err eim_campaign_create(struct eim *e, const char *name, enum eim_op_kind ki
 			    const char *const *eids, size_t count, const char *label, unsigned max_in_flight,
 			    int64_t *id, int64_t *total)
 {
+	struct eim_settings set;
 	struct store_stmt *st;
 	bool row;
 	iot_err err;
@@ -407,12 +413,16 @@ iot_err eim_campaign_create(struct eim *e, const char *name, enum eim_op_kind ki
 	*total = 0;
 	if (kind < EIM_OP_PSMO || kind > EIM_OP_DOWNLOAD || !len || (!count && !label) || !name)
 		return IOT_E_ARG;
+	if ((err = eim_settings_get(e, &set)) != IOT_OK)
+		return err;
+	if (!max_in_flight)
+		max_in_flight = set.campaign_max_in_flight;
 	if ((err = store_begin(e->db)) != IOT_OK)
 		return err;
 	if ((err = store_prepare(e->db, "INSERT INTO campaign(name, max_in_flight, created) VALUES ($1, $2, $3)", &st)) ==
 	    IOT_OK) {
 		store_bind_text(st, 1, name);
-		store_bind_int(st, 2, max_in_flight ? max_in_flight : 100);
+		store_bind_int(st, 2, max_in_flight);
 		store_bind_int(st, 3, (int64_t)time(NULL));
 		err = store_step(st, &row);
 		store_finalize(st);
@@ -423,7 +433,7 @@ iot_err eim_campaign_create(struct eim *e, const char *name, enum eim_op_kind ki
 	for (size_t i = 0; err == IOT_OK && i < count; i++) {
 		struct eim_euicc u;
 
-		if ((err = eim_euicc_get(e, eids[i], &u)) == IOT_OK && (err = op_insert(e, eids[i], kind, payload, len, *id)) ==
+		if ((err = eim_euicc_get(e, eids[i], &u)) == IOT_OK && (err = op_insert(e, eids[i], kind, payload, len, *id, set.operation_ttl)) ==
 									      IOT_OK)
 			(*total)++;
 	}
@@ -438,7 +448,7 @@ iot_err eim_campaign_create(struct eim *e, const char *name, enum eim_op_kind ki
 			store_bind_int(st, 1, kind);
 			store_bind_blob(st, 2, payload, len);
 			store_bind_int(st, 3, now);
-			store_bind_int(st, 4, now + e->cfg.op_seconds);
+			store_bind_int(st, 4, now + set.operation_ttl);
 			store_bind_int(st, 5, *id);
 			store_bind_text(st, 6, label);
 			if ((err = store_step(st, &row)) == IOT_OK)
@@ -451,7 +461,7 @@ iot_err eim_campaign_create(struct eim *e, const char *name, enum eim_op_kind ki
 		return err;
 	}
 	log_info("eim", "campaign", "id=%lld name=%s kind=%s operations=%lld max_in_flight=%u", (long long)*id, name,
-		 eim_op_kind_name(kind), (long long)*total, max_in_flight ? max_in_flight : 100);
+		 eim_op_kind_name(kind), (long long)*total, max_in_flight);
 	return store_commit(e->db);
 }
 
@@ -669,5 +679,63 @@ iot_err eim_euicc_profiles(struct eim *e, const char *eid, struct eim_profile *o
 		out[(*n)++].state = (int)store_col_int(st, 1);
 	}
 	store_finalize(st);
+	return err;
+}
+
+/* ---- settings ---- */
+
+static const struct {
+	const char *name;
+	size_t offset;
+	int64_t min, max;
+} settings[] = {
+	{ "operation_ttl", offsetof(struct eim_settings, operation_ttl), 60, 366 * 24 * 3600 },
+	{ "campaign_max_in_flight", offsetof(struct eim_settings, campaign_max_in_flight), 1, 1000000 },
+};
+
+iot_err eim_settings_get(struct eim *e, struct eim_settings *out)
+{
+	struct store_stmt *st;
+	bool row = true;
+	iot_err err;
+
+	out->operation_ttl = e->cfg.op_seconds;         /* the config's, until an admin changes them */
+	out->campaign_max_in_flight = 100;
+	if ((err = store_prepare(e->db, "SELECT name, value FROM setting", &st)) != IOT_OK)
+		return err;
+	while ((err = store_step(st, &row)) == IOT_OK && row)
+		for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+			if (!strcmp(store_col_text(st, 0), settings[i].name))
+				*(unsigned *)((char *)out + settings[i].offset) = (unsigned)store_col_int(st, 1);
+	store_finalize(st);
+	return err;
+}
+
+iot_err eim_settings_set(struct eim *e, const struct eim_settings *in)
+{
+	struct store_stmt *st;
+	bool row;
+	iot_err err = IOT_OK;
+
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		unsigned v = *(const unsigned *)((const char *)in + settings[i].offset);
+
+		if (v < settings[i].min || v > settings[i].max)
+			return IOT_E_ARG;
+	}
+	if ((err = store_begin(e->db)) != IOT_OK)
+		return err;
+	for (size_t i = 0; err == IOT_OK && i < sizeof(settings) / sizeof(settings[0]); i++) {
+		if ((err = store_prepare(e->db, "INSERT INTO setting(name, value) VALUES ($1, $2)"
+						" ON CONFLICT (name) DO UPDATE SET value = $2", &st)) != IOT_OK)
+			break;
+		store_bind_text(st, 1, settings[i].name);
+		store_bind_int(st, 2, *(const unsigned *)((const char *)in + settings[i].offset));
+		err = store_step(st, &row);
+		store_finalize(st);
+	}
+	if (err == IOT_OK)
+		return store_commit(e->db);
+	store_rollback(e->db);
 	return err;
 }

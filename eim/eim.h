@@ -30,7 +30,7 @@ struct eim_config {
 	bool es9_json;                          /* the relay speaks ES9+'s JSON binding, else its ASN.1 binding */
 	const char *const *connect;             /* "HOST:PORT:ADDR:PORT" for SM-DP+s (tests, proxies) */
 	size_t connect_count;
-	unsigned op_seconds;                    /* an operation expires after (default 7 days) */
+	unsigned op_seconds;                    /* an operation expires after (default 7 days; see eim_settings) */
 };
 
 struct eim;
@@ -108,7 +108,7 @@ iot_err eim_op_cancel(struct eim *e, int64_t id);
 
 /* The same operation (PSMO, eCO, data or download) for many eUICCs: each EID
  * of eids, and each eUICC whose labels (comma-separated) include label. At
- * most max_in_flight of its operations are out at once (default 100), and a
+ * most max_in_flight of its operations are out at once (0: the setting), and a
  * device's own operations go before the campaign's: a campaign over a large
  * fleet neither starves single operations nor floods the SM-DP+. Created
  * whole or not at all; *total the operations made. */
@@ -141,6 +141,17 @@ iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writ
  * receiver is not tried again in this call). *sent: how many went. */
 enum { EIM_NOTIFICATION_PENDING = 0, EIM_NOTIFICATION_FORWARDED = 1, EIM_NOTIFICATION_KEPT = 2 };
 iot_err eim_forward_notifications(struct eim *e, unsigned max, unsigned *sent);
+
+/* ---- settings an admin changes at run time (kept in the store) ---- */
+
+struct eim_settings {
+	unsigned operation_ttl;                 /* seconds an operation waits for its eUICC, then expires (60 s..366 d) */
+	unsigned campaign_max_in_flight;        /* a campaign's maxInFlight when it names none (1..1,000,000) */
+};
+/* The settings in force: the config's (op_seconds; 100) until changed. */
+iot_err eim_settings_get(struct eim *e, struct eim_settings *out);
+/* All of them at once; IOT_E_ARG (nothing changed) when one is out of range. */
+iot_err eim_settings_set(struct eim *e, const struct eim_settings *in);
 
 /* ---- API keys kept in the store (besides those of the config file) ---- */
 

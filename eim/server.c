@@ -242,7 +242,9 @@ static json_t *op_json(const struct eim_op *op)
 static void rest(struct eim_server *s, const struct http_request *q, struct http_response *r)
 {
 	static const char euiccs[] = "/api/v1/euiccs", ops[] = "/api/v1/operations/";
-	bool get = !strcmp(q->method, "GET"), post = !strcmp(q->method, "POST"), del = !strcmp(q->method, "DELETE");
+	bool get = !strcmp(q->method, "GET"), post = !strcmp(q->method, "POST"), del = !strcmp(q->method, "DELETE"),
+	     put = !strcmp(q->method, "PUT"), admin_only = !strncmp(q->path, "/api/v1/keys", 12) ||
+						    (!strcmp(q->path, "/api/v1/settings") && !get);
 	const struct eim_api_key *k;
 	struct eim *e = core(s);
 	json_t *in = NULL;
@@ -254,11 +256,11 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 		reply_error(r, 503, "the store is unavailable");
 		return;
 	}
-	/* API keys are the admin's; state changes the operator's; reading the auditor's */
-	if (!(k = authorize(s, q, !strncmp(q->path, "/api/v1/keys", 12) ? EIM_ROLE_ADMIN :
-				  post || del ? EIM_ROLE_OPERATOR : EIM_ROLE_AUDITOR, r)))
+	/* API keys and eIM settings are the admin's; state changes the operator's; reading the auditor's */
+	if (!(k = authorize(s, q, admin_only ? EIM_ROLE_ADMIN : post || del || put ? EIM_ROLE_OPERATOR : EIM_ROLE_AUDITOR,
+			    r)))
 		return;
-	if (post) {
+	if (post || put) {
 		json_error_t je;
 
 		if (!q->content_type || strncmp(q->content_type, JSON_TYPE, strlen(JSON_TYPE)) ||
@@ -477,6 +479,30 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			json_decref(j);
 			reply_error(r, 500, "no eIM configuration");
 		}
+	} else if (!strcmp(q->path, "/api/v1/settings") && (get || put)) {
+		struct eim_settings set;
+		json_t *v;
+
+		if ((err = eim_settings_get(e, &set)) == IOT_OK && put) {
+			/* the members given change, the others stay */
+			if ((v = json_object_get(in, "operationTtlSeconds")))
+				set.operation_ttl = json_is_integer(v) && json_integer_value(v) > 0 &&
+							    json_integer_value(v) < 0x7FFFFFFF ? (unsigned)json_integer_value(v) : 0;
+			if ((v = json_object_get(in, "campaignMaxInFlight")))
+				set.campaign_max_in_flight = json_is_integer(v) && json_integer_value(v) > 0 &&
+								     json_integer_value(v) < 0x7FFFFFFF
+								     ? (unsigned)json_integer_value(v) : 0;
+			err = eim_settings_set(e, &set);
+			snprintf(outcome, sizeof(outcome), "ttl=%u max_in_flight=%u %s", set.operation_ttl,
+				 set.campaign_max_in_flight, iot_errname(err));
+			eim_audit(e, k->name, "settings", "eim", outcome);
+		}
+		if (err == IOT_OK)
+			reply_json(r, 200, json_pack("{s:I,s:I}", "operationTtlSeconds", (json_int_t)set.operation_ttl,
+						     "campaignMaxInFlight", (json_int_t)set.campaign_max_in_flight));
+		else
+			reply_error(r, err == IOT_E_ARG ? 400 : 500,
+				    "operationTtlSeconds: 60 to 31,622,400; campaignMaxInFlight: 1 to 1,000,000");
 	} else if (!strcmp(q->path, "/api/v1/audit/verify") && get) {
 		int64_t entries, bad;
 

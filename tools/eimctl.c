@@ -37,6 +37,8 @@ static void usage(FILE *f)
 		"  op show ID | op cancel ID\n"
 		"  campaign LABEL MAX_IN_FLIGHT OPERATION   the operation for every eUICC with LABEL\n"
 		"  campaign show ID\n"
+		"  settings [NAME=N...]              the eIM's settings; changing them is the admin's:\n"
+		"                                    operationTtlSeconds, campaignMaxInFlight\n"
 		"  audit verify\n"
 		"  initial-eim FILE                  the AddInitialEim request for factories\n");
 }
@@ -233,6 +235,29 @@ static int campaign_cmd(int argc, char **argv)
 	return request("POST", "/api/v1/campaigns", body);
 }
 
+/* settings: show them; settings NAME=N...: change those (admin) */
+static int settings_cmd(int argc, char **argv)
+{
+	json_t *body;
+
+	if (!argc)
+		return request("GET", "/api/v1/settings", NULL);
+	body = json_object();
+	for (int i = 0; i < argc; i++) {
+		char *eq = strchr(argv[i], '='), *end;
+		long long v;
+
+		if (!eq || eq == argv[i] || (v = strtoll(eq + 1, &end, 10), *end || end == eq + 1)) {
+			fprintf(stderr, "eimctl: settings NAME=NUMBER, e.g. operationTtlSeconds=86400\n");
+			json_decref(body);
+			return 2;
+		}
+		*eq = 0;
+		json_object_set_new(body, argv[i], json_integer(v));
+	}
+	return request("PUT", "/api/v1/settings", body);
+}
+
 static int initial_eim(const char *file)
 {
 	json_t *out;
@@ -295,6 +320,8 @@ int main(int argc, char **argv)
 		rc = op_cmd(argc - 1, argv + 1);
 	else if (!strcmp(argv[0], "campaign"))
 		rc = campaign_cmd(argc - 1, argv + 1);
+	else if (!strcmp(argv[0], "settings"))
+		rc = settings_cmd(argc - 1, argv + 1);
 	else if (!strcmp(argv[0], "audit") && argc >= 2 && !strcmp(argv[1], "verify"))
 		rc = request("GET", "/api/v1/audit/verify", NULL);
 	else if (!strcmp(argv[0], "initial-eim") && argc >= 2)

@@ -269,6 +269,25 @@ for eid in $eid1 $eid2; do for bit in 2 4 8; do
   [ "$(grep -c "msg=\"notification\" eid=$eid .*operation=$bit\$" "$tmp/smdpd.log")" = 1 ]
 done; done
 
+# eIM settings: the admin's to change (audited), everyone's to read; a
+# campaign that names no maxInFlight takes the setting
+[ "$(status "$(api PUT /api/v1/settings '{"campaignMaxInFlight":7}')")" = 403 ]
+[ "$(status "$(api PUT /api/v1/settings '{"campaignMaxInFlight":0}' admin-secret)")" = 400 ]
+[ "$(status "$(api PUT /api/v1/settings '{"operationTtlSeconds":5}' admin-secret)")" = 400 ]
+out=$(api PUT /api/v1/settings '{"campaignMaxInFlight":7,"operationTtlSeconds":86400}' admin-secret)
+[ "$(head -1 <<<"$out")" = '{"operationTtlSeconds":86400,"campaignMaxInFlight":7}' ]
+[ "$(head -1 <<<"$(api GET /api/v1/settings '' look-only)")" = '{"operationTtlSeconds":86400,"campaignMaxInFlight":7}' ]
+ctl --key look-only settings | grep -q '^campaignMaxInFlight *7$'
+! ctl --key op-secret settings campaignMaxInFlight=9 2>/dev/null
+ctl --key admin-secret settings campaignMaxInFlight=7 >/dev/null
+out=$(api POST /api/v1/campaigns '{"name":"inventory","label":"site=north","psmos":[{"listProfileInfo":{}}]}')
+camp=$(head -1 <<<"$out" | sed 's/.*"id":\([0-9]*\).*/\1/')
+dev 1 poll --json >/dev/null
+dev 2 poll --json >/dev/null
+out=$(head -1 <<<"$(api GET /api/v1/campaigns/$camp '' look-only)")
+echo "campaign: $out"
+grep -q '"maxInFlight":7,"total":2,"states":{"pending":0,"sent":0,"done":2,' <<<"$out"
+
 # the audit log: intact, with the API calls and the eUICC results
 out=$(api GET /api/v1/audit/verify '' look-only)
 echo "audit: $(head -1 <<<"$out")"
