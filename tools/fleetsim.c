@@ -1,16 +1,27 @@
 /* fleetsim: a fleet of simulated IoT devices in one process, each an IPA
  * (libipa) with its own software eUICC (euicc, in memory), polling an eIM
- * over HTTPS or CoAP/DTLS from a few threads. For load tests, campaigns and
- * benchmarks: it prints polls per second, latency percentiles and what the
- * devices did.
+ * over HTTPS or CoAP/DTLS (or a mix). For load tests, campaigns and
+ * benchmarks: it prints live progress, then polls per second, latency
+ * percentiles, bytes and what the devices did.
  *
- *   fleetsim --pki DIR --initial-eim FILE --eim HOST:PORT [--coaps] [--ca PEM]
- *            [--devices N] [--threads T] [--rounds R] [--interval-ms M] [--timeout-ms M]
- *            [--register URL --api-key KEY]   (POST each EID to eimd's REST API first)
+ *   fleetsim --pki DIR --initial-eim FILE --eim HOST:PORT [--coaps | --coaps-share PCT] [--ca PEM]
+ *            [--devices N] [--threads T] [--rounds R | --until FILE] [--interval-ms M] [--jitter PCT]
+ *            [--network-loss PCT] [--power-loss PCT] [--slow PCT:MS:BPS] [--progress S]
+ *            [--timeout-ms M] [--register URL --api-key KEY]
  *
  * DIR is a pkigen curve directory with eUICCs made by --eid-range; the
  * devices take the first N. Each starts with a bootstrap profile and the
- * eIM's AddInitialEim export, as from the factory. */
+ * eIM's AddInitialEim export, as from the factory.
+ *
+ * The devices are scheduled, not threaded: each of T threads runs its share
+ * of them, always the one due first, each polling every --interval-ms
+ * (jittered by --jitter percent) and backing off after a failure. Some
+ * devices misbehave as in the field: --network-loss drops that share of
+ * ESipa exchanges (half before the eIM sees the request, half by losing
+ * the answer), --power-loss cuts power in that share of polls at a random
+ * APDU (the IPA restarts from its saved record, the eUICC is reset),
+ * --slow puts a share of devices on links with MS of latency each way and
+ * BPS bytes per second. */
 #include <dirent.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -33,6 +44,15 @@ struct device {
 	struct ipa *ipa;
 	char eid[33];
 	struct worker *w;
+	bool coaps, slow;
+	double next_at;                 /* when its next poll is due (ms, monotonic) */
+	unsigned polls, failures;       /* failures in a row, for the back-off */
+	int cut_in;                     /* APDUs until the power goes (0: not in this poll) */
+	bool off;                       /* power lost in this poll */
+	bool online;                    /* its last poll reached the eIM */
+	uint8_t record[512];            /* libipa's record, as flash would keep it */
+	size_t record_len;
+	unsigned seed;
 };
 
 struct worker {
@@ -44,15 +64,23 @@ struct worker {
 	double *latency_ms;
 	size_t latency_cap;             /* latencies kept: the first --rounds */
 	size_t polls, failed;
-	unsigned packages, installed, results;
 	uint64_t payload_up, payload_down;      /* ESipa messages, both ways */
 };
+
+/* What the fleet has done so far, for the live progress and the report. */
+static struct {
+	atomic_ulong polls, failed, packages, installed, results, power_cuts, lost, up, down;
+	atomic_uint online;             /* devices whose last poll reached the eIM */
+	atomic_bool stop;
+} fleet;
 
 static struct {
 	const char *pki, *initial, *eim, *ca, *register_url, *api_key, *until, *profiles_out;
 	unsigned skip;
-	bool coaps;
-	unsigned devices, threads, rounds, interval_ms, timeout_ms;
+	unsigned coaps_share;           /* percent of the devices on CoAP/DTLS */
+	unsigned devices, threads, rounds, interval_ms, timeout_ms, jitter, progress_s;
+	unsigned network_loss, power_loss;      /* percent of exchanges, of polls */
+	unsigned slow_share, slow_ms, slow_bps;
 	char host[256], url[300], connect[300];
 	unsigned port;
 } opt = { .devices = 100, .threads = 4, .rounds = 1, .timeout_ms = 5000 };
@@ -66,11 +94,30 @@ static double now_ms(void)
 	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
+/* A uniform draw in [0, 1) from the device's own generator. */
+static double draw(struct device *d)
+{
+	return rand_r(&d->seed) / ((double)RAND_MAX + 1);
+}
+
 static iot_err transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp, size_t cap, size_t *resp_len)
 {
 	struct device *d = ctx;
 
+	/* the power goes between two APDUs: this one never reaches the card */
+	if (d->off || (d->cut_in && --d->cut_in == 0)) {
+		d->off = true;
+		return IOT_E_CARD;
+	}
 	return euicc_transmit(d->euicc, apdu, len, resp, cap, resp_len);
+}
+
+static void pause_ms(double ms)
+{
+	struct timespec t = { (time_t)(ms / 1000), (long)((ms - (time_t)(ms / 1000) * 1000.0) * 1e6) };
+
+	if (ms > 0)
+		nanosleep(&t, NULL);
 }
 
 static iot_err reset(void *ctx)
@@ -91,7 +138,17 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 	iot_err err;
 
 	(void)e;
-	if (opt.coaps)
+	if (d->off)
+		return IOT_E_IO;
+	/* lost on the way out: the eIM never sees it */
+	if (opt.network_loss && draw(d) * 200 < opt.network_loss) {
+		atomic_fetch_add(&fleet.lost, 1);
+		pause_ms(opt.timeout_ms / 4.0);
+		return IOT_E_IO;
+	}
+	if (d->slow)
+		pause_ms(opt.slow_ms + (opt.slow_bps ? len * 1000.0 / opt.slow_bps : 0));
+	if (d->coaps)
 		err = net_coap_client_post(d->w->coap, req, len, &status, resp, resp_len);
 	else
 		err = http_client_post(d->w->http, opt.url, headers, req, len, &status, resp, resp_len);
@@ -100,28 +157,54 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 		*resp = NULL;
 		err = IOT_E_IO;
 	}
+	if (err == IOT_OK && d->slow)
+		pause_ms(opt.slow_ms + (opt.slow_bps ? *resp_len * 1000.0 / opt.slow_bps : 0));
+	/* lost on the way back: the eIM did it, the device does not know */
+	if (err == IOT_OK && opt.network_loss && draw(d) * 200 < opt.network_loss) {
+		atomic_fetch_add(&fleet.lost, 1);
+		free(*resp);
+		*resp = NULL;
+		err = IOT_E_IO;
+	}
 	if (err == IOT_OK) {
 		d->w->payload_up += len;
 		d->w->payload_down += *resp_len;
+		atomic_fetch_add(&fleet.up, len);
+		atomic_fetch_add(&fleet.down, *resp_len);
 	}
 	return err;
 }
 
+/* The record lives as in flash: a power cut does not take it. */
 static iot_err record_save(void *ctx, const uint8_t *rec, size_t len)
 {
-	(void)ctx;
-	(void)rec;
-	(void)len;
-	return IOT_OK;          /* in memory only: a simulated device never loses power */
+	struct device *d = ctx;
+
+	if (len > sizeof(d->record))
+		return IOT_E_ARG;
+	memcpy(d->record, rec, len);
+	d->record_len = len;
+	return IOT_OK;
 }
 
 static iot_err record_load(void *ctx, uint8_t *rec, size_t cap, size_t *len)
 {
-	(void)ctx;
-	(void)rec;
-	(void)cap;
-	(void)len;
-	return IOT_E_NOT_FOUND;
+	struct device *d = ctx;
+
+	if (!d->record_len)
+		return IOT_E_NOT_FOUND;
+	if (d->record_len > cap)
+		return IOT_E_ARG;
+	memcpy(rec, d->record, d->record_len);
+	*len = d->record_len;
+	return IOT_OK;
+}
+
+/* libipa keeps a copy of it. */
+static struct ipa_platform platform_of(struct device *d)
+{
+	return (struct ipa_platform){ .ctx = d, .transmit = transmit, .esipa = esipa, .save = record_save,
+				      .load = record_load, .reset = reset };
 }
 
 static int device_new(struct device *d, const char *eid, const uint8_t *initial, size_t initial_len)
@@ -132,8 +215,7 @@ static int device_new(struct device *d, const char *eid, const uint8_t *initial,
 	char key[512], cert[512], eum[512], ci[512];
 	const char *cis[1] = { ci };
 	struct euicc_provision p = { key, cert, eum, cis, 1, NULL, NULL, NULL };
-	struct ipa_platform ip = { .ctx = d, .transmit = transmit, .esipa = esipa, .save = record_save,
-				   .load = record_load, .reset = reset };
+	struct ipa_platform ip = platform_of(d);
 	const uint8_t *resp;
 	size_t n;
 
@@ -159,6 +241,42 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* When d polls next: the interval jittered, or a back-off after failures
+ * (doubling from an eighth of the interval, at least 50 ms, up to it). */
+static void schedule(struct device *d, double now, bool ok)
+{
+	double base = opt.interval_ms, j = opt.jitter / 100.0;
+
+	if (!ok && d->failures) {
+		double b = (opt.interval_ms > 400 ? opt.interval_ms / 8.0 : 50) * (1u << (d->failures < 8 ? d->failures - 1 : 7));
+
+		base = opt.interval_ms && b > opt.interval_ms ? opt.interval_ms : b;
+		j = 0.5;        /* each wait in [b/2, b] */
+	}
+	d->next_at = now + base * (1 - j + 2 * j * draw(d) * (ok ? 1 : 0.5));
+}
+
+/* Power comes back: the eUICC is reset, the IPA starts again from its record. */
+static void power_on(struct device *d)
+{
+	ipa_free(d->ipa);
+	d->ipa = NULL;
+	euicc_reset(d->euicc);
+	d->off = false;
+	d->cut_in = 0;
+	struct ipa_platform ip = platform_of(d);
+
+	if (ipa_new(&ip, NULL, &d->ipa) != IOT_OK) {
+		fprintf(stderr, "fleetsim: device %s does not start again\n", d->eid);
+		exit(1);
+	}
+}
+
+static bool device_done(const struct device *d)
+{
+	return opt.until ? atomic_load(&fleet.stop) : d->polls >= opt.rounds;
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -166,29 +284,103 @@ static void *work(void *arg)
 
 	w->latency_ms = calloc(cap ? cap : 1, sizeof(double));
 	w->latency_cap = cap;
-	/* --until: rounds until the file appears (latencies of the first --rounds kept) */
-	for (unsigned r = 0; opt.until ? access(opt.until, F_OK) != 0 : r < opt.rounds; r++) {
-		for (size_t i = 0; i < w->count; i++) {
-			struct device *d = &w->devices[i];
-			const struct ipa_stats *s = ipa_stats(d->ipa);
-			unsigned p0 = s->packages + s->data_requests + s->downloads, i0 = s->downloads_installed;
-			unsigned r0 = s->results_delivered;
-			double t0 = now_ms();
+	for (;;) {
+		struct device *d = NULL;
+		const struct ipa_stats *s;
+		unsigned p0, i0, r0;
+		double t0, now = now_ms();
+		bool ok;
 
-			if (opt.interval_ms) {
-				struct timespec pause = { opt.interval_ms / 1000, (long)(opt.interval_ms % 1000) * 1000000L };
-
-				nanosleep(&pause, NULL);
-			}
-			if (ipa_poll(d->ipa) != IOT_OK)
-				w->failed++;
-			if (w->polls < cap)
-				w->latency_ms[w->polls] = now_ms() - t0;
-			w->polls++;
-			w->packages += s->packages + s->data_requests + s->downloads - p0;
-			w->installed += s->downloads_installed - i0;
-			w->results += s->results_delivered - r0;
+		/* the device due first (ties: the lowest index, round robin at interval 0) */
+		for (size_t i = 0; i < w->count; i++)
+			if (!device_done(&w->devices[i]) && (!d || w->devices[i].next_at < d->next_at))
+				d = &w->devices[i];
+		if (!d)
+			break;
+		if (d->next_at > now) {
+			pause_ms(d->next_at - now < 100 ? d->next_at - now : 100);
+			continue;
 		}
+		s = ipa_stats(d->ipa);
+		p0 = s->packages + s->data_requests + s->downloads;
+		i0 = s->downloads_installed;
+		r0 = s->results_delivered;
+		if (opt.power_loss && draw(d) * 100 < opt.power_loss)
+			d->cut_in = 1 + (int)(draw(d) * 12);        /* somewhere in the poll, if it gets that far */
+		t0 = now_ms();
+		ok = ipa_poll(d->ipa) == IOT_OK;
+		now = now_ms();
+		if (w->polls < cap)
+			w->latency_ms[w->polls] = now - t0;
+		w->polls++;
+		d->polls++;
+		s = ipa_stats(d->ipa);
+		atomic_fetch_add(&fleet.packages, s->packages + s->data_requests + s->downloads - p0);
+		atomic_fetch_add(&fleet.installed, s->downloads_installed - i0);
+		atomic_fetch_add(&fleet.results, s->results_delivered - r0);
+		atomic_fetch_add(&fleet.polls, 1);
+		if (d->off) {
+			atomic_fetch_add(&fleet.power_cuts, 1);
+			power_on(d);
+			ok = false;
+		}
+		d->cut_in = 0;
+		if (!ok) {
+			w->failed++;
+			d->failures++;
+			atomic_fetch_add(&fleet.failed, 1);
+		} else {
+			d->failures = 0;
+		}
+		if (ok != d->online) {
+			d->online = ok;
+			if (ok)
+				atomic_fetch_add(&fleet.online, 1);
+			else
+				atomic_fetch_sub(&fleet.online, 1);
+		}
+		schedule(d, now, ok);
+	}
+	return NULL;
+}
+
+/* --until: the stop file ends every device's schedule. */
+static void *watch_until(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&fleet.stop)) {
+		if (access(opt.until, F_OK) == 0)
+			atomic_store(&fleet.stop, true);
+		pause_ms(50);
+	}
+	return NULL;
+}
+
+static atomic_bool progress_done;
+
+/* A progress line every --progress seconds, to stderr. */
+static void *progress(void *arg)
+{
+	double t0 = *(const double *)arg, last_t = t0;
+	unsigned long last_polls = 0;
+
+	while (!atomic_load(&progress_done)) {
+		double now;
+		unsigned long polls;
+
+		for (unsigned i = 0; i < opt.progress_s * 10 && !atomic_load(&progress_done); i++)
+			pause_ms(100);
+		now = now_ms();
+		polls = atomic_load(&fleet.polls);
+		fprintf(stderr,
+			"fleetsim %6.1f s: online %u/%u, polls %lu (%.0f/s), failed %lu, executed %lu, installed %lu, "
+			"power cuts %lu, lost %lu, ESipa %.0f/%.0f kB up/down\n",
+			(now - t0) / 1e3, atomic_load(&fleet.online), opt.devices, polls,
+			(polls - last_polls) / ((now - last_t) / 1e3), atomic_load(&fleet.failed),
+			atomic_load(&fleet.packages), atomic_load(&fleet.installed), atomic_load(&fleet.power_cuts),
+			atomic_load(&fleet.lost), atomic_load(&fleet.up) / 1e3, atomic_load(&fleet.down) / 1e3);
+		last_polls = polls;
+		last_t = now;
 	}
 	return NULL;
 }
@@ -267,10 +459,17 @@ static int write_profiles(struct device *d, size_t n)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: fleetsim --pki DIR --initial-eim FILE --eim HOST:PORT [--connect-address ADDR] [--coaps]\n"
-		   "                [--ca PEM] [--devices N] [--threads T] [--rounds R] [--interval-ms M]\n"
-		   "                [--timeout-ms M] [--skip K] [--until FILE] [--profiles-out FILE]\n"
-		   "                [--register URL --api-key KEY]\n");
+	fprintf(f, "usage: fleetsim --pki DIR --initial-eim FILE --eim HOST:PORT [--connect-address ADDR]\n"
+		   "                [--coaps | --coaps-share PCT] [--ca PEM] [--devices N] [--threads T]\n"
+		   "                [--rounds R | --until FILE] [--interval-ms M] [--jitter PCT] [--timeout-ms M]\n"
+		   "                [--network-loss PCT] [--power-loss PCT] [--slow PCT:MS[:BPS]] [--progress S]\n"
+		   "                [--skip K] [--profiles-out FILE] [--register URL --api-key KEY]\n"
+		   "  --interval-ms   each device's poll interval (0: as fast as the fleet can)\n"
+		   "  --jitter        each interval drawn in [M(1-J), M(1+J)], J in percent\n"
+		   "  --network-loss  that share of ESipa exchanges lost (before or after the eIM)\n"
+		   "  --power-loss    that share of polls cut by a power loss at a random APDU\n"
+		   "  --slow          that share of devices on links with MS ms latency, BPS bytes/s\n"
+		   "  --progress      a progress line every S seconds on stderr\n");
 }
 
 int main(int argc, char **argv)
@@ -284,7 +483,10 @@ int main(int argc, char **argv)
 		{ "connect-address", required_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' },
 		{ "interval-ms", required_argument, NULL, 'I' }, { "timeout-ms", required_argument, NULL, 'T' },
 		{ "skip", required_argument, NULL, 's' }, { "until", required_argument, NULL, 'U' },
-		{ "profiles-out", required_argument, NULL, 'P' },
+		{ "profiles-out", required_argument, NULL, 'P' }, { "jitter", required_argument, NULL, 'j' },
+		{ "coaps-share", required_argument, NULL, 'm' }, { "network-loss", required_argument, NULL, 'L' },
+		{ "power-loss", required_argument, NULL, 'W' }, { "slow", required_argument, NULL, 'S' },
+		{ "progress", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *connect_address = NULL;
@@ -295,7 +497,8 @@ int main(int argc, char **argv)
 	size_t initial_len, made = 0, total_polls = 0, failed = 0, k = 0;
 	unsigned packages = 0, installed = 0, results = 0;
 	uint64_t up = 0, down = 0, wire_up = 0, wire_down = 0;
-	size_t polls_all;
+	size_t polls_all, coaps_devices = 0;
+	pthread_t until_thread, progress_thread;
 	double t0, elapsed, *all;
 	DIR *dir;
 	FILE *f;
@@ -307,7 +510,18 @@ int main(int argc, char **argv)
 		case 'p': opt.pki = optarg; break;
 		case 'i': opt.initial = optarg; break;
 		case 'e': opt.eim = optarg; break;
-		case 'c': opt.coaps = true; break;
+		case 'c': opt.coaps_share = 100; break;
+		case 'm': opt.coaps_share = (unsigned)atoi(optarg); break;
+		case 'j': opt.jitter = (unsigned)atoi(optarg); break;
+		case 'L': opt.network_loss = (unsigned)atoi(optarg); break;
+		case 'W': opt.power_loss = (unsigned)atoi(optarg); break;
+		case 'G': opt.progress_s = (unsigned)atoi(optarg); break;
+		case 'S':
+			if (sscanf(optarg, "%u:%u:%u", &opt.slow_share, &opt.slow_ms, &opt.slow_bps) < 2) {
+				usage(stderr);
+				return 2;
+			}
+			break;
 		case 'a': opt.ca = optarg; break;
 		case 'n': opt.devices = (unsigned)atoi(optarg); break;
 		case 't': opt.threads = (unsigned)atoi(optarg); break;
@@ -325,7 +539,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!opt.pki || !opt.initial || !opt.eim || sscanf(opt.eim, "%255[^:]:%u", opt.host, &opt.port) != 2 ||
-	    !opt.devices || !opt.threads) {
+	    !opt.devices || !opt.threads || opt.coaps_share > 100 || opt.jitter > 100 || opt.network_loss > 100 ||
+	    opt.power_loss > 100 || opt.slow_share > 100) {
 		usage(stderr);
 		return 2;
 	}
@@ -361,6 +576,11 @@ int main(int argc, char **argv)
 				eid[32] = 0;
 				if (device_new(&devices[made], eid, initial, initial_len))
 					return 1;
+				/* spread evenly: device k is CoAP when its share's boundary is crossed */
+				devices[made].coaps = (made + 1) * opt.coaps_share / 100 > made * opt.coaps_share / 100;
+				devices[made].seed = (unsigned)(made * 2654435761u + 1);
+				devices[made].slow = opt.slow_share &&
+						     (made + 1) * opt.slow_share / 100 > made * opt.slow_share / 100;
 				made++;
 			}
 			free(names[i]);
@@ -395,27 +615,35 @@ int main(int argc, char **argv)
 		}
 	}
 	t0 = now_ms();
+	if (opt.until)
+		pthread_create(&until_thread, NULL, watch_until, NULL);
+	if (opt.progress_s)
+		pthread_create(&progress_thread, NULL, progress, &t0);
 	for (unsigned t = 0; t < opt.threads; t++)
 		pthread_create(&workers[t].thread, NULL, work, &workers[t]);
 	for (unsigned t = 0; t < opt.threads; t++)
 		pthread_join(workers[t].thread, NULL);
 	elapsed = now_ms() - t0;
+	if (opt.until)
+		pthread_join(until_thread, NULL);
+	if (opt.progress_s) {
+		atomic_store(&progress_done, true);
+		pthread_join(progress_thread, NULL);
+	}
 	for (unsigned t = 0; t < opt.threads; t++) {
+		uint64_t s_, r_;
+
 		total_polls += workers[t].polls;
 		failed += workers[t].failed;
-		packages += workers[t].packages;
-		installed += workers[t].installed;
-		results += workers[t].results;
-		up += workers[t].payload_up;
-		down += workers[t].payload_down;
-		if (!opt.coaps) {
-			uint64_t s_, r_;
-
-			http_client_wire_bytes(workers[t].http, &s_, &r_);
-			wire_up += s_;
-			wire_down += r_;
-		}
+		http_client_wire_bytes(workers[t].http, &s_, &r_);
+		wire_up += s_;
+		wire_down += r_;
 	}
+	packages = (unsigned)atomic_load(&fleet.packages);
+	installed = (unsigned)atomic_load(&fleet.installed);
+	results = (unsigned)atomic_load(&fleet.results);
+	up = atomic_load(&fleet.up);
+	down = atomic_load(&fleet.down);
 	polls_all = total_polls;
 	all = calloc(total_polls ? total_polls : 1, sizeof(double));
 	for (unsigned t = 0; t < opt.threads; t++)
@@ -424,17 +652,25 @@ int main(int argc, char **argv)
 	if (total_polls > k)
 		total_polls = k;        /* --until: the latencies kept */
 	qsort(all, total_polls, sizeof(double), cmp_double);
+	for (size_t i = 0; i < made; i++)
+		coaps_devices += devices[i].coaps;
 	printf("devices %zu threads %u rounds %u over %s: polls %zu (failed %zu) in %.2f s = %.1f polls/s; "
 	       "poll latency p50 %.2f ms p99 %.2f ms; packages+requests executed %u, profiles installed %u, "
 	       "results delivered %u\n",
-	       made, opt.threads, opt.rounds, opt.coaps ? "CoAP/DTLS" : "HTTPS", polls_all, failed, elapsed / 1e3,
-	       polls_all / (elapsed / 1e3), total_polls ? all[total_polls / 2] : 0,
+	       made, opt.threads, opt.rounds,
+	       coaps_devices == made ? "CoAP/DTLS" : coaps_devices ? "HTTPS and CoAP/DTLS" : "HTTPS", polls_all, failed,
+	       elapsed / 1e3, polls_all / (elapsed / 1e3), total_polls ? all[total_polls / 2] : 0,
 	       total_polls ? all[total_polls * 99 / 100] : 0, packages, installed, results);
+	if (opt.network_loss || opt.power_loss || opt.slow_share)
+		printf("misbehaviour: power cuts %lu (each device restarted from its record), ESipa exchanges lost %lu, "
+		       "devices on slow links %u\n",
+		       atomic_load(&fleet.power_cuts), atomic_load(&fleet.lost),
+		       (unsigned)(made * opt.slow_share / 100));
 	printf("bytes per device: ESipa messages %llu up %llu down", (unsigned long long)(up / made),
 	       (unsigned long long)(down / made));
-	if (!opt.coaps)
-		printf("; TCP incl. TLS %llu up %llu down", (unsigned long long)(wire_up / made),
-		       (unsigned long long)(wire_down / made));
+	if (coaps_devices < made)
+		printf("; HTTPS devices TCP incl. TLS %llu up %llu down", (unsigned long long)(wire_up / (made - coaps_devices)),
+		       (unsigned long long)(wire_down / (made - coaps_devices)));
 	printf("\n");
 	if (opt.profiles_out && write_profiles(devices, made))
 		return 1;

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A campaign over 100 simulated devices (fleetsim: libipa + a software eUICC
 # each) against eimd over HTTPS and over CoAP/DTLS, with eimd killed -9 in
-# the middle and restarted: every operation completes exactly once (each
-# eUICC's counterValue moves by one), single operations go before the
-# campaign's, and the campaign's progress counts add up.
+# the middle and restarted, while the devices lose exchanges and power:
+# every operation completes exactly once (each eUICC's counterValue moves by
+# one), single operations go before the campaign's, and the campaign's
+# progress counts add up.
 set -euo pipefail
 eimd=$1 fleetsim=$2 pkigen=$3
 tmp=$(mktemp -d)
@@ -51,7 +52,7 @@ for t in https coaps; do
   echo "== $t"
   rm -f "$tmp/sim.out"
   # first contact for the fleet (registered over REST), then a campaign over all of it
-  # while the devices keep polling, 30 ms apart, for 12 rounds
+  # while the devices keep polling, about 30 ms apart, until it is through
   if [ "$t" = https ]; then
     out=$(api POST /api/v1/campaigns \
       '{"name":"nobody","label":"fleet=sim","maxInFlight":10,"psmos":[{"listProfileInfo":{}}]}')
@@ -67,7 +68,11 @@ for t in https coaps; do
   # one device also gets an operation of its own, after the campaign: it goes first
   eid=$(ls "$p/euicc" | sed -n 1p | cut -c1-32)
   single=$(api POST /api/v1/euiccs/$eid/operations '{"psmos":[{"getRAT":{}}]}' | sed 's/.*"id":\([0-9]*\).*/\1/')
-  sim $t --devices 100 --threads 4 --rounds 12 --interval-ms 30 --timeout-ms 1500 >"$tmp/sim.out" 2>&1 &
+  # devices that misbehave as in the field: 10 % of exchanges lost (before
+  # or after the eIM), 5 % of polls cut by a power loss, intervals jittered
+  rm -f "$tmp/stop"
+  sim $t --devices 100 --threads 4 --until "$tmp/stop" --interval-ms 30 --jitter 50 --timeout-ms 1500 \
+    --network-loss 10 --power-loss 5 --progress 2 >"$tmp/sim.out" 2>&1 &
   sim_pid=$!
   # kill -9 when part of the campaign is through
   for _ in $(seq 400); do
@@ -79,8 +84,16 @@ for t in https coaps; do
   echo "killed eimd with $done_n of 100 done"
   sleep 0.3
   start_eimd
-  wait $sim_pid || true   # polls failed while eimd was down
+  for _ in $(seq 600); do   # until the campaign is through (at most a minute)
+    grep -q '"done":100,' <<<"$(api GET /api/v1/campaigns/$camp)" && break
+    sleep 0.1
+  done
+  op=$(api GET /api/v1/operations/$single)
+  for _ in $(seq 100); do grep -q '"state":"done"' <<<"$op" && break; sleep 0.1; op=$(api GET /api/v1/operations/$single); done
+  touch "$tmp/stop"
+  wait $sim_pid || true   # polls failed while eimd was down, and by design
   cat "$tmp/sim.out"
+  grep -q 'power cuts [1-9]' "$tmp/sim.out"
   out=$(api GET /api/v1/campaigns/$camp)
   echo "after: $out"
   grep -q '"total":100,"states":{"pending":0,"sent":0,"done":100,"failed":0' <<<"$out"
