@@ -141,7 +141,7 @@ sim() {   # TRANSPORT SKIP COUNT
   local port=$hport; [ "$1" = coaps ] && port=$cport
   "$build/tools/fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$port" \
     --connect-address 127.0.0.1 --ca "$p/ci.pem" $([ "$1" = coaps ] && echo --coaps) --skip "$2" --devices "$3" \
-    --threads 2 --rounds 1 --interval-ms 50 --until "$tmp/stop" --timeout-ms 3000 \
+    --threads 2 --interval-ms 500 --jitter 30 --until "$tmp/stop" --timeout-ms 3000 \
     --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" --api-key "$EIMCTL_KEY" \
     --profiles-out "$tmp/profiles-$1" >"$tmp/sim-$1.out" 2>&1
 }

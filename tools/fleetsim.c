@@ -669,8 +669,8 @@ int main(int argc, char **argv)
 	printf("bytes per device: ESipa messages %llu up %llu down", (unsigned long long)(up / made),
 	       (unsigned long long)(down / made));
 	if (coaps_devices < made)
-		printf("; HTTPS devices TCP incl. TLS %llu up %llu down", (unsigned long long)(wire_up / (made - coaps_devices)),
-		       (unsigned long long)(wire_down / (made - coaps_devices)));
+		printf("; TCP incl. TLS %llu up %llu down%s", (unsigned long long)(wire_up / (made - coaps_devices)),
+		       (unsigned long long)(wire_down / (made - coaps_devices)), coaps_devices ? " (HTTPS devices)" : "");
 	printf("\n");
 	if (opt.profiles_out && write_profiles(devices, made))
 		return 1;
