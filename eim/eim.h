@@ -134,6 +134,21 @@ iot_err eim_campaign_operations(struct eim *e, int64_t id, int64_t after, struct
  * handleNotification. Fails only when the request does not decode. */
 iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writer *out);
 
+/* The BPP leg of an indirect download passed on as it arrives (SGP.32
+ * 3.2.2): when req is a GetBoundProfilePackageRequest of a session this eIM
+ * relays, and the relay speaks ES9+'s ASN.1 binding, the ES9+ request goes
+ * out and *out gives the ESipa answer — the SM-DP+'s
+ * GetBoundProfilePackageResponse, whose bytes are the same in ESipa —
+ * without the BPP ever held whole (or undefinedError when the SM-DP+ fails
+ * before it starts). IOT_E_NOT_FOUND: not such a request (eim_esipa answers
+ * it). eim_stream_read blocks until it has bytes; 0 at the end, negative
+ * when the SM-DP+ broke off. */
+struct eim_stream;
+iot_err eim_esipa_stream(struct eim *e, const uint8_t *req, size_t len, struct eim_stream **out);
+size_t eim_stream_length(const struct eim_stream *s);
+long eim_stream_read(struct eim_stream *s, uint8_t *buf, size_t cap);
+void eim_stream_free(struct eim_stream *s);
+
 /* Notifications the eUICCs sent (in results, with a PIR, or by
  * handleNotification) are stored first, then forwarded to the SM-DP+ each
  * names (ES9+ HandleNotification): at most max of them in this call, each

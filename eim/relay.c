@@ -93,6 +93,16 @@ static iot_err es9_post_asn1(struct eim *e, const char *address, const uint8_t *
 	return IOT_OK;
 }
 
+/* The relay's HTTPS client, made on first use. */
+static iot_err es9_client(struct eim *e, const char *address)
+{
+	/* one SM-DP+ per relay client is the common case; connect-to only for tests */
+	struct http_client_config c = { .ca_file = e->cfg.smdp_ca, .connect_to = connect_for(e, address),
+					.timeout_ms = 30000 };
+
+	return e->es9 ? IOT_OK : http_client_new(&c, &e->es9);
+}
+
 iot_err eim_es9(struct eim *e, const char *address, const struct rsp_remote_profile_provisioning_request *q,
 		struct rsp_remote_profile_provisioning_response *r, struct rsp_arena *a, uint8_t **raw)
 {
@@ -101,14 +111,8 @@ iot_err eim_es9(struct eim *e, const char *address, const struct rsp_remote_prof
 	iot_err err;
 
 	*raw = NULL;
-	if (!e->es9) {
-		/* one SM-DP+ per relay client is the common case; connect-to only for tests */
-		struct http_client_config c = { .ca_file = e->cfg.smdp_ca, .connect_to = connect_for(e, address),
-						.timeout_ms = 30000 };
-
-		if ((err = http_client_new(&c, &e->es9)) != IOT_OK)
-			return err;
-	}
+	if ((err = es9_client(e, address)) != IOT_OK)
+		return err;
 	if ((err = rsp_encode_alloc(&rsp_t_remote_profile_provisioning_request, q, &req, &n)) != IOT_OK)
 		return err;
 	err = e->cfg.es9_json ? es9_post_json(e, address, req, n, raw, &len) : es9_post_asn1(e, address, req, n, raw, &len);
@@ -282,8 +286,8 @@ static iot_err session_add(struct eim *e, const rsp_bytes *txid, int64_t op, con
 {
 	struct store_stmt *st;
 	bool row;
-	iot_err err = store_prepare(e->db, "INSERT OR REPLACE INTO session(txid, op, smdp, created) VALUES ($1, $2, $3, $4)",
-				    &st);
+	iot_err err = store_prepare(e->db, "INSERT INTO session(txid, op, smdp, created) VALUES ($1, $2, $3, $4)"
+					   " ON CONFLICT (txid) DO UPDATE SET op = $2, smdp = $3, created = $4", &st);
 
 	if (err != IOT_OK)
 		return err;
@@ -429,4 +433,132 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 		m->u.cancel_session.u.error = 127;
 	}
 	return IOT_OK;
+}
+
+/* ---- the BPP leg, streamed ---- */
+
+struct eim_stream {
+	struct http_stream *http;       /* NULL: the whole answer is in head */
+	uint8_t head[24];               /* the answer's first bytes, as read with the headers */
+	size_t head_pos, head_len;
+	size_t length, left;            /* the answer's length; what is still to give */
+};
+
+/* An answer the eIM makes itself: undefinedError, the session ends (as eim_relay). */
+static void stream_refuse(struct eim_stream *s, const char *smdp, const char *why)
+{
+	static const uint8_t undefined[] = { 0xBF, 0x3A, 0x03, 0x81, 0x01, 0x7F };
+
+	log_warn("eim", "relay to the SM-DP+ failed", "address=%s error=\"%s\"", smdp, why);
+	http_stream_close(s->http);
+	s->http = NULL;
+	memcpy(s->head, undefined, sizeof(undefined));
+	s->head_pos = 0;
+	s->head_len = s->length = s->left = sizeof(undefined);
+}
+
+/* The ES9+ answer's head, 'A2' L 'BF3A' L: the ESipa answer is the 'BF3A'
+ * TLV as it stands (SGP.32 GetBoundProfilePackageResponseEsipa has the
+ * same tags as ES9+ GetBoundProfilePackageResponse). */
+static iot_err stream_head(struct eim_stream *s)
+{
+	uint32_t tag, inner;
+	size_t vlen, hlen, vlen2, hlen2, n;
+	iot_err err;
+
+	for (;;) {
+		if ((err = http_stream_read(s->http, s->head + s->head_len, sizeof(s->head) - s->head_len, &n)) != IOT_OK)
+			return err;
+		s->head_len += n;
+		if (der_read_header(s->head, s->head_len, &tag, &vlen, &hlen) == IOT_OK &&
+		    der_read_header(s->head + hlen, s->head_len - hlen, &inner, &vlen2, &hlen2) == IOT_OK)
+			break;
+		if (!n || s->head_len == sizeof(s->head))
+			return IOT_E_DER_TRUNCATED;
+	}
+	/* SGP.22 6.6: RemoteProfileProvisioningResponse [2] holding getBoundProfilePackageResponse only */
+	if (tag != 0xA2 || inner != 0xBF3A || vlen != hlen2 + vlen2)
+		return IOT_E_ASN1_TAG;
+	s->head_pos = hlen;
+	s->length = s->left = hlen2 + vlen2;
+	if (s->head_len - s->head_pos > s->left)
+		return IOT_E_DER_OVERRUN;
+	return IOT_OK;
+}
+
+iot_err eim_esipa_stream(struct eim *e, const uint8_t *req, size_t len, struct eim_stream **out)
+{
+	static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1",
+					       "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
+	struct rsp_remote_profile_provisioning_request es9 = { .choice = RSP_ES9_REQ_GET_BPP };
+	struct rsp_esipa_message_from_ipa q;
+	struct eim_stream *s;
+	struct rsp_arena a;
+	char smdp[256], url[400];
+	uint8_t *body = NULL;
+	size_t n;
+	iot_err err;
+
+	/* only the ASN.1 binding can be passed on as it comes */
+	if (e->cfg.es9_json || len < 2 || req[0] != 0xBF || req[1] != 0x3A)
+		return IOT_E_NOT_FOUND;
+	rsp_arena_dynamic(&a);
+	if (rsp_decode(&rsp_t_esipa_message_from_ipa, req, len, &q, &a) != IOT_OK || q.choice != RSP_IPA_TO_EIM_GET_BPP ||
+	    session_smdp(e, &q.u.get_bpp.transaction_id, smdp, sizeof(smdp)) != IOT_OK) {
+		rsp_arena_free(&a);
+		return IOT_E_NOT_FOUND;         /* eim_esipa answers it, or refuses it */
+	}
+	es9.u.get_bpp.transaction_id = q.u.get_bpp.transaction_id;
+	es9.u.get_bpp.prepare_download_response = q.u.get_bpp.prepare_download_response;
+	err = rsp_encode_alloc(&rsp_t_remote_profile_provisioning_request, &es9, &body, &n);
+	rsp_arena_free(&a);
+	if (err != IOT_OK)
+		return err;
+	if (!(s = calloc(1, sizeof(*s)))) {
+		free(body);
+		return IOT_E_NOMEM;
+	}
+	snprintf(url, sizeof(url), "https://%s/gsma/rsp2/asn1", smdp);
+	if ((err = es9_client(e, smdp)) != IOT_OK || (err = http_client_stream_post(e->es9, url, headers, body, n,
+										      &s->http)) != IOT_OK)
+		stream_refuse(s, smdp, iot_strerror(err));
+	else if (http_stream_status(s->http) != 200)
+		stream_refuse(s, smdp, "HTTP status");
+	else if ((err = stream_head(s)) != IOT_OK)
+		stream_refuse(s, smdp, iot_strerror(err));
+	free(body);
+	*out = s;
+	return IOT_OK;
+}
+
+size_t eim_stream_length(const struct eim_stream *s)
+{
+	return s->length;
+}
+
+long eim_stream_read(struct eim_stream *s, uint8_t *buf, size_t cap)
+{
+	size_t n = 0;
+
+	if (cap > s->left)
+		cap = s->left;
+	if (s->head_pos < s->head_len) {
+		n = s->head_len - s->head_pos < cap ? s->head_len - s->head_pos : cap;
+		memcpy(buf, s->head + s->head_pos, n);
+		s->head_pos += n;
+	} else if (cap && (!s->http || http_stream_read(s->http, buf, cap, &n) != IOT_OK || !n)) {
+		/* the SM-DP+ broke off mid-BPP: the device sees a cut answer and cancels */
+		log_warn("eim", "the SM-DP+ broke off a BPP", "left=%zu", s->left);
+		return -1;
+	}
+	s->left -= n;
+	return (long)n;
+}
+
+void eim_stream_free(struct eim_stream *s)
+{
+	if (!s)
+		return;
+	http_stream_close(s->http);
+	free(s);
 }

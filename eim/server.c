@@ -24,7 +24,8 @@ struct eim_server {
 	struct http_server *http;
 	struct net_coap_server *coap;
 	pthread_key_t core;
-	atomic_ulong esipa_https, esipa_coap, esipa_malformed, rest_calls, rest_refused, notifications_forwarded;
+	atomic_ulong esipa_https, esipa_coap, esipa_malformed, rest_calls, rest_refused, notifications_forwarded,
+		bpp_streamed;
 	/* the notification forwarder: woken after each ESipa message, else every few seconds */
 	pthread_t forwarder;
 	pthread_mutex_t lock;
@@ -520,12 +521,23 @@ static void metrics(struct eim_server *s, struct http_response *r)
 	char text[512];
 	int n = snprintf(text, sizeof(text),
 			 "eim_esipa_https_total %lu\neim_esipa_coap_total %lu\neim_esipa_malformed_total %lu\n"
-			 "eim_rest_calls_total %lu\neim_rest_refused_total %lu\neim_notifications_forwarded_total %lu\n",
+			 "eim_rest_calls_total %lu\neim_rest_refused_total %lu\neim_notifications_forwarded_total %lu\n"
+			 "eim_bpp_streamed_total %lu\n",
 			 atomic_load(&s->esipa_https), atomic_load(&s->esipa_coap), atomic_load(&s->esipa_malformed),
 			 atomic_load(&s->rest_calls), atomic_load(&s->rest_refused),
-			 atomic_load(&s->notifications_forwarded));
+			 atomic_load(&s->notifications_forwarded), atomic_load(&s->bpp_streamed));
 
 	http_response_set(r, 200, "text/plain; version=0.0.4", text, (size_t)n);
+}
+
+static long stream_read(void *ctx, uint8_t *buf, size_t cap)
+{
+	return eim_stream_read(ctx, buf, cap);
+}
+
+static void stream_free(void *ctx)
+{
+	eim_stream_free(ctx);
 }
 
 static void handle(void *ctx, const struct http_request *q, struct http_response *r)
@@ -545,6 +557,7 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 		return;
 	}
 	if (!strcmp(q->path, "/gsma/rsp2/asn1")) {
+		struct eim_stream *stream;
 		struct der_writer w;
 		int status;
 
@@ -558,6 +571,18 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 			return;
 		}
 		atomic_fetch_add(&s->esipa_https, 1);
+		/* a BPP goes to the device as it comes from the SM-DP+ */
+		if (core(s) && eim_esipa_stream(core(s), q->body, q->body_len, &stream) == IOT_OK) {
+			atomic_fetch_add(&s->bpp_streamed, 1);
+			r->status = 200;
+			r->content_type = ASN1_TYPE;
+			r->admin_protocol = "gsma/rsp/v2.5.0";
+			r->stream_len = eim_stream_length(stream);
+			r->stream_read = stream_read;
+			r->stream_free = stream_free;
+			r->stream_ctx = stream;
+			return;
+		}
 		der_writer_dynamic(&w);
 		esipa(s, q->body, q->body_len, &status, &w);
 		http_response_set(r, status, status == 200 ? ASN1_TYPE : NULL, w.buf, status == 200 ? w.len : 0);

@@ -34,6 +34,14 @@ struct http_response {
 	const char *admin_protocol;     /* X-Admin-Protocol to send, or NULL */
 	uint8_t *body;
 	size_t body_len;
+	/* Or, with body NULL, a body of stream_len bytes produced while it is
+	 * sent: stream_read blocks until it has some and returns how many (0
+	 * only at the end; negative: broken, the connection is dropped);
+	 * stream_free(stream_ctx) is called once, whether all went or not. */
+	size_t stream_len;
+	long (*stream_read)(void *ctx, uint8_t *buf, size_t cap);
+	void (*stream_free)(void *ctx);
+	void *stream_ctx;
 };
 
 /* Sets the body (copied), status and content type. */
@@ -94,6 +102,19 @@ iot_err http_client_request(struct http_client *c, const char *method, const cha
 /* The next request opens a new connection (TLS resumption still applies
  * unless switched off): a device back from sleep. */
 void http_client_new_connection(struct http_client *c);
+/* A response read as it arrives, so a large body is passed on without
+ * being held whole. The stream has a connection of its own (the client's
+ * trust and connect-to, not its kept connection); it returns once the status
+ * is known. Read until *n is 0; any time, close frees it. */
+struct http_stream;
+iot_err http_client_stream_post(struct http_client *c, const char *url, const char *const *headers,
+				const uint8_t *body, size_t len, struct http_stream **out);
+int http_stream_status(const struct http_stream *s);
+/* Up to cap bytes, blocking until there are some; *n 0: the body ended.
+ * IOT_E_IO: the transfer broke (or timed out). */
+iot_err http_stream_read(struct http_stream *s, uint8_t *buf, size_t cap, size_t *n);
+void http_stream_close(struct http_stream *s);
+
 /* Bytes sent and received on the wire at the TCP level (TLS records and
  * handshakes included) since the client was created. */
 void http_client_wire_bytes(const struct http_client *c, uint64_t *sent, uint64_t *received);

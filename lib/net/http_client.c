@@ -192,3 +192,137 @@ iot_err http_client_request(struct http_client *c, const char *method, const cha
 	*resp_len = s.len;
 	return IOT_OK;
 }
+
+/* ---- streamed responses ---- */
+
+struct http_stream {
+	CURLM *multi;
+	CURL *easy;
+	struct curl_slist *headers;
+	uint8_t *request;
+	long status;
+	bool paused, done;
+	CURLcode result;
+	size_t start, end;
+	uint8_t buf[32 * 1024];         /* what came and was not read yet; curl waits when it is full */
+};
+
+static size_t on_stream_data(char *data, size_t size, size_t n, void *userdata)
+{
+	struct http_stream *s = userdata;
+	size_t len = size * n;
+
+	if (s->start) {                 /* what was read makes room */
+		memmove(s->buf, s->buf + s->start, s->end - s->start);
+		s->end -= s->start;
+		s->start = 0;
+	}
+	if (sizeof(s->buf) - s->end < len) {
+		s->paused = true;       /* curl hands the same bytes again once resumed */
+		return CURL_WRITEFUNC_PAUSE;
+	}
+	memcpy(s->buf + s->end, data, len);
+	s->end += len;
+	return len;
+}
+
+/* Moves the transfer on: resumes it if it waited for room, and waits up
+ * to a second for the network when there is nothing to read. */
+static void stream_pump(struct http_stream *s)
+{
+	CURLMsg *m;
+	int running, left;
+
+	if (s->paused) {
+		s->paused = false;
+		curl_easy_pause(s->easy, CURLPAUSE_CONT);
+	}
+	curl_multi_perform(s->multi, &running);
+	while ((m = curl_multi_info_read(s->multi, &left)))
+		if (m->msg == CURLMSG_DONE) {
+			s->done = true;
+			s->result = m->data.result;
+		}
+	if (!s->done && s->start == s->end && !s->paused)
+		curl_multi_poll(s->multi, NULL, 0, 1000, NULL);
+	if (!s->status)
+		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->status);
+}
+
+iot_err http_client_stream_post(struct http_client *c, const char *url, const char *const *headers,
+				const uint8_t *body, size_t len, struct http_stream **out)
+{
+	struct http_stream *s = calloc(1, sizeof(*s));
+	struct curl_slist *l;
+
+	if (!s || !(s->request = malloc(len ? len : 1)) || !(s->multi = curl_multi_init()) ||
+	    !(s->easy = curl_easy_duphandle(c->curl))) {
+		http_stream_close(s);
+		return IOT_E_NOMEM;
+	}
+	memcpy(s->request, body, len);
+	for (size_t i = 0; headers && headers[i]; i++) {
+		if (!(l = curl_slist_append(s->headers, headers[i]))) {
+			http_stream_close(s);
+			return IOT_E_NOMEM;
+		}
+		s->headers = l;
+	}
+	curl_easy_setopt(s->easy, CURLOPT_URL, url);
+	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->headers);
+	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, (const char *)s->request);
+	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(s->easy, CURLOPT_CUSTOMREQUEST, NULL);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_stream_data);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+	/* the stream may outlive the client: its socket is not counted there */
+	curl_easy_setopt(s->easy, CURLOPT_CLOSESOCKETFUNCTION, NULL);
+	curl_easy_setopt(s->easy, CURLOPT_CLOSESOCKETDATA, NULL);
+	if (curl_multi_add_handle(s->multi, s->easy) != CURLM_OK) {
+		http_stream_close(s);
+		return IOT_E_NOMEM;
+	}
+	/* the status line, and some of the body or its end */
+	while (!s->done && (!s->status || s->start == s->end))
+		stream_pump(s);
+	if (s->done && s->result != CURLE_OK) {
+		http_stream_close(s);
+		return IOT_E_IO;
+	}
+	*out = s;
+	return IOT_OK;
+}
+
+int http_stream_status(const struct http_stream *s)
+{
+	return (int)s->status;
+}
+
+iot_err http_stream_read(struct http_stream *s, uint8_t *buf, size_t cap, size_t *n)
+{
+	*n = 0;
+	while (s->start == s->end && !s->done)
+		stream_pump(s);
+	if (s->start < s->end) {
+		*n = s->end - s->start < cap ? s->end - s->start : cap;
+		memcpy(buf, s->buf + s->start, *n);
+		s->start += *n;
+		return IOT_OK;
+	}
+	return s->result == CURLE_OK ? IOT_OK : IOT_E_IO;
+}
+
+void http_stream_close(struct http_stream *s)
+{
+	if (!s)
+		return;
+	if (s->multi && s->easy)
+		curl_multi_remove_handle(s->multi, s->easy);
+	if (s->easy)
+		curl_easy_cleanup(s->easy);
+	if (s->multi)
+		curl_multi_cleanup(s->multi);
+	curl_slist_free_all(s->headers);
+	free(s->request);
+	free(s);
+}

@@ -69,15 +69,54 @@ static iot_err read_file(const char *path, char **out)
 	return IOT_OK;
 }
 
+/* A streamed body: what the handler's stream gives, as the socket takes it. */
+struct stream_body {
+	long (*read)(void *ctx, uint8_t *buf, size_t cap);
+	void (*free)(void *ctx);
+	void *ctx;
+};
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream_body *b = cls;
+	long n = b->read(b->ctx, (uint8_t *)buf, max);
+
+	(void)pos;
+	return n > 0 ? (ssize_t)n : n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_done(void *cls)
+{
+	struct stream_body *b = cls;
+
+	b->free(b->ctx);
+	free(b);
+}
+
 static enum MHD_Result queue(struct MHD_Connection *conn, struct http_response *r)
 {
-	struct MHD_Response *resp;
+	struct MHD_Response *resp = NULL;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(r->body_len, r->body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(r->body);
-		return MHD_NO;
+	if (r->stream_read && !r->body) {
+		struct stream_body *b = malloc(sizeof(*b));
+
+		if (b) {
+			*b = (struct stream_body){ r->stream_read, r->stream_free, r->stream_ctx };
+			if (!(resp = MHD_create_response_from_callback(r->stream_len, 16 * 1024, stream_reader, b,
+								       stream_done)))
+				free(b);
+		}
+		if (!resp) {
+			r->stream_free(r->stream_ctx);
+			return MHD_NO;
+		}
+	} else {
+		resp = MHD_create_response_from_buffer(r->body_len, r->body, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(r->body);
+			return MHD_NO;
+		}
 	}
 	r->body = NULL;
 	if (r->content_type)

@@ -14,6 +14,8 @@
 
 #include "base/hex.h"
 #include "eim/eim.h"
+#include "eim/server.h"
+#include "net/http.h"
 #include "ipa/ipa.h"
 #include "rsp/rsp.h"
 #include "smdp/server.h"
@@ -29,6 +31,10 @@ static struct smdp_credentials creds;
 static struct smdp_server *smdp_https;
 static struct smdp_server_config ss;    /* to start the SM-DP+ again */
 static int drop_results;
+static struct eim_config ec;            /* to start eimd's server on the same store */
+static struct http_client *via;         /* ESipa through eimd's HTTPS server, not straight in */
+static char via_url[128];
+static bool stop_smdp_at_bpp;           /* the SM-DP+ goes when the BPP is asked for */
 static struct smdp *dp;
 static struct euicc *euicc;
 static struct eim *eim;
@@ -66,6 +72,21 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 	(void)ctx;
 	(void)e;
 	messages++;
+	if (stop_smdp_at_bpp && len > 2 && req[0] == 0xBF && req[1] == 0x3A) {
+		smdp_server_stop(smdp_https);
+		smdp_https = NULL;
+	}
+	if (via) {
+		static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1", NULL };
+		int status;
+
+		err = http_client_post(via, via_url, headers, req, len, &status, resp, resp_len);
+		if (err == IOT_OK && status != 200 && status != 204) {
+			free(*resp);
+			err = IOT_E_IO;
+		}
+		return err;
+	}
 	der_writer_dynamic(&w);
 	err = eim_esipa(eim, req, len, &w);
 	if (err == IOT_OK && req[0] == 0xBF && req[1] == 0x4F && w.len > 6 && w.len < sizeof(packages[0]) &&
@@ -103,7 +124,6 @@ static int setup(void **state)
 					  .profile_class = 2, .notification_address = ADDRESS };
 	struct ipa_platform p = { .transmit = transmit, .esipa = esipa, .reset = reset };
 	static const char *cis[1], *connects[1];
-	struct eim_config ec = { 0 };
 	static uint8_t upp[12 * 1024];
 	const uint8_t *resp;
 	uint8_t *req;
@@ -466,6 +486,70 @@ static void test_notifications_kept_until_forwarded(void **state)
 	assert_int_equal(sent, 0);
 }
 
+/* Through eimd's HTTPS server: with the ASN.1 binding the BPP goes to the
+ * device as it comes from the SM-DP+ (streamed), and is installed; an
+ * SM-DP+ gone when the BPP is asked for gives undefinedError, the download
+ * fails, the order stands. */
+static void test_bpp_over_https(void **state)
+{
+	struct eim_server_config sc = { .coap_off = true };
+	struct http_client_config hc = { .timeout_ms = 20000 };
+	struct smdp_profile_info info = { .owner = "op", .service_provider_name = "Operator A", .profile_name = "IoT 2",
+					  .profile_class = 2, .notification_address = ADDRESS };
+	static const uint8_t second[10] = { 0x98, 0x94, 0x44, 0x99, 0x99, 0x99, 0x99, 0x09, 0x30, 0xF2 };
+	static uint8_t upp[40 * 1024];
+	char cert[200], key[200], mid[65], ac[128], want[64];
+	struct eim_server *srv;
+	uint8_t got[10], *resp;
+	size_t len;
+	int64_t dl, code;
+	int status;
+
+	(void)state;
+	fixture_tls_cert_for("localhost", pki.dir, "eim-tls", cert, sizeof(cert), key, sizeof(key));
+	sc.eim = ec;
+	sc.http = (struct http_server_config){ .cert_file = cert, .key_file = key, .threads = 2 };
+	assert_int_equal(eim_server_start(&sc, &srv), IOT_OK);
+	hc.ca_file = cert;
+	assert_int_equal(http_client_new(&hc, &via), IOT_OK);
+	snprintf(via_url, sizeof(via_url), "https://localhost:%u/gsma/rsp2/asn1", eim_server_https_port(srv));
+	first_contact();
+	assert_int_equal(smdp_download_order(dp, "op", op_iccid, NULL, got, NULL), IOT_OK);
+	assert_int_equal(smdp_confirm_order(dp, "op", op_iccid, NULL, "HTTPS-1", NULL, true, mid, NULL), IOT_OK);
+	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$HTTPS-1");
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &dl), IOT_OK);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(dl, &code), EIM_DONE);
+	/* the ASN.1 binding streams; the JSON binding (base64 inside JSON) cannot */
+	snprintf(via_url, sizeof(via_url), "https://localhost:%u/metrics", eim_server_https_port(srv));
+	assert_int_equal(http_client_request(via, "GET", via_url, NULL, NULL, 0, &status, &resp, &len), IOT_OK);
+	snprintf(want, sizeof(want), "eim_bpp_streamed_total %d\n", ec.es9_json ? 0 : 1);
+	{
+		char text[1024];
+
+		snprintf(text, sizeof(text), "%.*s", (int)len, (const char *)resp);
+		assert_non_null(strstr(text, want));
+	}
+	free(resp);
+	snprintf(via_url, sizeof(via_url), "https://localhost:%u/gsma/rsp2/asn1", eim_server_https_port(srv));
+	/* a larger profile; the SM-DP+ goes away just before the BPP */
+	for (size_t i = 0; i < sizeof(upp); i++)
+		upp[i] = (uint8_t)(i * 31);
+	assert_int_equal(smdp_add_profile(dp, second, &info, upp, sizeof(upp)), IOT_OK);
+	assert_int_equal(smdp_download_order(dp, "op", second, NULL, got, NULL), IOT_OK);
+	assert_int_equal(smdp_confirm_order(dp, "op", second, NULL, "HTTPS-2", NULL, true, mid, NULL), IOT_OK);
+	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$HTTPS-2");
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &dl), IOT_OK);
+	stop_smdp_at_bpp = true;
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	stop_smdp_at_bpp = false;
+	assert_int_equal(op_state(dl, &code), EIM_FAILED);
+	assert_int_equal(code, 127);
+	http_client_free(via);
+	via = NULL;
+	eim_server_stop(srv);
+}
+
 /* The remaining PSMOs in one package after a download; an operation that
  * expired is never sent; a MatchingID the SM-DP+ refuses fails the download. */
 static void test_more_psmos_expiry_refusal(void **state)
@@ -549,6 +633,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_audit_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eco_delete_and_smdp_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notifications_kept_until_forwarded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bpp_over_https, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_more_psmos_expiry_refusal, setup, teardown),
 	};
 	int failed;

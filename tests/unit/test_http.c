@@ -139,6 +139,93 @@ static void test_tls_resumption(void **state)
 	http_server_stop(s);
 }
 
+/* A body made while it is sent: byte i is i * 7 mod 251; breaks at `broken`. */
+struct gen {
+	size_t pos, len, broken;
+	bool freed;
+};
+
+static long gen_read(void *ctx, uint8_t *buf, size_t cap)
+{
+	struct gen *g = ctx;
+	size_t n = 0;
+
+	if (g->broken && g->pos >= g->broken)
+		return -1;
+	while (n < cap && g->pos < g->len && (!g->broken || g->pos < g->broken))
+		buf[n++] = (uint8_t)(g->pos++ * 7 % 251);
+	return (long)n;
+}
+
+static void gen_free(void *ctx)
+{
+	((struct gen *)ctx)->freed = true;
+}
+
+static struct gen served;
+
+static void streamer(void *ctx, const struct http_request *q, struct http_response *r)
+{
+	(void)ctx;
+	served = (struct gen){ .len = 3000000, .broken = strstr(q->path, "broken") ? 1000000 : 0 };
+	r->status = 200;
+	r->content_type = "application/octet-stream";
+	r->stream_len = served.len;
+	r->stream_read = gen_read;
+	r->stream_free = gen_free;
+	r->stream_ctx = &served;
+}
+
+/* 3 MB produced while sent and read as it arrives, in small pieces (the
+ * client's buffer fills and the transfer waits); a stream that breaks. */
+static void test_streams(void **state)
+{
+	struct http_server_config sc = { .cert_file = cert, .key_file = key, .handler = streamer, .threads = 2 };
+	struct http_client_config cc = { .ca_file = cert, .timeout_ms = 20000 };
+	struct http_server *s;
+	struct http_client *c;
+	struct http_stream *st;
+	uint8_t buf[700];
+	size_t n, total = 0;
+	bool same = true;
+	char url[128];
+	iot_err err;
+
+	(void)state;
+	assert_int_equal(http_server_start(&sc, &s), IOT_OK);
+	assert_int_equal(http_client_new(&cc, &c), IOT_OK);
+	snprintf(url, sizeof(url), "https://localhost:%u/whole", http_server_port(s));
+	assert_int_equal(http_client_stream_post(c, url, NULL, (const uint8_t *)"q", 1, &st), IOT_OK);
+	assert_int_equal(http_stream_status(st), 200);
+	while ((err = http_stream_read(st, buf, total % 3 ? sizeof(buf) : 100, &n)) == IOT_OK && n) {
+		for (size_t i = 0; i < n; i++)
+			same &= buf[i] == (uint8_t)((total + i) * 7 % 251);
+		total += n;
+	}
+	assert_int_equal(err, IOT_OK);
+	assert_int_equal(total, 3000000);
+	assert_true(same);
+	http_stream_close(st);
+	/* the server side broke off: the reader is told, not given a short body */
+	snprintf(url, sizeof(url), "https://localhost:%u/broken", http_server_port(s));
+	assert_int_equal(http_client_stream_post(c, url, NULL, (const uint8_t *)"q", 1, &st), IOT_OK);
+	total = 0;
+	while ((err = http_stream_read(st, buf, sizeof(buf), &n)) == IOT_OK && n)
+		total += n;
+	assert_int_equal(err, IOT_E_IO);
+	assert_true(total <= 1000000);
+	http_stream_close(st);
+	/* the client's own requests still work */
+	snprintf(url, sizeof(url), "https://localhost:%u/x", http_server_port(s));
+	http_client_free(c);
+	http_server_stop(s);
+	assert_true(served.freed);
+	/* nobody there: no stream */
+	assert_int_equal(http_client_new(&cc, &c), IOT_OK);
+	assert_int_equal(http_client_stream_post(c, url, NULL, (const uint8_t *)"q", 1, &st), IOT_E_IO);
+	http_client_free(c);
+}
+
 static void test_plain_http(void **state)
 {
 	struct http_server_config sc = { .handler = echo };
@@ -171,6 +258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tls_round_trip),
 		cmocka_unit_test(test_tls_resumption),
+		cmocka_unit_test(test_streams),
 		cmocka_unit_test(test_plain_http),
 	};
 
