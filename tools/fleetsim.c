@@ -182,7 +182,8 @@ static iot_err record_save(void *ctx, const uint8_t *rec, size_t len)
 
 	if (len > sizeof(d->record))
 		return IOT_E_ARG;
-	memcpy(d->record, rec, len);
+	if (len)
+		memcpy(d->record, rec, len);
 	d->record_len = len;
 	return IOT_OK;
 }
