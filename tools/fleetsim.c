@@ -497,7 +497,7 @@ int main(int argc, char **argv)
 	uint8_t initial[4096];
 	size_t initial_len, made = 0, total_polls = 0, failed = 0, k = 0;
 	unsigned packages = 0, installed = 0, results = 0;
-	uint64_t up = 0, down = 0, wire_up = 0, wire_down = 0;
+	uint64_t up = 0, down = 0, wire_up = 0, wire_down = 0, dtls_up = 0, dtls_down = 0;
 	size_t polls_all, coaps_devices = 0;
 	pthread_t until_thread, progress_thread;
 	double t0, elapsed, *all;
@@ -639,6 +639,9 @@ int main(int argc, char **argv)
 		http_client_wire_bytes(workers[t].http, &s_, &r_);
 		wire_up += s_;
 		wire_down += r_;
+		net_coap_client_wire_bytes(workers[t].coap, &s_, &r_);
+		dtls_up += s_;
+		dtls_down += r_;
 	}
 	packages = (unsigned)atomic_load(&fleet.packages);
 	installed = (unsigned)atomic_load(&fleet.installed);
@@ -672,6 +675,10 @@ int main(int argc, char **argv)
 	if (coaps_devices < made)
 		printf("; TCP incl. TLS %llu up %llu down%s", (unsigned long long)(wire_up / (made - coaps_devices)),
 		       (unsigned long long)(wire_down / (made - coaps_devices)), coaps_devices ? " (HTTPS devices)" : "");
+	/* each thread's first DTLS ClientHello is not seen: a few hundred bytes a thread */
+	if (coaps_devices)
+		printf("; UDP incl. DTLS %llu up %llu down%s", (unsigned long long)(dtls_up / coaps_devices),
+		       (unsigned long long)(dtls_down / coaps_devices), coaps_devices < made ? " (CoAP devices)" : "");
 	printf("\n");
 	if (opt.profiles_out && write_profiles(devices, made))
 		return 1;

@@ -197,6 +197,7 @@ struct net_coap_client {
 	coap_address_t dst;
 	char host[256];
 	SSL_SESSION *resume;            /* the last DTLS session, offered at the next handshake */
+	uint64_t sent, received;        /* DTLS record bytes on the wire (UDP payloads) */
 	bool resumed;                   /* the current session was resumed */
 	/* the exchange in progress */
 	bool done, failed;
@@ -277,6 +278,34 @@ iot_err net_coap_client_new(const struct net_coap_client_config *c, struct net_c
 	return IOT_OK;
 }
 
+/* Counts what the session's BIO (libcoap's, under OpenSSL) writes and
+ * reads: the DTLS records, i.e. the UDP payloads, retransmissions included. */
+static long count_bytes(BIO *b, int op, const char *argp, size_t len, int argi, long argl, int ret,
+			size_t *processed)
+{
+	struct net_coap_client *c = (struct net_coap_client *)BIO_get_callback_arg(b);
+
+	(void)argp;
+	(void)len;
+	(void)argi;
+	(void)argl;
+	if (c && ret > 0 && processed && op == (BIO_CB_WRITE | BIO_CB_RETURN))
+		c->sent += *processed;
+	else if (c && ret > 0 && processed && op == (BIO_CB_READ | BIO_CB_RETURN))
+		c->received += *processed;
+	return ret;
+}
+
+static void count_session(struct net_coap_client *c, const SSL *ssl)
+{
+	BIO *b = SSL_get_wbio(ssl);
+
+	if (b && BIO_get_callback_ex(b) != count_bytes) {
+		BIO_set_callback_arg(b, (char *)c);
+		BIO_set_callback_ex(b, count_bytes);
+	}
+}
+
 /* libcoap 4.3 has no resumption API and no hook between creating a client's
  * SSL and its first flight, so the context's info callback is wrapped once a
  * session exists: at HANDSHAKE_START, before the ClientHello is built, the
@@ -288,8 +317,11 @@ static void offer_dtls_session(const SSL *ssl, int where, int ret)
 	coap_session_t *session = SSL_get_app_data(ssl);
 	struct net_coap_client *c = session ? coap_get_app_data(coap_session_get_context(session)) : NULL;
 
-	if (where == SSL_CB_HANDSHAKE_START && c && c->resume && !SSL_get_session(ssl))
-		SSL_set_session((SSL *)ssl, c->resume);
+	if (where == SSL_CB_HANDSHAKE_START && c) {
+		count_session(c, ssl);
+		if (c->resume && !SSL_get_session(ssl))
+			SSL_set_session((SSL *)ssl, c->resume);
+	}
 	if (coap_cb)
 		coap_cb(ssl, where, ret);
 }
@@ -314,10 +346,10 @@ static void keep_dtls_session(struct net_coap_client *c)
 	SSL *ssl = c->session ? coap_session_get_tls(c->session, &type) : NULL;
 	SSL_SESSION *s;
 
-	if (!ssl || type != COAP_TLS_LIBRARY_OPENSSL || c->cfg.no_session_resumption)
+	if (!ssl || type != COAP_TLS_LIBRARY_OPENSSL)
 		return;
-	wrap_info_callback(ssl);
-	if (!(s = SSL_get1_session(ssl)))
+	wrap_info_callback(ssl);        /* from now on each new session is counted, and offered the last */
+	if (c->cfg.no_session_resumption || !(s = SSL_get1_session(ssl)))
 		return;
 	if (!SSL_SESSION_is_resumable(s)) {
 		SSL_SESSION_free(s);
@@ -401,7 +433,22 @@ static iot_err open_session(struct net_coap_client *c)
 	if (!c->session)
 		return IOT_E_IO;
 	coap_session_set_app_data(c->session, c);
+	if (!c->cfg.plain) {
+		coap_tls_library_t type;
+		SSL *ssl = coap_session_get_tls(c->session, &type);
+
+		/* the client's first session started before any hook could run:
+		 * its first ClientHello is not counted (the wrapper counts the rest) */
+		if (ssl && type == COAP_TLS_LIBRARY_OPENSSL)
+			count_session(c, ssl);
+	}
 	return IOT_OK;
+}
+
+void net_coap_client_wire_bytes(const struct net_coap_client *c, uint64_t *sent, uint64_t *received)
+{
+	*sent = c->sent;
+	*received = c->received;
 }
 
 static long now_ms(void)

@@ -68,6 +68,10 @@ iot_err net_coap_client_post(struct net_coap_client *c, const uint8_t *body, siz
 /* The next request opens a new DTLS session (resumed unless
  * no_session_resumption), as after a device's sleep. */
 void net_coap_client_new_session(struct net_coap_client *c);
+/* DTLS record bytes sent and received (the UDP payloads, handshakes and
+ * retransmissions included) since the client was made; the very first
+ * ClientHello of the client is not seen (libcoap sends it before any hook). */
+void net_coap_client_wire_bytes(const struct net_coap_client *c, uint64_t *sent, uint64_t *received);
 /* Whether the last exchange's DTLS session was an abbreviated (resumed) one. */
 bool net_coap_client_resumed(const struct net_coap_client *c);
 

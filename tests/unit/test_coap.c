@@ -82,12 +82,19 @@ static void test_dtls_block_wise(void **state)
 	struct net_coap_client_config cc = { .host = "localhost", .connect_address = "127.0.0.1", .path = "gsma/rsp2/asn1",
 					     .ca_file = cert, .timeout_ms = 10000 };
 	struct net_coap_client *c;
+	uint64_t up0, down0, up1, down1;
 
 	(void)state;
 	cc.port = net_coap_server_port(s);
 	assert_int_equal(net_coap_client_new(&cc, &c), IOT_OK);
 	exchange(c, 20);
+	net_coap_client_wire_bytes(c, &up0, &down0);
+	assert_true(down0 > 500);       /* the server's certificate came */
 	exchange(c, 60000);             /* ~59 Block1 and ~118 Block2 transfers */
+	net_coap_client_wire_bytes(c, &up1, &down1);
+	/* the bodies plus per-datagram CoAP and DTLS headers, no handshake */
+	assert_true(up1 - up0 > 60000 && up1 - up0 < 60000 + 59 * 120 + 118 * 120);
+	assert_true(down1 - down0 > 120000 && down1 - down0 < 120000 + 177 * 120);
 	exchange(c, 1);
 	net_coap_client_free(c);
 	/* a new DTLS handshake for each request */
