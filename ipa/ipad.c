@@ -56,6 +56,7 @@ static void usage(FILE *f)
 		"  --fresh-connection       a new connection per message; --no-session-resumption\n"
 		"  --poll-interval S, --retry-min S, --retry-max S\n"
 		"  --tac HEX8               the device's TAC\n"
+		"  --trace DIR              keep each ESipa message and answer there (NNNN-up.der, NNNN-down.der)\n"
 		"  --json                   machine-readable output\n"
 		"  --verbose, --help\n");
 }
@@ -70,14 +71,14 @@ struct args {
 
 enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT, O_COAPS_PORT, O_PREFER_COAPS,
        O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
-       O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST };
+       O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST, O_TRACE };
 
 static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", [O_EIM_CA] = "eim-ca",
 				    [O_ES9_CA] = "es9-ca", [O_EIM_PORT] = "eim-port", [O_COAPS_PORT] = "coaps-port",
 				    [O_PREFER_COAPS] = "prefer-coaps", [O_NO_DIRECT] = "no-direct",
 				    [O_FRESH] = "fresh-connection", [O_NO_RESUME] = "no-session-resumption",
 				    [O_INTERVAL] = "poll-interval", [O_RETRY_MIN] = "retry-min",
-				    [O_RETRY_MAX] = "retry-max", [O_TAC] = "tac" };
+				    [O_RETRY_MAX] = "retry-max", [O_TAC] = "tac", [O_TRACE] = "trace" };
 
 static const char *opt(const struct args *a, int o)
 {
@@ -528,6 +529,7 @@ int main(int argc, char **argv)
 		{ "no-session-resumption", no_argument, 0, O_NO_RESUME },
 		{ "poll-interval", required_argument, 0, O_INTERVAL }, { "retry-min", required_argument, 0, O_RETRY_MIN },
 		{ "retry-max", required_argument, 0, O_RETRY_MAX }, { "tac", required_argument, 0, O_TAC },
+		{ "trace", required_argument, 0, O_TRACE },
 		{ "json", no_argument, 0, O_JSON }, { "verbose", no_argument, 0, O_VERBOSE },
 		{ "help", no_argument, 0, O_HELP }, { "confirmation-code", required_argument, 0, O_CC },
 		{ "eim-id", required_argument, 0, O_EIM_ID }, { "fqdn", required_argument, 0, O_FQDN },
@@ -595,6 +597,7 @@ int main(int argc, char **argv)
 	o.fresh_connection = flag(&a, O_FRESH);
 	o.no_session_resumption = flag(&a, O_NO_RESUME);
 	o.no_direct = flag(&a, O_NO_DIRECT);
+	o.trace_dir = opt(&a, O_TRACE);
 	if ((tac = opt(&a, O_TAC)) && (hex_decode(tac, tac_bytes, sizeof(tac_bytes), &tac_len) != IOT_OK || tac_len != 4)) {
 		fprintf(stderr, "ipad: --tac wants 8 hex digits\n");
 		conf_free(&a.conf);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/base64.h"
+#include "base/io.h"
 #include "base/log.h"
 #include "crypto/crypto.h"
 #include "net/coap.h"
@@ -27,7 +28,24 @@ struct ipad_platform {
 	char pin[64];                   /* or its public key pinned */
 	char eim_url[300];
 	uint64_t closed_sent, closed_received;
+	unsigned traced;                /* messages traced so far */
 };
+
+/* --trace: one file per message, for interop work and replays; a trace
+ * that cannot be written is logged, never fatal. */
+static void trace(struct ipad_platform *p, const char *way, const uint8_t *der, size_t len)
+{
+	char path[600];
+	int fd;
+
+	if (!p->o.trace_dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%04u-%s.der", p->o.trace_dir, p->traced, way);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 || io_write_full(fd, der, len) != IOT_OK)
+		log_warn("ipad", "the trace cannot be written", "path=%s", path);
+	if (fd >= 0)
+		close(fd);
+}
 
 static iot_err transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp, size_t cap, size_t *resp_len)
 {
@@ -155,15 +173,31 @@ static const char *const esipa_headers[] = { "Content-Type: application/x-gsma-r
 					     "X-Admin-Protocol: gsma/rsp/v2.5.0", "Accept: application/x-gsma-rsp-asn1",
 					     NULL };
 
+static iot_err esipa_exchange(struct ipad_platform *p, const struct ipa_eim *e, const uint8_t *req, size_t len,
+			      uint8_t **resp, size_t *resp_len);
+
 static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, size_t len, uint8_t **resp,
 		     size_t *resp_len)
 {
 	struct ipad_platform *p = ctx;
-	int status;
 	iot_err err = eim_clients(p, e);
 
 	if (err != IOT_OK)
 		return err;
+	trace(p, "up", req, len);
+	err = esipa_exchange(p, e, req, len, resp, resp_len);
+	if (err == IOT_OK)
+		trace(p, "down", *resp, *resp_len);
+	p->traced++;
+	return err;
+}
+
+static iot_err esipa_exchange(struct ipad_platform *p, const struct ipa_eim *e, const uint8_t *req, size_t len,
+			      uint8_t **resp, size_t *resp_len)
+{
+	int status;
+	iot_err err;
+
 	if (e->coaps) {
 		if ((err = net_coap_client_post(p->eim_coap, req, len, &status, resp, resp_len)) != IOT_OK)
 			return err;

@@ -97,7 +97,8 @@ for n in 1 2; do for _ in $(seq 50); do [ -S "$tmp/euicc$n.sock" ] && break; sle
 dev() {   # N ARGS...: ipad of device N
   n=$1; shift
   "$ipad" --card "socket:$tmp/euicc$n.sock" --state-dir "$tmp/ipad$n" --eim-ca "$p/ci.pem" --no-direct \
-    --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --connect "eim.iotrsp.test:5684:127.0.0.1:$cport" --retry-min 1 "$@"
+    --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --connect "eim.iotrsp.test:5684:127.0.0.1:$cport" --retry-min 1 \
+    ${TRACE:+--trace "$TRACE"} "$@"
 }
 dev 1 add-initial-eim --request "$tmp/initial.der" --json
 dev 2 add-initial-eim --request "$tmp/initial-coaps.der" --json
@@ -202,7 +203,8 @@ run_op() {   # N EID BODY: queues the operation, polls, prints the operation as 
 for n in 1 2; do
   eid=$([ $n = 1 ] && echo $eid1 || echo $eid2)
   iccid=894944999999999002$n boot=8904903200000000001$n
-  out=$(run_op $n $eid "{\"psmos\":[{\"setFallbackAttribute\":{\"iccid\":\"$boot\"}},
+  mkdir -p "$tmp/trace$n"
+  out=$(TRACE="$tmp/trace$n" run_op $n $eid "{\"psmos\":[{\"setFallbackAttribute\":{\"iccid\":\"$boot\"}},
     {\"configureImmediateEnable\":{\"immediateEnable\":true,\"defaultSmdpAddress\":\"smdp.iotrsp.test\"}},
     {\"setDefaultDpAddress\":{\"address\":\"dp2.iotrsp.test\"}},{\"getRAT\":{}},{\"listProfileInfo\":{}}]}")
   echo "device $n PSMOs: $(grep -o '"results":.*' <<<"$out" | cut -c1-200)"
@@ -210,6 +212,28 @@ for n in 1 2; do
   grep -q '"results":\[{"setFallbackAttribute":0},{"configureImmediateEnable":0},{"setDefaultDpAddress":0},{"getRAT":\[' <<<"$out"
   grep -q "{\"iccid\":\"$boot\",\"state\":\"disabled\",[^}]*\"fallbackAttribute\":true}" <<<"$out"
   dev $n profiles --json | grep -q "\"iccid\":\"$boot\",[^}]*\"fallback\":1"
+  # the device's signed result (ipad --trace kept it), sent again and then
+  # forged: answered, and nothing changes (operation, counter, audit)
+  result=
+  for f in "$tmp/trace$n"/*-up.der; do
+    [ -z "$result" ] && [ "$(head -c2 "$f" | od -An -tx1 | tr -d ' ')" = bf50 ] && result=$f
+  done
+  [ -n "$result" ]
+  before=$(head -1 <<<"$(api GET /api/v1/euiccs/$eid '' look-only)" | grep -o '"counter":[0-9]*')
+  audit_before=$(head -1 <<<"$(api GET /api/v1/audit/verify '' look-only)" | grep -o '"entries":[0-9]*')
+  esipa_post() {
+    curl -s -o /dev/null -w '%{http_code}' --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
+      -H "Content-Type: application/x-gsma-rsp-asn1" --data-binary @"$1" https://eim.iotrsp.test/gsma/rsp2/asn1
+  }
+  [ "$(esipa_post "$result")" = 200 ]
+  size=$(stat -c %s "$result")
+  cp "$result" "$tmp/forged.der"
+  printf '\x00' | dd of="$tmp/forged.der" bs=1 seek=$((size - 5)) conv=notrunc 2>/dev/null   # inside the signature
+  esipa_post "$tmp/forged.der" >/dev/null
+  grep -q 'msg="package result refused: signature or identifiers"' "$tmp/eimd.log"
+  [ "$(head -1 <<<"$(api GET /api/v1/euiccs/$eid '' look-only)" | grep -o '"counter":[0-9]*')" = "$before" ]
+  [ "$(head -1 <<<"$(api GET /api/v1/audit/verify '' look-only)" | grep -o '"entries":[0-9]*')" = "$audit_before" ]
+  grep -q '"state":"done"' <<<"$out"
   dev $n info --json | grep -q '"default_smdp":"dp2.iotrsp.test"'
   # unset the fallback, disable the operational profile, back to bootstrap, delete it
   out=$(run_op $n $eid "{\"psmos\":[{\"unsetFallbackAttribute\":{}},{\"disable\":{\"iccid\":\"$iccid\"}}]}")
