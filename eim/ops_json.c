@@ -272,7 +272,15 @@ iot_err eim_op_from_json(json_t *in, enum eim_op_kind *kind, uint8_t **payload, 
 	}
 	if (json_is_object(dl)) {
 		const char *ac = json_string_value(json_object_get(dl, "activationCode"));
+		const char *address = json_string_value(json_object_get(dl, "smdpAddress"));
+		const char *mid = json_string_value(json_object_get(dl, "matchingId"));
+		char made[300];
 
+		/* or the SM-DP+ and MatchingID apart: the activation code they make (SGP.22 4.1) */
+		if (!ac && address && *address && !strchr(address, '$') && (!mid || !strchr(mid, '$'))) {
+			snprintf(made, sizeof(made), "LPA:1$%s$%s", address, mid ? mid : "");
+			ac = made;
+		}
 		if (!ac || strncmp(ac, "LPA:1$", 6) || strlen(ac) > 255 || !(*payload = (uint8_t *)strdup(ac)))
 			return IOT_E_JSON;
 		*len = strlen(ac);

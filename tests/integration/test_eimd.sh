@@ -252,7 +252,7 @@ for n in 1 2; do
   out=$(run_op $n $eid "{\"psmos\":[{\"enable\":{\"iccid\":\"$iccid\"}}]}")
   grep -q '"state":"failed".*"resultCode":1,.*"results":\[{"enable":1}\]' <<<"$out"
   # a download the SM-DP+ refuses: failed, with the SM-DP+'s reason
-  out=$(run_op $n $eid '{"download":{"activationCode":"LPA:1$smdp.iotrsp.test$NO-SUCH-ORDER"}}')
+  out=$(run_op $n $eid '{"download":{"smdpAddress":"smdp.iotrsp.test","matchingId":"NO-SUCH-ORDER"}}')
   grep -q '"state":"failed","counterValue":0,"resultCode":6,' <<<"$out"
   grep -q '"smdpRefused":{"function":"authenticateClient","code":6,"reason":"matchingIdRefused"}' <<<"$out"
   # eCOs: a second eIM added (the eUICC hands out its association token), updated, listed, deleted
