@@ -152,6 +152,35 @@ static iot_err run(struct store *db, const char *sql, const char *text, int64_t 
 
 iot_err eim_euicc_register(struct eim *e, const char *eid, const char *labels)
 {
+	return eim_euicc_register_certified(e, eid, labels, NULL, 0, NULL, 0);
+}
+
+iot_err eim_euicc_check_certificates(struct eim *e, const char *eid, const uint8_t *eum_der, size_t eum_len,
+				     const uint8_t *cert_der, size_t cert_len)
+{
+	struct crypto_cert *eum = NULL, *cert = NULL;
+	enum x509_role failed;
+	char serial[40];
+	iot_err err;
+
+	if ((err = x509_parse(eum_der, eum_len, &eum)) != IOT_OK || (err = x509_parse(cert_der, cert_len, &cert)) != IOT_OK)
+		goto out;
+	/* SGP.32 3.5 (as SGP.22 5.6.3): CERT.EUM by a CI we trust, CERT.EUICC by the EUM */
+	err = IOT_E_CERT_CI_UNKNOWN;
+	for (size_t i = 0; i < e->ci_count && err != IOT_OK; i++)
+		err = x509_verify_euicc_chain(e->cis[i], eum, cert, time(NULL), &failed);
+	/* SGP.22 4.5.2 (CERT.EUICC): its subject serialNumber is the EID */
+	if (err == IOT_OK && ((err = x509_subject_serial(cert, serial, sizeof(serial))) != IOT_OK || strcmp(serial, eid)))
+		err = err ? err : IOT_E_CERT_PARSE;
+out:
+	x509_free(eum);
+	x509_free(cert);
+	return err;
+}
+
+iot_err eim_euicc_register_certified(struct eim *e, const char *eid, const char *labels, const uint8_t *eum,
+				     size_t eum_len, const uint8_t *cert, size_t cert_len)
+{
 	struct store_stmt *st;
 	int64_t id;
 	bool row;
@@ -159,12 +188,19 @@ iot_err eim_euicc_register(struct eim *e, const char *eid, const char *labels)
 
 	if (!eid_valid(eid))
 		return IOT_E_ARG;
+	if (cert && (err = eim_euicc_check_certificates(e, eid, eum, eum_len, cert, cert_len)) != IOT_OK)
+		return err;
 	if ((err = store_begin(e->db)) != IOT_OK)
 		return err;
-	if ((err = store_prepare(e->db, "INSERT INTO euicc(eid, labels, created) VALUES ($1, $2, $3)", &st)) == IOT_OK) {
+	if ((err = store_prepare(e->db, "INSERT INTO euicc(eid, labels, created, cert) VALUES ($1, $2, $3, $4)", &st)) ==
+	    IOT_OK) {
 		store_bind_text(st, 1, eid);
 		store_bind_text(st, 2, labels ? labels : "");
 		store_bind_int(st, 3, (int64_t)time(NULL));
+		if (cert)
+			store_bind_blob(st, 4, cert, cert_len);
+		else
+			store_bind_null(st, 4);
 		err = store_step(st, &row);
 		store_finalize(st);
 	}

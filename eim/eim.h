@@ -42,6 +42,11 @@ void eim_close(struct eim *e);
 /* Registers eid (32 digits); the first contact learns its certificates and
  * association token (an IPA eUICC Data Request). IOT_E_REFUSED: known. */
 iot_err eim_euicc_register(struct eim *e, const char *eid, const char *labels);
+/* The same with the eUICC's certificate and its EUM's as the factory gave
+ * them (DER): both checked first (chain to a configured CI, EID = the
+ * certificate's serialNumber), or nothing is registered. */
+iot_err eim_euicc_register_certified(struct eim *e, const char *eid, const char *labels, const uint8_t *eum,
+				     size_t eum_len, const uint8_t *cert, size_t cert_len);
 struct eim_euicc {
 	char eid[33];
 	int64_t counter;                        /* the last counterValue signed */

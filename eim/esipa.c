@@ -445,23 +445,14 @@ static iot_err package_result(struct eim *e, const char *eid, const struct euicc
 /* The first contact: the certificates chain to a CI we trust and name this EID. */
 static iot_err learn_euicc(struct eim *e, const char *eid, const struct rsp_ipa_euicc_data *d)
 {
-	struct crypto_cert *eum = NULL, *cert = NULL;
 	struct store_stmt *st;
-	char serial[40];
-	enum x509_role failed;
-	iot_err err = IOT_E_CERT_CI_UNKNOWN;
+	iot_err err;
 	bool row;
 
 	if (!d->has_eum_certificate || !d->has_euicc_certificate)
 		return IOT_E_ASN1_MISSING;
-	if ((err = x509_parse(d->eum_certificate.ptr, d->eum_certificate.len, &eum)) != IOT_OK ||
-	    (err = x509_parse(d->euicc_certificate.ptr, d->euicc_certificate.len, &cert)) != IOT_OK)
-		goto out;
-	err = IOT_E_CERT_CI_UNKNOWN;
-	for (size_t i = 0; i < e->ci_count && err != IOT_OK; i++)
-		err = x509_verify_euicc_chain(e->cis[i], eum, cert, time(NULL), &failed);
-	if (err == IOT_OK && ((err = x509_subject_serial(cert, serial, sizeof(serial))) != IOT_OK || strcmp(serial, eid)))
-		err = err ? err : IOT_E_CERT_PARSE;
+	err = eim_euicc_check_certificates(e, eid, d->eum_certificate.ptr, d->eum_certificate.len,
+					   d->euicc_certificate.ptr, d->euicc_certificate.len);
 	if (err == IOT_OK && (err = store_prepare(e->db, "UPDATE euicc SET cert = $2, token = $3 WHERE eid = $1", &st)) ==
 				     IOT_OK) {
 		store_bind_text(st, 1, eid);
@@ -473,11 +464,8 @@ static iot_err learn_euicc(struct eim *e, const char *eid, const struct rsp_ipa_
 		err = store_step(st, &row);
 		store_finalize(st);
 	}
-out:
 	if (err != IOT_OK)
 		log_warn("eim", "first contact refused", "eid=%s error=\"%s\"", eid, iot_strerror(err));
-	x509_free(eum);
-	x509_free(cert);
 	return err;
 }
 

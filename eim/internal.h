@@ -35,6 +35,11 @@ iot_err eim_es9(struct eim *e, const char *address, const struct rsp_remote_prof
 iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, struct rsp_esipa_message_from_eim *m,
 		  struct rsp_arena *a, uint8_t **keep);
 
+/* An eUICC's certificate and its EUM's (DER) checked: chain to a
+ * configured CI, EID = the certificate's serialNumber. */
+iot_err eim_euicc_check_certificates(struct eim *e, const char *eid, const uint8_t *eum, size_t eum_len,
+				     const uint8_t *cert, size_t cert_len);
+
 /* What the eIM knows of an eUICC's profiles, learned in the caller's
  * transaction from the EuiccPackageResult of operation op (a listProfileInfo
  * list replaces it all; an enable, disable or delete that succeeded changes

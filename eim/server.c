@@ -275,15 +275,27 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 	if (!strcmp(q->path, euiccs) && post) {
 		const char *eid = json_string_value(json_object_get(in, "eid"));
 		const char *labels = json_string_value(json_object_get(in, "labels"));
+		uint8_t *cert = NULL, *eum = NULL;
+		size_t cert_len = 0, eum_len = 0;
 
-		err = eid ? eim_euicc_register(e, eid, labels) : IOT_E_ARG;
+		/* optional: the certificates the factory read, base64 DER, both or neither */
+		if (!eid || ((json_object_get(in, "euiccCertificate") || json_object_get(in, "eumCertificate")) &&
+			     (jb_get_asn1(in, "euiccCertificate", &cert, &cert_len) != IOT_OK ||
+			      jb_get_asn1(in, "eumCertificate", &eum, &eum_len) != IOT_OK)))
+			err = IOT_E_ARG;
+		else
+			err = eim_euicc_register_certified(e, eid, labels, eum, eum_len, cert, cert_len);
+		free(cert);
+		free(eum);
 		snprintf(subject, sizeof(subject), "euicc:%s", eid ? eid : "-");
 		eim_audit(e, k->name, "register", subject, iot_errname(err));
 		if (err == IOT_OK)
 			reply_json(r, 201, json_pack("{s:s}", "eid", eid));
 		else
-			reply_error(r, err == IOT_E_REFUSED ? 409 : 400, err == IOT_E_REFUSED ? "already registered" :
-				    "eid: 32 digits");
+			reply_error(r, err == IOT_E_REFUSED ? 409 : 400,
+				    err == IOT_E_REFUSED ? "already registered" :
+				    err == IOT_E_ARG ? "eid: 32 digits; euiccCertificate and eumCertificate: base64 DER, both"
+						     : iot_strerror(err));
 	} else if (!strcmp(q->path, euiccs) && get) {
 		struct eim_euicc *list = calloc(500, sizeof(*list));
 		const char *pending = http_request_arg(q, "pending"), *state = http_request_arg(q, "profileState"),

@@ -109,9 +109,15 @@ dev 2 info --json | grep -q '"eim_transport":"coaps"'
 [ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid1\"}" look-only)")" = 403 ]
 [ "$(status "$(api POST /api/v1/euiccs '{"eid":')")" = 400 ]
 [ "$(status "$(api GET /api/v1/euiccs/$eid1 '' look-only)")" = 404 ]
-for eid in $eid1 $eid2; do
-  [ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid\",\"labels\":\"site=north\"}")")" = 201 ]
-done
+# with the certificates the factory read (checked: chain to the CI, EID = serialNumber), or without
+der64() { openssl x509 -in "$1" -outform der | base64 -w0; }
+certs="\"euiccCertificate\":\"$(der64 "$p/euicc/$eid2.pem")\",\"eumCertificate\":\"$(der64 "$p/eum.pem")\""
+[ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid1\",$certs}")")" = 400 ]         # not its certificate
+[ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid2\",\"euiccCertificate\":\"$(der64 "$p/euicc/$eid2.pem")\",
+  \"eumCertificate\":\"$(der64 "$p/eim-sign.pem")\"}")")" = 400 ]                       # not its EUM
+[ "$(status "$(api GET /api/v1/euiccs/$eid1 '' look-only)")" = 404 ]                       # nothing registered
+[ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid1\",\"labels\":\"site=north\"}")")" = 201 ]
+[ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid2\",\"labels\":\"site=north\",$certs}")")" = 201 ]
 [ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid1\"}")")" = 409 ]
 # keys made by the admin, kept as hashes: usable at once, gone when deleted; operators may not
 [ "$(status "$(api POST /api/v1/keys '{"name":"ci-bot","role":"operator"}')")" = 403 ]
