@@ -57,8 +57,8 @@ run() {   # LABEL TRANSPORT ROUNDS [ARGS]: one fleetsim run, with eimd's CPU ove
   c1=$(cpu)
   echo "$out" | awk -v label="$label" -v t="$t" -v cpu="$(( (c1 - c0) * 1000 / tck ))" '{
     for (i = 1; i <= NF; i++) { if ($i == "polls/s;") rate = $(i-1); if ($i == "p50") p50 = $(i+1); if ($i == "p99") p99 = $(i+1);
-      if ($i == "polls" && $(i+1) != "(failed") n = $(i+1); if ($i == "in") secs = $(i+1) }
-    printf "  %-6s %-34s %9.1f/s  p50 %6s ms  p99 %7s ms  eimd CPU %5.1f%% of one core\n", t, label, rate, p50, p99, cpu / (secs * 10) }'
+      if ($i == "polls" && $(i+1) != "(failed") n = $(i+1); if ($i == "in") secs = $(i+1) } }
+    END { printf "  %-6s %-34s %9.1f/s  p50 %6s ms  p99 %7s ms  eimd CPU %5.1f%% of one core\n", t, label, rate, p50, p99, cpu / (secs * 10) }'
 }
 echo
 echo "== eimd with $devices simulated devices over $threads connections (eimd: $threads HTTPS worker threads, one CoAP thread)"

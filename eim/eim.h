@@ -161,6 +161,9 @@ void eim_stream_free(struct eim_stream *s);
  * receiver is not tried again in this call). *sent: how many went. */
 enum { EIM_NOTIFICATION_PENDING = 0, EIM_NOTIFICATION_FORWARDED = 1, EIM_NOTIFICATION_KEPT = 2 };
 iot_err eim_forward_notifications(struct eim *e, unsigned max, unsigned *sent);
+/* Whether this struct eim stored a notification since the last call (the
+ * forwarder need not look otherwise). */
+bool eim_notifications_waiting(struct eim *e);
 
 /* ---- settings an admin changes at run time (kept in the store) ---- */
 

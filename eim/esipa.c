@@ -346,8 +346,11 @@ static iot_err store_notification(struct eim *e, const char *eid, int64_t seq, c
 		store_finalize(st);
 	}
 	free(der);
-	if (err == IOT_OK && eid && store_changes(e->db) == 1 && rsp_pending_notification_metadata(n))
-		err = eim_profiles_learn_notification(e, eid, rsp_pending_notification_metadata(n));
+	if (err == IOT_OK && store_changes(e->db) == 1) {
+		e->notified = true;
+		if (eid && rsp_pending_notification_metadata(n))
+			err = eim_profiles_learn_notification(e, eid, rsp_pending_notification_metadata(n));
+	}
 	return err;
 }
 

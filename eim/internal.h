@@ -17,6 +17,7 @@ struct eim {
 	size_t ci_count;
 	struct store *db;
 	struct http_client *es9;        /* the relay to SM-DP+s, opened on first use */
+	bool notified;                  /* a notification was stored since eim_notifications_waiting */
 };
 
 iot_err eim_audit_schema(struct eim *e);

@@ -159,6 +159,14 @@ static iot_err mark_forwarded(struct eim *e, int64_t id, int how)
 	return err;
 }
 
+bool eim_notifications_waiting(struct eim *e)
+{
+	bool n = e->notified;
+
+	e->notified = false;
+	return n;
+}
+
 iot_err eim_forward_notifications(struct eim *e, unsigned max, unsigned *sent)
 {
 	struct pending { int64_t id; uint8_t *der; size_t len; } *todo;

@@ -94,14 +94,17 @@ static void esipa(struct eim_server *s, const uint8_t *body, size_t len, int *st
 		return;
 	}
 	*status = w->len ? 200 : 204;
-	pthread_mutex_lock(&s->lock);
-	s->woken = true;
-	pthread_cond_signal(&s->wake);
-	pthread_mutex_unlock(&s->lock);
+	if (eim_notifications_waiting(e)) {
+		pthread_mutex_lock(&s->lock);
+		s->woken = true;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->lock);
+	}
 }
 
 /* Forwards stored notifications off the request path: a slow or absent
- * SM-DP+ never holds up a device, and what it missed is retried. */
+ * SM-DP+ never holds up a device, and what it missed is retried. Woken
+ * when a notification was stored, else every few seconds. */
 static void *forward_notifications(void *arg)
 {
 	struct eim_server *s = arg;
