@@ -8,8 +8,9 @@
 
 #include "base/log.h"
 
-static const uint8_t isd_r_aid[16] = { 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
-				       0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x01, 0x00 };
+/* SGP.22 2.2.3: the ISD-R's AID, unless the eUICC's maker uses its own */
+const uint8_t ipa_gsma_isd_r_aid[16] = { 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
+					 0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x01, 0x00 };
 
 /* The class byte for the channel (ETSI TS 102 221 10.1.1: channels 1-3 in b1-b2,
  * 4-19 in the further interindustry form). */
@@ -60,6 +61,7 @@ iot_err ipa_card_open(struct ipa *ipa)
 {
 	static const uint8_t manage_open[5] = { 0x00, 0x70, 0x00, 0x00, 0x01 };
 	uint8_t select[22], ch[4];
+	size_t n = ipa->isd_r_aid_len;
 	size_t len = 0;
 	unsigned sw;
 	iot_err err;
@@ -76,11 +78,11 @@ iot_err ipa_card_open(struct ipa *ipa)
 	select[1] = 0xA4;
 	select[2] = 0x04;
 	select[3] = 0x00;
-	select[4] = sizeof(isd_r_aid);
-	memcpy(select + 5, isd_r_aid, sizeof(isd_r_aid));
-	select[21] = 0x00;
+	select[4] = (uint8_t)n;
+	memcpy(select + 5, ipa->isd_r_aid, n);
+	select[5 + n] = 0x00;
 	len = 0;
-	if ((err = command(ipa, select, sizeof(select), ipa->buf, ipa->cap, &len, &sw)) != IOT_OK)
+	if ((err = command(ipa, select, 6 + n, ipa->buf, ipa->cap, &len, &sw)) != IOT_OK)
 		return err;
 	if (sw != 0x9000) {
 		log_warn("ipa", "the ISD-R cannot be selected", "sw=%04X", sw);

@@ -334,7 +334,7 @@ iot_err dl_run(struct dl *d, const char *cc, struct ipa_download_result *r)
 		as.ctx_params1.u.common.has_matching_id = true;
 		as.ctx_params1.u.common.matching_id = RSP_BYTES(d->matching_id, strlen(d->matching_id));
 	}
-	as.ctx_params1.u.common.device_info.tac = RSP_BYTES(d->ipa->tac, sizeof(d->ipa->tac));
+	ipa_device_info(d->ipa, &as.ctx_params1.u.common.device_info);
 	if ((err = es10_struct(d, &rsp_t_authenticate_server_request, &as, &auth, &al)) != IOT_OK)
 		return err;
 	if (rsp_decode(&rsp_t_authenticate_server_response, auth, al, &asr, &d->a) == IOT_OK &&

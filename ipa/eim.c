@@ -304,7 +304,7 @@ static iot_err data_item(struct ipa *ipa, uint32_t tag, const struct rsp_ipa_eui
 		return IOT_OK;
 	case 0xA9:
 		d->has_device_info = true;
-		d->device_info.tac = RSP_BYTES(ipa->tac, sizeof(ipa->tac));
+		ipa_device_info(ipa, &d->device_info);
 		return IOT_OK;
 	default:
 		return IOT_E_ASN1_TAG;

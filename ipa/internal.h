@@ -17,6 +17,10 @@ struct ipa {
 	uint8_t channel;                /* the logical channel of the ISD-R */
 	bool open;
 	uint8_t tac[4];
+	uint8_t imei[8];
+	bool has_imei;
+	uint8_t isd_r_aid[16];
+	size_t isd_r_aid_len;
 	uint8_t eid[16];
 	bool have_eid;
 	struct ipa_eim eim;             /* the eIM polled, once selected */
@@ -26,6 +30,11 @@ struct ipa {
 	uint64_t jitter_state;
 	struct ipa_stats stats;
 };
+
+extern const uint8_t ipa_gsma_isd_r_aid[16];
+
+/* The DeviceInfo this device gives (SGP.22 4.2): TAC, capabilities, IMEI. */
+void ipa_device_info(const struct ipa *ipa, struct rsp_device_info *out);
 
 /* ---- one profile download, direct (ES9+) or indirect (ESipa) ---- */
 

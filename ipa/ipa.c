@@ -30,11 +30,34 @@ iot_err ipa_new(const struct ipa_platform *p, const struct ipa_config *c, struct
 	ipa_arena_reset(ipa);
 	if (ipa->cfg.tac)
 		memcpy(ipa->tac, ipa->cfg.tac, sizeof(ipa->tac));
+	if ((ipa->has_imei = ipa->cfg.imei != NULL))
+		memcpy(ipa->imei, ipa->cfg.imei, sizeof(ipa->imei));
+	ipa->isd_r_aid_len = sizeof(ipa_gsma_isd_r_aid);
+	memcpy(ipa->isd_r_aid, ipa_gsma_isd_r_aid, sizeof(ipa_gsma_isd_r_aid));
+	if (ipa->cfg.isd_r_aid) {
+		/* ISO/IEC 7816-4: an AID is 5 to 16 bytes */
+		if (ipa->cfg.isd_r_aid_len < 5 || ipa->cfg.isd_r_aid_len > 16) {
+			ipa_free(ipa);
+			return IOT_E_ARG;
+		}
+		ipa->isd_r_aid_len = ipa->cfg.isd_r_aid_len;
+		memcpy(ipa->isd_r_aid, ipa->cfg.isd_r_aid, ipa->isd_r_aid_len);
+	}
 	/* the back-off's jitter: distinct per device and per start */
 	ipa->jitter_state = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)ipa ^
 			    (p->now_ms ? p->now_ms(p->ctx) * 0x100000001B3ull : 0);
 	*out = ipa;
 	return IOT_OK;
+}
+
+void ipa_device_info(const struct ipa *ipa, struct rsp_device_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->tac = RSP_BYTES(ipa->tac, sizeof(ipa->tac));
+	if (ipa->cfg.capabilities)
+		out->device_capabilities = *ipa->cfg.capabilities;
+	out->has_imei = ipa->has_imei;
+	out->imei = RSP_BYTES(ipa->imei, sizeof(ipa->imei));
 }
 
 void ipa_free(struct ipa *ipa)

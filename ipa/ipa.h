@@ -17,6 +17,8 @@
 
 #include "base/err.h"
 
+struct rsp_device_capabilities;
+
 struct ipa_eim;
 
 struct ipa_platform {
@@ -50,6 +52,13 @@ struct ipa_config {
 	size_t message_size;                    /* ESipa and ES10 requests are encoded here (default 8 KiB) */
 	size_t arena_size;                      /* what a poll step decodes lives here (default 16 KiB) */
 	const uint8_t *tac;                     /* the device's TAC, 4 bytes (DeviceInfo) */
+	const uint8_t *imei;                    /* its IMEI, 8 bytes as DeviceInfo carries it; NULL: not sent */
+	/* its DeviceCapabilities (SGP.22 4.2) as ctxParams1 and IPA eUICC data
+	 * carry them; NULL: none declared. Kept by the caller while the IPA lives. */
+	const struct rsp_device_capabilities *capabilities;
+	/* the ISD-R's AID, for eUICCs with a vendor AID; NULL: A0000005591010FFFFFFFF8900000100 */
+	const uint8_t *isd_r_aid;
+	size_t isd_r_aid_len;                   /* 5 to 16 */
 	unsigned poll_interval_s;               /* between polls when all is well (default 3600) */
 	unsigned retry_min_s, retry_max_s;      /* back-off after a failed poll (default 10 s, doubling to 3600 s) */
 	bool prefer_coaps;                      /* when the eIM offers both HTTPS and CoAPs */

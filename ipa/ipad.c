@@ -1,6 +1,7 @@
 /* ipad: the IoT Profile Assistant daemon and its one-shot commands. */
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,11 @@ static void usage(FILE *f)
 		"  --poll-interval S, --retry-min S, --retry-max S\n"
 		"  --tac HEX8               the device's TAC\n"
 		"  --trace DIR              keep each ESipa message and answer there (NNNN-up.der, NNNN-down.der)\n"
+		"  --imei HEX16             the device's IMEI as DeviceInfo carries it (8 bytes)\n"
+		"  --capabilities LIST      its DeviceCapabilities, e.g. eutranEpc=15.0.0,nr5gc=16.0.0,lpaSvn=2.5.0\n"
+		"                           (gsm utran cdma2000onex cdma2000hrpd cdma2000ehrpd eutranEpc contactless\n"
+		"                           rspCrl nrEpc nr5gc eutran5gc lpaSvn)\n"
+		"  --isd-r-aid HEX          the ISD-R's AID, for eUICCs with a vendor AID\n"
 		"  --json                   machine-readable output\n"
 		"  --verbose, --help\n");
 }
@@ -71,14 +77,16 @@ struct args {
 
 enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT, O_COAPS_PORT, O_PREFER_COAPS,
        O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
-       O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST, O_TRACE };
+       O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST, O_TRACE, O_IMEI, O_CAPS,
+       O_AID };
 
 static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", [O_EIM_CA] = "eim-ca",
 				    [O_ES9_CA] = "es9-ca", [O_EIM_PORT] = "eim-port", [O_COAPS_PORT] = "coaps-port",
 				    [O_PREFER_COAPS] = "prefer-coaps", [O_NO_DIRECT] = "no-direct",
 				    [O_FRESH] = "fresh-connection", [O_NO_RESUME] = "no-session-resumption",
 				    [O_INTERVAL] = "poll-interval", [O_RETRY_MIN] = "retry-min",
-				    [O_RETRY_MAX] = "retry-max", [O_TAC] = "tac", [O_TRACE] = "trace" };
+				    [O_RETRY_MAX] = "retry-max", [O_TAC] = "tac", [O_TRACE] = "trace",
+				    [O_IMEI] = "imei", [O_CAPS] = "capabilities", [O_AID] = "isd-r-aid" };
 
 static const char *opt(const struct args *a, int o)
 {
@@ -517,6 +525,78 @@ static int cmd_add_initial_eim(struct ipa *ipa, const struct args *a, const char
 	return err == IOT_OK ? 0 : 1;
 }
 
+/* The device's identity beyond its TAC (SGP.22 4.2 DeviceInfo): kept for the IPA's life. */
+static struct {
+	uint8_t imei[8], aid[16], versions[12][3];
+	struct rsp_device_capabilities caps;
+} identity;
+
+/* "eutranEpc=15.0.0,nr5gc=16.0.0": each a release as its three version bytes. */
+static int parse_capabilities(const char *text)
+{
+#define CAP(name, field) { name, offsetof(struct rsp_device_capabilities, has_##field), \
+			   offsetof(struct rsp_device_capabilities, field) }
+	static const struct { const char *name; size_t has, value; } caps[] = {
+		CAP("gsm", gsm_supported_release), CAP("utran", utran_supported_release),
+		CAP("cdma2000onex", cdma2000onex_supported_release), CAP("cdma2000hrpd", cdma2000hrpd_supported_release),
+		CAP("cdma2000ehrpd", cdma2000ehrpd_supported_release), CAP("eutranEpc", eutran_epc_supported_release),
+		CAP("contactless", contactless_supported_release), CAP("rspCrl", rsp_crl_supported_version),
+		CAP("nrEpc", nr_epc_supported_release), CAP("nr5gc", nr5gc_supported_release),
+		CAP("eutran5gc", eutran5gc_supported_release), CAP("lpaSvn", lpa_svn),
+	};
+#undef CAP
+	const char *p = text;
+
+	while (*p) {
+		char name[32];
+		unsigned x, y, z;
+		int n = 0;
+		size_t i;
+
+		if (sscanf(p, "%31[^=]=%u.%u.%u%n", name, &x, &y, &z, &n) != 4 || x > 255 || y > 255 || z > 255)
+			return -1;
+		for (i = 0; i < sizeof(caps) / sizeof(caps[0]) && strcmp(name, caps[i].name); i++)
+			;
+		if (i == sizeof(caps) / sizeof(caps[0]))
+			return -1;
+		identity.versions[i][0] = (uint8_t)x;
+		identity.versions[i][1] = (uint8_t)y;
+		identity.versions[i][2] = (uint8_t)z;
+		*(bool *)((char *)&identity.caps + caps[i].has) = true;
+		*(rsp_bytes *)((char *)&identity.caps + caps[i].value) = RSP_BYTES(identity.versions[i], 3);
+		p += n;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_identity(const struct args *a, struct ipa_config *ic)
+{
+	const char *imei = opt(a, O_IMEI), *aid = opt(a, O_AID), *caps = opt(a, O_CAPS);
+	size_t n;
+
+	if (imei && (hex_decode(imei, identity.imei, sizeof(identity.imei), &n) != IOT_OK || n != 8)) {
+		fprintf(stderr, "ipad: --imei wants 16 hex digits\n");
+		return -1;
+	}
+	ic->imei = imei ? identity.imei : NULL;
+	if (aid && (hex_decode(aid, identity.aid, sizeof(identity.aid), &n) != IOT_OK || n < 5)) {
+		fprintf(stderr, "ipad: --isd-r-aid wants 10 to 32 hex digits\n");
+		return -1;
+	}
+	ic->isd_r_aid = aid ? identity.aid : NULL;
+	ic->isd_r_aid_len = aid ? n : 0;
+	if (caps && parse_capabilities(caps)) {
+		fprintf(stderr, "ipad: --capabilities wants NAME=X.Y.Z,... (see --help)\n");
+		return -1;
+	}
+	ic->capabilities = caps ? &identity.caps : NULL;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -529,7 +609,8 @@ int main(int argc, char **argv)
 		{ "no-session-resumption", no_argument, 0, O_NO_RESUME },
 		{ "poll-interval", required_argument, 0, O_INTERVAL }, { "retry-min", required_argument, 0, O_RETRY_MIN },
 		{ "retry-max", required_argument, 0, O_RETRY_MAX }, { "tac", required_argument, 0, O_TAC },
-		{ "trace", required_argument, 0, O_TRACE },
+		{ "trace", required_argument, 0, O_TRACE }, { "imei", required_argument, 0, O_IMEI },
+		{ "capabilities", required_argument, 0, O_CAPS }, { "isd-r-aid", required_argument, 0, O_AID },
 		{ "json", no_argument, 0, O_JSON }, { "verbose", no_argument, 0, O_VERBOSE },
 		{ "help", no_argument, 0, O_HELP }, { "confirmation-code", required_argument, 0, O_CC },
 		{ "eim-id", required_argument, 0, O_EIM_ID }, { "fqdn", required_argument, 0, O_FQDN },
@@ -604,6 +685,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ic.tac = tac_bytes;
+	if (parse_identity(&a, &ic)) {
+		conf_free(&a.conf);
+		return 2;
+	}
 	ic.prefer_coaps = flag(&a, O_PREFER_COAPS);
 	ic.poll_interval_s = opt(&a, O_INTERVAL) ? (unsigned)atoi(opt(&a, O_INTERVAL)) : 0;
 	ic.retry_min_s = opt(&a, O_RETRY_MIN) ? (unsigned)atoi(opt(&a, O_RETRY_MIN)) : 0;

@@ -9,7 +9,7 @@
 # SM-DP+'s reason; REST errors (no key, wrong role, bad JSON, unknown eUICC, malformed
 # operations); a malformed ESipa message refused.
 set -euo pipefail
-eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5 eimctl=$6
+eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5 eimctl=$6 rspdump=$7
 tmp=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -98,7 +98,7 @@ dev() {   # N ARGS...: ipad of device N
   n=$1; shift
   "$ipad" --card "socket:$tmp/euicc$n.sock" --state-dir "$tmp/ipad$n" --eim-ca "$p/ci.pem" --no-direct \
     --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --connect "eim.iotrsp.test:5684:127.0.0.1:$cport" --retry-min 1 \
-    ${TRACE:+--trace "$TRACE"} "$@"
+    ${TRACE:+--trace "$TRACE"} ${IPAD_EXTRA:-} "$@"
 }
 dev 1 add-initial-eim --request "$tmp/initial.der" --json
 dev 2 add-initial-eim --request "$tmp/initial-coaps.der" --json
@@ -142,7 +142,16 @@ for n in 1 2; do
   en=$(head -1 <<<"$out" | sed 's/.*"id":\([0-9]*\).*/\1/')
   out=$(api POST /api/v1/euiccs/$eid/operations '{"dataRequest":{"tags":"BF20A8A9"}}')
   dr=$(head -1 <<<"$out" | sed 's/.*"id":\([0-9]*\).*/\1/')
-  dev $n poll --json
+  # the device tells its IMEI and capabilities (DeviceInfo in the data request's answer)
+  mkdir -p "$tmp/trace-id$n"
+  IPAD_EXTRA="--imei 3529061122334455 --capabilities eutranEpc=15.0.0,lpaSvn=2.5.0" TRACE="$tmp/trace-id$n" \
+    dev $n poll --json
+  for f in "$tmp/trace-id$n"/*-up.der; do
+    "$rspdump" --binary "$f" 2>/dev/null || true
+  done >"$tmp/trace-id$n.txt"
+  # in the data request's answer and in AuthenticateServer's ctxParams1
+  [ "$(grep -c "imei: 3529061122334455" "$tmp/trace-id$n.txt")" = 2 ]
+  [ "$(grep -c "eutran_epc_supported_release: 0F0000" "$tmp/trace-id$n.txt")" = 2 ]
   for op in $dl $en $dr; do
     out=$(api GET /api/v1/operations/$op '' look-only)
     echo "device $n: $(head -1 <<<"$out" | cut -c1-160)"
@@ -298,6 +307,11 @@ done
 for eid in $eid1 $eid2; do for bit in 2 4 8; do
   [ "$(grep -c "msg=\"notification\" eid=$eid .*operation=$bit\$" "$tmp/smdpd.log")" = 1 ]
 done; done
+
+# the ISD-R found at the AID given (a vendor AID the eUICC does not have: nothing reached)
+dev 1 --isd-r-aid A0000005591010FFFFFFFF8900000100 info --json | grep -q "\"eid\":\"$eid1\""
+! dev 1 --isd-r-aid A000000999010203 info --json 2>/dev/null
+! dev 1 --isd-r-aid A0000005 info 2>/dev/null                   # not an AID
 
 # eIM settings: the admin's to change (audited), everyone's to read; a
 # campaign that names no maxInFlight takes the setting

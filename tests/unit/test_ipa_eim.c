@@ -125,6 +125,28 @@ static struct ipa *new_ipa(bool direct)
 	return out;
 }
 
+static const uint8_t ipa_gsma_aid[16] = { 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
+					  0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x01, 0x00 };
+
+/* An IPA that says more of its device (IMEI, capabilities) and names the ISD-R's AID. */
+static struct ipa *new_ipa_identified(const uint8_t *aid, size_t aid_len)
+{
+	static struct rsp_device_capabilities caps = {
+		.has_eutran_epc_supported_release = true, .eutran_epc_supported_release = RSP_STR("\x0F\x00\x00"),
+		.has_lpa_svn = true, .lpa_svn = RSP_STR("\x02\x05\x00"),
+	};
+	struct ipa_platform p = { .transmit = transmit, .esipa = esipa, .save = save, .load = load, .now_ms = now_ms,
+				  .reset = reset };
+	struct ipa_config c = { .tac = (const uint8_t *)"\x35\x29\x06\x11", .poll_interval_s = 3600,
+				.retry_min_s = 10, .retry_max_s = 600,
+				.imei = (const uint8_t *)"\x35\x29\x06\x11\x22\x33\x44\x5F", .capabilities = &caps,
+				.isd_r_aid = aid, .isd_r_aid_len = aid_len };
+	struct ipa *out;
+
+	assert_int_equal(ipa_new(&p, &c, &out), IOT_OK);
+	return out;
+}
+
 static void add_profile(const uint8_t *iccid, const char *notify)
 {
 	struct smdp_profile_info info = { .owner = "op", .service_provider_name = "Operator A", .profile_name = "IoT",
@@ -386,7 +408,7 @@ static void test_data_request(void **state)
 	assert_true(d->u.error.has_eim_transaction_id);
 	rsp_arena_free(&a);
 	ipa_free(ipa);
-	ipa = new_ipa(false);
+	ipa = new_ipa_identified(ipa_gsma_aid, sizeof(ipa_gsma_aid));
 	eim_side_queue_data_request(&eim, tags, sizeof(tags));
 	assert_int_equal(ipa_poll(ipa), IOT_OK);
 	rsp_arena_dynamic(&a);
@@ -401,9 +423,27 @@ static void test_data_request(void **state)
 	assert_true(d->u.data.has_eum_certificate && d->u.data.has_euicc_certificate);
 	assert_true(d->u.data.has_ipa_capabilities && d->u.data.has_device_info);
 	assert_memory_equal(d->u.data.device_info.tac.ptr, "\x35\x29\x06\x11", 4);
+	/* the device's identity as configured: IMEI and capabilities */
+	assert_true(d->u.data.device_info.has_imei);
+	assert_memory_equal(d->u.data.device_info.imei.ptr, "\x35\x29\x06\x11\x22\x33\x44\x5F", 8);
+	assert_true(d->u.data.device_info.device_capabilities.has_eutran_epc_supported_release);
+	assert_memory_equal(d->u.data.device_info.device_capabilities.eutran_epc_supported_release.ptr, "\x0F\x00\x00", 3);
+	assert_true(d->u.data.device_info.device_capabilities.has_lpa_svn);
 	assert_true(d->u.data.has_notifications_list && d->u.data.has_euicc_package_result_list);
 	assert_true(d->u.data.has_eim_transaction_id);
 	rsp_arena_free(&a);
+	/* an eUICC whose ISD-R has another AID: not this one, so nothing is reached */
+	ipa_free(ipa);
+	ipa = new_ipa_identified((const uint8_t *)"\xA0\x00\x00\x09\x99\x01", 6);
+	eim_side_queue_data_request(&eim, tags, sizeof(tags));
+	assert_int_equal(ipa_poll(ipa), IOT_E_CARD);
+	{
+		struct ipa_platform p = { .transmit = transmit, .esipa = esipa };
+		struct ipa_config c = { .isd_r_aid = (const uint8_t *)"\xA0\x00\x00\x05", .isd_r_aid_len = 4 };
+		struct ipa *bad;
+
+		assert_int_equal(ipa_new(&p, &c, &bad), IOT_E_ARG);       /* not an AID */
+	}
 }
 
 static void test_pdt_without_activation_code(void **state)
