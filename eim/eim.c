@@ -33,6 +33,9 @@ static const char schema[] =
 	" eid TEXT NOT NULL REFERENCES euicc(eid), iccid TEXT NOT NULL, state INTEGER NOT NULL,"
 	" updated INTEGER NOT NULL, PRIMARY KEY (eid, iccid));"
 	"CREATE INDEX IF NOT EXISTS profile_iccid ON profile(iccid, state);"
+	"CREATE TABLE IF NOT EXISTS euicc_state ("
+	" eid TEXT PRIMARY KEY REFERENCES euicc(eid), rplmn TEXT, rplmn_at INTEGER, change_cause INTEGER,"
+	" changed_at INTEGER);"
 	"CREATE TABLE IF NOT EXISTS setting (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS notification_forward ON notification(forwarded, id);"
 	"CREATE INDEX IF NOT EXISTS notification_seq ON notification(seq);";
@@ -698,6 +701,29 @@ iot_err eim_profiles_learn_notification(struct eim *e, const char *eid, const st
 	if (op & (1u << 0 | 1u << 2 | 1u << 5))
 		return profile_exec(e, PROFILE_UPSERT, 4, eid, iccid, 0);
 	return IOT_OK;
+}
+
+iot_err eim_euicc_state(struct eim *e, const char *eid, struct eim_euicc_state *out)
+{
+	struct store_stmt *st;
+	bool row = false;
+	iot_err err = store_prepare(e->db, "SELECT rplmn, rplmn_at, change_cause, changed_at FROM euicc_state"
+					   " WHERE eid = $1", &st);
+
+	memset(out, 0, sizeof(*out));
+	out->change_cause = -1;
+	if (err != IOT_OK)
+		return err;
+	store_bind_text(st, 1, eid);
+	if ((err = store_step(st, &row)) == IOT_OK && row) {
+		if (!store_col_null(st, 0))
+			snprintf(out->rplmn, sizeof(out->rplmn), "%s", store_col_text(st, 0));
+		out->rplmn_at = store_col_int(st, 1);
+		out->change_cause = store_col_null(st, 2) ? -1 : store_col_int(st, 2);
+		out->changed_at = store_col_int(st, 3);
+	}
+	store_finalize(st);
+	return err;
 }
 
 iot_err eim_euicc_profiles(struct eim *e, const char *eid, struct eim_profile *out, size_t cap, size_t *n)

@@ -70,6 +70,15 @@ struct eim_euicc_filter {
 /* At most cap matching eUICCs in EID order. */
 iot_err eim_euicc_list(struct eim *e, const struct eim_euicc_filter *f, struct eim_euicc *out, size_t cap,
 		       size_t *n);
+/* What the device said of itself in its polls (SGP.32 GetEimPackage):
+ * the last registered PLMN (6 hex digits, "" when never said) and the last
+ * state change the eIM did not make (cause as StateChangeCause, -1 none). */
+struct eim_euicc_state {
+	char rplmn[7];
+	int64_t rplmn_at;
+	int64_t change_cause, changed_at;
+};
+iot_err eim_euicc_state(struct eim *e, const char *eid, struct eim_euicc_state *out);
 /* The profiles as the eUICC last reported them (listProfileInfo results,
  * then the notifications of installs, enables, disables and deletes): up to
  * cap ICCIDs (20 digits) with state 1 enabled, 0 disabled. */

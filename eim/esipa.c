@@ -200,6 +200,69 @@ out:
 	return err;
 }
 
+/* What a getEimPackage says of the device besides asking: the last
+ * registered PLMN, and a change of state the eIM did not make (SGP.32
+ * 6.3.2.6), after which the eIM asks for the profiles again. */
+static iot_err record_state(struct eim *e, const char *eid, const struct rsp_get_eim_package_request *q)
+{
+	static const uint8_t list_profiles[] = { 0xA0, 0x03, 0xBF, 0x2D, 0x00 };     /* psmoList { listProfileInfo } */
+	int64_t now = (int64_t)time(NULL), id, cause = q->has_state_change_cause ? q->state_change_cause : 127;
+	struct store_stmt *st;
+	char plmn[7] = "", outcome[48];
+	bool row = false;
+	iot_err err;
+
+	if (!q->notify_state_change && !(q->has_rplmn && q->rplmn.len == 3))
+		return IOT_OK;
+	if (q->has_rplmn && q->rplmn.len == 3)
+		hex_encode(q->rplmn.ptr, 3, plmn);
+	if ((err = store_begin(e->db)) != IOT_OK)
+		return err;
+	if ((err = store_prepare(e->db, "INSERT INTO euicc_state(eid, rplmn, rplmn_at, change_cause, changed_at)"
+					" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (eid) DO UPDATE SET"
+					" rplmn = COALESCE($2, euicc_state.rplmn), rplmn_at = COALESCE($3, euicc_state.rplmn_at),"
+					" change_cause = COALESCE($4, euicc_state.change_cause),"
+					" changed_at = COALESCE($5, euicc_state.changed_at)", &st)) == IOT_OK) {
+		store_bind_text(st, 1, eid);
+		store_bind_text(st, 2, plmn[0] ? plmn : NULL);
+		if (plmn[0])
+			store_bind_int(st, 3, now);
+		else
+			store_bind_null(st, 3);
+		if (q->notify_state_change) {
+			store_bind_int(st, 4, cause);
+			store_bind_int(st, 5, now);
+		} else {
+			store_bind_null(st, 4);
+			store_bind_null(st, 5);
+		}
+		err = store_step(st, &row);
+		store_finalize(st);
+	}
+	if (err == IOT_OK && q->notify_state_change) {
+		char actor[48];
+
+		snprintf(actor, sizeof(actor), "euicc:%s", eid);
+		snprintf(outcome, sizeof(outcome), "cause=%lld", (long long)cause);
+		err = eim_audit_append(e, actor, "state change", "euicc", outcome);
+		/* what changed is learned again, unless a refresh is already waiting */
+		if (err == IOT_OK && (err = store_prepare(e->db, "SELECT 1 FROM operation WHERE eid = $1 AND kind = 1"
+								 " AND state = 0 AND payload = $2", &st)) == IOT_OK) {
+			store_bind_text(st, 1, eid);
+			store_bind_blob(st, 2, list_profiles, sizeof(list_profiles));
+			err = store_step(st, &row);
+			store_finalize(st);
+			if (err == IOT_OK && !row)
+				err = eim_op_create(e, eid, EIM_OP_PSMO, list_profiles, sizeof(list_profiles), &id);
+		}
+		log_info("eim", "state change", "eid=%s cause=%lld rplmn=%s", eid, (long long)cause, plmn[0] ? plmn : "-");
+	}
+	if (err == IOT_OK)
+		return store_commit(e->db);
+	store_rollback(e->db);
+	return err;
+}
+
 static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_request *q, struct der_writer *out)
 {
 	struct next_op o;
@@ -222,6 +285,8 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 		return err;
 	if (store_changes(e->db) != 1)
 		return package_error(RSP_EIM_PKG_EID_NOT_FOUND, out);
+	if ((err = record_state(e, eid, q)) != IOT_OK)
+		return err;
 	if ((err = next_op(e, eid, &o)) == IOT_E_NOT_FOUND)
 		return package_error(RSP_EIM_PKG_NO_PACKAGE, out);
 	if (err == IOT_OK) {

@@ -334,6 +334,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 		snprintf(eid, sizeof(eid), "%.32s", rest_of);
 		rest_of += strlen(eid);
 		if (!*rest_of && get) {
+			struct eim_euicc_state st;
 			struct eim_profile profiles[16];
 			size_t n;
 
@@ -346,6 +347,21 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 					json_array_append_new(list, json_pack("{s:s,s:s}", "iccid", profiles[i].iccid, "state",
 									      profiles[i].state == 1 ? "enabled" : "disabled"));
 				json_object_set_new(j, "profiles", list);
+				if (eim_euicc_state(e, eid, &st) == IOT_OK) {
+					static const char *const causes[] = { "otherEim", "fallback", "emergencyProfile", "local",
+									      "reset", "immediateEnableProfile", "deviceChange" };
+
+					if (st.rplmn[0])
+						json_object_set_new(j, "rplmn", json_pack("{s:s,s:I}", "plmn", st.rplmn, "at",
+											(json_int_t)st.rplmn_at));
+					if (st.change_cause >= 0)
+						json_object_set_new(j, "lastStateChange",
+								    json_pack("{s:s,s:I,s:I}", "cause",
+									      st.change_cause < 7 ? causes[st.change_cause]
+												  : "undefined",
+									      "code", (json_int_t)st.change_cause, "at",
+									      (json_int_t)st.changed_at));
+				}
 				reply_json(r, 200, j);
 			} else {
 				reply_error(r, 404, "unknown eUICC");

@@ -389,9 +389,16 @@ static iot_err poll_once(struct ipa *ipa, bool *more)
 	if ((err = ipa_eid(ipa, &eid)) != IOT_OK)
 		return err;
 	q.u.get_eim_package.eid_value = RSP_BYTES(eid, 16);
+	/* SGP.32 6.3.2.6: a change the eIM did not make, and where the device is */
+	q.u.get_eim_package.notify_state_change = ipa->state_changed;
+	q.u.get_eim_package.has_state_change_cause = ipa->state_changed;
+	q.u.get_eim_package.state_change_cause = ipa->change_cause;
+	q.u.get_eim_package.has_rplmn = ipa->has_rplmn;
+	q.u.get_eim_package.rplmn = RSP_BYTES(ipa->rplmn, sizeof(ipa->rplmn));
 	/* a malformed answer is refused here: nothing of it is executed */
 	if ((err = ipa_esipa(ipa, &q, RSP_EIM_TO_IPA_GET_EIM_PACKAGE, &ans, ipa_arena_reset(ipa), &raw, &len)) != IOT_OK)
 		goto out;
+	ipa->state_changed = false;     /* the eIM has it */
 	switch (g->choice) {
 	case RSP_GET_EIM_PKG_EUICC_PACKAGE:
 		if ((err = package_tlv(raw, len, &tlv, &tlv_len)) == IOT_OK)

@@ -23,6 +23,10 @@ struct ipa {
 	size_t isd_r_aid_len;
 	uint8_t eid[16];
 	bool have_eid;
+	bool state_changed;             /* notifyStateChange at the next poll, with change_cause */
+	int change_cause;
+	uint8_t rplmn[3];
+	bool has_rplmn;
 	struct ipa_eim eim;             /* the eIM polled, once selected */
 	bool have_eim;
 	unsigned failures;              /* polls failed in a row, for the back-off */

@@ -60,6 +60,19 @@ void ipa_device_info(const struct ipa *ipa, struct rsp_device_info *out)
 	out->imei = RSP_BYTES(ipa->imei, sizeof(ipa->imei));
 }
 
+void ipa_notify_state_change(struct ipa *ipa, int cause)
+{
+	ipa->state_changed = true;
+	ipa->change_cause = cause;
+	ipa_poll_now(ipa);
+}
+
+void ipa_set_rplmn(struct ipa *ipa, const uint8_t *plmn)
+{
+	if ((ipa->has_rplmn = plmn != NULL))
+		memcpy(ipa->rplmn, plmn, sizeof(ipa->rplmn));
+}
+
 void ipa_free(struct ipa *ipa)
 {
 	if (!ipa)

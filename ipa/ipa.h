@@ -147,6 +147,16 @@ iot_err ipa_poll(struct ipa *ipa);
 uint64_t ipa_poll_due_in(struct ipa *ipa);
 /* Makes the next poll due now (e.g. told to by SMS or an operator). */
 void ipa_poll_now(struct ipa *ipa);
+/* SGP.32 StateChangeCause values */
+enum { IPA_CHANGE_OTHER_EIM = 0, IPA_CHANGE_FALLBACK = 1, IPA_CHANGE_EMERGENCY_PROFILE = 2, IPA_CHANGE_RESET = 4,
+       IPA_CHANGE_IMMEDIATE_ENABLE = 5, IPA_CHANGE_DEVICE_CHANGE = 6, IPA_CHANGE_UNDEFINED = 127 };
+/* Tells the eIM at the next poll that the eUICC's state changed without it
+ * (notifyStateChange with the cause), and makes that poll due now; said
+ * until a poll reaches the eIM. */
+void ipa_notify_state_change(struct ipa *ipa, int cause);
+/* The last registered PLMN (MCC and MNC, 3 bytes as 3GPP TS 24.008 codes
+ * them) the next polls report; NULL: none. */
+void ipa_set_rplmn(struct ipa *ipa, const uint8_t *plmn);
 const struct ipa_stats *ipa_stats(const struct ipa *ipa);
 
 #endif

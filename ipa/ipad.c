@@ -63,13 +63,17 @@ static void usage(FILE *f)
 		"                           (gsm utran cdma2000onex cdma2000hrpd cdma2000ehrpd eutranEpc contactless\n"
 		"                           rspCrl nrEpc nr5gc eutran5gc lpaSvn)\n"
 		"  --isd-r-aid HEX          the ISD-R's AID, for eUICCs with a vendor AID\n"
+		"  --state-change CAUSE     tell the eIM at the first poll that the eUICC changed without it:\n"
+		"                           otherEim fallback emergencyProfile reset immediateEnableProfile\n"
+		"                           deviceChange undefined\n"
+		"  --rplmn HEX6             the last registered PLMN (MCC/MNC as 3GPP TS 24.008 codes it)\n"
 		"  --json                   machine-readable output\n"
 		"  --verbose, --help\n");
 }
 
 struct args {
 	struct conf conf;
-	const char *opt[32];
+	const char *opt[48];               /* by O_ value */
 	const char *connect[8];
 	size_t connect_count;
 	bool json, coaps, indirect;
@@ -78,7 +82,7 @@ struct args {
 enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT, O_COAPS_PORT, O_PREFER_COAPS,
        O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
        O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST, O_TRACE, O_IMEI, O_CAPS,
-       O_AID };
+       O_AID, O_STATE_CHANGE, O_RPLMN };
 
 static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", [O_EIM_CA] = "eim-ca",
 				    [O_ES9_CA] = "es9-ca", [O_EIM_PORT] = "eim-port", [O_COAPS_PORT] = "coaps-port",
@@ -86,7 +90,7 @@ static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", 
 				    [O_FRESH] = "fresh-connection", [O_NO_RESUME] = "no-session-resumption",
 				    [O_INTERVAL] = "poll-interval", [O_RETRY_MIN] = "retry-min",
 				    [O_RETRY_MAX] = "retry-max", [O_TAC] = "tac", [O_TRACE] = "trace",
-				    [O_IMEI] = "imei", [O_CAPS] = "capabilities", [O_AID] = "isd-r-aid" };
+				    [O_IMEI] = "imei", [O_CAPS] = "capabilities", [O_AID] = "isd-r-aid", [O_RPLMN] = "rplmn" };
 
 static const char *opt(const struct args *a, int o)
 {
@@ -597,6 +601,34 @@ static int parse_identity(const struct args *a, struct ipa_config *ic)
 	return 0;
 }
 
+/* --state-change and --rplmn: what the next polls tell the eIM of the device. */
+static int device_state(const struct args *a, struct ipa *ipa)
+{
+	static const char *const causes[] = { "otherEim", "fallback", "emergencyProfile", "local", "reset",
+					      "immediateEnableProfile", "deviceChange" };
+	const char *cause = opt(a, O_STATE_CHANGE), *plmn = opt(a, O_RPLMN);
+	uint8_t p[3];
+	size_t n, i;
+
+	if (plmn) {
+		if (hex_decode(plmn, p, sizeof(p), &n) != IOT_OK || n != 3) {
+			fprintf(stderr, "ipad: --rplmn wants 6 hex digits\n");
+			return -1;
+		}
+		ipa_set_rplmn(ipa, p);
+	}
+	if (!cause)
+		return 0;
+	for (i = 0; i < sizeof(causes) / sizeof(causes[0]) && strcmp(cause, causes[i]); i++)
+		;
+	if (i == sizeof(causes) / sizeof(causes[0]) && strcmp(cause, "undefined")) {
+		fprintf(stderr, "ipad: --state-change: unknown cause %s (see --help)\n", cause);
+		return -1;
+	}
+	ipa_notify_state_change(ipa, i < sizeof(causes) / sizeof(causes[0]) ? (int)i : IPA_CHANGE_UNDEFINED);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -611,6 +643,7 @@ int main(int argc, char **argv)
 		{ "retry-max", required_argument, 0, O_RETRY_MAX }, { "tac", required_argument, 0, O_TAC },
 		{ "trace", required_argument, 0, O_TRACE }, { "imei", required_argument, 0, O_IMEI },
 		{ "capabilities", required_argument, 0, O_CAPS }, { "isd-r-aid", required_argument, 0, O_AID },
+		{ "state-change", required_argument, 0, O_STATE_CHANGE }, { "rplmn", required_argument, 0, O_RPLMN },
 		{ "json", no_argument, 0, O_JSON }, { "verbose", no_argument, 0, O_VERBOSE },
 		{ "help", no_argument, 0, O_HELP }, { "confirmation-code", required_argument, 0, O_CC },
 		{ "eim-id", required_argument, 0, O_EIM_ID }, { "fqdn", required_argument, 0, O_FQDN },
@@ -701,6 +734,10 @@ int main(int argc, char **argv)
 	ipad_platform_fill(p, &ip);
 	if ((err = ipa_new(&ip, &ic, &ipa)) != IOT_OK) {
 		fprintf(stderr, "ipad: %s\n", iot_strerror(err));
+		goto out;
+	}
+	if (device_state(&a, ipa)) {
+		rc = 2;
 		goto out;
 	}
 	if (!strcmp(cmd, "run")) {

@@ -293,6 +293,19 @@ for n in 1 2; do
   # the eUICC still answers this eIM
   dev $n info --json | grep -q '"eim_id":"eim.iotrsp.test"'
 done
+# the device tells of a change the eIM did not make, and its PLMN: recorded,
+# and the profiles asked for again in the same poll
+finished=$(grep -c "msg=\"operation finished\".*eid=$eid2" "$tmp/eimd.log")
+dev 2 --state-change fallback --rplmn 62F210 poll --json >/dev/null
+[ "$(grep -c "msg=\"operation finished\".*eid=$eid2" "$tmp/eimd.log")" = $((finished + 1)) ]   # the refresh
+grep -q "msg=\"state change\" eid=$eid2 cause=1 rplmn=62F210" "$tmp/eimd.log"
+out=$(head -1 <<<"$(api GET /api/v1/euiccs/$eid2 '' look-only)")
+echo "after a state change: $(grep -o '"rplmn".*' <<<"$out")"
+grep -q '"rplmn":{"plmn":"62F210",' <<<"$out"
+grep -q '"lastStateChange":{"cause":"fallback","code":1,' <<<"$out"
+grep -q '"pendingOperations":0' <<<"$out"
+! dev 2 --state-change sideways poll 2>/dev/null
+
 # malformed operations: refused before anything is queued
 for body in '{"psmos":[{"enable":{"iccid":"12"}}]}' '{"psmos":[{"reboot":{}}]}' '{"ecos":[{"addEim":{}}]}' \
     '{"ecos":[{"addEim":{"eimId":"x","eimSupportedProtocol":["carrierPigeon"]}}]}' '{"psmos":[]}'; do

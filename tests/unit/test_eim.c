@@ -486,6 +486,42 @@ static void test_notifications_kept_until_forwarded(void **state)
 	assert_int_equal(sent, 0);
 }
 
+/* The device tells of a change the eIM did not make (here a fallback) and
+ * where it is: recorded, and the eIM asks for the profiles again in that
+ * same poll; a plain poll after it asks for nothing more. */
+static void test_state_change(void **state)
+{
+	struct eim_euicc_state st;
+	struct eim_profile profiles[8];
+	struct eim_euicc u;
+	size_t n;
+
+	(void)state;
+	first_contact();
+	assert_int_equal(eim_euicc_profiles(eim, BOOT_EID_TEXT, profiles, 8, &n), IOT_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(eim_euicc_state(eim, BOOT_EID_TEXT, &st), IOT_OK);
+	assert_int_equal(st.change_cause, -1);
+	ipa_set_rplmn(ipa, (const uint8_t *)"\x62\xF2\x10");
+	ipa_notify_state_change(ipa, IPA_CHANGE_FALLBACK);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(eim_euicc_state(eim, BOOT_EID_TEXT, &st), IOT_OK);
+	assert_int_equal(st.change_cause, 1);
+	assert_string_equal(st.rplmn, "62F210");
+	assert_true(st.changed_at > 0);
+	/* the refresh ran: the eIM knows the bootstrap profile now */
+	assert_int_equal(eim_euicc_profiles(eim, BOOT_EID_TEXT, profiles, 8, &n), IOT_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(profiles[0].state, 1);
+	assert_int_equal(eim_euicc_get(eim, BOOT_EID_TEXT, &u), IOT_OK);
+	assert_int_equal(u.counter, 1);
+	assert_int_equal(u.pending, 0);
+	/* told once: the next poll is a plain one */
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(eim_euicc_get(eim, BOOT_EID_TEXT, &u), IOT_OK);
+	assert_int_equal(u.counter, 1);
+}
+
 /* Through eimd's HTTPS server: with the ASN.1 binding the BPP goes to the
  * device as it comes from the SM-DP+ (streamed), and is installed; an
  * SM-DP+ gone when the BPP is asked for gives undefinedError, the download
@@ -634,6 +670,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_eco_delete_and_smdp_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notifications_kept_until_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bpp_over_https, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_more_psmos_expiry_refusal, setup, teardown),
 	};
 	int failed;
