@@ -532,6 +532,9 @@ ES10_FN(es10b_load_euicc_package)
 	/* SGP.32 5.9.x: counterValue must exceed the last one accepted from this eIM */
 	if (s->counter_value <= m->counter)
 		return reply_error_signed(e, s, m, RSP_EPE_REPLAY_ERROR, out);
+	/* SGP.32 5.9.x: while an eCall holds the emergency profile, no package runs */
+	if (euicc_ecall_active(e))
+		return reply_error_signed(e, s, m, RSP_EPE_ECALL_ACTIVE, out);
 
 	if ((err = euicc_begin(e, &snap)) != IOT_OK)
 		return err;

@@ -312,6 +312,9 @@ static const struct {
 	{ 0xBF58, es10b_profile_rollback },
 	{ 0xBF5D, es10b_execute_fallback },
 	{ 0xBF5E, es10b_return_from_fallback },
+	{ 0xBF5B, es10b_enable_emergency_profile },
+	{ 0xBF5C, es10b_disable_emergency_profile },
+	{ 0xBF5F, es10b_get_connectivity_parameters },
 };
 
 iot_err euicc_es10(struct euicc *e, const uint8_t *req, size_t len, struct der_writer *out)

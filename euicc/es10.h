@@ -58,6 +58,11 @@ ES10_FN(es10b_immediate_enable);
 ES10_FN(es10b_profile_rollback);
 ES10_FN(es10b_execute_fallback);
 ES10_FN(es10b_return_from_fallback);
+ES10_FN(es10b_enable_emergency_profile);
+ES10_FN(es10b_disable_emergency_profile);
+ES10_FN(es10b_get_connectivity_parameters);
+/* An emergency profile is enabled by the IPA (eCall): eUICC Packages wait. */
+bool euicc_ecall_active(const struct euicc *e);
 iot_err euicc_configure_immediate_enable(struct euicc *e,
 					 const struct rsp_configure_immediate_profile_enabling_request *q);
 iot_err euicc_package_result_rollback(struct euicc *e, struct rsp_arena *a, struct der_writer *out);

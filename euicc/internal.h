@@ -75,6 +75,11 @@ struct euicc_state {
 	/* the profile ReturnFromFallback goes back to */
 	bool in_fallback;
 	uint8_t fallback_return_iccid[10];
+	/* an emergency profile enabled by the IPA (eCall active), and the
+	 * profile DisableEmergencyProfile goes back to */
+	bool in_emergency;
+	bool has_emergency_return;
+	uint8_t emergency_return_iccid[10];
 	/* a BPP being loaded: if power goes, the next start reports the
 	 * interruption (PIR installFailedDueToInterruption) */
 	bool loading;

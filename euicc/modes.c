@@ -1,6 +1,6 @@
 /* The SGP.32 additions around enabling (5.9.x): immediate enable of a
- * profile just downloaded, rollback of an enable an eIM asked for, and the
- * fallback mechanism. */
+ * profile just downloaded, rollback of an enable an eIM asked for, the
+ * fallback mechanism, the emergency profile and connectivity parameters. */
 #include "euicc/es10.h"
 #include "euicc/notify.h"
 
@@ -128,7 +128,10 @@ ES10_FN(es10b_execute_fallback)
 	for (i = 0; i < e->s.profile_count; i++)
 		if (e->s.profiles[i].fallback)
 			fb = &e->s.profiles[i];
-	if (!fb) {
+	/* SGP.32 5.9.x: no fallback while an emergency call needs its profile */
+	if (e->s.in_emergency) {
+		r.result = 104; /* ecallActive */
+	} else if (!fb) {
 		r.result = 6;   /* fallbackNotAvailable */
 	} else if (fb->enabled) {
 		r.result = 2;   /* profileNotInDisabledState */
@@ -166,4 +169,101 @@ ES10_FN(es10b_return_from_fallback)
 	if (euicc_commit(e, &snap, err) != IOT_OK)
 		r.result = 127;
 	return es10_reply(&rsp_t_return_from_fallback_response, &r, out);
+}
+
+/* The profile its owner marked for emergency calls (ecallIndication). */
+static struct euicc_profile *emergency_profile(struct euicc *e)
+{
+	struct rsp_store_metadata_request md;
+	struct euicc_profile *found = NULL;
+	struct rsp_arena a;
+
+	for (size_t i = 0; i < e->s.profile_count && !found; i++) {
+		rsp_arena_dynamic(&a);
+		if (rsp_decode(&rsp_t_store_metadata_request, e->s.profiles[i].metadata.ptr, e->s.profiles[i].metadata.len,
+			       &md, &a) == IOT_OK && md.has_ecall_indication && md.ecall_indication)
+			found = &e->s.profiles[i];
+		rsp_arena_free(&a);
+	}
+	return found;
+}
+
+bool euicc_ecall_active(const struct euicc *e)
+{
+	return e->s.in_emergency;
+}
+
+/* SGP.32 5.9.x ES10b.EnableEmergencyProfile: the IPA swaps to the emergency
+ * profile for an eCall; the one it replaces is remembered */
+ES10_FN(es10b_enable_emergency_profile)
+{
+	struct rsp_refresh_flag q;
+	struct rsp_result r = { 0 };
+	struct euicc_profile *em, *cur = euicc_enabled_profile(e);
+	struct der_writer snap;
+	iot_err err = es10_decode(&rsp_t_enable_emergency_profile_request, req, len, &q, a);
+
+	if (err != IOT_OK)
+		return err;
+	if (!(em = emergency_profile(e))) {
+		r.result = 8;   /* ecallNotAvailable */
+	} else if (em->enabled) {
+		r.result = 2;   /* profileNotInDisabledState */
+	} else {
+		if ((err = euicc_begin(e, &snap)) != IOT_OK)
+			return err;
+		if ((e->s.has_emergency_return = cur != NULL))
+			memcpy(e->s.emergency_return_iccid, cur->iccid, 10);
+		e->s.in_emergency = true;
+		/* SGP.32: the emergency profile overrides the PPR1 of the profile it replaces */
+		if (euicc_commit(e, &snap, euicc_switch_to(e, em)) != IOT_OK)
+			r.result = 127;
+	}
+	return es10_reply(&rsp_t_enable_emergency_profile_response, &r, out);
+}
+
+/* SGP.32 5.9.x ES10b.DisableEmergencyProfile: back to the profile enabled before */
+ES10_FN(es10b_disable_emergency_profile)
+{
+	struct rsp_refresh_flag q;
+	struct rsp_result r = { 0 };
+	struct euicc_profile *em = emergency_profile(e), *back;
+	struct der_writer snap;
+	iot_err err = es10_decode(&rsp_t_disable_emergency_profile_request, req, len, &q, a);
+
+	if (err != IOT_OK)
+		return err;
+	if (!e->s.in_emergency || !em || !em->enabled) {
+		r.result = 2;   /* profileNotInEnabledState */
+		return es10_reply(&rsp_t_disable_emergency_profile_response, &r, out);
+	}
+	if ((err = euicc_begin(e, &snap)) != IOT_OK)
+		return err;
+	back = e->s.has_emergency_return ? euicc_find_iccid(e, e->s.emergency_return_iccid) : NULL;
+	if (back) {
+		err = euicc_switch_to(e, back);
+	} else {
+		em->enabled = false;
+		err = euicc_notify_profile(e, em, RSP_NOTIFY_DISABLE);
+	}
+	e->s.in_emergency = false;
+	e->s.has_emergency_return = false;
+	if (euicc_commit(e, &snap, err) != IOT_OK)
+		r.result = 127;
+	return es10_reply(&rsp_t_disable_emergency_profile_response, &r, out);
+}
+
+/* SGP.32 5.9.x ES10b.GetConnectivityParameters: the enabled profile's HTTP
+ * (and CoAP) parameters; this eUICC's profiles carry none */
+ES10_FN(es10b_get_connectivity_parameters)
+{
+	struct rsp_empty q;
+	struct rsp_get_connectivity_parameters_response r = { .choice = 2 };
+	iot_err err = es10_decode(&rsp_t_get_connectivity_parameters_request, req, len, &q, a);
+
+	(void)e;
+	if (err != IOT_OK)
+		return err;
+	r.u.error = 1;          /* parametersNotAvailable */
+	return es10_reply(&rsp_t_get_connectivity_parameters_response, &r, out);
 }

@@ -148,6 +148,11 @@ static void encode_state(const struct euicc_state *s, struct der_writer *w)
 	put_blob(w, 0x82, &s->loading_address);
 	put_blob(w, 0x83, &s->loading_oid);
 	der_end(w, item);
+	item = der_begin(w, 0xB2);
+	der_put_bool(w, 0x80, s->in_emergency);
+	der_put_bool(w, 0x81, s->has_emergency_return);
+	der_put_tlv(w, 0x82, s->emergency_return_iccid, 10);
+	der_end(w, item);
 	der_end(w, top);
 }
 
@@ -412,6 +417,14 @@ iot_err euicc_state_load(struct euicc *e, const uint8_t *buf, size_t len)
 		get_blob(&item, 0x81, &s->loading_txid);
 		get_blob(&item, 0x82, &s->loading_address);
 		get_blob(&item, 0x83, &s->loading_oid);
+		rd.err = item.err;
+	}
+	/* added later: a state saved before it has none */
+	if (rd.err == IOT_OK && !der_reader_done(&rd.r) && next(&rd, 0xB2, &t)) {
+		item.err = der_enter(&rd.r, &t, &item.r);
+		s->in_emergency = get_bool(&item, 0x80);
+		s->has_emergency_return = get_bool(&item, 0x81);
+		get_fixed(&item, 0x82, s->emergency_return_iccid, 10);
 		rd.err = item.err;
 	}
 	if (rd.err != IOT_OK) {

@@ -73,6 +73,44 @@ void ipa_set_rplmn(struct ipa *ipa, const uint8_t *plmn)
 		memcpy(ipa->rplmn, plmn, sizeof(ipa->rplmn));
 }
 
+iot_err ipa_switch_profile(struct ipa *ipa, enum ipa_switch what, int *result)
+{
+	static const struct {
+		const struct rsp_type *q, *r;
+		int cause;
+	} fn[] = {
+		[IPA_EXECUTE_FALLBACK] = { &rsp_t_execute_fallback_mechanism_request,
+					   &rsp_t_execute_fallback_mechanism_response, IPA_CHANGE_FALLBACK },
+		[IPA_RETURN_FROM_FALLBACK] = { &rsp_t_return_from_fallback_request, &rsp_t_return_from_fallback_response,
+					       IPA_CHANGE_FALLBACK },
+		[IPA_ENABLE_EMERGENCY] = { &rsp_t_enable_emergency_profile_request,
+					   &rsp_t_enable_emergency_profile_response, IPA_CHANGE_EMERGENCY_PROFILE },
+		[IPA_DISABLE_EMERGENCY] = { &rsp_t_disable_emergency_profile_request,
+					    &rsp_t_disable_emergency_profile_response, IPA_CHANGE_EMERGENCY_PROFILE },
+	};
+	/* the card is reset below, by the platform */
+	struct rsp_refresh_flag q = { .refresh_flag = true };
+	struct rsp_result r;
+	iot_err err;
+
+	if ((unsigned)what >= sizeof(fn) / sizeof(fn[0]))
+		return IOT_E_ARG;
+	if ((err = ipa_es10_struct(ipa, fn[what].q, &q, fn[what].r, &r, ipa_arena_reset(ipa))) != IOT_OK)
+		return err;
+	*result = (int)r.result;
+	log_info("ipa", "profile switch", "what=%d result=%d", (int)what, *result);
+	if (r.result)
+		return IOT_OK;
+	/* SGP.32 3.3.1: a profile switch refreshes the card */
+	if (ipa->p.reset) {
+		ipa_card_close(ipa);
+		err = ipa->p.reset(ipa->p.ctx);
+		ipa->open = false;      /* a new channel to the ISD-R at the next command */
+	}
+	ipa_notify_state_change(ipa, fn[what].cause);
+	return err;
+}
+
 void ipa_free(struct ipa *ipa)
 {
 	if (!ipa)

@@ -157,6 +157,14 @@ void ipa_notify_state_change(struct ipa *ipa, int cause);
 /* The last registered PLMN (MCC and MNC, 3 bytes as 3GPP TS 24.008 codes
  * them) the next polls report; NULL: none. */
 void ipa_set_rplmn(struct ipa *ipa, const uint8_t *plmn);
+/* The device's own profile switches (SGP.32 5.9.x), for when it has had no
+ * service for long or must place an emergency call. *result is the
+ * eUICC's code (0 ok; e.g. 6 fallbackNotAvailable, 8 ecallNotAvailable,
+ * 104 ecallActive). On success the card is reset (REFRESH) and the next
+ * poll, made due now, tells the eIM (notifyStateChange with cause fallback
+ * or emergencyProfile). */
+enum ipa_switch { IPA_EXECUTE_FALLBACK, IPA_RETURN_FROM_FALLBACK, IPA_ENABLE_EMERGENCY, IPA_DISABLE_EMERGENCY };
+iot_err ipa_switch_profile(struct ipa *ipa, enum ipa_switch what, int *result);
 const struct ipa_stats *ipa_stats(const struct ipa *ipa);
 
 #endif

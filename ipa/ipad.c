@@ -38,6 +38,9 @@ static void usage(FILE *f)
 		"  info                     EID, eUICC information, the eIM to poll\n"
 		"  profiles                 the profiles on the eUICC\n"
 		"  notifications            the notifications and package results the eUICC holds\n"
+		"  fallback | return-from-fallback   the eUICC's fallback mechanism (no service for long),\n"
+		"                           then a poll tells the eIM\n"
+		"  emergency on|off         enable or disable the emergency profile (eCall), then a poll\n"
 		"  download CODE            direct download of an activation code (LPA:1$...)\n"
 		"      [--confirmation-code CC]\n"
 		"  add-initial-eim          the factory step: make an eIM this eUICC's first\n"
@@ -67,6 +70,8 @@ static void usage(FILE *f)
 		"                           otherEim fallback emergencyProfile reset immediateEnableProfile\n"
 		"                           deviceChange undefined\n"
 		"  --rplmn HEX6             the last registered PLMN (MCC/MNC as 3GPP TS 24.008 codes it)\n"
+		"  --fallback-after S       run: execute the fallback mechanism after S seconds without\n"
+		"                           reaching the eIM (once, until a poll succeeds again)\n"
 		"  --json                   machine-readable output\n"
 		"  --verbose, --help\n");
 }
@@ -82,7 +87,7 @@ struct args {
 enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT, O_COAPS_PORT, O_PREFER_COAPS,
        O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
        O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST, O_TRACE, O_IMEI, O_CAPS,
-       O_AID, O_STATE_CHANGE, O_RPLMN };
+       O_AID, O_STATE_CHANGE, O_RPLMN, O_FALLBACK_AFTER };
 
 static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", [O_EIM_CA] = "eim-ca",
 				    [O_ES9_CA] = "es9-ca", [O_EIM_PORT] = "eim-port", [O_COAPS_PORT] = "coaps-port",
@@ -90,7 +95,8 @@ static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", 
 				    [O_FRESH] = "fresh-connection", [O_NO_RESUME] = "no-session-resumption",
 				    [O_INTERVAL] = "poll-interval", [O_RETRY_MIN] = "retry-min",
 				    [O_RETRY_MAX] = "retry-max", [O_TAC] = "tac", [O_TRACE] = "trace",
-				    [O_IMEI] = "imei", [O_CAPS] = "capabilities", [O_AID] = "isd-r-aid", [O_RPLMN] = "rplmn" };
+				    [O_IMEI] = "imei", [O_CAPS] = "capabilities", [O_AID] = "isd-r-aid", [O_RPLMN] = "rplmn",
+				    [O_FALLBACK_AFTER] = "fallback-after" };
 
 static const char *opt(const struct args *a, int o)
 {
@@ -361,9 +367,19 @@ static void print_stats(struct ipa *ipa, const struct ipad_platform *p, const st
 		puts("}");
 }
 
-static int cmd_run(struct ipa *ipa)
+static uint64_t monotonic_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec;
+}
+
+static int cmd_run(struct ipa *ipa, unsigned fallback_after)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t reached = monotonic_s();       /* the last time a poll reached the eIM */
+	bool fell_back = false;
 	unsigned polls = 0;
 
 	sigaction(SIGTERM, &sa, NULL);
@@ -376,9 +392,23 @@ static int cmd_run(struct ipa *ipa)
 			ipa_poll_now(ipa);
 		}
 		if (!ipa_poll_due_in(ipa)) {
-			(void)ipa_poll(ipa);    /* logged inside; the back-off is scheduled */
+			/* logged inside; the back-off is scheduled */
+			if (ipa_poll(ipa) == IOT_OK) {
+				reached = monotonic_s();
+				fell_back = false;
+			}
 			polls++;
 			continue;
+		}
+		/* no service for long: the fallback profile, once (the eIM is told at the next poll) */
+		if (fallback_after && !fell_back && monotonic_s() - reached >= fallback_after) {
+			int result = -1;
+
+			fell_back = true;
+			if (ipa_switch_profile(ipa, IPA_EXECUTE_FALLBACK, &result) != IOT_OK || result)
+				log_warn("ipad", "no fallback", "result=%d", result);
+			else
+				log_info("ipad", "fell back", "after_s=%u", fallback_after);
 		}
 		/* sleep in short steps: a signal ends it at once */
 		struct timespec t = { 0, 200 * 1000000L };
@@ -387,6 +417,30 @@ static int cmd_run(struct ipa *ipa)
 	}
 	log_info("ipad", "stopped", "polls=%u", polls);
 	return 0;
+}
+
+/* A switch the device makes itself, then a poll so the eIM hears of it
+ * at once (notifyStateChange); the eUICC's code is printed. */
+static int cmd_switch(struct ipa *ipa, struct ipad_platform *p, const struct args *a, enum ipa_switch what)
+{
+	int result = -1;
+	bool first = true;
+	iot_err err = ipa_switch_profile(ipa, what, &result);
+
+	if (err != IOT_OK && result < 0) {
+		fprintf(stderr, "ipad: the eUICC does not answer: %s\n", iot_strerror(err));
+		return 1;
+	}
+	if (a->json)
+		putchar('{');
+	print_int_field(a->json, &first, "result", result);
+	if (a->json)
+		puts("}");
+	if (result)
+		return 1;
+	err = ipa_poll(ipa);
+	print_stats(ipa, p, a, err);
+	return err == IOT_OK ? 0 : 1;
 }
 
 static int cmd_download(struct ipa *ipa, const char *code, const char *cc, const struct args *a)
@@ -644,6 +698,7 @@ int main(int argc, char **argv)
 		{ "trace", required_argument, 0, O_TRACE }, { "imei", required_argument, 0, O_IMEI },
 		{ "capabilities", required_argument, 0, O_CAPS }, { "isd-r-aid", required_argument, 0, O_AID },
 		{ "state-change", required_argument, 0, O_STATE_CHANGE }, { "rplmn", required_argument, 0, O_RPLMN },
+		{ "fallback-after", required_argument, 0, O_FALLBACK_AFTER },
 		{ "json", no_argument, 0, O_JSON }, { "verbose", no_argument, 0, O_VERBOSE },
 		{ "help", no_argument, 0, O_HELP }, { "confirmation-code", required_argument, 0, O_CC },
 		{ "eim-id", required_argument, 0, O_EIM_ID }, { "fqdn", required_argument, 0, O_FQDN },
@@ -741,11 +796,17 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!strcmp(cmd, "run")) {
-		rc = cmd_run(ipa);
+		rc = cmd_run(ipa, opt(&a, O_FALLBACK_AFTER) ? (unsigned)atoi(opt(&a, O_FALLBACK_AFTER)) : 0);
 	} else if (!strcmp(cmd, "poll")) {
 		err = ipa_poll(ipa);
 		print_stats(ipa, p, &a, err);
 		rc = err == IOT_OK ? 0 : 1;
+	} else if (!strcmp(cmd, "fallback") || !strcmp(cmd, "return-from-fallback") ||
+		   (!strcmp(cmd, "emergency") && optind + 1 < argc &&
+		    (!strcmp(argv[optind + 1], "on") || !strcmp(argv[optind + 1], "off")))) {
+		rc = cmd_switch(ipa, p, &a, !strcmp(cmd, "fallback") ? IPA_EXECUTE_FALLBACK :
+					   !strcmp(cmd, "return-from-fallback") ? IPA_RETURN_FROM_FALLBACK :
+					   !strcmp(argv[optind + 1], "on") ? IPA_ENABLE_EMERGENCY : IPA_DISABLE_EMERGENCY);
 	} else if (!strcmp(cmd, "info")) {
 		rc = cmd_info(ipa, &a);
 	} else if (!strcmp(cmd, "profiles")) {

@@ -305,6 +305,11 @@ grep -q '"rplmn":{"plmn":"62F210",' <<<"$out"
 grep -q '"lastStateChange":{"cause":"fallback","code":1,' <<<"$out"
 grep -q '"pendingOperations":0' <<<"$out"
 ! dev 2 --state-change sideways poll 2>/dev/null
+# the device's own switches: here no fallback attribute and no emergency profile, so the
+# eUICC refuses (fallbackNotAvailable, ecallNotAvailable) and nothing is reported
+[ "$(dev 1 --json fallback 2>/dev/null | head -1)" = '{"result":6}' ]
+[ "$(dev 2 --json emergency on 2>/dev/null | head -1)" = '{"result":8}' ]
+! dev 2 emergency off >/dev/null 2>&1
 
 # malformed operations: refused before anything is queued
 for body in '{"psmos":[{"enable":{"iccid":"12"}}]}' '{"psmos":[{"reboot":{}}]}' '{"ecos":[{"addEim":{}}]}' \

@@ -522,6 +522,61 @@ static void test_state_change(void **state)
 	assert_int_equal(u.counter, 1);
 }
 
+/* The device falls back on its own (no service for long) and tells the eIM
+ * at its next poll, which learns the profiles again; then it returns. */
+static void test_fallback_reported(void **state)
+{
+	static const uint8_t boot[10] = { 0x98, 0x94, 0, 0, 0, 0, 0, 0, 0, 0x01 };
+	struct eim_euicc_state st;
+	struct eim_profile profiles[8];
+	uint8_t got[10];
+	char mid[65], ac[128];
+	int64_t dl, en, fb;
+	char boot_digits[21];
+	size_t n;
+	int result;
+
+	(void)state;
+	rsp_iccid_to_digits(boot, boot_digits);
+	first_contact();
+	assert_int_equal(smdp_download_order(dp, "op", op_iccid, NULL, got, NULL), IOT_OK);
+	assert_int_equal(smdp_confirm_order(dp, "op", op_iccid, NULL, "FB-1", NULL, true, mid, NULL), IOT_OK);
+	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$FB-1");
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &dl), IOT_OK);
+	en = psmo(RSP_PSMO_ENABLE, op_iccid);
+	/* no fallback profile yet: the eUICC says so, nothing changes, nothing to tell */
+	assert_int_equal(ipa_switch_profile(ipa, IPA_EXECUTE_FALLBACK, &result), IOT_OK);
+	assert_int_equal(result, 6);            /* fallbackNotAvailable */
+	fb = psmo(RSP_PSMO_SET_FALLBACK_ATTRIBUTE, boot);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(dl, NULL), EIM_DONE);
+	assert_int_equal(op_state(en, NULL), EIM_DONE);
+	assert_int_equal(op_state(fb, NULL), EIM_DONE);
+	assert_int_equal(eim_euicc_state(eim, BOOT_EID_TEXT, &st), IOT_OK);
+	assert_int_equal(st.change_cause, -1);
+	/* the fallback: the bootstrap profile is enabled, and the eIM hears of it */
+	assert_int_equal(ipa_switch_profile(ipa, IPA_EXECUTE_FALLBACK, &result), IOT_OK);
+	assert_int_equal(result, 0);
+	assert_int_equal(ipa_poll_due_in(ipa), 0);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(eim_euicc_state(eim, BOOT_EID_TEXT, &st), IOT_OK);
+	assert_int_equal(st.change_cause, 1);   /* fallback */
+	assert_int_equal(eim_euicc_profiles(eim, BOOT_EID_TEXT, profiles, 8, &n), IOT_OK);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(profiles[i].state, strcmp(profiles[i].iccid, boot_digits) ? 0 : 1);
+	/* and back */
+	assert_int_equal(ipa_switch_profile(ipa, IPA_RETURN_FROM_FALLBACK, &result), IOT_OK);
+	assert_int_equal(result, 0);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(eim_euicc_profiles(eim, BOOT_EID_TEXT, profiles, 8, &n), IOT_OK);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(profiles[i].state, strcmp(profiles[i].iccid, boot_digits) ? 1 : 0);
+	/* no emergency profile on this eUICC */
+	assert_int_equal(ipa_switch_profile(ipa, IPA_ENABLE_EMERGENCY, &result), IOT_OK);
+	assert_int_equal(result, 8);            /* ecallNotAvailable */
+}
+
 /* Through eimd's HTTPS server: with the ASN.1 binding the BPP goes to the
  * device as it comes from the SM-DP+ (streamed), and is installed; an
  * SM-DP+ gone when the BPP is asked for gives undefinedError, the download
@@ -671,6 +726,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_notifications_kept_until_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bpp_over_https, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fallback_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_more_psmos_expiry_refusal, setup, teardown),
 	};
 	int failed;

@@ -484,6 +484,57 @@ static void test_rollback_and_fallback(void **state)
 	euicc_free(e);
 }
 
+/* SGP.32 emergency profile: only one marked with ecallIndication; while it
+ * is enabled no fallback and no eUICC Package runs (ecallActive); disabling
+ * it goes back to the profile it replaced, also after a restart. And
+ * GetConnectivityParameters: these profiles carry none. */
+static void test_emergency_profile(void **state)
+{
+	struct euicc *e = new_euicc_with_profiles();
+	static const uint8_t md_em[] = { 0xBF, 0x25, 0x18, 0x5A, 0x0A, 0x98, 0x94, 0, 0, 0, 0, 0, 0, 0, 0x03,
+					 0x91, 0x02, 'O', 'p', 0x92, 0x02, 'E', 'M', 0x9F, 0x7B, 0x01, 0xFF };
+	struct rsp_get_connectivity_parameters_response cp;
+	struct rsp_euicc_package_request q;
+	struct rsp_euicc_package_result r;
+	struct rsp_psmo psmo = { .choice = RSP_PSMO_GET_RAT };
+	struct rsp_arena a;
+	int64_t token = add_initial_eim(e);
+
+	(void)state;
+	rsp_arena_dynamic(&a);
+	assert_int_equal(simple(e, "BF5B038001FF", &rsp_t_enable_emergency_profile_response), 8);   /* none */
+	assert_int_equal(simple(e, "BF5C038001FF", &rsp_t_disable_emergency_profile_response), 2);
+	assert_int_equal(euicc_preload_profile(e, md_em, sizeof(md_em), (const uint8_t *)"e", 1, false), IOT_OK);
+	assert_int_equal(simple(e, "BF5B038001FF", &rsp_t_enable_emergency_profile_response), 0);
+	assert_true(enabled(e, 0x03));
+	assert_false(enabled(e, 0x01));
+	assert_int_equal(simple(e, "BF5B038001FF", &rsp_t_enable_emergency_profile_response), 2);
+	/* eCall active: no fallback, no package (signed ecallActive, counter unused) */
+	assert_int_equal(simple(e, "BF5D038001FF", &rsp_t_execute_fallback_mechanism_response), 104);
+	package(&q, &psmo, 1, 1);
+	load_package(e, &q, token, false, &r, &a);
+	assert_int_equal(r.choice, RSP_EPR_ERROR_SIGNED);
+	assert_int_equal(r.u.error_signed.data.euicc_package_error_code, RSP_EPE_ECALL_ACTIVE);
+	/* it survives a restart, and ends back on the bootstrap profile */
+	euicc_free(e);
+	assert_int_equal(euicc_open(pki.state, &e), IOT_OK);
+	apdu(e, "00A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL);
+	assert_int_equal(simple(e, "BF5C038001FF", &rsp_t_disable_emergency_profile_response), 0);
+	assert_true(enabled(e, 0x01));
+	assert_false(enabled(e, 0x03));
+	assert_int_equal(simple(e, "BF5C038001FF", &rsp_t_disable_emergency_profile_response), 2);
+	/* the same package now runs (the counter was not used up) */
+	load_package(e, &q, token, false, &r, &a);
+	assert_int_equal(r.choice, RSP_EPR_RESULT_SIGNED);
+	assert_int_equal(es10_apdus(e, (const uint8_t *)"\xBF\x5F\x00", 3, 255, resp, sizeof(resp), &resp_len, NULL),
+			 0x9000);
+	assert_int_equal(rsp_decode(&rsp_t_get_connectivity_parameters_response, resp, resp_len, &cp, &a), IOT_OK);
+	assert_int_equal(cp.choice, 2);
+	assert_int_equal(cp.u.error, 1);        /* parametersNotAvailable */
+	rsp_arena_free(&a);
+	euicc_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_ecos_and_results_list),
 		cmocka_unit_test(test_profile_notifications),
 		cmocka_unit_test(test_rollback_and_fallback),
+		cmocka_unit_test(test_emergency_profile),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
