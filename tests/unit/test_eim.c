@@ -209,6 +209,21 @@ static int64_t psmo(int choice, const uint8_t *iccid)
 	return id;
 }
 
+/* An order at the SM-DP+ for iccid under MatchingID mid, and the eIM's
+ * download operation for it. */
+static int64_t ordered_download(const uint8_t *iccid, const char *mid)
+{
+	uint8_t got[10];
+	char made[65], ac[128];
+	int64_t id;
+
+	assert_int_equal(smdp_download_order(dp, "op", iccid, NULL, got, NULL), IOT_OK);
+	assert_int_equal(smdp_confirm_order(dp, "op", iccid, NULL, mid, NULL, true, made, NULL), IOT_OK);
+	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$%s", mid);
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &id), IOT_OK);
+	return id;
+}
+
 static void first_contact(void)
 {
 	struct eim_euicc u;
@@ -225,8 +240,6 @@ static void first_contact(void)
 
 static void test_zero_touch(void **state)
 {
-	uint8_t got[10];
-	char mid[65], ac[128];
 	int64_t dl, en, code;
 	enum smdp_state st;
 	struct eim_euicc u;
@@ -234,10 +247,7 @@ static void test_zero_touch(void **state)
 
 	(void)state;
 	first_contact();
-	assert_int_equal(smdp_download_order(dp, "op", op_iccid, NULL, got, NULL), IOT_OK);
-	assert_int_equal(smdp_confirm_order(dp, "op", op_iccid, NULL, "EIM-1", NULL, true, mid, NULL), IOT_OK);
-	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$EIM-1");
-	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &dl), IOT_OK);
+	dl = ordered_download(op_iccid, "EIM-1");
 	en = psmo(RSP_PSMO_ENABLE, op_iccid);
 	assert_int_equal(op_state(dl, NULL), EIM_PENDING);
 	assert_int_equal(ipa_poll(ipa), IOT_OK);
@@ -396,11 +406,10 @@ static void test_eco_delete_and_smdp_down(void **state)
 	struct rsp_euicc_package pkg = { .choice = RSP_PACKAGE_ECO_LIST };
 	struct rsp_eco eco = { .choice = RSP_ECO_LIST_EIM };
 	static const uint8_t boot[10] = { 0x98, 0x94, 0, 0, 0, 0, 0, 0, 0, 0x01 };
-	uint8_t *der, got[10];
+	uint8_t *der;
 	size_t len;
 	int64_t id, code, dl;
 	struct eim_op op;
-	char mid[65], ac[128];
 
 	(void)state;
 	first_contact();
@@ -415,10 +424,7 @@ static void test_eco_delete_and_smdp_down(void **state)
 	assert_int_equal(op.counter, 1);
 	eim_op_free(&op);
 	/* the SM-DP+ goes away: the trigger fails, reported; the order stands */
-	assert_int_equal(smdp_download_order(dp, "op", op_iccid, NULL, got, NULL), IOT_OK);
-	assert_int_equal(smdp_confirm_order(dp, "op", op_iccid, NULL, "DOWN-1", NULL, true, mid, NULL), IOT_OK);
-	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$DOWN-1");
-	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &dl), IOT_OK);
+	dl = ordered_download(op_iccid, "DOWN-1");
 	smdp_server_stop(smdp_https);
 	smdp_https = NULL;
 	assert_int_equal(ipa_poll(ipa), IOT_OK);
@@ -435,8 +441,6 @@ static void test_eco_delete_and_smdp_down(void **state)
  * once; one the device delivers twice is stored once. */
 static void test_notifications_kept_until_forwarded(void **state)
 {
-	uint8_t got[10];
-	char mid[65], ac[128];
 	int64_t dl, en;
 	uint16_t port = smdp_server_port(smdp_https);
 	enum smdp_state state_at_dp;
@@ -448,10 +452,7 @@ static void test_notifications_kept_until_forwarded(void **state)
 
 	(void)state;
 	first_contact();
-	assert_int_equal(smdp_download_order(dp, "op", op_iccid, NULL, got, NULL), IOT_OK);
-	assert_int_equal(smdp_confirm_order(dp, "op", op_iccid, NULL, "KEEP-1", NULL, true, mid, NULL), IOT_OK);
-	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$KEEP-1");
-	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &dl), IOT_OK);
+	dl = ordered_download(op_iccid, "KEEP-1");
 	en = psmo(RSP_PSMO_ENABLE, op_iccid);
 	/* both results (with the PIR, and with the enable's notifications)
 	 * delivered, their answers lost: the device delivers them again */
@@ -529,8 +530,6 @@ static void test_fallback_reported(void **state)
 	static const uint8_t boot[10] = { 0x98, 0x94, 0, 0, 0, 0, 0, 0, 0, 0x01 };
 	struct eim_euicc_state st;
 	struct eim_profile profiles[8];
-	uint8_t got[10];
-	char mid[65], ac[128];
 	int64_t dl, en, fb;
 	char boot_digits[21];
 	size_t n;
@@ -539,10 +538,7 @@ static void test_fallback_reported(void **state)
 	(void)state;
 	rsp_iccid_to_digits(boot, boot_digits);
 	first_contact();
-	assert_int_equal(smdp_download_order(dp, "op", op_iccid, NULL, got, NULL), IOT_OK);
-	assert_int_equal(smdp_confirm_order(dp, "op", op_iccid, NULL, "FB-1", NULL, true, mid, NULL), IOT_OK);
-	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$FB-1");
-	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &dl), IOT_OK);
+	dl = ordered_download(op_iccid, "FB-1");
 	en = psmo(RSP_PSMO_ENABLE, op_iccid);
 	/* no fallback profile yet: the eUICC says so, nothing changes, nothing to tell */
 	assert_int_equal(ipa_switch_profile(ipa, IPA_EXECUTE_FALLBACK, &result), IOT_OK);
@@ -589,9 +585,9 @@ static void test_bpp_over_https(void **state)
 					  .profile_class = 2, .notification_address = ADDRESS };
 	static const uint8_t second[10] = { 0x98, 0x94, 0x44, 0x99, 0x99, 0x99, 0x99, 0x09, 0x30, 0xF2 };
 	static uint8_t upp[40 * 1024];
-	char cert[200], key[200], mid[65], ac[128], want[64];
+	char cert[200], key[200], want[64];
 	struct eim_server *srv;
-	uint8_t got[10], *resp;
+	uint8_t *resp;
 	size_t len;
 	int64_t dl, code;
 	int status;
@@ -605,10 +601,7 @@ static void test_bpp_over_https(void **state)
 	assert_int_equal(http_client_new(&hc, &via), IOT_OK);
 	snprintf(via_url, sizeof(via_url), "https://localhost:%u/gsma/rsp2/asn1", eim_server_https_port(srv));
 	first_contact();
-	assert_int_equal(smdp_download_order(dp, "op", op_iccid, NULL, got, NULL), IOT_OK);
-	assert_int_equal(smdp_confirm_order(dp, "op", op_iccid, NULL, "HTTPS-1", NULL, true, mid, NULL), IOT_OK);
-	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$HTTPS-1");
-	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &dl), IOT_OK);
+	dl = ordered_download(op_iccid, "HTTPS-1");
 	assert_int_equal(ipa_poll(ipa), IOT_OK);
 	assert_int_equal(op_state(dl, &code), EIM_DONE);
 	/* the ASN.1 binding streams; the JSON binding (base64 inside JSON) cannot */
@@ -627,10 +620,7 @@ static void test_bpp_over_https(void **state)
 	for (size_t i = 0; i < sizeof(upp); i++)
 		upp[i] = (uint8_t)(i * 31);
 	assert_int_equal(smdp_add_profile(dp, second, &info, upp, sizeof(upp)), IOT_OK);
-	assert_int_equal(smdp_download_order(dp, "op", second, NULL, got, NULL), IOT_OK);
-	assert_int_equal(smdp_confirm_order(dp, "op", second, NULL, "HTTPS-2", NULL, true, mid, NULL), IOT_OK);
-	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$HTTPS-2");
-	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &dl), IOT_OK);
+	dl = ordered_download(second, "HTTPS-2");
 	stop_smdp_at_bpp = true;
 	assert_int_equal(ipa_poll(ipa), IOT_OK);
 	stop_smdp_at_bpp = false;
