@@ -59,6 +59,7 @@ static void usage(FILE *f)
 		"  --no-direct              every download through the eIM\n"
 		"  --fresh-connection       a new connection per message; --no-session-resumption\n"
 		"  --poll-interval S, --retry-min S, --retry-max S\n"
+		"  --timeout S              one exchange with the eIM or an SM-DP+ (default 30)\n"
 		"  --tac HEX8               the device's TAC\n"
 		"  --trace DIR              keep each ESipa message and answer there (NNNN-up.der, NNNN-down.der)\n"
 		"  --imei HEX16             the device's IMEI as DeviceInfo carries it (8 bytes)\n"
@@ -87,7 +88,7 @@ struct args {
 enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT, O_COAPS_PORT, O_PREFER_COAPS,
        O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
        O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST, O_TRACE, O_IMEI, O_CAPS,
-       O_AID, O_STATE_CHANGE, O_RPLMN, O_FALLBACK_AFTER };
+       O_AID, O_STATE_CHANGE, O_RPLMN, O_FALLBACK_AFTER, O_TIMEOUT };
 
 static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", [O_EIM_CA] = "eim-ca",
 				    [O_ES9_CA] = "es9-ca", [O_EIM_PORT] = "eim-port", [O_COAPS_PORT] = "coaps-port",
@@ -96,7 +97,7 @@ static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", 
 				    [O_INTERVAL] = "poll-interval", [O_RETRY_MIN] = "retry-min",
 				    [O_RETRY_MAX] = "retry-max", [O_TAC] = "tac", [O_TRACE] = "trace",
 				    [O_IMEI] = "imei", [O_CAPS] = "capabilities", [O_AID] = "isd-r-aid", [O_RPLMN] = "rplmn",
-				    [O_FALLBACK_AFTER] = "fallback-after" };
+				    [O_FALLBACK_AFTER] = "fallback-after", [O_TIMEOUT] = "timeout" };
 
 static const char *opt(const struct args *a, int o)
 {
@@ -698,7 +699,7 @@ int main(int argc, char **argv)
 		{ "trace", required_argument, 0, O_TRACE }, { "imei", required_argument, 0, O_IMEI },
 		{ "capabilities", required_argument, 0, O_CAPS }, { "isd-r-aid", required_argument, 0, O_AID },
 		{ "state-change", required_argument, 0, O_STATE_CHANGE }, { "rplmn", required_argument, 0, O_RPLMN },
-		{ "fallback-after", required_argument, 0, O_FALLBACK_AFTER },
+		{ "fallback-after", required_argument, 0, O_FALLBACK_AFTER }, { "timeout", required_argument, 0, O_TIMEOUT },
 		{ "json", no_argument, 0, O_JSON }, { "verbose", no_argument, 0, O_VERBOSE },
 		{ "help", no_argument, 0, O_HELP }, { "confirmation-code", required_argument, 0, O_CC },
 		{ "eim-id", required_argument, 0, O_EIM_ID }, { "fqdn", required_argument, 0, O_FQDN },
@@ -767,6 +768,7 @@ int main(int argc, char **argv)
 	o.no_session_resumption = flag(&a, O_NO_RESUME);
 	o.no_direct = flag(&a, O_NO_DIRECT);
 	o.trace_dir = opt(&a, O_TRACE);
+	o.timeout_ms = opt(&a, O_TIMEOUT) ? atol(opt(&a, O_TIMEOUT)) * 1000 : 0;
 	if ((tac = opt(&a, O_TAC)) && (hex_decode(tac, tac_bytes, sizeof(tac_bytes), &tac_len) != IOT_OK || tac_len != 4)) {
 		fprintf(stderr, "ipad: --tac wants 8 hex digits\n");
 		conf_free(&a.conf);

@@ -41,7 +41,7 @@ dp-pb-cert = $p/smdp-pb.pem
 dp-pb-key = $p/smdp-pb.key
 es2-client = operator-a:es2-token
 CONF
-for i in 1 2; do
+for i in 1 2 3; do
   head -c 12288 /dev/urandom >"$tmp/upp$i"
   "$smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp$i" --iccid 894944999999999002$i \
     --owner operator-a --spn "Operator A" --name "IoT $i" --notify smdp.iotrsp.test 2>/dev/null
@@ -75,6 +75,7 @@ api-key = auditor:audit:look-only
 api-key = admin:root:admin-secret
 CONF
 "$eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" & pids+=($!)
+eimd_pid=$!
 hport=$(wait_port "$tmp/eimd.log" "https_port")
 cport=$(wait_port "$tmp/eimd.log" "coaps_port")
 api() {   # METHOD PATH [BODY] [KEY]: prints the body, then the status on its own line
@@ -96,7 +97,7 @@ done
 for n in 1 2; do for _ in $(seq 50); do [ -S "$tmp/euicc$n.sock" ] && break; sleep 0.1; done; done
 dev() {   # N ARGS...: ipad of device N
   n=$1; shift
-  "$ipad" --card "socket:$tmp/euicc$n.sock" --state-dir "$tmp/ipad$n" --eim-ca "$p/ci.pem" --no-direct \
+  ${DEV_EXEC:+exec} "$ipad" --card "socket:$tmp/euicc$n.sock" --state-dir "$tmp/ipad$n" --eim-ca "$p/ci.pem" --no-direct \
     --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --connect "eim.iotrsp.test:5684:127.0.0.1:$cport" --retry-min 1 \
     ${TRACE:+--trace "$TRACE"} ${IPAD_EXTRA:-} "$@"
 }
@@ -325,6 +326,35 @@ done
 for eid in $eid1 $eid2; do for bit in 2 4 8; do
   [ "$(grep -c "msg=\"notification\" eid=$eid .*operation=$bit\$" "$tmp/smdpd.log")" = 1 ]
 done; done
+
+# the device without service for long falls back by itself (ipad run
+# --fallback-after) and tells the eIM when it gets through again: device 1
+# gets an operational profile, the bootstrap one as fallback; eimd stops
+# answering (SIGSTOP) for a while
+es2 downloadOrder '"iccid":"8949449999999990023"' >/dev/null
+es2 confirmOrder '"iccid":"8949449999999990023","matchingId":"ZT-3","releaseFlag":true' >/dev/null
+api POST /api/v1/euiccs/$eid1/operations '{"download":{"activationCode":"LPA:1$smdp.iotrsp.test$ZT-3"}}' >/dev/null
+api POST /api/v1/euiccs/$eid1/operations "{\"psmos\":[{\"enable\":{\"iccid\":\"8949449999999990023\"}},
+  {\"setFallbackAttribute\":{\"iccid\":\"89049032000000000011\"}}]}" >/dev/null
+dev 1 poll --json >/dev/null
+dev 1 profiles --json | grep -q '"iccid":"8949449999999990023","state":"enabled"'
+kill -STOP $eimd_pid
+DEV_EXEC=1 dev 1 --timeout 1 --retry-min 1 --retry-max 2 --fallback-after 2 --verbose run 2>"$tmp/ipad-run.log" &
+run_pid=$!
+sleep 4
+kill -CONT $eimd_pid
+for _ in $(seq 100); do
+  grep -q '"lastStateChange":{"cause":"fallback"' <<<"$(api GET /api/v1/euiccs/$eid1 '' look-only)" && break; sleep 0.1
+done
+kill -TERM $run_pid; wait $run_pid      # ipad run ends cleanly on SIGTERM
+grep -q 'msg="fell back" after_s=2' "$tmp/ipad-run.log"
+out=$(head -1 <<<"$(api GET /api/v1/euiccs/$eid1 '' look-only)")
+echo "after the device fell back: $(grep -o '"profiles".*' <<<"$out" | cut -c1-200)"
+grep -q '"lastStateChange":{"cause":"fallback"' <<<"$out"
+# the eIM learned it: the bootstrap profile enabled, the operational one disabled
+grep -q '{"iccid":"89049032000000000011","state":"enabled"}' <<<"$out"
+grep -q '{"iccid":"8949449999999990023","state":"disabled"}' <<<"$out"
+dev 1 profiles --json | grep -q '"iccid":"89049032000000000011","state":"enabled"'
 
 # the ISD-R found at the AID given (a vendor AID the eUICC does not have: nothing reached)
 dev 1 --isd-r-aid A0000005591010FFFFFFFF8900000100 info --json | grep -q "\"eid\":\"$eid1\""
