@@ -67,6 +67,12 @@ void ipa_notify_state_change(struct ipa *ipa, int cause)
 	ipa_poll_now(ipa);
 }
 
+bool ipa_state_change_pending(const struct ipa *ipa, int *cause)
+{
+	*cause = ipa->change_cause;
+	return ipa->state_changed;
+}
+
 void ipa_set_rplmn(struct ipa *ipa, const uint8_t *plmn)
 {
 	if ((ipa->has_rplmn = plmn != NULL))

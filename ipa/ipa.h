@@ -154,6 +154,9 @@ enum { IPA_CHANGE_OTHER_EIM = 0, IPA_CHANGE_FALLBACK = 1, IPA_CHANGE_EMERGENCY_P
  * (notifyStateChange with the cause), and makes that poll due now; said
  * until a poll reaches the eIM. */
 void ipa_notify_state_change(struct ipa *ipa, int cause);
+/* Whether a state change waits to be told, and its cause (for a platform
+ * that keeps it across restarts). */
+bool ipa_state_change_pending(const struct ipa *ipa, int *cause);
 /* The last registered PLMN (MCC and MNC, 3 bytes as 3GPP TS 24.008 codes
  * them) the next polls report; NULL: none. */
 void ipa_set_rplmn(struct ipa *ipa, const uint8_t *plmn);

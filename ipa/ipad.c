@@ -376,7 +376,16 @@ static uint64_t monotonic_s(void)
 	return (uint64_t)t.tv_sec;
 }
 
-static int cmd_run(struct ipa *ipa, unsigned fallback_after)
+/* What the eIM has not heard yet survives a restart (ipad.state-change). */
+static void keep_state_change(struct ipa *ipa, struct ipad_platform *p)
+{
+	int cause;
+
+	if (ipad_platform_keep_state_change(p, ipa_state_change_pending(ipa, &cause) ? cause : -1) != IOT_OK)
+		log_warn("ipad", "the state change cannot be kept", "cause=%d", cause);
+}
+
+static int cmd_run(struct ipa *ipa, struct ipad_platform *p, unsigned fallback_after)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t reached = monotonic_s();       /* the last time a poll reached the eIM */
@@ -398,6 +407,7 @@ static int cmd_run(struct ipa *ipa, unsigned fallback_after)
 				reached = monotonic_s();
 				fell_back = false;
 			}
+			keep_state_change(ipa, p);
 			polls++;
 			continue;
 		}
@@ -410,6 +420,7 @@ static int cmd_run(struct ipa *ipa, unsigned fallback_after)
 				log_warn("ipad", "no fallback", "result=%d", result);
 			else
 				log_info("ipad", "fell back", "after_s=%u", fallback_after);
+			keep_state_change(ipa, p);
 		}
 		/* sleep in short steps: a signal ends it at once */
 		struct timespec t = { 0, 200 * 1000000L };
@@ -714,6 +725,7 @@ int main(int argc, char **argv)
 	struct ipa_config ic = { 0 };
 	struct ipa *ipa = NULL;
 	const char *cmd, *card, *tac;
+	int kept;
 	uint8_t tac_bytes[4] = { 0x35, 0x29, 0x06, 0x11 };
 	size_t tac_len;
 	int c, bad, rc = 1;
@@ -793,12 +805,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ipad: %s\n", iot_strerror(err));
 		goto out;
 	}
+	/* a change not yet told before the last stop is told now */
+	if ((kept = ipad_platform_kept_state_change(p)) >= 0)
+		ipa_notify_state_change(ipa, kept);
 	if (device_state(&a, ipa)) {
 		rc = 2;
 		goto out;
 	}
 	if (!strcmp(cmd, "run")) {
-		rc = cmd_run(ipa, opt(&a, O_FALLBACK_AFTER) ? (unsigned)atoi(opt(&a, O_FALLBACK_AFTER)) : 0);
+		rc = cmd_run(ipa, p, opt(&a, O_FALLBACK_AFTER) ? (unsigned)atoi(opt(&a, O_FALLBACK_AFTER)) : 0);
 	} else if (!strcmp(cmd, "poll")) {
 		err = ipa_poll(ipa);
 		print_stats(ipa, p, &a, err);
@@ -825,6 +840,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		rc = 2;
 	}
+	keep_state_change(ipa, p);
 out:
 	ipa_free(ipa);
 	ipad_platform_free(p);

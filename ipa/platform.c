@@ -251,23 +251,61 @@ static iot_err es9(void *ctx, const char *address, const uint8_t *req, size_t le
 }
 
 /* The record: written to a new file, synced, renamed over the old one. */
-static iot_err save(void *ctx, const uint8_t *rec, size_t len)
+/* Replaces path with data atomically (temp, fsync, rename); len 0 removes it. */
+static iot_err save_file(const char *path, const uint8_t *data, size_t len)
 {
-	struct ipad_platform *p = ctx;
 	char tmp[600];
 	int fd;
 
 	if (!len)
-		return unlink(p->record_path) == 0 || errno == ENOENT ? IOT_OK : IOT_E_IO;
-	snprintf(tmp, sizeof(tmp), "%s.new", p->record_path);
+		return unlink(path) == 0 || errno == ENOENT ? IOT_OK : IOT_E_IO;
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
 		return IOT_E_IO;
-	if (write(fd, rec, len) != (ssize_t)len || fsync(fd) != 0) {
+	if (io_write_full(fd, data, len) != IOT_OK || fsync(fd) != 0) {
 		close(fd);
 		return IOT_E_IO;
 	}
 	close(fd);
-	return rename(tmp, p->record_path) == 0 ? IOT_OK : IOT_E_IO;
+	return rename(tmp, path) == 0 ? IOT_OK : IOT_E_IO;
+}
+
+static iot_err save(void *ctx, const uint8_t *rec, size_t len)
+{
+	struct ipad_platform *p = ctx;
+
+	return save_file(p->record_path, rec, len);
+}
+
+static void state_change_path(const struct ipad_platform *p, char *path, size_t cap)
+{
+	snprintf(path, cap, "%s/ipad.state-change", p->o.state_dir ? p->o.state_dir : ".");
+}
+
+iot_err ipad_platform_keep_state_change(struct ipad_platform *p, int cause)
+{
+	char path[600], text[16];
+
+	state_change_path(p, path, sizeof(path));
+	if (cause < 0)
+		return save_file(path, NULL, 0);
+	snprintf(text, sizeof(text), "%d\n", cause);
+	return save_file(path, (const uint8_t *)text, strlen(text));
+}
+
+int ipad_platform_kept_state_change(const struct ipad_platform *p)
+{
+	char path[600];
+	FILE *f;
+	int cause = -1;
+
+	state_change_path(p, path, sizeof(path));
+	if ((f = fopen(path, "r"))) {
+		if (fscanf(f, "%d", &cause) != 1 || cause < 0 || cause > 127)
+			cause = -1;
+		fclose(f);
+	}
+	return cause;
 }
 
 static iot_err load(void *ctx, uint8_t *rec, size_t cap, size_t *len)

@@ -28,6 +28,11 @@ iot_err ipad_platform_new(const struct ipad_options *o, struct ipad_platform **o
 void ipad_platform_free(struct ipad_platform *p);
 /* The functions for ipa_new; ctx is p. */
 void ipad_platform_fill(struct ipad_platform *p, struct ipa_platform *out);
+/* A state change the eIM has not heard of yet, kept in the state directory
+ * (ipad.state-change) so a restart does not forget it: the cause, or -1
+ * to forget it; and the one kept (-1: none). */
+iot_err ipad_platform_keep_state_change(struct ipad_platform *p, int cause);
+int ipad_platform_kept_state_change(const struct ipad_platform *p);
 /* Bytes on the wire of ESipa so far (HTTPS: TCP level, TLS included). */
 void ipad_platform_wire(const struct ipad_platform *p, uint64_t *sent, uint64_t *received);
 

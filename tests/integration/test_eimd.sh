@@ -306,6 +306,12 @@ grep -q '"rplmn":{"plmn":"62F210",' <<<"$out"
 grep -q '"lastStateChange":{"cause":"fallback","code":1,' <<<"$out"
 grep -q '"pendingOperations":0' <<<"$out"
 ! dev 2 --state-change sideways poll 2>/dev/null
+# a change the eIM could not be told of (unreachable) is kept across ipad's restart
+! dev 2 --coaps-port 9 --state-change reset poll >/dev/null 2>&1
+[ "$(cat "$tmp/ipad2/ipad.state-change")" = 4 ]
+dev 2 poll --json >/dev/null
+[ ! -e "$tmp/ipad2/ipad.state-change" ]
+grep -q '"lastStateChange":{"cause":"reset","code":4,' <<<"$(api GET /api/v1/euiccs/$eid2 '' look-only)"
 # the device's own switches: here no fallback attribute and no emergency profile, so the
 # eUICC refuses (fallbackNotAvailable, ecallNotAvailable) and nothing is reported
 [ "$(dev 1 --json fallback 2>/dev/null | head -1)" = '{"result":6}' ]
