@@ -169,7 +169,7 @@ bool eim_notifications_waiting(struct eim *e)
 
 iot_err eim_forward_notifications(struct eim *e, unsigned max, unsigned *sent)
 {
-	struct pending { int64_t id; uint8_t *der; size_t len; } *todo;
+	struct pending { int64_t id; uint8_t *der; size_t len; } *queued;
 	char failed[4][256] = { "" };
 	size_t n = 0, nfailed = 0;
 	struct store_stmt *st;
@@ -177,21 +177,21 @@ iot_err eim_forward_notifications(struct eim *e, unsigned max, unsigned *sent)
 	iot_err err;
 
 	*sent = 0;
-	if (!max || !(todo = calloc(max, sizeof(*todo))))
+	if (!max || !(queued = calloc(max, sizeof(*queued))))
 		return max ? IOT_E_NOMEM : IOT_OK;
 	/* read first, forward after: no statement held open across the network */
 	if ((err = store_prepare(e->db, "SELECT id, der FROM notification WHERE forwarded = 0 ORDER BY id LIMIT $1",
 				 &st)) == IOT_OK) {
 		store_bind_int(st, 1, max);
 		while (n < max && (err = store_step(st, &row)) == IOT_OK && row) {
-			const uint8_t *der = store_col_blob(st, 1, &todo[n].len);
+			const uint8_t *der = store_col_blob(st, 1, &queued[n].len);
 
-			todo[n].id = store_col_int(st, 0);
-			if (!(todo[n].der = malloc(todo[n].len ? todo[n].len : 1))) {
+			queued[n].id = store_col_int(st, 0);
+			if (!(queued[n].der = malloc(queued[n].len ? queued[n].len : 1))) {
 				err = IOT_E_NOMEM;
 				break;
 			}
-			memcpy(todo[n].der, der, todo[n].len);
+			memcpy(queued[n].der, der, queued[n].len);
 			n++;
 		}
 		store_finalize(st);
@@ -205,8 +205,8 @@ iot_err eim_forward_notifications(struct eim *e, unsigned max, unsigned *sent)
 		bool skip = false;
 
 		rsp_arena_dynamic(&a);
-		if (rsp_decode(&rsp_t_pending_notification, todo[i].der, todo[i].len, &pn, &a) != IOT_OK) {
-			err = mark_forwarded(e, todo[i].id, EIM_NOTIFICATION_KEPT);
+		if (rsp_decode(&rsp_t_pending_notification, queued[i].der, queued[i].len, &pn, &a) != IOT_OK) {
+			err = mark_forwarded(e, queued[i].id, EIM_NOTIFICATION_KEPT);
 			rsp_arena_free(&a);
 			continue;
 		}
@@ -214,14 +214,14 @@ iot_err eim_forward_notifications(struct eim *e, unsigned max, unsigned *sent)
 		for (size_t f = 0; f < nfailed; f++)
 			skip |= !strcmp(failed[f], address);
 		if (!address[0]) {
-			err = mark_forwarded(e, todo[i].id, EIM_NOTIFICATION_KEPT);
+			err = mark_forwarded(e, queued[i].id, EIM_NOTIFICATION_KEPT);
 		} else if (!skip) {
 			q.u.handle_notification.pending_notification = pn;
 			/* SGP.22 3.5: delivered once; kept and retried while the receiver fails */
 			if (eim_es9(e, address, &q, NULL, &a, &raw) == IOT_OK) {
 				log_info("eim", "notification forwarded", "address=%s seq=%lld", address,
 					 (long long)rsp_pending_notification_seq(&pn));
-				err = mark_forwarded(e, todo[i].id, EIM_NOTIFICATION_FORWARDED);
+				err = mark_forwarded(e, queued[i].id, EIM_NOTIFICATION_FORWARDED);
 				(*sent)++;
 			} else if (nfailed < sizeof(failed) / sizeof(failed[0])) {
 				/* not again in this pass: the next one retries */
@@ -232,8 +232,8 @@ iot_err eim_forward_notifications(struct eim *e, unsigned max, unsigned *sent)
 		rsp_arena_free(&a);
 	}
 	for (size_t i = 0; i < n; i++)
-		free(todo[i].der);
-	free(todo);
+		free(queued[i].der);
+	free(queued);
 	return err;
 }
 
