@@ -642,6 +642,12 @@ static iot_err learn_psmo(struct eim *e, const char *eid, const struct rsp_psmo 
 	return profile_enabled(e, eid, iccid);
 }
 
+static bool euicc_result_changes_profiles(int choice)
+{
+	return choice == RSP_RESULT_LIST_PROFILE_INFO || choice == RSP_RESULT_ENABLE || choice == RSP_RESULT_DISABLE ||
+	       choice == RSP_RESULT_DELETE;
+}
+
 iot_err eim_profiles_learn_result(struct eim *e, const char *eid, int64_t op, const uint8_t *der, size_t len)
 {
 	struct rsp_euicc_package_result r;
@@ -656,6 +662,12 @@ iot_err eim_profiles_learn_result(struct eim *e, const char *eid, int64_t op, co
 	rsp_arena_dynamic(&a);
 	if (rsp_decode(&rsp_t_euicc_package_result, der, len, &r, &a) != IOT_OK || r.choice != RSP_EPR_RESULT_SIGNED)
 		goto out;
+	/* nothing about profiles in it (an eCO, getRAT, ...): nothing to learn */
+	for (size_t i = 0; i < r.u.result_signed.data.euicc_result.count && !row; i++)
+		row = euicc_result_changes_profiles(r.u.result_signed.data.euicc_result.items[i].choice);
+	if (!row)
+		goto out;
+	row = false;
 	/* the PSMOs the results answer, in the same order */
 	if ((err = store_prepare(e->db, "SELECT payload FROM operation WHERE id = $1 AND kind = 1", &st)) != IOT_OK)
 		goto out;

@@ -589,6 +589,7 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 	}
 	if (!strcmp(q->path, "/gsma/rsp2/asn1")) {
 		struct eim_stream *stream;
+		struct eim *e;
 		struct der_writer w;
 		int status;
 
@@ -603,7 +604,7 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 		}
 		atomic_fetch_add(&s->esipa_https, 1);
 		/* a BPP goes to the device as it comes from the SM-DP+ */
-		if (core(s) && eim_esipa_stream(core(s), q->body, q->body_len, &stream) == IOT_OK) {
+		if ((e = core(s)) && eim_esipa_stream(e, q->body, q->body_len, &stream) == IOT_OK) {
 			atomic_fetch_add(&s->bpp_streamed, 1);
 			r->status = 200;
 			r->content_type = ASN1_TYPE;
