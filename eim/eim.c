@@ -97,6 +97,8 @@ iot_err eim_open(const struct eim_config *c, struct eim **out)
 	if (err == IOT_OK && (err = store_open(c->store_url, &e->db)) == IOT_OK &&
 	    (err = store_exec(e->db, schema)) == IOT_OK)
 		err = eim_audit_schema(e);
+	if (err == IOT_OK)
+		err = eim_inject_schema(e);
 	if (err != IOT_OK) {
 		eim_close(e);
 		return err;
@@ -117,6 +119,7 @@ void eim_close(struct eim *e)
 	x509_free(e->tls_cert);
 	store_close(e->db);
 	http_client_free(e->es9);
+	http_client_free(e->inject);
 	free(e->eim_id);
 	free(e->fqdn);
 	free(e);

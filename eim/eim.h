@@ -31,6 +31,9 @@ struct eim_config {
 	const char *const *connect;             /* "HOST:PORT:ADDR:PORT" for SM-DP+s (tests, proxies) */
 	size_t connect_count;
 	unsigned op_seconds;                    /* an operation expires after (default 7 days; see eim_settings) */
+	/* inject mode: trust for devices' certificates (PEM CAs), and the eIM's
+	 * own TLS client certificate and key it pushes with */
+	const char *inject_ca, *inject_cert_file, *inject_key_file;
 };
 
 struct eim;
@@ -117,6 +120,19 @@ iot_err eim_op_get(struct eim *e, int64_t id, struct eim_op *op);
 void eim_op_free(struct eim_op *op);
 /* Cancels a pending operation (IOT_E_REFUSED once it is sent). */
 iot_err eim_op_cancel(struct eim *e, int64_t id);
+
+/* ---- inject mode (SGP.32 ESipa.TransferEimPackage) ---- */
+
+/* Where the eIM pushes eid's operations: "https://HOST:PORT" or
+ * "coaps://HOST:PORT" (the IPA's ESipa resource there); NULL: nowhere, it
+ * polls. IOT_E_ARG: not such an address; IOT_E_NOT_FOUND: unknown eUICC. */
+iot_err eim_euicc_set_inject(struct eim *e, const char *eid, const char *address);
+iot_err eim_euicc_inject(struct eim *e, const char *eid, char address[256]);
+/* Pushes the next pending operation of up to max eUICCs that have an
+ * address and are due, each answer recorded as a provided result (its
+ * acknowledgement pushed back). A device that cannot be reached is tried
+ * again later, backing off; what was sent to it stays for its poll. */
+iot_err eim_inject(struct eim *e, unsigned max, unsigned *pushed);
 
 /* ---- campaigns ---- */
 

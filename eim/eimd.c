@@ -38,6 +38,8 @@ static void usage(FILE *f)
 		"  coaps                   yes: the AddInitialEim export offers CoAPs, not HTTPS\n"
 		"  smdp-ca                 trust for SM-DP+s (the ES9+ relay)\n"
 		"  es9-binding             asn1 (default) or json: how the relay speaks ES9+\n"
+		"  inject-ca               trust for devices' certificates when pushing (inject mode)\n"
+		"  inject-cert, inject-key the client certificate pushes present (default tls-cert, tls-key)\n"
 		"  connect                 HOST:PORT:ADDR:PORT to reach an SM-DP+ elsewhere (repeatable)\n"
 		"  api-key                 ROLE:NAME:TOKEN, role admin|operator|auditor (repeatable)\n"
 		"  threads                 HTTPS worker threads (default 4)\n"
@@ -94,7 +96,11 @@ int main(int argc, char **argv)
 				      .key_file = conf_get(&conf, "eim-key"), .cert_file = conf_get(&conf, "eim-cert"),
 				      .tls_cert_file = conf_get(&conf, "eim-tls-cert"),
 				      .store_url = conf_get(&conf, "store") ? conf_get(&conf, "store") : "sqlite:eim.db",
-				      .smdp_ca = conf_get(&conf, "smdp-ca") };
+				      .smdp_ca = conf_get(&conf, "smdp-ca"), .inject_ca = conf_get(&conf, "inject-ca"),
+				      .inject_cert_file = conf_get(&conf, "inject-cert") ? conf_get(&conf, "inject-cert")
+										 : conf_get(&conf, "tls-cert"),
+				      .inject_key_file = conf_get(&conf, "inject-key") ? conf_get(&conf, "inject-key")
+										: conf_get(&conf, "tls-key") };
 	sc.eim.ci_files = cis;
 	sc.eim.ci_count = many(&conf, "ci", cis);
 	sc.eim.connect = connects;

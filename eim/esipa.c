@@ -180,14 +180,17 @@ static iot_err build_message(struct eim *e, const char *eid_text, const uint8_t 
 	}
 	if (err == IOT_OK)
 		err = answer(&m, out);
+	/* only a pending one: sent already (polled and pushed at once) it is not made twice */
 	if (err == IOT_OK && (err = store_prepare(e->db, "UPDATE operation SET state = 1, counter = $2, message = $3,"
-							  " updated = $4 WHERE id = $1", &st)) == IOT_OK) {
+							  " updated = $4 WHERE id = $1 AND state = 0", &st)) == IOT_OK) {
 		store_bind_int(st, 1, o->id);
 		store_bind_int(st, 2, o->kind == EIM_OP_PSMO || o->kind == EIM_OP_ECO ? u.counter + 1 : 0);
 		store_bind_blob(st, 3, out->buf + start, out->len - start);
 		store_bind_int(st, 4, (int64_t)time(NULL));
 		err = store_step(st, &row);
 		store_finalize(st);
+		if (err == IOT_OK && store_changes(e->db) != 1)
+			err = IOT_E_REFUSED;
 	}
 out:
 	/* committed before the package leaves: a crash never reuses a counter */
@@ -197,6 +200,38 @@ out:
 		store_rollback(e->db);
 	free(signed_der);
 	rsp_arena_free(&a);
+	if (err != IOT_OK)
+		out->len = start;
+	return err;
+}
+
+/* The message that carries eid's next operation: the one sent already,
+ * again, or a new one made for it. IOT_E_NOT_FOUND: none. */
+iot_err eim_next_message(struct eim *e, const char *eid, const uint8_t eid_bytes[16], bool pending_only,
+			 struct der_writer *out, int64_t *op, bool *resent)
+{
+	struct next_op o;
+	iot_err err;
+
+	for (int tries = 0; tries < 2; tries++) {
+		if ((err = next_op(e, eid, &o)) != IOT_OK)
+			return err;
+		*op = o.id;
+		*resent = o.state == EIM_SENT;
+		if (o.state == EIM_SENT && pending_only) {
+			err = IOT_E_REFUSED;
+		} else if (o.state == EIM_SENT && o.message) {
+			/* delivered but not answered: the same bytes again, never a new counter */
+			der_put_raw(out, o.message, o.message_len);
+			err = der_writer_err(out);
+		} else {
+			err = build_message(e, eid, eid_bytes, &o, out);
+		}
+		next_op_free(&o);
+		if (err != IOT_E_REFUSED || pending_only)
+			return err;
+		/* sent meanwhile by another thread: read it again */
+	}
 	return err;
 }
 
@@ -265,10 +300,10 @@ static iot_err record_state(struct eim *e, const char *eid, const struct rsp_get
 
 static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_request *q, struct der_writer *out)
 {
-	struct next_op o;
 	struct store_stmt *st;
 	char eid[33];
-	bool row;
+	int64_t id;
+	bool row, resent;
 	iot_err err;
 
 	/* SGP.32 6.3.2.6: the EID is 16 bytes, and one the eIM manages */
@@ -287,20 +322,10 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 		return package_error(RSP_EIM_PKG_EID_NOT_FOUND, out);
 	if ((err = record_state(e, eid, q)) != IOT_OK)
 		return err;
-	if ((err = next_op(e, eid, &o)) == IOT_E_NOT_FOUND)
+	if ((err = eim_next_message(e, eid, q->eid_value.ptr, false, out, &id, &resent)) == IOT_E_NOT_FOUND)
 		return package_error(RSP_EIM_PKG_NO_PACKAGE, out);
-	if (err == IOT_OK) {
-		if (o.state == EIM_SENT && o.message) {
-			/* delivered but not answered: the same bytes again, never a new counter */
-			der_put_raw(out, o.message, o.message_len);
-			err = der_writer_err(out);
-		} else {
-			err = build_message(e, eid, q->eid_value.ptr, &o, out);
-		}
-		log_info("eim", "getEimPackage", "eid=%s op=%lld kind=%s resent=%d", eid, (long long)o.id,
-			 eim_op_kind_name(o.kind), o.state == EIM_SENT);
-	}
-	next_op_free(&o);
+	if (err == IOT_OK)
+		log_info("eim", "getEimPackage", "eid=%s op=%lld resent=%d", eid, (long long)id, resent);
 	return err;
 }
 
@@ -537,30 +562,18 @@ static iot_err learn_euicc(struct eim *e, const char *eid, const struct rsp_ipa_
 	return err;
 }
 
-static iot_err provide_result(struct eim *e, const struct rsp_provide_eim_package_result *q, struct der_writer *out)
+iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_package_result *res, int64_t *acks,
+			  size_t *nacks_out)
 {
-	struct rsp_esipa_message_from_eim m = { .choice = RSP_EIM_TO_IPA_PROVIDE_EIM_PACKAGE_RESULT };
-	struct rsp_provide_eim_package_result_response *r = &m.u.provide_eim_package_result;
-	const struct rsp_eim_package_result *res = &q->eim_package_result;
 	struct euicc_keys k = { 0 };
-	int64_t acks[64], id;
 	size_t nacks = 0;
-	char eid[33];
+	int64_t id;
 	iot_err err;
 
-	/* SGP.32 6.3.2.x: the eUICC the result comes from */
-	if (!q->has_eid_value || q->eid_value.len != 16) {
-		r->choice = RSP_PROVIDE_RESULT_ERROR;
-		r->u.error = q->has_eid_value ? 3 : 4;          /* invalidEid, missingEid */
-		return answer(&m, out);
-	}
-	hex_encode(q->eid_value.ptr, 16, eid);
-	if ((err = load_keys(e, eid, &k)) == IOT_E_NOT_FOUND) {
-		r->choice = RSP_PROVIDE_RESULT_ERROR;
-		r->u.error = 2;                                 /* eidNotFound */
-		return answer(&m, out);
-	}
-	if (err != IOT_OK || (err = store_begin(e->db)) != IOT_OK) {
+	*nacks_out = 0;
+	if ((err = load_keys(e, eid, &k)) != IOT_OK)
+		return err;
+	if ((err = store_begin(e->db)) != IOT_OK) {
 		x509_free(k.cert);
 		return err;
 	}
@@ -572,7 +585,7 @@ static iot_err provide_result(struct eim *e, const struct rsp_provide_eim_packag
 		const rsp_pending_notification_list *l = &res->u.epr_and_notifications.notification_list;
 
 		err = package_result(e, eid, &k, &res->u.epr_and_notifications.euicc_package_result, acks, &nacks);
-		for (size_t i = 0; err == IOT_OK && i < l->count && nacks < 64; i++) {
+		for (size_t i = 0; err == IOT_OK && i < l->count && nacks < EIM_MAX_ACKS; i++) {
 			err = store_notification(e, eid, rsp_pending_notification_seq(&l->items[i]), &l->items[i]);
 			acks[nacks++] = rsp_pending_notification_seq(&l->items[i]);
 		}
@@ -637,6 +650,33 @@ static iot_err provide_result(struct eim *e, const struct rsp_provide_eim_packag
 	}
 	/* stored before acknowledged: the eUICC may forget what we acknowledge */
 	if ((err = store_commit(e->db)) != IOT_OK)
+		return err;
+	*nacks_out = nacks;
+	return IOT_OK;
+}
+
+static iot_err provide_result(struct eim *e, const struct rsp_provide_eim_package_result *q, struct der_writer *out)
+{
+	struct rsp_esipa_message_from_eim m = { .choice = RSP_EIM_TO_IPA_PROVIDE_EIM_PACKAGE_RESULT };
+	struct rsp_provide_eim_package_result_response *r = &m.u.provide_eim_package_result;
+	int64_t acks[EIM_MAX_ACKS];
+	size_t nacks = 0;
+	char eid[33];
+	iot_err err;
+
+	/* SGP.32 6.3.2.x: the eUICC the result comes from */
+	if (!q->has_eid_value || q->eid_value.len != 16) {
+		r->choice = RSP_PROVIDE_RESULT_ERROR;
+		r->u.error = q->has_eid_value ? 3 : 4;          /* invalidEid, missingEid */
+		return answer(&m, out);
+	}
+	hex_encode(q->eid_value.ptr, 16, eid);
+	if ((err = eim_record_result(e, eid, &q->eim_package_result, acks, &nacks)) == IOT_E_NOT_FOUND) {
+		r->choice = RSP_PROVIDE_RESULT_ERROR;
+		r->u.error = 2;                                 /* eidNotFound */
+		return answer(&m, out);
+	}
+	if (err != IOT_OK)
 		return err;
 	r->choice = nacks ? RSP_PROVIDE_RESULT_ACKS : RSP_PROVIDE_RESULT_EMPTY;
 	r->u.acks.items = acks;

@@ -18,9 +18,13 @@ struct eim {
 	struct store *db;
 	struct http_client *es9;        /* the relay to SM-DP+s, opened on first use */
 	bool notified;                  /* a notification was stored since eim_notifications_waiting */
+	struct http_client *inject;     /* pushes over HTTPS (inject.c), opened on first use */
 };
 
+#define EIM_MAX_ACKS 64
+
 iot_err eim_audit_schema(struct eim *e);
+iot_err eim_inject_schema(struct eim *e);
 /* An audit entry inside the caller's transaction: written with the change. */
 iot_err eim_audit_append(struct eim *e, const char *actor, const char *action, const char *subject,
 			 const char *outcome);
@@ -35,6 +39,19 @@ iot_err eim_es9(struct eim *e, const char *address, const struct rsp_remote_prof
 /* The indirect-download functions of ESipa, relayed (relay.c). */
 iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, struct rsp_esipa_message_from_eim *m,
 		  struct rsp_arena *a, uint8_t **keep);
+
+/* The message (a GetEimPackageResponse, 'BF4F') carrying eid's next
+ * operation: the one sent already, again (*resent), or a new one made
+ * for it, counter taken and message kept in one transaction. pending_only:
+ * IOT_E_REFUSED rather than send again (a push). IOT_E_NOT_FOUND: none. */
+iot_err eim_next_message(struct eim *e, const char *eid, const uint8_t eid_bytes[16], bool pending_only,
+			 struct der_writer *out, int64_t *op, bool *resent);
+/* An eIM Package Result from eid, however it came (ProvideEimPackageResult,
+ * an inject answer): verified, matched to its operation and recorded in one
+ * transaction; acks (EIM_MAX_ACKS) get the sequence numbers to acknowledge.
+ * IOT_E_NOT_FOUND: eid is not registered. */
+iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_package_result *res, int64_t *acks,
+			  size_t *nacks);
 
 /* An eUICC's certificate and its EUM's (DER) checked: chain to a
  * configured CI, EID = the certificate's serialNumber. */

@@ -25,12 +25,18 @@ struct eim_server {
 	struct net_coap_server *coap;
 	pthread_key_t core;
 	atomic_ulong esipa_https, esipa_coap, esipa_malformed, rest_calls, rest_refused, notifications_forwarded,
-		bpp_streamed;
-	/* the notification forwarder: woken after each ESipa message, else every few seconds */
-	pthread_t forwarder;
+		bpp_streamed, pushed;
+	/* work off the request path: notifications to SM-DP+s, pushes to devices */
+	struct worker {
+		struct eim_server *s;
+		iot_err (*step)(struct eim *e, unsigned max, unsigned *done);
+		atomic_ulong *done;
+		pthread_t thread;
+		pthread_cond_t wake;
+		bool woken, running;
+	} forwarder, injector;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stopping, woken, forwarder_running;
+	bool stopping;
 };
 
 static struct eim *core(struct eim_server *s)
@@ -77,6 +83,14 @@ iot_err eim_api_key_parse(const char *text, struct eim_api_key *k)
 
 /* ---- ESipa ---- */
 
+static void wake(struct worker *w)
+{
+	pthread_mutex_lock(&w->s->lock);
+	w->woken = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->s->lock);
+}
+
 static void esipa(struct eim_server *s, const uint8_t *body, size_t len, int *status, struct der_writer *w)
 {
 	struct eim *e = core(s);
@@ -94,41 +108,39 @@ static void esipa(struct eim_server *s, const uint8_t *body, size_t len, int *st
 		return;
 	}
 	*status = w->len ? 200 : 204;
-	if (eim_notifications_waiting(e)) {
-		pthread_mutex_lock(&s->lock);
-		s->woken = true;
-		pthread_cond_signal(&s->wake);
-		pthread_mutex_unlock(&s->lock);
-	}
+	if (eim_notifications_waiting(e))
+		wake(&s->forwarder);
+	wake(&s->injector);     /* an answer may free the next operation for a push */
 }
 
-/* Forwards stored notifications off the request path: a slow or absent
- * SM-DP+ never holds up a device, and what it missed is retried. Woken
- * when a notification was stored, else every few seconds. */
-static void *forward_notifications(void *arg)
+/* Runs w's step off the request path (a slow or absent SM-DP+ or device
+ * never holds up a request; what failed is retried), as long as it has
+ * work, then sleeps until woken or for a few seconds. */
+static void *work(void *arg)
 {
-	struct eim_server *s = arg;
+	struct worker *w = arg;
+	struct eim_server *s = w->s;
 	struct eim *e = NULL;
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
-		unsigned sent = 0;
+		unsigned done = 0;
 
-		if (!s->woken) {
+		if (!w->woken) {
 			struct timespec until;
 
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += 5;
-			pthread_cond_timedwait(&s->wake, &s->lock, &until);
+			pthread_cond_timedwait(&w->wake, &s->lock, &until);
 		}
-		s->woken = false;
+		w->woken = false;
 		pthread_mutex_unlock(&s->lock);
 		if (e || eim_open(&s->cfg.eim, &e) == IOT_OK) {
 			do {
-				if (eim_forward_notifications(e, 64, &sent) != IOT_OK)
+				if (w->step(e, 64, &done) != IOT_OK)
 					break;
-				atomic_fetch_add(&s->notifications_forwarded, sent);
-			} while (sent == 64);
+				atomic_fetch_add(w->done, done);
+			} while (done && !s->stopping);
 		}
 		pthread_mutex_lock(&s->lock);
 	}
@@ -336,6 +348,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 		if (!*rest_of && get) {
 			struct eim_euicc_state st;
 			struct eim_profile profiles[16];
+			char inject[256];
 			size_t n;
 
 			if ((err = eim_euicc_get(e, eid, &u)) == IOT_OK &&
@@ -347,6 +360,8 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 					json_array_append_new(list, json_pack("{s:s,s:s}", "iccid", profiles[i].iccid, "state",
 									      profiles[i].state == 1 ? "enabled" : "disabled"));
 				json_object_set_new(j, "profiles", list);
+				if (eim_euicc_inject(e, eid, inject) == IOT_OK)
+					json_object_set_new(j, "inject", json_string(inject));
 				if (eim_euicc_state(e, eid, &st) == IOT_OK) {
 					static const char *const causes[] = { "otherEim", "fallback", "emergencyProfile", "local",
 									      "reset", "immediateEnableProfile", "deviceChange" };
@@ -366,6 +381,19 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			} else {
 				reply_error(r, 404, "unknown eUICC");
 			}
+		} else if (!strcmp(rest_of, "/inject") && put) {
+			json_t *addr = json_object_get(in, "address");
+
+			/* {"address": "https://HOST:PORT" | "coaps://HOST:PORT" | null} */
+			err = addr && (json_is_string(addr) || json_is_null(addr)) ?
+				      eim_euicc_set_inject(e, eid, json_string_value(addr)) : IOT_E_ARG;
+			snprintf(subject, sizeof(subject), "euicc:%s", eid);
+			eim_audit(e, k->name, "inject address", subject, iot_errname(err));
+			if (err == IOT_OK)
+				reply_json(r, 200, json_pack("{s:s,s:O}", "eid", eid, "address", addr));
+			else
+				reply_error(r, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "unknown eUICC" :
+					    "address: https://HOST:PORT, coaps://HOST:PORT or null");
 		} else if (!strcmp(rest_of, "/operations") && post) {
 			enum eim_op_kind kind;
 			uint8_t *payload = NULL;
@@ -375,6 +403,8 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			if ((err = eim_op_from_json(in, &kind, &payload, &len)) == IOT_OK)
 				err = eim_op_create(e, eid, kind, payload, len, &id);
 			free(payload);
+			if (err == IOT_OK)
+				wake(&s->injector);
 			snprintf(subject, sizeof(subject), "euicc:%s operation:%lld", eid, (long long)id);
 			snprintf(outcome, sizeof(outcome), "%s", iot_errname(err));
 			eim_audit(e, k->name, "operation", subject, outcome);
@@ -430,6 +460,8 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 		free(payload);
 		snprintf(subject, sizeof(subject), "campaign:%lld operations=%lld", (long long)id, (long long)total);
 		eim_audit(e, k->name, "campaign", subject, iot_errname(err));
+		if (err == IOT_OK)
+			wake(&s->injector);
 		if (err == IOT_OK)
 			reply_json(r, 201, json_pack("{s:I,s:I}", "id", (json_int_t)id, "operations", (json_int_t)total));
 		else
@@ -553,10 +585,10 @@ static void metrics(struct eim_server *s, struct http_response *r)
 	int n = snprintf(text, sizeof(text),
 			 "eim_esipa_https_total %lu\neim_esipa_coap_total %lu\neim_esipa_malformed_total %lu\n"
 			 "eim_rest_calls_total %lu\neim_rest_refused_total %lu\neim_notifications_forwarded_total %lu\n"
-			 "eim_bpp_streamed_total %lu\n",
+			 "eim_bpp_streamed_total %lu\neim_pushed_total %lu\n",
 			 atomic_load(&s->esipa_https), atomic_load(&s->esipa_coap), atomic_load(&s->esipa_malformed),
 			 atomic_load(&s->rest_calls), atomic_load(&s->rest_refused),
-			 atomic_load(&s->notifications_forwarded), atomic_load(&s->bpp_streamed));
+			 atomic_load(&s->notifications_forwarded), atomic_load(&s->bpp_streamed), atomic_load(&s->pushed));
 
 	http_response_set(r, 200, "text/plain; version=0.0.4", text, (size_t)n);
 }
@@ -651,17 +683,18 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 	if (err == IOT_OK && !c->coap_off)
 		err = net_coap_server_start(&s->cfg.coap, &s->coap);
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->wake, NULL);
-	if (err == IOT_OK && pthread_create(&s->forwarder, NULL, forward_notifications, s))
+	s->forwarder = (struct worker){ .s = s, .step = eim_forward_notifications, .done = &s->notifications_forwarded };
+	s->injector = (struct worker){ .s = s, .step = eim_inject, .done = &s->pushed };
+	pthread_cond_init(&s->forwarder.wake, NULL);
+	pthread_cond_init(&s->injector.wake, NULL);
+	if (err == IOT_OK && pthread_create(&s->forwarder.thread, NULL, work, &s->forwarder))
 		err = IOT_E_NOMEM;
-	s->forwarder_running = err == IOT_OK;
+	s->forwarder.running = err == IOT_OK;
+	if (err == IOT_OK && pthread_create(&s->injector.thread, NULL, work, &s->injector))
+		err = IOT_E_NOMEM;
+	s->injector.running = err == IOT_OK;
 	if (err != IOT_OK) {
-		net_coap_server_stop(s->coap);
-		http_server_stop(s->http);
-		pthread_cond_destroy(&s->wake);
-		pthread_mutex_destroy(&s->lock);
-		pthread_key_delete(s->core);
-		free(s);
+		eim_server_stop(s);
 		return err;
 	}
 	log_info("eim", "serving", "eim=%s https_port=%u coaps_port=%u", c->eim.eim_id, http_server_port(s->http),
@@ -688,11 +721,15 @@ void eim_server_stop(struct eim_server *s)
 	net_coap_server_stop(s->coap);
 	pthread_mutex_lock(&s->lock);
 	s->stopping = true;
-	pthread_cond_signal(&s->wake);
+	pthread_cond_signal(&s->forwarder.wake);
+	pthread_cond_signal(&s->injector.wake);
 	pthread_mutex_unlock(&s->lock);
-	if (s->forwarder_running)
-		pthread_join(s->forwarder, NULL);
-	pthread_cond_destroy(&s->wake);
+	if (s->forwarder.running)
+		pthread_join(s->forwarder.thread, NULL);
+	if (s->injector.running)
+		pthread_join(s->injector.thread, NULL);
+	pthread_cond_destroy(&s->forwarder.wake);
+	pthread_cond_destroy(&s->injector.wake);
 	pthread_mutex_destroy(&s->lock);
 	pthread_key_delete(s->core);
 	free(s);

@@ -44,6 +44,7 @@ iot_err ipa_eim_select(struct ipa *ipa, struct ipa_eim *out)
 		out->coaps = (proto & RSP_PROTO_RETRIEVE_COAPS) &&
 			     (!(proto & RSP_PROTO_RETRIEVE_HTTPS) || ipa->cfg.prefer_coaps);
 		out->indirect_download = c->indirect_profile_download;
+		out->protocols = (unsigned)proto;
 		if (c->has_trusted_public_key_data_tls && tls->len <= sizeof(out->tls_trust)) {
 			memcpy(out->tls_trust, tls->ptr, tls->len);
 			out->tls_trust_len = tls->len;
@@ -155,11 +156,32 @@ static bool switched_profile(const struct rsp_euicc_package_result *r)
 	return false;
 }
 
-/* The package goes to the eUICC exactly as the eIM sent it (its signature
- * covers those bytes); the result, with the notifications it caused, back. */
-static iot_err execute_package(struct ipa *ipa, const uint8_t *package, size_t len)
+/* FNV-1a of a package or trigger as received: the same bytes arriving both
+ * by poll and by inject are executed once. */
+static uint64_t fingerprint(const uint8_t *p, size_t len)
 {
-	struct rsp_eim_package_result res = { 0 };
+	uint64_t h = 0xCBF29CE484222325ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001B3ull;
+	return h;
+}
+
+static bool seen_before(struct ipa *ipa, const uint8_t *p, size_t len)
+{
+	uint64_t h = fingerprint(p, len);
+
+	for (size_t i = 0; i < IPA_SEEN; i++)
+		if (ipa->seen[i] == h)
+			return true;
+	ipa->seen[ipa->seen_next++ % IPA_SEEN] = h;
+	return false;
+}
+
+/* The package goes to the eUICC exactly as the eIM sent it (its signature
+ * covers those bytes); its result, with the notifications it caused, in res. */
+static iot_err run_package(struct ipa *ipa, const uint8_t *package, size_t len, struct rsp_eim_package_result *res)
+{
 	struct rsp_retrieve_notifications_list_response notes;
 	struct rsp_arena *a = &ipa->arena;
 	const uint8_t *resp;
@@ -175,18 +197,19 @@ static iot_err execute_package(struct ipa *ipa, const uint8_t *package, size_t l
 	if (!(epr = rsp_arena_alloc(a, n ? n : 1)))
 		return IOT_E_NOMEM;
 	memcpy(epr, resp, n);
-	res.choice = RSP_EIM_RESULT_EPR;
-	if ((err = rsp_decode(&rsp_t_euicc_package_result, epr, n, &res.u.epr, a)) != IOT_OK)
+	memset(res, 0, sizeof(*res));
+	res->choice = RSP_EIM_RESULT_EPR;
+	if ((err = rsp_decode(&rsp_t_euicc_package_result, epr, n, &res->u.epr, a)) != IOT_OK)
 		return err;
-	reset = switched_profile(&res.u.epr);
+	reset = switched_profile(&res->u.epr);
 	/* SGP.32 3.3.1: the notifications the package caused travel with its result */
 	if (retrieve(ipa, false, &notes, a) == IOT_OK && notes.choice == RSP_RETRIEVE_NOTIF_LIST &&
 	    notes.u.notification_list.count) {
-		struct rsp_euicc_package_result epr_only = res.u.epr;
+		struct rsp_euicc_package_result epr_only = res->u.epr;
 
-		res.choice = RSP_EIM_RESULT_EPR_AND_NOTIFICATIONS;
-		res.u.epr_and_notifications.euicc_package_result = epr_only;
-		res.u.epr_and_notifications.notification_list = notes.u.notification_list;
+		res->choice = RSP_EIM_RESULT_EPR_AND_NOTIFICATIONS;
+		res->u.epr_and_notifications.euicc_package_result = epr_only;
+		res->u.epr_and_notifications.notification_list = notes.u.notification_list;
 	}
 	/* SGP.32 3.3.1: a profile switch refreshes the card before anything else */
 	if (reset && ipa->p.reset) {
@@ -195,7 +218,15 @@ static iot_err execute_package(struct ipa *ipa, const uint8_t *package, size_t l
 			return err;
 		ipa->open = false;
 	}
-	return ipa_provide_result(ipa, &res);
+	return IOT_OK;
+}
+
+static iot_err execute_package(struct ipa *ipa, const uint8_t *package, size_t len)
+{
+	struct rsp_eim_package_result res;
+	iot_err err = run_package(ipa, package, len, &res);
+
+	return err == IOT_OK ? ipa_provide_result(ipa, &res) : err;
 }
 
 /* ---- IPA eUICC Data Requests (SGP.32 3.5.x) ---- */
@@ -300,7 +331,9 @@ static iot_err data_item(struct ipa *ipa, uint32_t tag, const struct rsp_ipa_eui
 		d->ipa_capabilities.ipa_features = RSP_IPA_INDIRECT_RSP_SERVER_COMMUNICATION |
 						   (ipa->p.es9 ? RSP_IPA_DIRECT_RSP_SERVER_COMMUNICATION : 0);
 		d->ipa_capabilities.has_ipa_supported_protocols = true;
-		d->ipa_capabilities.ipa_supported_protocols = RSP_PROTO_RETRIEVE_HTTPS | RSP_PROTO_RETRIEVE_COAPS;
+		d->ipa_capabilities.ipa_supported_protocols = RSP_PROTO_RETRIEVE_HTTPS | RSP_PROTO_RETRIEVE_COAPS |
+							      (ipa->cfg.inject_https ? RSP_PROTO_INJECT_HTTPS : 0) |
+							      (ipa->cfg.inject_coaps ? RSP_PROTO_INJECT_COAPS : 0);
 		return IOT_OK;
 	case 0xA9:
 		d->has_device_info = true;
@@ -311,10 +344,9 @@ static iot_err data_item(struct ipa *ipa, uint32_t tag, const struct rsp_ipa_eui
 	}
 }
 
-static iot_err execute_data_request(struct ipa *ipa, const struct rsp_ipa_euicc_data_request *q)
+static iot_err collect_data(struct ipa *ipa, const struct rsp_ipa_euicc_data_request *q,
+			    struct rsp_ipa_euicc_data_response *resp)
 {
-	struct rsp_eim_package_result res = { .choice = RSP_EIM_RESULT_IPA_EUICC_DATA };
-	struct rsp_ipa_euicc_data_response *resp = &res.u.ipa_euicc_data_response;
 	struct rsp_ipa_euicc_data *d = &resp->u.data;
 	struct der_reader r;
 	iot_err err = IOT_OK;
@@ -353,7 +385,15 @@ static iot_err execute_data_request(struct ipa *ipa, const struct rsp_ipa_euicc_
 								 .eim_transaction_id = q->eim_transaction_id,
 								 .error_code = code };
 	}
-	return ipa_provide_result(ipa, &res);
+	return IOT_OK;
+}
+
+static iot_err execute_data_request(struct ipa *ipa, const struct rsp_ipa_euicc_data_request *q)
+{
+	struct rsp_eim_package_result res = { .choice = RSP_EIM_RESULT_IPA_EUICC_DATA };
+	iot_err err = collect_data(ipa, q, &res.u.ipa_euicc_data_response);
+
+	return err == IOT_OK ? ipa_provide_result(ipa, &res) : err;
 }
 
 /* ---- the poll ---- */
@@ -401,8 +441,14 @@ static iot_err poll_once(struct ipa *ipa, bool *more)
 	ipa->state_changed = false;     /* the eIM has it */
 	switch (g->choice) {
 	case RSP_GET_EIM_PKG_EUICC_PACKAGE:
-		if ((err = package_tlv(raw, len, &tlv, &tlv_len)) == IOT_OK)
-			err = execute_package(ipa, tlv, tlv_len);
+		if ((err = package_tlv(raw, len, &tlv, &tlv_len)) != IOT_OK)
+			break;
+		/* pushed to us as well and run already: its result is on its way */
+		if (seen_before(ipa, tlv, tlv_len)) {
+			log_info("ipa", "package already executed (injected)", "bytes=%zu", tlv_len);
+			break;
+		}
+		err = execute_package(ipa, tlv, tlv_len);
 		*more = err == IOT_OK;
 		break;
 	case RSP_GET_EIM_PKG_IPA_EUICC_DATA_REQUEST:
@@ -410,6 +456,12 @@ static iot_err poll_once(struct ipa *ipa, bool *more)
 		*more = err == IOT_OK;
 		break;
 	case RSP_GET_EIM_PKG_PDT_REQUEST:
+		if ((err = package_tlv(raw, len, &tlv, &tlv_len)) != IOT_OK)
+			break;
+		if (seen_before(ipa, tlv, tlv_len)) {
+			log_info("ipa", "trigger already taken (injected)", "bytes=%zu", tlv_len);
+			break;
+		}
 		err = ipa_pdt_execute(ipa, &g->u.pdt_request);
 		*more = err == IOT_OK;
 		break;
@@ -423,6 +475,22 @@ static iot_err poll_once(struct ipa *ipa, bool *more)
 	}
 out:
 	free(raw);
+	return err;
+}
+
+/* A trigger pushed by inject runs here, on the poll's side: a download
+ * talks to the eIM and lasts longer than any push may wait. */
+static iot_err run_injected_trigger(struct ipa *ipa)
+{
+	struct rsp_profile_download_trigger_request t;
+	iot_err err = rsp_decode(&rsp_t_profile_download_trigger_request, ipa->injected_pdt, ipa->injected_pdt_len, &t,
+				 ipa_arena_reset(ipa));
+
+	if (err == IOT_OK)
+		err = ipa_pdt_execute(ipa, &t);
+	/* once tried it is the download's record that resumes it, not this copy */
+	free(ipa->injected_pdt);
+	ipa->injected_pdt = NULL;
 	return err;
 }
 
@@ -483,6 +551,8 @@ iot_err ipa_poll(struct ipa *ipa)
 		err = ipa_pdt_resume(ipa);
 	if (err == IOT_OK)
 		err = deliver_pending(ipa);
+	if (err == IOT_OK && ipa->injected_pdt)
+		err = run_injected_trigger(ipa);
 	for (n = 0; err == IOT_OK && more && n < MAX_PACKAGES_PER_POLL; n++)
 		err = poll_once(ipa, &more);
 	if (err == IOT_OK && more)
@@ -495,4 +565,93 @@ iot_err ipa_poll(struct ipa *ipa)
 			 ipa->failures);
 	}
 	return err;
+}
+
+/* ---- inject mode (SGP.32 ESipa.TransferEimPackage) ---- */
+
+/* The raw alternative inside 'BF4E', as package_tlv finds it inside 'BF4F'. */
+static iot_err transfer_answer(const struct rsp_transfer_eim_package_response *r, uint8_t **resp, size_t *resp_len)
+{
+	return rsp_encode_alloc(&rsp_t_transfer_eim_package_response, r, resp, resp_len);
+}
+
+static iot_err transfer_error(int64_t code, uint8_t **resp, size_t *resp_len)
+{
+	struct rsp_transfer_eim_package_response r = { .choice = RSP_TRANSFER_RESP_ERROR, .u.error = code };
+
+	return transfer_answer(&r, resp, resp_len);
+}
+
+iot_err ipa_transfer_eim_package(struct ipa *ipa, bool coaps, const uint8_t *req, size_t len, uint8_t **resp,
+				 size_t *resp_len)
+{
+	struct rsp_transfer_eim_package_request q;
+	struct rsp_transfer_eim_package_response r = { .choice = RSP_TRANSFER_RESP_RECEIVED };
+	struct rsp_eim_package_result res;
+	const uint8_t *tlv;
+	size_t tlv_len;
+	struct ipa_eim eim;
+	iot_err err = IOT_OK;
+
+	*resp = NULL;
+	*resp_len = 0;
+	if (!ipa->have_eim && (err = ipa_eim_select(ipa, &eim)) != IOT_OK)
+		return err;
+	/* SGP.32 2.11.1: pushes only from an eIM configured for inject over this transport */
+	if (!(ipa->eim.protocols & (coaps ? RSP_PROTO_INJECT_COAPS : RSP_PROTO_INJECT_HTTPS)) ||
+	    !(coaps ? ipa->cfg.inject_coaps : ipa->cfg.inject_https)) {
+		log_warn("ipa", "inject refused: not configured for it", "eim=%s transport=%s", ipa->eim.id,
+			 coaps ? "coaps" : "https");
+		return IOT_E_REFUSED;
+	}
+	ipa->stats.injected++;
+	if (rsp_decode(&rsp_t_transfer_eim_package_request, req, len, &q, ipa_arena_reset(ipa)) != IOT_OK ||
+	    package_tlv(req, len, &tlv, &tlv_len) != IOT_OK) {
+		ipa->stats.rejected++;
+		/* SGP.32 6.3.2.x TransferEimPackageResponse: invalidPackageFormat */
+		return transfer_error(1, resp, resp_len);
+	}
+	switch (q.choice) {
+	case RSP_TRANSFER_EUICC_PACKAGE:
+		if (seen_before(ipa, tlv, tlv_len)) {
+			log_info("ipa", "package already executed (polled)", "bytes=%zu", tlv_len);
+			break;
+		}
+		if ((err = run_package(ipa, tlv, tlv_len, &res)) != IOT_OK)
+			return err;
+		/* same alternatives, same numbers: EPR, EPR and notifications */
+		r.choice = res.choice;
+		if (res.choice == RSP_EIM_RESULT_EPR)
+			r.u.epr = res.u.epr;
+		else
+			r.u.epr_and_notifications = res.u.epr_and_notifications;
+		break;
+	case RSP_TRANSFER_IPA_EUICC_DATA_REQUEST:
+		ipa->stats.data_requests++;
+		r.choice = RSP_TRANSFER_RESP_IPA_EUICC_DATA;
+		if ((err = collect_data(ipa, &q.u.ipa_euicc_data_request, &r.u.ipa_euicc_data_response)) != IOT_OK)
+			return err;
+		break;
+	case RSP_TRANSFER_EIM_ACKNOWLEDGEMENTS:
+		/* SGP.32 3.5: what the eIM acknowledged leaves the eUICC (gone already: fine) */
+		for (size_t i = 0; i < q.u.acks.count; i++)
+			if ((err = ipa_remove_notification(ipa, q.u.acks.items[i])) != IOT_OK && err != IOT_E_NOT_FOUND)
+				return err;
+		break;
+	case RSP_TRANSFER_PDT_REQUEST:
+		if (seen_before(ipa, tlv, tlv_len))
+			break;
+		if (ipa->injected_pdt) {
+			/* one waits already: the eIM tries again or the poll brings it */
+			ipa->seen[--ipa->seen_next % IPA_SEEN] = 0;
+			return transfer_error(127, resp, resp_len);
+		}
+		if (!(ipa->injected_pdt = malloc(tlv_len)))
+			return IOT_E_NOMEM;
+		memcpy(ipa->injected_pdt, tlv, tlv_len);
+		ipa->injected_pdt_len = tlv_len;
+		ipa_poll_now(ipa);      /* eimPackageReceived now, the download at the poll, its result by ProvideEimPackageResult */
+		break;
+	}
+	return transfer_answer(&r, resp, resp_len);
 }

@@ -33,6 +33,13 @@ struct ipa {
 	uint64_t next_poll_ms;
 	uint64_t jitter_state;
 	struct ipa_stats stats;
+	/* packages and triggers executed lately, by fingerprint: one pushed and
+	 * polled at once runs once */
+#define IPA_SEEN 8
+	uint64_t seen[IPA_SEEN];
+	unsigned seen_next;
+	uint8_t *injected_pdt;          /* a pushed trigger the next poll runs ('BF54', malloc'd) */
+	size_t injected_pdt_len;
 };
 
 extern const uint8_t ipa_gsma_isd_r_aid[16];

@@ -126,6 +126,7 @@ void ipa_free(struct ipa *ipa)
 	free(ipa->buf);
 	free(ipa->msg);
 	free(ipa->arena_buf);
+	free(ipa->injected_pdt);
 	free(ipa);
 }
 

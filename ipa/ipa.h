@@ -62,6 +62,9 @@ struct ipa_config {
 	unsigned poll_interval_s;               /* between polls when all is well (default 3600) */
 	unsigned retry_min_s, retry_max_s;      /* back-off after a failed poll (default 10 s, doubling to 3600 s) */
 	bool prefer_coaps;                      /* when the eIM offers both HTTPS and CoAPs */
+	/* the platform takes pushes (inject mode) over HTTPS / CoAPs and hands
+	 * them to ipa_transfer_eim_package; reported in ipaSupportedProtocols */
+	bool inject_https, inject_coaps;
 };
 
 /* The eIM polled: from the eUICC's eIM configuration data (SGP.32 2.11.1). */
@@ -70,6 +73,7 @@ struct ipa_eim {
 	char fqdn[256];
 	bool coaps;                             /* the transport: CoAP/DTLS, else HTTPS */
 	bool indirect_download;                 /* profiles come through the eIM */
+	unsigned protocols;                     /* its eimSupportedProtocol bits (RSP_PROTO_*) */
 	uint8_t tls_trust[1024];                /* trustedPublicKeyDataTls: a SubjectPublicKeyInfo or */
 	size_t tls_trust_len;                   /* a Certificate TLV; 0: the platform's trust store */
 	bool tls_trust_is_cert;
@@ -81,6 +85,7 @@ struct ipa_stats {
 	unsigned packages, data_requests, downloads, downloads_installed;
 	unsigned results_delivered, notifications_delivered;
 	unsigned rejected;                      /* eIM messages refused as malformed */
+	unsigned injected;                      /* pushes taken (inject mode) */
 };
 
 struct ipa;
@@ -168,6 +173,18 @@ void ipa_set_rplmn(struct ipa *ipa, const uint8_t *plmn);
  * or emergencyProfile). */
 enum ipa_switch { IPA_EXECUTE_FALLBACK, IPA_RETURN_FROM_FALLBACK, IPA_ENABLE_EMERGENCY, IPA_DISABLE_EMERGENCY };
 iot_err ipa_switch_profile(struct ipa *ipa, enum ipa_switch what, int *result);
+/* Inject mode (SGP.32 ESipa.TransferEimPackage): the eIM pushed a
+ * TransferEimPackageRequest ('BF4E') over HTTPS or CoAPs, its transport
+ * authenticated by the platform. An eUICC Package or a data request is
+ * executed now and answered with its result; acknowledgements remove what
+ * they name; a Profile Download Trigger is answered eimPackageReceived and
+ * runs at the poll it makes due (its result by ProvideEimPackageResult).
+ * The answer ('BF4E') is malloc'd into *resp. IOT_E_REFUSED: the selected
+ * eIM is not configured for inject over this transport (or this IPA takes
+ * none); other errors: the card failed (no answer to give).
+ * Not reentrant with ipa_poll: the platform runs one at a time. */
+iot_err ipa_transfer_eim_package(struct ipa *ipa, bool coaps, const uint8_t *req, size_t len, uint8_t **resp,
+				 size_t *resp_len);
 const struct ipa_stats *ipa_stats(const struct ipa *ipa);
 
 #endif

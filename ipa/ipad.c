@@ -1,5 +1,6 @@
 /* ipad: the IoT Profile Assistant daemon and its one-shot commands. */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include "crypto/x509.h"
 #include "ipa/ipa.h"
 #include "ipa/platform.h"
+#include "net/coap.h"
+#include "net/http.h"
 #include "rsp/rsp.h"
 
 static volatile sig_atomic_t stop, poll_now;
@@ -73,6 +76,10 @@ static void usage(FILE *f)
 		"  --rplmn HEX6             the last registered PLMN (MCC/MNC as 3GPP TS 24.008 codes it)\n"
 		"  --fallback-after S       run: execute the fallback mechanism after S seconds without\n"
 		"                           reaching the eIM (once, until a poll succeeds again)\n"
+		"  --inject-https ADDR:PORT run: take the eIM's pushes (inject mode) over HTTPS here,\n"
+		"  --inject-coaps ADDR:PORT  and/or over CoAP/DTLS, when the eUICC's eIM configuration allows it;\n"
+		"  --inject-cert PEM         with this certificate and key (--inject-key PEM), from eIMs whose\n"
+		"  --inject-client-ca PEM    client certificate this CA issued\n"
 		"  --json                   machine-readable output\n"
 		"  --verbose, --help\n");
 }
@@ -88,7 +95,8 @@ struct args {
 enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT, O_COAPS_PORT, O_PREFER_COAPS,
        O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
        O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST, O_TRACE, O_IMEI, O_CAPS,
-       O_AID, O_STATE_CHANGE, O_RPLMN, O_FALLBACK_AFTER, O_TIMEOUT };
+       O_AID, O_STATE_CHANGE, O_RPLMN, O_FALLBACK_AFTER, O_TIMEOUT, O_INJECT_HTTPS, O_INJECT_COAPS, O_INJECT_CERT,
+       O_INJECT_KEY, O_INJECT_CLIENT_CA };
 
 static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", [O_EIM_CA] = "eim-ca",
 				    [O_ES9_CA] = "es9-ca", [O_EIM_PORT] = "eim-port", [O_COAPS_PORT] = "coaps-port",
@@ -97,7 +105,10 @@ static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", 
 				    [O_INTERVAL] = "poll-interval", [O_RETRY_MIN] = "retry-min",
 				    [O_RETRY_MAX] = "retry-max", [O_TAC] = "tac", [O_TRACE] = "trace",
 				    [O_IMEI] = "imei", [O_CAPS] = "capabilities", [O_AID] = "isd-r-aid", [O_RPLMN] = "rplmn",
-				    [O_FALLBACK_AFTER] = "fallback-after", [O_TIMEOUT] = "timeout" };
+				    [O_FALLBACK_AFTER] = "fallback-after", [O_TIMEOUT] = "timeout",
+				    [O_INJECT_HTTPS] = "inject-https", [O_INJECT_COAPS] = "inject-coaps",
+				    [O_INJECT_CERT] = "inject-cert", [O_INJECT_KEY] = "inject-key",
+				    [O_INJECT_CLIENT_CA] = "inject-client-ca" };
 
 static const char *opt(const struct args *a, int o)
 {
@@ -385,23 +396,146 @@ static void keep_state_change(struct ipa *ipa, struct ipad_platform *p)
 		log_warn("ipad", "the state change cannot be kept", "cause=%d", cause);
 }
 
-static int cmd_run(struct ipa *ipa, struct ipad_platform *p, unsigned fallback_after)
+/* ---- inject mode: the eIM pushes (SGP.32 ESipa.TransferEimPackage) ---- */
+
+/* libipa runs one procedure at a time: a push waits for a poll, and back */
+static pthread_mutex_t ipa_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct inject {
+	struct ipa *ipa;
+	struct http_server *http;
+	struct net_coap_server *coap;
+};
+
+static iot_err transfer(struct ipa *ipa, bool coaps, const uint8_t *req, size_t len, uint8_t **resp, size_t *n)
 {
+	iot_err err;
+
+	pthread_mutex_lock(&ipa_lock);
+	err = ipa_transfer_eim_package(ipa, coaps, req, len, resp, n);
+	pthread_mutex_unlock(&ipa_lock);
+	if (err != IOT_OK)
+		log_warn("ipad", "push not taken", "transport=%s error=\"%s\"", coaps ? "coaps" : "https",
+			 iot_strerror(err));
+	return err;
+}
+
+static void on_push_https(void *ctx, const struct http_request *q, struct http_response *r)
+{
+	struct inject *in = ctx;
+	uint8_t *resp = NULL;
+	size_t n = 0;
+	iot_err err;
+
+	/* SGP.32 6.1: the ASN.1 binding, POST, X-Admin-Protocol */
+	if (strcmp(q->path, "/gsma/rsp2/asn1") || strcmp(q->method, "POST")) {
+		r->status = 404;
+		return;
+	}
+	if (!q->content_type || strcmp(q->content_type, "application/x-gsma-rsp-asn1") || !q->admin_protocol ||
+	    strncmp(q->admin_protocol, "gsma/rsp/v", 10)) {
+		r->status = 400;
+		return;
+	}
+	err = transfer(in->ipa, false, q->body, q->body_len, &resp, &n);
+	if (err == IOT_OK)
+		http_response_set(r, 200, "application/x-gsma-rsp-asn1", resp, n);
+	else
+		r->status = err == IOT_E_REFUSED ? 403 : 500;
+	r->admin_protocol = "gsma/rsp/v2.5.0";
+	free(resp);
+}
+
+static void on_push_coaps(void *ctx, const char *peer, const uint8_t *body, size_t len, struct net_coap_reply *r)
+{
+	struct inject *in = ctx;
+	uint8_t *resp = NULL;
+	size_t n = 0;
+	iot_err err = transfer(in->ipa, true, body, len, &resp, &n);
+
+	(void)peer;
+	if (err == IOT_OK)
+		net_coap_reply_set(r, 204, resp, n);    /* 2.04 Changed */
+	else
+		r->code = err == IOT_E_REFUSED ? 403 : 500;
+	free(resp);
+}
+
+static int split_address(const char *text, char *host, size_t cap, uint16_t *port)
+{
+	const char *colon = text ? strrchr(text, ':') : NULL;
+
+	if (!colon || (size_t)(colon - text) >= cap || atoi(colon + 1) <= 0 || atoi(colon + 1) > 65535)
+		return -1;
+	memcpy(host, text, (size_t)(colon - text));
+	host[colon - text] = 0;
+	*port = (uint16_t)atoi(colon + 1);
+	return 0;
+}
+
+static int inject_start(const struct args *a, struct inject *in)
+{
+	const char *https = opt(a, O_INJECT_HTTPS), *coaps = opt(a, O_INJECT_COAPS);
+	char host[2][64];
+	uint16_t port[2];
+
+	if (!https && !coaps)
+		return 0;
+	if ((https && split_address(https, host[0], sizeof(host[0]), &port[0])) ||
+	    (coaps && split_address(coaps, host[1], sizeof(host[1]), &port[1])) || !opt(a, O_INJECT_CERT) ||
+	    !opt(a, O_INJECT_KEY) || !opt(a, O_INJECT_CLIENT_CA)) {
+		fprintf(stderr, "ipad: --inject-https/--inject-coaps want ADDR:PORT, with --inject-cert, --inject-key"
+				" and --inject-client-ca\n");
+		return -1;
+	}
+	if (https) {
+		struct http_server_config c = { .address = host[0], .port = port[0], .cert_file = opt(a, O_INJECT_CERT),
+						.key_file = opt(a, O_INJECT_KEY),
+						.client_ca_file = opt(a, O_INJECT_CLIENT_CA), .threads = 1,
+						.handler = on_push_https, .ctx = in };
+
+		if (http_server_start(&c, &in->http) != IOT_OK)
+			return -1;
+	}
+	if (coaps) {
+		struct net_coap_server_config c = { .address = host[1], .port = port[1], .path = "gsma/rsp2/asn1",
+						    .cert_file = opt(a, O_INJECT_CERT), .key_file = opt(a, O_INJECT_KEY),
+						    .client_ca_file = opt(a, O_INJECT_CLIENT_CA),
+						    .handler = on_push_coaps, .ctx = in };
+
+		if (net_coap_server_start(&c, &in->coap) != IOT_OK)
+			return -1;
+	}
+	log_info("ipad", "taking pushes", "https=%s coaps=%s", https ? https : "-", coaps ? coaps : "-");
+	return 0;
+}
+
+static int cmd_run(struct ipa *ipa, struct ipad_platform *p, const struct args *a, unsigned fallback_after)
+{
+	struct inject in = { .ipa = ipa };
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t reached = monotonic_s();       /* the last time a poll reached the eIM */
 	bool fell_back = false;
 	unsigned polls = 0;
+	iot_err err;
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	if (inject_start(a, &in)) {
+		http_server_stop(in.http);
+		return 1;
+	}
 	log_info("ipad", "running", "pid=%ld", (long)getpid());
 	while (!stop) {
+		bool due;
+
+		pthread_mutex_lock(&ipa_lock);
 		if (poll_now) {
 			poll_now = 0;
 			ipa_poll_now(ipa);
 		}
-		if (!ipa_poll_due_in(ipa)) {
+		if ((due = !ipa_poll_due_in(ipa))) {
 			/* logged inside; the back-off is scheduled */
 			if (ipa_poll(ipa) == IOT_OK) {
 				reached = monotonic_s();
@@ -409,14 +543,19 @@ static int cmd_run(struct ipa *ipa, struct ipad_platform *p, unsigned fallback_a
 			}
 			keep_state_change(ipa, p);
 			polls++;
-			continue;
 		}
+		pthread_mutex_unlock(&ipa_lock);
+		if (due)
+			continue;
 		/* no service for long: the fallback profile, once (the eIM is told at the next poll) */
 		if (fallback_after && !fell_back && monotonic_s() - reached >= fallback_after) {
 			int result = -1;
 
 			fell_back = true;
-			if (ipa_switch_profile(ipa, IPA_EXECUTE_FALLBACK, &result) != IOT_OK || result)
+			pthread_mutex_lock(&ipa_lock);
+			err = ipa_switch_profile(ipa, IPA_EXECUTE_FALLBACK, &result);
+			pthread_mutex_unlock(&ipa_lock);
+			if (err != IOT_OK || result)
 				log_warn("ipad", "no fallback", "result=%d", result);
 			else
 				log_info("ipad", "fell back", "after_s=%u", fallback_after);
@@ -427,7 +566,9 @@ static int cmd_run(struct ipa *ipa, struct ipad_platform *p, unsigned fallback_a
 
 		nanosleep(&t, NULL);
 	}
-	log_info("ipad", "stopped", "polls=%u", polls);
+	http_server_stop(in.http);
+	net_coap_server_stop(in.coap);
+	log_info("ipad", "stopped", "polls=%u pushes=%u", polls, ipa_stats(ipa)->injected);
 	return 0;
 }
 
@@ -717,6 +858,10 @@ int main(int argc, char **argv)
 		{ "eim-cert", required_argument, 0, O_EIM_CERT }, { "coaps", no_argument, 0, O_COAPS },
 		{ "indirect", no_argument, 0, O_INDIRECT }, { "tls-cert", required_argument, 0, O_TLS_CERT },
 		{ "request", required_argument, 0, O_REQUEST },
+		{ "inject-https", required_argument, 0, O_INJECT_HTTPS },
+		{ "inject-coaps", required_argument, 0, O_INJECT_COAPS },
+		{ "inject-cert", required_argument, 0, O_INJECT_CERT }, { "inject-key", required_argument, 0, O_INJECT_KEY },
+		{ "inject-client-ca", required_argument, 0, O_INJECT_CLIENT_CA },
 		{ 0, 0, 0, 0 } };
 	struct args a = { 0 };
 	struct ipad_options o = { 0 };
@@ -792,6 +937,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ic.prefer_coaps = flag(&a, O_PREFER_COAPS);
+	ic.inject_https = !strcmp(cmd, "run") && opt(&a, O_INJECT_HTTPS);
+	ic.inject_coaps = !strcmp(cmd, "run") && opt(&a, O_INJECT_COAPS);
 	ic.poll_interval_s = opt(&a, O_INTERVAL) ? (unsigned)atoi(opt(&a, O_INTERVAL)) : 0;
 	ic.retry_min_s = opt(&a, O_RETRY_MIN) ? (unsigned)atoi(opt(&a, O_RETRY_MIN)) : 0;
 	ic.retry_max_s = opt(&a, O_RETRY_MAX) ? (unsigned)atoi(opt(&a, O_RETRY_MAX)) : 0;
@@ -813,7 +960,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!strcmp(cmd, "run")) {
-		rc = cmd_run(ipa, p, opt(&a, O_FALLBACK_AFTER) ? (unsigned)atoi(opt(&a, O_FALLBACK_AFTER)) : 0);
+		rc = cmd_run(ipa, p, &a, opt(&a, O_FALLBACK_AFTER) ? (unsigned)atoi(opt(&a, O_FALLBACK_AFTER)) : 0);
 	} else if (!strcmp(cmd, "poll")) {
 		err = ipa_poll(ipa);
 		print_stats(ipa, p, &a, err);

@@ -147,10 +147,18 @@ iot_err net_coap_server_start(const struct net_coap_server_config *c, struct net
 	if (c->cert_file) {
 		coap_dtls_pki_t pki = { .version = COAP_DTLS_PKI_SETUP_VERSION };
 
-		/* the client authenticates the server; ESipa authenticates the device in its messages */
+		/* the client authenticates the server; ESipa authenticates the device in its
+		 * messages; a server that pushes (inject mode) wants its clients' certificates too */
 		pki.pki_key.key_type = COAP_PKI_KEY_PEM;
 		pki.pki_key.key.pem.public_cert = c->cert_file;
 		pki.pki_key.key.pem.private_key = c->key_file;
+		if (c->client_ca_file) {
+			pki.verify_peer_cert = 1;
+			pki.check_common_ca = 1;
+			pki.cert_chain_validation = 1;
+			pki.cert_chain_verify_depth = 3;
+			pki.pki_key.key.pem.ca_file = c->client_ca_file;
+		}
 		if (!coap_dtls_is_supported() || !coap_context_set_pki(s->ctx, &pki))
 			goto fail;
 	}
@@ -427,6 +435,8 @@ static iot_err open_session(struct net_coap_client *c)
 		} else {
 			pki.pki_key.key_type = COAP_PKI_KEY_PEM;
 			pki.pki_key.key.pem.ca_file = c->cfg.ca_file;
+			pki.pki_key.key.pem.public_cert = c->cfg.cert_file;
+			pki.pki_key.key.pem.private_key = c->cfg.key_file;
 		}
 		c->session = coap_new_client_session_pki(c->ctx, NULL, &c->dst, COAP_PROTO_DTLS, &pki);
 	}

@@ -30,6 +30,7 @@ struct net_coap_server_config {
 	uint16_t port;                  /* 0: any free port */
 	const char *path;               /* the resource, e.g. "gsma/rsp2/asn1" */
 	const char *cert_file, *key_file; /* PEM: DTLS with this certificate; NULL: plain CoAP (tests only) */
+	const char *client_ca_file;     /* PEM CAs: clients must present a certificate they issued; NULL: not asked */
 	size_t max_body;                /* larger requests get 4.13 (default 1 MiB) */
 	net_coap_handler handler;
 	void *ctx;
@@ -47,6 +48,7 @@ struct net_coap_client_config {
 	const char *path;
 	const char *ca_file;            /* trust anchors (PEM file), or */
 	const char *ca_pem;             /* a trust anchor as PEM text */
+	const char *cert_file, *key_file; /* PEM: a client certificate (with ca_file only), or NULL */
 	bool plain;                     /* no DTLS (tests only) */
 	long timeout_ms;                /* one exchange, all blocks (default 30 s) */
 	/* A new DTLS handshake for every request (a device that sleeps between

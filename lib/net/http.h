@@ -55,6 +55,9 @@ struct http_server_config {
 	const char *address;            /* numeric IPv4 to bind; NULL: 127.0.0.1 */
 	uint16_t port;                  /* 0: any free port */
 	const char *cert_file, *key_file; /* PEM; NULL: plain HTTP */
+	/* PEM CAs: every client must present a certificate they issued (else
+	 * 403, the handler not called); NULL: clients are not asked for one */
+	const char *client_ca_file;
 	unsigned threads;               /* worker threads (default 4) */
 	size_t max_body;                /* larger requests get 413 (default 1 MiB) */
 	http_handler handler;

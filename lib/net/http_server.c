@@ -17,7 +17,7 @@ struct http_server {
 	http_handler handler;
 	void *ctx;
 	size_t max_body;
-	char *cert, *key;
+	char *cert, *key, *client_ca;
 	gnutls_datum_t ticket_key;      /* one key for all workers: any of them resumes any session */
 	uint16_t port;
 };
@@ -128,6 +128,16 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct http_response *
 	return ret;
 }
 
+/* MHD asks for a client certificate but leaves the verdict to us. */
+static bool client_verified(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	unsigned status = 1, n = 0;
+
+	return info && info->tls_session && gnutls_certificate_get_peers(info->tls_session, &n) && n &&
+	       gnutls_certificate_verify_peers2(info->tls_session, &status) == 0 && status == 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size,
 				  void **con_cls)
@@ -171,6 +181,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (p->too_large) {
 		r.status = 413;
+		return queue(conn, &r);
+	}
+	if (s->client_ca && !client_verified(conn)) {
+		log_warn("http", "client certificate missing or not trusted", "path=%s", url);
+		r.status = 403;
 		return queue(conn, &r);
 	}
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -240,6 +255,8 @@ iot_err http_server_start(const struct http_server_config *c, struct http_server
 		flags |= MHD_USE_TLS;
 		if ((err = read_file(c->cert_file, &s->cert)) == IOT_OK)
 			err = read_file(c->key_file, &s->key);
+		if (err == IOT_OK && c->client_ca_file)
+			err = read_file(c->client_ca_file, &s->client_ca);
 		if (err == IOT_OK && gnutls_session_ticket_key_generate(&s->ticket_key) < 0)
 			err = IOT_E_NOMEM;
 	}
@@ -252,6 +269,7 @@ iot_err http_server_start(const struct http_server_config *c, struct http_server
 					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 					s->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert,
 					MHD_OPTION_HTTPS_MEM_KEY, s->key,
+					s->client_ca ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, s->client_ca,
 					MHD_OPTION_END);
 		if (!s->d)
 			err = IOT_E_IO;
@@ -280,6 +298,7 @@ void http_server_stop(struct http_server *s)
 	if (s->d)
 		MHD_stop_daemon(s->d);
 	free(s->cert);
+	free(s->client_ca);
 	if (s->key)
 		memset(s->key, 0, strlen(s->key));
 	free(s->key);
