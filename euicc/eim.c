@@ -323,6 +323,35 @@ static void run_psmo(struct euicc *e, const struct rsp_psmo *p, const struct rsp
 	}
 }
 
+
+/* updateEim (SGP.32 5.9.x): what the update gives replaces what is stored;
+ * what it leaves out stays, and the associationToken is the eUICC's own. */
+static iot_err update_config(const struct euicc_eim *m, const struct rsp_eim_configuration_data *u, uint8_t **der,
+			     size_t *len)
+{
+	struct rsp_eim_configuration_data c;
+	struct rsp_arena a;
+	iot_err err;
+
+	rsp_arena_dynamic(&a);
+	if ((err = rsp_decode(&rsp_t_eim_configuration_data, m->config.ptr, m->config.len, &c, &a)) == IOT_OK) {
+#define KEEP(f) do { if (u->has_##f) { c.has_##f = true; c.f = u->f; } } while (0)
+		KEEP(eim_fqdn);
+		KEEP(eim_id_type);
+		KEEP(counter_value);
+		KEEP(eim_public_key_data);
+		KEEP(trusted_public_key_data_tls);
+		KEEP(eim_supported_protocol);
+		KEEP(euicc_ci_pkid);
+#undef KEEP
+		if (u->indirect_profile_download)
+			c.indirect_profile_download = true;
+		err = rsp_encode_alloc(&rsp_t_eim_configuration_data, &c, der, len);
+	}
+	rsp_arena_free(&a);
+	return err;
+}
+
 static void run_eco(struct euicc *e, const struct rsp_eco *o, struct rsp_euicc_result_data *r)
 {
 	size_t index;
@@ -386,7 +415,7 @@ static void run_eco(struct euicc *e, const struct rsp_eco *o, struct rsp_euicc_r
 			}
 			crypto_key_free(k);
 		}
-		if (rsp_encode_alloc(&rsp_t_eim_configuration_data, &o->u.update_eim, &der, &der_len) != IOT_OK) {
+		if (update_config(m, &o->u.update_eim, &der, &der_len) != IOT_OK) {
 			r->u.code = 127;
 			break;
 		}

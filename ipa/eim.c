@@ -156,6 +156,19 @@ static bool switched_profile(const struct rsp_euicc_package_result *r)
 	return false;
 }
 
+static bool changed_eims(const struct rsp_euicc_package_result *r)
+{
+	const rsp_euicc_result_list *l = &r->u.result_signed.data.euicc_result;
+
+	if (r->choice != RSP_EPR_RESULT_SIGNED)
+		return false;
+	for (size_t i = 0; i < l->count; i++)
+		if (l->items[i].choice == RSP_RESULT_ADD_EIM || l->items[i].choice == RSP_RESULT_UPDATE_EIM ||
+		    l->items[i].choice == RSP_RESULT_DELETE_EIM)
+			return true;
+	return false;
+}
+
 /* FNV-1a of a package or trigger as received: the same bytes arriving both
  * by poll and by inject are executed once. */
 static uint64_t fingerprint(const uint8_t *p, size_t len)
@@ -202,6 +215,9 @@ static iot_err run_package(struct ipa *ipa, const uint8_t *package, size_t len, 
 	if ((err = rsp_decode(&rsp_t_euicc_package_result, epr, n, &res->u.epr, a)) != IOT_OK)
 		return err;
 	reset = switched_profile(&res->u.epr);
+	/* an eCO may have changed how we reach the eIM: read its configuration again */
+	if (changed_eims(&res->u.epr))
+		ipa->eim_changed = true;
 	/* SGP.32 3.3.1: the notifications the package caused travel with its result */
 	if (retrieve(ipa, false, &notes, a) == IOT_OK && notes.choice == RSP_RETRIEVE_NOTIF_LIST &&
 	    notes.u.notification_list.count) {
@@ -545,6 +561,8 @@ iot_err ipa_poll(struct ipa *ipa)
 	iot_err err = IOT_OK;
 
 	ipa->stats.polls++;
+	if (ipa->eim_changed)
+		ipa->have_eim = ipa->eim_changed = false;
 	if (!ipa->have_eim)
 		err = ipa_eim_select(ipa, &eim);
 	if (err == IOT_OK)
@@ -595,6 +613,8 @@ iot_err ipa_transfer_eim_package(struct ipa *ipa, bool coaps, const uint8_t *req
 
 	*resp = NULL;
 	*resp_len = 0;
+	if (ipa->eim_changed)
+		ipa->have_eim = ipa->eim_changed = false;
 	if (!ipa->have_eim && (err = ipa_eim_select(ipa, &eim)) != IOT_OK)
 		return err;
 	/* SGP.32 2.11.1: pushes only from an eIM configured for inject over this transport */

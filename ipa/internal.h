@@ -29,6 +29,7 @@ struct ipa {
 	bool has_rplmn;
 	struct ipa_eim eim;             /* the eIM polled, once selected */
 	bool have_eim;
+	bool eim_changed;               /* an eCO ran: the eIM's configuration is read again */
 	unsigned failures;              /* polls failed in a row, for the back-off */
 	uint64_t next_poll_ms;
 	uint64_t jitter_state;

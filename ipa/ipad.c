@@ -465,7 +465,7 @@ static int split_address(const char *text, char *host, size_t cap, uint16_t *por
 {
 	const char *colon = text ? strrchr(text, ':') : NULL;
 
-	if (!colon || (size_t)(colon - text) >= cap || atoi(colon + 1) <= 0 || atoi(colon + 1) > 65535)
+	if (!colon || (size_t)(colon - text) >= cap || !colon[1] || atoi(colon + 1) < 0 || atoi(colon + 1) > 65535)
 		return -1;
 	memcpy(host, text, (size_t)(colon - text));
 	host[colon - text] = 0;
@@ -506,7 +506,8 @@ static int inject_start(const struct args *a, struct inject *in)
 		if (net_coap_server_start(&c, &in->coap) != IOT_OK)
 			return -1;
 	}
-	log_info("ipad", "taking pushes", "https=%s coaps=%s", https ? https : "-", coaps ? coaps : "-");
+	log_info("ipad", "taking pushes", "https_port=%u coaps_port=%u", in->http ? http_server_port(in->http) : 0,
+		 in->coap ? net_coap_server_port(in->coap) : 0);
 	return 0;
 }
 

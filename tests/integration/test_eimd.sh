@@ -10,9 +10,9 @@
 # operations); a malformed ESipa message refused.
 set -euo pipefail
 eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5 eimctl=$6 rspdump=$7
-tmp=$(mktemp -d)
+tmp=$(mktemp -d); [ -n "${KEEP_TMP:-}" ] && echo "tmp: $tmp"
 pids=()
-trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true; [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 eid1=89049032123451234512345678901235 eid2=89049032123451234512345678901332
 "$pkigen" --out "$tmp/pki" --curve nist --smdp-host smdp.iotrsp.test --eid $eid1 --eid $eid2 >/dev/null
 p=$tmp/pki/nist
@@ -41,7 +41,7 @@ dp-pb-cert = $p/smdp-pb.pem
 dp-pb-key = $p/smdp-pb.key
 es2-client = operator-a:es2-token
 CONF
-for i in 1 2 3; do
+for i in 1 2 3 4 5; do
   head -c 12288 /dev/urandom >"$tmp/upp$i"
   "$smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp$i" --iccid 894944999999999002$i \
     --owner operator-a --spn "Operator A" --name "IoT $i" --notify smdp.iotrsp.test 2>/dev/null
@@ -68,6 +68,7 @@ coaps-port = 0
 tls-cert = $p/eim-tls.pem
 tls-key = $p/eim-tls.key
 smdp-ca = $p/ci.pem
+inject-ca = $p/ci.pem
 es9-binding = json
 connect = smdp.iotrsp.test:443:127.0.0.1:$sport
 api-key = operator:ops:op-secret
@@ -361,6 +362,91 @@ grep -q '"lastStateChange":{"cause":"fallback"' <<<"$out"
 grep -q '{"iccid":"89049032000000000011","state":"enabled"}' <<<"$out"
 grep -q '{"iccid":"8949449999999990023","state":"disabled"}' <<<"$out"
 dev 1 profiles --json | grep -q '"iccid":"89049032000000000011","state":"enabled"'
+
+# inject mode (ESipa.TransferEimPackage): the eIM pushes to ipad run, device 1
+# over HTTPS, device 2 over CoAP/DTLS, once the eUICC's configuration of this
+# eIM allows it; TLS both ways (the device's certificate, the eIM's); polls
+# and pushes side by side, an operation made once however it arrived
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/dev.key" -subj /CN=localhost \
+  -out "$tmp/dev.csr" 2>/dev/null
+openssl x509 -req -in "$tmp/dev.csr" -CA "$p/ci.pem" -CAkey "$p/ci.key" -CAcreateserial -days 30 -out "$tmp/dev.pem" \
+  -extfile <(printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n') 2>/dev/null
+op_state() { head -1 <<<"$(api GET /api/v1/operations/$1 '' look-only)" | sed 's/^{[^[{]*"state":"\([a-z]*\)".*/\1/'; }
+wait_op() {   # ID: until it is done or failed
+  for _ in $(seq 100); do case $(op_state "$1") in done|failed) return;; esac; sleep 0.1; done
+}
+queue() { head -1 <<<"$(api POST /api/v1/euiccs/$1/operations "$2")" | sed 's/.*"id":\([0-9]*\).*/\1/'; }
+for n in 1 2; do
+  eid=$([ $n = 1 ] && echo $eid1 || echo $eid2)
+  t=$([ $n = 1 ] && echo https || echo coaps) T=$([ $n = 1 ] && echo Https || echo Coaps)
+  mkdir -p "$tmp/trace-inject$n"
+  IPAD_EXTRA="--inject-$t 127.0.0.1:0 --inject-cert $tmp/dev.pem --inject-key $tmp/dev.key --inject-client-ca $p/ci.pem" \
+    TRACE="$tmp/trace-inject$n" DEV_EXEC=1 dev $n --poll-interval 3600 --verbose run 2>"$tmp/ipad-inject$n.log" &
+  run_pid=$!; pids+=($run_pid)
+  port=$(wait_port "$tmp/ipad-inject$n.log" "${t}_port")
+  for _ in $(seq 100); do grep -q 'msg="eIM selected"' "$tmp/ipad-inject$n.log" && break; sleep 0.1; done
+  [ "$(status "$(api PUT /api/v1/euiccs/$eid/inject "{\"address\":\"$t://localhost:$port\"}")")" = 200 ]
+  [ "$(status "$(api PUT /api/v1/euiccs/$eid/inject '{"address":"ftp://localhost:1"}')")" = 400 ]
+  grep -q "\"inject\":\"$t://localhost:$port\"" <<<"$(api GET /api/v1/euiccs/$eid '' look-only)"
+  # not yet allowed by the eUICC's configuration: the push refused, the poll brings it
+  id=$(queue $eid '{"psmos":[{"getRAT":{}}]}')
+  for _ in $(seq 100); do grep -q "msg=\"push failed\" eid=$eid op=$id" "$tmp/eimd.log" && break; sleep 0.1; done
+  grep -q 'msg="inject refused: not configured for it"' "$tmp/ipad-inject$n.log"
+  kill -USR1 $run_pid; wait_op $id
+  [ "$(op_state $id)" = done ]
+  # the eIM allows inject in its configuration on the eUICC (updateEim by poll)
+  id=$(queue $eid "{\"ecos\":[{\"updateEim\":{\"eimId\":\"eim.iotrsp.test\",\"eimFqdn\":\"eim.iotrsp.test\",
+    \"eimPublicKeyData\":{\"certificate\":\"$eimcert\"},\"eimSupportedProtocol\":[\"retrieve$T\",\"inject$T\"]}}]}")
+  kill -USR1 $run_pid; wait_op $id
+  grep -q '"results":\[{"updateEim":0}\]' <<<"$(api GET /api/v1/operations/$id '' look-only)"
+  api PUT /api/v1/euiccs/$eid/inject "{\"address\":\"$t://localhost:$port\"}" >/dev/null   # try again now
+  polls=$(grep -c 'msg="getEimPackage" eid='$eid "$tmp/eimd.log")
+  # pushed, no poll: a PSMO (with the notifications it caused), a data request, a download
+  id=$(queue $eid '{"psmos":[{"listProfileInfo":{}},{"getRAT":{}}]}'); wait_op $id
+  [ "$(op_state $id)" = done ]
+  grep -q '"results":\[{"listProfileInfo":\[' <<<"$(api GET /api/v1/operations/$id '' look-only)"
+  id=$(queue $eid '{"dataRequest":{"tags":"A8A9"}}'); wait_op $id
+  [ "$(op_state $id)" = done ]
+  es2 downloadOrder "\"iccid\":\"894944999999999002$((n + 3))\"" >/dev/null
+  es2 confirmOrder "\"iccid\":\"894944999999999002$((n + 3))\",\"matchingId\":\"IN-$n\",\"releaseFlag\":true" >/dev/null
+  id=$(queue $eid "{\"download\":{\"activationCode\":\"LPA:1\$smdp.iotrsp.test\$IN-$n\"}}"); wait_op $id
+  echo "device $n, pushed download: $(head -1 <<<"$(api GET /api/v1/operations/$id '' look-only)" | cut -c1-120)"
+  [ "$(op_state $id)" = done ]
+  [ "$(grep -c "msg=\"pushed\" eid=$eid" "$tmp/eimd.log")" -ge 3 ]
+  # the download ran at the poll the push made due; nothing else was polled for
+  [ "$(grep -c 'msg="getEimPackage" eid='$eid "$tmp/eimd.log")" -le $((polls + 2)) ]
+  # the device unreachable: the push fails, the operation is sent all the same and the poll runs it, once
+  api PUT /api/v1/euiccs/$eid/inject "{\"address\":\"$t://localhost:9\"}" >/dev/null
+  id=$(queue $eid '{"psmos":[{"getRAT":{}}]}')
+  for _ in $(seq 100); do grep -q "msg=\"push failed\" eid=$eid op=$id" "$tmp/eimd.log" && break; sleep 0.1; done
+  [ "$(op_state $id)" = sent ]
+  kill -USR1 $run_pid; wait_op $id
+  [ "$(op_state $id)" = done ]
+  if [ $n = 1 ]; then
+    # the same message pushed now (as if push and poll had crossed): recognised, not run again
+    # (eimPackageReceived, 'BF4E 02 05 00'); a push without the eIM's certificate: 403
+    msg=
+    for f in "$tmp/trace-inject1"/*-down.der; do
+      [ "$(od -An -tx1 -N2 "$f" | tr -d ' ')" = bf4f ] && [ "$(stat -c %s "$f")" -gt 40 ] && msg=$f
+    done
+    { printf '\xbf\x4e'; tail -c +3 "$msg"; } >"$tmp/pushed.der"
+    push() {
+      curl -s -o "$tmp/push-answer.der" -w '%{http_code}' --cacert "$p/ci.pem" "$@" -H "X-Admin-Protocol: gsma/rsp/v2.5.0" \
+        -H "Content-Type: application/x-gsma-rsp-asn1" --data-binary @"$tmp/pushed.der" \
+        "https://localhost:$port/gsma/rsp2/asn1"
+    }
+    [ "$(push)" = 403 ]
+    [ "$(push --cert "$p/eim-tls.pem" --key "$p/eim-tls.key")" = 200 ]
+    [ "$(od -An -tx1 "$tmp/push-answer.der" | tr -d ' \n')" = bf4e020500 ]
+    grep -q 'msg="package already executed (polled)"' "$tmp/ipad-inject1.log"
+    [ "$(op_state $id)" = done ]
+  fi
+  api PUT /api/v1/euiccs/$eid/inject '{"address":null}' >/dev/null
+  kill -TERM $run_pid; wait $run_pid
+  grep -q 'msg="stopped" polls=[0-9]* pushes=[1-9]' "$tmp/ipad-inject$n.log"
+done
+grep -q '^eim_pushed_total [1-9]' <<<"$(curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
+  https://eim.iotrsp.test/metrics)"
 
 # the ISD-R found at the AID given (a vendor AID the eUICC does not have: nothing reached)
 dev 1 --isd-r-aid A0000005591010FFFFFFFF8900000100 info --json | grep -q "\"eid\":\"$eid1\""
