@@ -191,6 +191,14 @@ static bool seen_before(struct ipa *ipa, const uint8_t *p, size_t len)
 	return false;
 }
 
+/* Triggers are not fingerprinted like packages: an eIM may well send the
+ * same one twice on purpose (no transaction ID, a retry); only one pushed
+ * and waiting to run is not taken again. */
+static bool injected_pdt_is(const struct ipa *ipa, const uint8_t *tlv, size_t len)
+{
+	return ipa->injected_pdt && ipa->injected_pdt_len == len && !memcmp(ipa->injected_pdt, tlv, len);
+}
+
 /* The package goes to the eUICC exactly as the eIM sent it (its signature
  * covers those bytes); its result, with the notifications it caused, in res. */
 static iot_err run_package(struct ipa *ipa, const uint8_t *package, size_t len, struct rsp_eim_package_result *res)
@@ -474,7 +482,7 @@ static iot_err poll_once(struct ipa *ipa, bool *more)
 	case RSP_GET_EIM_PKG_PDT_REQUEST:
 		if ((err = package_tlv(raw, len, &tlv, &tlv_len)) != IOT_OK)
 			break;
-		if (seen_before(ipa, tlv, tlv_len)) {
+		if (injected_pdt_is(ipa, tlv, tlv_len)) {
 			log_info("ipa", "trigger already taken (injected)", "bytes=%zu", tlv_len);
 			break;
 		}
@@ -659,13 +667,11 @@ iot_err ipa_transfer_eim_package(struct ipa *ipa, bool coaps, const uint8_t *req
 				return err;
 		break;
 	case RSP_TRANSFER_PDT_REQUEST:
-		if (seen_before(ipa, tlv, tlv_len))
+		if (injected_pdt_is(ipa, tlv, tlv_len))
 			break;
-		if (ipa->injected_pdt) {
-			/* one waits already: the eIM tries again or the poll brings it */
-			ipa->seen[--ipa->seen_next % IPA_SEEN] = 0;
+		/* one waits already: the eIM tries again or the poll brings it */
+		if (ipa->injected_pdt)
 			return transfer_error(127, resp, resp_len);
-		}
 		if (!(ipa->injected_pdt = malloc(tlv_len)))
 			return IOT_E_NOMEM;
 		memcpy(ipa->injected_pdt, tlv, tlv_len);
