@@ -37,6 +37,11 @@ static const char schema[] =
 	" eid TEXT PRIMARY KEY REFERENCES euicc(eid), rplmn TEXT, rplmn_at INTEGER, change_cause INTEGER,"
 	" changed_at INTEGER);"
 	"CREATE TABLE IF NOT EXISTS setting (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	/* what compact ESipa messages leave out (SGP.32 minimizeEsipaBytes), to rebuild them */
+	"CREATE TABLE IF NOT EXISTS euicc_info ("
+	" eid TEXT PRIMARY KEY REFERENCES euicc(eid), eum_cert BLOB, euicc_info2 BLOB, ipa_features INTEGER);"
+	"CREATE TABLE IF NOT EXISTS session_info ("
+	" txid BLOB PRIMARY KEY, server_address BLOB NOT NULL, challenge BLOB NOT NULL, smdp_oid BLOB NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS notification_forward ON notification(forwarded, id);"
 	"CREATE INDEX IF NOT EXISTS notification_seq ON notification(seq);";
 
@@ -212,10 +217,11 @@ iot_err eim_euicc_register_certified(struct eim *e, const char *eid, const char 
 	}
 	if (err == IOT_E_STORE_CONSTRAINT)
 		err = IOT_E_REFUSED;
-	/* SGP.32 3.5: the first contact asks for the certificates and the association token */
+	/* SGP.32 3.5: the first contact asks for the certificates and the association token,
+	 * the IPA's capabilities and euiccInfo2 (compact messages leave them out) */
 	if (err == IOT_OK) {
 		store_commit(e->db);
-		return eim_op_create(e, eid, EIM_OP_CONTACT, (const uint8_t *)"\x84\xA5\xA6", 3, &id);
+		return eim_op_create(e, eid, EIM_OP_CONTACT, (const uint8_t *)"\x84\xA5\xA6\xA8\xBF\x22", 6, &id);
 	}
 	store_rollback(e->db);
 	return err;

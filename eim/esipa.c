@@ -331,6 +331,36 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 
 /* ---- provideEimPackageResult ---- */
 
+iot_err eim_euicc_certs(struct eim *e, const char *eid, struct eim_certs *c)
+{
+	struct store_stmt *st;
+	bool row = false;
+	iot_err err = store_prepare(e->db, "SELECT u.cert, i.eum_cert FROM euicc u JOIN euicc_info i ON i.eid = u.eid"
+					   " WHERE u.eid = $1 AND u.cert IS NOT NULL AND i.eum_cert IS NOT NULL", &st);
+
+	memset(c, 0, sizeof(*c));
+	if (err != IOT_OK)
+		return err;
+	store_bind_text(st, 1, eid);
+	if ((err = store_step(st, &row)) == IOT_OK && row) {
+		c->euicc = copy_blob(st, 0, &c->euicc_len);
+		c->eum = copy_blob(st, 1, &c->eum_len);
+		if (!c->euicc || !c->eum)
+			err = IOT_E_NOMEM;
+	}
+	store_finalize(st);
+	if (err != IOT_OK)
+		eim_certs_free(c);
+	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
+}
+
+void eim_certs_free(struct eim_certs *c)
+{
+	free(c->euicc);
+	free(c->eum);
+	memset(c, 0, sizeof(*c));
+}
+
 struct euicc_keys {
 	struct crypto_cert *cert;
 	bool has_token;
@@ -413,13 +443,30 @@ static iot_err finish_op(struct eim *e, const char *eid, int64_t id, int64_t cou
 	return err;
 }
 
-static iot_err store_notification(struct eim *e, const char *eid, int64_t seq, const struct rsp_pending_notification *n)
+static iot_err store_notification(struct eim *e, const char *eid, int64_t seq, const struct rsp_pending_notification *in)
 {
+	struct rsp_pending_notification full;
+	const struct rsp_pending_notification *n = in;
+	struct eim_certs c = { 0 };
 	struct store_stmt *st;
 	uint8_t *der;
 	size_t len;
 	bool row;
-	iot_err err = rsp_encode_alloc(&rsp_t_pending_notification, n, &der, &len);
+	iot_err err;
+
+	/* SGP.32 minimizeEsipaBytes: the certificates left out are the eUICC's, as we
+	 * keep them; stored whole, so that the SM-DP+ gets what the eUICC signed */
+	if (in->choice == RSP_PENDING_COMPACT_OTHER && eid && eim_euicc_certs(e, eid, &c) == IOT_OK) {
+		memset(&full, 0, sizeof(full));
+		full.choice = RSP_PENDING_OTHER;
+		full.u.other.tbs_other_notification = in->u.compact_other.tbs_other_notification;
+		full.u.other.euicc_notification_signature = in->u.compact_other.euicc_notification_signature;
+		full.u.other.euicc_certificate = RSP_BYTES(c.euicc, c.euicc_len);
+		full.u.other.eum_certificate = RSP_BYTES(c.eum, c.eum_len);
+		n = &full;
+	}
+	err = rsp_encode_alloc(&rsp_t_pending_notification, n, &der, &len);
+	eim_certs_free(&c);
 
 	if (err != IOT_OK)
 		return err;
@@ -535,6 +582,46 @@ static iot_err package_result(struct eim *e, const char *eid, const struct euicc
 	return err;
 }
 
+/* What a data response tells that compact messages leave out (SGP.32
+ * minimizeEsipaBytes): the EUM certificate, euiccInfo2, the IPA's features. */
+static iot_err remember_ipa_data(struct eim *e, const char *eid, const struct rsp_ipa_euicc_data *d)
+{
+	struct store_stmt *st;
+	uint8_t *info2 = NULL;
+	size_t info2_len = 0;
+	bool row;
+	iot_err err;
+
+	if (!d->has_eum_certificate && !d->has_euicc_info2 && !d->has_ipa_capabilities)
+		return IOT_OK;
+	if (d->has_euicc_info2 &&
+	    (err = rsp_encode_alloc(&rsp_t_euicc_info2, &d->euicc_info2, &info2, &info2_len)) != IOT_OK)
+		return err;
+	if ((err = store_prepare(e->db, "INSERT INTO euicc_info(eid, eum_cert, euicc_info2, ipa_features)"
+					" VALUES ($1, $2, $3, $4) ON CONFLICT (eid) DO UPDATE SET"
+					" eum_cert = COALESCE($2, euicc_info.eum_cert),"
+					" euicc_info2 = COALESCE($3, euicc_info.euicc_info2),"
+					" ipa_features = COALESCE($4, euicc_info.ipa_features)", &st)) == IOT_OK) {
+		store_bind_text(st, 1, eid);
+		if (d->has_eum_certificate)
+			store_bind_blob(st, 2, d->eum_certificate.ptr, d->eum_certificate.len);
+		else
+			store_bind_null(st, 2);
+		if (info2)
+			store_bind_blob(st, 3, info2, info2_len);
+		else
+			store_bind_null(st, 3);
+		if (d->has_ipa_capabilities)
+			store_bind_int(st, 4, (int64_t)d->ipa_capabilities.ipa_features);
+		else
+			store_bind_null(st, 4);
+		err = store_step(st, &row);
+		store_finalize(st);
+	}
+	free(info2);
+	return err;
+}
+
 /* The first contact: the certificates chain to a CI we trust and name this EID. */
 static iot_err learn_euicc(struct eim *e, const char *eid, const struct rsp_ipa_euicc_data *d)
 {
@@ -605,8 +692,13 @@ iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_p
 			bool ok = d->choice == RSP_IPA_EUICC_DATA &&
 				  (op.kind != EIM_OP_CONTACT || learn_euicc(e, eid, &d->u.data) == IOT_OK);
 
-			err = finish_op(e, eid, id, 0, ok ? EIM_DONE : EIM_FAILED,
-					ok ? 0 : d->choice == RSP_IPA_EUICC_DATA ? 127 : d->u.error.error_code, der, len);
+			if (ok)
+				err = remember_ipa_data(e, eid, &d->u.data);
+
+			if (err == IOT_OK)
+				err = finish_op(e, eid, id, 0, ok ? EIM_DONE : EIM_FAILED,
+						ok ? 0 : d->choice == RSP_IPA_EUICC_DATA ? 127 : d->u.error.error_code, der,
+						len);
 			free(der);
 		}
 		eim_op_free(&op);

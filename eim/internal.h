@@ -53,6 +53,15 @@ iot_err eim_next_message(struct eim *e, const char *eid, const uint8_t eid_bytes
 iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_package_result *res, int64_t *acks,
 			  size_t *nacks);
 
+/* The eUICC's certificate and its EUM's as the eIM keeps them (malloc'd),
+ * for the compact messages that leave them out. IOT_E_NOT_FOUND: not both. */
+struct eim_certs {
+	uint8_t *euicc, *eum;
+	size_t euicc_len, eum_len;
+};
+iot_err eim_euicc_certs(struct eim *e, const char *eid, struct eim_certs *c);
+void eim_certs_free(struct eim_certs *c);
+
 /* An eUICC's certificate and its EUM's (DER) checked: chain to a
  * configured CI, EID = the certificate's serialNumber. */
 iot_err eim_euicc_check_certificates(struct eim *e, const char *eid, const uint8_t *eum, size_t eum_len,

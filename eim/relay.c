@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "crypto/x509.h"
 #include "net/es9_json.h"
 
 static const char *connect_for(const struct eim *e, const char *host)
@@ -211,6 +212,9 @@ iot_err eim_forward_notifications(struct eim *e, unsigned max, unsigned *sent)
 			continue;
 		}
 		receiver_of(e, &pn, address, sizeof(address));
+		/* a compact one the eIM could not make whole: no SM-DP+ would take it */
+		if (pn.choice == RSP_PENDING_COMPACT_OTHER || pn.choice == RSP_PENDING_COMPACT_PIR)
+			address[0] = 0;
 		for (size_t f = 0; f < nfailed; f++)
 			skip |= !strcmp(failed[f], address);
 		if (!address[0]) {
@@ -290,22 +294,235 @@ static iot_err session_smdp(struct eim *e, const rsp_bytes *txid, char *smdp, si
 	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
 }
 
-static iot_err session_add(struct eim *e, const rsp_bytes *txid, int64_t op, const char *smdp)
+/* The session of a download: its SM-DP+, and what the compact messages of
+ * minimizeEsipaBytes leave out (SGP.32): serverAddress and serverChallenge
+ * the SM-DP+ signed, its OID (CERT.DPauth), the eUICC's info and certificates. */
+static iot_err session_add(struct eim *e, const struct rsp_initiate_authentication_ok_esipa *ok, int64_t op,
+			   const char *smdp)
+{
+	struct crypto_cert *cert = NULL;
+	struct store_stmt *st;
+	uint8_t oid[64];
+	size_t oid_len = 0;
+	bool row;
+	iot_err err;
+
+	if (x509_parse(ok->server_certificate.ptr, ok->server_certificate.len, &cert) != IOT_OK ||
+	    x509_subject_rid(cert, oid, sizeof(oid), &oid_len) != IOT_OK)
+		oid_len = 0;
+	x509_free(cert);
+	if ((err = store_begin(e->db)) != IOT_OK)
+		return err;
+	if ((err = store_prepare(e->db, "INSERT INTO session(txid, op, smdp, created) VALUES ($1, $2, $3, $4)"
+					" ON CONFLICT (txid) DO UPDATE SET op = $2, smdp = $3, created = $4", &st)) == IOT_OK) {
+		store_bind_blob(st, 1, ok->transaction_id.ptr, ok->transaction_id.len);
+		store_bind_int(st, 2, op);
+		store_bind_text(st, 3, smdp);
+		store_bind_int(st, 4, (int64_t)time(NULL));
+		err = store_step(st, &row);
+		store_finalize(st);
+	}
+	if (err == IOT_OK && (err = store_prepare(e->db, "INSERT INTO session_info(txid, server_address, challenge, smdp_oid)"
+							 " VALUES ($1, $2, $3, $4) ON CONFLICT (txid) DO UPDATE SET"
+							 " server_address = $2, challenge = $3, smdp_oid = $4", &st)) ==
+				     IOT_OK) {
+		store_bind_blob(st, 1, ok->transaction_id.ptr, ok->transaction_id.len);
+		store_bind_blob(st, 2, ok->server_signed1.server_address.ptr, ok->server_signed1.server_address.len);
+		store_bind_blob(st, 3, ok->server_signed1.server_challenge.ptr, ok->server_signed1.server_challenge.len);
+		store_bind_blob(st, 4, oid, oid_len);
+		err = store_step(st, &row);
+		store_finalize(st);
+	}
+	if (err == IOT_OK)
+		return store_commit(e->db);
+	store_rollback(e->db);
+	return err;
+}
+
+/* What a compact message needs rebuilt, copied into the arena. */
+struct session {
+	rsp_bytes server_address, challenge, smdp_oid, euicc_info2;
+	char eid[33];
+};
+
+static rsp_bytes arena_blob(struct store_stmt *st, int col, struct rsp_arena *a)
+{
+	size_t n = 0;
+	const uint8_t *b = store_col_blob(st, col, &n);
+	uint8_t *p = b && n ? rsp_arena_alloc(a, n) : NULL;
+
+	if (!p)
+		return RSP_BYTES(NULL, 0);
+	memcpy(p, b, n);
+	return RSP_BYTES(p, n);
+}
+
+static iot_err session_load(struct eim *e, const rsp_bytes *txid, struct session *out, struct rsp_arena *a)
 {
 	struct store_stmt *st;
-	bool row;
-	iot_err err = store_prepare(e->db, "INSERT INTO session(txid, op, smdp, created) VALUES ($1, $2, $3, $4)"
-					   " ON CONFLICT (txid) DO UPDATE SET op = $2, smdp = $3, created = $4", &st);
+	bool row = false;
+	iot_err err = store_prepare(e->db, "SELECT i.server_address, i.challenge, i.smdp_oid, x.euicc_info2, o.eid"
+					   " FROM session s JOIN session_info i ON i.txid = s.txid"
+					   " JOIN operation o ON o.id = s.op LEFT JOIN euicc_info x ON x.eid = o.eid"
+					   " WHERE s.txid = $1", &st);
 
+	memset(out, 0, sizeof(*out));
 	if (err != IOT_OK)
 		return err;
 	store_bind_blob(st, 1, txid->ptr, txid->len);
-	store_bind_int(st, 2, op);
-	store_bind_text(st, 3, smdp);
-	store_bind_int(st, 4, (int64_t)time(NULL));
-	err = store_step(st, &row);
+	if ((err = store_step(st, &row)) == IOT_OK && row) {
+		out->server_address = arena_blob(st, 0, a);
+		out->challenge = arena_blob(st, 1, a);
+		out->smdp_oid = arena_blob(st, 2, a);
+		out->euicc_info2 = arena_blob(st, 3, a);
+		snprintf(out->eid, sizeof(out->eid), "%s", store_col_text(st, 4));
+	}
 	store_finalize(st);
-	return err;
+	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
+}
+
+/* SGP.32 minimizeEsipaBytes: an IPA that said so gets no optional
+ * transactionId in the eIM's answers (it has it). */
+static bool minimizes(struct eim *e, int64_t op)
+{
+	struct store_stmt *st;
+	bool row = false, yes = false;
+
+	if (store_prepare(e->db, "SELECT x.ipa_features FROM operation o JOIN euicc_info x ON x.eid = o.eid"
+				 " WHERE o.id = $1", &st) != IOT_OK)
+		return false;
+	store_bind_int(st, 1, op);
+	if (store_step(st, &row) == IOT_OK && row)
+		yes = (store_col_int(st, 0) & RSP_IPA_MINIMIZE_ESIPA_BYTES) != 0;
+	store_finalize(st);
+	return yes;
+}
+
+static bool session_minimizes(struct eim *e, const rsp_bytes *txid)
+{
+	struct store_stmt *st;
+	bool row = false;
+	int64_t op = 0;
+
+	if (store_prepare(e->db, "SELECT op FROM session WHERE txid = $1", &st) != IOT_OK)
+		return false;
+	store_bind_blob(st, 1, txid->ptr, txid->len);
+	if (store_step(st, &row) == IOT_OK && row)
+		op = store_col_int(st, 0);
+	store_finalize(st);
+	return op && minimizes(e, op);
+}
+
+/* SGP.32 CompactAuthenticateResponseOk made whole for the SM-DP+: the
+ * EuiccSigned1 the eUICC signed, rebuilt from the session (transactionId,
+ * serverAddress, serverChallenge), the eUICC's euiccInfo2 as kept with its
+ * extCardResource as given now, and ctxParams1; the certificates as kept. */
+static iot_err expand_asr(struct eim *e, const rsp_bytes *txid, struct rsp_authenticate_server_response *r,
+			  struct rsp_arena *a)
+{
+	struct rsp_compact_authenticate_response_ok c = r->u.compact_ok;
+	struct rsp_authenticate_response_ok *ok = &r->u.ok;
+	struct rsp_euicc_signed1 s1 = { 0 };
+	struct session se;
+	struct eim_certs certs = { 0 };
+	uint8_t *der, *cp;
+	size_t len;
+	iot_err err;
+
+	if (r->choice != RSP_AUTH_RESP_COMPACT_OK)
+		return IOT_OK;
+	if ((err = session_load(e, txid, &se, a)) != IOT_OK)
+		return err;
+	memset(ok, 0, sizeof(*ok));
+	r->choice = RSP_AUTH_RESP_OK;
+	if (c.signed_data.choice == RSP_SIGNED_DATA_EUICC_SIGNED1) {
+		ok->euicc_signed1 = c.signed_data.u.euicc_signed1;
+	} else {
+		/* ctxParams1 left out means the eIM made it: this eIM does not */
+		if (!c.signed_data.u.compact_euicc_signed1.has_ctx_params1 || !se.euicc_info2.len)
+			return IOT_E_ASN1_MISSING;
+		if ((err = rsp_decode(&rsp_t_euicc_info2, se.euicc_info2.ptr, se.euicc_info2.len, &s1.euicc_info2, a)) !=
+		    IOT_OK)
+			return err;
+		s1.transaction_id = *txid;
+		s1.server_address = se.server_address;
+		s1.server_challenge = se.challenge;
+		s1.euicc_info2.ext_card_resource = c.signed_data.u.compact_euicc_signed1.ext_card_resource;
+		s1.ctx_params1 = c.signed_data.u.compact_euicc_signed1.ctx_params1;
+		if ((err = rsp_encode_alloc(&rsp_t_euicc_signed1, &s1, &der, &len)) != IOT_OK)
+			return err;
+		cp = rsp_arena_alloc(a, len);
+		if (cp)
+			memcpy(cp, der, len);
+		free(der);
+		if (!cp)
+			return IOT_E_NOMEM;
+		ok->euicc_signed1 = s1;
+		ok->euicc_signed1.der = RSP_BYTES(cp, len);
+	}
+	ok->euicc_signature1 = c.euicc_signature1;
+	if (!c.has_euicc_certificate || !c.has_eum_certificate) {
+		if ((err = eim_euicc_certs(e, se.eid, &certs)) != IOT_OK)
+			return err;
+		if (!(cp = rsp_arena_alloc(a, certs.euicc_len + certs.eum_len))) {
+			eim_certs_free(&certs);
+			return IOT_E_NOMEM;
+		}
+		memcpy(cp, certs.euicc, certs.euicc_len);
+		memcpy(cp + certs.euicc_len, certs.eum, certs.eum_len);
+		ok->euicc_certificate = RSP_BYTES(cp, certs.euicc_len);
+		ok->eum_certificate = RSP_BYTES(cp + certs.euicc_len, certs.eum_len);
+		eim_certs_free(&certs);
+	}
+	if (c.has_euicc_certificate)
+		ok->euicc_certificate = c.euicc_certificate;
+	if (c.has_eum_certificate)
+		ok->eum_certificate = c.eum_certificate;
+	return IOT_OK;
+}
+
+/* SGP.32 CompactPrepareDownloadResponseOk: EUICCSigned2 with the session's transactionId. */
+static void expand_pdr(const rsp_bytes *txid, struct rsp_prepare_download_response *r)
+{
+	struct rsp_compact_prepare_download_response_ok c = r->u.compact_ok;
+	struct rsp_prepare_download_response_ok *ok = &r->u.ok;
+
+	if (r->choice != RSP_PREPARE_DL_COMPACT_OK)
+		return;
+	memset(ok, 0, sizeof(*ok));
+	r->choice = RSP_PREPARE_DL_OK;
+	ok->euicc_signed2.transaction_id = *txid;
+	ok->euicc_signed2.euicc_otpk = c.compact_euicc_signed2.euicc_otpk;
+	ok->euicc_signed2.has_hash_cc = c.compact_euicc_signed2.has_hash_cc;
+	ok->euicc_signed2.hash_cc = c.compact_euicc_signed2.hash_cc;
+	ok->euicc_signature2 = c.euicc_signature2;
+}
+
+/* SGP.32 CompactCancelSessionResponseOk: EuiccCancelSessionSigned with the
+ * session's transactionId and the SM-DP+'s OID. */
+static iot_err expand_csr(struct eim *e, const rsp_bytes *txid, struct rsp_cancel_session_response *r,
+			  struct rsp_arena *a)
+{
+	struct rsp_compact_cancel_session_response_ok c = r->u.compact_ok;
+	struct rsp_cancel_session_response_ok *ok = &r->u.ok;
+	struct session se;
+	iot_err err;
+
+	if (r->choice != RSP_CANCEL_RESP_COMPACT_OK)
+		return IOT_OK;
+	if (!c.signed_data.has_reason)
+		return IOT_E_ASN1_MISSING;
+	if ((err = session_load(e, txid, &se, a)) != IOT_OK)
+		return err;
+	if (!se.smdp_oid.len)
+		return IOT_E_NOT_FOUND;
+	memset(ok, 0, sizeof(*ok));
+	r->choice = RSP_CANCEL_RESP_OK;
+	ok->signed_data.transaction_id = *txid;
+	ok->signed_data.smdp_oid = se.smdp_oid;
+	ok->signed_data.reason = c.signed_data.reason;
+	ok->euicc_cancel_session_signature = c.euicc_cancel_session_signature;
+	return IOT_OK;
 }
 
 iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, struct rsp_esipa_message_from_eim *m,
@@ -347,13 +564,14 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 		if (r.u.initiate_authentication.choice == RSP_ES9_OK) {
 			struct rsp_initiate_authentication_ok_esipa *ok = &m->u.initiate_authentication.u.ok;
 
-			ok->has_transaction_id = true;
 			ok->transaction_id = r.u.initiate_authentication.u.ok.transaction_id;
 			ok->server_signed1 = r.u.initiate_authentication.u.ok.server_signed1;
 			ok->server_signature1 = r.u.initiate_authentication.u.ok.server_signature1;
 			ok->euicc_ci_pkid_to_be_used = r.u.initiate_authentication.u.ok.euicc_ci_pkid_to_be_used;
 			ok->server_certificate = r.u.initiate_authentication.u.ok.server_certificate;
-			err = session_add(e, &ok->transaction_id, op, smdp);
+			err = session_add(e, ok, op, smdp);
+			/* SGP.32: the IPA has the transactionId in serverSigned1 */
+			ok->has_transaction_id = !minimizes(e, op);
 		} else {
 			m->u.initiate_authentication.u.error = r.u.initiate_authentication.u.error;
 		}
@@ -369,13 +587,16 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 		es9.choice = RSP_ES9_REQ_AUTHENTICATE_CLIENT;
 		es9.u.authenticate_client.transaction_id = q->u.authenticate_client.transaction_id;
 		es9.u.authenticate_client.authenticate_server_response = q->u.authenticate_client.authenticate_server_response;
-		if ((err = eim_es9(e, smdp, &es9, &r, a, keep)) != IOT_OK)
+		/* SGP.32 minimizeEsipaBytes: compact on ESipa, whole on ES9+ */
+		if ((err = expand_asr(e, &es9.u.authenticate_client.transaction_id,
+				      &es9.u.authenticate_client.authenticate_server_response, a)) != IOT_OK ||
+		    (err = eim_es9(e, smdp, &es9, &r, a, keep)) != IOT_OK)
 			break;
 		if (r.u.authenticate_client.choice == RSP_ES9_OK) {
 			struct rsp_authenticate_client_ok_dp_esipa *ok = &m->u.authenticate_client.u.ok_dp;
 
 			m->u.authenticate_client.choice = RSP_AUTH_CLIENT_OK_DP;
-			ok->has_transaction_id = true;
+			ok->has_transaction_id = !session_minimizes(e, &q->u.authenticate_client.transaction_id);
 			ok->transaction_id = r.u.authenticate_client.u.ok.transaction_id;
 			ok->has_profile_metadata = true;
 			ok->profile_metadata = r.u.authenticate_client.u.ok.profile_metadata;
@@ -397,11 +618,12 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 		es9.choice = RSP_ES9_REQ_GET_BPP;
 		es9.u.get_bpp.transaction_id = q->u.get_bpp.transaction_id;
 		es9.u.get_bpp.prepare_download_response = q->u.get_bpp.prepare_download_response;
+		expand_pdr(&es9.u.get_bpp.transaction_id, &es9.u.get_bpp.prepare_download_response);
 		if ((err = eim_es9(e, smdp, &es9, &r, a, keep)) != IOT_OK)
 			break;
 		m->u.get_bpp.choice = r.u.get_bpp.choice;
 		if (r.u.get_bpp.choice == RSP_ES9_OK) {
-			m->u.get_bpp.u.ok.has_transaction_id = true;
+			m->u.get_bpp.u.ok.has_transaction_id = !session_minimizes(e, &q->u.get_bpp.transaction_id);
 			m->u.get_bpp.u.ok.transaction_id = r.u.get_bpp.u.ok.transaction_id;
 			m->u.get_bpp.u.ok.bound_profile_package = r.u.get_bpp.u.ok.bound_profile_package;
 		} else {
@@ -418,7 +640,9 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 		es9.choice = RSP_ES9_REQ_CANCEL_SESSION;
 		es9.u.cancel_session.transaction_id = q->u.cancel_session.transaction_id;
 		es9.u.cancel_session.cancel_session_response = q->u.cancel_session.cancel_session_response;
-		if ((err = eim_es9(e, smdp, &es9, &r, a, keep)) != IOT_OK)
+		if ((err = expand_csr(e, &es9.u.cancel_session.transaction_id,
+				      &es9.u.cancel_session.cancel_session_response, a)) != IOT_OK ||
+		    (err = eim_es9(e, smdp, &es9, &r, a, keep)) != IOT_OK)
 			break;
 		m->u.cancel_session.choice = r.u.cancel_session.choice;
 		m->u.cancel_session.u.error = r.u.cancel_session.u.error;
@@ -518,6 +742,7 @@ iot_err eim_esipa_stream(struct eim *e, const uint8_t *req, size_t len, struct e
 	}
 	es9.u.get_bpp.transaction_id = q.u.get_bpp.transaction_id;
 	es9.u.get_bpp.prepare_download_response = q.u.get_bpp.prepare_download_response;
+	expand_pdr(&es9.u.get_bpp.transaction_id, &es9.u.get_bpp.prepare_download_response);
 	err = rsp_encode_alloc(&rsp_t_remote_profile_provisioning_request, &es9, &body, &n);
 	rsp_arena_free(&a);
 	if (err != IOT_OK)

@@ -63,6 +63,19 @@ iot_err ipa_eim_select(struct ipa *ipa, struct ipa_eim *out)
 
 /* ---- results and notifications ---- */
 
+void ipa_compact_notification(const struct ipa *ipa, struct rsp_pending_notification *n)
+{
+	struct rsp_other_signed_notification full;
+
+	if (!ipa->cfg.minimize_esipa_bytes || n->choice != RSP_PENDING_OTHER)
+		return;
+	full = n->u.other;
+	memset(&n->u, 0, sizeof(n->u));
+	n->choice = RSP_PENDING_COMPACT_OTHER;
+	n->u.compact_other.tbs_other_notification = full.tbs_other_notification;
+	n->u.compact_other.euicc_notification_signature = full.euicc_notification_signature;
+}
+
 iot_err ipa_provide_result(struct ipa *ipa, const struct rsp_eim_package_result *r)
 {
 	struct rsp_esipa_message_from_ipa q = { .choice = RSP_IPA_TO_EIM_PROVIDE_EIM_PACKAGE_RESULT };
@@ -132,6 +145,7 @@ static iot_err deliver_pending(struct ipa *ipa)
 		/* SGP.32 6.3.2.4 HandleNotification: no answer but the transport's */
 		q.u.handle_notification.choice = RSP_HANDLE_NOTIFICATION_PENDING;
 		q.u.handle_notification.u.pending = *n;
+		ipa_compact_notification(ipa, &q.u.handle_notification.u.pending);
 		if ((err = ipa_esipa(ipa, &q, 0, NULL, a, &raw, NULL)) == IOT_OK) {
 			ipa->stats.notifications_delivered++;
 			err = ipa_remove_notification(ipa, seq);
@@ -234,6 +248,8 @@ static iot_err run_package(struct ipa *ipa, const uint8_t *package, size_t len, 
 		res->choice = RSP_EIM_RESULT_EPR_AND_NOTIFICATIONS;
 		res->u.epr_and_notifications.euicc_package_result = epr_only;
 		res->u.epr_and_notifications.notification_list = notes.u.notification_list;
+		for (size_t i = 0; i < notes.u.notification_list.count; i++)
+			ipa_compact_notification(ipa, &res->u.epr_and_notifications.notification_list.items[i]);
 	}
 	/* SGP.32 3.3.1: a profile switch refreshes the card before anything else */
 	if (reset && ipa->p.reset) {
@@ -352,8 +368,12 @@ static iot_err data_item(struct ipa *ipa, uint32_t tag, const struct rsp_ipa_eui
 		return IOT_OK;
 	case 0xA8:
 		d->has_ipa_capabilities = true;
+		/* what this IPA does: indirect download, direct when it can reach SM-DP+s,
+		 * triggers whose download data the eIM holds, compact messages when told */
 		d->ipa_capabilities.ipa_features = RSP_IPA_INDIRECT_RSP_SERVER_COMMUNICATION |
-						   (ipa->p.es9 ? RSP_IPA_DIRECT_RSP_SERVER_COMMUNICATION : 0);
+						   RSP_IPA_EIM_DOWNLOAD_DATA_HANDLING |
+						   (ipa->p.es9 ? RSP_IPA_DIRECT_RSP_SERVER_COMMUNICATION : 0) |
+						   (ipa->cfg.minimize_esipa_bytes ? RSP_IPA_MINIMIZE_ESIPA_BYTES : 0);
 		d->ipa_capabilities.has_ipa_supported_protocols = true;
 		d->ipa_capabilities.ipa_supported_protocols = RSP_PROTO_RETRIEVE_HTTPS | RSP_PROTO_RETRIEVE_COAPS |
 							      (ipa->cfg.inject_https ? RSP_PROTO_INJECT_HTTPS : 0) |

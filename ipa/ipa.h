@@ -65,6 +65,11 @@ struct ipa_config {
 	/* the platform takes pushes (inject mode) over HTTPS / CoAPs and hands
 	 * them to ipa_transfer_eim_package; reported in ipaSupportedProtocols */
 	bool inject_https, inject_coaps;
+	/* minimizeEsipaBytes (SGP.32 ipaFeatures): the compact forms of
+	 * AuthenticateServerResponse, PrepareDownloadResponse, CancelSession
+	 * and signed notifications on ESipa; the eIM expands them for the
+	 * SM-DP+ (it holds the certificates and eUICC info they leave out) */
+	bool minimize_esipa_bytes;
 };
 
 /* The eIM polled: from the eUICC's eIM configuration data (SGP.32 2.11.1). */

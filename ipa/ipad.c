@@ -80,6 +80,7 @@ static void usage(FILE *f)
 		"  --inject-coaps ADDR:PORT  and/or over CoAP/DTLS, when the eUICC's eIM configuration allows it;\n"
 		"  --inject-cert PEM         with this certificate and key (--inject-key PEM), from eIMs whose\n"
 		"  --inject-client-ca PEM    client certificate this CA issued\n"
+		"  --minimize-esipa-bytes   compact messages to the eIM (SGP.32 minimizeEsipaBytes)\n"
 		"  --json                   machine-readable output\n"
 		"  --verbose, --help\n");
 }
@@ -96,7 +97,7 @@ enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT,
        O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
        O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST, O_TRACE, O_IMEI, O_CAPS,
        O_AID, O_STATE_CHANGE, O_RPLMN, O_FALLBACK_AFTER, O_TIMEOUT, O_INJECT_HTTPS, O_INJECT_COAPS, O_INJECT_CERT,
-       O_INJECT_KEY, O_INJECT_CLIENT_CA };
+       O_INJECT_KEY, O_INJECT_CLIENT_CA, O_MINIMIZE };
 
 static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", [O_EIM_CA] = "eim-ca",
 				    [O_ES9_CA] = "es9-ca", [O_EIM_PORT] = "eim-port", [O_COAPS_PORT] = "coaps-port",
@@ -108,7 +109,7 @@ static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", 
 				    [O_FALLBACK_AFTER] = "fallback-after", [O_TIMEOUT] = "timeout",
 				    [O_INJECT_HTTPS] = "inject-https", [O_INJECT_COAPS] = "inject-coaps",
 				    [O_INJECT_CERT] = "inject-cert", [O_INJECT_KEY] = "inject-key",
-				    [O_INJECT_CLIENT_CA] = "inject-client-ca" };
+				    [O_INJECT_CLIENT_CA] = "inject-client-ca", [O_MINIMIZE] = "minimize-esipa-bytes" };
 
 static const char *opt(const struct args *a, int o)
 {
@@ -863,6 +864,7 @@ int main(int argc, char **argv)
 		{ "inject-coaps", required_argument, 0, O_INJECT_COAPS },
 		{ "inject-cert", required_argument, 0, O_INJECT_CERT }, { "inject-key", required_argument, 0, O_INJECT_KEY },
 		{ "inject-client-ca", required_argument, 0, O_INJECT_CLIENT_CA },
+		{ "minimize-esipa-bytes", no_argument, 0, O_MINIMIZE },
 		{ 0, 0, 0, 0 } };
 	struct args a = { 0 };
 	struct ipad_options o = { 0 };
@@ -894,7 +896,7 @@ int main(int argc, char **argv)
 		case O_COAPS: a.coaps = true; break;
 		case O_INDIRECT: a.indirect = true; break;
 		case O_VERBOSE: log_set_level(LOG_INFO); break;
-		case O_PREFER_COAPS: case O_NO_DIRECT: case O_FRESH: case O_NO_RESUME: a.opt[c] = "1"; break;
+		case O_PREFER_COAPS: case O_NO_DIRECT: case O_FRESH: case O_NO_RESUME: case O_MINIMIZE: a.opt[c] = "1"; break;
 		case O_HELP: usage(stdout); return 0;
 		case '?': usage(stderr); return 2;
 		default: a.opt[c] = optarg; break;
@@ -938,6 +940,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ic.prefer_coaps = flag(&a, O_PREFER_COAPS);
+	ic.minimize_esipa_bytes = flag(&a, O_MINIMIZE);
 	ic.inject_https = !strcmp(cmd, "run") && opt(&a, O_INJECT_HTTPS);
 	ic.inject_coaps = !strcmp(cmd, "run") && opt(&a, O_INJECT_COAPS);
 	ic.poll_interval_s = opt(&a, O_INTERVAL) ? (unsigned)atoi(opt(&a, O_INTERVAL)) : 0;

@@ -63,6 +63,62 @@ static iot_err esipa_initiate_authentication(struct dl *d, const rsp_bytes *chal
 	return IOT_OK;
 }
 
+/* ---- minimizeEsipaBytes (SGP.32 2.x compact forms): what the eIM knows
+ * already is left out; it rebuilds the signed data for the SM-DP+ ---- */
+
+/* transactionId, serverAddress, serverChallenge and all of euiccInfo2 but
+ * its extCardResource are the eIM's; so are both certificates */
+static void compact_asr(struct rsp_authenticate_server_response *r)
+{
+	struct rsp_authenticate_response_ok ok;
+	struct rsp_compact_authenticate_response_ok *c = &r->u.compact_ok;
+
+	if (r->choice != RSP_AUTH_RESP_OK)
+		return;
+	ok = r->u.ok;
+	memset(c, 0, sizeof(*c));
+	r->choice = RSP_AUTH_RESP_COMPACT_OK;
+	c->signed_data.choice = RSP_SIGNED_DATA_COMPACT_EUICC_SIGNED1;
+	c->signed_data.u.compact_euicc_signed1.ext_card_resource = ok.euicc_signed1.euicc_info2.ext_card_resource;
+	c->signed_data.u.compact_euicc_signed1.has_ctx_params1 = true;
+	c->signed_data.u.compact_euicc_signed1.ctx_params1 = ok.euicc_signed1.ctx_params1;
+	c->euicc_signature1 = ok.euicc_signature1;
+}
+
+/* the transactionId is the session's */
+static void compact_pdr(struct rsp_prepare_download_response *r)
+{
+	struct rsp_prepare_download_response_ok ok;
+	struct rsp_compact_prepare_download_response_ok *c = &r->u.compact_ok;
+
+	if (r->choice != RSP_PREPARE_DL_OK)
+		return;
+	ok = r->u.ok;
+	memset(c, 0, sizeof(*c));
+	r->choice = RSP_PREPARE_DL_COMPACT_OK;
+	c->compact_euicc_signed2.has_euicc_otpk = ok.euicc_signed2.euicc_otpk.len > 0;
+	c->compact_euicc_signed2.euicc_otpk = ok.euicc_signed2.euicc_otpk;
+	c->compact_euicc_signed2.has_hash_cc = ok.euicc_signed2.has_hash_cc;
+	c->compact_euicc_signed2.hash_cc = ok.euicc_signed2.hash_cc;
+	c->euicc_signature2 = ok.euicc_signature2;
+}
+
+/* the transactionId and the SM-DP+'s OID are the session's */
+static void compact_csr(struct rsp_cancel_session_response *r)
+{
+	struct rsp_cancel_session_response_ok ok;
+	struct rsp_compact_cancel_session_response_ok *c = &r->u.compact_ok;
+
+	if (r->choice != RSP_CANCEL_RESP_OK)
+		return;
+	ok = r->u.ok;
+	memset(c, 0, sizeof(*c));
+	r->choice = RSP_CANCEL_RESP_COMPACT_OK;
+	c->signed_data.has_reason = true;
+	c->signed_data.reason = ok.signed_data.reason;
+	c->euicc_cancel_session_signature = ok.euicc_cancel_session_signature;
+}
+
 static iot_err esipa_authenticate_client(struct dl *d, const uint8_t *asr, size_t len, struct dl_auth2 *out,
 					 int *code)
 {
@@ -73,8 +129,11 @@ static iot_err esipa_authenticate_client(struct dl *d, const uint8_t *asr, size_
 
 	q.u.authenticate_client.transaction_id = RSP_BYTES(d->txid, d->txid_len);
 	if ((err = rsp_decode(&rsp_t_authenticate_server_response, asr, len,
-			      &q.u.authenticate_client.authenticate_server_response, &d->a)) != IOT_OK ||
-	    (err = esipa(d, &q, RSP_EIM_TO_IPA_AUTHENTICATE_CLIENT, &a)) != IOT_OK)
+			      &q.u.authenticate_client.authenticate_server_response, &d->a)) != IOT_OK)
+		return err;
+	if (d->ipa->cfg.minimize_esipa_bytes)
+		compact_asr(&q.u.authenticate_client.authenticate_server_response);
+	if ((err = esipa(d, &q, RSP_EIM_TO_IPA_AUTHENTICATE_CLIENT, &a)) != IOT_OK)
 		return err;
 	if (a.u.authenticate_client.choice == RSP_AUTH_CLIENT_ERROR) {
 		*code = (int)a.u.authenticate_client.u.error;
@@ -121,8 +180,11 @@ static iot_err esipa_get_bound_profile_package(struct dl *d, const uint8_t *pdr,
 
 	q.u.get_bpp.transaction_id = RSP_BYTES(d->txid, d->txid_len);
 	if ((err = rsp_decode(&rsp_t_prepare_download_response, pdr, len, &q.u.get_bpp.prepare_download_response,
-			      &d->a)) != IOT_OK ||
-	    (err = esipa(d, &q, RSP_EIM_TO_IPA_GET_BPP, &a)) != IOT_OK)
+			      &d->a)) != IOT_OK)
+		return err;
+	if (d->ipa->cfg.minimize_esipa_bytes)
+		compact_pdr(&q.u.get_bpp.prepare_download_response);
+	if ((err = esipa(d, &q, RSP_EIM_TO_IPA_GET_BPP, &a)) != IOT_OK)
 		return err;
 	if (a.u.get_bpp.choice != RSP_ESIPA_OK) {
 		*code = (int)a.u.get_bpp.u.error;
@@ -142,6 +204,8 @@ static iot_err esipa_cancel_session(struct dl *d, const uint8_t *csr, size_t len
 	if ((err = rsp_decode(&rsp_t_cancel_session_response, csr, len, &q.u.cancel_session.cancel_session_response,
 			      &d->a)) != IOT_OK)
 		return err;
+	if (d->ipa->cfg.minimize_esipa_bytes)
+		compact_csr(&q.u.cancel_session.cancel_session_response);
 	return esipa(d, &q, RSP_EIM_TO_IPA_CANCEL_SESSION, &a);
 }
 

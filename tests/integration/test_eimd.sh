@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # eimd, smdpd, euiccd and ipad as processes on loopback. Two devices, one
-# polling over HTTPS and one over CoAP/DTLS, each with a bootstrap profile and
+# polling over HTTPS and one over CoAP/DTLS (compact messages: minimizeEsipaBytes),
+# each with a bootstrap profile and
 # the eIM's AddInitialEim export: registered over the REST API, then a profile
 # ordered at the SM-DP+ (ES2+), downloaded through the eIM and enabled by a
 # signed PSMO, a data request; every PSMO and eCO with its signed result and
@@ -100,7 +101,7 @@ dev() {   # N ARGS...: ipad of device N
   n=$1; shift
   ${DEV_EXEC:+exec} "$ipad" --card "socket:$tmp/euicc$n.sock" --state-dir "$tmp/ipad$n" --eim-ca "$p/ci.pem" --no-direct \
     --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --connect "eim.iotrsp.test:5684:127.0.0.1:$cport" --retry-min 1 \
-    ${TRACE:+--trace "$TRACE"} ${IPAD_EXTRA:-} "$@"
+    $([ "$n" = 2 ] && echo --minimize-esipa-bytes) ${TRACE:+--trace "$TRACE"} ${IPAD_EXTRA:-} "$@"
 }
 dev 1 add-initial-eim --request "$tmp/initial.der" --json
 dev 2 add-initial-eim --request "$tmp/initial-coaps.der" --json
@@ -253,8 +254,13 @@ for n in 1 2; do
   grep -q '"state":"done"' <<<"$out"
   dev $n info --json | grep -q '"default_smdp":"dp2.iotrsp.test"'
   # unset the fallback, disable the operational profile, back to bootstrap, delete it
-  out=$(run_op $n $eid "{\"psmos\":[{\"unsetFallbackAttribute\":{}},{\"disable\":{\"iccid\":\"$iccid\"}}]}")
+  mkdir -p "$tmp/trace-dis$n"
+  out=$(TRACE="$tmp/trace-dis$n" run_op $n $eid "{\"psmos\":[{\"unsetFallbackAttribute\":{}},{\"disable\":{\"iccid\":\"$iccid\"}}]}")
   grep -q '"state":"done".*"results":\[{"unsetFallbackAttribute":0},{"disable":0}\]' <<<"$out"
+  # the disable notification went with the result, compact from device 2 (minimizeEsipaBytes)
+  for f in "$tmp/trace-dis$n"/*-up.der; do "$rspdump" --binary "$f" 2>/dev/null || true; done >"$tmp/trace-dis$n.txt"
+  [ "$(grep -c 'compact_other (CompactOtherSignedNotification)' "$tmp/trace-dis$n.txt")" = $((n - 1)) ]
+  [ "$(grep -c ' other (OtherSignedNotification)' "$tmp/trace-dis$n.txt")" = $((2 - n)) ]
   ! dev $n profiles --json | grep -q '"state":"enabled"'
   # the eIM's view follows the signed results, no listProfileInfo needed
   head -1 <<<"$(api GET /api/v1/euiccs/$eid '' look-only)" | grep -q "{\"iccid\":\"$iccid\",\"state\":\"disabled\"}"
