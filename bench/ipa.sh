@@ -18,3 +18,5 @@ echo "  the ipad daemon (dynamically linked to libcurl, libcoap, OpenSSL, pcscli
 size "$os"/ipa/ipad | tail -1 | awk '{printf "    ipad         text %7s data %5s bss %5s\n", $1, $2, $3}'
 echo
 "$build/bench/bench_ipa"
+echo
+"$build/bench/bench_esipa"

@@ -1,0 +1,257 @@
+/* Bytes on the wire of ESipa with and without minimizeEsipaBytes (SGP.32):
+ * the real eIM (eimd's server, HTTPS), a real SM-DP+ behind it, a software
+ * eUICC and libipa. For a full indirect download of a 12 KB profile and a
+ * PSMO round trip (an enable whose result carries the enable and disable
+ * notifications): the ESipa messages' bytes, and the TLS records' bytes on
+ * a kept connection (handshake excluded: the same either way). */
+#include "testutil.h"
+#include "fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "eim/eim.h"
+#include "eim/server.h"
+#include "ipa/ipa.h"
+#include "net/http.h"
+#include "rsp/rsp.h"
+#include "smdp/server.h"
+#include "smdp/smdp.h"
+
+#define ADDRESS "smdp.iotrsp.test"
+
+static struct euicc *euicc;
+static struct http_client *hc;
+static char url[128];
+static uint64_t esipa_up, esipa_down;
+
+static iot_err transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp, size_t cap, size_t *resp_len)
+{
+	(void)ctx;
+	return euicc_transmit(euicc, apdu, len, resp, cap, resp_len);
+}
+
+static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, size_t len, uint8_t **resp,
+		     size_t *resp_len)
+{
+	static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1", "User-Agent: gsma-rsp-ipad",
+					       "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
+	int status = 0;
+	iot_err err;
+
+	(void)ctx;
+	(void)e;
+	err = http_client_post(hc, url, headers, req, len, &status, resp, resp_len);
+	if (err == IOT_OK && status != 200 && status != 204) {
+		free(*resp);
+		return IOT_E_IO;
+	}
+	if (err == IOT_OK) {
+		esipa_up += len;
+		esipa_down += *resp_len;
+	}
+	return err;
+}
+
+static iot_err reset(void *ctx)
+{
+	(void)ctx;
+	euicc_reset(euicc);
+	return IOT_OK;
+}
+
+struct measure {
+	uint64_t up, down, wire_up, wire_down;
+};
+
+/* One poll (the eIM's operations waiting), measured. */
+static void measured_poll(struct ipa *ipa, struct measure *m)
+{
+	uint64_t s0, r0, s1, r1;
+
+	esipa_up = esipa_down = 0;
+	http_client_wire_bytes(hc, &s0, &r0);
+	if (ipa_poll(ipa) != IOT_OK)
+		abort();
+	http_client_wire_bytes(hc, &s1, &r1);
+	*m = (struct measure){ esipa_up, esipa_down, s1 - s0, r1 - r0 };
+}
+
+static void wait_done(struct eim *eim, int64_t id)
+{
+	struct eim_op op;
+
+	if (eim_op_get(eim, id, &op) != IOT_OK || op.state != EIM_DONE) {
+		fprintf(stderr, "bench_esipa: operation %lld not done (state %d)\n", (long long)id, (int)op.state);
+		abort();
+	}
+	eim_op_free(&op);
+}
+
+static int64_t queue_enable(struct eim *eim, const uint8_t *iccid)
+{
+	struct rsp_euicc_package pkg = { .choice = RSP_PACKAGE_PSMO_LIST };
+	struct rsp_psmo p = { .choice = RSP_PSMO_ENABLE };
+	uint8_t *der;
+	size_t len;
+	int64_t id;
+
+	p.u.enable.iccid = RSP_BYTES(iccid, 10);
+	pkg.u.psmo_list.items = &p;
+	pkg.u.psmo_list.count = 1;
+	if (rsp_encode_alloc(&rsp_t_euicc_package, &pkg, &der, &len) != IOT_OK ||
+	    eim_op_create(eim, FIXTURE_EID, EIM_OP_PSMO, der, len, &id) != IOT_OK)
+		abort();
+	free(der);
+	return id;
+}
+
+/* A download of iccid through the eIM (measured when m). */
+static void download(struct eim *eim, struct smdp *dp, struct ipa *ipa, const uint8_t *iccid, const char *mid,
+		     struct measure *m)
+{
+	uint8_t got[10];
+	char ac[96], made[65];
+	int64_t id;
+	struct measure ignored;
+
+	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$%s", mid);
+	if (smdp_download_order(dp, "op", iccid, NULL, got, NULL) != IOT_OK ||
+	    smdp_confirm_order(dp, "op", iccid, NULL, mid, NULL, true, made, NULL) != IOT_OK ||
+	    eim_op_create(eim, FIXTURE_EID, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &id) != IOT_OK)
+		abort();
+	measured_poll(ipa, m ? m : &ignored);
+	wait_done(eim, id);
+}
+
+static void enable(struct eim *eim, struct ipa *ipa, const uint8_t *iccid, struct measure *m)
+{
+	struct measure ignored;
+	int64_t id = queue_enable(eim, iccid);
+
+	measured_poll(ipa, m ? m : &ignored);
+	wait_done(eim, id);
+}
+
+static void print_row(const char *what, bool minimized, const struct measure *m)
+{
+	printf("  %-34s %-9s %8llu %8llu %8llu %8llu %8llu\n", what, minimized ? "minimized" : "full",
+	       (unsigned long long)m->up, (unsigned long long)m->down, (unsigned long long)m->wire_up,
+	       (unsigned long long)m->wire_down, (unsigned long long)(m->wire_up + m->wire_down));
+}
+
+int main(void)
+{
+	static const uint8_t md_boot[] = { 0xBF, 0x25, 0x17, 0x5A, 0x0A, 0x98, 0x94, 0, 0, 0, 0, 0, 0, 0, 0x01,
+					   0x91, 0x02, 'O', 'p', 0x92, 0x02, 'B', 'P', 0x95, 0x01, 0x01 };
+	static uint8_t upp[12 * 1024];
+	struct fixture_pki pki;
+	struct smdp_credentials creds;
+	struct smdp_server_config ss = { 0 };
+	struct smdp_server *smdp_https;
+	struct smdp *dp;
+	struct eim_server_config sc = { .coap_off = true };
+	struct eim_server *srv;
+	struct eim *eim;
+	struct http_client_config hcc = { .timeout_ms = 30000 };
+	const char *cis[1], *connects[1];
+	char db[220], eim_db[220], smdp_cert[200], smdp_key[200], eim_cert[200], eim_key[200], connect[128];
+	struct measure dl[2], en[2];
+	uint8_t iccids[4][10];
+	int64_t id = 0;
+
+	log_set_level(LOG_ERROR);
+	fixture_pki_make(&pki, CRYPTO_P256);
+	fixture_tls_cert_for(ADDRESS, pki.dir, "smdp-tls", smdp_cert, sizeof(smdp_cert), smdp_key, sizeof(smdp_key));
+	fixture_tls_cert_for("localhost", pki.dir, "eim-tls", eim_cert, sizeof(eim_cert), eim_key, sizeof(eim_key));
+	snprintf(db, sizeof(db), "sqlite:%s/smdp.db", pki.dir);
+	snprintf(eim_db, sizeof(eim_db), "sqlite:%s/eim.db", pki.dir);
+	creds = (struct smdp_credentials){ pki.ci, pki.dp_auth, pki.dp_key, pki.dp_pb, pki.dp_pb_key };
+	ss.smdp = (struct smdp_config){ .address = ADDRESS, .creds = &creds, .cred_count = 1, .store_url = db };
+	ss.http = (struct http_server_config){ .cert_file = smdp_cert, .key_file = smdp_key, .threads = 2 };
+	if (smdp_server_start(&ss, &smdp_https) != IOT_OK || smdp_open(&ss.smdp, &dp) != IOT_OK)
+		abort();
+	for (size_t i = 0; i < sizeof(upp); i++)
+		upp[i] = (uint8_t)(i * 13);
+	snprintf(connect, sizeof(connect), ADDRESS ":443:127.0.0.1:%u", smdp_server_port(smdp_https));
+	cis[0] = pki.ci;
+	connects[0] = connect;
+	sc.eim = (struct eim_config){ .eim_id = "eim.iotrsp.test", .fqdn = "eim.iotrsp.test", .key_file = pki.eim_key,
+				      .cert_file = pki.eim_cert, .ci_files = cis, .ci_count = 1, .store_url = eim_db,
+				      .smdp_ca = smdp_cert, .connect = connects, .connect_count = 1 };
+	sc.http = (struct http_server_config){ .cert_file = eim_cert, .key_file = eim_key, .threads = 2 };
+	if (eim_server_start(&sc, &srv) != IOT_OK || eim_open(&sc.eim, &eim) != IOT_OK)
+		abort();
+	hcc.ca_file = eim_cert;
+	if (http_client_new(&hcc, &hc) != IOT_OK)
+		abort();
+	snprintf(url, sizeof(url), "https://localhost:%u/gsma/rsp2/asn1", eim_server_https_port(srv));
+	euicc = fixture_euicc(&pki);
+	if (euicc_preload_profile(euicc, md_boot, sizeof(md_boot), (const uint8_t *)"b", 1, true) != IOT_OK ||
+	    eim_euicc_register(eim, FIXTURE_EID, NULL) != IOT_OK)
+		abort();
+	for (int i = 0; i < 4; i++) {
+		struct smdp_profile_info info = { .owner = "op", .service_provider_name = "Operator A",
+						  .profile_name = "IoT", .profile_class = 2,
+						  .notification_address = ADDRESS };
+
+		memcpy(iccids[i], "\x98\x94\x44\x99\x99\x99\x99\x09\x20\xF3", 10);
+		iccids[i][8] = (uint8_t)(0x20 + 0x10 * i);
+		if (smdp_add_profile(dp, iccids[i], &info, upp, sizeof(upp)) != IOT_OK)
+			abort();
+	}
+	for (int m = 0; m < 2; m++) {
+		struct ipa_platform p = { .transmit = transmit, .esipa = esipa, .reset = reset };
+		struct ipa_config c = { .minimize_esipa_bytes = m == 1 };
+		struct ipa *ipa;
+		uint8_t *req;
+		const uint8_t *resp;
+		size_t n, len;
+
+		if (ipa_new(&p, &c, &ipa) != IOT_OK)
+			abort();
+		if (m == 0) {
+			/* the factory's AddInitialEim, the first contact (certificates, capabilities),
+			 * then an operational profile enabled so that each measured enable disables
+			 * one: its result carries two notifications */
+			if (eim_initial_eim_request(eim, &req, &n) != IOT_OK || ipa_es10(ipa, req, n, &resp, &len) != IOT_OK)
+				abort();
+			free(req);
+			if (ipa_poll(ipa) != IOT_OK)
+				abort();
+			download(eim, dp, ipa, iccids[3], "BENCH-SETUP", NULL);
+			enable(eim, ipa, iccids[3], NULL);
+		} else {
+			/* the eIM learns the IPA's features again */
+			if (eim_op_create(eim, FIXTURE_EID, EIM_OP_DATA, (const uint8_t *)"\xA8", 1, &id) != IOT_OK ||
+			    ipa_poll(ipa) != IOT_OK)
+				abort();
+			wait_done(eim, id);
+		}
+		download(eim, dp, ipa, iccids[m], m ? "BENCH-1" : "BENCH-0", &dl[m]);
+		enable(eim, ipa, iccids[m], &en[m]);
+		ipa_free(ipa);
+	}
+	printf("== esipa: bytes with and without minimizeEsipaBytes (SGP.32 compact messages); real eIM over\n"
+	       "   HTTPS (kept TLS connection, handshake excluded), P-256, 12 KB profile\n");
+	printf("  %-34s %-9s %8s %8s %8s %8s %8s\n", "", "", "ESipa up", "down", "TLS up", "down", "total");
+	print_row("indirect download (one poll)", false, &dl[0]);
+	print_row("indirect download (one poll)", true, &dl[1]);
+	print_row("enable PSMO + 2 notifications", false, &en[0]);
+	print_row("enable PSMO + 2 notifications", true, &en[1]);
+	printf("  saved up: download %lld B (%.0f %%), PSMO round trip %lld B (%.0f %%)\n",
+	       (long long)dl[0].wire_up - (long long)dl[1].wire_up,
+	       100.0 * ((double)dl[0].wire_up - (double)dl[1].wire_up) / (double)dl[0].wire_up,
+	       (long long)en[0].wire_up - (long long)en[1].wire_up,
+	       100.0 * ((double)en[0].wire_up - (double)en[1].wire_up) / (double)en[0].wire_up);
+	http_client_free(hc);
+	euicc_free(euicc);
+	eim_close(eim);
+	eim_server_stop(srv);
+	smdp_close(dp);
+	smdp_server_stop(smdp_https);
+	fixture_pki_remove(&pki);
+	return 0;
+}
