@@ -198,8 +198,8 @@ static void schedule(struct eim *e, const char *eid, enum outcome o)
 	static const char *const sql[] = {
 		[PUSHED] = "UPDATE inject SET next_try = 0, failures = 0 WHERE eid = $1",
 		[WAIT] = "UPDATE inject SET next_try = $2 + $3 WHERE eid = $1",
-		[UNREACHABLE] = "UPDATE inject SET failures = failures + 1,"
-				" next_try = $2 + min(3600, $3 * (1 << min(failures, 7))) WHERE eid = $1",
+		[UNREACHABLE] = ("UPDATE inject SET failures = failures + 1,"
+				 " next_try = $2 + min(3600, $3 * (1 << min(failures, 7))) WHERE eid = $1"),
 	};
 	struct store_stmt *st;
 	bool row;

@@ -1,6 +1,9 @@
 /* libFuzzer target: libipa's whole poll against an eIM that answers with
- * the fuzzer's bytes. The input is the eIM's answers in turn, each behind a
- * 2-byte big-endian length; when they run out the eIM is unreachable. The
+ * the fuzzer's bytes, and its inject mode. The input's first byte is a mode
+ * (bit 0: the first chunk is pushed, TransferEimPackage, before the polls;
+ * bit 1: minimizeEsipaBytes), then the eIM's pushes and answers in turn,
+ * each behind a 2-byte big-endian length; when they run out the eIM is
+ * unreachable. The
  * eUICC (software, in memory) has a profile and this eIM as its initial
  * one, so the IPA executes whatever decodes: packages, data requests,
  * triggers with their downloads. Nothing may crash, leak or hang. */
@@ -95,6 +98,8 @@ static void add_initial_eim(struct ipa *ipa)
 	c.eim_public_key_data.choice = RSP_KEY_DATA_PUBLIC_KEY;
 	c.eim_public_key_data.u.public_key = RSP_BYTES(spki, n);
 	c.indirect_profile_download = true;
+	c.has_eim_supported_protocol = true;
+	c.eim_supported_protocol = RSP_PROTO_RETRIEVE_HTTPS | RSP_PROTO_INJECT_HTTPS;
 	q.eim_configuration_data_list.items = &c;
 	q.eim_configuration_data_list.count = 1;
 	if (rsp_encode_alloc(&rsp_t_add_initial_eim_request, &q, &req, &len) != IOT_OK ||
@@ -110,7 +115,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t *initial;
 	static size_t initial_len;
 	struct ipa_platform p = { .transmit = transmit, .esipa = esipa, .save = save, .load = load, .now_ms = now_ms };
+	struct ipa_config c = { .inject_https = true };
 	struct ipa *ipa;
+	uint8_t mode;
 
 	if (!e) {
 		e = fuzz_euicc_new();
@@ -126,10 +133,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (euicc_restore(e, initial, initial_len) != IOT_OK)
 		abort();
 	record_len = 0;
-	in = data;
-	in_left = size;
-	if (ipa_new(&p, NULL, &ipa) != IOT_OK)
+	mode = size ? data[0] : 0;
+	in = data + (size ? 1 : 0);
+	in_left = size ? size - 1 : 0;
+	c.minimize_esipa_bytes = mode & 2;
+	if (ipa_new(&p, &c, &ipa) != IOT_OK)
 		abort();
+	if ((mode & 1) && in_left >= 2) {
+		size_t n = (size_t)in[0] << 8 | in[1];
+		uint8_t *resp = NULL;
+		size_t resp_len;
+
+		in += 2;
+		in_left -= 2;
+		if (n > in_left)
+			n = in_left;
+		(void)ipa_transfer_eim_package(ipa, false, in, n, &resp, &resp_len);
+		free(resp);
+		in += n;
+		in_left -= n;
+	}
 	(void)ipa_poll(ipa);
 	(void)ipa_poll(ipa);    /* and what the first left behind */
 	ipa_free(ipa);
