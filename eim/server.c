@@ -634,6 +634,14 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 			http_response_set(r, 415, NULL, NULL, 0);
 			return;
 		}
+		/* SGP.32 6.1 (SGP.22 6.5.1): the request says which protocol version it speaks */
+		if (!q->admin_protocol || strncmp(q->admin_protocol, "gsma/rsp/v2.", 12)) {
+			atomic_fetch_add(&s->esipa_malformed, 1);
+			log_warn("eim", "ESipa request without a supported X-Admin-Protocol", "peer=%s value=%s", q->peer,
+				 q->admin_protocol ? q->admin_protocol : "-");
+			http_response_set(r, 400, NULL, NULL, 0);
+			return;
+		}
 		atomic_fetch_add(&s->esipa_https, 1);
 		/* a BPP goes to the device as it comes from the SM-DP+ */
 		if ((e = core(s)) && eim_esipa_stream(e, q->body, q->body_len, &stream) == IOT_OK) {

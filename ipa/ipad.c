@@ -428,13 +428,13 @@ static void on_push_https(void *ctx, const struct http_request *q, struct http_r
 	size_t n = 0;
 	iot_err err;
 
-	/* SGP.32 6.1: the ASN.1 binding, POST, X-Admin-Protocol */
+	/* SGP.32 6.1 (SGP.22 6.5.1): the ASN.1 binding, POST, a protocol version we speak */
 	if (strcmp(q->path, "/gsma/rsp2/asn1") || strcmp(q->method, "POST")) {
 		r->status = 404;
 		return;
 	}
 	if (!q->content_type || strcmp(q->content_type, "application/x-gsma-rsp-asn1") || !q->admin_protocol ||
-	    strncmp(q->admin_protocol, "gsma/rsp/v", 10)) {
+	    strncmp(q->admin_protocol, "gsma/rsp/v2.", 12)) {
 		r->status = 400;
 		return;
 	}

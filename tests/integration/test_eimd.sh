@@ -190,8 +190,17 @@ done
 
 # a malformed ESipa message: 400, nothing done
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
-  -H "Content-Type: application/x-gsma-rsp-asn1" --data-binary $'\xBF\x4F\x05\x01' https://eim.iotrsp.test/gsma/rsp2/asn1)
+  -H "Content-Type: application/x-gsma-rsp-asn1" -H "X-Admin-Protocol: gsma/rsp/v2.5.0" \
+  --data-binary $'\xBF\x4F\x05\x01' https://eim.iotrsp.test/gsma/rsp2/asn1)
 [ "$code" = 400 ]
+# a well-formed message without X-Admin-Protocol (or with a version not spoken): 400
+for h in "X-Admin-Protocol;" "X-Admin-Protocol: gsma/rsp/v9.0.0"; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
+    -H "Content-Type: application/x-gsma-rsp-asn1" -H "$h" --data-binary @"$tmp/trace-id1/0000-up.der" \
+    https://eim.iotrsp.test/gsma/rsp2/asn1)
+  [ "$code" = 400 ]
+done
+grep -q 'msg="ESipa request without a supported X-Admin-Protocol"' "$tmp/eimd.log"
 
 # eimctl: the same API from the command line
 ctl() { "$eimctl" --url https://eim.iotrsp.test --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --ca "$p/ci.pem" "$@"; }
@@ -241,7 +250,8 @@ for n in 1 2; do
   audit_before=$(head -1 <<<"$(api GET /api/v1/audit/verify '' look-only)" | grep -o '"entries":[0-9]*')
   esipa_post() {
     curl -s -o /dev/null -w '%{http_code}' --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
-      -H "Content-Type: application/x-gsma-rsp-asn1" --data-binary @"$1" https://eim.iotrsp.test/gsma/rsp2/asn1
+      -H "Content-Type: application/x-gsma-rsp-asn1" -H "X-Admin-Protocol: gsma/rsp/v2.5.0" --data-binary @"$1" \
+      https://eim.iotrsp.test/gsma/rsp2/asn1
   }
   [ "$(esipa_post "$result")" = 200 ]
   size=$(stat -c %s "$result")

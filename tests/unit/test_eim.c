@@ -77,7 +77,8 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 		smdp_https = NULL;
 	}
 	if (via) {
-		static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1", NULL };
+		static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1",
+						       "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
 		int status;
 
 		err = http_client_post(via, via_url, headers, req, len, &status, resp, resp_len);
