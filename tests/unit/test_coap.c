@@ -1,7 +1,8 @@
 /* lib/net CoAP on loopback: DTLS with the server's certificate checked
  * (trust anchor and name), bodies far above one datagram both ways
  * (RFC 7959 Block1 and Block2), the body limit, an untrusted server and a
- * wrong name refused, a server that is gone, plain CoAP. */
+ * wrong name refused, a server that is gone, plain CoAP; a server that
+ * wants client certificates (inject mode) takes only those its CA issued. */
 #include "testutil.h"
 #include "fixture.h"
 
@@ -10,7 +11,7 @@
 
 #include "net/coap.h"
 
-static char dir[64], cert[128], key[128], other[128];
+static char dir[64], cert[128], key[128], other[128], client[128], client_key[128];
 static unsigned requests;
 
 static int setup(void **state)
@@ -20,6 +21,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(dir));
 	fixture_tls_cert(dir, "tls", cert, sizeof(cert), key, sizeof(key));
 	fixture_tls_cert(dir, "other", other, sizeof(other), NULL, 0);
+	fixture_tls_cert(dir, "client", client, sizeof(client), client_key, sizeof(client_key));
 	return 0;
 }
 
@@ -175,6 +177,43 @@ static void test_untrusted_and_gone(void **state)
 	net_coap_client_free(c);
 }
 
+static void test_client_certificates(void **state)
+{
+	struct net_coap_server_config sc = { .path = "gsma/rsp2/asn1", .handler = twice, .cert_file = cert,
+					     .key_file = key, .client_ca_file = client };
+	struct net_coap_client_config cc = { .host = "localhost", .connect_address = "127.0.0.1", .path = "gsma/rsp2/asn1",
+					     .ca_file = cert, .timeout_ms = 3000 };
+	struct net_coap_server *s;
+	struct net_coap_client *c;
+	uint8_t *resp;
+	size_t len;
+	int code;
+
+	(void)state;
+	assert_int_equal(net_coap_server_start(&sc, &s), IOT_OK);
+	cc.port = net_coap_server_port(s);
+	requests = 0;
+	/* no certificate, then one its CA did not issue: no handshake, nothing handled */
+	assert_int_equal(net_coap_client_new(&cc, &c), IOT_OK);
+	assert_int_equal(net_coap_client_post(c, (const uint8_t *)"x", 1, &code, &resp, &len), IOT_E_IO);
+	net_coap_client_free(c);
+	cc.cert_file = cert;
+	cc.key_file = key;
+	assert_int_equal(net_coap_client_new(&cc, &c), IOT_OK);
+	assert_int_equal(net_coap_client_post(c, (const uint8_t *)"x", 1, &code, &resp, &len), IOT_E_IO);
+	net_coap_client_free(c);
+	assert_int_equal(requests, 0);
+	/* the one it trusts */
+	cc.cert_file = client;
+	cc.key_file = client_key;
+	cc.timeout_ms = 10000;
+	assert_int_equal(net_coap_client_new(&cc, &c), IOT_OK);
+	exchange(c, 100);
+	net_coap_client_free(c);
+	assert_int_equal(requests, 1);
+	net_coap_server_stop(s);
+}
+
 static void test_plain(void **state)
 {
 	struct net_coap_server *s = start(false);
@@ -196,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_dtls_block_wise),
 		cmocka_unit_test(test_body_limit),
 		cmocka_unit_test(test_untrusted_and_gone),
+		cmocka_unit_test(test_client_certificates),
 		cmocka_unit_test(test_plain),
 	};
 
