@@ -456,6 +456,14 @@ static iot_err store_notification(struct eim *e, const char *eid, int64_t seq, c
 
 	/* SGP.32 minimizeEsipaBytes: the certificates left out are the eUICC's, as we
 	 * keep them; stored whole, so that the SM-DP+ gets what the eUICC signed */
+	char named[33];
+
+	/* handleNotification names no eUICC: a compact notification carries its EID */
+	if (!eid && in->choice == RSP_PENDING_COMPACT_OTHER && in->u.compact_other.has_eid_value &&
+	    in->u.compact_other.eid_value.len == 16) {
+		hex_encode(in->u.compact_other.eid_value.ptr, 16, named);
+		eid = named;
+	}
 	if (in->choice == RSP_PENDING_COMPACT_OTHER && eid && eim_euicc_certs(e, eid, &c) == IOT_OK) {
 		memset(&full, 0, sizeof(full));
 		full.choice = RSP_PENDING_OTHER;

@@ -63,7 +63,7 @@ iot_err ipa_eim_select(struct ipa *ipa, struct ipa_eim *out)
 
 /* ---- results and notifications ---- */
 
-void ipa_compact_notification(const struct ipa *ipa, struct rsp_pending_notification *n)
+void ipa_compact_notification(const struct ipa *ipa, struct rsp_pending_notification *n, const uint8_t *eid)
 {
 	struct rsp_other_signed_notification full;
 
@@ -74,6 +74,8 @@ void ipa_compact_notification(const struct ipa *ipa, struct rsp_pending_notifica
 	n->choice = RSP_PENDING_COMPACT_OTHER;
 	n->u.compact_other.tbs_other_notification = full.tbs_other_notification;
 	n->u.compact_other.euicc_notification_signature = full.euicc_notification_signature;
+	n->u.compact_other.has_eid_value = eid != NULL;
+	n->u.compact_other.eid_value = RSP_BYTES(eid, 16);
 }
 
 iot_err ipa_provide_result(struct ipa *ipa, const struct rsp_eim_package_result *r)
@@ -145,7 +147,7 @@ static iot_err deliver_pending(struct ipa *ipa)
 		/* SGP.32 6.3.2.4 HandleNotification: no answer but the transport's */
 		q.u.handle_notification.choice = RSP_HANDLE_NOTIFICATION_PENDING;
 		q.u.handle_notification.u.pending = *n;
-		ipa_compact_notification(ipa, &q.u.handle_notification.u.pending);
+		ipa_compact_notification(ipa, &q.u.handle_notification.u.pending, ipa->have_eid ? ipa->eid : NULL);
 		if ((err = ipa_esipa(ipa, &q, 0, NULL, a, &raw, NULL)) == IOT_OK) {
 			ipa->stats.notifications_delivered++;
 			err = ipa_remove_notification(ipa, seq);
@@ -249,7 +251,7 @@ static iot_err run_package(struct ipa *ipa, const uint8_t *package, size_t len, 
 		res->u.epr_and_notifications.euicc_package_result = epr_only;
 		res->u.epr_and_notifications.notification_list = notes.u.notification_list;
 		for (size_t i = 0; i < notes.u.notification_list.count; i++)
-			ipa_compact_notification(ipa, &res->u.epr_and_notifications.notification_list.items[i]);
+			ipa_compact_notification(ipa, &res->u.epr_and_notifications.notification_list.items[i], NULL);
 	}
 	/* SGP.32 3.3.1: a profile switch refreshes the card before anything else */
 	if (reset && ipa->p.reset) {

@@ -134,8 +134,9 @@ iot_err ipa_remove_notification(struct ipa *ipa, int64_t seq);
 iot_err ipa_esipa(struct ipa *ipa, const struct rsp_esipa_message_from_ipa *q, int expect,
 		  struct rsp_esipa_message_from_eim *ans, struct rsp_arena *a, uint8_t **raw, size_t *raw_len);
 /* minimizeEsipaBytes: a notification in its compact form (SGP.32
- * CompactOtherSignedNotification), the certificates left to the eIM. */
-void ipa_compact_notification(const struct ipa *ipa, struct rsp_pending_notification *n);
+ * CompactOtherSignedNotification), the certificates left to the eIM; with
+ * the EID when nothing else tells the eIM whose it is (handleNotification). */
+void ipa_compact_notification(const struct ipa *ipa, struct rsp_pending_notification *n, const uint8_t *eid);
 /* ProvideEimPackageResult (SGP.32 6.3.2.x): r to the eIM, then what it
  * acknowledged removed from the eUICC. */
 iot_err ipa_provide_result(struct ipa *ipa, const struct rsp_eim_package_result *r);

@@ -488,6 +488,69 @@ static void test_notifications_kept_until_forwarded(void **state)
 	assert_int_equal(sent, 0);
 }
 
+/* minimizeEsipaBytes: the IPA sends the compact forms and the eIM rebuilds
+ * what the SM-DP+ verifies: a download (AuthenticateServerResponse,
+ * PrepareDownloadResponse), notifications with a result and again by
+ * handleNotification (with the EID), and a CancelSession. */
+static void test_minimized_messages(void **state)
+{
+	static const uint8_t second[10] = { 0x98, 0x94, 0x44, 0x99, 0x99, 0x99, 0x99, 0x09, 0x30, 0xF2 };
+	static uint8_t upp[4096];
+	struct smdp_profile_info info = { .owner = "op", .service_provider_name = "Operator A", .profile_name = "IoT 2",
+					  .profile_class = 2, .notification_address = ADDRESS };
+	struct ipa_platform p = { .transmit = transmit, .esipa = esipa, .reset = reset };
+	struct ipa_config c = { .minimize_esipa_bytes = true };
+	struct smdp_progress pr;
+	struct store *raw;
+	struct store_stmt *st;
+	uint8_t got[10];
+	char made[65], ac[64];
+	unsigned sent;
+	int64_t dl, en, id;
+	int tries = 0;
+	bool row, cancelled = false;
+
+	(void)state;
+	ipa_free(ipa);
+	assert_int_equal(ipa_new(&p, &c, &ipa), IOT_OK);
+	first_contact();
+	dl = ordered_download(op_iccid, "MIN-1");
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(dl, NULL), EIM_DONE);
+	/* the enable's result answer lost: its notification comes again by handleNotification */
+	en = psmo(RSP_PSMO_ENABLE, op_iccid);
+	drop_results = 1;
+	while (op_state(en, NULL) != EIM_DONE && tries++ < 6)
+		ipa_poll(ipa);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(store_open(eim_db, &raw), IOT_OK);
+	/* stored whole (no compact 'A0'/'A1'), and once: rebuilt both times to the same bytes */
+	assert_int_equal(store_prepare(raw, "SELECT COUNT(*), COUNT(DISTINCT der), SUM(hex(substr(der, 1, 1)) IN ('A0', 'A1'))"
+					    " FROM notification", &st), IOT_OK);
+	assert_int_equal(store_step(st, &row), IOT_OK);
+	assert_int_equal(store_col_int(st, 0), 2);      /* the PIR and the enable's */
+	assert_int_equal(store_col_int(st, 1), 2);
+	assert_int_equal(store_col_int(st, 2), 0);
+	store_finalize(st);
+	store_close(raw);
+	/* the SM-DP+ checks the eUICC's signature with the certificates the eIM added */
+	assert_int_equal(eim_forward_notifications(eim, 64, &sent), IOT_OK);
+	assert_int_equal(sent, 2);
+	/* an order that wants a confirmation code the device cannot give: cancelled (postponed) */
+	assert_int_equal(smdp_add_profile(dp, second, &info, upp, sizeof(upp)), IOT_OK);
+	assert_int_equal(smdp_download_order(dp, "op", second, NULL, got, NULL), IOT_OK);
+	assert_int_equal(smdp_confirm_order(dp, "op", second, NULL, "MIN-CC", "1234", true, made, NULL), IOT_OK);
+	snprintf(ac, sizeof(ac), "LPA:1$" ADDRESS "$MIN-CC");
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &id), IOT_OK);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	while (smdp_progress_next(dp, &pr) == IOT_OK) {
+		cancelled |= pr.point == SMDP_POINT_BPP_DOWNLOAD && !strcmp(pr.subject, "8.8.5") && !strcmp(pr.reason, "3.8");
+		free(pr.result);
+		assert_int_equal(smdp_progress_done(dp, pr.id, true), IOT_OK);
+	}
+	assert_true(cancelled);         /* the SM-DP+ took the rebuilt, signed CancelSession */
+}
+
 /* The device tells of a change the eIM did not make (here a fallback) and
  * where it is: recorded, and the eIM asks for the profiles again in that
  * same poll; a plain poll after it asks for nothing more. */
@@ -717,6 +780,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_notifications_kept_until_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bpp_over_https, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_minimized_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_more_psmos_expiry_refusal, setup, teardown),
 	};
