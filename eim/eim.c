@@ -41,7 +41,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS euicc_info ("
 	" eid TEXT PRIMARY KEY REFERENCES euicc(eid), eum_cert BLOB, euicc_info2 BLOB, ipa_features INTEGER);"
 	"CREATE TABLE IF NOT EXISTS session_info ("
-	" txid BLOB PRIMARY KEY, server_address BLOB NOT NULL, challenge BLOB NOT NULL, smdp_oid BLOB NOT NULL);"
+	" txid BLOB PRIMARY KEY, server_address BLOB NOT NULL, challenge BLOB NOT NULL, smdp_oid BLOB NOT NULL,"
+	" pb_oid BLOB, iccid BLOB);"
 	"CREATE INDEX IF NOT EXISTS notification_forward ON notification(forwarded, id);"
 	"CREATE INDEX IF NOT EXISTS notification_seq ON notification(seq);";
 

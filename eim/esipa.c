@@ -443,44 +443,62 @@ static iot_err finish_op(struct eim *e, const char *eid, int64_t id, int64_t cou
 	return err;
 }
 
+/* SGP.32 minimizeEsipaBytes: a compact notification made whole, so that the
+ * SM-DP+ gets what the eUICC signed: an installation result from the
+ * download session it ends, another from the certificates the eIM keeps of
+ * its eUICC (named by the result it came with, or by its own eidValue).
+ * *n stays the notification as received when it cannot be. */
+static void expand_notification(struct eim *e, const char **eid, char named[33],
+				const struct rsp_pending_notification **n, struct rsp_pending_notification *full,
+				struct eim_certs *c, struct rsp_arena *a)
+{
+	const struct rsp_pending_notification *in = *n;
+
+	if (in->choice == RSP_PENDING_COMPACT_PIR) {
+		if (eim_expand_compact_pir(e, &in->u.compact_pir, full, named, a) == IOT_OK) {
+			*n = full;
+			if (!*eid)
+				*eid = named;
+		}
+		return;
+	}
+	if (in->choice != RSP_PENDING_COMPACT_OTHER)
+		return;
+	/* handleNotification names no eUICC: the compact notification does */
+	if (!*eid && in->u.compact_other.has_eid_value && in->u.compact_other.eid_value.len == 16) {
+		hex_encode(in->u.compact_other.eid_value.ptr, 16, named);
+		*eid = named;
+	}
+	if (!*eid || eim_euicc_certs(e, *eid, c) != IOT_OK)
+		return;
+	memset(full, 0, sizeof(*full));
+	full->choice = RSP_PENDING_OTHER;
+	full->u.other.tbs_other_notification = in->u.compact_other.tbs_other_notification;
+	full->u.other.euicc_notification_signature = in->u.compact_other.euicc_notification_signature;
+	full->u.other.euicc_certificate = RSP_BYTES(c->euicc, c->euicc_len);
+	full->u.other.eum_certificate = RSP_BYTES(c->eum, c->eum_len);
+	*n = full;
+}
+
 static iot_err store_notification(struct eim *e, const char *eid, int64_t seq, const struct rsp_pending_notification *in)
 {
 	struct rsp_pending_notification full;
 	const struct rsp_pending_notification *n = in;
 	struct eim_certs c = { 0 };
+	struct rsp_arena a;
 	struct store_stmt *st;
-	uint8_t *der;
+	char named[33];
+	uint8_t *der = NULL;
 	size_t len;
 	bool row;
 	iot_err err;
 
-	/* SGP.32 minimizeEsipaBytes: the certificates left out are the eUICC's, as we
-	 * keep them; stored whole, so that the SM-DP+ gets what the eUICC signed */
-	char named[33];
-
-	/* handleNotification names no eUICC: a compact notification carries its EID */
-	if (!eid && in->choice == RSP_PENDING_COMPACT_OTHER && in->u.compact_other.has_eid_value &&
-	    in->u.compact_other.eid_value.len == 16) {
-		hex_encode(in->u.compact_other.eid_value.ptr, 16, named);
-		eid = named;
-	}
-	if (in->choice == RSP_PENDING_COMPACT_OTHER && eid && eim_euicc_certs(e, eid, &c) == IOT_OK) {
-		memset(&full, 0, sizeof(full));
-		full.choice = RSP_PENDING_OTHER;
-		full.u.other.tbs_other_notification = in->u.compact_other.tbs_other_notification;
-		full.u.other.euicc_notification_signature = in->u.compact_other.euicc_notification_signature;
-		full.u.other.euicc_certificate = RSP_BYTES(c.euicc, c.euicc_len);
-		full.u.other.eum_certificate = RSP_BYTES(c.eum, c.eum_len);
-		n = &full;
-	}
-	err = rsp_encode_alloc(&rsp_t_pending_notification, n, &der, &len);
-	eim_certs_free(&c);
-
-	if (err != IOT_OK)
-		return err;
+	rsp_arena_dynamic(&a);
+	expand_notification(e, &eid, named, &n, &full, &c, &a);
 	/* a notification delivered again (its acknowledgement lost) is the same
 	 * signed bytes: stored, and so forwarded, once */
-	if ((err = store_prepare(e->db, "INSERT INTO notification(eid, seq, der, received)"
+	if ((err = rsp_encode_alloc(&rsp_t_pending_notification, n, &der, &len)) == IOT_OK &&
+	    (err = store_prepare(e->db, "INSERT INTO notification(eid, seq, der, received)"
 					" SELECT $1, $2, $3, $4 WHERE NOT EXISTS"
 					" (SELECT 1 FROM notification WHERE seq = $2 AND der = $3)", &st)) == IOT_OK) {
 		store_bind_text(st, 1, eid);
@@ -490,12 +508,14 @@ static iot_err store_notification(struct eim *e, const char *eid, int64_t seq, c
 		err = store_step(st, &row);
 		store_finalize(st);
 	}
-	free(der);
 	if (err == IOT_OK && store_changes(e->db) == 1) {
 		e->notified = true;
 		if (eid && rsp_pending_notification_metadata(n))
 			err = eim_profiles_learn_notification(e, eid, rsp_pending_notification_metadata(n));
 	}
+	free(der);
+	eim_certs_free(&c);
+	rsp_arena_free(&a);
 	return err;
 }
 

@@ -62,6 +62,13 @@ struct eim_certs {
 iot_err eim_euicc_certs(struct eim *e, const char *eid, struct eim_certs *c);
 void eim_certs_free(struct eim_certs *c);
 
+/* SGP.32 CompactProfileInstallationResult made whole from its download
+ * session (notificationAddress, ICCID, the SM-DP+'s OID) and the SGP.22
+ * ISD-P AID layout; eid gets the session's eUICC. IOT_E_NOT_FOUND: not a
+ * session of this eIM (or one that did not get that far). */
+iot_err eim_expand_compact_pir(struct eim *e, const struct rsp_compact_profile_installation_result *c,
+			       struct rsp_pending_notification *out, char eid[33], struct rsp_arena *a);
+
 /* An eUICC's certificate and its EUM's (DER) checked: chain to a
  * configured CI, EID = the certificate's serialNumber. */
 iot_err eim_euicc_check_certificates(struct eim *e, const char *eid, const uint8_t *eum, size_t eum_len,

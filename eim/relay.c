@@ -339,9 +339,36 @@ static iot_err session_add(struct eim *e, const struct rsp_initiate_authenticati
 	return err;
 }
 
+/* AuthenticateClient's answer: the SM-DP+'s OID in CERT.DPpb and the
+ * profile's ICCID, which a compact ProfileInstallationResult leaves out. */
+static iot_err session_note_profile(struct eim *e, const rsp_bytes *txid, const rsp_bytes *pb_cert,
+				    const rsp_bytes *iccid)
+{
+	struct crypto_cert *cert = NULL;
+	struct store_stmt *st;
+	uint8_t oid[64];
+	size_t oid_len = 0;
+	bool row;
+	iot_err err;
+
+	if (x509_parse(pb_cert->ptr, pb_cert->len, &cert) != IOT_OK ||
+	    x509_subject_rid(cert, oid, sizeof(oid), &oid_len) != IOT_OK)
+		oid_len = 0;
+	x509_free(cert);
+	if ((err = store_prepare(e->db, "UPDATE session_info SET pb_oid = $2, iccid = $3 WHERE txid = $1", &st)) !=
+	    IOT_OK)
+		return err;
+	store_bind_blob(st, 1, txid->ptr, txid->len);
+	store_bind_blob(st, 2, oid, oid_len);
+	store_bind_blob(st, 3, iccid->ptr, iccid->len);
+	err = store_step(st, &row);
+	store_finalize(st);
+	return err;
+}
+
 /* What a compact message needs rebuilt, copied into the arena. */
 struct session {
-	rsp_bytes server_address, challenge, smdp_oid, euicc_info2;
+	rsp_bytes server_address, challenge, smdp_oid, euicc_info2, pb_oid, iccid;
 	char eid[33];
 };
 
@@ -361,7 +388,8 @@ static iot_err session_load(struct eim *e, const rsp_bytes *txid, struct session
 {
 	struct store_stmt *st;
 	bool row = false;
-	iot_err err = store_prepare(e->db, "SELECT i.server_address, i.challenge, i.smdp_oid, x.euicc_info2, o.eid"
+	iot_err err = store_prepare(e->db, "SELECT i.server_address, i.challenge, i.smdp_oid, x.euicc_info2, o.eid,"
+					   " i.pb_oid, i.iccid"
 					   " FROM session s JOIN session_info i ON i.txid = s.txid"
 					   " JOIN operation o ON o.id = s.op LEFT JOIN euicc_info x ON x.eid = o.eid"
 					   " WHERE s.txid = $1", &st);
@@ -376,6 +404,8 @@ static iot_err session_load(struct eim *e, const rsp_bytes *txid, struct session
 		out->smdp_oid = arena_blob(st, 2, a);
 		out->euicc_info2 = arena_blob(st, 3, a);
 		snprintf(out->eid, sizeof(out->eid), "%s", store_col_text(st, 4));
+		out->pb_oid = arena_blob(st, 5, a);
+		out->iccid = arena_blob(st, 6, a);
 	}
 	store_finalize(st);
 	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
@@ -478,6 +508,53 @@ static iot_err expand_asr(struct eim *e, const rsp_bytes *txid, struct rsp_authe
 		ok->euicc_certificate = c.euicc_certificate;
 	if (c.has_eum_certificate)
 		ok->eum_certificate = c.eum_certificate;
+	return IOT_OK;
+}
+
+iot_err eim_expand_compact_pir(struct eim *e, const struct rsp_compact_profile_installation_result *c,
+			       struct rsp_pending_notification *out, char eid[33], struct rsp_arena *a)
+{
+	/* SGP.22 ISD-P AIDs: A0000005591010FFFFFFFF8900 xx xx 00; SGP.32 gives bytes 14 and 15 */
+	static const uint8_t aid_head[13] = { 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00 };
+	/* SGP.32 CompactSuccessResult: absent, simaResponse is this EUICCResponse (success) */
+	static const uint8_t sima_ok[] = { 0x30, 0x07, 0xA0, 0x05, 0x30, 0x03, 0x80, 0x01, 0x00 };
+	const struct rsp_compact_profile_installation_result_data *d = &c->data;
+	struct rsp_profile_installation_result *pir = &out->u.pir;
+	struct session se;
+	uint8_t *aid;
+	iot_err err;
+
+	if ((err = session_load(e, &d->transaction_id, &se, a)) != IOT_OK)
+		return err;
+	if (!se.pb_oid.len || (d->iccid_present && se.iccid.len != 10))
+		return IOT_E_NOT_FOUND;
+	memset(out, 0, sizeof(*out));
+	out->choice = RSP_PENDING_PIR;
+	pir->data.transaction_id = d->transaction_id;
+	pir->data.notification_metadata.seq_number = d->seq_number;
+	pir->data.notification_metadata.profile_management_operation = RSP_NOTIFY_INSTALL;
+	pir->data.notification_metadata.notification_address = se.server_address;
+	pir->data.notification_metadata.has_iccid = d->iccid_present;
+	pir->data.notification_metadata.iccid = se.iccid;
+	pir->data.smdp_oid = se.pb_oid;
+	if (d->compact_final_result.choice == RSP_COMPACT_FINAL_RESULT_SUCCESS) {
+		const struct rsp_compact_success_result *ok = &d->compact_final_result.u.success;
+
+		if (ok->compact_aid.len != 2 || !(aid = rsp_arena_alloc(a, 16)))
+			return ok->compact_aid.len != 2 ? IOT_E_ASN1_SIZE : IOT_E_NOMEM;
+		memcpy(aid, aid_head, 13);
+		memcpy(aid + 13, ok->compact_aid.ptr, 2);
+		aid[15] = 0x00;
+		pir->data.final_result.choice = RSP_FINAL_RESULT_SUCCESS;
+		pir->data.final_result.u.success.aid = RSP_BYTES(aid, 16);
+		pir->data.final_result.u.success.sima_response =
+			ok->has_sima_response ? ok->sima_response : RSP_BYTES(sima_ok, sizeof(sima_ok));
+	} else {
+		pir->data.final_result.choice = RSP_FINAL_RESULT_ERROR;
+		pir->data.final_result.u.error = d->compact_final_result.u.error;
+	}
+	pir->euicc_sign_pir = c->euicc_sign_pir;
+	snprintf(eid, 33, "%s", se.eid);
 	return IOT_OK;
 }
 
@@ -603,6 +680,10 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 			ok->smdp_signed2 = r.u.authenticate_client.u.ok.smdp_signed2;
 			ok->smdp_signature2 = r.u.authenticate_client.u.ok.smdp_signature2;
 			ok->smdp_certificate = r.u.authenticate_client.u.ok.smdp_certificate;
+			if (ok->profile_metadata.iccid.len == 10 &&
+			    (err = session_note_profile(e, &q->u.authenticate_client.transaction_id, &ok->smdp_certificate,
+							&ok->profile_metadata.iccid)) != IOT_OK)
+				return err;
 		} else {
 			m->u.authenticate_client.choice = RSP_AUTH_CLIENT_ERROR;
 			m->u.authenticate_client.u.error = r.u.authenticate_client.u.error;

@@ -491,7 +491,8 @@ static void test_notifications_kept_until_forwarded(void **state)
 /* minimizeEsipaBytes: the IPA sends the compact forms and the eIM rebuilds
  * what the SM-DP+ verifies: a download (AuthenticateServerResponse,
  * PrepareDownloadResponse), notifications with a result and again by
- * handleNotification (with the EID), and a CancelSession. */
+ * handleNotification (with the EID), an installation result, and a
+ * CancelSession. */
 static void test_minimized_messages(void **state)
 {
 	static const uint8_t second[10] = { 0x98, 0x94, 0x44, 0x99, 0x99, 0x99, 0x99, 0x09, 0x30, 0xF2 };
@@ -531,6 +532,48 @@ static void test_minimized_messages(void **state)
 	assert_int_equal(store_col_int(st, 0), 2);      /* the PIR and the enable's */
 	assert_int_equal(store_col_int(st, 1), 2);
 	assert_int_equal(store_col_int(st, 2), 0);
+	store_finalize(st);
+	store_close(raw);
+	/* an installation result sent compact (as another IPA may, by handleNotification):
+	 * rebuilt from its download session to the very bytes stored */
+	assert_int_equal(store_open(eim_db, &raw), IOT_OK);
+	assert_int_equal(store_prepare(raw, "SELECT der FROM notification WHERE hex(substr(der, 1, 2)) = 'BF37'", &st),
+			 IOT_OK);
+	assert_int_equal(store_step(st, &row), IOT_OK);
+	assert_true(row);
+	{
+		struct rsp_esipa_message_from_ipa m = { .choice = RSP_IPA_TO_EIM_HANDLE_NOTIFICATION };
+		struct rsp_pending_notification pn, *cn = &m.u.handle_notification.u.pending;
+		struct rsp_compact_profile_installation_result_data *d = &cn->u.compact_pir.data;
+		struct rsp_arena a;
+		struct der_writer w;
+		const uint8_t *pir;
+		uint8_t *msg;
+		size_t n;
+
+		rsp_arena_dynamic(&a);
+		pir = store_col_blob(st, 0, &n);
+		assert_int_equal(rsp_decode(&rsp_t_pending_notification, pir, n, &pn, &a), IOT_OK);
+		m.u.handle_notification.choice = RSP_HANDLE_NOTIFICATION_PENDING;
+		cn->choice = RSP_PENDING_COMPACT_PIR;
+		d->transaction_id = pn.u.pir.data.transaction_id;
+		d->seq_number = pn.u.pir.data.notification_metadata.seq_number;
+		d->iccid_present = pn.u.pir.data.notification_metadata.has_iccid;
+		d->compact_final_result.choice = RSP_COMPACT_FINAL_RESULT_SUCCESS;
+		d->compact_final_result.u.success.compact_aid = RSP_BYTES(pn.u.pir.data.final_result.u.success.aid.ptr + 13, 2);
+		cn->u.compact_pir.euicc_sign_pir = pn.u.pir.euicc_sign_pir;
+		assert_int_equal(rsp_encode_alloc(&rsp_t_esipa_message_from_ipa, &m, &msg, &n), IOT_OK);
+		assert_true(n < 120);           /* against about 200 bytes whole */
+		der_writer_dynamic(&w);
+		assert_int_equal(eim_esipa(eim, msg, n, &w), IOT_OK);
+		der_writer_free(&w);
+		free(msg);
+		rsp_arena_free(&a);
+	}
+	store_finalize(st);
+	assert_int_equal(store_prepare(raw, "SELECT COUNT(*) FROM notification", &st), IOT_OK);
+	assert_int_equal(store_step(st, &row), IOT_OK);
+	assert_int_equal(store_col_int(st, 0), 2);
 	store_finalize(st);
 	store_close(raw);
 	/* the SM-DP+ checks the eUICC's signature with the certificates the eIM added */
