@@ -63,11 +63,51 @@ iot_err ipa_eim_select(struct ipa *ipa, struct ipa_eim *out)
 
 /* ---- results and notifications ---- */
 
+/* An installation result left to deliver, compact: only when every download
+ * goes through the eIM (it rebuilds the rest from its session) and the
+ * ISD-P AID has the SGP.22 layout the compact form assumes. */
+static void compact_pir(const struct ipa *ipa, struct rsp_pending_notification *n)
+{
+	static const uint8_t aid_head[13] = { 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00 };
+	static const uint8_t sima_ok[] = { 0x30, 0x07, 0xA0, 0x05, 0x30, 0x03, 0x80, 0x01, 0x00 };
+	struct rsp_profile_installation_result full = n->u.pir;
+	struct rsp_compact_profile_installation_result_data *d;
+	const struct rsp_success_result *ok = &full.data.final_result.u.success;
+
+	if (ipa->p.es9 || (full.data.final_result.choice == RSP_FINAL_RESULT_SUCCESS &&
+			   (ok->aid.len != 16 || memcmp(ok->aid.ptr, aid_head, 13) || ok->aid.ptr[15])))
+		return;
+	memset(&n->u, 0, sizeof(n->u));
+	n->choice = RSP_PENDING_COMPACT_PIR;
+	d = &n->u.compact_pir.data;
+	d->transaction_id = full.data.transaction_id;
+	d->seq_number = full.data.notification_metadata.seq_number;
+	d->iccid_present = full.data.notification_metadata.has_iccid;
+	if (full.data.final_result.choice == RSP_FINAL_RESULT_SUCCESS) {
+		d->compact_final_result.choice = RSP_COMPACT_FINAL_RESULT_SUCCESS;
+		d->compact_final_result.u.success.compact_aid = RSP_BYTES(ok->aid.ptr + 13, 2);
+		/* SGP.32: simaResponse only when it is not the plain success */
+		d->compact_final_result.u.success.has_sima_response =
+			ok->sima_response.len != sizeof(sima_ok) || memcmp(ok->sima_response.ptr, sima_ok, sizeof(sima_ok));
+		d->compact_final_result.u.success.sima_response = ok->sima_response;
+	} else {
+		d->compact_final_result.choice = RSP_COMPACT_FINAL_RESULT_ERROR;
+		d->compact_final_result.u.error = full.data.final_result.u.error;
+	}
+	n->u.compact_pir.euicc_sign_pir = full.euicc_sign_pir;
+}
+
 void ipa_compact_notification(const struct ipa *ipa, struct rsp_pending_notification *n, const uint8_t *eid)
 {
 	struct rsp_other_signed_notification full;
 
-	if (!ipa->cfg.minimize_esipa_bytes || n->choice != RSP_PENDING_OTHER)
+	if (!ipa->cfg.minimize_esipa_bytes)
+		return;
+	if (n->choice == RSP_PENDING_PIR) {
+		compact_pir(ipa, n);
+		return;
+	}
+	if (n->choice != RSP_PENDING_OTHER)
 		return;
 	full = n->u.other;
 	memset(&n->u, 0, sizeof(n->u));
