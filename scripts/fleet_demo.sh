@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The zero-touch fleet: smdpd and eimd on loopback, N simulated devices
 # (fleetsim: libipa + a software eUICC each; half over HTTPS, half over
-# CoAP/DTLS) that leave the factory with only a bootstrap profile and the
+# CoAP/DTLS, those sending SGP.32's compact messages) that leave the factory
+# with only a bootstrap profile and the
 # eIM's initial configuration. Through the REST API, as an operator would:
 # every device gets operator A's profile downloaded and enabled; half the
 # fleet is moved to operator B's by a campaign; the bootstrap profile is
@@ -140,7 +141,8 @@ say "== $n devices leave the factory (bootstrap profile + the eIM's AddInitialEi
 sim() {   # TRANSPORT SKIP COUNT
   local port=$hport; [ "$1" = coaps ] && port=$cport
   "$build/tools/fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$port" \
-    --connect-address 127.0.0.1 --ca "$p/ci.pem" $([ "$1" = coaps ] && echo --coaps) --skip "$2" --devices "$3" \
+    --connect-address 127.0.0.1 --ca "$p/ci.pem" $([ "$1" = coaps ] && echo --coaps --minimize-esipa-bytes) \
+    --skip "$2" --devices "$3" \
     --threads 2 --interval-ms 500 --jitter 30 --until "$tmp/stop" --timeout-ms 3000 \
     --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" --api-key "$EIMCTL_KEY" \
     --profiles-out "$tmp/profiles-$1" >"$tmp/sim-$1.out" 2>&1

@@ -81,6 +81,7 @@ static struct {
 	unsigned devices, threads, rounds, interval_ms, timeout_ms, jitter, progress_s;
 	unsigned network_loss, power_loss;      /* percent of exchanges, of polls */
 	unsigned slow_share, slow_ms, slow_bps;
+	struct ipa_config ipa;          /* minimizeEsipaBytes */
 	char host[256], url[300], connect[300];
 	unsigned port;
 } opt = { .devices = 100, .threads = 4, .rounds = 1, .timeout_ms = 5000 };
@@ -227,7 +228,7 @@ static int device_new(struct device *d, const char *eid, const uint8_t *initial,
 	snprintf(ci, sizeof(ci), "%s/ci.pem", opt.pki);
 	if (euicc_create(&p, &d->euicc) != IOT_OK ||
 	    euicc_preload_profile(d->euicc, md_boot, sizeof(md_boot), (const uint8_t *)"b", 1, true) != IOT_OK ||
-	    ipa_new(&ip, NULL, &d->ipa) != IOT_OK || ipa_es10(d->ipa, initial, initial_len, &resp, &n) != IOT_OK ||
+	    ipa_new(&ip, &opt.ipa, &d->ipa) != IOT_OK || ipa_es10(d->ipa, initial, initial_len, &resp, &n) != IOT_OK ||
 	    n < 3 || resp[0] != 0xBF) {
 		fprintf(stderr, "fleetsim: device %s cannot be made\n", eid);
 		return -1;
@@ -267,7 +268,7 @@ static void power_on(struct device *d)
 	d->cut_in = 0;
 	struct ipa_platform ip = platform_of(d);
 
-	if (ipa_new(&ip, NULL, &d->ipa) != IOT_OK) {
+	if (ipa_new(&ip, &opt.ipa, &d->ipa) != IOT_OK) {
 		fprintf(stderr, "fleetsim: device %s does not start again\n", d->eid);
 		exit(1);
 	}
@@ -465,12 +466,14 @@ static void usage(FILE *f)
 		   "                [--rounds R | --until FILE] [--interval-ms M] [--jitter PCT] [--timeout-ms M]\n"
 		   "                [--network-loss PCT] [--power-loss PCT] [--slow PCT:MS[:BPS]] [--progress S]\n"
 		   "                [--skip K] [--profiles-out FILE] [--register URL --api-key KEY]\n"
+		   "                [--minimize-esipa-bytes]\n"
 		   "  --interval-ms   each device's poll interval (0: as fast as the fleet can)\n"
 		   "  --jitter        each interval drawn in [M(1-J), M(1+J)], J in percent\n"
 		   "  --network-loss  that share of ESipa exchanges lost (before or after the eIM)\n"
 		   "  --power-loss    that share of polls cut by a power loss at a random APDU\n"
 		   "  --slow          that share of devices on links with MS ms latency, BPS bytes/s\n"
-		   "  --progress      a progress line every S seconds on stderr\n");
+		   "  --progress      a progress line every S seconds on stderr\n"
+		   "  --minimize-esipa-bytes  the devices send SGP.32's compact messages\n");
 }
 
 int main(int argc, char **argv)
@@ -488,6 +491,7 @@ int main(int argc, char **argv)
 		{ "coaps-share", required_argument, NULL, 'm' }, { "network-loss", required_argument, NULL, 'L' },
 		{ "power-loss", required_argument, NULL, 'W' }, { "slow", required_argument, NULL, 'S' },
 		{ "progress", required_argument, NULL, 'G' },
+		{ "minimize-esipa-bytes", no_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *connect_address = NULL;
@@ -517,6 +521,7 @@ int main(int argc, char **argv)
 		case 'L': opt.network_loss = (unsigned)atoi(optarg); break;
 		case 'W': opt.power_loss = (unsigned)atoi(optarg); break;
 		case 'G': opt.progress_s = (unsigned)atoi(optarg); break;
+		case 'M': opt.ipa.minimize_esipa_bytes = true; break;
 		case 'S':
 			if (sscanf(optarg, "%u:%u:%u", &opt.slow_share, &opt.slow_ms, &opt.slow_bps) < 2) {
 				usage(stderr);
