@@ -219,12 +219,12 @@ for c in $camp_a $camp_b $camp_f; do
 done
 say
 say "== summary"
-printf '  %-40s %s\n' "devices" "$ops ($half HTTPS, $((n - half)) CoAP/DTLS)"
+printf '  %-40s %s\n' "devices" "$ops ($half HTTPS, $((n - half)) CoAP/DTLS with compact messages)"
 printf '  %-40s %s\n' "campaign operations done / failed" "$done_n / $failed_n"
 printf '  %-40s %s\n' "single operations (enables)" "$((n - 1 + half))"
 printf '  %-40s %s s\n' "wall time" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
 for t in https coaps; do
-  printf '  %-40s %s; %s\n' "$([ $t = https ] && echo HTTPS || echo CoAP/DTLS) devices" \
+  printf '  %-40s %s; %s\n' "$([ $t = https ] && echo HTTPS || echo "CoAP/DTLS, compact") devices" \
     "$(sed -n 's/^devices.*: polls \([0-9]*\).*/\1 polls/p' "$tmp/sim-$t.out")" \
     "$(sed -n 's/^bytes per device: //p' "$tmp/sim-$t.out")"
 done
