@@ -439,6 +439,13 @@ static iot_err finish_op(struct eim *e, const char *eid, int64_t id, int64_t cou
 		err = eim_audit_append(e, actor, "result", subject, outcome);
 		if (err == IOT_OK)
 			err = eim_profiles_learn_result(e, eid, id, result, len);
+		/* the next operation may go now: a device in inject mode gets it pushed at once */
+		if (err == IOT_OK && (err = store_prepare(e->db, "UPDATE inject SET next_try = 0 WHERE eid = $1", &st)) ==
+					     IOT_OK) {
+			store_bind_text(st, 1, eid);
+			err = store_step(st, &row);
+			store_finalize(st);
+		}
 	}
 	return err;
 }

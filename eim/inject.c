@@ -20,7 +20,8 @@ iot_err eim_inject_schema(struct eim *e)
 {
 	return store_exec(e->db, "CREATE TABLE IF NOT EXISTS inject ("
 				 " eid TEXT PRIMARY KEY REFERENCES euicc(eid), address TEXT NOT NULL,"
-				 " next_try INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0);");
+				 " next_try INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0);"
+				 "CREATE INDEX IF NOT EXISTS inject_due ON inject(next_try);");
 }
 
 static bool address_valid(const char *a)

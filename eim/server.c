@@ -110,7 +110,9 @@ static void esipa(struct eim_server *s, const uint8_t *body, size_t len, int *st
 	*status = w->len ? 200 : 204;
 	if (eim_notifications_waiting(e))
 		wake(&s->forwarder);
-	wake(&s->injector);     /* an answer may free the next operation for a push */
+	/* a result may free a device's next operation for a push */
+	if (len > 2 && body[0] == 0xBF && (body[1] == 0x50 || body[1] == 0x3D))
+		wake(&s->injector);
 }
 
 /* Runs w's step off the request path (a slow or absent SM-DP+ or device
