@@ -126,6 +126,7 @@ void eim_close(struct eim *e)
 	store_close(e->db);
 	http_client_free(e->es9);
 	http_client_free(e->inject);
+	net_coap_client_free(e->inject_coap);
 	free(e->eim_id);
 	free(e->fqdn);
 	free(e);

@@ -11,10 +11,11 @@
 
 #include "base/hex.h"
 #include "base/log.h"
-#include "net/coap.h"
 
 #define ASN1_TYPE "application/x-gsma-rsp-asn1"
 #define RETRY_S 30
+/* one push, all of it: an unreachable device holds the injector this long */
+#define PUSH_TIMEOUT_MS 10000
 
 iot_err eim_inject_schema(struct eim *e)
 {
@@ -91,7 +92,7 @@ static iot_err push(struct eim *e, const char *address, const uint8_t *body, siz
 
 		if (!e->inject) {
 			struct http_client_config c = { .ca_file = e->cfg.inject_ca, .cert_file = e->cfg.inject_cert_file,
-							.key_file = e->cfg.inject_key_file, .timeout_ms = 30000 };
+							.key_file = e->cfg.inject_key_file, .timeout_ms = PUSH_TIMEOUT_MS };
 
 			if ((err = http_client_new(&c, &e->inject)) != IOT_OK)
 				return err;
@@ -106,15 +107,23 @@ static iot_err push(struct eim *e, const char *address, const uint8_t *body, siz
 		struct net_coap_client_config c = { .host = host, .port = (uint16_t)atoi(colon + 1),
 						    .path = "gsma/rsp2/asn1", .ca_file = e->cfg.inject_ca,
 						    .cert_file = e->cfg.inject_cert_file, .key_file = e->cfg.inject_key_file,
-						    .timeout_ms = 30000 };
-		struct net_coap_client *cc;
+						    .timeout_ms = PUSH_TIMEOUT_MS };
 		int code = 0;
 
+		/* the same device again (its acknowledgement, its next operation): the DTLS session kept */
+		if (e->inject_coap && strcmp(e->inject_coap_address, address)) {
+			net_coap_client_free(e->inject_coap);
+			e->inject_coap = NULL;
+		}
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - address - 8), address + 8);
-		if ((err = net_coap_client_new(&c, &cc)) != IOT_OK)
+		if (!e->inject_coap && (err = net_coap_client_new(&c, &e->inject_coap)) != IOT_OK)
 			return err;
-		err = net_coap_client_post(cc, body, len, &code, resp, resp_len);
-		net_coap_client_free(cc);
+		snprintf(e->inject_coap_address, sizeof(e->inject_coap_address), "%s", address);
+		err = net_coap_client_post(e->inject_coap, body, len, &code, resp, resp_len);
+		if (err != IOT_OK) {            /* gone: a new session next time */
+			net_coap_client_free(e->inject_coap);
+			e->inject_coap = NULL;
+		}
 		if (err == IOT_OK && code / 100 != 2)
 			err = code == 403 ? IOT_E_REFUSED : IOT_E_IO;
 	}

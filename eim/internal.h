@@ -4,6 +4,7 @@
 
 #include "eim/eim.h"
 #include "crypto/x509.h"
+#include "net/coap.h"
 #include "net/http.h"
 #include "rsp/rsp.h"
 #include "store/store.h"
@@ -19,6 +20,8 @@ struct eim {
 	struct http_client *es9;        /* the relay to SM-DP+s, opened on first use */
 	bool notified;                  /* a notification was stored since eim_notifications_waiting */
 	struct http_client *inject;     /* pushes over HTTPS (inject.c), opened on first use */
+	struct net_coap_client *inject_coap;    /* the last device pushed over CoAPs, its DTLS session kept */
+	char inject_coap_address[256];
 };
 
 #define EIM_MAX_ACKS 64
