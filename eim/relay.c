@@ -255,8 +255,9 @@ static bool ac_address(const uint8_t *ac, size_t len, char *out, size_t cap)
 	return true;
 }
 
-/* The operation behind eimTransactionId, sent and a download; its SM-DP+. */
-static iot_err download_op(struct eim *e, const rsp_bytes *txid, int64_t *id, char *smdp, size_t cap)
+/* The operation behind eimTransactionId, sent and a download; its SM-DP+,
+ * and whether its IPA minimizes ESipa bytes. */
+static iot_err download_op(struct eim *e, const rsp_bytes *txid, int64_t *id, char *smdp, size_t cap, bool *minimize)
 {
 	struct store_stmt *st;
 	bool row = false;
@@ -264,8 +265,9 @@ static iot_err download_op(struct eim *e, const rsp_bytes *txid, int64_t *id, ch
 
 	if (!eim_txid_parse(txid, id))
 		return IOT_E_NOT_FOUND;
-	if ((err = store_prepare(e->db, "SELECT payload FROM operation WHERE id = $1 AND kind = 4 AND state = 1", &st)) !=
-	    IOT_OK)
+	if ((err = store_prepare(e->db, "SELECT o.payload, x.ipa_features FROM operation o"
+					" LEFT JOIN euicc_info x ON x.eid = o.eid WHERE o.id = $1 AND o.kind = 4 AND o.state = 1",
+				 &st)) != IOT_OK)
 		return err;
 	store_bind_int(st, 1, *id);
 	if ((err = store_step(st, &row)) == IOT_OK && row) {
@@ -274,24 +276,22 @@ static iot_err download_op(struct eim *e, const rsp_bytes *txid, int64_t *id, ch
 
 		if (!ac || !ac_address(ac, n, smdp, cap))
 			row = false;
+		*minimize = (store_col_int(st, 1) & RSP_IPA_MINIMIZE_ESIPA_BYTES) != 0;
 	}
 	store_finalize(st);
 	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
 }
 
-static iot_err session_smdp(struct eim *e, const rsp_bytes *txid, char *smdp, size_t cap)
+/* The registeredID (SM-DP+ OID) of a certificate as DER; empty when it has none. */
+static size_t certificate_oid(const rsp_bytes *der, uint8_t oid[64])
 {
-	struct store_stmt *st;
-	bool row = false;
-	iot_err err = store_prepare(e->db, "SELECT smdp FROM session WHERE txid = $1", &st);
+	struct crypto_cert *cert = NULL;
+	size_t len = 0;
 
-	if (err != IOT_OK)
-		return err;
-	store_bind_blob(st, 1, txid->ptr, txid->len);
-	if ((err = store_step(st, &row)) == IOT_OK && row)
-		snprintf(smdp, cap, "%s", store_col_text(st, 0));
-	store_finalize(st);
-	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
+	if (x509_parse(der->ptr, der->len, &cert) != IOT_OK || x509_subject_rid(cert, oid, 64, &len) != IOT_OK)
+		len = 0;
+	x509_free(cert);
+	return len;
 }
 
 /* The session of a download: its SM-DP+, and what the compact messages of
@@ -300,17 +300,12 @@ static iot_err session_smdp(struct eim *e, const rsp_bytes *txid, char *smdp, si
 static iot_err session_add(struct eim *e, const struct rsp_initiate_authentication_ok_esipa *ok, int64_t op,
 			   const char *smdp)
 {
-	struct crypto_cert *cert = NULL;
 	struct store_stmt *st;
 	uint8_t oid[64];
-	size_t oid_len = 0;
+	size_t oid_len = certificate_oid(&ok->server_certificate, oid);
 	bool row;
 	iot_err err;
 
-	if (x509_parse(ok->server_certificate.ptr, ok->server_certificate.len, &cert) != IOT_OK ||
-	    x509_subject_rid(cert, oid, sizeof(oid), &oid_len) != IOT_OK)
-		oid_len = 0;
-	x509_free(cert);
 	if ((err = store_begin(e->db)) != IOT_OK)
 		return err;
 	if ((err = store_prepare(e->db, "INSERT INTO session(txid, op, smdp, created) VALUES ($1, $2, $3, $4)"
@@ -344,17 +339,12 @@ static iot_err session_add(struct eim *e, const struct rsp_initiate_authenticati
 static iot_err session_note_profile(struct eim *e, const rsp_bytes *txid, const rsp_bytes *pb_cert,
 				    const rsp_bytes *iccid)
 {
-	struct crypto_cert *cert = NULL;
 	struct store_stmt *st;
 	uint8_t oid[64];
-	size_t oid_len = 0;
+	size_t oid_len = certificate_oid(pb_cert, oid);
 	bool row;
 	iot_err err;
 
-	if (x509_parse(pb_cert->ptr, pb_cert->len, &cert) != IOT_OK ||
-	    x509_subject_rid(cert, oid, sizeof(oid), &oid_len) != IOT_OK)
-		oid_len = 0;
-	x509_free(cert);
 	if ((err = store_prepare(e->db, "UPDATE session_info SET pb_oid = $2, iccid = $3 WHERE txid = $1", &st)) !=
 	    IOT_OK)
 		return err;
@@ -366,8 +356,12 @@ static iot_err session_note_profile(struct eim *e, const rsp_bytes *txid, const 
 	return err;
 }
 
-/* What a compact message needs rebuilt, copied into the arena. */
+/* A download session as one query gives it: the SM-DP+ to relay to, whether
+ * the IPA minimizes ESipa bytes, and what a compact message needs rebuilt
+ * (copied into the arena; empty for a session made before it was kept). */
 struct session {
+	char smdp[256];
+	bool minimize;
 	rsp_bytes server_address, challenge, smdp_oid, euicc_info2, pb_oid, iccid;
 	char eid[33];
 };
@@ -389,9 +383,9 @@ static iot_err session_load(struct eim *e, const rsp_bytes *txid, struct session
 	struct store_stmt *st;
 	bool row = false;
 	iot_err err = store_prepare(e->db, "SELECT i.server_address, i.challenge, i.smdp_oid, x.euicc_info2, o.eid,"
-					   " i.pb_oid, i.iccid"
-					   " FROM session s JOIN session_info i ON i.txid = s.txid"
-					   " JOIN operation o ON o.id = s.op LEFT JOIN euicc_info x ON x.eid = o.eid"
+					   " i.pb_oid, i.iccid, s.smdp, x.ipa_features"
+					   " FROM session s LEFT JOIN session_info i ON i.txid = s.txid"
+					   " LEFT JOIN operation o ON o.id = s.op LEFT JOIN euicc_info x ON x.eid = o.eid"
 					   " WHERE s.txid = $1", &st);
 
 	memset(out, 0, sizeof(*out));
@@ -406,54 +400,23 @@ static iot_err session_load(struct eim *e, const rsp_bytes *txid, struct session
 		snprintf(out->eid, sizeof(out->eid), "%s", store_col_text(st, 4));
 		out->pb_oid = arena_blob(st, 5, a);
 		out->iccid = arena_blob(st, 6, a);
+		snprintf(out->smdp, sizeof(out->smdp), "%s", store_col_text(st, 7));
+		out->minimize = (store_col_int(st, 8) & RSP_IPA_MINIMIZE_ESIPA_BYTES) != 0;
 	}
 	store_finalize(st);
 	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
-}
-
-/* SGP.32 minimizeEsipaBytes: an IPA that said so gets no optional
- * transactionId in the eIM's answers (it has it). */
-static bool minimizes(struct eim *e, int64_t op)
-{
-	struct store_stmt *st;
-	bool row = false, yes = false;
-
-	if (store_prepare(e->db, "SELECT x.ipa_features FROM operation o JOIN euicc_info x ON x.eid = o.eid"
-				 " WHERE o.id = $1", &st) != IOT_OK)
-		return false;
-	store_bind_int(st, 1, op);
-	if (store_step(st, &row) == IOT_OK && row)
-		yes = (store_col_int(st, 0) & RSP_IPA_MINIMIZE_ESIPA_BYTES) != 0;
-	store_finalize(st);
-	return yes;
-}
-
-static bool session_minimizes(struct eim *e, const rsp_bytes *txid)
-{
-	struct store_stmt *st;
-	bool row = false;
-	int64_t op = 0;
-
-	if (store_prepare(e->db, "SELECT op FROM session WHERE txid = $1", &st) != IOT_OK)
-		return false;
-	store_bind_blob(st, 1, txid->ptr, txid->len);
-	if (store_step(st, &row) == IOT_OK && row)
-		op = store_col_int(st, 0);
-	store_finalize(st);
-	return op && minimizes(e, op);
 }
 
 /* SGP.32 CompactAuthenticateResponseOk made whole for the SM-DP+: the
  * EuiccSigned1 the eUICC signed, rebuilt from the session (transactionId,
  * serverAddress, serverChallenge), the eUICC's euiccInfo2 as kept with its
  * extCardResource as given now, and ctxParams1; the certificates as kept. */
-static iot_err expand_asr(struct eim *e, const rsp_bytes *txid, struct rsp_authenticate_server_response *r,
-			  struct rsp_arena *a)
+static iot_err expand_asr(struct eim *e, const struct session *se, const rsp_bytes *txid,
+			  struct rsp_authenticate_server_response *r, struct rsp_arena *a)
 {
 	struct rsp_compact_authenticate_response_ok c = r->u.compact_ok;
 	struct rsp_authenticate_response_ok *ok = &r->u.ok;
 	struct rsp_euicc_signed1 s1 = { 0 };
-	struct session se;
 	struct eim_certs certs = { 0 };
 	uint8_t *der, *cp;
 	size_t len;
@@ -461,22 +424,20 @@ static iot_err expand_asr(struct eim *e, const rsp_bytes *txid, struct rsp_authe
 
 	if (r->choice != RSP_AUTH_RESP_COMPACT_OK)
 		return IOT_OK;
-	if ((err = session_load(e, txid, &se, a)) != IOT_OK)
-		return err;
 	memset(ok, 0, sizeof(*ok));
 	r->choice = RSP_AUTH_RESP_OK;
 	if (c.signed_data.choice == RSP_SIGNED_DATA_EUICC_SIGNED1) {
 		ok->euicc_signed1 = c.signed_data.u.euicc_signed1;
 	} else {
 		/* ctxParams1 left out means the eIM made it: this eIM does not */
-		if (!c.signed_data.u.compact_euicc_signed1.has_ctx_params1 || !se.euicc_info2.len)
+		if (!c.signed_data.u.compact_euicc_signed1.has_ctx_params1 || !se->euicc_info2.len)
 			return IOT_E_ASN1_MISSING;
-		if ((err = rsp_decode(&rsp_t_euicc_info2, se.euicc_info2.ptr, se.euicc_info2.len, &s1.euicc_info2, a)) !=
+		if ((err = rsp_decode(&rsp_t_euicc_info2, se->euicc_info2.ptr, se->euicc_info2.len, &s1.euicc_info2, a)) !=
 		    IOT_OK)
 			return err;
 		s1.transaction_id = *txid;
-		s1.server_address = se.server_address;
-		s1.server_challenge = se.challenge;
+		s1.server_address = se->server_address;
+		s1.server_challenge = se->challenge;
 		s1.euicc_info2.ext_card_resource = c.signed_data.u.compact_euicc_signed1.ext_card_resource;
 		s1.ctx_params1 = c.signed_data.u.compact_euicc_signed1.ctx_params1;
 		if ((err = rsp_encode_alloc(&rsp_t_euicc_signed1, &s1, &der, &len)) != IOT_OK)
@@ -492,7 +453,7 @@ static iot_err expand_asr(struct eim *e, const rsp_bytes *txid, struct rsp_authe
 	}
 	ok->euicc_signature1 = c.euicc_signature1;
 	if (!c.has_euicc_certificate || !c.has_eum_certificate) {
-		if ((err = eim_euicc_certs(e, se.eid, &certs)) != IOT_OK)
+		if ((err = eim_euicc_certs(e, se->eid, &certs)) != IOT_OK)
 			return err;
 		if (!(cp = rsp_arena_alloc(a, certs.euicc_len + certs.eum_len))) {
 			eim_certs_free(&certs);
@@ -577,26 +538,21 @@ static void expand_pdr(const rsp_bytes *txid, struct rsp_prepare_download_respon
 
 /* SGP.32 CompactCancelSessionResponseOk: EuiccCancelSessionSigned with the
  * session's transactionId and the SM-DP+'s OID. */
-static iot_err expand_csr(struct eim *e, const rsp_bytes *txid, struct rsp_cancel_session_response *r,
-			  struct rsp_arena *a)
+static iot_err expand_csr(const struct session *se, const rsp_bytes *txid, struct rsp_cancel_session_response *r)
 {
 	struct rsp_compact_cancel_session_response_ok c = r->u.compact_ok;
 	struct rsp_cancel_session_response_ok *ok = &r->u.ok;
-	struct session se;
-	iot_err err;
 
 	if (r->choice != RSP_CANCEL_RESP_COMPACT_OK)
 		return IOT_OK;
 	if (!c.signed_data.has_reason)
 		return IOT_E_ASN1_MISSING;
-	if ((err = session_load(e, txid, &se, a)) != IOT_OK)
-		return err;
-	if (!se.smdp_oid.len)
+	if (!se->smdp_oid.len)
 		return IOT_E_NOT_FOUND;
 	memset(ok, 0, sizeof(*ok));
 	r->choice = RSP_CANCEL_RESP_OK;
 	ok->signed_data.transaction_id = *txid;
-	ok->signed_data.smdp_oid = se.smdp_oid;
+	ok->signed_data.smdp_oid = se->smdp_oid;
 	ok->signed_data.reason = c.signed_data.reason;
 	ok->euicc_cancel_session_signature = c.euicc_cancel_session_signature;
 	return IOT_OK;
@@ -607,8 +563,10 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 {
 	struct rsp_remote_profile_provisioning_request es9 = { 0 };
 	struct rsp_remote_profile_provisioning_response r = { 0 };
+	struct session se = { .smdp = "" };
 	char smdp[256];
 	int64_t op;
+	bool minimize = false;
 	iot_err err;
 
 	memset(m, 0, sizeof(*m));
@@ -619,7 +577,7 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 		m->choice = RSP_EIM_TO_IPA_INITIATE_AUTHENTICATION;
 		/* SGP.32 3.2.2: the trigger's transaction names the operation and its SM-DP+ */
 		if (!i->has_eim_transaction_id ||
-		    download_op(e, &i->eim_transaction_id, &op, smdp, sizeof(smdp)) != IOT_OK ||
+		    download_op(e, &i->eim_transaction_id, &op, smdp, sizeof(smdp), &minimize) != IOT_OK ||
 		    !i->has_euicc_info1) {
 			m->u.initiate_authentication.choice = RSP_ESIPA_ERROR;
 			m->u.initiate_authentication.u.error = 52;     /* invalidEimTransactionId */
@@ -648,7 +606,7 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 			ok->server_certificate = r.u.initiate_authentication.u.ok.server_certificate;
 			err = session_add(e, ok, op, smdp);
 			/* SGP.32: the IPA has the transactionId in serverSigned1 */
-			ok->has_transaction_id = !minimizes(e, op);
+			ok->has_transaction_id = !minimize;
 		} else {
 			m->u.initiate_authentication.u.error = r.u.initiate_authentication.u.error;
 		}
@@ -656,7 +614,7 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 	}
 	case RSP_IPA_TO_EIM_AUTHENTICATE_CLIENT:
 		m->choice = RSP_EIM_TO_IPA_AUTHENTICATE_CLIENT;
-		if (session_smdp(e, &q->u.authenticate_client.transaction_id, smdp, sizeof(smdp)) != IOT_OK) {
+		if (session_load(e, &q->u.authenticate_client.transaction_id, &se, a) != IOT_OK) {
 			m->u.authenticate_client.choice = RSP_AUTH_CLIENT_ERROR;
 			m->u.authenticate_client.u.error = 10;  /* invalidTransactionId */
 			return IOT_OK;
@@ -665,15 +623,15 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 		es9.u.authenticate_client.transaction_id = q->u.authenticate_client.transaction_id;
 		es9.u.authenticate_client.authenticate_server_response = q->u.authenticate_client.authenticate_server_response;
 		/* SGP.32 minimizeEsipaBytes: compact on ESipa, whole on ES9+ */
-		if ((err = expand_asr(e, &es9.u.authenticate_client.transaction_id,
+		if ((err = expand_asr(e, &se, &es9.u.authenticate_client.transaction_id,
 				      &es9.u.authenticate_client.authenticate_server_response, a)) != IOT_OK ||
-		    (err = eim_es9(e, smdp, &es9, &r, a, keep)) != IOT_OK)
+		    (err = eim_es9(e, se.smdp, &es9, &r, a, keep)) != IOT_OK)
 			break;
 		if (r.u.authenticate_client.choice == RSP_ES9_OK) {
 			struct rsp_authenticate_client_ok_dp_esipa *ok = &m->u.authenticate_client.u.ok_dp;
 
 			m->u.authenticate_client.choice = RSP_AUTH_CLIENT_OK_DP;
-			ok->has_transaction_id = !session_minimizes(e, &q->u.authenticate_client.transaction_id);
+			ok->has_transaction_id = !se.minimize;
 			ok->transaction_id = r.u.authenticate_client.u.ok.transaction_id;
 			ok->has_profile_metadata = true;
 			ok->profile_metadata = r.u.authenticate_client.u.ok.profile_metadata;
@@ -691,7 +649,7 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 		return IOT_OK;
 	case RSP_IPA_TO_EIM_GET_BPP:
 		m->choice = RSP_EIM_TO_IPA_GET_BPP;
-		if (session_smdp(e, &q->u.get_bpp.transaction_id, smdp, sizeof(smdp)) != IOT_OK) {
+		if (session_load(e, &q->u.get_bpp.transaction_id, &se, a) != IOT_OK) {
 			m->u.get_bpp.choice = RSP_ESIPA_ERROR;
 			m->u.get_bpp.u.error = 95;              /* invalidTransactionId */
 			return IOT_OK;
@@ -700,11 +658,11 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 		es9.u.get_bpp.transaction_id = q->u.get_bpp.transaction_id;
 		es9.u.get_bpp.prepare_download_response = q->u.get_bpp.prepare_download_response;
 		expand_pdr(&es9.u.get_bpp.transaction_id, &es9.u.get_bpp.prepare_download_response);
-		if ((err = eim_es9(e, smdp, &es9, &r, a, keep)) != IOT_OK)
+		if ((err = eim_es9(e, se.smdp, &es9, &r, a, keep)) != IOT_OK)
 			break;
 		m->u.get_bpp.choice = r.u.get_bpp.choice;
 		if (r.u.get_bpp.choice == RSP_ES9_OK) {
-			m->u.get_bpp.u.ok.has_transaction_id = !session_minimizes(e, &q->u.get_bpp.transaction_id);
+			m->u.get_bpp.u.ok.has_transaction_id = !se.minimize;
 			m->u.get_bpp.u.ok.transaction_id = r.u.get_bpp.u.ok.transaction_id;
 			m->u.get_bpp.u.ok.bound_profile_package = r.u.get_bpp.u.ok.bound_profile_package;
 		} else {
@@ -713,7 +671,7 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 		return IOT_OK;
 	default:                /* cancelSession */
 		m->choice = RSP_EIM_TO_IPA_CANCEL_SESSION;
-		if (session_smdp(e, &q->u.cancel_session.transaction_id, smdp, sizeof(smdp)) != IOT_OK) {
+		if (session_load(e, &q->u.cancel_session.transaction_id, &se, a) != IOT_OK) {
 			m->u.cancel_session.choice = RSP_ESIPA_ERROR;
 			m->u.cancel_session.u.error = 1;        /* invalidTransactionId */
 			return IOT_OK;
@@ -721,16 +679,17 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 		es9.choice = RSP_ES9_REQ_CANCEL_SESSION;
 		es9.u.cancel_session.transaction_id = q->u.cancel_session.transaction_id;
 		es9.u.cancel_session.cancel_session_response = q->u.cancel_session.cancel_session_response;
-		if ((err = expand_csr(e, &es9.u.cancel_session.transaction_id,
-				      &es9.u.cancel_session.cancel_session_response, a)) != IOT_OK ||
-		    (err = eim_es9(e, smdp, &es9, &r, a, keep)) != IOT_OK)
+		if ((err = expand_csr(&se, &es9.u.cancel_session.transaction_id,
+				      &es9.u.cancel_session.cancel_session_response)) != IOT_OK ||
+		    (err = eim_es9(e, se.smdp, &es9, &r, a, keep)) != IOT_OK)
 			break;
 		m->u.cancel_session.choice = r.u.cancel_session.choice;
 		m->u.cancel_session.u.error = r.u.cancel_session.u.error;
 		return IOT_OK;
 	}
 	/* the SM-DP+ is down or answered nonsense: the IPA gets undefinedError and the session ends */
-	log_warn("eim", "relay to the SM-DP+ failed", "address=%s error=\"%s\"", smdp, iot_strerror(err));
+	log_warn("eim", "relay to the SM-DP+ failed", "address=%s error=\"%s\"",
+		 q->choice == RSP_IPA_TO_EIM_INITIATE_AUTHENTICATION ? smdp : se.smdp, iot_strerror(err));
 	free(*keep);
 	*keep = NULL;
 	m->u.initiate_authentication.choice = RSP_ESIPA_ERROR;
@@ -807,7 +766,8 @@ iot_err eim_esipa_stream(struct eim *e, const uint8_t *req, size_t len, struct e
 	struct rsp_esipa_message_from_ipa q;
 	struct eim_stream *s;
 	struct rsp_arena a;
-	char smdp[256], url[400];
+	struct session se;
+	char url[400];
 	uint8_t *body = NULL;
 	size_t n;
 	iot_err err;
@@ -817,7 +777,7 @@ iot_err eim_esipa_stream(struct eim *e, const uint8_t *req, size_t len, struct e
 		return IOT_E_NOT_FOUND;
 	rsp_arena_dynamic(&a);
 	if (rsp_decode(&rsp_t_esipa_message_from_ipa, req, len, &q, &a) != IOT_OK || q.choice != RSP_IPA_TO_EIM_GET_BPP ||
-	    session_smdp(e, &q.u.get_bpp.transaction_id, smdp, sizeof(smdp)) != IOT_OK) {
+	    session_load(e, &q.u.get_bpp.transaction_id, &se, &a) != IOT_OK) {
 		rsp_arena_free(&a);
 		return IOT_E_NOT_FOUND;         /* eim_esipa answers it, or refuses it */
 	}
@@ -832,14 +792,14 @@ iot_err eim_esipa_stream(struct eim *e, const uint8_t *req, size_t len, struct e
 		free(body);
 		return IOT_E_NOMEM;
 	}
-	snprintf(url, sizeof(url), "https://%s/gsma/rsp2/asn1", smdp);
-	if ((err = es9_client(e, smdp)) != IOT_OK || (err = http_client_stream_post(e->es9, url, headers, body, n,
+	snprintf(url, sizeof(url), "https://%s/gsma/rsp2/asn1", se.smdp);
+	if ((err = es9_client(e, se.smdp)) != IOT_OK || (err = http_client_stream_post(e->es9, url, headers, body, n,
 										      &s->http)) != IOT_OK)
-		stream_refuse(s, smdp, iot_strerror(err));
+		stream_refuse(s, se.smdp, iot_strerror(err));
 	else if (http_stream_status(s->http) != 200)
-		stream_refuse(s, smdp, "HTTP status");
+		stream_refuse(s, se.smdp, "HTTP status");
 	else if ((err = stream_head(s)) != IOT_OK)
-		stream_refuse(s, smdp, iot_strerror(err));
+		stream_refuse(s, se.smdp, iot_strerror(err));
 	free(body);
 	*out = s;
 	return IOT_OK;
