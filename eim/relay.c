@@ -475,10 +475,6 @@ static iot_err expand_asr(struct eim *e, const struct session *se, const rsp_byt
 iot_err eim_expand_compact_pir(struct eim *e, const struct rsp_compact_profile_installation_result *c,
 			       struct rsp_pending_notification *out, char eid[33], struct rsp_arena *a)
 {
-	/* SGP.22 ISD-P AIDs: A0000005591010FFFFFFFF8900 xx xx 00; SGP.32 gives bytes 14 and 15 */
-	static const uint8_t aid_head[13] = { 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00 };
-	/* SGP.32 CompactSuccessResult: absent, simaResponse is this EUICCResponse (success) */
-	static const uint8_t sima_ok[] = { 0x30, 0x07, 0xA0, 0x05, 0x30, 0x03, 0x80, 0x01, 0x00 };
 	const struct rsp_compact_profile_installation_result_data *d = &c->data;
 	struct rsp_profile_installation_result *pir = &out->u.pir;
 	struct session se;
@@ -503,13 +499,16 @@ iot_err eim_expand_compact_pir(struct eim *e, const struct rsp_compact_profile_i
 
 		if (ok->compact_aid.len != 2 || !(aid = rsp_arena_alloc(a, 16)))
 			return ok->compact_aid.len != 2 ? IOT_E_ASN1_SIZE : IOT_E_NOMEM;
-		memcpy(aid, aid_head, 13);
+		/* SGP.32 compactAid: bytes 14 and 15 of the SGP.22 ISD-P AID */
+		memcpy(aid, rsp_isdp_aid_head, 13);
 		memcpy(aid + 13, ok->compact_aid.ptr, 2);
 		aid[15] = 0x00;
 		pir->data.final_result.choice = RSP_FINAL_RESULT_SUCCESS;
 		pir->data.final_result.u.success.aid = RSP_BYTES(aid, 16);
+		/* SGP.32 CompactSuccessResult: simaResponse absent means the plain success */
 		pir->data.final_result.u.success.sima_response =
-			ok->has_sima_response ? ok->sima_response : RSP_BYTES(sima_ok, sizeof(sima_ok));
+			ok->has_sima_response ? ok->sima_response
+					      : RSP_BYTES(rsp_sima_response_ok, sizeof(rsp_sima_response_ok));
 	} else {
 		pir->data.final_result.choice = RSP_FINAL_RESULT_ERROR;
 		pir->data.final_result.u.error = d->compact_final_result.u.error;

@@ -278,7 +278,7 @@ static iot_err make_pir(struct euicc *e, const struct rsp_bytes *txid, const str
 		d->final_result.choice = RSP_FINAL_RESULT_SUCCESS;
 		d->final_result.u.success.aid = RSP_BYTES(aid, 16);
 		/* EUICCResponse: every profile element processed ok */
-		d->final_result.u.success.sima_response = RSP_STR("\x30\x07\xA0\x05\x30\x03\x80\x01\x00");
+		d->final_result.u.success.sima_response = RSP_BYTES(rsp_sima_response_ok, sizeof(rsp_sima_response_ok));
 	} else {
 		d->final_result.choice = RSP_FINAL_RESULT_ERROR;
 		d->final_result.u.error.bpp_command_id = command;

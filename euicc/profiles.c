@@ -460,10 +460,11 @@ iot_err euicc_profile_add(struct euicc *e, const uint8_t *metadata, size_t metad
 	p = &e->s.profiles[e->s.profile_count];
 	memset(p, 0, sizeof(*p));
 	memcpy(p->iccid, md.iccid.ptr, 10);
-	/* ISD-P AIDs: A0000005591010FFFFFFFF89 0000 nn00 */
-	memcpy(p->aid, "\xA0\x00\x00\x05\x59\x10\x10\xFF\xFF\xFF\xFF\x89\x00\x00\x10\x00", 16);
+	/* ISD-P AIDs: A0000005591010FFFFFFFF8900 nnnn 00 */
+	memcpy(p->aid, rsp_isdp_aid_head, sizeof(rsp_isdp_aid_head));
 	p->aid[13] = (uint8_t)(n >> 8);
 	p->aid[14] = (uint8_t)n;
+	p->aid[15] = 0;
 	rsp_arena_free(&a);
 	if (euicc_blob_set(&p->metadata, metadata, metadata_len) != IOT_OK ||
 	    euicc_blob_set(&p->content, content, content_len) != IOT_OK) {

@@ -68,14 +68,12 @@ iot_err ipa_eim_select(struct ipa *ipa, struct ipa_eim *out)
  * ISD-P AID has the SGP.22 layout the compact form assumes. */
 static void compact_pir(const struct ipa *ipa, struct rsp_pending_notification *n)
 {
-	static const uint8_t aid_head[13] = { 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00 };
-	static const uint8_t sima_ok[] = { 0x30, 0x07, 0xA0, 0x05, 0x30, 0x03, 0x80, 0x01, 0x00 };
 	struct rsp_profile_installation_result full = n->u.pir;
 	struct rsp_compact_profile_installation_result_data *d;
 	const struct rsp_success_result *ok = &full.data.final_result.u.success;
 
 	if (ipa->p.es9 || (full.data.final_result.choice == RSP_FINAL_RESULT_SUCCESS &&
-			   (ok->aid.len != 16 || memcmp(ok->aid.ptr, aid_head, 13) || ok->aid.ptr[15])))
+			   (ok->aid.len != 16 || memcmp(ok->aid.ptr, rsp_isdp_aid_head, 13) || ok->aid.ptr[15])))
 		return;
 	memset(&n->u, 0, sizeof(n->u));
 	n->choice = RSP_PENDING_COMPACT_PIR;
@@ -88,7 +86,8 @@ static void compact_pir(const struct ipa *ipa, struct rsp_pending_notification *
 		d->compact_final_result.u.success.compact_aid = RSP_BYTES(ok->aid.ptr + 13, 2);
 		/* SGP.32: simaResponse only when it is not the plain success */
 		d->compact_final_result.u.success.has_sima_response =
-			ok->sima_response.len != sizeof(sima_ok) || memcmp(ok->sima_response.ptr, sima_ok, sizeof(sima_ok));
+			ok->sima_response.len != sizeof(rsp_sima_response_ok) ||
+			memcmp(ok->sima_response.ptr, rsp_sima_response_ok, sizeof(rsp_sima_response_ok));
 		d->compact_final_result.u.success.sima_response = ok->sima_response;
 	} else {
 		d->compact_final_result.choice = RSP_COMPACT_FINAL_RESULT_ERROR;

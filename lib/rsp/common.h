@@ -208,4 +208,12 @@ extern const struct rsp_type rsp_t_device_info, rsp_t_device_capabilities,
 iot_err rsp_iccid_from_digits(const char *digits, uint8_t out[10]);
 void rsp_iccid_to_digits(const uint8_t iccid[10], char out[21]);
 
+/* SGP.22 ISD-P AIDs are A0000005591010FFFFFFFF8900 xx xx 00: these first 13
+ * bytes, and byte 16 zero (SGP.32 compactAid carries bytes 14 and 15). */
+extern const uint8_t rsp_isdp_aid_head[13];
+/* The simaResponse of an installation where every profile element was
+ * processed: EUICCResponse { peStatus { status ok } } (SGP.32
+ * CompactSuccessResult leaves out exactly this value). */
+extern const uint8_t rsp_sima_response_ok[9];
+
 #endif
