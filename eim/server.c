@@ -637,7 +637,7 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 			return;
 		}
 		/* SGP.32 6.1 (SGP.22 6.5.1): the request says which protocol version it speaks */
-		if (!q->admin_protocol || strncmp(q->admin_protocol, "gsma/rsp/v2.", 12)) {
+		if (!http_request_admin_protocol_ok(q)) {
 			atomic_fetch_add(&s->esipa_malformed, 1);
 			log_warn("eim", "ESipa request without a supported X-Admin-Protocol", "peer=%s value=%s", q->peer,
 				 q->admin_protocol ? q->admin_protocol : "-");

@@ -433,8 +433,8 @@ static void on_push_https(void *ctx, const struct http_request *q, struct http_r
 		r->status = 404;
 		return;
 	}
-	if (!q->content_type || strcmp(q->content_type, "application/x-gsma-rsp-asn1") || !q->admin_protocol ||
-	    strncmp(q->admin_protocol, "gsma/rsp/v2.", 12)) {
+	if (!q->content_type || strcmp(q->content_type, "application/x-gsma-rsp-asn1") ||
+	    !http_request_admin_protocol_ok(q)) {
 		r->status = 400;
 		return;
 	}

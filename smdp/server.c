@@ -420,7 +420,7 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 		return;
 	}
 	/* SGP.22 6.5.1 / 6.6: every RSP request says which protocol version it speaks */
-	if (!q->admin_protocol || strncmp(q->admin_protocol, "gsma/rsp/v2.", 12)) {
+	if (!http_request_admin_protocol_ok(q)) {
 		http_response_set(r, 400, NULL, NULL, 0);
 		return;
 	}

@@ -25,6 +25,9 @@ struct http_request {
 	void *conn;                     /* the server's: for http_request_arg */
 };
 
+/* SGP.22 6.5.1: the request names an RSP protocol version this code speaks
+ * (X-Admin-Protocol: gsma/rsp/v2.x.y). */
+bool http_request_admin_protocol_ok(const struct http_request *q);
 /* A query-string argument of the request ("?label=x"), or NULL. */
 const char *http_request_arg(const struct http_request *q, const char *name);
 

@@ -309,6 +309,11 @@ void http_server_stop(struct http_server *s)
 	free(s);
 }
 
+bool http_request_admin_protocol_ok(const struct http_request *q)
+{
+	return q->admin_protocol && !strncmp(q->admin_protocol, "gsma/rsp/v2.", 12);
+}
+
 const char *http_request_arg(const struct http_request *q, const char *name)
 {
 	return q->conn ? MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
