@@ -12,7 +12,6 @@
 #include "base/hex.h"
 #include "base/log.h"
 
-#define ASN1_TYPE "application/x-gsma-rsp-asn1"
 #define RETRY_S 30
 /* one push, all of it: an unreachable device holds the injector this long */
 #define PUSH_TIMEOUT_MS 10000
@@ -84,9 +83,6 @@ static iot_err push(struct eim *e, const char *address, const uint8_t *body, siz
 	*resp = NULL;
 	*resp_len = 0;
 	if (!strncmp(address, "https://", 8)) {
-		/* SGP.32 6.1: the ASN.1 binding, as the IPA uses it towards us */
-		static const char *const headers[] = { "Content-Type: " ASN1_TYPE, "X-Admin-Protocol: gsma/rsp/v2.5.0",
-						       "Accept: " ASN1_TYPE, NULL };
 		char url[300];
 		int status = 0;
 
@@ -98,7 +94,7 @@ static iot_err push(struct eim *e, const char *address, const uint8_t *body, siz
 				return err;
 		}
 		snprintf(url, sizeof(url), "%s/gsma/rsp2/asn1", address);
-		err = http_client_post(e->inject, url, headers, body, len, &status, resp, resp_len);
+		err = http_client_post(e->inject, url, eim_asn1_headers, body, len, &status, resp, resp_len);
 		if (err == IOT_OK && status != 200)
 			err = status == 403 ? IOT_E_REFUSED : IOT_E_IO;
 	} else {

@@ -35,6 +35,8 @@ iot_err eim_audit_append(struct eim *e, const char *actor, const char *action, c
 void eim_txid(int64_t id, uint8_t out[8]);
 bool eim_txid_parse(const rsp_bytes *b, int64_t *id);
 
+/* Content-Type and X-Admin-Protocol of the ASN.1 binding, NULL-ended (relay.c). */
+extern const char *const eim_asn1_headers[];
 /* ES9+ in the ASN.1 binding to the SM-DP+ at address (relay.c): the
  * request, its answer decoded into r (pointing into *raw, malloc'd). */
 iot_err eim_es9(struct eim *e, const char *address, const struct rsp_remote_profile_provisioning_request *q,

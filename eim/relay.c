@@ -12,6 +12,10 @@
 #include "crypto/x509.h"
 #include "net/es9_json.h"
 
+/* The ASN.1 binding's headers (SGP.22 6.6, SGP.32 6.1): ES9+ to SM-DP+s, pushes to IPAs. */
+const char *const eim_asn1_headers[] = { "Content-Type: application/x-gsma-rsp-asn1",
+					 "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
+
 static const char *connect_for(const struct eim *e, const char *host)
 {
 	char prefix[300];
@@ -75,14 +79,12 @@ static iot_err es9_post_json(struct eim *e, const char *address, const uint8_t *
 static iot_err es9_post_asn1(struct eim *e, const char *address, const uint8_t *req, size_t n, uint8_t **raw,
 			     size_t *len)
 {
-	static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1",
-					       "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
 	char url[400];
 	int status;
 	iot_err err;
 
 	snprintf(url, sizeof(url), "https://%s/gsma/rsp2/asn1", address);
-	if ((err = http_client_post(e->es9, url, headers, req, n, &status, raw, len)) != IOT_OK)
+	if ((err = http_client_post(e->es9, url, eim_asn1_headers, req, n, &status, raw, len)) != IOT_OK)
 		return err;
 	if (status != 200 && status != 204) {
 		log_warn("eim", "the SM-DP+ answered with an error", "address=%s status=%d", address, status);
@@ -759,8 +761,6 @@ static iot_err stream_head(struct eim_stream *s)
 
 iot_err eim_esipa_stream(struct eim *e, const uint8_t *req, size_t len, struct eim_stream **out)
 {
-	static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1",
-					       "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
 	struct rsp_remote_profile_provisioning_request es9 = { .choice = RSP_ES9_REQ_GET_BPP };
 	struct rsp_esipa_message_from_ipa q;
 	struct eim_stream *s;
@@ -792,8 +792,8 @@ iot_err eim_esipa_stream(struct eim *e, const uint8_t *req, size_t len, struct e
 		return IOT_E_NOMEM;
 	}
 	snprintf(url, sizeof(url), "https://%s/gsma/rsp2/asn1", se.smdp);
-	if ((err = es9_client(e, se.smdp)) != IOT_OK || (err = http_client_stream_post(e->es9, url, headers, body, n,
-										      &s->http)) != IOT_OK)
+	if ((err = es9_client(e, se.smdp)) != IOT_OK ||
+	    (err = http_client_stream_post(e->es9, url, eim_asn1_headers, body, n, &s->http)) != IOT_OK)
 		stream_refuse(s, se.smdp, iot_strerror(err));
 	else if (http_stream_status(s->http) != 200)
 		stream_refuse(s, se.smdp, "HTTP status");
