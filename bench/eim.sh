@@ -7,6 +7,7 @@
 # the eIM's own signature work puts on it, from `openssl speed`.
 # Usage: bench/eim.sh [BUILD_DIR] [DEVICES]
 set -euo pipefail
+. "$(dirname "$0")/../scripts/daemon_conf.sh"
 build=${1:-build}
 devices=${2:-1000}
 threads=16
@@ -20,20 +21,11 @@ echo "$speed" | awk -v cores="$cores" '/ecdsa \(nistp256\)/ { s = $(NF-1); v = $
         printf "   a PSMO round trip costs the eIM one signature and one verification: at most %.0f/s\n", cores / (1 / s + 1 / v) }'
 "$build/tools/pkigen" --out "$tmp/pki" --curve nist --eid-range 890490321234512345123456780000 "$devices" >/dev/null
 p=$tmp/pki/nist
-cat >"$tmp/eimd.conf" <<CONF
-eim-id = eim.iotrsp.test
-fqdn = eim.iotrsp.test
-eim-key = $p/eim-sign.key
-eim-cert = $p/eim-sign.pem
-ci = $p/ci.pem
-store = sqlite:$tmp/eim.db
-port = 0
-coaps-port = 0
-tls-cert = $p/eim-tls.pem
-tls-key = $p/eim-tls.key
+{ eimd_conf "$p" "$tmp"; cat <<CONF
 api-key = operator:ops:op-secret
 threads = $threads
 CONF
+} >"$tmp/eimd.conf"
 "$build/eim/eimd" --config "$tmp/eimd.conf" --initial-eim "$tmp/initial.der"
 "$build/eim/eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" &
 pid=$!

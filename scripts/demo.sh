@@ -4,6 +4,7 @@
 # on the wire and as rspdump decodes it), then runs smdpd: a profile imported
 # and ordered over ES2+, and the activation code an LPA or eIM would use.
 set -euo pipefail
+. "$(dirname "$0")/daemon_conf.sh"
 build=${1:-build}
 dump="$build/tools/rspdump"
 eid=89049032123451234512345678901235
@@ -43,19 +44,10 @@ euiccd_pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "$euiccd_pid" ] && kill $euiccd_pid 2>/dev/null; rm -rf "$tmp"' EXIT
 "$build/tools/pkigen" --out "$tmp/pki" --curve nist --smdp-host smdp.iotrsp.test --eid "$eid" >/dev/null
 p=$tmp/pki/nist
-cat >"$tmp/smdpd.conf" <<CONF
-address = smdp.iotrsp.test
-port = 0
-tls-cert = $p/smdp-tls.pem
-tls-key = $p/smdp-tls.key
-store = sqlite:$tmp/smdp.db
-ci = $p/ci.pem
-dp-auth-cert = $p/smdp-auth.pem
-dp-auth-key = $p/smdp-auth.key
-dp-pb-cert = $p/smdp-pb.pem
-dp-pb-key = $p/smdp-pb.key
+{ smdpd_conf "$p" "$tmp"; cat <<CONF
 es2-client = operator-a:demo-token
 CONF
+} >"$tmp/smdpd.conf"
 head -c 12288 /dev/urandom >"$tmp/profile.der"
 "$build/smdp/smdpd" --config "$tmp/smdpd.conf" --import "$tmp/profile.der" --iccid 8949449999999990023 \
   --owner operator-a --spn "Operator A" --name "IoT operational" 2>/dev/null

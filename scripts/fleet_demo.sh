@@ -12,6 +12,7 @@
 #   CHECK_FILE: where to write the final profile states as the eUICCs hold
 #   them ("EID ICCID state [fallback]"), for the tests.
 set -euo pipefail
+. "$(dirname "$0")/daemon_conf.sh"
 build=$1 n=${2:-100} check=${3:-}
 tmp=$(mktemp -d)
 pids=()
@@ -27,20 +28,11 @@ p=$tmp/pki/nist
 mapfile -t eids < <(ls "$p/euicc" | grep '\.key$' | sort | cut -c1-32)
 
 say "== smdpd: $n profiles of Operator A and $half of Operator B"
-cat >"$tmp/smdpd.conf" <<CONF
-address = smdp.iotrsp.test
-port = 0
-tls-cert = $p/smdp-tls.pem
-tls-key = $p/smdp-tls.key
-store = sqlite:$tmp/smdp.db
-ci = $p/ci.pem
-dp-auth-cert = $p/smdp-auth.pem
-dp-auth-key = $p/smdp-auth.key
-dp-pb-cert = $p/smdp-pb.pem
-dp-pb-key = $p/smdp-pb.key
+{ smdpd_conf "$p" "$tmp"; cat <<CONF
 es2-client = operator-a:token-a
 es2-client = operator-b:token-b
 CONF
+} >"$tmp/smdpd.conf"
 iccid() { printf '89%s%015d' "$1" "$2"; }   # 19 digits: 89 + country-ish + serial
 head -c 8192 /dev/urandom >"$tmp/upp"
 "$build/smdp/smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp" --iccid "$(iccid 44 1)" --count "$n" \
@@ -79,22 +71,13 @@ CURL
 }
 
 say "== eimd: ESipa on HTTPS and CoAP/DTLS, the REST API"
-cat >"$tmp/eimd.conf" <<CONF
-eim-id = eim.iotrsp.test
-fqdn = eim.iotrsp.test
-eim-key = $p/eim-sign.key
-eim-cert = $p/eim-sign.pem
-ci = $p/ci.pem
-store = sqlite:$tmp/eim.db
-port = 0
-coaps-port = 0
-tls-cert = $p/eim-tls.pem
-tls-key = $p/eim-tls.key
+{ eimd_conf "$p" "$tmp"; cat <<CONF
 smdp-ca = $p/ci.pem
 connect = smdp.iotrsp.test:443:127.0.0.1:$sport
 api-key = operator:demo:demo-operator-key
 threads = 4
 CONF
+} >"$tmp/eimd.conf"
 "$build/eim/eimd" --config "$tmp/eimd.conf" --initial-eim "$tmp/initial.der"
 "$build/eim/eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" & pids+=($!)
 for _ in $(seq 100); do grep -q 'msg="listening"' "$tmp/eimd.log" && break; sleep 0.05; done

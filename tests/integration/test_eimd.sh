@@ -10,6 +10,7 @@
 # SM-DP+'s reason; REST errors (no key, wrong role, bad JSON, unknown eUICC, malformed
 # operations); a malformed ESipa message refused.
 set -euo pipefail
+. "$(dirname "$0")/../../scripts/daemon_conf.sh"
 eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5 eimctl=$6 rspdump=$7
 tmp=$(mktemp -d); [ -n "${KEEP_TMP:-}" ] && echo "tmp: $tmp"
 pids=()
@@ -29,19 +30,10 @@ wait_port() {   # LOG PATTERN: the number after PATTERN= in LOG
 }
 
 # the SM-DP+, with two profiles for operator-a
-cat >"$tmp/smdpd.conf" <<CONF
-address = smdp.iotrsp.test
-port = 0
-tls-cert = $p/smdp-tls.pem
-tls-key = $p/smdp-tls.key
-store = sqlite:$tmp/smdp.db
-ci = $p/ci.pem
-dp-auth-cert = $p/smdp-auth.pem
-dp-auth-key = $p/smdp-auth.key
-dp-pb-cert = $p/smdp-pb.pem
-dp-pb-key = $p/smdp-pb.key
+{ smdpd_conf "$p" "$tmp"; cat <<CONF
 es2-client = operator-a:es2-token
 CONF
+} >"$tmp/smdpd.conf"
 for i in 1 2 3 4 5; do
   head -c 12288 /dev/urandom >"$tmp/upp$i"
   "$smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp$i" --iccid 894944999999999002$i \
@@ -57,17 +49,7 @@ es2() {
 }
 
 # the eIM
-cat >"$tmp/eimd.conf" <<CONF
-eim-id = eim.iotrsp.test
-fqdn = eim.iotrsp.test
-eim-key = $p/eim-sign.key
-eim-cert = $p/eim-sign.pem
-ci = $p/ci.pem
-store = sqlite:$tmp/eim.db
-port = 0
-coaps-port = 0
-tls-cert = $p/eim-tls.pem
-tls-key = $p/eim-tls.key
+{ eimd_conf "$p" "$tmp"; cat <<CONF
 smdp-ca = $p/ci.pem
 inject-ca = $p/ci.pem
 es9-binding = json
@@ -76,6 +58,7 @@ api-key = operator:ops:op-secret
 api-key = auditor:audit:look-only
 api-key = admin:root:admin-secret
 CONF
+} >"$tmp/eimd.conf"
 "$eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" & pids+=($!)
 eimd_pid=$!
 hport=$(wait_port "$tmp/eimd.log" "https_port")

@@ -6,26 +6,18 @@
 # one), single operations go before the campaign's, and the campaign's
 # progress counts add up.
 set -euo pipefail
+. "$(dirname "$0")/../../scripts/daemon_conf.sh"
 eimd=$1 fleetsim=$2 pkigen=$3
 tmp=$(mktemp -d)
 eimd_pid=
 trap '[ -n "$eimd_pid" ] && kill $eimd_pid 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 "$pkigen" --out "$tmp/pki" --curve nist --eid-range 890490321234512345123456780000 100 >/dev/null
 p=$tmp/pki/nist
-cat >"$tmp/eimd.conf" <<CONF
-eim-id = eim.iotrsp.test
-fqdn = eim.iotrsp.test
-eim-key = $p/eim-sign.key
-eim-cert = $p/eim-sign.pem
-ci = $p/ci.pem
-store = sqlite:$tmp/eim.db
-port = 0
-coaps-port = 0
-tls-cert = $p/eim-tls.pem
-tls-key = $p/eim-tls.key
+{ eimd_conf "$p" "$tmp"; cat <<CONF
 api-key = operator:ops:op-secret
 threads = 4
 CONF
+} >"$tmp/eimd.conf"
 start_eimd() {
   : >"$tmp/eimd.log"
   "$eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" &
