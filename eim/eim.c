@@ -392,13 +392,26 @@ iot_err eim_op_create(struct eim *e, const char *eid, enum eim_op_kind kind, con
 	return err;
 }
 
+/* An operation's row as OP_COLUMNS gives it (the result bytes apart). */
+#define OP_COLUMNS "id, eid, kind, state, counter, result_code, created, updated"
+static void op_from_row(struct store_stmt *st, struct eim_op *op)
+{
+	memset(op, 0, sizeof(*op));
+	op->id = store_col_int(st, 0);
+	snprintf(op->eid, sizeof(op->eid), "%s", store_col_text(st, 1));
+	op->kind = (enum eim_op_kind)store_col_int(st, 2);
+	op->state = (enum eim_op_state)store_col_int(st, 3);
+	op->counter = store_col_int(st, 4);
+	op->result_code = store_col_int(st, 5);
+	op->created = store_col_int(st, 6);
+	op->updated = store_col_int(st, 7);
+}
+
 iot_err eim_op_get(struct eim *e, int64_t id, struct eim_op *op)
 {
 	struct store_stmt *st;
 	bool row = false;
-	iot_err err = store_prepare(e->db,
-				    "SELECT id, eid, kind, state, counter, result_code, result, created, updated"
-				    " FROM operation WHERE id = $1", &st);
+	iot_err err = store_prepare(e->db, "SELECT " OP_COLUMNS ", result FROM operation WHERE id = $1", &st);
 
 	memset(op, 0, sizeof(*op));
 	if (err != IOT_OK)
@@ -408,18 +421,11 @@ iot_err eim_op_get(struct eim *e, int64_t id, struct eim_op *op)
 		const uint8_t *r;
 		size_t n;
 
-		op->id = store_col_int(st, 0);
-		snprintf(op->eid, sizeof(op->eid), "%s", store_col_text(st, 1));
-		op->kind = (enum eim_op_kind)store_col_int(st, 2);
-		op->state = (enum eim_op_state)store_col_int(st, 3);
-		op->counter = store_col_int(st, 4);
-		op->result_code = store_col_int(st, 5);
-		if ((r = store_col_blob(st, 6, &n)) && n && (op->result = malloc(n))) {
+		op_from_row(st, op);
+		if ((r = store_col_blob(st, 8, &n)) && n && (op->result = malloc(n))) {
 			memcpy(op->result, r, n);
 			op->result_len = n;
 		}
-		op->created = store_col_int(st, 7);
-		op->updated = store_col_int(st, 8);
 	}
 	store_finalize(st);
 	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
@@ -552,9 +558,8 @@ iot_err eim_campaign_operations(struct eim *e, int64_t id, int64_t after, struct
 {
 	struct store_stmt *st;
 	bool row = true;
-	iot_err err = store_prepare(e->db,
-				    "SELECT id, eid, kind, state, counter, result_code, created, updated FROM operation"
-				    " WHERE campaign = $1 AND id > $2 ORDER BY id LIMIT $3", &st);
+	iot_err err = store_prepare(e->db, "SELECT " OP_COLUMNS " FROM operation"
+					   " WHERE campaign = $1 AND id > $2 ORDER BY id LIMIT $3", &st);
 
 	*n = 0;
 	if (err != IOT_OK)
@@ -563,17 +568,7 @@ iot_err eim_campaign_operations(struct eim *e, int64_t id, int64_t after, struct
 	store_bind_int(st, 2, after);
 	store_bind_int(st, 3, (int64_t)cap);
 	while ((err = store_step(st, &row)) == IOT_OK && row && *n < cap) {
-		struct eim_op *op = &out[(*n)++];
-
-		memset(op, 0, sizeof(*op));
-		op->id = store_col_int(st, 0);
-		snprintf(op->eid, sizeof(op->eid), "%s", store_col_text(st, 1));
-		op->kind = (enum eim_op_kind)store_col_int(st, 2);
-		op->state = (enum eim_op_state)store_col_int(st, 3);
-		op->counter = store_col_int(st, 4);
-		op->result_code = store_col_int(st, 5);
-		op->created = store_col_int(st, 6);
-		op->updated = store_col_int(st, 7);
+		op_from_row(st, &out[(*n)++]);
 	}
 	store_finalize(st);
 	return err;
