@@ -5,6 +5,7 @@
 # and ordered over ES2+, and the activation code an LPA or eIM would use.
 set -euo pipefail
 . "$(dirname "$0")/daemon_conf.sh"
+. "$(dirname "$0")/wait.sh"
 build=${1:-build}
 dump="$build/tools/rspdump"
 eid=89049032123451234512345678901235
@@ -53,12 +54,7 @@ head -c 12288 /dev/urandom >"$tmp/profile.der"
   --owner operator-a --spn "Operator A" --name "IoT operational" 2>/dev/null
 "$build/smdp/smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/log" &
 pid=$!
-port=
-for _ in $(seq 50); do
-  port=$(sed -n 's/.*msg="serving".* port=\([0-9]*\).*/\1/p' "$tmp/log")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
+port=$(wait_port "$tmp/log" port)
 curl_es2() {
   curl -s --cacert "$p/ci.pem" --connect-to "smdp.iotrsp.test:443:127.0.0.1:$port" \
     -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json" \
@@ -77,7 +73,7 @@ MSG
 "$build/euicc/euiccd" --state "$tmp/euicc.state" --key "$p/euicc/$eid.key" --cert "$p/euicc/$eid.pem" \
   --eum "$p/eum.pem" --ci "$p/ci.pem" --bootstrap 89049032000000000019 --socket "$tmp/euicc.sock" 2>"$tmp/euiccd.log" &
 euiccd_pid=$!
-for _ in $(seq 50); do [ -S "$tmp/euicc.sock" ] && break; sleep 0.1; done
+wait_socket "$tmp/euicc.sock"
 ipad() {
   "$build/ipa/ipad" --card "socket:$tmp/euicc.sock" --state-dir "$tmp/ipad" --es9-ca "$p/ci.pem" \
     --connect "smdp.iotrsp.test:443:127.0.0.1:$port" "$@"

@@ -13,6 +13,7 @@
 #   them ("EID ICCID state [fallback]"), for the tests.
 set -euo pipefail
 . "$(dirname "$0")/daemon_conf.sh"
+. "$(dirname "$0")/wait.sh"
 build=$1 n=${2:-100} check=${3:-}
 tmp=$(mktemp -d)
 pids=()
@@ -40,7 +41,7 @@ head -c 8192 /dev/urandom >"$tmp/upp"
 "$build/smdp/smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp" --iccid "$(iccid 33 1)" --count "$half" \
   --owner operator-b --spn "Operator B" --name "B IoT" --notify smdp.iotrsp.test >/dev/null 2>&1
 "$build/smdp/smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/smdpd.log" & pids+=($!)
-for _ in $(seq 100); do grep -q 'msg="serving"' "$tmp/smdpd.log" && break; sleep 0.05; done
+wait_grep 'msg="serving"' "$tmp/smdpd.log"
 sport=$(sed -n 's/.*msg="serving".* port=\([0-9]*\).*/\1/p' "$tmp/smdpd.log" | head -1)
 b_device() { echo $((2 * $1 - 1)); }   # operator B's j-th profile goes to device 2j-1: both transports
 orders() {   # TOKEN PREFIX COUNT [b]: profile j ordered for device j (or b_device j), linked to its EID,
@@ -80,7 +81,7 @@ CONF
 } >"$tmp/eimd.conf"
 "$build/eim/eimd" --config "$tmp/eimd.conf" --initial-eim "$tmp/initial.der"
 "$build/eim/eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" & pids+=($!)
-for _ in $(seq 100); do grep -q 'msg="listening"' "$tmp/eimd.log" && break; sleep 0.05; done
+wait_grep 'msg="listening"' "$tmp/eimd.log"
 hport=$(sed -n 's/.*https_port=\([0-9]*\).*/\1/p' "$tmp/eimd.log" | head -1)
 cport=$(sed -n 's/.*coaps_port=\([0-9]*\).*/\1/p' "$tmp/eimd.log" | head -1)
 export EIMCTL_URL=https://eim.iotrsp.test EIMCTL_KEY=demo-operator-key
@@ -91,12 +92,12 @@ api() {   # METHOD PATH [BODY]: the body through stdin, however large (a campaig
     "https://eim.iotrsp.test$2"
 }
 wait_idle() {   # until no eUICC has work pending, with a progress line now and then
-  local i busy
-  for i in $(seq $((600 + n))); do
+  local i=0 busy end=$(( $(date +%s) + ${IOTRSP_TEST_WAIT:-120} + n ))
+  while [ "$(date +%s)" -lt "$end" ]; do
     busy=$(api GET '/api/v1/euiccs?pending=1' | { grep -o '"eid"' || true; } | wc -l)
     [ "$busy" = 0 ] && return
     [ "$busy" = 500 ] && busy="500 or more"
-    [ $((i % 50)) = 0 ] && say "   ... $busy devices still have work queued"
+    [ $((++i % 50)) = 0 ] && say "   ... $busy devices still have work queued"
     sleep 0.1
   done
   say "timed out waiting for the fleet"; exit 1
@@ -140,9 +141,10 @@ learned() {   # how many have had their first contact (the list comes 500 at a t
   done
   echo $total
 }
-for i in $(seq $((200 + n / 2))); do
+i=0 end=$(( $(date +%s) + ${IOTRSP_TEST_WAIT:-120} + n ))
+while [ "$(date +%s)" -lt "$end" ]; do
   c=$(learned); [ "$c" = "$n" ] && break
-  [ $((i % 50)) = 0 ] && say "   ... $c of $n in contact"
+  [ $((++i % 50)) = 0 ] && say "   ... $c of $n in contact"
   sleep 0.1
 done
 say "   registered and in contact: $(learned) of $n ($half over HTTPS, $((n - half)) over CoAP/DTLS)"

@@ -19,7 +19,7 @@ d=$tmp/pki/${curve:-nist}
 export euiccd tmp d eid euiccd_args
 
 run_in_pcscd_ns() {
-  BODY=$1 unshare --mount --net bash -euo pipefail -c '
+  BODY=$1 WAIT_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../scripts" && pwd)/wait.sh unshare --mount --net bash -euo pipefail -c '
     mount -t tmpfs tmpfs /run
     mkdir -p /run/pcscd
     ip link set lo up
@@ -29,7 +29,7 @@ run_in_pcscd_ns() {
       --eum "$d/eum.pem" --ci "$d/ci.pem" ${euiccd_args:-} --vpcd 127.0.0.1:35963 2>"$tmp/euiccd.log" &
     euiccd_pid=$!
     rc=0
-    bash -euo pipefail -c "$BODY" || rc=$?
+    bash -euo pipefail -c ". \"\$WAIT_SH\"; $BODY" || rc=$?
     kill -TERM $euiccd_pid; wait $euiccd_pid || true
     kill -TERM $pcscd_pid 2>/dev/null; wait $pcscd_pid 2>/dev/null || true
     [ $rc = 0 ] || cat "$tmp/euiccd.log" "$tmp/pcscd.log" >&2

@@ -11,6 +11,7 @@
 # operations); a malformed ESipa message refused.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/daemon_conf.sh"
+. "$(dirname "$0")/../../scripts/wait.sh"
 eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5 eimctl=$6 rspdump=$7
 tmp=$(mktemp -d); [ -n "${KEEP_TMP:-}" ] && echo "tmp: $tmp"
 pids=()
@@ -19,15 +20,6 @@ eid1=89049032123451234512345678901235 eid2=89049032123451234512345678901332
 "$pkigen" --out "$tmp/pki" --curve nist --smdp-host smdp.iotrsp.test --eid $eid1 --eid $eid2 >/dev/null
 p=$tmp/pki/nist
 ls "$p/euicc/" >/dev/null
-
-wait_port() {   # LOG PATTERN: the number after PATTERN= in LOG
-  for _ in $(seq 100); do
-    v=$(sed -n "s/.*$2=\([0-9]*\).*/\1/p" "$1" | head -1)
-    [ -n "$v" ] && [ "$v" != 0 ] && { echo "$v"; return; }
-    sleep 0.1
-  done
-  cat "$1" >&2; exit 1
-}
 
 # the SM-DP+, with two profiles for operator-a
 { smdpd_conf "$p" "$tmp"; cat <<CONF
@@ -79,7 +71,7 @@ for n in 1 2; do
   "$euiccd" --state "$tmp/euicc$n.state" --key "$p/euicc/$eid.key" --cert "$p/euicc/$eid.pem" --eum "$p/eum.pem" \
     --ci "$p/ci.pem" --bootstrap 8904903200000000001$n --socket "$tmp/euicc$n.sock" 2>"$tmp/euiccd$n.log" & pids+=($!)
 done
-for n in 1 2; do for _ in $(seq 50); do [ -S "$tmp/euicc$n.sock" ] && break; sleep 0.1; done; done
+for n in 1 2; do wait_socket "$tmp/euicc$n.sock"; done
 dev() {   # N ARGS...: ipad of device N
   n=$1; shift
   ${DEV_EXEC:+exec} "$ipad" --card "socket:$tmp/euicc$n.sock" --state-dir "$tmp/ipad$n" --eim-ca "$p/ci.pem" --no-direct \
@@ -166,9 +158,7 @@ count() { head -1 <<<"$(api GET "/api/v1/euiccs?$1" '' look-only)" | grep -o '"e
 [ "$(count 'label=site=north&profile=8949449999999990022&profileState=enabled')" = 1 ]
 [ "$(status "$(api GET '/api/v1/euiccs?profileState=on' '' look-only)")" = 400 ]
 # the SM-DP+ got both installation results through the eIM (forwarded off the request path)
-for _ in $(seq 50); do
-  [ "$(grep -c 'msg="installation result".*result=success' "$tmp/smdpd.log")" = 2 ] && break; sleep 0.1
-done
+wait_count 2 'msg="installation result".*result=success' "$tmp/smdpd.log"
 [ "$(grep -c 'msg="installation result".*result=success' "$tmp/smdpd.log")" = 2 ]
 
 # a malformed ESipa message: 400, nothing done
@@ -326,9 +316,7 @@ done
 [ "$(head -1 <<<"$(api GET '/api/v1/euiccs?pending=1' '' look-only)")" = '[]' ]
 # the SM-DP+ got each device's enable, disable and delete notifications
 # (operation bits 2, 4, 8) through the eIM, once each
-for _ in $(seq 50); do
-  [ "$(grep -c 'msg="notification" eid=' "$tmp/smdpd.log")" -ge 6 ] && break; sleep 0.1
-done
+wait_count 6 'msg="notification" eid=' "$tmp/smdpd.log"
 for eid in $eid1 $eid2; do for bit in 2 4 8; do
   [ "$(grep -c "msg=\"notification\" eid=$eid .*operation=$bit\$" "$tmp/smdpd.log")" = 1 ]
 done; done
@@ -347,11 +335,10 @@ dev 1 profiles --json | grep -q '"iccid":"8949449999999990023","state":"enabled"
 kill -STOP $eimd_pid
 DEV_EXEC=1 dev 1 --timeout 1 --retry-min 1 --retry-max 2 --fallback-after 2 --verbose run 2>"$tmp/ipad-run.log" &
 run_pid=$!
-sleep 4
+wait_grep 'msg="fell back"' "$tmp/ipad-run.log"   # two seconds without service, at least
 kill -CONT $eimd_pid
-for _ in $(seq 100); do
-  grep -q '"lastStateChange":{"cause":"fallback"' <<<"$(api GET /api/v1/euiccs/$eid1 '' look-only)" && break; sleep 0.1
-done
+fell_back() { grep -q '"lastStateChange":{"cause":"fallback"' <<<"$(api GET /api/v1/euiccs/$eid1 '' look-only)"; }
+wait_until fell_back
 kill -TERM $run_pid; wait $run_pid      # ipad run ends cleanly on SIGTERM
 grep -q 'msg="fell back" after_s=2' "$tmp/ipad-run.log"
 out=$(head -1 <<<"$(api GET /api/v1/euiccs/$eid1 '' look-only)")
@@ -371,9 +358,8 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tm
 openssl x509 -req -in "$tmp/dev.csr" -CA "$p/ci.pem" -CAkey "$p/ci.key" -CAcreateserial -days 30 -out "$tmp/dev.pem" \
   -extfile <(printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n') 2>/dev/null
 op_state() { head -1 <<<"$(api GET /api/v1/operations/$1 '' look-only)" | sed 's/^{[^[{]*"state":"\([a-z]*\)".*/\1/'; }
-wait_op() {   # ID: until it is done or failed
-  for _ in $(seq 100); do case $(op_state "$1") in done|failed) return;; esac; sleep 0.1; done
-}
+op_ended() { case $(op_state "$1") in done|failed) return 0;; esac; return 1; }
+wait_op() { wait_until op_ended "$1"; }   # ID: until it is done or failed
 queue() { head -1 <<<"$(api POST /api/v1/euiccs/$1/operations "$2")" | sed 's/.*"id":\([0-9]*\).*/\1/'; }
 for n in 1 2; do
   eid=$([ $n = 1 ] && echo $eid1 || echo $eid2)
@@ -383,13 +369,13 @@ for n in 1 2; do
     TRACE="$tmp/trace-inject$n" DEV_EXEC=1 dev $n --poll-interval 3600 --verbose run 2>"$tmp/ipad-inject$n.log" &
   run_pid=$!; pids+=($run_pid)
   port=$(wait_port "$tmp/ipad-inject$n.log" "${t}_port")
-  for _ in $(seq 100); do grep -q 'msg="eIM selected"' "$tmp/ipad-inject$n.log" && break; sleep 0.1; done
+  wait_grep 'msg="eIM selected"' "$tmp/ipad-inject$n.log"
   [ "$(status "$(api PUT /api/v1/euiccs/$eid/inject "{\"address\":\"$t://localhost:$port\"}")")" = 200 ]
   [ "$(status "$(api PUT /api/v1/euiccs/$eid/inject '{"address":"ftp://localhost:1"}')")" = 400 ]
   grep -q "\"inject\":\"$t://localhost:$port\"" <<<"$(api GET /api/v1/euiccs/$eid '' look-only)"
   # not yet allowed by the eUICC's configuration: the push refused, the poll brings it
   id=$(queue $eid '{"psmos":[{"getRAT":{}}]}')
-  for _ in $(seq 100); do grep -q "msg=\"push failed\" eid=$eid op=$id" "$tmp/eimd.log" && break; sleep 0.1; done
+  wait_grep "msg=\"push failed\" eid=$eid op=$id" "$tmp/eimd.log"
   grep -q 'msg="inject refused: not configured for it"' "$tmp/ipad-inject$n.log"
   kill -USR1 $run_pid; wait_op $id
   [ "$(op_state $id)" = done ]
@@ -417,7 +403,7 @@ for n in 1 2; do
   # the device unreachable: the push fails, the operation is sent all the same and the poll runs it, once
   api PUT /api/v1/euiccs/$eid/inject "{\"address\":\"$t://localhost:9\"}" >/dev/null
   id=$(queue $eid '{"psmos":[{"getRAT":{}}]}')
-  for _ in $(seq 100); do grep -q "msg=\"push failed\" eid=$eid op=$id" "$tmp/eimd.log" && break; sleep 0.1; done
+  wait_grep "msg=\"push failed\" eid=$eid op=$id" "$tmp/eimd.log"
   [ "$(op_state $id)" = sent ]
   kill -USR1 $run_pid; wait_op $id
   [ "$(op_state $id)" = done ]

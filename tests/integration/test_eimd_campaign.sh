@@ -7,6 +7,7 @@
 # progress counts add up.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/daemon_conf.sh"
+. "$(dirname "$0")/../../scripts/wait.sh"
 eimd=$1 fleetsim=$2 pkigen=$3
 tmp=$(mktemp -d)
 eimd_pid=
@@ -22,7 +23,7 @@ start_eimd() {
   : >"$tmp/eimd.log"
   "$eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" &
   eimd_pid=$!
-  for _ in $(seq 100); do grep -q 'msg="listening"' "$tmp/eimd.log" && break; sleep 0.05; done
+  wait_grep 'msg="listening"' "$tmp/eimd.log"
   hport=$(sed -n 's/.*https_port=\([0-9]*\).*/\1/p' "$tmp/eimd.log" | head -1)
   cport=$(sed -n 's/.*coaps_port=\([0-9]*\).*/\1/p' "$tmp/eimd.log" | head -1)
   # the same ports after a restart
@@ -67,21 +68,18 @@ for t in https coaps; do
     --network-loss 10 --power-loss 5 --progress 2 >"$tmp/sim.out" 2>&1 &
   sim_pid=$!
   # kill -9 when part of the campaign is through
-  for _ in $(seq 400); do
-    done_n=$(api GET /api/v1/campaigns/$camp | sed 's/.*"done":\([0-9]*\).*/\1/')
-    [ "${done_n:-0}" -ge 20 ] && break
-    sleep 0.02
-  done
+  done_n() { api GET /api/v1/campaigns/$camp | sed 's/.*"done":\([0-9]*\).*/\1/'; }
+  some_done() { local n; n=$(done_n); [ "${n:-0}" -ge 20 ]; }
+  wait_until some_done
+  done_n=$(done_n)
   kill -9 $eimd_pid; wait $eimd_pid 2>/dev/null || true
   echo "killed eimd with $done_n of 100 done"
   sleep 0.3
   start_eimd
-  for _ in $(seq 600); do   # until the campaign is through (at most a minute)
-    grep -q '"done":100,' <<<"$(api GET /api/v1/campaigns/$camp)" && break
-    sleep 0.1
-  done
-  op=$(api GET /api/v1/operations/$single)
-  for _ in $(seq 100); do grep -q '"state":"done"' <<<"$op" && break; sleep 0.1; op=$(api GET /api/v1/operations/$single); done
+  all_done() { grep -q '"done":100,' <<<"$(api GET /api/v1/campaigns/$camp)"; }
+  single_done() { grep -q '"state":"done"' <<<"$(api GET /api/v1/operations/$single)"; }
+  wait_until all_done
+  wait_until single_done
   touch "$tmp/stop"
   wait $sim_pid || true   # polls failed while eimd was down, and by design
   cat "$tmp/sim.out"

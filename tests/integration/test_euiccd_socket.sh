@@ -3,6 +3,7 @@
 # its state kept across a restart, a clean stop on SIGTERM.
 set -euo pipefail
 euiccd=$1 pkigen=$2 probe=$3
+. "$(dirname "$0")/../../scripts/wait.sh"
 tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -13,7 +14,7 @@ start() {
   "$euiccd" --state "$tmp/euicc.state" --key "$d/euicc/$eid.key" --cert "$d/euicc/$eid.pem" \
     --eum "$d/eum.pem" --ci "$d/ci.pem" --socket "$tmp/euicc.sock" 2>"$tmp/log" &
   pid=$!
-  for _ in $(seq 50); do [ -S "$tmp/euicc.sock" ] && return 0; sleep 0.1; done
+  wait_socket "$tmp/euicc.sock" && return 0
   echo "euiccd did not come up"; cat "$tmp/log"; return 1
 }
 start
@@ -31,7 +32,7 @@ grep -q 'msg="stopped"' "$tmp/log"
 # again, from the state file alone
 "$euiccd" --state "$tmp/euicc.state" --socket "$tmp/euicc.sock" 2>"$tmp/log" &
 pid=$!
-for _ in $(seq 50); do [ -S "$tmp/euicc.sock" ] && break; sleep 0.1; done
+wait_socket "$tmp/euicc.sock"
 "$probe" "$tmp/euicc.sock" | grep -q "^EID $eid$"
 kill -TERM $pid
 wait $pid

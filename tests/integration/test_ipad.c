@@ -41,21 +41,26 @@ static struct net_coap_server *coap;
 static char tls_cert[200], tls_key[200], db_url[220], sock_path[200], state_dir[200];
 static pid_t euiccd;
 static uint32_t delay_tag;              /* the eIM sits on this message ... */
-static unsigned delay_ms;               /* ... this long */
+static volatile int released;           /* ... until the test lets it go */
 static volatile int delayed;            /* a delayed message arrived */
+static volatile int delay_over;         /* ... and the eIM is through with it */
 static const uint8_t op_iccid[10] = { 0x98, 0x94, 0x44, 0x99, 0x99, 0x99, 0x99, 0x09, 0x20, 0xF3 };
 
 static void handle(const uint8_t *req, size_t len, uint8_t **resp, size_t *resp_len, iot_err *err)
 {
 	struct der_tlv t;
 
-	if (delay_tag && der_parse_one(req, len, &t) == IOT_OK && t.tag == delay_tag) {
+	bool delay = delay_tag && der_parse_one(req, len, &t) == IOT_OK && t.tag == delay_tag;
+
+	if (delay) {
 		delayed = 1;
-		usleep(delay_ms * 1000);
+		WAIT_UNTIL(released);
 	}
 	pthread_mutex_lock(&lock);
 	*err = eim_side_handle(&eim, req, len, resp, resp_len);
 	pthread_mutex_unlock(&lock);
+	if (delay)
+		delay_over = 1;
 }
 
 static void on_https(void *ctx, const struct http_request *q, struct http_response *r)
@@ -142,8 +147,7 @@ static void start_euiccd(void)
 	struct stat st;
 
 	euiccd = spawn(argv);
-	for (int i = 0; i < 100 && stat(sock_path, &st); i++)
-		usleep(50000);
+	WAIT_UNTIL(stat(sock_path, &st) == 0);
 	assert_int_equal(stat(sock_path, &st), 0);
 }
 
@@ -197,7 +201,7 @@ static int setup(void **state)
 	cc.key_file = tls_key;
 	assert_int_equal(net_coap_server_start(&cc, &coap), IOT_OK);
 	delay_tag = 0;
-	delayed = 0;
+	delayed = delay_over = released = 0;
 	start_euiccd();
 	/* the factory: this eIM is the eUICC's first, over the transport under test */
 	snprintf(args, sizeof(args), "--eim-id eim.iotrsp.test --fqdn eim.iotrsp.test %s %s --eim-cert %s "
@@ -307,9 +311,19 @@ static void test_data_request_and_bad_eim(void **state)
 
 static void wait_delayed(void)
 {
-	for (int i = 0; i < 200 && !delayed; i++)
-		usleep(50000);
+	WAIT_UNTIL(delayed);
 	assert_true(delayed);
+}
+
+/* Lets the eIM answer the held message (its device gone) and waits until
+ * it has. */
+static void wait_delay_over(void)
+{
+	released = 1;
+	WAIT_UNTIL(delay_over);
+	assert_true(delay_over);
+	delay_tag = 0;
+	delayed = delay_over = released = 0;
 }
 
 /* kill -9 while the eIM holds the BPP back: the next start cancels and
@@ -324,14 +338,12 @@ static void test_kill_during_download(void **state)
 	order("KILL-DL");
 	queue_pdt("LPA:1$" ADDRESS "$KILL-DL");
 	delay_tag = 0xBF3A;
-	delay_ms = 1500;
 	pid = ipad_background("poll");
 	wait_delayed();
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 	assert_true(WIFSIGNALED(st));
-	usleep(1600 * 1000);
-	delay_tag = 0;
+	wait_delay_over();
 	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
 	assert_int_equal(eim.pdt_results, 1);
 	assert_int_equal(eim.last_pdt_error, 127);
@@ -357,13 +369,11 @@ static void test_kill_during_result(void **state)
 	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
 	queue_enable();
 	delay_tag = 0xBF50;
-	delay_ms = 1500;
 	pid = ipad_background("poll");
 	wait_delayed();
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
-	usleep(1600 * 1000);
-	delay_tag = 0;
+	wait_delay_over();
 	assert_int_equal(ipad("notifications --json", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "\"package_results\":1"));
 	assert_int_equal(ipad("poll --json", out, sizeof(out)), 0);
@@ -431,14 +441,12 @@ static void test_daemon(void **state)
 
 	(void)state;
 	pid = ipad_background("run");
-	for (int i = 0; i < 100 && eim.messages < 1; i++)     /* the first poll at start */
-		usleep(50000);
+	WAIT_UNTIL(eim.messages >= 1);         /* the first poll at start */
 	pthread_mutex_lock(&lock);
 	eim_side_queue_data_request(&eim, tags, sizeof(tags));
 	pthread_mutex_unlock(&lock);
 	kill(pid, SIGUSR1);
-	for (int i = 0; i < 100 && eim.data_responses < 1; i++)
-		usleep(50000);
+	WAIT_UNTIL(eim.data_responses >= 1);
 	assert_int_equal(eim.data_responses, 1);
 	kill(pid, SIGTERM);
 	waitpid(pid, &st, 0);

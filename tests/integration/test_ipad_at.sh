@@ -4,6 +4,7 @@
 # by APDU, and AT+CCHO/AT+CGLA/AT+CCHC with the modem keeping the channels.
 set -euo pipefail
 modem=$1 pkigen=$2 ipad=$3
+. "$(dirname "$0")/../../scripts/wait.sh"
 tmp=$(mktemp -d)
 trap 'kill $modem_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 eid=89049032123451234512345678901235
@@ -11,7 +12,7 @@ eid=89049032123451234512345678901235
 d=$tmp/pki/brainpool
 "$modem" "$tmp/euicc.state" "$d/euicc/$eid.key" "$d/euicc/$eid.pem" "$d/eum.pem" "$d/ci.pem" >"$tmp/tty" &
 modem_pid=$!
-for _ in $(seq 50); do [ -s "$tmp/tty" ] && break; sleep 0.1; done
+wait_until test -s "$tmp/tty"
 tty=$(cat "$tmp/tty")
 for mode in at at-cgla; do
   out=$("$ipad" --card "$mode:$tty" --state-dir "$tmp/ipad" info --json)

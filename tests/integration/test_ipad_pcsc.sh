@@ -8,11 +8,8 @@ euiccd=$1 pkigen=$2 ipad=$3 euiccd_args="--bootstrap 89049032000000000019"
 export ipad
 run_in_pcscd_ns '
   ipad="$ipad --card pcsc --state-dir $tmp/ipad"
-  for _ in $(seq 50); do
-    if info=$($ipad info --json 2>"$tmp/ipad.err"); then break; fi
-    info=; sleep 0.2
-  done
-  [ -n "$info" ] || { cat "$tmp/ipad.err"; exit 1; }
+  wait_until eval "\$ipad info --json >\"\$tmp/ipad.out\" 2>\"\$tmp/ipad.err\"" || { cat "$tmp/ipad.err"; exit 1; }
+  info=$(cat "$tmp/ipad.out")
   echo "$info"
   echo "$info" | grep -q "\"eid\":\"$eid\""
   profiles=$($ipad profiles --json)

@@ -5,6 +5,7 @@
 # SGP.22 codes, a clean stop on SIGTERM.
 set -euo pipefail
 smdpd=$1 pkigen=$2
+. "$(dirname "$0")/../../scripts/wait.sh"
 tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -37,13 +38,7 @@ grep -q "the ICCID exists" "$tmp/err"
 
 "$smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/log" &
 pid=$!
-port=
-for _ in $(seq 50); do
-  port=$(sed -n 's/.*msg="serving".* port=\([0-9]*\).*/\1/p' "$tmp/log")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "smdpd did not come up"; cat "$tmp/log"; exit 1; }
+port=$(wait_port "$tmp/log" port) || { echo "smdpd did not come up"; exit 1; }
 base=https://localhost:$port
 c=(curl -s --cacert "$p/nist/smdp-tls.pem" -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json")
 [ "$("${c[@]}" "$base/health")" = '{"status":"ok"}' ]

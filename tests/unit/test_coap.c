@@ -82,7 +82,7 @@ static void test_dtls_block_wise(void **state)
 {
 	struct net_coap_server *s = start(true);
 	struct net_coap_client_config cc = { .host = "localhost", .connect_address = "127.0.0.1", .path = "gsma/rsp2/asn1",
-					     .ca_file = cert, .timeout_ms = 10000 };
+					     .ca_file = cert, .timeout_ms = 60000 };
 	struct net_coap_client *c;
 	uint64_t up0, down0, up1, down1;
 
@@ -124,7 +124,7 @@ static void test_body_limit(void **state)
 {
 	struct net_coap_server *s = start(true);
 	struct net_coap_client_config cc = { .host = "localhost", .connect_address = "127.0.0.1", .path = "gsma/rsp2/asn1",
-					     .ca_file = cert, .timeout_ms = 10000 };
+					     .ca_file = cert, .timeout_ms = 60000 };
 	struct net_coap_client *c;
 	uint8_t *big = calloc(1, 250000), *resp;
 	size_t len;
@@ -206,7 +206,7 @@ static void test_client_certificates(void **state)
 	/* the one it trusts */
 	cc.cert_file = client;
 	cc.key_file = client_key;
-	cc.timeout_ms = 10000;
+	cc.timeout_ms = 60000;
 	assert_int_equal(net_coap_client_new(&cc, &c), IOT_OK);
 	exchange(c, 100);
 	net_coap_client_free(c);
@@ -218,7 +218,7 @@ static void test_plain(void **state)
 {
 	struct net_coap_server *s = start(false);
 	struct net_coap_client_config cc = { .host = "localhost", .connect_address = "127.0.0.1", .path = "gsma/rsp2/asn1",
-					     .plain = true, .timeout_ms = 10000 };
+					     .plain = true, .timeout_ms = 60000 };
 	struct net_coap_client *c;
 
 	(void)state;

@@ -5,6 +5,7 @@
  * / 404 for requests that are not RSP requests. */
 #include "testutil.h"
 #include "fixture.h"
+#include "owner_side.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -21,49 +22,9 @@
 
 static struct fixture_pki pki;
 static struct smdp_credentials creds;
-static char progress_url[100];
-static struct smdp_es2_client clients[] = { { "operator-a", "token-a", progress_url }, { "operator-b", "token-b", NULL } };
 /* the profile owner's own server, taking HandleDownloadProgressInfo */
-static struct http_server *owner_server;
-static pthread_mutex_t reports_lock = PTHREAD_MUTEX_INITIALIZER;
-static json_t *reports;
-static int refuse_reports;             /* answer 503 to this many first */
-
-static void owner_handler(void *ctx, const struct http_request *q, struct http_response *r)
-{
-	json_t *body = json_loadb((const char *)q->body, q->body_len, 0, NULL);
-
-	(void)ctx;
-	pthread_mutex_lock(&reports_lock);
-	if (refuse_reports > 0) {
-		refuse_reports--;
-		r->status = 503;
-		json_decref(body);
-	} else if (body && !strcmp(q->path, "/gsma/rsp2/es2plus/handleDownloadProgressInfo") && q->admin_protocol) {
-		json_array_append_new(reports, body);
-		http_response_set(r, 200, "application/json", "{}", 2);
-	} else {
-		json_decref(body);
-		r->status = 400;
-	}
-	pthread_mutex_unlock(&reports_lock);
-}
-
-/* Waits (5 s at most) for n reports. */
-static size_t wait_reports(size_t n)
-{
-	size_t got = 0;
-
-	for (int i = 0; i < 100; i++) {
-		pthread_mutex_lock(&reports_lock);
-		got = json_array_size(reports);
-		pthread_mutex_unlock(&reports_lock);
-		if (got >= n)
-			break;
-		usleep(50000);
-	}
-	return got;
-}
+static struct owner_side owner;
+static struct smdp_es2_client clients[] = { { "operator-a", "token-a", owner.url }, { "operator-b", "token-b", NULL } };
 static struct smdp_server *server;
 static struct http_client *client;
 static struct euicc *euicc;
@@ -76,14 +37,8 @@ static int setup(void **state)
 	struct smdp_server_config sc = { 0 };
 	struct http_client_config cc = { 0 };
 
-	struct http_server_config oc = { .handler = owner_handler, .threads = 1 };
-
 	(void)state;
-	reports = json_array();
-	refuse_reports = 0;
-	assert_int_equal(http_server_start(&oc, &owner_server), IOT_OK);
-	snprintf(progress_url, sizeof(progress_url), "http://127.0.0.1:%u/gsma/rsp2/es2plus/handleDownloadProgressInfo",
-		 http_server_port(owner_server));
+	owner_side_start(&owner);
 	fixture_pki_make(&pki, CRYPTO_P256);
 	fixture_tls_cert(pki.dir, "tls", tls_cert, sizeof(tls_cert), tls_key, sizeof(tls_key));
 	snprintf(db_url, sizeof(db_url), "sqlite:%s/smdp.db", pki.dir);
@@ -105,8 +60,7 @@ static int teardown(void **state)
 	(void)state;
 	http_client_free(client);
 	smdp_server_stop(server);
-	http_server_stop(owner_server);
-	json_decref(reports);
+	owner_side_stop(&owner);
 	euicc_free(euicc);
 	fixture_pki_remove(&pki);
 	return 0;
@@ -394,9 +348,9 @@ static void test_es9plus_download(void **state)
 		} want[] = { { 1, JB_FAILED, "8.2" }, { 1, JB_EXECUTED_SUCCESS, NULL }, { 3, JB_EXECUTED_SUCCESS, NULL },
 			     { 4, JB_EXECUTED_SUCCESS, NULL } };
 
-		assert_int_equal(wait_reports(4), 4);
+		assert_int_equal(owner_side_wait(&owner, 4), 4);
 		for (size_t i = 0; i < 4; i++) {
-			json_t *rep = json_array_get(reports, i), *st = json_object_get(rep, "notificationPointStatus");
+			json_t *rep = json_array_get(owner.reports, i), *st = json_object_get(rep, "notificationPointStatus");
 
 			assert_int_equal(json_integer_value(json_object_get(rep, "notificationPointId")), want[i].point);
 			assert_string_equal(json_string_value(json_object_get(rep, "iccid")), "8949449999999990023");
@@ -408,7 +362,7 @@ static void test_es9plus_download(void **state)
 			assert_non_null(json_object_get(rep, "timestamp"));
 		}
 		/* the installation result, as the eUICC signed it */
-		assert_int_equal(jb_get_asn1(json_array_get(reports, 3), "resultData", &bpp, &bpp_len), IOT_OK);
+		assert_int_equal(jb_get_asn1(json_array_get(owner.reports, 3), "resultData", &bpp, &bpp_len), IOT_OK);
 		assert_int_equal(bpp[0], 0xBF);
 		assert_int_equal(bpp[1], 0x37);
 		free(bpp);
@@ -422,7 +376,7 @@ static void test_progress_retried(void **state)
 	int status;
 
 	(void)state;
-	refuse_reports = 1;
+	owner_side_refuse(&owner, 1);
 	import_and_order("JSON-2");
 	r = es2("releaseProfile", "token-a", json_pack("{s:s}", "iccid", "8949449999999990023"), &status);
 	json_decref(r);
@@ -437,9 +391,9 @@ static void test_progress_retried(void **state)
 			free(bufs[i]);
 	}
 	/* the first try was refused; the retry comes after its back-off (1 s) */
-	assert_int_equal(wait_reports(1), 1);
-	assert_int_equal(refuse_reports, 0);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(reports, 0), "notificationPointId")), 1);
+	assert_int_equal(owner_side_wait(&owner, 1), 1);
+	assert_int_equal(owner_side_refusals_left(&owner), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(owner.reports, 0), "notificationPointId")), 1);
 }
 
 static void test_binding_errors(void **state)

@@ -2,6 +2,36 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+struct test_wait test_wait_start(void)
+{
+	const char *v = getenv("IOTRSP_TEST_WAIT");
+	double bound = v && atof(v) > 0 ? atof(v) : 120;
+
+	return (struct test_wait){ now_s() + bound, 1000 };
+}
+
+bool test_wait_nap(struct test_wait *w)
+{
+	if (now_s() >= w->end) {
+		print_message("WAIT_UNTIL: gave up after the bound (IOTRSP_TEST_WAIT)\n");
+		return false;
+	}
+	usleep(w->nap_us);
+	if (w->nap_us < 50000)          /* quick for what is quick, gentle for what is slow */
+		w->nap_us *= 2;
+	return true;
+}
 
 size_t hex(const char *text, uint8_t *out, size_t cap)
 {

@@ -4,6 +4,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,5 +26,19 @@ void assert_decode_fails(const struct rsp_type *t, const char *hex_text, iot_err
 /* Decodes hex with t into out (arena a), asserting success. */
 void decode_hex(const struct rsp_type *t, const char *hex_text, void *out, struct rsp_arena *a,
 		uint8_t *buf, size_t cap);
+
+/* Waiting for what another thread or process does: on the event itself,
+ * never on a guess of how long it takes. WAIT_UNTIL(cond) tests cond until it
+ * holds, napping between tries; it gives up only after IOTRSP_TEST_WAIT
+ * seconds (120 by default, wall-clock), so only a real hang fails. Assert
+ * cond after it. */
+struct test_wait {
+	double end;
+	unsigned nap_us;
+};
+struct test_wait test_wait_start(void);
+/* Naps once; false when the bound has passed. */
+bool test_wait_nap(struct test_wait *w);
+#define WAIT_UNTIL(cond) for (struct test_wait wait_ = test_wait_start(); !(cond) && test_wait_nap(&wait_);)
 
 #endif
