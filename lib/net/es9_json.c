@@ -18,39 +18,17 @@ static const char *const authenticate_names[] = { "transactionId", "profileMetad
 static const char *const bpp_names[] = { "transactionId", "boundProfilePackage", NULL };
 static const char *const no_names[] = { NULL };
 
-/* An error status and the code the ASN.1 binding gives it (SGP.22 5.6). */
-struct error_map {
-	const char *subject, *reason;
-	int code;
-};
-static const struct error_map initiate_errors[] = {
-	{ "8.8.1", "3.8", 1 }, { "8.8.3", "3.1", 2 }, { "8.8.2", "3.1", 3 }, { NULL, NULL, 0 },
-};
-static const struct error_map authenticate_errors[] = {
-	{ "8.1.2", "6.1", 1 }, { "8.1.2", "6.3", 2 },   { "8.1.3", "6.1", 3 },  { "8.1.3", "6.3", 4 },
-	{ "8.1", "6.1", 5 },   { "8.2.6", "3.8", 6 },   { "8.1.1", "3.8", 7 },  { "8.2", "1.2", 8 },
-	{ "8.11.1", "3.9", 9 }, { "8.10.1", "3.9", 10 }, { NULL, NULL, 0 },
-};
-static const struct error_map bpp_errors[] = {
-	{ "8.1", "6.1", 1 },   { "8.2.7", "2.2", 2 },   { "8.2.7", "3.8", 3 }, { "8.2.7", "6.4", 4 },
-	{ "8.2", "3.7", 5 },   { "8.8.5", "4.10", 6 },  { "8.10.1", "3.9", 95 }, { NULL, NULL, 0 },
-};
-static const struct error_map cancel_errors[] = {
-	{ "8.10.1", "3.9", 1 }, { "8.1", "6.1", 2 }, { NULL, NULL, 0 },
-};
-static const struct error_map no_errors[] = { { NULL, NULL, 0 } };
-
 struct function_map {
 	struct es9_json_function f;
 	const char *const *names;
-	const struct error_map *errors;
+	const struct jb_code *errors;
 };
 static const struct function_map functions[] = {
-	{ { "initiateAuthentication", 0xBF39 }, initiate_names, initiate_errors },
-	{ { "authenticateClient", 0xBF3B }, authenticate_names, authenticate_errors },
-	{ { "getBoundProfilePackage", 0xBF3A }, bpp_names, bpp_errors },
-	{ { "handleNotification", 0xBF3D }, no_names, no_errors },
-	{ { "cancelSession", 0xBF41 }, no_names, cancel_errors },
+	{ { "initiateAuthentication", 0xBF39 }, initiate_names, jb_es9_initiate_codes },
+	{ { "authenticateClient", 0xBF3B }, authenticate_names, jb_es9_authenticate_codes },
+	{ { "getBoundProfilePackage", 0xBF3A }, bpp_names, jb_es9_bpp_codes },
+	{ { "handleNotification", 0xBF3D }, no_names, jb_no_codes },
+	{ { "cancelSession", 0xBF41 }, no_names, jb_es9_cancel_codes },
 };
 
 static const struct function_map *map_of(const struct es9_json_function *f)
@@ -278,16 +256,6 @@ iot_err es9_json_request_from_asn1(const uint8_t *der, size_t len, const struct 
 	return IOT_OK;
 }
 
-/* The ASN.1 error code a failed function's status stands for. */
-static int error_code(const struct es9_json_function *f, const struct jb_status *st)
-{
-	for (const struct error_map *m = map_of(f)->errors; m->subject; m++)
-		if (st->subject_code && st->reason_code && !strcmp(st->subject_code, m->subject) &&
-		    !strcmp(st->reason_code, m->reason))
-			return m->code;
-	return 127;     /* undefinedError */
-}
-
 iot_err es9_json_response_to_asn1(const struct es9_json_function *f, const json_t *resp, struct der_writer *w)
 {
 	const char *const *names = map_of(f)->names;
@@ -311,7 +279,7 @@ iot_err es9_json_response_to_asn1(const struct es9_json_function *f, const json_
 		}
 		der_end(w, ok);
 	} else {
-		der_put_int64(w, 0x81, error_code(f, &st));
+		der_put_int64(w, 0x81, jb_code_of(map_of(f)->errors, &st));
 	}
 	der_end(w, inner);
 	der_end(w, a2);

@@ -121,3 +121,37 @@ iot_err jb_get_asn1(const json_t *obj, const char *key, uint8_t **der, size_t *l
 	*der = buf;
 	return IOT_OK;
 }
+
+const struct jb_code jb_es9_initiate_codes[] = {
+	{ "8.8.1", "3.8", 1 }, { "8.8.3", "3.1", 2 }, { "8.8.2", "3.1", 3 }, { NULL, NULL, 0 },
+};
+const struct jb_code jb_es9_authenticate_codes[] = {
+	{ "8.1.2", "6.1", 1 }, { "8.1.2", "6.3", 2 },   { "8.1.3", "6.1", 3 },  { "8.1.3", "6.3", 4 },
+	{ "8.1", "6.1", 5 },   { "8.2.6", "3.8", 6 },   { "8.1.1", "3.8", 7 },  { "8.2", "1.2", 8 },
+	{ "8.11.1", "3.9", 9 }, { "8.10.1", "3.9", 10 }, { NULL, NULL, 0 },
+};
+const struct jb_code jb_es9_bpp_codes[] = {
+	{ "8.1", "6.1", 1 },   { "8.2.7", "2.2", 2 },   { "8.2.7", "3.8", 3 }, { "8.2.7", "6.4", 4 },
+	{ "8.2", "3.7", 5 },   { "8.8.5", "4.10", 6 },  { "8.10.1", "3.9", 95 }, { NULL, NULL, 0 },
+};
+const struct jb_code jb_es9_cancel_codes[] = {
+	{ "8.10.1", "3.9", 1 }, { "8.1", "6.1", 2 }, { NULL, NULL, 0 },
+};
+const struct jb_code jb_no_codes[] = { { NULL, NULL, 0 } };
+
+int jb_code_of(const struct jb_code *table, const struct jb_status *st)
+{
+	for (const struct jb_code *m = table; m->subject; m++)
+		if (st->subject_code && st->reason_code && !strcmp(st->subject_code, m->subject) &&
+		    !strcmp(st->reason_code, m->reason))
+			return m->code;
+	return 127;     /* undefinedError */
+}
+
+const struct jb_code *jb_code_find(const struct jb_code *table, int code)
+{
+	for (const struct jb_code *m = table; m->subject; m++)
+		if (m->code == code)
+			return m;
+	return NULL;
+}

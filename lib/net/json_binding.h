@@ -37,6 +37,20 @@ iot_err jb_response_status(const json_t *resp, struct jb_status *out);
 /* Reads header.functionRequesterIdentifier and functionCallIdentifier. */
 iot_err jb_request_header(const json_t *req, const char **requester, const char **call_id);
 
+/* An error code of an ASN.1 response and the status that stands for it in
+ * the JSON binding (SGP.22 5.6 for ES9+). Tables end with subject NULL. */
+struct jb_code {
+	const char *subject, *reason;
+	int code;
+};
+/* The code st stands for in table; 127 (undefinedError) when none. */
+int jb_code_of(const struct jb_code *table, const struct jb_status *st);
+/* The entry for code in table; NULL when it has none. */
+const struct jb_code *jb_code_find(const struct jb_code *table, int code);
+/* ES9+ (SGP.22 5.6.1-5.6.5), which ESipa's indirect download relays. */
+extern const struct jb_code jb_es9_initiate_codes[], jb_es9_authenticate_codes[], jb_es9_bpp_codes[],
+	jb_es9_cancel_codes[], jb_no_codes[];
+
 /* Sets obj[key] to the base64 of der. */
 iot_err jb_set_asn1(json_t *obj, const char *key, const uint8_t *der, size_t len);
 /* Decodes the base64 string obj[key] into a malloc'd buffer the caller frees. */
