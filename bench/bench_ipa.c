@@ -211,7 +211,7 @@ static void on_https(void *ctx, const struct http_request *q, struct http_respon
 	free(resp);
 }
 
-static void on_coap(void *ctx, const char *peer, const uint8_t *body, size_t len, struct net_coap_reply *r)
+static void on_coap(void *ctx, const char *peer, const char *path, const uint8_t *body, size_t len, struct net_coap_reply *r)
 {
 	uint8_t *resp;
 	size_t n;
@@ -219,6 +219,7 @@ static void on_coap(void *ctx, const char *peer, const uint8_t *body, size_t len
 
 	(void)ctx;
 	(void)peer;
+	(void)path;
 	serve(body, len, &resp, &n, &err);
 	net_coap_reply_set(r, err ? 503 : 204, resp, err ? 0 : n);
 	free(resp);

@@ -13,6 +13,7 @@
 #include "base/hex.h"
 #include "base/log.h"
 #include "crypto/crypto.h"
+#include "net/esipa_json.h"
 #include "net/json_binding.h"
 #include "rsp/rsp.h"
 
@@ -24,7 +25,7 @@ struct eim_server {
 	struct http_server *http;
 	struct net_coap_server *coap;
 	pthread_key_t core;
-	atomic_ulong esipa_https, esipa_coap, esipa_malformed, rest_calls, rest_refused, notifications_forwarded,
+	atomic_ulong esipa_https, esipa_coap, esipa_json, esipa_malformed, rest_calls, rest_refused, notifications_forwarded,
 		bpp_streamed, pushed;
 	/* work off the request path: notifications to SM-DP+s, pushes to devices */
 	struct worker {
@@ -151,14 +152,42 @@ static void *work(void *arg)
 	return NULL;
 }
 
-static void on_coap(void *ctx, const char *peer, const uint8_t *body, size_t len, struct net_coap_reply *r)
+static void esipa_core(void *ctx, const uint8_t *req, size_t len, int *status, struct der_writer *w)
+{
+	esipa(ctx, req, len, status, w);
+}
+
+/* ESipa's JSON binding: the same core behind a thin translation. */
+static void esipa_json(struct eim_server *s, const char *peer, const char *function, const uint8_t *body, size_t len,
+		       struct esipa_json_answer *a)
+{
+	atomic_fetch_add(&s->esipa_json, 1);
+	esipa_json_serve(function, body, len, esipa_core, s, a);
+	if (a->malformed) {
+		/* SGP.32 6.4: not JSON, or not the function's message: refused, nothing done */
+		atomic_fetch_add(&s->esipa_malformed, 1);
+		log_warn("eim", "malformed ESipa JSON request", "peer=%s function=%s status=%d", peer, function,
+			 a->status);
+	}
+}
+
+static void on_coap(void *ctx, const char *peer, const char *path, const uint8_t *body, size_t len, struct net_coap_reply *r)
 {
 	struct eim_server *s = ctx;
 	struct der_writer w;
 	int status;
 
-	(void)peer;
 	atomic_fetch_add(&s->esipa_coap, 1);
+	/* SGP.32 6.2: either binding over CoAP, the JSON one by the function's Uri-Path */
+	if (!strncmp(path, ESIPA_JSON_COAP_PATH, strlen(ESIPA_JSON_COAP_PATH))) {
+		struct esipa_json_answer a;
+
+		esipa_json(s, peer, path + strlen(ESIPA_JSON_COAP_PATH), body, len, &a);
+		net_coap_reply_set(r, a.status == 200 || a.status == 204 ? 204 : a.status == 404 ? 404 :
+				      a.status == 503 ? 503 : a.status == 500 ? 500 : 400, a.body, a.body_len);
+		free(a.body);
+		return;
+	}
 	der_writer_dynamic(&w);
 	esipa(s, body, len, &status, &w);
 	/* CoAP: 2.04 Changed with the answer; 4.00 Bad Request; 5.03 */
@@ -583,12 +612,14 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 
 static void metrics(struct eim_server *s, struct http_response *r)
 {
-	char text[512];
+	char text[600];
 	int n = snprintf(text, sizeof(text),
-			 "eim_esipa_https_total %lu\neim_esipa_coap_total %lu\neim_esipa_malformed_total %lu\n"
+			 "eim_esipa_https_total %lu\neim_esipa_coap_total %lu\neim_esipa_json_total %lu\n"
+			 "eim_esipa_malformed_total %lu\n"
 			 "eim_rest_calls_total %lu\neim_rest_refused_total %lu\neim_notifications_forwarded_total %lu\n"
 			 "eim_bpp_streamed_total %lu\neim_pushed_total %lu\n",
-			 atomic_load(&s->esipa_https), atomic_load(&s->esipa_coap), atomic_load(&s->esipa_malformed),
+			 atomic_load(&s->esipa_https), atomic_load(&s->esipa_coap), atomic_load(&s->esipa_json),
+			 atomic_load(&s->esipa_malformed),
 			 atomic_load(&s->rest_calls), atomic_load(&s->rest_refused),
 			 atomic_load(&s->notifications_forwarded), atomic_load(&s->bpp_streamed), atomic_load(&s->pushed));
 
@@ -619,6 +650,32 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 	}
 	if (!strncmp(q->path, "/api/v1/", 8)) {
 		rest(s, q, r);
+		return;
+	}
+	if (!strncmp(q->path, ESIPA_JSON_PATH, strlen(ESIPA_JSON_PATH))) {
+		struct esipa_json_answer a;
+
+		if (strcmp(q->method, "POST")) {
+			r->status = 405;
+			return;
+		}
+		/* SGP.32 6.4 (SGP.22 6.5.1): the JSON binding's content type and protocol version */
+		if (!q->content_type || strncmp(q->content_type, JSON_TYPE, strlen(JSON_TYPE))) {
+			http_response_set(r, 415, NULL, NULL, 0);
+			return;
+		}
+		if (!http_request_admin_protocol_ok(q)) {
+			atomic_fetch_add(&s->esipa_malformed, 1);
+			log_warn("eim", "ESipa request without a supported X-Admin-Protocol", "peer=%s value=%s", q->peer,
+				 q->admin_protocol ? q->admin_protocol : "-");
+			http_response_set(r, 400, NULL, NULL, 0);
+			return;
+		}
+		atomic_fetch_add(&s->esipa_https, 1);
+		esipa_json(s, q->peer, q->path + strlen(ESIPA_JSON_PATH), q->body, q->body_len, &a);
+		http_response_set(r, a.status, a.body ? "application/json;charset=UTF-8" : NULL, a.body, a.body_len);
+		r->admin_protocol = "gsma/rsp/v2.5.0";
+		free(a.body);
 		return;
 	}
 	if (!strcmp(q->path, "/gsma/rsp2/asn1")) {
@@ -681,6 +738,7 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 	s->cfg.coap.handler = on_coap;
 	s->cfg.coap.ctx = s;
 	s->cfg.coap.path = "gsma/rsp2/asn1";
+	s->cfg.coap.more_paths = esipa_json_coap_paths;
 	if (pthread_key_create(&s->core, core_free)) {
 		free(s);
 		return IOT_E_NOMEM;

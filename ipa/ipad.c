@@ -81,6 +81,7 @@ static void usage(FILE *f)
 		"  --inject-cert PEM         with this certificate and key (--inject-key PEM), from eIMs whose\n"
 		"  --inject-client-ca PEM    client certificate this CA issued\n"
 		"  --minimize-esipa-bytes   compact messages to the eIM (SGP.32 minimizeEsipaBytes)\n"
+		"  --esipa-binding json|asn1  ESipa's function binding toward the eIM (default asn1)\n"
 		"  --json                   machine-readable output\n"
 		"  --verbose, --help\n");
 }
@@ -97,7 +98,7 @@ enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT,
        O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
        O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST, O_TRACE, O_IMEI, O_CAPS,
        O_AID, O_STATE_CHANGE, O_RPLMN, O_FALLBACK_AFTER, O_TIMEOUT, O_INJECT_HTTPS, O_INJECT_COAPS, O_INJECT_CERT,
-       O_INJECT_KEY, O_INJECT_CLIENT_CA, O_MINIMIZE };
+       O_INJECT_KEY, O_INJECT_CLIENT_CA, O_MINIMIZE, O_BINDING };
 
 static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", [O_EIM_CA] = "eim-ca",
 				    [O_ES9_CA] = "es9-ca", [O_EIM_PORT] = "eim-port", [O_COAPS_PORT] = "coaps-port",
@@ -109,7 +110,8 @@ static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", 
 				    [O_FALLBACK_AFTER] = "fallback-after", [O_TIMEOUT] = "timeout",
 				    [O_INJECT_HTTPS] = "inject-https", [O_INJECT_COAPS] = "inject-coaps",
 				    [O_INJECT_CERT] = "inject-cert", [O_INJECT_KEY] = "inject-key",
-				    [O_INJECT_CLIENT_CA] = "inject-client-ca", [O_MINIMIZE] = "minimize-esipa-bytes" };
+				    [O_INJECT_CLIENT_CA] = "inject-client-ca", [O_MINIMIZE] = "minimize-esipa-bytes",
+				    [O_BINDING] = "esipa-binding" };
 
 static const char *opt(const struct args *a, int o)
 {
@@ -447,7 +449,7 @@ static void on_push_https(void *ctx, const struct http_request *q, struct http_r
 	free(resp);
 }
 
-static void on_push_coaps(void *ctx, const char *peer, const uint8_t *body, size_t len, struct net_coap_reply *r)
+static void on_push_coaps(void *ctx, const char *peer, const char *path, const uint8_t *body, size_t len, struct net_coap_reply *r)
 {
 	struct inject *in = ctx;
 	uint8_t *resp = NULL;
@@ -455,6 +457,7 @@ static void on_push_coaps(void *ctx, const char *peer, const uint8_t *body, size
 	iot_err err = transfer(in->ipa, true, body, len, &resp, &n);
 
 	(void)peer;
+	(void)path;
 	if (err == IOT_OK)
 		net_coap_reply_set(r, 204, resp, n);    /* 2.04 Changed */
 	else
@@ -865,6 +868,7 @@ int main(int argc, char **argv)
 		{ "inject-cert", required_argument, 0, O_INJECT_CERT }, { "inject-key", required_argument, 0, O_INJECT_KEY },
 		{ "inject-client-ca", required_argument, 0, O_INJECT_CLIENT_CA },
 		{ "minimize-esipa-bytes", no_argument, 0, O_MINIMIZE },
+		{ "esipa-binding", required_argument, 0, O_BINDING },
 		{ 0, 0, 0, 0 } };
 	struct args a = { 0 };
 	struct ipad_options o = { 0 };
@@ -928,6 +932,12 @@ int main(int argc, char **argv)
 	o.no_session_resumption = flag(&a, O_NO_RESUME);
 	o.no_direct = flag(&a, O_NO_DIRECT);
 	o.trace_dir = opt(&a, O_TRACE);
+	if (opt(&a, O_BINDING) && strcmp(opt(&a, O_BINDING), "json") && strcmp(opt(&a, O_BINDING), "asn1")) {
+		fprintf(stderr, "ipad: --esipa-binding is json or asn1\n");
+		conf_free(&a.conf);
+		return 2;
+	}
+	o.esipa_json = opt(&a, O_BINDING) && !strcmp(opt(&a, O_BINDING), "json");
 	o.timeout_ms = opt(&a, O_TIMEOUT) ? atol(opt(&a, O_TIMEOUT)) * 1000 : 0;
 	if ((tac = opt(&a, O_TAC)) && (hex_decode(tac, tac_bytes, sizeof(tac_bytes), &tac_len) != IOT_OK || tac_len != 4)) {
 		fprintf(stderr, "ipad: --tac wants 8 hex digits\n");

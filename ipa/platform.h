@@ -19,6 +19,7 @@ struct ipad_options {
 	bool fresh_connection;          /* a new connection for every message */
 	bool no_session_resumption;     /* and no TLS session resumption */
 	bool no_direct;                 /* never ES9+ from the device: all through the eIM */
+	bool esipa_json;                /* ESipa in the JSON binding (SGP.32 6.4), not the ASN.1 one */
 	const char *trace_dir;          /* each ESipa message and answer kept there as DER (NNNN-up.der, NNNN-down.der) */
 	long timeout_ms;
 };

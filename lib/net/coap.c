@@ -67,17 +67,20 @@ static void on_post(coap_resource_t *resource, coap_session_t *session, const co
 	struct net_coap_reply r = { 0 };
 	const uint8_t *data = NULL;
 	size_t len = 0, offset = 0, total = 0;
-	char peer[64] = "?";
+	coap_str_const_t *uri = coap_resource_get_uri_path(resource);
+	char peer[64] = "?", path[128] = "";
 
 	(void)query;
 	coap_print_addr(coap_session_get_addr_remote(session), (unsigned char *)peer, sizeof(peer));
+	if (uri && uri->length < sizeof(path))
+		memcpy(path, uri->s, uri->length);
 	if (!coap_get_data_large(request, &len, &data, &offset, &total))
 		len = total = 0;
 	if (total > s->cfg.max_body || offset) {
 		coap_pdu_set_code(response, COAP_RESPONSE_CODE_REQUEST_TOO_LARGE);
 		return;
 	}
-	s->cfg.handler(s->cfg.ctx, peer, data, len, &r);
+	s->cfg.handler(s->cfg.ctx, peer, path, data, len, &r);
 	coap_pdu_set_code(response, (coap_pdu_code_t)COAP_RESPONSE_CODE(r.code ? r.code : 500));
 	if (r.body_len) {
 		/* libcoap serves it block by block (Block2) and frees it when done */
@@ -164,10 +167,12 @@ iot_err net_coap_server_start(const struct net_coap_server_config *c, struct net
 	}
 	if (!coap_new_endpoint(s->ctx, &a, c->cert_file ? COAP_PROTO_DTLS : COAP_PROTO_UDP))
 		goto fail;
-	if (!(r = coap_resource_init(coap_make_str_const(c->path), 0)))
-		goto fail;
-	coap_register_handler(r, COAP_REQUEST_POST, on_post);
-	coap_add_resource(s->ctx, r);
+	for (size_t i = 0; i == 0 || (c->more_paths && c->more_paths[i - 1]); i++) {
+		if (!(r = coap_resource_init(coap_make_str_const(i ? c->more_paths[i - 1] : c->path), 0)))
+			goto fail;
+		coap_register_handler(r, COAP_REQUEST_POST, on_post);
+		coap_add_resource(s->ctx, r);
+	}
 	if (pthread_create(&s->thread, NULL, serve, s)) {
 		err = IOT_E_NOMEM;
 		goto fail;
@@ -472,6 +477,12 @@ static long now_ms(void)
 iot_err net_coap_client_post(struct net_coap_client *c, const uint8_t *body, size_t len, int *code, uint8_t **resp,
 			     size_t *resp_len)
 {
+	return net_coap_client_post_to(c, c->cfg.path, body, len, code, resp, resp_len);
+}
+
+iot_err net_coap_client_post_to(struct net_coap_client *c, const char *path, const uint8_t *body, size_t len, int *code,
+				uint8_t **resp, size_t *resp_len)
+{
 	coap_pdu_t *pdu;
 	uint8_t token[8], fmt[4];
 	size_t token_len;
@@ -485,7 +496,7 @@ iot_err net_coap_client_post(struct net_coap_client *c, const uint8_t *body, siz
 		return IOT_E_NOMEM;
 	coap_session_new_token(c->session, &token_len, token);
 	coap_add_token(pdu, token_len, token);
-	for (seg = p = c->cfg.path;; p++) {
+	for (seg = p = path;; p++) {
 		if (*p == '/' || !*p) {
 			if (p > seg)
 				coap_add_option(pdu, COAP_OPTION_URI_PATH, (size_t)(p - seg), (const uint8_t *)seg);

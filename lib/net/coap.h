@@ -1,6 +1,7 @@
 /* lib/net CoAP: RFC 7252 over DTLS (RFC 6347) with RFC 7959 block-wise
  * transfer for bodies of any size, on libcoap (OpenSSL backend) — the only
- * file that calls it. One POST resource, as ESipa needs.
+ * file that calls it. POST resources, as ESipa needs: one for the ASN.1
+ * binding, one per function for the JSON binding.
  *
  * Ownership: the request body lives for the handler call only; the handler
  * sets the answer with net_coap_reply_set, which copies. A client answer is
@@ -21,14 +22,16 @@ struct net_coap_reply {
 };
 iot_err net_coap_reply_set(struct net_coap_reply *r, int code, const void *body, size_t len);
 
-/* Called on the server's thread, one request at a time. */
-typedef void (*net_coap_handler)(void *ctx, const char *peer, const uint8_t *body, size_t len,
+/* Called on the server's thread, one request at a time; path is the
+ * resource asked for (one of the config's, without a leading '/'). */
+typedef void (*net_coap_handler)(void *ctx, const char *peer, const char *path, const uint8_t *body, size_t len,
 				 struct net_coap_reply *r);
 
 struct net_coap_server_config {
 	const char *address;            /* numeric IPv4 to bind; NULL: 127.0.0.1 */
 	uint16_t port;                  /* 0: any free port */
 	const char *path;               /* the resource, e.g. "gsma/rsp2/asn1" */
+	const char *const *more_paths;  /* more resources for the same handler, NULL-terminated; or NULL */
 	const char *cert_file, *key_file; /* PEM: DTLS with this certificate; NULL: plain CoAP (tests only) */
 	const char *client_ca_file;     /* PEM CAs: clients must present a certificate they issued; NULL: not asked */
 	size_t max_body;                /* larger requests get 4.13 (default 1 MiB) */
@@ -66,6 +69,9 @@ void net_coap_client_free(struct net_coap_client *c);
  * body in a malloc'd *resp. IOT_E_IO when no answer came in time. */
 iot_err net_coap_client_post(struct net_coap_client *c, const uint8_t *body, size_t len, int *code, uint8_t **resp,
 			     size_t *resp_len);
+/* The same to another resource of the server (path as in the config). */
+iot_err net_coap_client_post_to(struct net_coap_client *c, const char *path, const uint8_t *body, size_t len, int *code,
+				uint8_t **resp, size_t *resp_len);
 
 /* The next request opens a new DTLS session (resumed unless
  * no_session_resumption), as after a device's sleep. */

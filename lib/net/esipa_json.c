@@ -203,6 +203,14 @@ static const struct function_map functions[] = {
 };
 #define FUNCTION_COUNT (sizeof(functions) / sizeof(functions[0]))
 
+const char *const esipa_json_coap_paths[] = {
+	"gsma/rsp2/esipa/getEimPackage",       "gsma/rsp2/esipa/provideEimPackageResult",
+	"gsma/rsp2/esipa/handleNotification",  "gsma/rsp2/esipa/initiateAuthentication",
+	"gsma/rsp2/esipa/authenticateClient",  "gsma/rsp2/esipa/getBoundProfilePackage",
+	"gsma/rsp2/esipa/cancelSession",       "gsma/rsp2/esipa/transferEimPackage",
+	NULL,
+};
+
 static const struct function_map *map_of(const struct esipa_json_function *f)
 {
 	return (const struct function_map *)f;  /* f is the first member */
@@ -580,4 +588,97 @@ iot_err esipa_json_response_to_asn1(const struct esipa_json_function *f, const j
 	}
 	der_end(w, mark);
 	return err == IOT_OK ? der_writer_err(w) : err;
+}
+
+/* ---- over a transport ---- */
+
+static char *dump(const json_t *j, size_t *len)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	*len = text ? strlen(text) : 0;
+	return text;
+}
+
+static void serve_failed(struct esipa_json_answer *a, const char *subject, const char *reason, const char *message)
+{
+	struct jb_status st = { JB_FAILED, subject, reason, NULL, message };
+	json_t *r = jb_response(&st);
+
+	a->status = r ? 200 : 503;
+	a->body = dump(r, &a->body_len);
+	json_decref(r);
+}
+
+void esipa_json_serve(const char *function, const uint8_t *body, size_t len, esipa_json_core core, void *ctx,
+		      struct esipa_json_answer *a)
+{
+	const struct esipa_json_function *f = esipa_json_by_name(function);
+	struct der_writer req, resp;
+	json_t *in, *out = NULL;
+	iot_err err;
+
+	memset(a, 0, sizeof(*a));
+	if (!f) {
+		a->status = 404;
+		return;
+	}
+	if (!(in = json_loadb((const char *)body, len, 0, NULL)) || !json_is_object(in)) {
+		json_decref(in);
+		a->status = 400;
+		a->malformed = true;
+		return;
+	}
+	der_writer_dynamic(&req);
+	der_writer_dynamic(&resp);
+	if ((err = esipa_json_request_to_asn1(f, in, &req)) != IOT_OK) {
+		/* SGP.22 6.5.1: a mandatory element missing or malformed */
+		a->malformed = true;
+		serve_failed(a, "1.3.1", err == IOT_E_JSON ? "2.2" : "2.1", "Invalid or missing data element");
+		goto done;
+	}
+	core(ctx, req.buf, req.len, &a->status, &resp);
+	if (a->status == 400) {
+		serve_failed(a, "1.3.1", "2.1", "Invalid data element");
+	} else if (a->status == 200 || a->status == 204) {
+		if (esipa_json_response_from_asn1(f, resp.buf, a->status == 200 ? resp.len : 0, &out) != IOT_OK) {
+			a->status = 500;
+		} else {
+			a->status = out ? 200 : 204;
+			a->body = dump(out, &a->body_len);
+		}
+	}
+done:
+	json_decref(out);
+	json_decref(in);
+	der_writer_free(&req);
+	der_writer_free(&resp);
+}
+
+iot_err esipa_json_client_request(const uint8_t *der, size_t len, const struct esipa_json_function **f, char **text,
+				  size_t *text_len)
+{
+	json_t *body;
+	iot_err err = esipa_json_request_from_asn1(der, len, f, &body);
+
+	if (err != IOT_OK)
+		return err;
+	*text = dump(body, text_len);
+	json_decref(body);
+	return *text ? IOT_OK : IOT_E_NOMEM;
+}
+
+iot_err esipa_json_client_answer(const struct esipa_json_function *f, int status, const uint8_t *body, size_t len,
+				 struct der_writer *w)
+{
+	json_t *in = NULL;
+	iot_err err;
+
+	if (status != 200 && status != 204)
+		return IOT_E_IO;
+	if (status == 200 && len && !(in = json_loadb((const char *)body, len, 0, NULL)))
+		return IOT_E_JSON;
+	err = esipa_json_response_to_asn1(f, in, w);
+	json_decref(in);
+	return err;
 }

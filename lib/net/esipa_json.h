@@ -15,12 +15,14 @@
 #define IOT_NET_ESIPA_JSON_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/err.h"
 #include "der/der.h"
 
-#define ESIPA_JSON_PATH "/gsma/rsp2/esipa/"
+#define ESIPA_JSON_PATH "/gsma/rsp2/esipa/"        /* HTTPS: the function name follows */
+#define ESIPA_JSON_COAP_PATH "gsma/rsp2/esipa/"    /* CoAP: as Uri-Path options */
 
 struct esipa_json_function {
 	const char *name;               /* the path's last part, e.g. "getEimPackage" */
@@ -28,6 +30,9 @@ struct esipa_json_function {
 };
 /* NULL when unknown. */
 const struct esipa_json_function *esipa_json_by_name(const char *name);
+/* Every function's resource for a CoAP server ("gsma/rsp2/esipa/getEimPackage"
+ * and so on), NULL-terminated. */
+extern const char *const esipa_json_coap_paths[];
 
 /* The request of an exchange as JSON: an EsipaMessageFromIpaToEim, or a
  * TransferEimPackageRequest ('BF4E') of the eIM's; *f says the function. */
@@ -47,5 +52,33 @@ iot_err esipa_json_response_from_asn1(const struct esipa_json_function *f, const
  * would have given; nothing written for handleNotification. A Failed status
  * becomes the function's error code (127 when it names none). */
 iot_err esipa_json_response_to_asn1(const struct esipa_json_function *f, const json_t *body, struct der_writer *w);
+
+/* ---- the binding over a transport: what a server and a client do ---- */
+
+/* The ASN.1 core behind a server: answers one message into w; *status 200
+ * (answer in w), 204 (no answer), 400 (the message is malformed) or 503. */
+typedef void (*esipa_json_core)(void *ctx, const uint8_t *req, size_t len, int *status, struct der_writer *w);
+
+struct esipa_json_answer {
+	int status;                     /* HTTP: 200, 204, 400 (not JSON), 404 (no such function), 503 */
+	char *body;                     /* JSON text (malloc'd) or NULL */
+	size_t body_len;
+	bool malformed;                 /* not JSON, or not its function's message: the core never saw it */
+};
+/* Serves one request of the function named by the path's last part through
+ * core: a JSON request that is not its function's message gets a Failed
+ * status (SGP.22 6.5.1: 1.3.1 with 2.2 missing, 2.1 invalid) and never
+ * reaches the core. */
+void esipa_json_serve(const char *function, const uint8_t *body, size_t len, esipa_json_core core, void *ctx,
+		      struct esipa_json_answer *a);
+
+/* A client's request: the function to post der to and its JSON text
+ * (malloc'd). */
+iot_err esipa_json_client_request(const uint8_t *der, size_t len, const struct esipa_json_function **f, char **text,
+				  size_t *text_len);
+/* The server's answer (HTTP status and body) as the DER answer of f into w;
+ * IOT_E_IO for a status other than 200 and 204. */
+iot_err esipa_json_client_answer(const struct esipa_json_function *f, int status, const uint8_t *body, size_t len,
+				 struct der_writer *w);
 
 #endif

@@ -6,7 +6,8 @@
 # ordered at the SM-DP+ (ES2+), downloaded through the eIM and enabled by a
 # signed PSMO, a data request; every PSMO and eCO with its signed result and
 # the eUICC's own state; notifications forwarded to the SM-DP+; the audit log
-# checked; the ES9+ relay in the JSON binding; a refused download with the
+# checked; the ES9+ relay in the JSON binding; ESIPA_BINDING=json: the devices
+# speak ESipa's JSON binding instead of the ASN.1 one, the results the same; a refused download with the
 # SM-DP+'s reason; REST errors (no key, wrong role, bad JSON, unknown eUICC, malformed
 # operations); a malformed ESipa message refused.
 set -euo pipefail
@@ -76,7 +77,8 @@ dev() {   # N ARGS...: ipad of device N
   n=$1; shift
   ${DEV_EXEC:+exec} "$ipad" --card "socket:$tmp/euicc$n.sock" --state-dir "$tmp/ipad$n" --eim-ca "$p/ci.pem" --no-direct \
     --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --connect "eim.iotrsp.test:5684:127.0.0.1:$cport" --retry-min 1 \
-    $([ "$n" = 2 ] && echo --minimize-esipa-bytes) ${TRACE:+--trace "$TRACE"} ${IPAD_EXTRA:-} "$@"
+    $([ "$n" = 2 ] && echo --minimize-esipa-bytes) ${TRACE:+--trace "$TRACE"} ${IPAD_EXTRA:-} \
+    ${ESIPA_BINDING:+--esipa-binding "$ESIPA_BINDING"} "$@"
 }
 dev 1 add-initial-eim --request "$tmp/initial.der" --json
 dev 2 add-initial-eim --request "$tmp/initial-coaps.der" --json
@@ -430,8 +432,11 @@ for n in 1 2; do
   kill -TERM $run_pid; wait $run_pid
   grep -q 'msg="stopped" polls=[0-9]* pushes=[1-9]' "$tmp/ipad-inject$n.log"
 done
-grep -q '^eim_pushed_total [1-9]' <<<"$(curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
-  https://eim.iotrsp.test/metrics)"
+metrics=$(curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" https://eim.iotrsp.test/metrics)
+grep -q '^eim_pushed_total [1-9]' <<<"$metrics"
+# the devices spoke the binding they were told to, over both transports
+if [ "${ESIPA_BINDING:-asn1}" = json ]; then grep -q '^eim_esipa_json_total [1-9]' <<<"$metrics"
+else grep -q '^eim_esipa_json_total 0$' <<<"$metrics"; fi
 
 # the ISD-R found at the AID given (a vendor AID the eUICC does not have: nothing reached)
 dev 1 --isd-r-aid A0000005591010FFFFFFFF8900000100 info --json | grep -q "\"eid\":\"$eid1\""

@@ -35,12 +35,13 @@ static int teardown(void **state)
 }
 
 /* Answers the body twice over, each byte plus one. */
-static void twice(void *ctx, const char *peer, const uint8_t *body, size_t len, struct net_coap_reply *r)
+static void twice(void *ctx, const char *peer, const char *path, const uint8_t *body, size_t len, struct net_coap_reply *r)
 {
 	uint8_t *out = malloc(2 * len + 1);
 
 	(void)ctx;
 	assert_non_null(peer);
+	assert_string_equal(path, "gsma/rsp2/asn1");
 	requests++;
 	for (size_t i = 0; i < 2 * len; i++)
 		out[i] = (uint8_t)(body[i % len] + 1);
