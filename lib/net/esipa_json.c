@@ -570,10 +570,10 @@ iot_err esipa_json_response_to_asn1(const struct esipa_json_function *f, const j
 	size_t mark;
 	iot_err err = IOT_OK;
 
-	if (!fm->response.m)
-		return IOT_OK;          /* handleNotification: 204 or the header alone */
-	if (!body)
-		return IOT_E_JSON;      /* every other function answers with a body */
+	/* 204, or handleNotification's header alone: no answer, as the ASN.1
+	 * binding's empty one */
+	if (!fm->response.m || !body)
+		return IOT_OK;
 	/* a header is what the binding sends; a body without one is taken as it is */
 	if (json_object_get(body, "header") && (err = jb_response_status(body, &st)) != IOT_OK)
 		return err;

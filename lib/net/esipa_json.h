@@ -49,7 +49,7 @@ iot_err esipa_json_request_to_asn1(const struct esipa_json_function *f, const js
 iot_err esipa_json_response_from_asn1(const struct esipa_json_function *f, const uint8_t *der, size_t len,
 				      json_t **body);
 /* A JSON answer (NULL: 204, no body) as the ASN.1 answer the other binding
- * would have given; nothing written for handleNotification. A Failed status
+ * would have given; nothing written for 204 and for handleNotification. A Failed status
  * becomes the function's error code (127 when it names none). */
 iot_err esipa_json_response_to_asn1(const struct esipa_json_function *f, const json_t *body, struct der_writer *w);
 
