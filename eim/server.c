@@ -152,6 +152,32 @@ static void *work(void *arg)
 	return NULL;
 }
 
+/* An ESipa request over HTTPS as either binding wants it: POST, its content
+ * type (or one starting with it, when prefix), a protocol version it speaks;
+ * counted. Otherwise answered here, false. */
+static bool esipa_https_ok(struct eim_server *s, const struct http_request *q, struct http_response *r,
+			   const char *type, bool prefix)
+{
+	if (strcmp(q->method, "POST")) {
+		r->status = 405;
+		return false;
+	}
+	if (!q->content_type || (prefix ? strncmp(q->content_type, type, strlen(type)) : strcmp(q->content_type, type))) {
+		http_response_set(r, 415, NULL, NULL, 0);
+		return false;
+	}
+	/* SGP.32 6.1 (SGP.22 6.5.1): the request says which protocol version it speaks */
+	if (!http_request_admin_protocol_ok(q)) {
+		atomic_fetch_add(&s->esipa_malformed, 1);
+		log_warn("eim", "ESipa request without a supported X-Admin-Protocol", "peer=%s value=%s", q->peer,
+			 q->admin_protocol ? q->admin_protocol : "-");
+		http_response_set(r, 400, NULL, NULL, 0);
+		return false;
+	}
+	atomic_fetch_add(&s->esipa_https, 1);
+	return true;
+}
+
 static void esipa_core(void *ctx, const uint8_t *req, size_t len, int *status, struct der_writer *w)
 {
 	esipa(ctx, req, len, status, w);
@@ -655,23 +681,9 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 	if (!strncmp(q->path, ESIPA_JSON_PATH, strlen(ESIPA_JSON_PATH))) {
 		struct esipa_json_answer a;
 
-		if (strcmp(q->method, "POST")) {
-			r->status = 405;
+		/* SGP.32 6.4: the JSON binding's content type (a charset may follow) */
+		if (!esipa_https_ok(s, q, r, JSON_TYPE, true))
 			return;
-		}
-		/* SGP.32 6.4 (SGP.22 6.5.1): the JSON binding's content type and protocol version */
-		if (!q->content_type || strncmp(q->content_type, JSON_TYPE, strlen(JSON_TYPE))) {
-			http_response_set(r, 415, NULL, NULL, 0);
-			return;
-		}
-		if (!http_request_admin_protocol_ok(q)) {
-			atomic_fetch_add(&s->esipa_malformed, 1);
-			log_warn("eim", "ESipa request without a supported X-Admin-Protocol", "peer=%s value=%s", q->peer,
-				 q->admin_protocol ? q->admin_protocol : "-");
-			http_response_set(r, 400, NULL, NULL, 0);
-			return;
-		}
-		atomic_fetch_add(&s->esipa_https, 1);
 		esipa_json(s, q->peer, q->path + strlen(ESIPA_JSON_PATH), q->body, q->body_len, &a);
 		http_response_set(r, a.status, a.body ? "application/json;charset=UTF-8" : NULL, a.body, a.body_len);
 		r->admin_protocol = "gsma/rsp/v2.5.0";
@@ -684,24 +696,9 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 		struct der_writer w;
 		int status;
 
-		if (strcmp(q->method, "POST")) {
-			r->status = 405;
-			return;
-		}
 		/* SGP.32 6.1: the ASN.1 binding's content type */
-		if (!q->content_type || strcmp(q->content_type, ASN1_TYPE)) {
-			http_response_set(r, 415, NULL, NULL, 0);
+		if (!esipa_https_ok(s, q, r, ASN1_TYPE, false))
 			return;
-		}
-		/* SGP.32 6.1 (SGP.22 6.5.1): the request says which protocol version it speaks */
-		if (!http_request_admin_protocol_ok(q)) {
-			atomic_fetch_add(&s->esipa_malformed, 1);
-			log_warn("eim", "ESipa request without a supported X-Admin-Protocol", "peer=%s value=%s", q->peer,
-				 q->admin_protocol ? q->admin_protocol : "-");
-			http_response_set(r, 400, NULL, NULL, 0);
-			return;
-		}
-		atomic_fetch_add(&s->esipa_https, 1);
 		/* a BPP goes to the device as it comes from the SM-DP+ */
 		if ((e = core(s)) && eim_esipa_stream(e, q->body, q->body_len, &stream) == IOT_OK) {
 			atomic_fetch_add(&s->bpp_streamed, 1);
