@@ -4,6 +4,8 @@
 # the plain and the valgrind runs of every unit test; --asan adds the
 # ASan+UBSan build's suite to each round. Prints how many rounds failed and
 # which tests, and exits non-zero when any did.
+# It builds into build-stress/ (and build-stress-asan/) of its own, so work
+# going on in build/ meanwhile does not change what it tests.
 # Usage: scripts/stress-tests.sh [N] [--asan]   (N: 5 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +21,9 @@ command -v stress-ng >/dev/null || {
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends stress-ng >/dev/null
 }
-make -s build ${asan:+build-asan}
-builds=(build); [ -n "$asan" ] && builds+=(build-asan)
+make -s build BUILD=build-stress
+builds=(build-stress)
+if [ -n "$asan" ]; then make -s build-asan ASAN=build-stress-asan; builds+=(build-stress-asan); fi
 log=$(mktemp -d)
 stress-ng --cpu "$(nproc)" --cpu-load 100 --timeout 0 --quiet &
 stress=$!
