@@ -163,6 +163,10 @@ iot_err eim_campaign_operations(struct eim *e, int64_t id, int64_t after, struct
  * (an EsipaMessageFromEimToIpa) appended to out, nothing for
  * handleNotification. Fails only when the request does not decode. */
 iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writer *out);
+/* The binding the messages eim_esipa is given next came in (false: ASN.1,
+ * the default; true: JSON): a device's poll records it, and inject mode
+ * pushes to the device in it. */
+void eim_esipa_binding(struct eim *e, bool json);
 
 /* The BPP leg of an indirect download passed on as it arrives (SGP.32
  * 3.2.2): when req is a GetBoundProfilePackageRequest of a session this eIM

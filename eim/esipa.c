@@ -310,10 +310,13 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	if (q->eid_value.len != 16)
 		return package_error(RSP_EIM_PKG_INVALID_EID, out);
 	hex_encode(q->eid_value.ptr, 16, eid);
-	if ((err = store_prepare(e->db, "UPDATE euicc SET last_contact = $2 WHERE eid = $1", &st)) != IOT_OK)
+	/* the binding it polls in is the one its pushes go in */
+	if ((err = store_prepare(e->db, "UPDATE euicc SET last_contact = $2, esipa_json = $3 WHERE eid = $1", &st)) !=
+	    IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);
 	store_bind_int(st, 2, (int64_t)time(NULL));
+	store_bind_int(st, 3, e->esipa_json);
 	err = store_step(st, &row);
 	store_finalize(st);
 	if (err != IOT_OK)
@@ -812,6 +815,11 @@ static iot_err provide_result(struct eim *e, const struct rsp_provide_eim_packag
 }
 
 /* ---- the entry point ---- */
+
+void eim_esipa_binding(struct eim *e, bool json)
+{
+	e->esipa_json = json;
+}
 
 iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writer *out)
 {

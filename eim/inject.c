@@ -11,6 +11,7 @@
 
 #include "base/hex.h"
 #include "base/log.h"
+#include "net/esipa_json.h"
 
 #define RETRY_S 30
 /* one push, all of it: an unreachable device holds the injector this long */
@@ -18,6 +19,13 @@
 
 iot_err eim_inject_schema(struct eim *e)
 {
+	struct store_stmt *st;
+
+	/* a store made before the JSON binding: the euicc table gains its column */
+	if (store_prepare(e->db, "SELECT esipa_json FROM euicc LIMIT 0", &st) == IOT_OK)
+		store_finalize(st);
+	else if (store_exec(e->db, "ALTER TABLE euicc ADD COLUMN esipa_json INTEGER NOT NULL DEFAULT 0") != IOT_OK)
+		return IOT_E_STORE;
 	return store_exec(e->db, "CREATE TABLE IF NOT EXISTS inject ("
 				 " eid TEXT PRIMARY KEY REFERENCES euicc(eid), address TEXT NOT NULL,"
 				 " next_try INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0);"
@@ -73,15 +81,20 @@ iot_err eim_euicc_inject(struct eim *e, const char *eid, char address[256])
 	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
 }
 
-/* One push over the device's transport: the answer malloc'd into *resp.
- * IOT_E_IO: no answer; IOT_E_REFUSED: the IPA would not take it. */
-static iot_err push(struct eim *e, const char *address, const uint8_t *body, size_t len, uint8_t **resp,
-		    size_t *resp_len)
+/* One push over the device's transport, in the ASN.1 binding: the answer
+ * malloc'd into *resp. IOT_E_IO: no answer; IOT_E_REFUSED: the IPA would not
+ * take it. With json, body is the JSON text of transferEimPackage and *resp
+ * its JSON answer (*status 200 or 204). */
+static iot_err push_raw(struct eim *e, const char *address, bool json, const uint8_t *body, size_t len,
+			uint8_t **resp, size_t *resp_len, int *status_out)
 {
+	static const char *const json_headers[] = { "Content-Type: application/json;charset=UTF-8",
+						    "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
 	iot_err err;
 
 	*resp = NULL;
 	*resp_len = 0;
+	*status_out = 200;
 	if (!strncmp(address, "https://", 8)) {
 		char url[300];
 		int status = 0;
@@ -93,10 +106,12 @@ static iot_err push(struct eim *e, const char *address, const uint8_t *body, siz
 			if ((err = http_client_new(&c, &e->inject)) != IOT_OK)
 				return err;
 		}
-		snprintf(url, sizeof(url), "%s/gsma/rsp2/asn1", address);
-		err = http_client_post(e->inject, url, eim_asn1_headers, body, len, &status, resp, resp_len);
-		if (err == IOT_OK && status != 200)
+		snprintf(url, sizeof(url), "%s%s", address, json ? ESIPA_JSON_PATH "transferEimPackage" : "/gsma/rsp2/asn1");
+		err = http_client_post(e->inject, url, json ? json_headers : eim_asn1_headers, body, len, &status, resp,
+				       resp_len);
+		if (err == IOT_OK && status != 200 && !(json && status == 204))
 			err = status == 403 ? IOT_E_REFUSED : IOT_E_IO;
+		*status_out = status;
 	} else {
 		char host[200];
 		const char *colon = strrchr(address + 8, ':');
@@ -115,7 +130,10 @@ static iot_err push(struct eim *e, const char *address, const uint8_t *body, siz
 		if (!e->inject_coap && (err = net_coap_client_new(&c, &e->inject_coap)) != IOT_OK)
 			return err;
 		snprintf(e->inject_coap_address, sizeof(e->inject_coap_address), "%s", address);
-		err = net_coap_client_post(e->inject_coap, body, len, &code, resp, resp_len);
+		err = net_coap_client_post_to(e->inject_coap,
+					      json ? ESIPA_JSON_COAP_PATH "transferEimPackage" : "gsma/rsp2/asn1", body, len,
+					      &code, resp, resp_len);
+		*status_out = *resp_len ? 200 : 204;
 		if (err != IOT_OK) {            /* gone: a new session next time */
 			net_coap_client_free(e->inject_coap);
 			e->inject_coap = NULL;
@@ -130,12 +148,47 @@ static iot_err push(struct eim *e, const char *address, const uint8_t *body, siz
 	return err;
 }
 
+/* One push in the binding the device polls in (SGP.32 6.1 or 6.4); the
+ * TransferEimPackageResponse, as DER, malloc'd into *resp. */
+static iot_err push(struct eim *e, const char *address, bool json, const uint8_t *der, size_t len, uint8_t **resp,
+		    size_t *resp_len)
+{
+	const struct esipa_json_function *f;
+	struct der_writer w;
+	uint8_t *answer;
+	char *text;
+	size_t text_len, answer_len;
+	int status;
+	iot_err err;
+
+	if (!json)
+		return push_raw(e, address, false, der, len, resp, resp_len, &status);
+	*resp = NULL;
+	*resp_len = 0;
+	if ((err = esipa_json_client_request(der, len, &f, &text, &text_len)) != IOT_OK)
+		return err;
+	err = push_raw(e, address, true, (const uint8_t *)text, text_len, &answer, &answer_len, &status);
+	free(text);
+	if (err != IOT_OK)
+		return err;
+	der_writer_dynamic(&w);
+	err = esipa_json_client_answer(f, status, answer, answer_len, &w);
+	free(answer);
+	if (err != IOT_OK) {
+		der_writer_free(&w);
+		return err;
+	}
+	*resp = w.buf;
+	*resp_len = w.len;
+	return IOT_OK;
+}
+
 /* What a pushed operation's answer means (SGP.32 TransferEimPackageResponse):
  * a result is recorded as if provided, then acknowledged by a push of its
  * own; eimPackageReceived leaves the result to come by ProvideEimPackageResult;
  * an error fails the operation unless it is undefinedError (the poll brings it). */
-static iot_err take_answer(struct eim *e, const char *eid, const char *address, int64_t op, const uint8_t *raw,
-			   size_t len)
+static iot_err take_answer(struct eim *e, const char *eid, const char *address, bool json, int64_t op,
+			   const uint8_t *raw, size_t len)
 {
 	struct rsp_transfer_eim_package_response r;
 	struct rsp_eim_package_result res = { 0 };
@@ -185,10 +238,11 @@ static iot_err take_answer(struct eim *e, const char *eid, const char *address, 
 		ack.u.acks.count = nacks;
 		/* a lost acknowledgement only means the IPA delivers it again */
 		if (rsp_encode_alloc(&rsp_t_transfer_eim_package_request, &ack, &der, &len) == IOT_OK &&
-		    push(e, address, der, len, &resp, &len) != IOT_OK)
+		    push(e, address, json, der, len, &resp, &len) != IOT_OK)
 			log_warn("eim", "inject acknowledgement not delivered", "eid=%s", eid);
 	}
-	log_info("eim", "pushed", "eid=%s op=%lld answer=%d acks=%zu", eid, (long long)op, r.choice, nacks);
+	log_info("eim", "pushed", "eid=%s op=%lld answer=%d acks=%zu binding=%s", eid, (long long)op, r.choice, nacks,
+		 json ? "json" : "asn1");
 	free(der);
 	free(resp);
 	rsp_arena_free(&a);
@@ -223,7 +277,7 @@ static void schedule(struct eim *e, const char *eid, enum outcome o)
 
 /* One eUICC's next operation pushed, if it is pending (one sent ahead and
  * unanswered keeps the order: the poll finishes it). */
-static iot_err inject_one(struct eim *e, const char *eid, const char *address, bool *pushed)
+static iot_err inject_one(struct eim *e, const char *eid, const char *address, bool json, bool *pushed)
 {
 	struct der_writer w;
 	uint8_t eid_bytes[16], *resp = NULL;
@@ -250,9 +304,9 @@ static iot_err inject_one(struct eim *e, const char *eid, const char *address, b
 		return err;
 	}
 	w.buf[1] = 0x4E;
-	if ((err = push(e, address, w.buf, w.len, &resp, &resp_len)) == IOT_OK) {
+	if ((err = push(e, address, json, w.buf, w.len, &resp, &resp_len)) == IOT_OK) {
 		*pushed = true;
-		err = take_answer(e, eid, address, op, resp, resp_len);
+		err = take_answer(e, eid, address, json, op, resp, resp_len);
 	} else {
 		/* sent all the same: the poll gets it again, unchanged */
 		log_warn("eim", "push failed", "eid=%s op=%lld address=%s error=\"%s\"", eid, (long long)op, address,
@@ -267,7 +321,7 @@ static iot_err inject_one(struct eim *e, const char *eid, const char *address, b
 
 iot_err eim_inject(struct eim *e, unsigned max, unsigned *pushed)
 {
-	struct target { char eid[33]; char address[256]; } *t;
+	struct target { char eid[33]; char address[256]; bool json; } *t;
 	struct store_stmt *st;
 	size_t n = 0;
 	bool row = true;
@@ -277,7 +331,8 @@ iot_err eim_inject(struct eim *e, unsigned max, unsigned *pushed)
 	if (!max || !(t = calloc(max, sizeof(*t))))
 		return max ? IOT_E_NOMEM : IOT_OK;
 	/* read first, push after: no statement held open across the network */
-	if ((err = store_prepare(e->db, "SELECT i.eid, i.address FROM inject i WHERE i.next_try <= $1 AND EXISTS"
+	if ((err = store_prepare(e->db, "SELECT i.eid, i.address, u.esipa_json FROM inject i JOIN euicc u ON u.eid = i.eid"
+					" WHERE i.next_try <= $1 AND EXISTS"
 					" (SELECT 1 FROM operation o WHERE o.eid = i.eid AND o.state = 0 AND o.expires >= $1)"
 					" ORDER BY i.next_try, i.eid LIMIT $2", &st)) == IOT_OK) {
 		store_bind_int(st, 1, (int64_t)time(NULL));
@@ -285,6 +340,7 @@ iot_err eim_inject(struct eim *e, unsigned max, unsigned *pushed)
 		while (n < max && (err = store_step(st, &row)) == IOT_OK && row) {
 			snprintf(t[n].eid, sizeof(t[n].eid), "%s", store_col_text(st, 0));
 			snprintf(t[n].address, sizeof(t[n].address), "%s", store_col_text(st, 1));
+			t[n].json = store_col_int(st, 2) != 0;
 			n++;
 		}
 		store_finalize(st);
@@ -292,7 +348,7 @@ iot_err eim_inject(struct eim *e, unsigned max, unsigned *pushed)
 	for (size_t i = 0; err == IOT_OK && i < n; i++) {
 		bool one;
 
-		if ((err = inject_one(e, t[i].eid, t[i].address, &one)) == IOT_OK && one)
+		if ((err = inject_one(e, t[i].eid, t[i].address, t[i].json, &one)) == IOT_OK && one)
 			(*pushed)++;
 	}
 	free(t);

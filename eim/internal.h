@@ -19,6 +19,7 @@ struct eim {
 	struct store *db;
 	struct http_client *es9;        /* the relay to SM-DP+s, opened on first use */
 	bool notified;                  /* a notification was stored since eim_notifications_waiting */
+	bool esipa_json;                /* the messages at hand came in the JSON binding */
 	struct http_client *inject;     /* pushes over HTTPS (inject.c), opened on first use */
 	struct net_coap_client *inject_coap;    /* the last device pushed over CoAPs, its DTLS session kept */
 	char inject_coap_address[256];

@@ -92,7 +92,7 @@ static void wake(struct worker *w)
 	pthread_mutex_unlock(&w->s->lock);
 }
 
-static void esipa(struct eim_server *s, const uint8_t *body, size_t len, int *status, struct der_writer *w)
+static void esipa(struct eim_server *s, bool json, const uint8_t *body, size_t len, int *status, struct der_writer *w)
 {
 	struct eim *e = core(s);
 	iot_err err;
@@ -101,6 +101,7 @@ static void esipa(struct eim_server *s, const uint8_t *body, size_t len, int *st
 		*status = 503;
 		return;
 	}
+	eim_esipa_binding(e, json);
 	if ((err = eim_esipa(e, body, len, w)) != IOT_OK) {
 		/* SGP.32 6.1: a message that does not decode is refused, nothing done */
 		atomic_fetch_add(&s->esipa_malformed, 1);
@@ -180,7 +181,7 @@ static bool esipa_https_ok(struct eim_server *s, const struct http_request *q, s
 
 static void esipa_core(void *ctx, const uint8_t *req, size_t len, int *status, struct der_writer *w)
 {
-	esipa(ctx, req, len, status, w);
+	esipa(ctx, true, req, len, status, w);
 }
 
 /* ESipa's JSON binding: the same core behind a thin translation. */
@@ -215,7 +216,7 @@ static void on_coap(void *ctx, const char *peer, const char *path, const uint8_t
 		return;
 	}
 	der_writer_dynamic(&w);
-	esipa(s, body, len, &status, &w);
+	esipa(s, false, body, len, &status, &w);
 	/* CoAP: 2.04 Changed with the answer; 4.00 Bad Request; 5.03 */
 	net_coap_reply_set(r, status == 400 ? 400 : status == 503 ? 503 : 204, w.buf, status < 300 ? w.len : 0);
 	der_writer_free(&w);
@@ -712,7 +713,7 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 			return;
 		}
 		der_writer_dynamic(&w);
-		esipa(s, q->body, q->body_len, &status, &w);
+		esipa(s, false, q->body, q->body_len, &status, &w);
 		http_response_set(r, status, status == 200 ? ASN1_TYPE : NULL, w.buf, status == 200 ? w.len : 0);
 		r->admin_protocol = "gsma/rsp/v2.5.0";
 		der_writer_free(&w);

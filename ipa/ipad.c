@@ -17,6 +17,7 @@
 #include "ipa/ipa.h"
 #include "ipa/platform.h"
 #include "net/coap.h"
+#include "net/esipa_json.h"
 #include "net/http.h"
 #include "rsp/rsp.h"
 
@@ -423,6 +424,35 @@ static iot_err transfer(struct ipa *ipa, bool coaps, const uint8_t *req, size_t 
 	return err;
 }
 
+/* The JSON binding's transferEimPackage in front of the same transfer. */
+struct push_core {
+	struct inject *in;
+	bool coaps;
+};
+
+static void push_core(void *ctx, const uint8_t *req, size_t len, int *status, struct der_writer *w)
+{
+	const struct push_core *c = ctx;
+	uint8_t *resp = NULL;
+	size_t n = 0;
+	iot_err err = transfer(c->in->ipa, c->coaps, req, len, &resp, &n);
+
+	if (err == IOT_OK)
+		der_put_raw(w, resp, n);
+	*status = err == IOT_OK ? 200 : err == IOT_E_REFUSED ? 403 : 500;
+	free(resp);
+}
+
+static void push_json(struct inject *in, bool coaps, const uint8_t *body, size_t len, struct esipa_json_answer *a)
+{
+	struct push_core c = { in, coaps };
+
+	esipa_json_serve("transferEimPackage", body, len, push_core, &c, a);
+	if (a->malformed)
+		log_warn("ipad", "malformed push", "binding=json transport=%s status=%d", coaps ? "coaps" : "https",
+			 a->status);
+}
+
 static void on_push_https(void *ctx, const struct http_request *q, struct http_response *r)
 {
 	struct inject *in = ctx;
@@ -430,6 +460,21 @@ static void on_push_https(void *ctx, const struct http_request *q, struct http_r
 	size_t n = 0;
 	iot_err err;
 
+	/* SGP.32 6.4: the JSON binding's transferEimPackage, POST, a protocol version we speak */
+	if (!strcmp(q->path, ESIPA_JSON_PATH "transferEimPackage") && !strcmp(q->method, "POST")) {
+		struct esipa_json_answer a;
+
+		if (!q->content_type || strncmp(q->content_type, "application/json", 16) ||
+		    !http_request_admin_protocol_ok(q)) {
+			r->status = 400;
+			return;
+		}
+		push_json(in, false, q->body, q->body_len, &a);
+		http_response_set(r, a.status, a.body ? "application/json;charset=UTF-8" : NULL, a.body, a.body_len);
+		r->admin_protocol = "gsma/rsp/v2.5.0";
+		free(a.body);
+		return;
+	}
 	/* SGP.32 6.1 (SGP.22 6.5.1): the ASN.1 binding, POST, a protocol version we speak */
 	if (strcmp(q->path, "/gsma/rsp2/asn1") || strcmp(q->method, "POST")) {
 		r->status = 404;
@@ -454,10 +499,18 @@ static void on_push_coaps(void *ctx, const char *peer, const char *path, const u
 	struct inject *in = ctx;
 	uint8_t *resp = NULL;
 	size_t n = 0;
-	iot_err err = transfer(in->ipa, true, body, len, &resp, &n);
+	iot_err err;
 
 	(void)peer;
-	(void)path;
+	if (!strcmp(path, ESIPA_JSON_COAP_PATH "transferEimPackage")) {
+		struct esipa_json_answer a;
+
+		push_json(in, true, body, len, &a);
+		net_coap_reply_set(r, a.status == 200 || a.status == 204 ? 204 : a.status, a.body, a.body_len);
+		free(a.body);
+		return;
+	}
+	err = transfer(in->ipa, true, body, len, &resp, &n);
 	if (err == IOT_OK)
 		net_coap_reply_set(r, 204, resp, n);    /* 2.04 Changed */
 	else
@@ -502,7 +555,9 @@ static int inject_start(const struct args *a, struct inject *in)
 			return -1;
 	}
 	if (coaps) {
+		static const char *const json_path[] = { ESIPA_JSON_COAP_PATH "transferEimPackage", NULL };
 		struct net_coap_server_config c = { .address = host[1], .port = port[1], .path = "gsma/rsp2/asn1",
+						    .more_paths = json_path,
 						    .cert_file = opt(a, O_INJECT_CERT), .key_file = opt(a, O_INJECT_KEY),
 						    .client_ca_file = opt(a, O_INJECT_CLIENT_CA),
 						    .handler = on_push_coaps, .ctx = in };

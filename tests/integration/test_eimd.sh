@@ -400,6 +400,8 @@ for n in 1 2; do
   echo "device $n, pushed download: $(head -1 <<<"$(api GET /api/v1/operations/$id '' look-only)" | cut -c1-120)"
   [ "$(op_state $id)" = done ]
   [ "$(grep -c "msg=\"pushed\" eid=$eid" "$tmp/eimd.log")" -ge 3 ]
+  # in the binding the device polls in
+  [ "$(grep -c "msg=\"pushed\" eid=$eid .*binding=${ESIPA_BINDING:-asn1}" "$tmp/eimd.log")" -ge 3 ]
   # the download ran at the poll the push made due; nothing else was polled for
   [ "$(grep -c 'msg="getEimPackage" eid='$eid "$tmp/eimd.log")" -le $((polls + 2)) ]
   # the device unreachable: the push fails, the operation is sent all the same and the poll runs it, once
