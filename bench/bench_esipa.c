@@ -1,4 +1,5 @@
-/* Bytes on the wire of ESipa with and without minimizeEsipaBytes (SGP.32):
+/* Bytes on the wire of ESipa with and without minimizeEsipaBytes (SGP.32),
+ * and in the JSON binding (SGP.32 6.4) next to the ASN.1 one:
  * the real eIM (eimd's server, HTTPS), a real SM-DP+ behind it, a software
  * eUICC and libipa. For a full indirect download of a 12 KB profile and a
  * PSMO round trip (an enable whose result carries the enable and disable
@@ -21,6 +22,7 @@
 #include "eim/eim.h"
 #include "eim/server.h"
 #include "ipa/ipa.h"
+#include "net/esipa_json.h"
 #include "net/http.h"
 #include "rsp/rsp.h"
 #include "smdp/server.h"
@@ -30,7 +32,8 @@
 
 static struct euicc *euicc;
 static struct http_client *hc;
-static char url[128];
+static char url[160], base_url[128];
+static bool use_json;                   /* the device speaks ESipa's JSON binding */
 static uint64_t esipa_up, esipa_down;
 static struct ipa *pushed_ipa;          /* the device taking pushes */
 static pthread_mutex_t ipa_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -110,6 +113,40 @@ static iot_err transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *res
 	return euicc_transmit(euicc, apdu, len, resp, cap, resp_len);
 }
 
+/* The JSON binding: the bytes counted are the JSON texts on the wire. */
+static iot_err esipa_json_exchange(const uint8_t *req, size_t len, uint8_t **resp, size_t *resp_len)
+{
+	static const char *const headers[] = { "Content-Type: application/json;charset=UTF-8",
+					       "User-Agent: gsma-rsp-ipad", "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
+	const struct esipa_json_function *f;
+	struct der_writer w;
+	char *text, to[200];
+	uint8_t *body = NULL;
+	size_t text_len, body_len = 0;
+	int status = 0;
+	iot_err err;
+
+	if ((err = esipa_json_client_request(req, len, &f, &text, &text_len)) != IOT_OK)
+		return err;
+	snprintf(to, sizeof(to), "%s" ESIPA_JSON_PATH "%s", base_url, f->name);
+	err = http_client_post(hc, to, headers, (const uint8_t *)text, text_len, &status, &body, &body_len);
+	free(text);
+	if (err != IOT_OK)
+		return err;
+	esipa_up += text_len;
+	esipa_down += body_len;
+	der_writer_dynamic(&w);
+	err = esipa_json_client_answer(f, status, body, body_len, &w);
+	free(body);
+	if (err != IOT_OK) {
+		der_writer_free(&w);
+		return err;
+	}
+	*resp = w.buf;
+	*resp_len = w.len;
+	return IOT_OK;
+}
+
 static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, size_t len, uint8_t **resp,
 		     size_t *resp_len)
 {
@@ -120,6 +157,8 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 
 	(void)ctx;
 	(void)e;
+	if (use_json)
+		return esipa_json_exchange(req, len, resp, resp_len);
 	err = http_client_post(hc, url, headers, req, len, &status, resp, resp_len);
 	if (err == IOT_OK && status != 200 && status != 204) {
 		free(*resp);
@@ -212,9 +251,11 @@ static void enable(struct eim *eim, struct ipa *ipa, const uint8_t *iccid, struc
 	wait_done(eim, id);
 }
 
-static void print_row(const char *what, bool minimized, const struct measure *m)
+static const char *const mode_names[] = { "asn1", "asn1 min", "json" };
+
+static void print_row(const char *what, int mode, const struct measure *m)
 {
-	printf("  %-34s %-9s %8llu %8llu %8llu %8llu %8llu\n", what, minimized ? "minimized" : "full",
+	printf("  %-34s %-9s %8llu %8llu %8llu %8llu %8llu\n", what, mode_names[mode],
 	       (unsigned long long)m->up, (unsigned long long)m->down, (unsigned long long)m->wire_up,
 	       (unsigned long long)m->wire_down, (unsigned long long)(m->wire_up + m->wire_down));
 }
@@ -294,7 +335,7 @@ int main(void)
 	char db[220], eim_db[220], smdp_cert[200], smdp_key[200], eim_cert[200], eim_key[200], connect[128];
 	static char dev_cert[200], dev_key[200];
 	struct eim_api_key key;
-	struct measure dl[2], en[2];
+	struct measure dl[3], en[3], idle[3];
 	uint8_t iccids[4][10];
 	int64_t id = 0;
 
@@ -332,7 +373,8 @@ int main(void)
 	hcc.ca_file = eim_cert;
 	if (http_client_new(&hcc, &hc) != IOT_OK)
 		abort();
-	snprintf(url, sizeof(url), "https://localhost:%u/gsma/rsp2/asn1", eim_server_https_port(srv));
+	snprintf(base_url, sizeof(base_url), "https://localhost:%u", eim_server_https_port(srv));
+	snprintf(url, sizeof(url), "%s/gsma/rsp2/asn1", base_url);
 	euicc = fixture_euicc(&pki);
 	if (euicc_preload_profile(euicc, md_boot, sizeof(md_boot), (const uint8_t *)"b", 1, true) != IOT_OK ||
 	    eim_euicc_register(eim, FIXTURE_EID, NULL) != IOT_OK)
@@ -347,7 +389,8 @@ int main(void)
 		if (smdp_add_profile(dp, iccids[i], &info, upp, sizeof(upp)) != IOT_OK)
 			abort();
 	}
-	for (int m = 0; m < 2; m++) {
+	/* 0: the ASN.1 binding; 1: with minimizeEsipaBytes (then inject mode); 2: the JSON binding */
+	for (int m = 0; m < 3; m++) {
 		struct ipa_platform p = { .transmit = transmit, .esipa = esipa, .reset = reset };
 		struct ipa_config c = { .minimize_esipa_bytes = m == 1, .inject_https = m == 1 };
 		struct ipa *ipa;
@@ -355,6 +398,7 @@ int main(void)
 		const uint8_t *resp;
 		size_t n, len;
 
+		use_json = m == 2;
 		if (ipa_new(&p, &c, &ipa) != IOT_OK)
 			abort();
 		if (m == 0) {
@@ -375,20 +419,24 @@ int main(void)
 				abort();
 			wait_done(eim, id);
 		}
-		download(eim, dp, ipa, iccids[m], m ? "BENCH-1" : "BENCH-0", &dl[m]);
+		download(eim, dp, ipa, iccids[m], m == 0 ? "BENCH-0" : m == 1 ? "BENCH-1" : "BENCH-2", &dl[m]);
 		enable(eim, ipa, iccids[m], &en[m]);
-		if (m == 0)
-			ipa_free(ipa);
-		else
+		measured_poll(ipa, &idle[m]);   /* nothing waits: noEimPackageAvailable */
+		if (m == 1)
 			pushed_ipa = ipa;
+		else
+			ipa_free(ipa);
 	}
+	use_json = false;
 	printf("== esipa: bytes with and without minimizeEsipaBytes (SGP.32 compact messages); real eIM over\n"
 	       "   HTTPS (kept TLS connection, handshake excluded), P-256, 12 KB profile\n");
 	printf("  %-34s %-9s %8s %8s %8s %8s %8s\n", "", "", "ESipa up", "down", "TLS up", "down", "total");
-	print_row("indirect download (one poll)", false, &dl[0]);
-	print_row("indirect download (one poll)", true, &dl[1]);
-	print_row("enable PSMO + 2 notifications", false, &en[0]);
-	print_row("enable PSMO + 2 notifications", true, &en[1]);
+	for (int m = 0; m < 3; m++)
+		print_row("indirect download (one poll)", m, &dl[m]);
+	for (int m = 0; m < 3; m++)
+		print_row("enable PSMO + 2 notifications", m, &en[m]);
+	for (int m = 0; m < 3; m++)
+		print_row("empty poll", m, &idle[m]);
 	printf("  saved up: download %lld B (%.0f %%), PSMO round trip %lld B (%.0f %%)\n",
 	       (long long)dl[0].wire_up - (long long)dl[1].wire_up,
 	       100.0 * ((double)dl[0].wire_up - (double)dl[1].wire_up) / (double)dl[0].wire_up,
