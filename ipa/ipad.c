@@ -82,7 +82,8 @@ static void usage(FILE *f)
 		"  --inject-cert PEM         with this certificate and key (--inject-key PEM), from eIMs whose\n"
 		"  --inject-client-ca PEM    client certificate this CA issued\n"
 		"  --minimize-esipa-bytes   compact messages to the eIM (SGP.32 minimizeEsipaBytes)\n"
-		"  --esipa-binding json|asn1  ESipa's function binding toward the eIM (default asn1)\n"
+		"  --esipa-binding json|asn1|FQDN=json|FQDN=asn1   ESipa's function binding toward every eIM,\n"
+		"                           or toward the eIM of that FQDN (repeatable; default asn1)\n"
 		"  --json                   machine-readable output\n"
 		"  --verbose, --help\n");
 }
@@ -92,6 +93,8 @@ struct args {
 	const char *opt[48];               /* by O_ value */
 	const char *connect[8];
 	size_t connect_count;
+	const char *binding[8];            /* --esipa-binding, each one */
+	size_t binding_count;
 	bool json, coaps, indirect;
 };
 
@@ -516,6 +519,34 @@ static void on_push_coaps(void *ctx, const char *peer, const char *path, const u
 	else
 		r->code = err == IOT_E_REFUSED ? 403 : 500;
 	free(resp);
+}
+
+/* --esipa-binding: json or asn1 for every eIM, FQDN=json or FQDN=asn1 for one. */
+static int parse_bindings(const struct args *a, struct ipad_options *o)
+{
+	for (size_t i = 0; i < a->binding_count; i++) {
+		const char *v = a->binding[i], *eq = strrchr(v, '=');
+		const char *which = eq ? eq + 1 : v;
+
+		if (strcmp(which, "json") && strcmp(which, "asn1")) {
+			fprintf(stderr, "ipad: --esipa-binding is json, asn1, FQDN=json or FQDN=asn1\n");
+			return -1;
+		}
+		if (!eq) {
+			o->esipa_json = !strcmp(which, "json");
+		} else if (o->binding_count < sizeof(o->bindings) / sizeof(o->bindings[0]) &&
+			   (size_t)(eq - v) < sizeof(o->bindings[0].fqdn) && eq > v) {
+			struct ipad_binding *b = &o->bindings[o->binding_count++];
+
+			memcpy(b->fqdn, v, (size_t)(eq - v));
+			b->fqdn[eq - v] = 0;
+			b->json = !strcmp(which, "json");
+		} else {
+			fprintf(stderr, "ipad: --esipa-binding %s: too many, or not an FQDN\n", v);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int split_address(const char *text, char *host, size_t cap, uint16_t *port)
@@ -951,6 +982,10 @@ int main(int argc, char **argv)
 			if (a.connect_count < sizeof(a.connect) / sizeof(a.connect[0]))
 				a.connect[a.connect_count++] = optarg;
 			break;
+		case O_BINDING:
+			if (a.binding_count < sizeof(a.binding) / sizeof(a.binding[0]))
+				a.binding[a.binding_count++] = optarg;
+			break;
 		case O_JSON: a.json = true; break;
 		case O_COAPS: a.coaps = true; break;
 		case O_INDIRECT: a.indirect = true; break;
@@ -987,12 +1022,13 @@ int main(int argc, char **argv)
 	o.no_session_resumption = flag(&a, O_NO_RESUME);
 	o.no_direct = flag(&a, O_NO_DIRECT);
 	o.trace_dir = opt(&a, O_TRACE);
-	if (opt(&a, O_BINDING) && strcmp(opt(&a, O_BINDING), "json") && strcmp(opt(&a, O_BINDING), "asn1")) {
-		fprintf(stderr, "ipad: --esipa-binding is json or asn1\n");
+	for (size_t i = 0; i < a.conf.count && a.binding_count < 8; i++)
+		if (!strcmp(a.conf.entries[i].key, "esipa-binding"))
+			a.binding[a.binding_count++] = a.conf.entries[i].value;
+	if (parse_bindings(&a, &o)) {
 		conf_free(&a.conf);
 		return 2;
 	}
-	o.esipa_json = opt(&a, O_BINDING) && !strcmp(opt(&a, O_BINDING), "json");
 	o.timeout_ms = opt(&a, O_TIMEOUT) ? atol(opt(&a, O_TIMEOUT)) * 1000 : 0;
 	if ((tac = opt(&a, O_TAC)) && (hex_decode(tac, tac_bytes, sizeof(tac_bytes), &tac_len) != IOT_OK || tac_len != 4)) {
 		fprintf(stderr, "ipad: --tac wants 8 hex digits\n");

@@ -241,6 +241,15 @@ static iot_err esipa_exchange_json(struct ipad_platform *p, const struct ipa_eim
 	return IOT_OK;
 }
 
+/* The binding toward e: its own when one is configured, else the default. */
+static bool binding_json(const struct ipad_platform *p, const struct ipa_eim *e)
+{
+	for (size_t i = 0; i < p->o.binding_count; i++)
+		if (!strcmp(p->o.bindings[i].fqdn, e->fqdn))
+			return p->o.bindings[i].json;
+	return p->o.esipa_json;
+}
+
 static iot_err esipa_exchange(struct ipad_platform *p, const struct ipa_eim *e, const uint8_t *req, size_t len,
 			      uint8_t **resp, size_t *resp_len)
 {
@@ -248,7 +257,7 @@ static iot_err esipa_exchange(struct ipad_platform *p, const struct ipa_eim *e, 
 	int status;
 	iot_err err;
 
-	if (p->o.esipa_json)
+	if (binding_json(p, e))
 		return esipa_exchange_json(p, e, req, len, resp, resp_len);
 	if (e->coaps) {
 		if ((err = net_coap_client_post(p->eim_coap, req, len, &status, resp, resp_len)) != IOT_OK)

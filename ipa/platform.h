@@ -8,6 +8,12 @@
 #include "card/card.h"
 #include "ipa/ipa.h"
 
+/* The binding toward one eIM, by its FQDN. */
+struct ipad_binding {
+	char fqdn[256];
+	bool json;
+};
+
 struct ipad_options {
 	struct card_config card;
 	const char *state_dir;          /* the record lives here */
@@ -20,6 +26,8 @@ struct ipad_options {
 	bool no_session_resumption;     /* and no TLS session resumption */
 	bool no_direct;                 /* never ES9+ from the device: all through the eIM */
 	bool esipa_json;                /* ESipa in the JSON binding (SGP.32 6.4), not the ASN.1 one */
+	struct ipad_binding bindings[8]; /* per eIM, ahead of esipa_json */
+	size_t binding_count;
 	const char *trace_dir;          /* each ESipa message and answer kept there as DER (NNNN-up.der, NNNN-down.der) */
 	long timeout_ms;
 };

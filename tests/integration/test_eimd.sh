@@ -16,6 +16,8 @@ set -euo pipefail
 eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5 eimctl=$6 rspdump=$7
 tmp=$(mktemp -d); [ -n "${KEEP_TMP:-}" ] && echo "tmp: $tmp"
 pids=()
+# fails CMD...: CMD must fail (a bare '! CMD' never stops a set -e script)
+fails() { if "$@"; then echo "should have failed: $*" >&2; return 1; fi; }
 trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true; [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 eid1=89049032123451234512345678901235 eid2=89049032123451234512345678901332
 "$pkigen" --out "$tmp/pki" --curve nist --smdp-host smdp.iotrsp.test --eid $eid1 --eid $eid2 >/dev/null
@@ -78,8 +80,9 @@ dev() {   # N ARGS...: ipad of device N
   ${DEV_EXEC:+exec} "$ipad" --card "socket:$tmp/euicc$n.sock" --state-dir "$tmp/ipad$n" --eim-ca "$p/ci.pem" --no-direct \
     --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --connect "eim.iotrsp.test:5684:127.0.0.1:$cport" --retry-min 1 \
     $([ "$n" = 2 ] && echo --minimize-esipa-bytes) ${TRACE:+--trace "$TRACE"} ${IPAD_EXTRA:-} \
-    ${ESIPA_BINDING:+--esipa-binding "$ESIPA_BINDING"} "$@"
+    ${ESIPA_BINDING:+--esipa-binding "$([ "$n" = 1 ] && echo "eim.iotrsp.test=")$ESIPA_BINDING"} "$@"
 }
+fails dev 1 --esipa-binding carrierPigeon info 2>/dev/null         # a binding ipad does not know
 dev 1 add-initial-eim --request "$tmp/initial.der" --json
 dev 2 add-initial-eim --request "$tmp/initial-coaps.der" --json
 dev 2 info --json | grep -q '"eim_transport":"coaps"'
@@ -105,7 +108,7 @@ out=$(api POST /api/v1/keys '{"name":"ci-bot","role":"operator"}' admin-secret)
 [ "$(status "$out")" = 201 ]
 bot=$(head -1 <<<"$out" | sed 's/.*"token":"\([0-9A-F]*\)".*/\1/')
 [ "$(status "$(api GET /api/v1/euiccs/$eid1 '' "$bot")")" = 200 ]
-! sqlite3 --version >/dev/null 2>&1 || ! sqlite3 "$tmp/eim.db" .dump | grep -q "$bot"
+if sqlite3 --version >/dev/null 2>&1 && sqlite3 "$tmp/eim.db" .dump | grep -q "$bot"; then exit 1; fi
 [ "$(status "$(api DELETE /api/v1/keys/ci-bot '' admin-secret)")" = 200 ]
 [ "$(status "$(api GET /api/v1/euiccs/$eid1 '' "$bot")")" = 401 ]
 
@@ -176,6 +179,32 @@ for h in "X-Admin-Protocol;" "X-Admin-Protocol: gsma/rsp/v9.0.0"; do
   [ "$code" = 400 ]
 done
 grep -q 'msg="ESipa request without a supported X-Admin-Protocol"' "$tmp/eimd.log"
+# the JSON binding: not JSON 400, an unknown function 404, the wrong content type 415, a request
+# that is not its function's message a Failed status (SGP.22 6.5.1: 1.3.1 with 2.2 missing or
+# mistyped, 2.1 not the element it must be); none of them reaches the eIM's core
+jpost() {   # FUNCTION BODY [CONTENT-TYPE]: the HTTP status, a space, the body
+  curl -s -w ' %{http_code}' --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
+    -H "Content-Type: ${3:-application/json}" -H "X-Admin-Protocol: gsma/rsp/v2.5.0" --data-binary "$2" \
+    "https://eim.iotrsp.test/gsma/rsp2/esipa/$1"
+}
+polls=$(grep -c 'msg="getEimPackage"' "$tmp/eimd.log")
+malformed=$(curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
+  https://eim.iotrsp.test/metrics | sed -n 's/^eim_esipa_malformed_total //p')
+[ "$(jpost getEimPackage '{not json')" = " 400" ]
+[ "$(jpost noSuchFunction '{}')" = " 404" ]
+[ "$(jpost getEimPackage "{\"eidValue\":\"$eid1\"}" text/plain)" = " 415" ]
+out=$(jpost getEimPackage '{"eidValue":89049032}')
+grep -q '"status":"Failed","statusCodeData":{"subjectCode":"1.3.1","reasonCode":"2.2"' <<<"$out"
+grep -q ' 200$' <<<"$out"
+out=$(jpost provideEimPackageResult "{\"eidValue\":\"$eid1\",\"eimPackageResult\":\"vw==\"}")
+grep -q '"subjectCode":"1.3.1","reasonCode":"2.1"' <<<"$out"
+[ "$(grep -c 'msg="getEimPackage"' "$tmp/eimd.log")" = "$polls" ]      # the core saw none of them
+[ "$(curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
+  https://eim.iotrsp.test/metrics | sed -n 's/^eim_esipa_malformed_total //p')" = $((malformed + 3)) ]
+# a well-formed JSON poll for an unknown EID: the answer says so, in the member table's form
+grep -q '"eimPackageError":2' <<<"$(jpost getEimPackage '{"eidValue":"89049032123451234512345678900000"}')"
+json_seen=$(curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
+  https://eim.iotrsp.test/metrics | sed -n 's/^eim_esipa_json_total //p')
 
 # eimctl: the same API from the command line
 ctl() { "$eimctl" --url https://eim.iotrsp.test --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --ca "$p/ci.pem" "$@"; }
@@ -183,8 +212,8 @@ ctl --key look-only euicc list | grep -q "^$eid1 "
 [ "$(ctl --key look-only euicc list profile=8949449999999990022 profileState=enabled | grep -c "^$eid2 ")" = 1 ]
 [ "$(ctl --key look-only euicc list profile=8949449999999990022 | grep -c "^$eid1 ")" = 0 ]
 ctl --key look-only op show 4 | grep -q '^state *done'
-! ctl --key wrong-key euicc list 2>/dev/null
-! ctl --key look-only op $eid1 rat 2>/dev/null                       # an auditor may not
+fails ctl --key wrong-key euicc list 2>/dev/null
+fails ctl --key look-only op $eid1 rat 2>/dev/null                       # an auditor may not
 ctl --key op-secret initial-eim "$tmp/initial-ctl.der" >/dev/null
 cmp "$tmp/initial.der" "$tmp/initial-ctl.der"
 id=$(ctl --key op-secret --json op $eid1 rat | sed 's/.*"id":\([0-9]*\).*/\1/')
@@ -246,7 +275,7 @@ for n in 1 2; do
   for f in "$tmp/trace-dis$n"/*-up.der; do "$rspdump" --binary "$f" 2>/dev/null || true; done >"$tmp/trace-dis$n.txt"
   [ "$(grep -c 'compact_other (CompactOtherSignedNotification)' "$tmp/trace-dis$n.txt")" = $((n - 1)) ]
   [ "$(grep -c ' other (OtherSignedNotification)' "$tmp/trace-dis$n.txt")" = $((2 - n)) ]
-  ! dev $n profiles --json | grep -q '"state":"enabled"'
+  if dev $n profiles --json | grep -q '"state":"enabled"'; then exit 1; fi
   # the eIM's view follows the signed results, no listProfileInfo needed
   head -1 <<<"$(api GET /api/v1/euiccs/$eid '' look-only)" | grep -q "{\"iccid\":\"$iccid\",\"state\":\"disabled\"}"
   [ "$(count profile=$iccid\&profileState=enabled)" = 0 ]
@@ -297,9 +326,9 @@ echo "after a state change: $(grep -o '"rplmn".*' <<<"$out")"
 grep -q '"rplmn":{"plmn":"62F210",' <<<"$out"
 grep -q '"lastStateChange":{"cause":"fallback","code":1,' <<<"$out"
 grep -q '"pendingOperations":0' <<<"$out"
-! dev 2 --state-change sideways poll 2>/dev/null
+fails dev 2 --state-change sideways poll 2>/dev/null
 # a change the eIM could not be told of (unreachable) is kept across ipad's restart
-! dev 2 --coaps-port 9 --state-change reset poll >/dev/null 2>&1
+fails dev 2 --coaps-port 9 --state-change reset poll >/dev/null 2>&1
 [ "$(cat "$tmp/ipad2/ipad.state-change")" = 4 ]
 dev 2 poll --json >/dev/null
 [ ! -e "$tmp/ipad2/ipad.state-change" ]
@@ -308,7 +337,7 @@ grep -q '"lastStateChange":{"cause":"reset","code":4,' <<<"$(api GET /api/v1/eui
 # eUICC refuses (fallbackNotAvailable, ecallNotAvailable) and nothing is reported
 [ "$(dev 1 --json fallback 2>/dev/null | head -1)" = '{"result":6}' ]
 [ "$(dev 2 --json emergency on 2>/dev/null | head -1)" = '{"result":8}' ]
-! dev 2 emergency off >/dev/null 2>&1
+fails dev 2 emergency off >/dev/null 2>&1
 
 # malformed operations: refused before anything is queued
 for body in '{"psmos":[{"enable":{"iccid":"12"}}]}' '{"psmos":[{"reboot":{}}]}' '{"ecos":[{"addEim":{}}]}' \
@@ -437,13 +466,13 @@ done
 metrics=$(curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" https://eim.iotrsp.test/metrics)
 grep -q '^eim_pushed_total [1-9]' <<<"$metrics"
 # the devices spoke the binding they were told to, over both transports
-if [ "${ESIPA_BINDING:-asn1}" = json ]; then grep -q '^eim_esipa_json_total [1-9]' <<<"$metrics"
-else grep -q '^eim_esipa_json_total 0$' <<<"$metrics"; fi
+json_total=$(sed -n 's/^eim_esipa_json_total //p' <<<"$metrics")
+if [ "${ESIPA_BINDING:-asn1}" = json ]; then [ "$json_total" -gt "$json_seen" ]; else [ "$json_total" = "$json_seen" ]; fi
 
 # the ISD-R found at the AID given (a vendor AID the eUICC does not have: nothing reached)
 dev 1 --isd-r-aid A0000005591010FFFFFFFF8900000100 info --json | grep -q "\"eid\":\"$eid1\""
-! dev 1 --isd-r-aid A000000999010203 info --json 2>/dev/null
-! dev 1 --isd-r-aid A0000005 info 2>/dev/null                   # not an AID
+fails dev 1 --isd-r-aid A000000999010203 info --json 2>/dev/null
+fails dev 1 --isd-r-aid A0000005 info 2>/dev/null                   # not an AID
 
 # eIM settings: the admin's to change (audited), everyone's to read; a
 # campaign that names no maxInFlight takes the setting
@@ -454,7 +483,7 @@ out=$(api PUT /api/v1/settings '{"campaignMaxInFlight":7,"operationTtlSeconds":8
 [ "$(head -1 <<<"$out")" = '{"operationTtlSeconds":86400,"campaignMaxInFlight":7}' ]
 [ "$(head -1 <<<"$(api GET /api/v1/settings '' look-only)")" = '{"operationTtlSeconds":86400,"campaignMaxInFlight":7}' ]
 ctl --key look-only settings | grep -q '^campaignMaxInFlight *7$'
-! ctl --key op-secret settings campaignMaxInFlight=9 2>/dev/null
+fails ctl --key op-secret settings campaignMaxInFlight=9 2>/dev/null
 ctl --key admin-secret settings campaignMaxInFlight=7 >/dev/null
 out=$(api POST /api/v1/campaigns '{"name":"inventory","label":"site=north","psmos":[{"listProfileInfo":{}}]}')
 camp=$(head -1 <<<"$out" | sed 's/.*"id":\([0-9]*\).*/\1/')
