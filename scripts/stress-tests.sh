@@ -21,10 +21,13 @@ command -v stress-ng >/dev/null || {
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends stress-ng >/dev/null
 }
-make -s build BUILD=build-stress
-builds=(build-stress)
-if [ -n "$asan" ]; then make -s build-asan ASAN=build-stress-asan; builds+=(build-stress-asan); fi
 log=$(mktemp -d)
+make -s build BUILD=build-stress >"$log/build.log" 2>&1 || { cat "$log/build.log"; exit 1; }
+builds=(build-stress)
+if [ -n "$asan" ]; then
+  make -s build-asan ASAN=build-stress-asan >>"$log/build.log" 2>&1 || { cat "$log/build.log"; exit 1; }
+  builds+=(build-stress-asan)
+fi
 stress-ng --cpu "$(nproc)" --cpu-load 100 --timeout 0 --quiet &
 stress=$!
 trap 'kill $stress 2>/dev/null; wait $stress 2>/dev/null || true' EXIT
