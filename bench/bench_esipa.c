@@ -22,6 +22,7 @@
 #include "eim/eim.h"
 #include "eim/server.h"
 #include "ipa/ipa.h"
+#include "net/coap.h"
 #include "net/esipa_json.h"
 #include "net/http.h"
 #include "rsp/rsp.h"
@@ -34,6 +35,8 @@ static struct euicc *euicc;
 static struct http_client *hc;
 static char url[160], base_url[128];
 static bool use_json;                   /* the device speaks ESipa's JSON binding */
+static struct net_coap_client *cc;      /* ESipa over CoAP/DTLS instead of HTTPS */
+static bool use_coap;
 static uint64_t esipa_up, esipa_down;
 static struct ipa *pushed_ipa;          /* the device taking pushes */
 static pthread_mutex_t ipa_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -128,8 +131,15 @@ static iot_err esipa_json_exchange(const uint8_t *req, size_t len, uint8_t **res
 
 	if ((err = esipa_json_client_request(req, len, &f, &text, &text_len)) != IOT_OK)
 		return err;
-	snprintf(to, sizeof(to), "%s" ESIPA_JSON_PATH "%s", base_url, f->name);
-	err = http_client_post(hc, to, headers, (const uint8_t *)text, text_len, &status, &body, &body_len);
+	if (use_coap) {
+		snprintf(to, sizeof(to), ESIPA_JSON_COAP_PATH "%s", f->name);
+		err = net_coap_client_post_to(cc, to, (const uint8_t *)text, text_len, &status, &body, &body_len);
+		if (err == IOT_OK && status / 100 == 2)
+			status = body_len ? 200 : 204;  /* 2.04 with the answer, or none */
+	} else {
+		snprintf(to, sizeof(to), "%s" ESIPA_JSON_PATH "%s", base_url, f->name);
+		err = http_client_post(hc, to, headers, (const uint8_t *)text, text_len, &status, &body, &body_len);
+	}
 	free(text);
 	if (err != IOT_OK)
 		return err;
@@ -159,7 +169,13 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 	(void)e;
 	if (use_json)
 		return esipa_json_exchange(req, len, resp, resp_len);
-	err = http_client_post(hc, url, headers, req, len, &status, resp, resp_len);
+	if (use_coap) {
+		err = net_coap_client_post(cc, req, len, &status, resp, resp_len);
+		if (err == IOT_OK && status / 100 == 2)
+			status = 200;
+	} else {
+		err = http_client_post(hc, url, headers, req, len, &status, resp, resp_len);
+	}
 	if (err == IOT_OK && status != 200 && status != 204) {
 		free(*resp);
 		return IOT_E_IO;
@@ -188,10 +204,16 @@ static void measured_poll(struct ipa *ipa, struct measure *m)
 	uint64_t s0, r0, s1, r1;
 
 	esipa_up = esipa_down = 0;
-	http_client_wire_bytes(hc, &s0, &r0);
+	if (use_coap)
+		net_coap_client_wire_bytes(cc, &s0, &r0);
+	else
+		http_client_wire_bytes(hc, &s0, &r0);
 	if (ipa_poll(ipa) != IOT_OK)
 		abort();
-	http_client_wire_bytes(hc, &s1, &r1);
+	if (use_coap)
+		net_coap_client_wire_bytes(cc, &s1, &r1);
+	else
+		http_client_wire_bytes(hc, &s1, &r1);
 	*m = (struct measure){ esipa_up, esipa_down, s1 - s0, r1 - r0 };
 }
 
@@ -251,11 +273,15 @@ static void enable(struct eim *eim, struct ipa *ipa, const uint8_t *iccid, struc
 	wait_done(eim, id);
 }
 
-static const char *const mode_names[] = { "asn1", "asn1 min", "json" };
+#define MODES 5
+/* 0: the ASN.1 binding over HTTPS; 1: with minimizeEsipaBytes (then inject
+ * mode); 2: the JSON binding over HTTPS; 3, 4: ASN.1 and JSON over CoAP/DTLS */
+static const char *const mode_names[MODES] = { "asn1", "asn1 min", "json", "asn1", "json" };
+static const char *const mode_transports[MODES] = { "HTTPS", "HTTPS", "HTTPS", "CoAPs", "CoAPs" };
 
 static void print_row(const char *what, int mode, const struct measure *m)
 {
-	printf("  %-34s %-9s %8llu %8llu %8llu %8llu %8llu\n", what, mode_names[mode],
+	printf("  %-30s %-6s %-9s %8llu %8llu %8llu %8llu %8llu\n", what, mode_transports[mode], mode_names[mode],
 	       (unsigned long long)m->up, (unsigned long long)m->down, (unsigned long long)m->wire_up,
 	       (unsigned long long)m->wire_down, (unsigned long long)(m->wire_up + m->wire_down));
 }
@@ -327,7 +353,7 @@ int main(void)
 	struct smdp_server_config ss = { 0 };
 	struct smdp_server *smdp_https;
 	struct smdp *dp;
-	struct eim_server_config sc = { .coap_off = true };
+	struct eim_server_config sc = { 0 };
 	struct eim_server *srv;
 	struct eim *eim;
 	struct http_client_config hcc = { .timeout_ms = 30000 };
@@ -335,8 +361,8 @@ int main(void)
 	char db[220], eim_db[220], smdp_cert[200], smdp_key[200], eim_cert[200], eim_key[200], connect[128];
 	static char dev_cert[200], dev_key[200];
 	struct eim_api_key key;
-	struct measure dl[3], en[3], idle[3];
-	uint8_t iccids[4][10];
+	struct measure dl[MODES], en[MODES], idle[MODES];
+	uint8_t iccids[MODES + 1][10];  /* one per mode, the last for the setup */
 	int64_t id = 0;
 
 	log_set_level(LOG_ERROR);
@@ -359,6 +385,7 @@ int main(void)
 				      .cert_file = pki.eim_cert, .ci_files = cis, .ci_count = 1, .store_url = eim_db,
 				      .smdp_ca = smdp_cert, .connect = connects, .connect_count = 1 };
 	sc.http = (struct http_server_config){ .cert_file = eim_cert, .key_file = eim_key, .threads = 2 };
+	sc.coap = (struct net_coap_server_config){ .cert_file = eim_cert, .key_file = eim_key };
 	/* inject mode: the device's certificate is its own anchor; the eIM pushes with its TLS one */
 	fixture_tls_cert_for("localhost", pki.dir, "device-tls", dev_cert, sizeof(dev_cert), dev_key, sizeof(dev_key));
 	sc.eim.inject_ca = dev_cert;
@@ -375,11 +402,19 @@ int main(void)
 		abort();
 	snprintf(base_url, sizeof(base_url), "https://localhost:%u", eim_server_https_port(srv));
 	snprintf(url, sizeof(url), "%s/gsma/rsp2/asn1", base_url);
+	{
+		struct net_coap_client_config c = { .host = "localhost", .connect_address = "127.0.0.1",
+						    .port = eim_server_coap_port(srv), .path = "gsma/rsp2/asn1",
+						    .ca_file = eim_cert, .timeout_ms = 30000 };
+
+		if (net_coap_client_new(&c, &cc) != IOT_OK)
+			abort();
+	}
 	euicc = fixture_euicc(&pki);
 	if (euicc_preload_profile(euicc, md_boot, sizeof(md_boot), (const uint8_t *)"b", 1, true) != IOT_OK ||
 	    eim_euicc_register(eim, FIXTURE_EID, NULL) != IOT_OK)
 		abort();
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < MODES + 1; i++) {
 		struct smdp_profile_info info = { .owner = "op", .service_provider_name = "Operator A",
 						  .profile_name = "IoT", .profile_class = 2,
 						  .notification_address = ADDRESS };
@@ -389,8 +424,9 @@ int main(void)
 		if (smdp_add_profile(dp, iccids[i], &info, upp, sizeof(upp)) != IOT_OK)
 			abort();
 	}
-	/* 0: the ASN.1 binding; 1: with minimizeEsipaBytes (then inject mode); 2: the JSON binding */
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < MODES; m++) {
+		char mid[16];
+
 		struct ipa_platform p = { .transmit = transmit, .esipa = esipa, .reset = reset };
 		struct ipa_config c = { .minimize_esipa_bytes = m == 1, .inject_https = m == 1 };
 		struct ipa *ipa;
@@ -398,7 +434,8 @@ int main(void)
 		const uint8_t *resp;
 		size_t n, len;
 
-		use_json = m == 2;
+		use_json = m == 2 || m == 4;
+		use_coap = m >= 3;
 		if (ipa_new(&p, &c, &ipa) != IOT_OK)
 			abort();
 		if (m == 0) {
@@ -410,8 +447,8 @@ int main(void)
 			free(req);
 			if (ipa_poll(ipa) != IOT_OK)
 				abort();
-			download(eim, dp, ipa, iccids[3], "BENCH-SETUP", NULL);
-			enable(eim, ipa, iccids[3], NULL);
+			download(eim, dp, ipa, iccids[MODES], "BENCH-SETUP", NULL);
+			enable(eim, ipa, iccids[MODES], NULL);
 		} else {
 			/* the eIM learns the IPA's features again */
 			if (eim_op_create(eim, FIXTURE_EID, EIM_OP_DATA, (const uint8_t *)"\xA8", 1, &id) != IOT_OK ||
@@ -419,7 +456,8 @@ int main(void)
 				abort();
 			wait_done(eim, id);
 		}
-		download(eim, dp, ipa, iccids[m], m == 0 ? "BENCH-0" : m == 1 ? "BENCH-1" : "BENCH-2", &dl[m]);
+		snprintf(mid, sizeof(mid), "BENCH-%d", m);
+		download(eim, dp, ipa, iccids[m], mid, &dl[m]);
 		enable(eim, ipa, iccids[m], &en[m]);
 		measured_poll(ipa, &idle[m]);   /* nothing waits: noEimPackageAvailable */
 		if (m == 1)
@@ -427,15 +465,17 @@ int main(void)
 		else
 			ipa_free(ipa);
 	}
-	use_json = false;
-	printf("== esipa: bytes with and without minimizeEsipaBytes (SGP.32 compact messages); real eIM over\n"
-	       "   HTTPS (kept TLS connection, handshake excluded), P-256, 12 KB profile\n");
-	printf("  %-34s %-9s %8s %8s %8s %8s %8s\n", "", "", "ESipa up", "down", "TLS up", "down", "total");
-	for (int m = 0; m < 3; m++)
+	use_json = use_coap = false;
+	printf("== esipa: bytes in the ASN.1 binding with and without minimizeEsipaBytes (SGP.32 compact\n"
+	       "   messages) and in the JSON binding (SGP.32 6.4); the real eIM over HTTPS and CoAP/DTLS\n"
+	       "   (kept session, handshake excluded), P-256,\n"
+	       "   12 KB profile; (D)TLS: the record bytes\n");
+	printf("  %-30s %-6s %-9s %8s %8s %8s %8s %8s\n", "", "", "", "ESipa up", "down", "TLS up", "down", "total");
+	for (int m = 0; m < MODES; m++)
 		print_row("indirect download (one poll)", m, &dl[m]);
-	for (int m = 0; m < 3; m++)
+	for (int m = 0; m < MODES; m++)
 		print_row("enable PSMO + 2 notifications", m, &en[m]);
-	for (int m = 0; m < 3; m++)
+	for (int m = 0; m < MODES; m++)
 		print_row("empty poll", m, &idle[m]);
 	printf("  saved up: download %lld B (%.0f %%), PSMO round trip %lld B (%.0f %%)\n",
 	       (long long)dl[0].wire_up - (long long)dl[1].wire_up,
@@ -445,6 +485,7 @@ int main(void)
 	inject_phase(eim, &pki, eim_server_https_port(srv), eim_cert);
 	ipa_free(pushed_ipa);
 	http_client_free(hc);
+	net_coap_client_free(cc);
 	euicc_free(euicc);
 	eim_close(eim);
 	eim_server_stop(srv);
