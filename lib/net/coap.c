@@ -3,6 +3,7 @@
  * only ever used from one thread: the server's loop, or the client's
  * caller. */
 #include "net/coap.h"
+#include "net/tls_floor.h"
 
 #include <arpa/inet.h>
 #include <coap3/coap.h>
@@ -58,6 +59,16 @@ static void free_body(coap_session_t *session, void *p)
 {
 	(void)session;
 	free(p);
+}
+
+/* SGP.22 2.6.6: DTLS 1.2 or later, no CBC-SHA suites; libcoap calls it for
+ * each session's SSL before its handshake. */
+static int tls_floor(void *tls_session, coap_dtls_pki_t *setup)
+{
+	SSL *ssl = tls_session;
+
+	(void)setup;
+	return SSL_set_min_proto_version(ssl, DTLS1_2_VERSION) && SSL_set_cipher_list(ssl, NET_TLS_OPENSSL_CIPHERS);
 }
 
 static void on_post(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
@@ -155,6 +166,7 @@ iot_err net_coap_server_start(const struct net_coap_server_config *c, struct net
 		pki.pki_key.key_type = COAP_PKI_KEY_PEM;
 		pki.pki_key.key.pem.public_cert = c->cert_file;
 		pki.pki_key.key.pem.private_key = c->key_file;
+		pki.additional_tls_setup_call_back = tls_floor;
 		if (c->client_ca_file) {
 			pki.verify_peer_cert = 1;
 			pki.check_common_ca = 1;
@@ -431,6 +443,7 @@ static iot_err open_session(struct net_coap_client *c)
 		pki.cert_chain_validation = 1;
 		pki.cert_chain_verify_depth = 3;
 		pki.validate_cn_call_back = check_name;
+		pki.additional_tls_setup_call_back = tls_floor;
 		pki.cn_call_back_arg = c;
 		pki.client_sni = c->host;
 		if (c->cfg.ca_pem) {

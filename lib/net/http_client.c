@@ -1,6 +1,7 @@
 /* The HTTP(S) client on libcurl: one easy handle per client, so that
  * connections are reused across requests. */
 #include "net/http.h"
+#include "net/tls_floor.h"
 
 #include <curl/curl.h>
 #include <netinet/in.h>
@@ -123,6 +124,9 @@ iot_err http_client_new(const struct http_client_config *c, struct http_client *
 	if (c->no_session_resumption)
 		curl_easy_setopt(h->curl, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	/* count what crossed each socket, TLS included, when it closes */
+	/* SGP.22 2.6.6: TLS 1.2 or later, no CBC-SHA suites */
+	curl_easy_setopt(h->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(h->curl, CURLOPT_SSL_CIPHER_LIST, NET_TLS_OPENSSL_CIPHERS);
 	curl_easy_setopt(h->curl, CURLOPT_CLOSESOCKETFUNCTION, on_close);
 	curl_easy_setopt(h->curl, CURLOPT_CLOSESOCKETDATA, h);
 	if (c->cert_file) {

@@ -1,6 +1,7 @@
 /* The HTTP(S) server on libmicrohttpd: a thread pool, bodies gathered up to
  * a limit, one handler call per request. */
 #include "net/http.h"
+#include "net/tls_floor.h"
 
 #include <arpa/inet.h>
 #include <gnutls/gnutls.h>
@@ -269,6 +270,7 @@ iot_err http_server_start(const struct http_server_config *c, struct http_server
 					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 					s->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert,
 					MHD_OPTION_HTTPS_MEM_KEY, s->key,
+					MHD_OPTION_HTTPS_PRIORITIES, NET_TLS_GNUTLS_PRIORITIES,
 					s->client_ca ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, s->client_ca,
 					MHD_OPTION_END);
 		if (!s->d)

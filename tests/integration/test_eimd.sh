@@ -58,6 +58,18 @@ CONF
 eimd_pid=$!
 hport=$(wait_port "$tmp/eimd.log" "https_port")
 cport=$(wait_port "$tmp/eimd.log" "coaps_port")
+# SGP.22 2.6.6: TLS 1.2 or later on every server, no CBC-SHA suites; TLS 1.2 itself goes through
+tls() { openssl s_client -connect "127.0.0.1:$1" "${@:2}" </dev/null >/dev/null 2>&1; }
+tls_floor() {   # PORT [-dtls [CLIENT-CERT ARGS]]: what the server takes and refuses
+  if [ "${2:-}" = -dtls ]; then
+    tls "$1" -dtls1_2 "${@:3}"; fails tls "$1" -dtls1 -cipher DEFAULT:@SECLEVEL=0 "${@:3}"
+  else
+    tls "$1" -tls1_2
+    for v in -tls1 -tls1_1; do fails tls "$1" $v -cipher DEFAULT:@SECLEVEL=0; done
+    fails tls "$1" -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA
+  fi
+}
+tls_floor "$sport"; tls_floor "$hport"; tls_floor "$cport" -dtls
 api() {   # METHOD PATH [BODY] [KEY]: prints the body, then the status on its own line
   curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -X "$1" \
     -H "Authorization: Bearer ${4-op-secret}" -H "Content-Type: application/json" ${3:+-d "$3"} \
@@ -400,6 +412,8 @@ for n in 1 2; do
     TRACE="$tmp/trace-inject$n" DEV_EXEC=1 dev $n --poll-interval 3600 --verbose run 2>"$tmp/ipad-inject$n.log" &
   run_pid=$!; pids+=($run_pid)
   port=$(wait_port "$tmp/ipad-inject$n.log" "${t}_port")
+  # (the DTLS one wants the eIM's client certificate in the handshake)
+  tls_floor "$port" $([ $t = coaps ] && echo "-dtls -cert $p/eim-tls.pem -key $p/eim-tls.key")
   wait_grep 'msg="eIM selected"' "$tmp/ipad-inject$n.log"
   [ "$(status "$(api PUT /api/v1/euiccs/$eid/inject "{\"address\":\"$t://localhost:$port\"}")")" = 200 ]
   [ "$(status "$(api PUT /api/v1/euiccs/$eid/inject '{"address":"ftp://localhost:1"}')")" = 400 ]

@@ -178,6 +178,29 @@ static void test_untrusted_and_gone(void **state)
 	net_coap_client_free(c);
 }
 
+/* openssl s_client over DTLS against a server of ours: 0 when the handshake went through. */
+static int s_client(uint16_t port, const char *how)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "timeout 60 openssl s_client -connect 127.0.0.1:%u %s </dev/null >/dev/null 2>&1",
+		 port, how);
+	return system(cmd);
+}
+
+/* SGP.22 2.6.6: DTLS 1.2, no CBC-SHA suites; what is allowed still goes through. */
+static void test_tls_floor(void **state)
+{
+	struct net_coap_server *s = start(true);
+	uint16_t port = net_coap_server_port(s);
+
+	(void)state;
+	assert_int_equal(s_client(port, "-dtls1_2"), 0);
+	assert_int_not_equal(s_client(port, "-dtls1 -cipher DEFAULT:@SECLEVEL=0"), 0);
+	assert_int_not_equal(s_client(port, "-dtls1_2 -cipher ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA"), 0);
+	net_coap_server_stop(s);
+}
+
 static void test_client_certificates(void **state)
 {
 	struct net_coap_server_config sc = { .path = "gsma/rsp2/asn1", .handler = twice, .cert_file = cert,
@@ -237,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_body_limit),
 		cmocka_unit_test(test_untrusted_and_gone),
 		cmocka_unit_test(test_client_certificates),
+		cmocka_unit_test(test_tls_floor),
 		cmocka_unit_test(test_plain),
 	};
 

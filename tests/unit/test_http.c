@@ -5,7 +5,13 @@
 #include "testutil.h"
 #include "fixture.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "crypto/x509.h"
@@ -266,6 +272,102 @@ static void test_streams(void **state)
 	http_client_free(c);
 }
 
+/* openssl s_client against a server of ours: 0 when the handshake went through. */
+static int s_client(uint16_t port, const char *how)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "openssl s_client -connect 127.0.0.1:%u %s </dev/null >/dev/null 2>&1", port, how);
+	return system(cmd);
+}
+
+/* A free TCP port on loopback (for an openssl s_server). */
+static uint16_t free_tcp_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static bool listening(uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				 .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Our client toward an openssl s_server that speaks only the version and
+ * suites given: the answer's status, or -1 when our client would not talk
+ * to it. */
+static int client_toward(const char *version, const char *ciphers)
+{
+	struct http_client_config cc = { .ca_file = cert, .timeout_ms = 20000 };
+	struct http_client *c;
+	uint16_t port = free_tcp_port();
+	char url[64], portarg[8];
+	uint8_t *body = NULL;
+	size_t len;
+	int status = -1, st;
+	pid_t pid;
+
+	snprintf(portarg, sizeof(portarg), "%u", port);
+	if ((pid = fork()) == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("openssl", "openssl", "s_server", "-accept", portarg, "-cert", cert, "-key", key, "-www", version,
+		       "-cipher", ciphers, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	WAIT_UNTIL(listening(port));
+	snprintf(url, sizeof(url), "https://localhost:%u/", port);
+	assert_int_equal(http_client_new(&cc, &c), IOT_OK);
+	if (http_client_request(c, "GET", url, NULL, NULL, 0, &status, &body, &len) != IOT_OK)
+		status = -1;
+	free(body);
+	http_client_free(c);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	return status;
+}
+
+/* SGP.22 2.6.6: TLS 1.2 or later, no CBC-SHA suites, on our servers and
+ * from our clients; what is allowed still goes through. */
+static void test_tls_floor(void **state)
+{
+	struct http_server_config sc = { .cert_file = cert, .key_file = key, .handler = echo };
+	struct http_server *s;
+	uint16_t port;
+
+	(void)state;
+	assert_int_equal(http_server_start(&sc, &s), IOT_OK);
+	port = http_server_port(s);
+	assert_int_equal(s_client(port, "-tls1_2"), 0);
+	assert_int_equal(s_client(port, "-tls1_3"), 0);
+	assert_int_not_equal(s_client(port, "-tls1 -cipher DEFAULT:@SECLEVEL=0"), 0);
+	assert_int_not_equal(s_client(port, "-tls1_1 -cipher DEFAULT:@SECLEVEL=0"), 0);
+	assert_int_not_equal(s_client(port, "-tls1_2 -cipher ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA"), 0);
+	http_server_stop(s);
+	assert_int_equal(client_toward("-tls1_2", "ALL:@SECLEVEL=0"), 200);
+	assert_int_equal(client_toward("-tls1_1", "ALL:@SECLEVEL=0"), -1);
+	assert_int_equal(client_toward("-tls1", "ALL:@SECLEVEL=0"), -1);
+	assert_int_equal(client_toward("-tls1_2", "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA"), -1);
+}
+
 static void test_plain_http(void **state)
 {
 	struct http_server_config sc = { .handler = echo };
@@ -301,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_streams),
 		cmocka_unit_test(test_client_certificates),
 		cmocka_unit_test(test_plain_http),
+		cmocka_unit_test(test_tls_floor),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
