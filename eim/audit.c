@@ -3,6 +3,7 @@
  * keys the store keeps, as hashes. */
 #include "eim/internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -123,6 +124,18 @@ iot_err eim_audit_verify(struct eim *e, int64_t *entries, int64_t *bad)
 
 /* ---- API keys ---- */
 
+bool eim_key_name_ok(const char *name, size_t n)
+{
+	/* a name is an audit actor: letters, digits and . _ - @ only, never a
+	 * control character or a separator a log reader would misread */
+	if (!name || !n || n > 63)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("._-@", name[i]))
+			return false;
+	return true;
+}
+
 iot_err eim_key_create(struct eim *e, const char *name, int role, char token[65])
 {
 	struct store_stmt *st;
@@ -131,7 +144,7 @@ iot_err eim_key_create(struct eim *e, const char *name, int role, char token[65]
 	bool row;
 	iot_err err;
 
-	if (!name || !*name || strlen(name) > 63 || role < 1 || role > 3)
+	if (!name || !eim_key_name_ok(name, strlen(name)) || role < 1 || role > 3)
 		return IOT_E_ARG;
 	if ((err = crypto_random(raw, sizeof(raw))) != IOT_OK)
 		return err;

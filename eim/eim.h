@@ -214,6 +214,8 @@ iot_err eim_key_create(struct eim *e, const char *name, int role, char token[65]
 /* The key whose token hashes to hash: its name and role; IOT_E_NOT_FOUND. */
 iot_err eim_key_find(struct eim *e, const uint8_t hash[32], char name[64], int *role);
 iot_err eim_key_delete(struct eim *e, const char *name);
+/* Whether the n bytes at name make a key name (1-63 of A-Z a-z 0-9 . _ - @). */
+bool eim_key_name_ok(const char *name, size_t n);
 /* Names and roles, at most cap. */
 iot_err eim_key_list(struct eim *e, char (*names)[64], int *roles, size_t cap, size_t *n);
 

@@ -43,6 +43,7 @@ static void usage(FILE *f)
 		"  connect                 HOST:PORT:ADDR:PORT to reach an SM-DP+ elsewhere (repeatable)\n"
 		"  api-key                 ROLE:NAME:TOKEN, role admin|operator|auditor (repeatable)\n"
 		"  threads                 HTTPS worker threads (default 4)\n"
+		"  metrics                 key (default: /metrics wants an auditor's key or above) or open\n"
 		"\n"
 		"  --initial-eim OUT       write the AddInitialEim request factories load, then exit\n"
 		"  --audit-verify          check the audit log's hash chain, then exit\n");
@@ -126,6 +127,12 @@ int main(int argc, char **argv)
 		}
 	sc.keys = keys;
 	sc.key_count = nkeys;
+	if ((v = conf_get(&conf, "metrics")) && strcmp(v, "open") && strcmp(v, "key")) {
+		fprintf(stderr, "eimd: metrics is key or open\n");
+		conf_free(&conf);
+		return 2;
+	}
+	sc.metrics_open = v && !strcmp(v, "open");
 	if (initial || audit) {
 		struct eim *e;
 

@@ -253,8 +253,16 @@ static iot_err package_from_json(json_t *list, bool ecos, uint8_t **payload, siz
 
 iot_err eim_op_from_json(json_t *in, enum eim_op_kind *kind, uint8_t **payload, size_t *len)
 {
+	static const char *const kinds[] = { "psmos", "ecos", "dataRequest", "download", "euiccPackage" };
 	json_t *psmos = json_object_get(in, "psmos"), *ecos = json_object_get(in, "ecos"),
 	       *data = json_object_get(in, "dataRequest"), *dl = json_object_get(in, "download");
+	int present = 0;
+
+	/* one operation is one kind: a body naming two is ambiguous, refused */
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		present += json_object_get(in, kinds[i]) != NULL;
+	if (present != 1)
+		return IOT_E_JSON;
 
 	if (json_is_array(psmos) || json_is_array(ecos)) {
 		*kind = json_is_array(ecos) ? EIM_OP_ECO : EIM_OP_PSMO;

@@ -74,7 +74,7 @@ iot_err eim_api_key_parse(const char *text, struct eim_api_key *k)
 		k->role = EIM_ROLE_AUDITOR;
 	else
 		return IOT_E_ARG;
-	if ((size_t)(b - a - 1) >= sizeof(names[0]) || (slot = atomic_fetch_add(&used, 1)) >= 64)
+	if (!eim_key_name_ok(a + 1, (size_t)(b - a - 1)) || (slot = atomic_fetch_add(&used, 1)) >= 64)
 		return IOT_E_ARG;
 	snprintf(names[slot], sizeof(names[slot]), "%.*s", (int)(b - a - 1), a + 1);
 	k->name = names[slot];
@@ -287,6 +287,22 @@ static const struct eim_api_key *authorize(struct eim_server *s, const struct ht
 	return k;
 }
 
+/* An id as the API writes it: 1 to 18 digits and nothing else (no sign,
+ * space, suffix or escape); end, when given, gets what follows the digits. */
+static bool parse_id(const char *text, int64_t *id, const char **end)
+{
+	size_t n = 0;
+
+	while (text[n] >= '0' && text[n] <= '9' && n < 19)
+		n++;
+	if (!n || n > 18 || (!end && text[n]))
+		return false;
+	if (end)
+		*end = text + n;
+	*id = strtoll(text, NULL, 10);
+	return true;
+}
+
 static json_t *euicc_json(const struct eim_euicc *u)
 {
 	return json_pack("{s:s,s:I,s:b,s:I,s:s,s:I}", "eid", u->eid, "counter", (json_int_t)u->counter, "learned",
@@ -475,10 +491,12 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			reply_error(r, 404, "no such resource");
 		}
 	} else if (!strncmp(q->path, ops, sizeof(ops) - 1) && (get || del)) {
-		int64_t id = atoll(q->path + sizeof(ops) - 1);
+		int64_t id;
 		struct eim_op op;
 
-		if (get) {
+		if (!parse_id(q->path + sizeof(ops) - 1, &id, NULL)) {
+			reply_error(r, 400, "an operation id is digits");
+		} else if (get) {
 			if ((err = eim_op_get(e, id, &op)) == IOT_OK)
 				reply_json(r, 200, op_json(&op));
 			else
@@ -511,6 +529,12 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 		for (size_t i = 0; err == IOT_OK && i < n; i++)
 			if (!(eids[i] = json_string_value(json_array_get(targets, i))))
 				err = IOT_E_JSON;
+		/* maxInFlight: absent (the eIM's setting) or 1 to a million, never wrapped */
+		if (err == IOT_OK && json_object_get(in, "maxInFlight") &&
+		    (!json_is_integer(json_object_get(in, "maxInFlight")) ||
+		     json_integer_value(json_object_get(in, "maxInFlight")) < 1 ||
+		     json_integer_value(json_object_get(in, "maxInFlight")) > 1000000))
+			err = IOT_E_ARG;
 		if (err == IOT_OK)
 			err = eim_campaign_create(e, name ? name : "campaign", kind, payload, len, eids, n, label,
 						  (unsigned)json_integer_value(json_object_get(in, "maxInFlight")), &id, &total);
@@ -526,22 +550,32 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			reply_error(r, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "an unknown eUICC" :
 				    "a campaign wants eids or label, and an operation");
 	} else if (!strncmp(q->path, "/api/v1/campaigns/", 18) && get && strstr(q->path + 18, "/operations")) {
-		struct eim_op *list = calloc(500, sizeof(*list));
-		const char *after = http_request_arg(q, "after");
-		json_t *a = json_array();
+		struct eim_op *list;
+		const char *after = http_request_arg(q, "after"), *rest_of_path;
+		int64_t id, after_id = 0;
+		json_t *a;
 		size_t n = 0;
 
-		/* per-device outcomes, 500 at a time (?after=OPERATION_ID) */
-		err = list ? eim_campaign_operations(e, atoll(q->path + 18), after ? atoll(after) : 0, list, 500, &n) :
-			     IOT_E_NOMEM;
-		for (size_t i = 0; err == IOT_OK && i < n; i++)
-			json_array_append_new(a, op_json(&list[i]));
-		free(list);
-		reply_json(r, err == IOT_OK ? 200 : 500, a);
+		if (!parse_id(q->path + 18, &id, &rest_of_path) || strcmp(rest_of_path, "/operations") ||
+		    (after && !parse_id(after, &after_id, NULL))) {
+			reply_error(r, 400, "a campaign id and an operation id (after) are digits");
+		} else {
+			list = calloc(500, sizeof(*list));
+			a = json_array();
+			/* per-device outcomes, 500 at a time (?after=OPERATION_ID) */
+			err = list ? eim_campaign_operations(e, id, after_id, list, 500, &n) : IOT_E_NOMEM;
+			for (size_t i = 0; err == IOT_OK && i < n; i++)
+				json_array_append_new(a, op_json(&list[i]));
+			free(list);
+			reply_json(r, err == IOT_OK ? 200 : 500, a);
+		}
 	} else if (!strncmp(q->path, "/api/v1/campaigns/", 18) && get) {
 		struct eim_campaign c;
+		int64_t id;
 
-		if ((err = eim_campaign_get(e, atoll(q->path + 18), &c)) == IOT_OK)
+		if (!parse_id(q->path + 18, &id, NULL))
+			reply_error(r, 400, "a campaign id is digits");
+		else if ((err = eim_campaign_get(e, id, &c)) == IOT_OK)
 			reply_json(r, 200, json_pack("{s:I,s:s,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I}}", "id", (json_int_t)c.id,
 						     "name", c.name, "maxInFlight", (json_int_t)c.max_in_flight, "total",
 						     (json_int_t)c.total, "states", "pending", (json_int_t)c.by_state[0],
@@ -672,7 +706,9 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 		return;
 	}
 	if (!strcmp(q->path, "/metrics")) {
-		metrics(s, r);
+		/* what the fleet does is the operator's to know: a key unless opened */
+		if (s->cfg.metrics_open || authorize(s, q, EIM_ROLE_AUDITOR, r))
+			metrics(s, r);
 		return;
 	}
 	if (!strncmp(q->path, "/api/v1/", 8)) {

@@ -31,6 +31,7 @@ struct eim_server_config {
 	bool coap_off;
 	const struct eim_api_key *keys;
 	size_t key_count;
+	bool metrics_open;                      /* /metrics without a key (default: an auditor's or above) */
 };
 
 struct eim_server;

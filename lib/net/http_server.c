@@ -237,6 +237,19 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		gnutls_session_ticket_enable_server(info->tls_session, &s->ticket_key);
 }
 
+/* Percent-decoding of paths and arguments, except that a %00 stays as it
+ * is: decoded, it would end the string early and "/x/1%00junk" would read
+ * as "/x/1"; kept, such a path matches nothing. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *text)
+{
+	(void)cls;
+	(void)c;
+	for (const char *p = text; (p = strchr(p, '%')); p++)
+		if (p[1] == '0' && p[2] == '0')
+			return strlen(text);
+	return MHD_http_unescape(text);
+}
+
 iot_err http_server_start(const struct http_server_config *c, struct http_server **out)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
@@ -268,6 +281,7 @@ iot_err http_server_start(const struct http_server_config *c, struct http_server
 					MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 					MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+					MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 					s->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert,
 					MHD_OPTION_HTTPS_MEM_KEY, s->key,
 					MHD_OPTION_HTTPS_PRIORITIES, NET_TLS_GNUTLS_PRIORITIES,

@@ -76,6 +76,10 @@ api() {   # METHOD PATH [BODY] [KEY]: prints the body, then the status on its ow
     -w '\n%{http_code}' "https://eim.iotrsp.test$2"
 }
 status() { tail -1 <<<"$1"; }
+metric() {   # NAME: its value in /metrics (which wants an auditor's key or above)
+  curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -H "Authorization: Bearer look-only" \
+    https://eim.iotrsp.test/metrics | sed -n "s/^$1 //p"
+}
 
 # two devices: bootstrap profile, the eIM's export loaded at the factory
 "$eimd" --config "$tmp/eimd.conf" --initial-eim "$tmp/initial.der"
@@ -116,6 +120,27 @@ certs="\"euiccCertificate\":\"$(der64 "$p/euicc/$eid2.pem")\",\"eumCertificate\"
 [ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid1\"}")")" = 409 ]
 # keys made by the admin, kept as hashes: usable at once, gone when deleted; operators may not
 [ "$(status "$(api POST /api/v1/keys '{"name":"ci-bot","role":"operator"}')")" = 403 ]
+# a key name is an audit actor: no control characters, separators or spaces
+for name in 'bad\nname' 'two words' 'a;b' ''; do
+  [ "$(status "$(api POST /api/v1/keys "{\"name\":\"$name\",\"role\":\"operator\"}" admin-secret)")" = 400 ]
+done
+# /metrics wants a key (an auditor's does)
+[ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
+  https://eim.iotrsp.test/metrics)" = 401 ]
+[ -n "$(metric eim_rest_calls_total)" ]
+# ids in their exact form only; JSON where JSON is wanted; one operation kind per body
+for path in '/api/v1/operations/1%20OR%201=1' '/api/v1/operations/1%00x' '/api/v1/operations/-1' \
+    '/api/v1/campaigns/1x' '/api/v1/campaigns/1/operations?after=2%20OR%201=1'; do
+  [ "$(status "$(api GET "$path" '' look-only)")" = 400 ]
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
+  -H "Authorization: Bearer op-secret" -H "Content-Type: text/plain" -d '{"psmos":[{"getRAT":{}}]}' \
+  https://eim.iotrsp.test/api/v1/euiccs/$eid1/operations)" = 415 ]
+[ "$(status "$(api POST /api/v1/euiccs/$eid1/operations '{"psmos":[{"getRAT":{}}],"dataRequest":{"tags":"A8"}}')")" = 400 ]
+# a campaign's maxInFlight in range, never wrapped
+for m in -5 0 99999999999 '"7"' 1.5; do
+  [ "$(status "$(api POST /api/v1/campaigns "{\"label\":\"site=north\",\"maxInFlight\":$m,\"psmos\":[{\"getRAT\":{}}]}")")" = 400 ]
+done
 out=$(api POST /api/v1/keys '{"name":"ci-bot","role":"operator"}' admin-secret)
 [ "$(status "$out")" = 201 ]
 bot=$(head -1 <<<"$out" | sed 's/.*"token":"\([0-9A-F]*\)".*/\1/')
@@ -200,8 +225,7 @@ jpost() {   # FUNCTION BODY [CONTENT-TYPE]: the HTTP status, a space, the body
     "https://eim.iotrsp.test/gsma/rsp2/esipa/$1"
 }
 polls=$(grep -c 'msg="getEimPackage"' "$tmp/eimd.log")
-malformed=$(curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
-  https://eim.iotrsp.test/metrics | sed -n 's/^eim_esipa_malformed_total //p')
+malformed=$(metric eim_esipa_malformed_total)
 [ "$(jpost getEimPackage '{not json')" = " 400" ]
 [ "$(jpost noSuchFunction '{}')" = " 404" ]
 [ "$(jpost getEimPackage "{\"eidValue\":\"$eid1\"}" text/plain)" = " 415" ]
@@ -211,12 +235,10 @@ grep -q ' 200$' <<<"$out"
 out=$(jpost provideEimPackageResult "{\"eidValue\":\"$eid1\",\"eimPackageResult\":\"vw==\"}")
 grep -q '"subjectCode":"1.3.1","reasonCode":"2.1"' <<<"$out"
 [ "$(grep -c 'msg="getEimPackage"' "$tmp/eimd.log")" = "$polls" ]      # the core saw none of them
-[ "$(curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
-  https://eim.iotrsp.test/metrics | sed -n 's/^eim_esipa_malformed_total //p')" = $((malformed + 3)) ]
+[ "$(metric eim_esipa_malformed_total)" = $((malformed + 3)) ]
 # a well-formed JSON poll for an unknown EID: the answer says so, in the member table's form
 grep -q '"eimPackageError":2' <<<"$(jpost getEimPackage '{"eidValue":"89049032123451234512345678900000"}')"
-json_seen=$(curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" \
-  https://eim.iotrsp.test/metrics | sed -n 's/^eim_esipa_json_total //p')
+json_seen=$(metric eim_esipa_json_total)
 
 # eimctl: the same API from the command line
 ctl() { "$eimctl" --url https://eim.iotrsp.test --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --ca "$p/ci.pem" "$@"; }
@@ -477,10 +499,9 @@ for n in 1 2; do
   kill -TERM $run_pid; wait $run_pid
   grep -q 'msg="stopped" polls=[0-9]* pushes=[1-9]' "$tmp/ipad-inject$n.log"
 done
-metrics=$(curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" https://eim.iotrsp.test/metrics)
-grep -q '^eim_pushed_total [1-9]' <<<"$metrics"
+[ "$(metric eim_pushed_total)" -gt 0 ]
 # the devices spoke the binding they were told to, over both transports
-json_total=$(sed -n 's/^eim_esipa_json_total //p' <<<"$metrics")
+json_total=$(metric eim_esipa_json_total)
 if [ "${ESIPA_BINDING:-asn1}" = json ]; then [ "$json_total" -gt "$json_seen" ]; else [ "$json_total" = "$json_seen" ]; fi
 
 # the ISD-R found at the AID given (a vendor AID the eUICC does not have: nothing reached)

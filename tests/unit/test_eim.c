@@ -723,6 +723,7 @@ static void test_bpp_over_https(void **state)
 	fixture_tls_cert_for("localhost", pki.dir, "eim-tls", cert, sizeof(cert), key, sizeof(key));
 	sc.eim = ec;
 	sc.http = (struct http_server_config){ .cert_file = cert, .key_file = key, .threads = 2 };
+	sc.metrics_open = true;
 	assert_int_equal(eim_server_start(&sc, &srv), IOT_OK);
 	hc.ca_file = cert;
 	assert_int_equal(http_client_new(&hc, &via), IOT_OK);
