@@ -127,12 +127,12 @@ static iot_err build_message(struct eim *e, const char *eid_text, const uint8_t 
 	struct store_stmt *st;
 	struct eim_euicc u;
 	struct rsp_arena a;
-	uint8_t txid[8], sig[64], *signed_der = NULL;
+	uint8_t txid[EIM_TXID_LEN], sig[64], *signed_der = NULL;
 	size_t start = out->len;
 	bool row;
 	iot_err err;
 
-	eim_txid(o->id, txid);
+	eim_txid(e, o->id, txid);
 	rsp_arena_dynamic(&a);
 	if ((err = store_begin(e->db)) != IOT_OK)
 		return err;
@@ -152,7 +152,7 @@ static iot_err build_message(struct eim *e, const char *eid_text, const uint8_t 
 		q->signed_data.eid_value = RSP_BYTES(eid, 16);
 		q->signed_data.counter_value = u.counter + 1;
 		q->signed_data.has_eim_transaction_id = true;
-		q->signed_data.eim_transaction_id = RSP_BYTES(txid, 8);
+		q->signed_data.eim_transaction_id = RSP_BYTES(txid, EIM_TXID_LEN);
 		if ((err = sign_package(e, q, u.has_token, u.token, sig, &signed_der)) != IOT_OK ||
 		    (err = store_prepare(e->db, "UPDATE euicc SET counter = $2 WHERE eid = $1", &st)) != IOT_OK)
 			goto out;
@@ -167,7 +167,7 @@ static iot_err build_message(struct eim *e, const char *eid_text, const uint8_t 
 		g->choice = RSP_GET_EIM_PKG_IPA_EUICC_DATA_REQUEST;
 		g->u.ipa_euicc_data_request.tag_list = RSP_BYTES(o->payload, o->payload_len);
 		g->u.ipa_euicc_data_request.has_eim_transaction_id = true;
-		g->u.ipa_euicc_data_request.eim_transaction_id = RSP_BYTES(txid, 8);
+		g->u.ipa_euicc_data_request.eim_transaction_id = RSP_BYTES(txid, EIM_TXID_LEN);
 		break;
 	case EIM_OP_DOWNLOAD:
 		g->choice = RSP_GET_EIM_PKG_PDT_REQUEST;
@@ -175,7 +175,7 @@ static iot_err build_message(struct eim *e, const char *eid_text, const uint8_t 
 		g->u.pdt_request.profile_download_data.choice = RSP_PDD_ACTIVATION_CODE;
 		g->u.pdt_request.profile_download_data.u.activation_code = RSP_BYTES(o->payload, o->payload_len);
 		g->u.pdt_request.has_eim_transaction_id = true;
-		g->u.pdt_request.eim_transaction_id = RSP_BYTES(txid, 8);
+		g->u.pdt_request.eim_transaction_id = RSP_BYTES(txid, EIM_TXID_LEN);
 		break;
 	}
 	if (err == IOT_OK)
@@ -587,7 +587,7 @@ static iot_err package_result(struct eim *e, const char *eid, const struct euicc
 		/* SGP.32 2.6: signed by this eUICC over what it sent, for this eIM */
 		if (!signature_valid(k, &d->der, &r->u.result_signed.euicc_sign_epr) ||
 		    d->eim_id.len != strlen(e->eim_id) || memcmp(d->eim_id.ptr, e->eim_id, d->eim_id.len) ||
-		    !d->has_eim_transaction_id || !eim_txid_parse(&d->eim_transaction_id, &id)) {
+		    !d->has_eim_transaction_id || !eim_txid_parse(e, &d->eim_transaction_id, &id)) {
 			log_warn("eim", "package result refused: signature or identifiers", "eid=%s", eid);
 			break;
 		}
@@ -602,7 +602,7 @@ static iot_err package_result(struct eim *e, const char *eid, const struct euicc
 		const struct rsp_euicc_package_error_data_signed *d = &r->u.error_signed.data;
 
 		if (!signature_valid(k, &d->der, &r->u.error_signed.euicc_sign_epe) || !d->has_eim_transaction_id ||
-		    !eim_txid_parse(&d->eim_transaction_id, &id)) {
+		    !eim_txid_parse(e, &d->eim_transaction_id, &id)) {
 			log_warn("eim", "package error refused: signature or identifiers", "eid=%s", eid);
 			break;
 		}
@@ -610,10 +610,11 @@ static iot_err package_result(struct eim *e, const char *eid, const struct euicc
 		break;
 	}
 	default:
-		/* unsigned: the eUICC could not even check the package; the operation failed */
-		if (r->u.error_unsigned.has_eim_transaction_id &&
-		    eim_txid_parse(&r->u.error_unsigned.eim_transaction_id, &id))
-			err = finish_op(e, eid, id, 0, EIM_FAILED, RSP_EPE_UNDEFINED_ERROR, der, len);
+		/* unsigned: anyone may have sent it (SGP.32 gives it no authenticity). The
+		 * operation stays sent and goes again at the next poll; only a signed
+		 * result or error, or its expiry, ends it */
+		log_warn("eim", "unsigned package error: the operation is kept", "eid=%s", eid);
+		err = eim_audit_append(e, "esipa", "unsigned-package-error", eid, "kept");
 		break;
 	}
 	free(der);
@@ -724,7 +725,7 @@ iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_p
 		uint8_t *der;
 		size_t len;
 
-		if (!eim_txid_parse(t, &id) || eim_op_get(e, id, &op) != IOT_OK)
+		if (!eim_txid_parse(e, t, &id) || eim_op_get(e, id, &op) != IOT_OK)
 			break;
 		if ((err = rsp_encode_alloc(&rsp_t_ipa_euicc_data_response, d, &der, &len)) == IOT_OK) {
 			bool ok = d->choice == RSP_IPA_EUICC_DATA &&
@@ -732,7 +733,15 @@ iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_p
 
 			if (ok)
 				err = remember_ipa_data(e, eid, &d->u.data);
-
+			/* a first contact refused (certificates that are not this eUICC's, or an
+			 * error: nothing in it is signed) leaves the eUICC waiting for a valid one:
+			 * the request goes again to whoever polls next, the genuine device too */
+			if (!ok && op.kind == EIM_OP_CONTACT) {
+				err = eim_audit_append(e, "esipa", "first-contact-refused", eid, "kept");
+				free(der);
+				eim_op_free(&op);
+				break;
+			}
 			if (err == IOT_OK)
 				err = finish_op(e, eid, id, 0, ok ? EIM_DONE : EIM_FAILED,
 						ok ? 0 : d->choice == RSP_IPA_EUICC_DATA ? 127 : d->u.error.error_code, der,
@@ -747,7 +756,7 @@ iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_p
 		uint8_t *der;
 		size_t len;
 
-		if (!p->has_eim_transaction_id || !eim_txid_parse(&p->eim_transaction_id, &id))
+		if (!p->has_eim_transaction_id || !eim_txid_parse(e, &p->eim_transaction_id, &id))
 			break;
 		if ((err = rsp_encode_alloc(&rsp_t_profile_download_trigger_result, p, &der, &len)) != IOT_OK)
 			break;
@@ -769,7 +778,7 @@ iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_p
 		break;
 	}
 	default:
-		if (res->u.error.has_eim_transaction_id && eim_txid_parse(&res->u.error.eim_transaction_id, &id))
+		if (res->u.error.has_eim_transaction_id && eim_txid_parse(e, &res->u.error.eim_transaction_id, &id))
 			err = finish_op(e, eid, id, 0, EIM_FAILED, res->u.error.error_code, NULL, 0);
 		break;
 	}

@@ -196,7 +196,7 @@ static iot_err take_answer(struct eim *e, const char *eid, const char *address, 
 	struct rsp_arena a;
 	int64_t acks[EIM_MAX_ACKS];
 	size_t nacks = 0;
-	uint8_t txid[8], *der = NULL, *resp = NULL;
+	uint8_t txid[EIM_TXID_LEN], *der = NULL, *resp = NULL;
 	iot_err err;
 
 	rsp_arena_dynamic(&a);
@@ -222,10 +222,10 @@ static iot_err take_answer(struct eim *e, const char *eid, const char *address, 
 		if (r.u.error == 127)
 			break;
 		/* invalidPackageFormat, unknownPackage: the operation failed */
-		eim_txid(op, txid);
+		eim_txid(e, op, txid);
 		res.choice = RSP_EIM_RESULT_ERROR;
 		res.u.error = (struct rsp_transaction_error){ .has_eim_transaction_id = true,
-							       .eim_transaction_id = RSP_BYTES(txid, 8),
+							       .eim_transaction_id = RSP_BYTES(txid, EIM_TXID_LEN),
 							       .error_code = r.u.error };
 		break;
 	default:

@@ -20,6 +20,8 @@ struct eim {
 	struct http_client *es9;        /* the relay to SM-DP+s, opened on first use */
 	bool notified;                  /* a notification was stored since eim_notifications_waiting */
 	bool esipa_json;                /* the messages at hand came in the JSON binding */
+	uint8_t txid_key[32];           /* the secret behind eimTransactionIds' tags */
+	int64_t txid_untagged_upto;     /* operations up to this id were sent with bare ids */
 	struct http_client *inject;     /* pushes over HTTPS (inject.c), opened on first use */
 	struct net_coap_client *inject_coap;    /* the last device pushed over CoAPs, its DTLS session kept */
 	char inject_coap_address[256];
@@ -32,9 +34,11 @@ iot_err eim_inject_schema(struct eim *e);
 /* An audit entry inside the caller's transaction: written with the change. */
 iot_err eim_audit_append(struct eim *e, const char *actor, const char *action, const char *subject,
 			 const char *outcome);
-/* An operation's eimTransactionId: its id, 8 bytes big-endian. */
-void eim_txid(int64_t id, uint8_t out[8]);
-bool eim_txid_parse(const rsp_bytes *b, int64_t *id);
+/* eimTransactionId: the operation id (8 bytes) and a tag only this eIM can
+ * make (8 bytes), so no one names an operation without having been sent it. */
+#define EIM_TXID_LEN 16
+void eim_txid(const struct eim *e, int64_t id, uint8_t out[EIM_TXID_LEN]);
+bool eim_txid_parse(const struct eim *e, const rsp_bytes *b, int64_t *id);
 
 /* Content-Type and X-Admin-Protocol of the ASN.1 binding, NULL-ended (relay.c). */
 extern const char *const eim_asn1_headers[];

@@ -265,7 +265,7 @@ static iot_err download_op(struct eim *e, const rsp_bytes *txid, int64_t *id, ch
 	bool row = false;
 	iot_err err;
 
-	if (!eim_txid_parse(txid, id))
+	if (!eim_txid_parse(e, txid, id))
 		return IOT_E_NOT_FOUND;
 	if ((err = store_prepare(e->db, "SELECT o.payload, x.ipa_features FROM operation o"
 					" LEFT JOIN euicc_info x ON x.eid = o.eid WHERE o.id = $1 AND o.kind = 4 AND o.state = 1",

@@ -96,7 +96,7 @@ static iot_err session_load(struct smdp *s, const rsp_bytes *txid, struct sessio
 
 static iot_err session_end(struct smdp *s, const uint8_t txid[16])
 {
-	return smdp_sql(s, "DELETE FROM session WHERE txid = $1", "b", txid, (size_t)16);
+	return store_sql(s->db, "DELETE FROM session WHERE txid = $1", "b", txid, (size_t)16);
 }
 
 static iot_err refuse(struct smdp_status *st, int code, const char *subject, const char *reason, const char *msg)
@@ -183,9 +183,9 @@ static iot_err initiate_authentication(struct smdp *s, const struct rsp_initiate
 	ok->server_certificate = RSP_BYTES(x509_der(c->auth, &len), len);
 
 	/* sessions past their end are of no use to anyone */
-	if ((err = smdp_sql(s, "DELETE FROM session WHERE expires <= $1", "i", (int64_t)smdp_now(s))) != IOT_OK)
+	if ((err = store_sql(s->db, "DELETE FROM session WHERE expires <= $1", "i", (int64_t)smdp_now(s))) != IOT_OK)
 		return err;
-	return smdp_sql(s, "INSERT INTO session (txid, cred, phase, server_challenge, expires)"
+	return store_sql(s->db, "INSERT INTO session (txid, cred, phase, server_challenge, expires)"
 			" VALUES ($1, $2, 1, $3, $4)", "bibi", txid, sizeof(o->txid), (int64_t)(c - s->creds),
 			challenge, sizeof(o->challenge), (int64_t)(smdp_now(s) + s->session_seconds));
 }
@@ -388,7 +388,7 @@ static iot_err authenticate_client(struct smdp *s, const struct rsp_authenticate
 	if ((err = rsp_decode(&rsp_t_sgp22_store_metadata_request, o->metadata, o->metadata_len, &ok->profile_metadata,
 			      &o->arena)) != IOT_OK)
 		return err;
-	return smdp_sql(s, "UPDATE session SET phase = 2, iccid = $1, eid = $2, euicc_cert = $3, smdp_sig2 = $4"
+	return store_sql(s->db, "UPDATE session SET phase = 2, iccid = $1, eid = $2, euicc_cert = $3, smdp_sig2 = $4"
 			" WHERE txid = $5", "ttbbb", p.iccid, eid, asr->u.ok.euicc_certificate.ptr,
 			asr->u.ok.euicc_certificate.len, o->sig2, sizeof(o->sig2), q->transaction_id.ptr,
 			q->transaction_id.len);
@@ -413,7 +413,7 @@ static iot_err check_confirmation_code(struct smdp *s, const struct smdp_profile
 	if (s2->hash_cc.len == sizeof(expect) && !memcmp(s2->hash_cc.ptr, expect, sizeof(expect)))
 		return IOT_OK;
 	/* a wrong code counts; the last allowed try ends the order */
-	if ((err = smdp_sql(s, "UPDATE profile SET cc_tries = cc_tries + 1 WHERE iccid = $1", "t", p->iccid)) != IOT_OK ||
+	if ((err = store_sql(s->db, "UPDATE profile SET cc_tries = cc_tries + 1 WHERE iccid = $1", "t", p->iccid)) != IOT_OK ||
 	    (err = session_end(s, ss->txid)) != IOT_OK)
 		return err;
 	if (p->cc_tries + 1 >= s->cc_attempts) {
@@ -551,10 +551,10 @@ static iot_err get_bpp(struct smdp *s, const struct rsp_get_bound_profile_packag
 			     bpp)) != IOT_OK ||
 	    (err = crypto_key_private_der(dp_ot, &otsk, &otsk_len)) != IOT_OK)
 		goto out;
-	err = smdp_sql(s, "UPDATE session SET phase = 3, euicc_otpk = $1, dp_otsk = $2 WHERE txid = $3", "bbb",
+	err = store_sql(s->db, "UPDATE session SET phase = 3, euicc_otpk = $1, dp_otsk = $2 WHERE txid = $3", "bbb",
 		       s2->euicc_otpk.ptr, (size_t)CRYPTO_POINT_LEN, otsk, otsk_len, ss.txid, sizeof(ss.txid));
 	if (err == IOT_OK)
-		err = smdp_sql(s, "UPDATE profile SET state = $1, eid = $2, bound_otpk = $3, bound_otsk = $4,"
+		err = store_sql(s->db, "UPDATE profile SET state = $1, eid = $2, bound_otpk = $3, bound_otsk = $4,"
 			       " downloads = downloads + $5, updated = $6 WHERE iccid = $7", "itbbiit",
 			       (int64_t)SMDP_DOWNLOADED, ss.eid, s2->euicc_otpk.ptr, (size_t)CRYPTO_POINT_LEN, otsk,
 			       otsk_len, (int64_t)fresh, (int64_t)smdp_now(s), p.iccid);
@@ -584,7 +584,7 @@ static iot_err record_notification(struct smdp *s, const char *iccid, const char
 				   const struct rsp_notification_metadata *m, int64_t result, const uint8_t *der,
 				   size_t len)
 {
-	return smdp_sql(s, "INSERT INTO notification (iccid, eid, seq, operation, result, received, der)"
+	return store_sql(s->db, "INSERT INTO notification (iccid, eid, seq, operation, result, received, der)"
 			" VALUES ($1, $2, $3, $4, $5, $6, $7)", "ttiiiib", iccid, eid, m->seq_number,
 			(int64_t)m->profile_management_operation, result, (int64_t)smdp_now(s), der, len);
 }
@@ -665,7 +665,7 @@ static iot_err handle_other(struct smdp *s, const struct rsp_other_signed_notifi
 	err = record_notification(s, iccid[0] ? iccid : NULL, eid, &n->tbs_other_notification, 0, der, len);
 	/* a profile deleted from the eUICC it was installed on is gone for good */
 	if (err == IOT_OK && iccid[0] && n->tbs_other_notification.profile_management_operation == RSP_NOTIFY_DELETE)
-		err = smdp_sql(s, "UPDATE profile SET state = $1, updated = $2 WHERE iccid = $3 AND eid = $4"
+		err = store_sql(s->db, "UPDATE profile SET state = $1, updated = $2 WHERE iccid = $3 AND eid = $4"
 			       " AND state = $5", "iitti", (int64_t)SMDP_UNAVAILABLE, (int64_t)smdp_now(s), iccid, eid,
 			       (int64_t)SMDP_INSTALLED);
 	if (err == IOT_OK)
@@ -717,7 +717,7 @@ static iot_err cancel_session(struct smdp *s, const struct rsp_cancel_session_re
 		/* SGP.22 3.1.3 / 5.6.5: postponed or timed out, the order stands; else it ends in error */
 		bool retry = reason == REASON_POSTPONED || reason == REASON_TIMEOUT;
 
-		err = smdp_sql(s, "UPDATE profile SET state = $1, bound_otpk = NULL, bound_otsk = NULL, updated = $2"
+		err = store_sql(s->db, "UPDATE profile SET state = $1, bound_otpk = NULL, bound_otsk = NULL, updated = $2"
 			       " WHERE iccid = $3 AND state IN (4, 5)", "iit",
 			       (int64_t)(retry ? SMDP_RELEASED : SMDP_ERROR), (int64_t)smdp_now(s), ss.iccid);
 		log_info("smdp", "session cancelled", "iccid=%s eid=%s reason=%lld", ss.iccid, ss.eid, (long long)reason);
@@ -861,7 +861,7 @@ iot_err smdp_es9(struct smdp *s, const uint8_t *req, size_t len, struct der_writ
 	if (err == IOT_E_REFUSED && (q.choice == RSP_ES9_REQ_AUTHENTICATE_CLIENT || q.choice == RSP_ES9_REQ_GET_BPP)) {
 		const rsp_bytes *txid = q.choice == RSP_ES9_REQ_GET_BPP ? &q.u.get_bpp.transaction_id :
 					&q.u.authenticate_client.transaction_id;
-		iot_err e = smdp_sql(s, "DELETE FROM session WHERE txid = $1", "b", txid->ptr, txid->len);
+		iot_err e = store_sql(s->db, "DELETE FROM session WHERE txid = $1", "b", txid->ptr, txid->len);
 
 		if (e != IOT_OK)
 			err = e;

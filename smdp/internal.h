@@ -43,9 +43,6 @@ time_t smdp_now(const struct smdp *s);
 /* Fills st (when not NULL) and returns err. */
 iot_err smdp_status_set(struct smdp_status *st, iot_err err, int code, const char *subject,
 			const char *reason, const char *message);
-/* Runs a statement with text ('t', NULL binds NULL), int64 ('i') and blob
- * ('b': pointer, size_t; NULL binds NULL) parameters. */
-iot_err smdp_sql(struct smdp *s, const char *sql, const char *types, ...);
 /* Commits the transaction when err is IOT_OK, else rolls it back. */
 iot_err smdp_finish(struct smdp *s, iot_err err);
 /* IOT_E_NOT_FOUND when no profile matches. */

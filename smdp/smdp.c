@@ -389,38 +389,6 @@ static iot_err owned_profile(struct smdp *s, const char *owner, const uint8_t ic
 
 /* Runs a statement with text ('t', NULL binds NULL), int64 ('i') and blob
  * ('b': pointer, size_t; NULL binds NULL) parameters. */
-iot_err smdp_sql(struct smdp *s, const char *sql, const char *types, ...)
-{
-	struct store_stmt *q;
-	va_list ap;
-	bool row;
-	iot_err err = store_prepare(s->db, sql, &q);
-
-	va_start(ap, types);
-	for (int i = 0; err == IOT_OK && types[i]; i++) {
-		if (types[i] == 't') {
-			const char *t = va_arg(ap, const char *);
-
-			err = t ? store_bind_text(q, i + 1, t) : store_bind_null(q, i + 1);
-		} else if (types[i] == 'i')
-			err = store_bind_int(q, i + 1, va_arg(ap, int64_t));
-		else if (types[i] == 'b') {
-			const uint8_t *b = va_arg(ap, const uint8_t *);
-			size_t n = va_arg(ap, size_t);
-
-			err = b ? store_bind_blob(q, i + 1, b, n) : store_bind_null(q, i + 1);
-		} else {
-			err = IOT_E_ARG;
-		}
-	}
-	va_end(ap);
-	if (err == IOT_OK)
-		err = store_step(q, &row);
-	if (err == IOT_OK || q)
-		store_finalize(q);
-	return err;
-}
-
 iot_err smdp_finish(struct smdp *s, iot_err err)
 {
 	if (err == IOT_OK)
@@ -463,7 +431,7 @@ iot_err smdp_download_order(struct smdp *s, const char *owner, const uint8_t *ic
 			store_finalize(q);
 	}
 	if (err == IOT_OK)
-		err = smdp_sql(s, "UPDATE profile SET state = $1, eid = $2, updated = $3 WHERE iccid = $4", "itit",
+		err = store_sql(s->db, "UPDATE profile SET state = $1, eid = $2, updated = $3 WHERE iccid = $4", "itit",
 			     (int64_t)(eid ? SMDP_LINKED : SMDP_ALLOCATED), eid, (int64_t)smdp_now(s), p.iccid);
 	if (err == IOT_OK && (err = hex_decode(p.iccid, iccid_out, 10, &n)) == IOT_OK && n != 10)
 		err = IOT_E_STORE;
@@ -540,7 +508,7 @@ iot_err smdp_confirm_order(struct smdp *s, const char *owner, const uint8_t icci
 		err = crypto_sha256(&cc, 1, cc_hash);
 	}
 	if (err == IOT_OK)
-		err = smdp_sql(s, "UPDATE profile SET state = $1, eid = $2, matching_id = $3, cc_hash = $4, cc_tries = 0,"
+		err = store_sql(s->db, "UPDATE profile SET state = $1, eid = $2, matching_id = $3, cc_hash = $4, cc_tries = 0,"
 			     " expires = $5, updated = $6 WHERE iccid = $7", "ittbiit",
 			     (int64_t)(release ? SMDP_RELEASED : SMDP_CONFIRMED), p.eid[0] ? p.eid : NULL, mid,
 			     confirmation_code ? cc_hash : NULL, sizeof(cc_hash),
@@ -588,13 +556,13 @@ iot_err smdp_cancel_order(struct smdp *s, const char *owner, const uint8_t iccid
 	if (err == IOT_OK && (p.state < SMDP_ALLOCATED || p.state > SMDP_RELEASED))
 		err = smdp_status_set(st, IOT_E_REFUSED, 0, "8.2.1", "3.5", "Profile ICCID: invalid transition");
 	if (err == IOT_OK)
-		err = smdp_sql(s, "UPDATE profile SET state = $1, eid = NULL, matching_id = NULL, cc_hash = NULL,"
+		err = store_sql(s->db, "UPDATE profile SET state = $1, eid = NULL, matching_id = NULL, cc_hash = NULL,"
 			     " cc_tries = 0, expires = 0, downloads = 0, bound_otpk = NULL, bound_otsk = NULL,"
 			     " updated = $2 WHERE iccid = $3", "iit",
 			     (int64_t)(available ? SMDP_AVAILABLE : SMDP_UNAVAILABLE), (int64_t)smdp_now(s), p.iccid);
 	/* a session running for this order ends with it */
 	if (err == IOT_OK)
-		err = smdp_sql(s, "DELETE FROM session WHERE iccid = $1", "t", p.iccid);
+		err = store_sql(s->db, "DELETE FROM session WHERE iccid = $1", "t", p.iccid);
 	err = smdp_finish(s, err);
 	if (err == IOT_OK)
 		log_info("smdp", "ES2+.CancelOrder", "owner=%s iccid=%s final=%s", owner, p.iccid,
@@ -607,7 +575,7 @@ iot_err smdp_cancel_order(struct smdp *s, const char *owner, const uint8_t iccid
 iot_err smdp_progress_add(struct smdp *s, const char *iccid, const char *eid, enum smdp_progress_point point,
 			  const struct smdp_status *failure, const uint8_t *result, size_t result_len)
 {
-	return smdp_sql(s, "INSERT INTO progress (owner, iccid, eid, point, success, subject, reason, result, at)"
+	return store_sql(s->db, "INSERT INTO progress (owner, iccid, eid, point, success, subject, reason, result, at)"
 			" SELECT owner, iccid, $1, $2, $3, $4, $5, $6, $7 FROM profile WHERE iccid = $8",
 			"tiittbit", eid && *eid ? eid : NULL, (int64_t)point, (int64_t)(failure == NULL),
 			failure ? failure->subject : NULL, failure ? failure->reason : NULL, result, result_len,
@@ -657,7 +625,7 @@ iot_err smdp_progress_done(struct smdp *s, int64_t id, bool delivered)
 {
 	/* SGP.22 leaves retries to the SM-DP+: back off up to an hour */
 	if (delivered)
-		return smdp_sql(s, "DELETE FROM progress WHERE id = $1", "i", id);
-	return smdp_sql(s, "UPDATE progress SET attempts = attempts + 1,"
+		return store_sql(s->db, "DELETE FROM progress WHERE id = $1", "i", id);
+	return store_sql(s->db, "UPDATE progress SET attempts = attempts + 1,"
 			" next_try = $1 + min(3600, 1 << min(attempts, 12)) WHERE id = $2", "ii", (int64_t)smdp_now(s), id);
 }

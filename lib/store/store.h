@@ -44,4 +44,9 @@ bool store_col_null(struct store_stmt *st, int col);
 int64_t store_changes(struct store *s);
 void store_finalize(struct store_stmt *st);
 
+/* One statement run with its parameters, by type letter: 't' text (NULL
+ * binds NULL), 'i' int64_t, 'b' a blob as pointer and size_t (NULL binds
+ * NULL). Rows it returns are not read. */
+iot_err store_sql(struct store *s, const char *sql, const char *types, ...);
+
 #endif
