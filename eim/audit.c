@@ -15,6 +15,10 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS audit ("
 	" id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
 	" subject TEXT NOT NULL, outcome TEXT NOT NULL, hash BLOB NOT NULL);"
+	/* the chain's newest link, written with it: removing the newest rows
+	 * (truncation) leaves the head pointing past the end */
+	"CREATE TABLE IF NOT EXISTS audit_head ("
+	" one INTEGER PRIMARY KEY CHECK (one = 1), id INTEGER NOT NULL, hash BLOB NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS apikey ("
 	" name TEXT PRIMARY KEY, role INTEGER NOT NULL, hash BLOB NOT NULL UNIQUE, created INTEGER NOT NULL);";
 
@@ -49,7 +53,10 @@ iot_err eim_audit_append(struct eim *e, const char *actor, const char *action, c
 	bool row = false;
 	iot_err err;
 
-	if ((err = store_prepare(e->db, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", &st)) == IOT_OK) {
+	/* the next link goes on the head (a store from before the head: on the newest row) */
+	if ((err = store_prepare(e->db, "SELECT id, hash FROM audit_head UNION ALL"
+					" SELECT * FROM (SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1) AS newest"
+					" WHERE NOT EXISTS (SELECT 1 FROM audit_head)", &st)) == IOT_OK) {
 		if ((err = store_step(st, &row)) == IOT_OK && row) {
 			size_t n;
 			const uint8_t *h = store_col_blob(st, 1, &n);
@@ -74,6 +81,9 @@ iot_err eim_audit_append(struct eim *e, const char *actor, const char *action, c
 		err = store_step(st, &row);
 		store_finalize(st);
 	}
+	if (err == IOT_OK)
+		err = store_sql(e->db, "INSERT INTO audit_head(one, id, hash) VALUES (1, $1, $2)"
+				" ON CONFLICT (one) DO UPDATE SET id = $1, hash = $2", "ib", id, hash, (size_t)32);
 	return err;
 }
 
@@ -119,6 +129,19 @@ iot_err eim_audit_verify(struct eim *e, int64_t *entries, int64_t *bad)
 		expect++;
 	}
 	store_finalize(st);
+	/* the rows end where the head says: nothing cut off the end */
+	if (err == IOT_OK && (err = store_prepare(e->db, "SELECT id, hash FROM audit_head", &st)) == IOT_OK) {
+		size_t n;
+		const uint8_t *h;
+
+		if ((err = store_step(st, &row)) == IOT_OK && row &&
+		    (store_col_int(st, 0) != expect - 1 || !(h = store_col_blob(st, 1, &n)) || n != 32 ||
+		     (expect > 1 && memcmp(h, prev, 32)))) {
+			*bad = expect;
+			err = IOT_E_CRYPTO_MAC;
+		}
+		store_finalize(st);
+	}
 	return err;
 }
 

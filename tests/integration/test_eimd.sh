@@ -11,6 +11,8 @@
 # SM-DP+'s reason; REST errors (no key, wrong role, bad JSON, unknown eUICC, malformed
 # operations); a malformed ESipa message refused.
 set -euo pipefail
+# a failure names its line: a run that fails once under load can be read afterwards
+trap 'echo "$0: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 . "$(dirname "$0")/../../scripts/daemon_conf.sh"
 . "$(dirname "$0")/../../scripts/wait.sh"
 eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5 eimctl=$6 rspdump=$7

@@ -6,6 +6,8 @@
 # one), single operations go before the campaign's, and the campaign's
 # progress counts add up.
 set -euo pipefail
+# a failure names its line: a run that fails once under load can be read afterwards
+trap 'echo "$0: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 . "$(dirname "$0")/../../scripts/daemon_conf.sh"
 . "$(dirname "$0")/../../scripts/wait.sh"
 eimd=$1 fleetsim=$2 pkigen=$3

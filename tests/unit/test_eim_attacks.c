@@ -3,7 +3,8 @@
  * device and an impostor with the same EID but certificates from another
  * CI. An impostor's first contact leaves the eUICC waiting for the genuine
  * one; an unsigned package error, which anyone can forge, never ends an
- * operation; eimTransactionIds cannot be guessed. */
+ * operation; eimTransactionIds cannot be guessed; cutting the audit log's
+ * newest rows off is seen. */
 #include "testutil.h"
 #include "fixture.h"
 
@@ -242,11 +243,34 @@ static void test_forged_unsigned_error(void **state)
 	assert_int_equal(op_state(id), EIM_DONE);
 }
 
+/* Removing the newest audit rows (truncation) is seen, and stays seen
+ * after the next entry. */
+static void test_audit_truncation(void **state)
+{
+	struct store *raw;
+	int64_t entries, bad;
+
+	(void)state;
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(eim_audit(eim, "tester", "note", "x", "ok"), IOT_OK);
+	assert_int_equal(eim_audit_verify(eim, &entries, &bad), IOT_OK);
+	assert_int_equal(entries, 5);
+	assert_int_equal(store_open(eim_db, &raw), IOT_OK);
+	assert_int_equal(store_exec(raw, "DELETE FROM audit WHERE id > 3"), IOT_OK);
+	store_close(raw);
+	assert_int_not_equal(eim_audit_verify(eim, &entries, &bad), IOT_OK);
+	assert_int_equal(bad, 4);                       /* the first row missing */
+	assert_int_equal(eim_audit(eim, "tester", "note", "x", "ok"), IOT_OK);
+	assert_int_not_equal(eim_audit_verify(eim, &entries, &bad), IOT_OK);
+	assert_int_equal(bad, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_impostor_first_contact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_unsigned_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_truncation, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
