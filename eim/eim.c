@@ -829,6 +829,17 @@ static const struct {
 	{ "campaign_max_in_flight", offsetof(struct eim_settings, campaign_max_in_flight), 1, 1000000 },
 };
 
+bool eim_store_writable(struct eim *e)
+{
+	uint64_t free_bytes;
+
+	/* a disk about full fails the next write that needs a page, whichever it is */
+	if (store_free_space(e->db, &free_bytes) == IOT_OK && free_bytes < EIM_STORE_MIN_FREE)
+		return false;
+	return store_sql(e->db, "INSERT INTO setting(name, value) VALUES ('health_probe', $1)"
+			 " ON CONFLICT (name) DO UPDATE SET value = $1", "i", (int64_t)time(NULL)) == IOT_OK;
+}
+
 iot_err eim_settings_get(struct eim *e, struct eim_settings *out)
 {
 	struct store_stmt *st;

@@ -214,6 +214,10 @@ iot_err eim_key_create(struct eim *e, const char *name, int role, char token[65]
 /* The key whose token hashes to hash: its name and role; IOT_E_NOT_FOUND. */
 iot_err eim_key_find(struct eim *e, const uint8_t hash[32], char name[64], int *role);
 iot_err eim_key_delete(struct eim *e, const char *name);
+/* Whether the store takes a write now (a small one, in a setting row the
+ * eIM reads nowhere else) and its disk has EIM_STORE_MIN_FREE left: /health. */
+#define EIM_STORE_MIN_FREE (1024 * 1024)
+bool eim_store_writable(struct eim *e);
 /* Whether the n bytes at name make a key name (1-63 of A-Z a-z 0-9 . _ - @). */
 bool eim_key_name_ok(const char *name, size_t n);
 /* Names and roles, at most cap. */

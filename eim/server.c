@@ -102,7 +102,14 @@ static void esipa(struct eim_server *s, bool json, const uint8_t *body, size_t l
 		return;
 	}
 	eim_esipa_binding(e, json);
-	if ((err = eim_esipa(e, body, len, w)) != IOT_OK) {
+	if ((err = eim_esipa(e, body, len, w)) == IOT_E_STORE || err == IOT_E_NOMEM) {
+		/* the store failed (a full disk): nothing was done; the device tries again later */
+		log_error("eim", "ESipa message not handled: the store failed", "bytes=%zu error=\"%s\"", len,
+			  iot_strerror(err));
+		*status = 503;
+		return;
+	}
+	if (err != IOT_OK) {
 		/* SGP.32 6.1: a message that does not decode is refused, nothing done */
 		atomic_fetch_add(&s->esipa_malformed, 1);
 		log_warn("eim", "malformed ESipa message", "bytes=%zu error=\"%s\"", len, iot_strerror(err));
@@ -234,6 +241,20 @@ static void reply_json(struct http_response *r, int status, json_t *body)
 		http_response_set(r, status, NULL, NULL, 0);
 	free(text);
 	json_decref(body);
+}
+
+static void reply_error(struct http_response *r, int status, const char *message);
+
+/* A failed call's answer: what err says when the store or the machine
+ * failed (503, retry later: nothing was changed), else status. */
+static void reply_failure(struct http_response *r, iot_err err, int status, const char *message)
+{
+	if (err == IOT_E_STORE || err == IOT_E_NOMEM || err == IOT_E_IO) {
+		reply_error(r, 503, "the store is unavailable: nothing was changed, try again later");
+		r->retry_after = 30;
+		return;
+	}
+	reply_error(r, status, message);
 }
 
 static void reply_error(struct http_response *r, int status, const char *message)
@@ -381,7 +402,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 		if (err == IOT_OK)
 			reply_json(r, 201, json_pack("{s:s}", "eid", eid));
 		else
-			reply_error(r, err == IOT_E_REFUSED ? 409 : 400,
+			reply_failure(r, err, err == IOT_E_REFUSED ? 409 : 400,
 				    err == IOT_E_REFUSED ? "already registered" :
 				    err == IOT_E_ARG ? "eid: 32 digits; euiccCertificate and eumCertificate: base64 DER, both"
 						     : iot_strerror(err));
@@ -411,7 +432,12 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			for (size_t i = 0; i < n; i++)
 				json_array_append_new(a, euicc_json(&list[i]));
 		free(list);
-		reply_json(r, err == IOT_OK ? 200 : 500, a);
+		if (err == IOT_OK)
+			reply_json(r, 200, a);
+		else {
+			json_decref(a);
+			reply_failure(r, err, 500, "the list could not be read");
+		}
 	} else if (!strncmp(q->path, euiccs, sizeof(euiccs) - 1) && q->path[sizeof(euiccs) - 1] == '/') {
 		char eid[33] = "";
 		const char *rest_of = q->path + sizeof(euiccs);
@@ -453,7 +479,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 				}
 				reply_json(r, 200, j);
 			} else {
-				reply_error(r, 404, "unknown eUICC");
+				reply_failure(r, err, 404, "unknown eUICC");
 			}
 		} else if (!strcmp(rest_of, "/inject") && put) {
 			json_t *addr = json_object_get(in, "address");
@@ -466,7 +492,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			if (err == IOT_OK)
 				reply_json(r, 200, json_pack("{s:s,s:O}", "eid", eid, "address", addr));
 			else
-				reply_error(r, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "unknown eUICC" :
+				reply_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "unknown eUICC" :
 					    "address: https://HOST:PORT, coaps://HOST:PORT or null");
 		} else if (!strcmp(rest_of, "/operations") && post) {
 			enum eim_op_kind kind;
@@ -485,7 +511,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			if (err == IOT_OK)
 				reply_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id, "state", "pending"));
 			else
-				reply_error(r, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "unknown eUICC" :
+				reply_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "unknown eUICC" :
 					    "not an operation: psmos, dataRequest, download or euiccPackage");
 		} else {
 			reply_error(r, 404, "no such resource");
@@ -500,7 +526,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			if ((err = eim_op_get(e, id, &op)) == IOT_OK)
 				reply_json(r, 200, op_json(&op));
 			else
-				reply_error(r, 404, "unknown operation");
+				reply_failure(r, err, 404, "unknown operation");
 			eim_op_free(&op);
 		} else {
 			err = eim_op_cancel(e, id);
@@ -509,7 +535,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			if (err == IOT_OK)
 				reply_json(r, 200, json_pack("{s:I,s:s}", "id", (json_int_t)id, "state", "cancelled"));
 			else
-				reply_error(r, err == IOT_E_REFUSED ? 409 : 404,
+				reply_failure(r, err, err == IOT_E_REFUSED ? 409 : 404,
 					    err == IOT_E_REFUSED ? "already sent" : "unknown operation");
 		}
 	} else if (!strcmp(q->path, "/api/v1/campaigns") && post) {
@@ -547,7 +573,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 		if (err == IOT_OK)
 			reply_json(r, 201, json_pack("{s:I,s:I}", "id", (json_int_t)id, "operations", (json_int_t)total));
 		else
-			reply_error(r, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "an unknown eUICC" :
+			reply_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "an unknown eUICC" :
 				    "a campaign wants eids or label, and an operation");
 	} else if (!strncmp(q->path, "/api/v1/campaigns/", 18) && get && strstr(q->path + 18, "/operations")) {
 		struct eim_op *list;
@@ -567,7 +593,12 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			for (size_t i = 0; err == IOT_OK && i < n; i++)
 				json_array_append_new(a, op_json(&list[i]));
 			free(list);
-			reply_json(r, err == IOT_OK ? 200 : 500, a);
+			if (err == IOT_OK)
+			reply_json(r, 200, a);
+		else {
+			json_decref(a);
+			reply_failure(r, err, 500, "the list could not be read");
+		}
 		}
 	} else if (!strncmp(q->path, "/api/v1/campaigns/", 18) && get) {
 		struct eim_campaign c;
@@ -583,7 +614,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 						     "failed", (json_int_t)c.by_state[3], "cancelled", (json_int_t)c.by_state[4],
 						     "expired", (json_int_t)c.by_state[5]));
 		else
-			reply_error(r, 404, "unknown campaign");
+			reply_failure(r, err, 404, "unknown campaign");
 	} else if (!strcmp(q->path, "/api/v1/keys") && post) {
 		static const char *const roles[] = { "", "auditor", "operator", "admin" };
 		const char *name = json_string_value(json_object_get(in, "name"));
@@ -600,7 +631,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 		if (err == IOT_OK)
 			reply_json(r, 201, json_pack("{s:s,s:s,s:s}", "name", name, "role", role, "token", token));
 		else
-			reply_error(r, err == IOT_E_REFUSED ? 409 : 400, err == IOT_E_REFUSED ? "the name exists" :
+			reply_failure(r, err, err == IOT_E_REFUSED ? 409 : 400, err == IOT_E_REFUSED ? "the name exists" :
 				    "a name and a role (admin, operator, auditor)");
 	} else if (!strcmp(q->path, "/api/v1/keys") && get) {
 		static const char *const roles[] = { "", "auditor", "operator", "admin" };
@@ -613,7 +644,12 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			for (size_t i = 0; i < n; i++)
 				json_array_append_new(a, json_pack("{s:s,s:s}", "name", names[i], "role",
 								   rl[i] >= 1 && rl[i] <= 3 ? roles[rl[i]] : "?"));
-		reply_json(r, err == IOT_OK ? 200 : 500, a);
+		if (err == IOT_OK)
+			reply_json(r, 200, a);
+		else {
+			json_decref(a);
+			reply_failure(r, err, 500, "the list could not be read");
+		}
 	} else if (!strncmp(q->path, "/api/v1/keys/", 13) && del) {
 		err = eim_key_delete(e, q->path + 13);
 		snprintf(subject, sizeof(subject), "key:%.60s", q->path + 13);
@@ -621,7 +657,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 		if (err == IOT_OK)
 			reply_json(r, 200, json_pack("{s:s}", "deleted", q->path + 13));
 		else
-			reply_error(r, 404, "unknown key");
+			reply_failure(r, err, 404, "unknown key");
 	} else if (!strcmp(q->path, "/api/v1/eim/initial-eim") && get) {
 		uint8_t *der;
 		size_t len;
@@ -657,7 +693,7 @@ static void rest(struct eim_server *s, const struct http_request *q, struct http
 			reply_json(r, 200, json_pack("{s:I,s:I}", "operationTtlSeconds", (json_int_t)set.operation_ttl,
 						     "campaignMaxInFlight", (json_int_t)set.campaign_max_in_flight));
 		else
-			reply_error(r, err == IOT_E_ARG ? 400 : 500,
+			reply_failure(r, err, err == IOT_E_ARG ? 400 : 500,
 				    "operationTtlSeconds: 60 to 31,622,400; campaignMaxInFlight: 1 to 1,000,000");
 	} else if (!strcmp(q->path, "/api/v1/audit/verify") && get) {
 		int64_t entries, bad;
@@ -702,7 +738,14 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 	struct eim_server *s = ctx;
 
 	if (!strcmp(q->path, "/health")) {
-		http_response_set(r, core(s) ? 200 : 503, JSON_TYPE, "{\"status\":\"ok\"}", 15);
+		/* healthy when the store takes a write (a full disk, a lost database: 503) */
+		bool ok = core(s) && eim_store_writable(core(s));
+
+		if (ok)
+			http_response_set(r, 200, JSON_TYPE, "{\"status\":\"ok\"}", 15);
+		else
+			reply_error(r, 503, "the store does not take writes");
+		r->retry_after = ok ? 0 : 30;
 		return;
 	}
 	if (!strcmp(q->path, "/metrics")) {
@@ -724,6 +767,7 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 		esipa_json(s, q->peer, q->path + strlen(ESIPA_JSON_PATH), q->body, q->body_len, &a);
 		http_response_set(r, a.status, a.body ? "application/json;charset=UTF-8" : NULL, a.body, a.body_len);
 		r->admin_protocol = "gsma/rsp/v2.5.0";
+		r->retry_after = a.status == 503 ? 30 : 0;
 		free(a.body);
 		return;
 	}
@@ -752,6 +796,7 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 		esipa(s, false, q->body, q->body_len, &status, &w);
 		http_response_set(r, status, status == 200 ? ASN1_TYPE : NULL, w.buf, status == 200 ? w.len : 0);
 		r->admin_protocol = "gsma/rsp/v2.5.0";
+		r->retry_after = status == 503 ? 30 : 0;
 		der_writer_free(&w);
 		return;
 	}

@@ -124,6 +124,12 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct http_response *
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
 	if (r->admin_protocol)
 		MHD_add_response_header(resp, "X-Admin-Protocol", r->admin_protocol);
+	if (r->retry_after > 0) {
+		char seconds[16];
+
+		snprintf(seconds, sizeof(seconds), "%u", r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+	}
 	ret = MHD_queue_response(conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 struct store {
 	sqlite3 *db;
@@ -51,6 +52,18 @@ iot_err store_open(const char *url, struct store **out)
 		return err;
 	}
 	*out = s;
+	return IOT_OK;
+}
+
+iot_err store_free_space(struct store *s, uint64_t *bytes)
+{
+	const char *file = sqlite3_db_filename(s->db, "main");
+	struct statvfs v;
+
+	/* the file system the database file is on: its WAL and journal grow there */
+	if (!file || !*file || statvfs(file, &v))
+		return IOT_E_NOT_FOUND;
+	*bytes = (uint64_t)v.f_bavail * v.f_frsize;
 	return IOT_OK;
 }
 
