@@ -117,44 +117,29 @@ static iot_err transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *res
 }
 
 /* The JSON binding: the bytes counted are the JSON texts on the wire. */
-static iot_err esipa_json_exchange(const uint8_t *req, size_t len, uint8_t **resp, size_t *resp_len)
+static iot_err json_post(void *ctx, const struct esipa_json_function *f, const char *text, size_t len, int *status,
+			 uint8_t **body, size_t *body_len)
 {
 	static const char *const headers[] = { "Content-Type: application/json;charset=UTF-8",
 					       "User-Agent: gsma-rsp-ipad", "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
-	const struct esipa_json_function *f;
-	struct der_writer w;
-	char *text, to[200];
-	uint8_t *body = NULL;
-	size_t text_len, body_len = 0;
-	int status = 0;
+	char to[200];
 	iot_err err;
 
-	if ((err = esipa_json_client_request(req, len, &f, &text, &text_len)) != IOT_OK)
-		return err;
+	(void)ctx;
 	if (use_coap) {
 		snprintf(to, sizeof(to), ESIPA_JSON_COAP_PATH "%s", f->name);
-		err = net_coap_client_post_to(cc, to, (const uint8_t *)text, text_len, &status, &body, &body_len);
-		if (err == IOT_OK && status / 100 == 2)
-			status = body_len ? 200 : 204;  /* 2.04 with the answer, or none */
+		err = net_coap_client_post_to(cc, to, (const uint8_t *)text, len, status, body, body_len);
+		if (err == IOT_OK && *status / 100 == 2)
+			*status = *body_len ? 200 : 204;        /* 2.04 with the answer, or none */
 	} else {
 		snprintf(to, sizeof(to), "%s" ESIPA_JSON_PATH "%s", base_url, f->name);
-		err = http_client_post(hc, to, headers, (const uint8_t *)text, text_len, &status, &body, &body_len);
+		err = http_client_post(hc, to, headers, (const uint8_t *)text, len, status, body, body_len);
 	}
-	free(text);
-	if (err != IOT_OK)
-		return err;
-	esipa_up += text_len;
-	esipa_down += body_len;
-	der_writer_dynamic(&w);
-	err = esipa_json_client_answer(f, status, body, body_len, &w);
-	free(body);
-	if (err != IOT_OK) {
-		der_writer_free(&w);
-		return err;
+	if (err == IOT_OK) {
+		esipa_up += len;
+		esipa_down += *body_len;
 	}
-	*resp = w.buf;
-	*resp_len = w.len;
-	return IOT_OK;
+	return err;
 }
 
 static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, size_t len, uint8_t **resp,
@@ -168,7 +153,7 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 	(void)ctx;
 	(void)e;
 	if (use_json)
-		return esipa_json_exchange(req, len, resp, resp_len);
+		return esipa_json_exchange(req, len, json_post, NULL, resp, resp_len);
 	if (use_coap) {
 		err = net_coap_client_post(cc, req, len, &status, resp, resp_len);
 		if (err == IOT_OK && status / 100 == 2)

@@ -148,39 +148,31 @@ static iot_err push_raw(struct eim *e, const char *address, bool json, const uin
 	return err;
 }
 
+struct json_push {
+	struct eim *e;
+	const char *address;
+};
+
+static iot_err json_push(void *ctx, const struct esipa_json_function *f, const char *text, size_t len, int *status,
+			 uint8_t **body, size_t *body_len)
+{
+	const struct json_push *c = ctx;
+
+	(void)f;        /* transferEimPackage: push_raw knows its path */
+	return push_raw(c->e, c->address, true, (const uint8_t *)text, len, body, body_len, status);
+}
+
 /* One push in the binding the device polls in (SGP.32 6.1 or 6.4); the
  * TransferEimPackageResponse, as DER, malloc'd into *resp. */
 static iot_err push(struct eim *e, const char *address, bool json, const uint8_t *der, size_t len, uint8_t **resp,
 		    size_t *resp_len)
 {
-	const struct esipa_json_function *f;
-	struct der_writer w;
-	uint8_t *answer;
-	char *text;
-	size_t text_len, answer_len;
+	struct json_push c = { e, address };
 	int status;
-	iot_err err;
 
 	if (!json)
 		return push_raw(e, address, false, der, len, resp, resp_len, &status);
-	*resp = NULL;
-	*resp_len = 0;
-	if ((err = esipa_json_client_request(der, len, &f, &text, &text_len)) != IOT_OK)
-		return err;
-	err = push_raw(e, address, true, (const uint8_t *)text, text_len, &answer, &answer_len, &status);
-	free(text);
-	if (err != IOT_OK)
-		return err;
-	der_writer_dynamic(&w);
-	err = esipa_json_client_answer(f, status, answer, answer_len, &w);
-	free(answer);
-	if (err != IOT_OK) {
-		der_writer_free(&w);
-		return err;
-	}
-	*resp = w.buf;
-	*resp_len = w.len;
-	return IOT_OK;
+	return esipa_json_exchange(der, len, json_push, &c, resp, resp_len);
 }
 
 /* What a pushed operation's answer means (SGP.32 TransferEimPackageResponse):

@@ -193,52 +193,36 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 	return err;
 }
 
-/* SGP.32 6.4: the JSON binding, the function in the path; the answer
- * turned back into the DER libipa speaks. */
-static iot_err esipa_exchange_json(struct ipad_platform *p, const struct ipa_eim *e, const uint8_t *req, size_t len,
-				   uint8_t **resp, size_t *resp_len)
+/* SGP.32 6.4: one JSON request to the eIM, the function in the path. */
+struct json_post {
+	struct ipad_platform *p;
+	const struct ipa_eim *e;
+};
+
+static iot_err json_post(void *ctx, const struct esipa_json_function *f, const char *text, size_t len, int *status,
+			 uint8_t **body, size_t *body_len)
 {
 	static const char *const headers[] = { "Content-Type: application/json;charset=UTF-8",
 					       "User-Agent: gsma-rsp-ipad", "X-Admin-Protocol: gsma/rsp/v2.5.0",
 					       "Accept: application/json", NULL };
-	const struct esipa_json_function *f;
-	struct der_writer w;
-	char *text, url[400];
-	uint8_t *body = NULL;
-	size_t text_len, body_len = 0;
-	int status = 0;
+	const struct json_post *c = ctx;
+	char url[400];
 	iot_err err;
 
-	if ((err = esipa_json_client_request(req, len, &f, &text, &text_len)) != IOT_OK)
-		return err;
-	snprintf(url, sizeof(url), "%s%s%s", e->coaps ? "" : p->eim_url, e->coaps ? ESIPA_JSON_COAP_PATH : ESIPA_JSON_PATH,
-		 f->name);
-	if (e->coaps) {
-		err = net_coap_client_post_to(p->eim_coap, url, (const uint8_t *)text, text_len, &status, &body, &body_len);
+	if (c->e->coaps) {
+		snprintf(url, sizeof(url), ESIPA_JSON_COAP_PATH "%s", f->name);
+		err = net_coap_client_post_to(c->p->eim_coap, url, (const uint8_t *)text, len, status, body, body_len);
 		/* 2.04 Changed: the JSON answer, or none */
-		if (err == IOT_OK && status / 100 == 2)
-			status = body_len ? 200 : 204;
+		if (err == IOT_OK && *status / 100 == 2)
+			*status = *body_len ? 200 : 204;
 	} else {
-		err = http_client_post(p->eim_https, url, headers, (const uint8_t *)text, text_len, &status, &body, &body_len);
+		snprintf(url, sizeof(url), "%s" ESIPA_JSON_PATH "%s", c->p->eim_url, f->name);
+		err = http_client_post(c->p->eim_https, url, headers, (const uint8_t *)text, len, status, body, body_len);
 	}
-	free(text);
-	if (err != IOT_OK)
-		return err;
-	der_writer_dynamic(&w);
-	err = esipa_json_client_answer(f, status, body, body_len, &w);
-	if (err == IOT_E_IO)
-		log_warn("ipad", "the eIM answered with an error", "binding=json function=%s status=%d", f->name, status);
-	else if (err != IOT_OK)
-		log_warn("ipad", "the eIM's JSON answer is malformed", "function=%s error=\"%s\"", f->name,
-			 iot_strerror(err));
-	free(body);
-	if (err != IOT_OK) {
-		der_writer_free(&w);
-		return err;
-	}
-	*resp = w.buf;
-	*resp_len = w.len;
-	return IOT_OK;
+	if (err == IOT_OK && *status != 200 && *status != 204)
+		log_warn("ipad", "the eIM answered with an error", "binding=json function=%s status=%d", f->name,
+			 *status);
+	return err;
 }
 
 /* The binding toward e: its own when one is configured, else the default. */
@@ -257,8 +241,11 @@ static iot_err esipa_exchange(struct ipad_platform *p, const struct ipa_eim *e, 
 	int status;
 	iot_err err;
 
-	if (binding_json(p, e))
-		return esipa_exchange_json(p, e, req, len, resp, resp_len);
+	if (binding_json(p, e)) {
+		struct json_post c = { p, e };
+
+		return esipa_json_exchange(req, len, json_post, &c, resp, resp_len);
+	}
 	if (e->coaps) {
 		if ((err = net_coap_client_post(p->eim_coap, req, len, &status, resp, resp_len)) != IOT_OK)
 			return err;

@@ -682,3 +682,36 @@ iot_err esipa_json_client_answer(const struct esipa_json_function *f, int status
 	json_decref(in);
 	return err;
 }
+
+iot_err esipa_json_exchange(const uint8_t *der, size_t len, esipa_json_post post, void *ctx, uint8_t **resp,
+			    size_t *resp_len)
+{
+	const struct esipa_json_function *f;
+	struct der_writer w;
+	uint8_t *body = NULL;
+	char *text;
+	size_t text_len, body_len = 0;
+	int status = 0;
+	iot_err err;
+
+	*resp = NULL;
+	*resp_len = 0;
+	if ((err = esipa_json_client_request(der, len, &f, &text, &text_len)) != IOT_OK)
+		return err;
+	err = post(ctx, f, text, text_len, &status, &body, &body_len);
+	free(text);
+	if (err != IOT_OK) {
+		free(body);
+		return err;
+	}
+	der_writer_dynamic(&w);
+	err = esipa_json_client_answer(f, status, body, body_len, &w);
+	free(body);
+	if (err != IOT_OK) {
+		der_writer_free(&w);
+		return err;
+	}
+	*resp = w.buf;
+	*resp_len = w.len;
+	return IOT_OK;
+}

@@ -81,4 +81,17 @@ iot_err esipa_json_client_request(const uint8_t *der, size_t len, const struct e
 iot_err esipa_json_client_answer(const struct esipa_json_function *f, int status, const uint8_t *body, size_t len,
 				 struct der_writer *w);
 
+/* How a client sends one request of function f: its JSON text to the
+ * function's path (ESIPA_JSON_PATH or ESIPA_JSON_COAP_PATH and f->name) on
+ * the transport; back the answer's status as HTTP gives it (a CoAP
+ * transport turns 2.04 into 200 with a body, 204 without) and its body,
+ * malloc'd. */
+typedef iot_err (*esipa_json_post)(void *ctx, const struct esipa_json_function *f, const char *text, size_t len,
+				   int *status, uint8_t **body, size_t *body_len);
+/* One exchange in the JSON binding: the DER request out as JSON through
+ * post, the JSON answer back as DER (malloc'd *resp, *resp_len 0 for none).
+ * IOT_E_IO: the transport failed or the status was not 200/204. */
+iot_err esipa_json_exchange(const uint8_t *der, size_t len, esipa_json_post post, void *ctx, uint8_t **resp,
+			    size_t *resp_len);
+
 #endif

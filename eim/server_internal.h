@@ -1,0 +1,49 @@
+/* What eimd's server shares between its files: server.c (the transports,
+ * ESipa in both bindings, the background workers, health and metrics) and
+ * rest.c (the REST API). Not for the rest of the role. */
+#ifndef IOT_EIM_SERVER_INTERNAL_H
+#define IOT_EIM_SERVER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "eim/server.h"
+#include "net/http.h"
+#include "net/coap.h"
+
+#define JSON_TYPE "application/json"
+
+struct eim_server {
+	struct eim_server_config cfg;
+	struct http_server *http;
+	struct net_coap_server *coap;
+	pthread_key_t core;
+	atomic_ulong esipa_https, esipa_coap, esipa_json, esipa_malformed, rest_calls, rest_refused, notifications_forwarded,
+		bpp_streamed, pushed;
+	/* work off the request path: notifications to SM-DP+s, pushes to devices */
+	struct eim_worker {
+		struct eim_server *s;
+		iot_err (*step)(struct eim *e, unsigned max, unsigned *done);
+		atomic_ulong *done;
+		pthread_t thread;
+		pthread_cond_t wake;
+		bool woken, running;
+	} forwarder, injector;
+	pthread_mutex_t lock;
+	bool stopping;
+};
+
+/* This thread's eIM core (opened on first use); NULL when the store is unusable. */
+struct eim *eim_server_core(struct eim_server *s);
+/* Wakes a background worker: it has work. */
+void eim_server_wake(struct eim_worker *w);
+
+/* rest.c: the REST API under /api/v1/ (docs/rest-api.yaml). */
+void eim_rest(struct eim_server *s, const struct http_request *q, struct http_response *r);
+/* The caller's key when it has role or above; NULL with 401/403 answered. */
+const struct eim_api_key *eim_rest_authorize(struct eim_server *s, const struct http_request *q, enum eim_role role,
+					     struct http_response *r);
+/* {"error": message} with status. */
+void eim_rest_error(struct http_response *r, int status, const char *message);
+
+#endif
