@@ -296,7 +296,10 @@ for n in 1 2; do
   [ "$(esipa_post "$result")" = 200 ]
   size=$(stat -c %s "$result")
   cp "$result" "$tmp/forged.der"
-  printf '\x00' | dd of="$tmp/forged.der" bs=1 seek=$((size - 5)) conv=notrunc 2>/dev/null   # inside the signature
+  # one byte inside the signature flipped (set to a value it might already have, it changed nothing 1 time in 256)
+  b=$(od -An -tu1 -j $((size - 5)) -N1 "$result" | tr -d ' ')
+  printf "\\x$(printf %02x $((b ^ 0xFF)))" | dd of="$tmp/forged.der" bs=1 seek=$((size - 5)) conv=notrunc 2>/dev/null
+  fails cmp -s "$result" "$tmp/forged.der"
   esipa_post "$tmp/forged.der" >/dev/null
   grep -q 'msg="package result refused: signature or identifiers"' "$tmp/eimd.log"
   [ "$(head -1 <<<"$(api GET /api/v1/euiccs/$eid '' look-only)" | grep -o '"counter":[0-9]*')" = "$before" ]
