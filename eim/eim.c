@@ -20,7 +20,7 @@ static const char schema[] =
 	" payload BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0, counter INTEGER NOT NULL DEFAULT 0,"
 	" message BLOB, result BLOB, result_code INTEGER NOT NULL DEFAULT 0, smdp TEXT,"
 	" created INTEGER NOT NULL, updated INTEGER NOT NULL, expires INTEGER NOT NULL,"
-	" campaign INTEGER REFERENCES campaign(id));"
+	" campaign INTEGER REFERENCES campaign(id), retries INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS operation_next ON operation(eid, state, id);"
 	"CREATE INDEX IF NOT EXISTS operation_campaign ON operation(campaign, state);"
 	"CREATE TABLE IF NOT EXISTS campaign ("
@@ -60,6 +60,20 @@ const char *eim_op_state_name(enum eim_op_state s)
 	static const char *const names[] = { "pending", "sent", "done", "failed", "cancelled", "expired" };
 
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+iot_err eim_add_column(struct eim *e, const char *table, const char *column, const char *decl)
+{
+	struct store_stmt *st;
+	char sql[200];
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0", column, table);
+	if (store_prepare(e->db, sql, &st) == IOT_OK) {
+		store_finalize(st);
+		return IOT_OK;
+	}
+	snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", table, column, decl);
+	return store_exec(e->db, sql);
 }
 
 /* The tag of an operation id: SHA-256 over the eIM's secret and the id,
@@ -159,6 +173,9 @@ iot_err eim_open(const struct eim_config *c, struct eim **out)
 		err = eim_audit_schema(e);
 	if (err == IOT_OK)
 		err = eim_inject_schema(e);
+	/* a store from before download retries: the operation table gains its count */
+	if (err == IOT_OK)
+		err = eim_add_column(e, "operation", "retries", "INTEGER NOT NULL DEFAULT 0");
 	if (err == IOT_OK)
 		err = load_txid_key(e);
 	if (err != IOT_OK) {

@@ -533,6 +533,22 @@ static iot_err store_notification(struct eim *e, const char *eid, int64_t seq, c
 /* A failed download's code: the SM-DP+'s, when the IPA passed on its error
  * response (the function's response, error alternative '81'), else the
  * IPA's profileDownloadErrorReason. */
+/* A download the device could not finish, kept sent for another try while
+ * it has tries left and has not expired: true when it was. */
+static bool retry_download(struct eim *e, const char *eid, int64_t id)
+{
+	char subject[32];
+
+	if (store_sql(e->db, "UPDATE operation SET retries = retries + 1, updated = $3 WHERE id = $1 AND eid = $2"
+			     " AND state = 1 AND kind = 4 AND retries < $4 AND expires >= $3",
+		      "itii", id, eid, (int64_t)time(NULL), (int64_t)EIM_DOWNLOAD_RETRIES) != IOT_OK ||
+	    store_changes(e->db) != 1)
+		return false;
+	log_warn("eim", "download cut short: it goes again", "id=%lld eid=%s", (long long)id, eid);
+	snprintf(subject, sizeof(subject), "operation:%lld", (long long)id);
+	return eim_audit_append(e, "esipa", "download-retry", subject, "sent again") == IOT_OK;
+}
+
 static int64_t download_error_code(const struct rsp_profile_download_error *pe)
 {
 	struct der_reader r, in;
@@ -771,6 +787,8 @@ iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_p
 			if (err == IOT_OK)
 				err = store_notification(e, eid, pir->data.notification_metadata.seq_number, &n);
 			acks[nacks++] = pir->data.notification_metadata.seq_number;
+		} else if (download_error_code(&p->result_data.u.error) == 127 && retry_download(e, eid, id)) {
+			/* cut short, not refused: the trigger goes again at the next poll */
 		} else {
 			err = finish_op(e, eid, id, 0, EIM_FAILED, download_error_code(&p->result_data.u.error), der, len);
 		}

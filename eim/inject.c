@@ -19,13 +19,11 @@
 
 iot_err eim_inject_schema(struct eim *e)
 {
-	struct store_stmt *st;
+	iot_err err;
 
 	/* a store made before the JSON binding: the euicc table gains its column */
-	if (store_prepare(e->db, "SELECT esipa_json FROM euicc LIMIT 0", &st) == IOT_OK)
-		store_finalize(st);
-	else if (store_exec(e->db, "ALTER TABLE euicc ADD COLUMN esipa_json INTEGER NOT NULL DEFAULT 0") != IOT_OK)
-		return IOT_E_STORE;
+	if ((err = eim_add_column(e, "euicc", "esipa_json", "INTEGER NOT NULL DEFAULT 0")) != IOT_OK)
+		return err;
 	return store_exec(e->db, "CREATE TABLE IF NOT EXISTS inject ("
 				 " eid TEXT PRIMARY KEY REFERENCES euicc(eid), address TEXT NOT NULL,"
 				 " next_try INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0);"

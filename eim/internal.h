@@ -31,6 +31,11 @@ struct eim {
 
 iot_err eim_audit_schema(struct eim *e);
 iot_err eim_inject_schema(struct eim *e);
+/* A column an older store's table lacks, added (schema upgrades in place). */
+iot_err eim_add_column(struct eim *e, const char *table, const char *column, const char *decl);
+/* How often a download the device could not finish (undefinedError: the
+ * network, an eIM or SM-DP+ gone mid-way) is sent again before it fails. */
+#define EIM_DOWNLOAD_RETRIES 3
 /* An audit entry inside the caller's transaction: written with the change. */
 iot_err eim_audit_append(struct eim *e, const char *actor, const char *action, const char *subject,
 			 const char *outcome);

@@ -38,6 +38,7 @@ static struct eim_config ec;            /* to start eimd's server on the same st
 static struct http_client *via;         /* ESipa through eimd's HTTPS server, not straight in */
 static char via_url[128];
 static bool stop_smdp_at_bpp;           /* the SM-DP+ goes when the BPP is asked for */
+static uint16_t restart_smdp_port;      /* the SM-DP+ comes back on it after a failed trigger's result */
 static struct smdp *dp;
 static struct euicc *euicc;
 static struct eim *eim;
@@ -65,6 +66,21 @@ static bool carries_package(const uint8_t *der, size_t len)
 	der_reader_init(&r, der, len);
 	return der_read(&r, &t) == IOT_OK && der_enter(&r, &t, &in) == IOT_OK && der_read(&in, &t) == IOT_OK &&
 	       t.tag == 0xBF51;
+}
+
+/* 'BF50' { ['5A'] 'BF54' ... }: a ProfileDownloadTriggerResult provided */
+static bool carries_pdt_result(const uint8_t *der, size_t len)
+{
+	struct der_reader r, in;
+	struct der_tlv t;
+
+	der_reader_init(&r, der, len);
+	if (der_read(&r, &t) != IOT_OK || der_enter(&r, &t, &in) != IOT_OK)
+		return false;
+	while (der_read(&in, &t) == IOT_OK)
+		if (t.tag == 0xBF54)
+			return true;
+	return false;
 }
 
 static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, size_t len, uint8_t **resp,
@@ -104,6 +120,13 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 	}
 	der_writer_dynamic(&w);
 	err = eim_esipa(eim, req, len, &w);
+	/* 'BF50' carrying a ProfileDownloadTriggerResult ('BF54'): the SM-DP+ back */
+	if (restart_smdp_port && len > 30 && req[0] == 0xBF && req[1] == 0x50 && carries_pdt_result(req, len)) {
+		ss.http.port = restart_smdp_port;
+		assert_int_equal(smdp_server_start(&ss, &smdp_https), IOT_OK);
+		ss.http.port = 0;
+		restart_smdp_port = 0;
+	}
 	if (err == IOT_OK && req[0] == 0xBF && req[1] == 0x4F && w.len > 6 && w.len < sizeof(packages[0]) &&
 	    package_count < 2 && carries_package(w.buf, w.len)) {
 		memcpy(packages[package_count], w.buf, w.len);
@@ -181,6 +204,7 @@ static int setup(void **state)
 	drop_answer = false;
 	drop_results = 0;
 	package_count = 0;
+	restart_smdp_port = 0;
 	return 0;
 }
 
@@ -442,7 +466,8 @@ static void test_eco_delete_and_smdp_down(void **state)
 	assert_int_equal(op.state, EIM_DONE);
 	assert_int_equal(op.counter, 1);
 	eim_op_free(&op);
-	/* the SM-DP+ goes away: the trigger fails, reported; the order stands */
+	/* the SM-DP+ goes away for good: the trigger fails, reported, is sent again
+	 * (EIM_DOWNLOAD_RETRIES times) and then fails; the order stands */
 	dl = ordered_download(op_iccid, "DOWN-1");
 	smdp_server_stop(smdp_https);
 	smdp_https = NULL;
@@ -454,6 +479,24 @@ static void test_eco_delete_and_smdp_down(void **state)
 	assert_int_equal(ipa_poll(ipa), IOT_OK);
 	assert_int_equal(op_state(id, &code), EIM_FAILED);
 	assert_int_not_equal(code, 0);
+}
+
+/* A download cut short (the SM-DP+ gone for a moment) is not refused: the
+ * eIM sends the trigger again and it goes through; each retry audited. */
+static void test_download_retried(void **state)
+{
+	int64_t dl, code;
+
+	(void)state;
+	first_contact();
+	dl = ordered_download(op_iccid, "CUT-1");
+	restart_smdp_port = smdp_server_port(smdp_https);
+	smdp_server_stop(smdp_https);
+	smdp_https = NULL;
+	assert_int_equal(ipa_poll(ipa), IOT_OK);        /* fails, reported; back; polled again, done */
+	assert_int_equal(restart_smdp_port, 0);
+	assert_int_equal(op_state(dl, &code), EIM_DONE);
+	assert_int_equal(code, 0);
 }
 
 /* Notifications whose SM-DP+ is down stay stored and go when it is back,
@@ -841,6 +884,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forged_and_replayed_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eco_delete_and_smdp_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_download_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notifications_kept_until_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bpp_over_https, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_change, setup, teardown),
