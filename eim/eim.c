@@ -14,7 +14,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS euicc ("
 	" eid TEXT PRIMARY KEY, counter INTEGER NOT NULL DEFAULT 0, token INTEGER, cert BLOB,"
 	" labels TEXT NOT NULL DEFAULT '', last_contact INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,"
-	" esipa_json INTEGER NOT NULL DEFAULT 0);"
+	" esipa_json INTEGER NOT NULL DEFAULT 0, last_source TEXT, sources INTEGER NOT NULL DEFAULT 0,"
+	" sources_since INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS operation ("
 	" id INTEGER PRIMARY KEY, eid TEXT NOT NULL REFERENCES euicc(eid), kind INTEGER NOT NULL,"
 	" payload BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0, counter INTEGER NOT NULL DEFAULT 0,"
@@ -176,6 +177,10 @@ iot_err eim_open(const struct eim_config *c, struct eim **out)
 	/* a store from before download retries: the operation table gains its count */
 	if (err == IOT_OK)
 		err = eim_add_column(e, "operation", "retries", "INTEGER NOT NULL DEFAULT 0");
+	/* and from before sources were watched: the euicc table gains them */
+	if (err == IOT_OK && (err = eim_add_column(e, "euicc", "last_source", "TEXT")) == IOT_OK &&
+	    (err = eim_add_column(e, "euicc", "sources", "INTEGER NOT NULL DEFAULT 0")) == IOT_OK)
+		err = eim_add_column(e, "euicc", "sources_since", "INTEGER NOT NULL DEFAULT 0");
 	if (err == IOT_OK)
 		err = load_txid_key(e);
 	if (err != IOT_OK) {

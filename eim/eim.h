@@ -163,10 +163,13 @@ iot_err eim_campaign_operations(struct eim *e, int64_t id, int64_t after, struct
  * (an EsipaMessageFromEimToIpa) appended to out, nothing for
  * handleNotification. Fails only when the request does not decode. */
 iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writer *out);
-/* The binding the messages eim_esipa is given next came in (false: ASN.1,
- * the default; true: JSON): a device's poll records it, and inject mode
- * pushes to the device in it. */
-void eim_esipa_binding(struct eim *e, bool json);
+/* Where the messages eim_esipa is given next came from: the binding (false:
+ * ASN.1, the default; true: JSON), which inject mode then pushes in, and
+ * the source address (NULL: unknown). A device's poll records both; one EID
+ * polled from EIM_SOURCES_ALERT addresses within an hour is alerted on
+ * (logged and audited): someone else may be polling as it. */
+void eim_esipa_from(struct eim *e, bool json, const char *source);
+#define EIM_SOURCES_ALERT 3
 
 /* The BPP leg of an indirect download passed on as it arrives (SGP.32
  * 3.2.2): when req is a GetBoundProfilePackageRequest of a session this eIM

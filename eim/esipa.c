@@ -298,6 +298,47 @@ static iot_err record_state(struct eim *e, const char *eid, const struct rsp_get
 	return err;
 }
 
+void eim_esipa_from(struct eim *e, bool json, const char *source)
+{
+	e->esipa_json = json;
+	snprintf(e->source, sizeof(e->source), "%s", source ? source : "");
+}
+
+/* A poll for eid from e->source: counted when the source is not the last
+ * one, within the hour; alerted on from EIM_SOURCES_ALERT on. */
+static iot_err note_source(struct eim *e, const char *eid, int64_t now)
+{
+	struct store_stmt *st;
+	int64_t sources = 0;
+	bool row = false;
+	iot_err err;
+
+	if (!e->source[0])
+		return IOT_OK;
+	if ((err = store_prepare(e->db, "UPDATE euicc SET"
+					" sources = CASE WHEN $3 - sources_since > 3600 THEN 1 ELSE sources + 1 END,"
+					" sources_since = CASE WHEN $3 - sources_since > 3600 THEN $3 ELSE sources_since END,"
+					" last_source = $2"
+					" WHERE eid = $1 AND (last_source IS NULL OR last_source <> $2) RETURNING sources",
+				 &st)) != IOT_OK)
+		return err;
+	store_bind_text(st, 1, eid);
+	store_bind_text(st, 2, e->source);
+	store_bind_int(st, 3, now);
+	if ((err = store_step(st, &row)) == IOT_OK && row)   /* a row: the source changed */
+		sources = store_col_int(st, 0);
+	store_finalize(st);
+	if (err == IOT_OK && sources >= EIM_SOURCES_ALERT) {
+		char outcome[96];
+
+		log_warn("eim", "one EID polled from many sources", "eid=%s sources_in_hour=%lld latest=%s", eid,
+			 (long long)sources, e->source);
+		snprintf(outcome, sizeof(outcome), "sources=%lld latest=%.60s", (long long)sources, e->source);
+		err = eim_audit(e, "esipa", "many-sources", eid, outcome);
+	}
+	return err;
+}
+
 static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_request *q, struct der_writer *out)
 {
 	struct store_stmt *st;
@@ -323,7 +364,8 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 		return err;
 	if (store_changes(e->db) != 1)
 		return package_error(RSP_EIM_PKG_EID_NOT_FOUND, out);
-	if ((err = record_state(e, eid, q)) != IOT_OK)
+	if ((err = note_source(e, eid, (int64_t)time(NULL))) != IOT_OK ||
+	    (err = record_state(e, eid, q)) != IOT_OK)
 		return err;
 	if ((err = eim_next_message(e, eid, q->eid_value.ptr, false, out, &id, &resent)) == IOT_E_NOT_FOUND)
 		return package_error(RSP_EIM_PKG_NO_PACKAGE, out);
@@ -843,10 +885,6 @@ static iot_err provide_result(struct eim *e, const struct rsp_provide_eim_packag
 
 /* ---- the entry point ---- */
 
-void eim_esipa_binding(struct eim *e, bool json)
-{
-	e->esipa_json = json;
-}
 
 iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writer *out)
 {

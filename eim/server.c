@@ -38,7 +38,8 @@ void eim_server_wake(struct eim_worker *w)
 	pthread_mutex_unlock(&w->s->lock);
 }
 
-static void esipa(struct eim_server *s, bool json, const uint8_t *body, size_t len, int *status, struct der_writer *w)
+static void esipa(struct eim_server *s, bool json, const char *peer, const uint8_t *body, size_t len, int *status,
+		  struct der_writer *w)
 {
 	struct eim *e = eim_server_core(s);
 	iot_err err;
@@ -47,7 +48,7 @@ static void esipa(struct eim_server *s, bool json, const uint8_t *body, size_t l
 		*status = 503;
 		return;
 	}
-	eim_esipa_binding(e, json);
+	eim_esipa_from(e, json, peer);
 	if ((err = eim_esipa(e, body, len, w)) == IOT_E_STORE || err == IOT_E_NOMEM) {
 		/* the store failed (a full disk): nothing was done; the device tries again later */
 		log_error("eim", "ESipa message not handled: the store failed", "bytes=%zu error=\"%s\"", len,
@@ -132,17 +133,40 @@ static bool esipa_https_ok(struct eim_server *s, const struct http_request *q, s
 	return true;
 }
 
+/* The address a device polls from, without a port (a port changes with
+ * every connection; the address only when someone else polls). */
+static void source_of(const char *peer, char *out, size_t cap)
+{
+	const char *colon = strrchr(peer, ':'), *bracket = strchr(peer, ']');
+
+	if (peer[0] == '[' && bracket)                          /* "[v6]:port" */
+		snprintf(out, cap, "%.*s", (int)(bracket - peer - 1), peer + 1);
+	else if (colon && colon == strchr(peer, ':'))           /* "v4:port" */
+		snprintf(out, cap, "%.*s", (int)(colon - peer), peer);
+	else
+		snprintf(out, cap, "%s", peer);
+}
+
+struct json_core {
+	struct eim_server *s;
+	const char *peer;
+};
+
 static void esipa_core(void *ctx, const uint8_t *req, size_t len, int *status, struct der_writer *w)
 {
-	esipa(ctx, true, req, len, status, w);
+	const struct json_core *c = ctx;
+
+	esipa(c->s, true, c->peer, req, len, status, w);
 }
 
 /* ESipa's JSON binding: the same core behind a thin translation. */
 static void esipa_json(struct eim_server *s, const char *peer, const char *function, const uint8_t *body, size_t len,
 		       struct esipa_json_answer *a)
 {
+	struct json_core c = { s, peer };
+
 	atomic_fetch_add(&s->esipa_json, 1);
-	esipa_json_serve(function, body, len, esipa_core, s, a);
+	esipa_json_serve(function, body, len, esipa_core, &c, a);
 	if (a->malformed) {
 		/* SGP.32 6.4: not JSON, or not the function's message: refused, nothing done */
 		atomic_fetch_add(&s->esipa_malformed, 1);
@@ -155,9 +179,12 @@ static void on_coap(void *ctx, const char *peer, const char *path, const uint8_t
 {
 	struct eim_server *s = ctx;
 	struct der_writer w;
+	char source[64];
 	int status;
 
 	atomic_fetch_add(&s->esipa_coap, 1);
+	source_of(peer, source, sizeof(source));
+	peer = source;
 	/* SGP.32 6.2: either binding over CoAP, the JSON one by the function's Uri-Path */
 	if (!strncmp(path, ESIPA_JSON_COAP_PATH, strlen(ESIPA_JSON_COAP_PATH))) {
 		struct esipa_json_answer a;
@@ -169,7 +196,7 @@ static void on_coap(void *ctx, const char *peer, const char *path, const uint8_t
 		return;
 	}
 	der_writer_dynamic(&w);
-	esipa(s, false, body, len, &status, &w);
+	esipa(s, false, peer, body, len, &status, &w);
 	/* CoAP: 2.04 Changed with the answer; 4.00 Bad Request; 5.03 */
 	net_coap_reply_set(r, status == 400 ? 400 : status == 503 ? 503 : 204, w.buf, status < 300 ? w.len : 0);
 	der_writer_free(&w);
@@ -261,7 +288,7 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 			return;
 		}
 		der_writer_dynamic(&w);
-		esipa(s, false, q->body, q->body_len, &status, &w);
+		esipa(s, false, q->peer, q->body, q->body_len, &status, &w);
 		http_response_set(r, status, status == 200 ? ASN1_TYPE : NULL, w.buf, status == 200 ? w.len : 0);
 		r->admin_protocol = "gsma/rsp/v2.5.0";
 		r->retry_after = status == 503 ? 30 : 0;

@@ -4,7 +4,7 @@
  * CI. An impostor's first contact leaves the eUICC waiting for the genuine
  * one; an unsigned package error, which anyone can forge, never ends an
  * operation; eimTransactionIds cannot be guessed; cutting the audit log's
- * newest rows off is seen. */
+ * newest rows off is seen; one EID polled from many addresses is alerted on. */
 #include "testutil.h"
 #include "fixture.h"
 
@@ -243,6 +243,35 @@ static void test_forged_unsigned_error(void **state)
 	assert_int_equal(op_state(id), EIM_DONE);
 }
 
+/* One EID polled from many addresses within the hour is alerted on; the
+ * same device polling again from its address, or from a new one now and
+ * then, is not. */
+static void test_many_sources(void **state)
+{
+	static const char *const from[] = { "192.0.2.1", "192.0.2.1", "192.0.2.1", "198.51.100.7", "198.51.100.7" };
+	struct rsp_esipa_message_from_eim m;
+	struct rsp_arena a;
+	struct der_writer w;
+
+	(void)state;
+	assert_int_equal(ipa_poll(ipa_genuine), IOT_OK);         /* learned, no source given */
+	for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++) {
+		eim_esipa_from(eim, false, from[i]);
+		rsp_arena_dynamic(&a);
+		poll_as_eid(&m, &a, &w);
+		der_writer_free(&w);
+		rsp_arena_free(&a);
+	}
+	assert_int_equal(audit_count("many-sources"), 0);       /* two addresses */
+	eim_esipa_from(eim, false, "203.0.113.9");
+	rsp_arena_dynamic(&a);
+	poll_as_eid(&m, &a, &w);
+	der_writer_free(&w);
+	rsp_arena_free(&a);
+	assert_int_equal(audit_count("many-sources"), 1);       /* the third within the hour */
+	eim_esipa_from(eim, false, NULL);
+}
+
 /* Removing the newest audit rows (truncation) is seen, and stays seen
  * after the next entry. */
 static void test_audit_truncation(void **state)
@@ -271,6 +300,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_impostor_first_contact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_unsigned_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_truncation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_sources, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
