@@ -32,6 +32,8 @@ struct eim {
 
 iot_err eim_audit_schema(struct eim *e);
 iot_err eim_inject_schema(struct eim *e);
+/* A notification stored (a compact one whole), once; forwarded later (result.c). */
+iot_err eim_store_notification(struct eim *e, const char *eid, int64_t seq, const struct rsp_pending_notification *in);
 /* A column an older store's table lacks, added (schema upgrades in place). */
 iot_err eim_add_column(struct eim *e, const char *table, const char *column, const char *decl);
 /* How often a download the device could not finish (undefinedError: the

@@ -1,8 +1,11 @@
-/* store_sql: one statement with its parameters, for the many writes that
- * need no rows back. Backend-neutral: it uses only the interface. */
+/* Helpers over the store interface, backend-neutral: store_sql (one
+ * statement with its parameters, for the many writes that need no rows
+ * back) and store_col_blob_copy. */
 #include "store/store.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 
 iot_err store_sql(struct store *s, const char *sql, const char *types, ...)
 {
@@ -36,3 +39,13 @@ iot_err store_sql(struct store *s, const char *sql, const char *types, ...)
 	return err;
 }
 
+
+uint8_t *store_col_blob_copy(struct store_stmt *st, int col, size_t *len)
+{
+	const uint8_t *b = store_col_blob(st, col, len);
+	uint8_t *p;
+
+	if (!b || !*len || !(p = malloc(*len)))
+		return NULL;
+	return memcpy(p, b, *len);
+}

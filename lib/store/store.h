@@ -40,6 +40,8 @@ int64_t store_col_int(struct store_stmt *st, int col);
 const char *store_col_text(struct store_stmt *st, int col);
 const uint8_t *store_col_blob(struct store_stmt *st, int col, size_t *len);
 bool store_col_null(struct store_stmt *st, int col);
+/* A blob column copied (malloc'd, the caller frees it); NULL when NULL or empty. */
+uint8_t *store_col_blob_copy(struct store_stmt *st, int col, size_t *len);
 /* Bytes free where the store writes (a file-backed store); IOT_E_NOT_FOUND
  * where that is not this process's to know (a database server). */
 iot_err store_free_space(struct store *s, uint64_t *bytes);
