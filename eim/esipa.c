@@ -163,7 +163,13 @@ static iot_err build_message(struct eim *e, const char *eid_text, const uint8_t 
 		g->choice = RSP_GET_EIM_PKG_PDT_REQUEST;
 		g->u.pdt_request.has_profile_download_data = true;
 		g->u.pdt_request.profile_download_data.choice = RSP_PDD_ACTIVATION_CODE;
-		g->u.pdt_request.profile_download_data.u.activation_code = RSP_BYTES(o->payload, o->payload_len);
+		/* the bare Activation Code (SGP.22 4.1); operations stored before kept "LPA:" */
+		if (o->payload_len > 4 && !memcmp(o->payload, "LPA:", 4))
+			g->u.pdt_request.profile_download_data.u.activation_code = RSP_BYTES(o->payload + 4,
+											    o->payload_len - 4);
+		else
+			g->u.pdt_request.profile_download_data.u.activation_code = RSP_BYTES(o->payload,
+											    o->payload_len);
 		g->u.pdt_request.has_eim_transaction_id = true;
 		g->u.pdt_request.eim_transaction_id = RSP_BYTES(txid, EIM_TXID_LEN);
 		break;

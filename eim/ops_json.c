@@ -286,10 +286,14 @@ iot_err eim_op_from_json(json_t *in, enum eim_op_kind *kind, uint8_t **payload, 
 
 		/* or the SM-DP+ and MatchingID apart: the activation code they make (SGP.22 4.1) */
 		if (!ac && address && *address && !strchr(address, '$') && (!mid || !strchr(mid, '$'))) {
-			snprintf(made, sizeof(made), "LPA:1$%s$%s", address, mid ? mid : "");
+			snprintf(made, sizeof(made), "1$%s$%s", address, mid ? mid : "");
 			ac = made;
 		}
-		if (!ac || strncmp(ac, "LPA:1$", 6) || strlen(ac) > 255 || !(*payload = (uint8_t *)strdup(ac)))
+		/* SGP.32 ProfileDownloadTriggerRequest: the Activation Code of SGP.22 4.1,
+		 * "1$address$token..."; "LPA:" is only its QR/URI prefix: taken, not kept */
+		if (ac && !strncmp(ac, "LPA:", 4))
+			ac += 4;
+		if (!ac || strncmp(ac, "1$", 2) || strlen(ac) > 255 || !(*payload = (uint8_t *)strdup(ac)))
 			return IOT_E_JSON;
 		*len = strlen(ac);
 		*kind = EIM_OP_DOWNLOAD;

@@ -164,6 +164,10 @@ for n in 1 2; do
   en=$(head -1 <<<"$out" | sed 's/.*"id":\([0-9]*\).*/\1/')
   out=$(api POST /api/v1/euiccs/$eid/operations '{"dataRequest":{"tags":"BF20A8A9"}}')
   dr=$(head -1 <<<"$out" | sed 's/.*"id":\([0-9]*\).*/\1/')
+  # (the REST API takes the code with "LPA:" and without)
+  bare=$(api POST /api/v1/euiccs/$eid/operations '{"download":{"activationCode":"1$smdp.iotrsp.test$NOPE"}}')
+  [ "$(status "$bare")" = 201 ]
+  [ "$(status "$(api DELETE /api/v1/operations/$(head -1 <<<"$bare" | sed 's/.*"id":\([0-9]*\).*/\1/'))")" = 200 ]
   # the device tells its IMEI and capabilities (DeviceInfo in the data request's answer)
   mkdir -p "$tmp/trace-id$n"
   IPAD_EXTRA="--imei 3529061122334455 --capabilities eutranEpc=15.0.0,lpaSvn=2.5.0" TRACE="$tmp/trace-id$n" \
@@ -171,6 +175,9 @@ for n in 1 2; do
   for f in "$tmp/trace-id$n"/*-up.der; do
     "$rspdump" --binary "$f" 2>/dev/null || true
   done >"$tmp/trace-id$n.txt"
+  # SGP.32: the trigger carries the bare Activation Code (SGP.22 4.1), never the QR prefix "LPA:"
+  grep -qa "1\$smdp.iotrsp.test\$ZT-$n" "$tmp/trace-id$n"/*-down.der
+  if grep -qa 'LPA:' "$tmp/trace-id$n"/*-down.der; then exit 1; fi
   # in the data request's answer and in AuthenticateServer's ctxParams1
   [ "$(grep -c "imei: 3529061122334455" "$tmp/trace-id$n.txt")" = 2 ]
   [ "$(grep -c "eutran_epc_supported_release: 0F0000" "$tmp/trace-id$n.txt")" = 2 ]
