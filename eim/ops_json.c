@@ -3,6 +3,7 @@
  * EuiccPackageResult shown as JSON (docs/rest-api.yaml, Operation). */
 #include "eim/ops_json.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,27 @@ static bool get_text(const json_t *obj, const char *key, rsp_bytes *b, size_t ma
 	return true;
 }
 
+/* An ICCID as the REST API takes it: 19 or 20 decimal digits (E.118, F
+ * padded), or any 20 hex digits: SGP.32's Iccid is a 10-byte OCTET STRING
+ * and test and vendor ICCIDs use A-F. Written nibble-swapped as EF.ICCID. */
+static iot_err iccid_from_text(const char *text, uint8_t out[10])
+{
+	uint8_t nib[20];
+
+	if (rsp_iccid_from_digits(text, out) == IOT_OK)
+		return IOT_OK;
+	if (strlen(text) != 20)
+		return IOT_E_ARG;
+	for (size_t i = 0; i < 20; i++) {
+		if (!isxdigit((unsigned char)text[i]))
+			return IOT_E_ARG;
+		nib[i] = (uint8_t)(isdigit((unsigned char)text[i]) ? text[i] - '0' : (toupper((unsigned char)text[i]) - 'A' + 10));
+	}
+	for (size_t i = 0; i < 10; i++)
+		out[i] = (uint8_t)(nib[2 * i + 1] << 4 | nib[2 * i]);
+	return IOT_OK;
+}
+
 /* A PSMO from JSON: {"enable":{"iccid":"...","rollback":true}} and the like. */
 static iot_err psmo_from_json(struct scratch *s, const char *name, json_t *v, struct rsp_psmo *p)
 {
@@ -75,7 +97,7 @@ static iot_err psmo_from_json(struct scratch *s, const char *name, json_t *v, st
 			if (s->n == sizeof(s->p) / sizeof(s->p[0]) || !(iccid = malloc(10)))
 				return IOT_E_NOMEM;
 			s->p[s->n++] = iccid;
-			if (!digits || rsp_iccid_from_digits(digits, iccid) != IOT_OK)
+			if (!digits || iccid_from_text(digits, iccid) != IOT_OK)
 				return IOT_E_ARG;
 			p->u.enable.iccid = RSP_BYTES(iccid, 10);       /* the same place in every ICCID PSMO */
 			p->u.enable.rollback_flag = p->choice == RSP_PSMO_ENABLE && json_is_true(json_object_get(v, "rollback"));

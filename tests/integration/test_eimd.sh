@@ -197,6 +197,11 @@ done
 # filters: by label, by pending work
 [ "$(head -1 <<<"$(api GET '/api/v1/euiccs?label=site=north' '' look-only)" | grep -o '"eid"' | wc -l)" = 2 ]
 [ "$(head -1 <<<"$(api GET '/api/v1/euiccs?label=site=south' '' look-only)")" = '[]' ]
+# an ICCID of 20 hex digits (test and vendor ICCIDs) is an ICCID; 21 digits are not
+hexop=$(api POST /api/v1/euiccs/$eid1/operations '{"psmos":[{"disable":{"iccid":"123456789ABCDEFFAAAA"}}]}')
+[ "$(status "$hexop")" = 201 ]
+[ "$(status "$(api DELETE /api/v1/operations/$(head -1 <<<"$hexop" | sed 's/.*"id":\([0-9]*\).*/\1/'))")" = 200 ]
+[ "$(status "$(api POST /api/v1/euiccs/$eid1/operations '{"psmos":[{"disable":{"iccid":"123456789ABCDEFFAAAA1"}}]}')")" = 400 ]
 [ "$(head -1 <<<"$(api GET '/api/v1/euiccs?pending=1' '' look-only)")" = '[]' ]
 # by profile and its state, as last reported; by first contact
 count() { head -1 <<<"$(api GET "/api/v1/euiccs?$1" '' look-only)" | grep -o '"eid"' | wc -l; }
