@@ -291,9 +291,9 @@ iot_err euicc_transmit(struct euicc *e, const uint8_t *apdu, size_t len,
 		sw = (a.cla & 0x80) ? do_store_data(e, ch, &a) : SW_CLA_NOT_SUPPORTED;
 		break;
 	case 0xC0:                              /* GET RESPONSE */
-		if (a.cla & 0x80)
-			sw = SW_CLA_NOT_SUPPORTED;
-		else if (a.p1 || a.p2)
+		/* ISO/IEC 7816-4 7.6.1 in either class: GlobalPlatform cards take the
+		 * proprietary one too ('8X' with the channel), which lpac sends */
+		if (a.p1 || a.p2)
 			sw = SW_INCORRECT_P1P2;
 		else if (!ch->out.len)
 			sw = SW_CONDITIONS_NOT_SATISFIED;

@@ -93,6 +93,11 @@ static void test_card_interface(void **state)
 	assert_int_equal(apdu(e, "01A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL), 0x9000);
 	assert_int_equal(apdu(e, "81E2910006BF3E035C015A00", data, &n), 0x9000);
 	assert_int_equal(n, 21);
+	/* the answer fetched as lpac does: no Le, then GET RESPONSE in the proprietary class */
+	assert_int_equal(apdu(e, "81E2910006BF3E035C015A", data, &n), 0x6115);
+	assert_int_equal(apdu(e, "81C0000015", data, &n), 0x9000);
+	assert_int_equal(n, 21);
+	assert_int_equal(data[0], 0xBF);
 	assert_int_equal(apdu(e, "0070800100", NULL, NULL), 0x9000);
 	assert_int_equal(apdu(e, "81E2910006BF3E035C015A00", NULL, NULL), 0x6881);
 	assert_int_equal(apdu(e, "02A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL), 0x6881);
