@@ -212,6 +212,12 @@ iot_err eim_next_message(struct eim *e, const char *eid, const uint8_t eid_bytes
 	for (int tries = 0; tries < 2; tries++) {
 		if ((err = next_op(e, eid, &o)) != IOT_OK)
 			return err;
+		if (e->hold_triggers && o.kind == EIM_OP_DOWNLOAD && o.state == EIM_PENDING) {
+			log_warn("eim", "download trigger held: the EID is polled from many sources", "eid=%s op=%lld",
+				 eid, (long long)o.id);
+			next_op_free(&o);
+			return IOT_E_NOT_FOUND;
+		}
 		*op = o.id;
 		*resent = o.state == EIM_SENT;
 		if (o.state == EIM_SENT && pending_only) {
@@ -300,36 +306,34 @@ void eim_esipa_from(struct eim *e, bool json, const char *source)
 	snprintf(e->source, sizeof(e->source), "%s", source ? source : "");
 }
 
-/* A poll for eid from e->source: counted when the source is not the last
- * one, within the hour; alerted on from EIM_SOURCES_ALERT on. */
-static iot_err note_source(struct eim *e, const char *eid, int64_t now)
+/* A poll for eid from a source other than its last one: counted within the
+ * hour, alerted on from EIM_SOURCES_ALERT on; *sources and *since the count
+ * and its hour's start. */
+static iot_err note_source(struct eim *e, const char *eid, int64_t now, int64_t *sources, int64_t *since)
 {
 	struct store_stmt *st;
-	int64_t sources = 0;
 	bool row = false;
 	iot_err err;
 
-	if (!e->source[0])
-		return IOT_OK;
 	if ((err = store_prepare(e->db, "UPDATE euicc SET"
 					" sources = CASE WHEN $3 - sources_since > 3600 THEN 1 ELSE sources + 1 END,"
 					" sources_since = CASE WHEN $3 - sources_since > 3600 THEN $3 ELSE sources_since END,"
-					" last_source = $2"
-					" WHERE eid = $1 AND (last_source IS NULL OR last_source <> $2) RETURNING sources",
-				 &st)) != IOT_OK)
+					" last_source = $2 WHERE eid = $1 RETURNING sources, sources_since", &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);
 	store_bind_text(st, 2, e->source);
 	store_bind_int(st, 3, now);
-	if ((err = store_step(st, &row)) == IOT_OK && row)   /* a row: the source changed */
-		sources = store_col_int(st, 0);
+	if ((err = store_step(st, &row)) == IOT_OK && row) {
+		*sources = store_col_int(st, 0);
+		*since = store_col_int(st, 1);
+	}
 	store_finalize(st);
-	if (err == IOT_OK && sources >= EIM_SOURCES_ALERT) {
+	if (err == IOT_OK && *sources >= EIM_SOURCES_ALERT) {
 		char outcome[96];
 
 		log_warn("eim", "one EID polled from many sources", "eid=%s sources_in_hour=%lld latest=%s", eid,
-			 (long long)sources, e->source);
-		snprintf(outcome, sizeof(outcome), "sources=%lld latest=%.60s", (long long)sources, e->source);
+			 (long long)*sources, e->source);
+		snprintf(outcome, sizeof(outcome), "sources=%lld latest=%.60s", (long long)*sources, e->source);
 		err = eim_audit(e, "esipa", "many-sources", eid, outcome);
 	}
 	return err;
@@ -339,31 +343,40 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 {
 	struct store_stmt *st;
 	char eid[33];
-	int64_t id;
-	bool row, resent;
+	int64_t id, now = (int64_t)time(NULL), sources = 0, since = 0;
+	bool row = false, resent, moved = false;
 	iot_err err;
 
 	/* SGP.32 6.3.2.6: the EID is 16 bytes, and one the eIM manages */
 	if (q->eid_value.len != 16)
 		return package_error(RSP_EIM_PKG_INVALID_EID, out);
 	hex_encode(q->eid_value.ptr, 16, eid);
-	/* the binding it polls in is the one its pushes go in */
-	if ((err = store_prepare(e->db, "UPDATE euicc SET last_contact = $2, esipa_json = $3 WHERE eid = $1", &st)) !=
-	    IOT_OK)
+	/* the binding it polls in is the one its pushes go in; where it polls from is watched */
+	if ((err = store_prepare(e->db, "UPDATE euicc SET last_contact = $2, esipa_json = $3 WHERE eid = $1"
+					" RETURNING last_source, sources, sources_since", &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);
-	store_bind_int(st, 2, (int64_t)time(NULL));
+	store_bind_int(st, 2, now);
 	store_bind_int(st, 3, e->esipa_json);
-	err = store_step(st, &row);
+	if ((err = store_step(st, &row)) == IOT_OK && row) {
+		moved = e->source[0] && (!store_col_text(st, 0) || strcmp(store_col_text(st, 0), e->source));
+		sources = store_col_int(st, 1);
+		since = store_col_int(st, 2);
+	}
 	store_finalize(st);
 	if (err != IOT_OK)
 		return err;
-	if (store_changes(e->db) != 1)
+	if (!row)
 		return package_error(RSP_EIM_PKG_EID_NOT_FOUND, out);
-	if ((err = note_source(e, eid, (int64_t)time(NULL))) != IOT_OK ||
+	if ((moved && (err = note_source(e, eid, now, &sources, &since)) != IOT_OK) ||
 	    (err = record_state(e, eid, q)) != IOT_OK)
 		return err;
-	if ((err = eim_next_message(e, eid, q->eid_value.ptr, false, out, &id, &resent)) == IOT_E_NOT_FOUND)
+	/* someone else may be polling as it: a download trigger (its activation code)
+	 * waits out the hour rather than go to whoever asks */
+	e->hold_triggers = sources >= EIM_SOURCES_ALERT && now - since <= 3600;
+	err = eim_next_message(e, eid, q->eid_value.ptr, false, out, &id, &resent);
+	e->hold_triggers = false;
+	if (err == IOT_E_NOT_FOUND)
 		return package_error(RSP_EIM_PKG_NO_PACKAGE, out);
 	if (err == IOT_OK)
 		log_info("eim", "getEimPackage", "eid=%s op=%lld resent=%d", eid, (long long)id, resent);

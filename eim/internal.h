@@ -21,6 +21,7 @@ struct eim {
 	bool notified;                  /* a notification was stored since eim_notifications_waiting */
 	bool esipa_json;                /* the messages at hand came in the JSON binding */
 	char source[64];                /* ... and from this address ("" unknown) */
+	bool hold_triggers;             /* this poll gets no new download trigger */
 	uint8_t txid_key[32];           /* the secret behind eimTransactionIds' tags */
 	int64_t txid_untagged_upto;     /* operations up to this id were sent with bare ids */
 	struct http_client *inject;     /* pushes over HTTPS (inject.c), opened on first use */

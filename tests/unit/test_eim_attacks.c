@@ -243,15 +243,17 @@ static void test_forged_unsigned_error(void **state)
 	assert_int_equal(op_state(id), EIM_DONE);
 }
 
-/* One EID polled from many addresses within the hour is alerted on; the
- * same device polling again from its address, or from a new one now and
- * then, is not. */
+/* One EID polled from many addresses within the hour is alerted on, and a
+ * download trigger (its activation code) is held rather than handed to
+ * whoever asks; the same device polling again from its address, or from a
+ * new one now and then, is not. */
 static void test_many_sources(void **state)
 {
 	static const char *const from[] = { "192.0.2.1", "192.0.2.1", "192.0.2.1", "198.51.100.7", "198.51.100.7" };
 	struct rsp_esipa_message_from_eim m;
 	struct rsp_arena a;
 	struct der_writer w;
+	int64_t id;
 
 	(void)state;
 	assert_int_equal(ipa_poll(ipa_genuine), IOT_OK);         /* learned, no source given */
@@ -263,12 +265,18 @@ static void test_many_sources(void **state)
 		rsp_arena_free(&a);
 	}
 	assert_int_equal(audit_count("many-sources"), 0);       /* two addresses */
+	/* a download waits; the third address polls: alerted, and the trigger held */
+	assert_int_equal(eim_op_create(eim, FIXTURE_EID, EIM_OP_DOWNLOAD, (const uint8_t *)"1$smdp.example.com$M1", 21,
+				       &id), IOT_OK);
 	eim_esipa_from(eim, false, "203.0.113.9");
 	rsp_arena_dynamic(&a);
 	poll_as_eid(&m, &a, &w);
+	assert_int_equal(m.u.get_eim_package.choice, RSP_GET_EIM_PKG_ERROR);
+	assert_int_equal(m.u.get_eim_package.u.error, RSP_EIM_PKG_NO_PACKAGE);
 	der_writer_free(&w);
 	rsp_arena_free(&a);
 	assert_int_equal(audit_count("many-sources"), 1);       /* the third within the hour */
+	assert_int_equal(op_state(id), EIM_PENDING);
 	eim_esipa_from(eim, false, NULL);
 }
 
