@@ -46,6 +46,8 @@ iot_err eim_audit_append(struct eim *e, const char *actor, const char *action, c
 /* eimTransactionId: the operation id (8 bytes) and a tag only this eIM can
  * make (8 bytes), so no one names an operation without having been sent it. */
 #define EIM_TXID_LEN 16
+/* The secret behind the tags, made once per store (at eim_open). */
+iot_err eim_txid_init(struct eim *e);
 void eim_txid(const struct eim *e, int64_t id, uint8_t out[EIM_TXID_LEN]);
 bool eim_txid_parse(const struct eim *e, const rsp_bytes *b, int64_t *id);
 
