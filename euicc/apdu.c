@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "base/log.h"
+
 /* SGP.02/SGP.22: the ISD-R application identifier */
 static const uint8_t isdr_aid[] = { 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
 				    0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x01, 0x00 };
@@ -124,6 +126,7 @@ void euicc_reset(struct euicc *e)
 	 * interrupted BPP is reported */
 	euicc_session_end(e);
 	e->has_challenge = false;
+	e->terminal_capability_len = 0;
 	(void)euicc_report_interruption(e);
 	/* after a reset only the basic channel is open, nothing selected */
 	for (i = 0; i < EUICC_CHANNELS; i++)
@@ -286,6 +289,12 @@ iot_err euicc_transmit(struct euicc *e, const uint8_t *apdu, size_t len,
 		break;
 	case 0xAA:                              /* TERMINAL CAPABILITY (TS 102 221 11.1.19) */
 		sw = (a.cla & 0x80) ? (a.p1 || a.p2 ? SW_INCORRECT_P1P2 : SW_OK) : SW_CLA_NOT_SUPPORTED;
+		if (sw == SW_OK) {              /* kept: what the device supports */
+			e->terminal_capability_len = a.lc < sizeof(e->terminal_capability) ? a.lc
+											  : sizeof(e->terminal_capability);
+			memcpy(e->terminal_capability, a.data, e->terminal_capability_len);
+			log_info("euicc", "terminal capability", "bytes=%zu", e->terminal_capability_len);
+		}
 		break;
 	case 0xE2:                              /* STORE DATA (GP 11.11) */
 		sw = (a.cla & 0x80) ? do_store_data(e, ch, &a) : SW_CLA_NOT_SUPPORTED;
@@ -320,4 +329,10 @@ iot_err euicc_transmit(struct euicc *e, const uint8_t *apdu, size_t len,
 	}
 	*resp_len = put_sw(resp, n, sw);
 	return IOT_OK;
+}
+
+const uint8_t *euicc_terminal_capability(const struct euicc *e, size_t *len)
+{
+	*len = e->terminal_capability_len;
+	return e->terminal_capability;
 }

@@ -54,6 +54,10 @@ const uint8_t *euicc_atr(size_t *len);
 iot_err euicc_snapshot(const struct euicc *e, uint8_t **buf, size_t *len);
 iot_err euicc_restore(struct euicc *e, const uint8_t *buf, size_t len);
 
+/* The value of the last TERMINAL CAPABILITY the device sent (what it
+ * supports, ETSI TS 102 221 11.1.19); *len 0 when none since power-up. */
+const uint8_t *euicc_terminal_capability(const struct euicc *e, size_t *len);
+
 /* The EID, 16 bytes. */
 const uint8_t *euicc_eid(const struct euicc *e);
 

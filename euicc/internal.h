@@ -130,6 +130,9 @@ struct euicc {
 	struct crypto_cert *cert, *eum;
 	struct crypto_cert **ci;
 	struct euicc_channel ch[EUICC_CHANNELS];
+	/* the last TERMINAL CAPABILITY the device sent (TS 102 221 11.1.19) */
+	uint8_t terminal_capability[64];
+	size_t terminal_capability_len;
 	/* the volatile part of a download session (SGP.22 3.1.3) */
 	bool has_challenge;
 	uint8_t challenge[16];

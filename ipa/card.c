@@ -57,6 +57,33 @@ static iot_err command(struct ipa *ipa, const uint8_t *apdu, size_t n, uint8_t *
 	return err;
 }
 
+/* ETSI TS 102 221 11.1.19: what the terminal supports, before anything else
+ * of the session; the eUICC-related capabilities (tag '83') by default. A
+ * card that does not know the command is used all the same. */
+static iot_err terminal_capability(struct ipa *ipa)
+{
+	static const uint8_t euicc_related[] = { 0xA9, 0x03, 0x83, 0x01, 0x07 };
+	const uint8_t *v = ipa->cfg.terminal_capability ? ipa->cfg.terminal_capability : euicc_related;
+	size_t n = ipa->cfg.terminal_capability ? ipa->cfg.terminal_capability_len : sizeof(euicc_related);
+	uint8_t apdu[5 + 64], out[4];
+	size_t len = 0;
+	unsigned sw;
+	iot_err err;
+
+	if (n > 64)
+		return IOT_E_ARG;
+	apdu[0] = 0x80;
+	apdu[1] = 0xAA;
+	apdu[2] = apdu[3] = 0x00;
+	apdu[4] = (uint8_t)n;
+	memcpy(apdu + 5, v, n);
+	if ((err = exchange(ipa, apdu, 5 + n, out, sizeof(out), &len, &sw)) != IOT_OK)
+		return err;
+	if (sw != 0x9000)
+		log_info("ipa", "TERMINAL CAPABILITY not taken", "sw=%04X", sw);
+	return IOT_OK;
+}
+
 iot_err ipa_card_open(struct ipa *ipa)
 {
 	static const uint8_t manage_open[5] = { 0x00, 0x70, 0x00, 0x00, 0x01 };
@@ -68,6 +95,8 @@ iot_err ipa_card_open(struct ipa *ipa)
 
 	if (ipa->open)
 		return IOT_OK;
+	if ((err = terminal_capability(ipa)) != IOT_OK)
+		return err;
 	/* ETSI TS 102 221 11.1.17: the card picks the channel */
 	if ((err = exchange(ipa, manage_open, sizeof(manage_open), ch, sizeof(ch), &len, &sw)) != IOT_OK)
 		return err;

@@ -70,6 +70,11 @@ struct ipa_config {
 	 * and signed notifications on ESipa; the eIM expands them for the
 	 * SM-DP+ (it holds the certificates and eUICC info they leave out) */
 	bool minimize_esipa_bytes;
+	/* TERMINAL CAPABILITY sent at the start of every card session (ETSI TS
+	 * 102 221 11.1.19, its value: TLVs in 'A9'); NULL: the eUICC-related
+	 * capabilities as LPAs send them, 'A9 03 83 01 07' */
+	const uint8_t *terminal_capability;
+	size_t terminal_capability_len;         /* at most 64 */
 };
 
 /* The eIM polled: from the eUICC's eIM configuration data (SGP.32 2.11.1). */

@@ -305,6 +305,14 @@ static void test_select_and_empty_poll(void **state)
 	assert_int_equal(ipa_poll(ipa), IOT_OK);
 	assert_int_equal(eim.messages, 1);      /* getEimPackage: noEimPackageAvailable */
 	assert_int_equal(ipa_stats(ipa)->polls, 1);
+	/* the card session began with TERMINAL CAPABILITY (TS 102 221 11.1.19): eUICC-related capabilities */
+	{
+		size_t n;
+		const uint8_t *tc = euicc_terminal_capability(euicc, &n);
+
+		assert_int_equal(n, 5);
+		assert_memory_equal(tc, "\xA9\x03\x83\x01\x07", 5);
+	}
 	/* the next poll within [interval/2, interval] */
 	due = ipa_poll_due_in(ipa);
 	assert_true(due >= 1800000 && due <= 3600000);
