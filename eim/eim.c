@@ -339,8 +339,8 @@ iot_err eim_initial_eim_request(struct eim *e, uint8_t **der, size_t *len)
 
 /* ---- operations ---- */
 
-static iot_err op_insert(struct eim *e, const char *eid, enum eim_op_kind kind, const uint8_t *payload, size_t len,
-			 int64_t campaign, unsigned ttl)
+iot_err eim_op_insert(struct eim *e, const char *eid, enum eim_op_kind kind, const uint8_t *payload, size_t len,
+		      int64_t campaign, unsigned ttl)
 {
 	struct store_stmt *st;
 	int64_t now = (int64_t)time(NULL);
@@ -365,7 +365,7 @@ static iot_err op_insert(struct eim *e, const char *eid, enum eim_op_kind kind, 
 	return err;
 }
 
-static iot_err last_id(struct eim *e, int64_t *id)
+iot_err eim_last_id(struct eim *e, int64_t *id)
 {
 	struct store_stmt *st;
 	bool row = false;
@@ -392,17 +392,15 @@ iot_err eim_op_create(struct eim *e, const char *eid, enum eim_op_kind kind, con
 		return err;
 	err = eim_settings_get(e, &set);
 	if (err == IOT_OK)
-		err = op_insert(e, eid, kind, payload, len, 0, set.operation_ttl);
+		err = eim_op_insert(e, eid, kind, payload, len, 0, set.operation_ttl);
 	if (err == IOT_OK)
-		err = last_id(e, id);
+		err = eim_last_id(e, id);
 	if (err == IOT_OK)
 		log_info("eim", "operation", "id=%lld eid=%s kind=%s", (long long)*id, eid, eim_op_kind_name(kind));
 	return err;
 }
 
-/* An operation's row as OP_COLUMNS gives it (the result bytes apart). */
-#define OP_COLUMNS "id, eid, kind, state, counter, result_code, created, updated"
-static void op_from_row(struct store_stmt *st, struct eim_op *op)
+void eim_op_from_row(struct store_stmt *st, struct eim_op *op)
 {
 	memset(op, 0, sizeof(*op));
 	op->id = store_col_int(st, 0);
@@ -419,7 +417,7 @@ iot_err eim_op_get(struct eim *e, int64_t id, struct eim_op *op)
 {
 	struct store_stmt *st;
 	bool row = false;
-	iot_err err = store_prepare(e->db, "SELECT " OP_COLUMNS ", result FROM operation WHERE id = $1", &st);
+	iot_err err = store_prepare(e->db, "SELECT " EIM_OP_COLUMNS ", result FROM operation WHERE id = $1", &st);
 
 	memset(op, 0, sizeof(*op));
 	if (err != IOT_OK)
@@ -429,7 +427,7 @@ iot_err eim_op_get(struct eim *e, int64_t id, struct eim_op *op)
 		const uint8_t *r;
 		size_t n;
 
-		op_from_row(st, op);
+		eim_op_from_row(st, op);
 		if ((r = store_col_blob(st, 8, &n)) && n && (op->result = malloc(n))) {
 			memcpy(op->result, r, n);
 			op->result_len = n;
@@ -463,271 +461,6 @@ iot_err eim_op_cancel(struct eim *e, int64_t id)
 	}
 }
 
-/* ---- campaigns ---- */
-
-iot_err eim_campaign_create(struct eim *e, const char *name, enum eim_op_kind kind, const uint8_t *payload, size_t len,
-			    const char *const *eids, size_t count, const char *label, unsigned max_in_flight,
-			    int64_t *id, int64_t *total)
-{
-	struct eim_settings set;
-	struct store_stmt *st;
-	bool row;
-	iot_err err;
-
-	*total = 0;
-	if (kind < EIM_OP_PSMO || kind > EIM_OP_DOWNLOAD || !len || (!count && !label) || !name)
-		return IOT_E_ARG;
-	if ((err = eim_settings_get(e, &set)) != IOT_OK)
-		return err;
-	if (!max_in_flight)
-		max_in_flight = set.campaign_max_in_flight;
-	if ((err = store_begin(e->db)) != IOT_OK)
-		return err;
-	if ((err = store_prepare(e->db, "INSERT INTO campaign(name, max_in_flight, created) VALUES ($1, $2, $3)", &st)) ==
-	    IOT_OK) {
-		store_bind_text(st, 1, name);
-		store_bind_int(st, 2, max_in_flight);
-		store_bind_int(st, 3, (int64_t)time(NULL));
-		err = store_step(st, &row);
-		store_finalize(st);
-	}
-	if (err == IOT_OK)
-		err = last_id(e, id);
-	/* one operation per target, all in one transaction: a campaign exists whole or not at all */
-	for (size_t i = 0; err == IOT_OK && i < count; i++) {
-		struct eim_euicc u;
-
-		if ((err = eim_euicc_get(e, eids[i], &u)) == IOT_OK && (err = op_insert(e, eids[i], kind, payload, len, *id, set.operation_ttl)) ==
-									      IOT_OK)
-			(*total)++;
-	}
-	if (err == IOT_OK && label) {
-		static const char sql[] =
-			"INSERT INTO operation(eid, kind, payload, created, updated, expires, campaign)"
-			" SELECT eid, $1, $2, $3, $3, $4, $5 FROM euicc WHERE (',' || labels || ',') LIKE ('%,' || $6 || ',%')";
-
-		if ((err = store_prepare(e->db, sql, &st)) == IOT_OK) {
-			int64_t now = (int64_t)time(NULL);
-
-			store_bind_int(st, 1, kind);
-			store_bind_blob(st, 2, payload, len);
-			store_bind_int(st, 3, now);
-			store_bind_int(st, 4, now + set.operation_ttl);
-			store_bind_int(st, 5, *id);
-			store_bind_text(st, 6, label);
-			if ((err = store_step(st, &row)) == IOT_OK)
-				*total += store_changes(e->db);
-			store_finalize(st);
-		}
-	}
-	if (err != IOT_OK) {
-		store_rollback(e->db);
-		return err;
-	}
-	log_info("eim", "campaign", "id=%lld name=%s kind=%s operations=%lld max_in_flight=%u", (long long)*id, name,
-		 eim_op_kind_name(kind), (long long)*total, max_in_flight);
-	return store_commit(e->db);
-}
-
-iot_err eim_campaign_get(struct eim *e, int64_t id, struct eim_campaign *c)
-{
-	struct store_stmt *st;
-	bool row = false;
-	iot_err err = store_prepare(e->db, "SELECT name, max_in_flight FROM campaign WHERE id = $1", &st);
-
-	memset(c, 0, sizeof(*c));
-	if (err != IOT_OK)
-		return err;
-	store_bind_int(st, 1, id);
-	if ((err = store_step(st, &row)) == IOT_OK && row) {
-		c->id = id;
-		snprintf(c->name, sizeof(c->name), "%s", store_col_text(st, 0));
-		c->max_in_flight = (unsigned)store_col_int(st, 1);
-	}
-	store_finalize(st);
-	if (err != IOT_OK || !row)
-		return err != IOT_OK ? err : IOT_E_NOT_FOUND;
-	if ((err = store_prepare(e->db, "SELECT state, COUNT(*) FROM operation WHERE campaign = $1 GROUP BY state", &st)) !=
-	    IOT_OK)
-		return err;
-	store_bind_int(st, 1, id);
-	while ((err = store_step(st, &row)) == IOT_OK && row) {
-		int64_t state = store_col_int(st, 0), n = store_col_int(st, 1);
-
-		if (state >= EIM_PENDING && state <= EIM_EXPIRED)
-			c->by_state[state] = n;
-		c->total += n;
-	}
-	store_finalize(st);
-	return err;
-}
-
-iot_err eim_campaign_operations(struct eim *e, int64_t id, int64_t after, struct eim_op *out, size_t cap, size_t *n)
-{
-	struct store_stmt *st;
-	bool row = true;
-	iot_err err = store_prepare(e->db, "SELECT " OP_COLUMNS " FROM operation"
-					   " WHERE campaign = $1 AND id > $2 ORDER BY id LIMIT $3", &st);
-
-	*n = 0;
-	if (err != IOT_OK)
-		return err;
-	store_bind_int(st, 1, id);
-	store_bind_int(st, 2, after);
-	store_bind_int(st, 3, (int64_t)cap);
-	while ((err = store_step(st, &row)) == IOT_OK && row && *n < cap) {
-		op_from_row(st, &out[(*n)++]);
-	}
-	store_finalize(st);
-	return err;
-}
-
-/* sql with its first nparams of $1 eid, $2 iccid, $3 state, $4 now */
-static iot_err profile_exec(struct eim *e, const char *sql, int nparams, const char *eid, const char *iccid,
-			    int64_t state)
-{
-	struct store_stmt *st;
-	bool row;
-	iot_err err = store_prepare(e->db, sql, &st);
-
-	if (err != IOT_OK)
-		return err;
-	store_bind_text(st, 1, eid);
-	if (nparams >= 2)
-		store_bind_text(st, 2, iccid);
-	if (nparams >= 3)
-		store_bind_int(st, 3, state);
-	if (nparams >= 4)
-		store_bind_int(st, 4, (int64_t)time(NULL));
-	err = store_step(st, &row);
-	store_finalize(st);
-	return err;
-}
-
-#define PROFILE_UPSERT                                                                         \
-	"INSERT INTO profile(eid, iccid, state, updated) VALUES ($1, $2, $3, $4)"                \
-	" ON CONFLICT (eid, iccid) DO UPDATE SET state = $3, updated = $4"
-
-/* One enabled profile: the one enabled before is disabled now. */
-static iot_err profile_enabled(struct eim *e, const char *eid, const char *iccid)
-{
-	iot_err err = profile_exec(e, "UPDATE profile SET state = 0, updated = $4"
-				      " WHERE eid = $1 AND iccid <> $2 AND state = $3", 4, eid, iccid, 1);
-
-	return err != IOT_OK ? err : profile_exec(e, PROFILE_UPSERT, 4, eid, iccid, 1);
-}
-
-/* A listProfileInfo answer is the whole truth: what it lacks is gone. */
-static iot_err learn_list(struct eim *e, const char *eid, const struct rsp_profile_info_list_response *p)
-{
-	iot_err err;
-
-	if (p->choice != RSP_PROFILE_INFO_LIST_OK)
-		return IOT_OK;
-	if ((err = profile_exec(e, "DELETE FROM profile WHERE eid = $1", 1, eid, NULL, 0)) != IOT_OK)
-		return err;
-	for (size_t j = 0; j < p->u.ok.count && err == IOT_OK; j++) {
-		const struct rsp_profile_info *pi = &p->u.ok.items[j];
-		char iccid[21];
-
-		if (!pi->has_iccid || pi->iccid.len != 10)
-			continue;
-		rsp_iccid_to_digits(pi->iccid.ptr, iccid);
-		err = profile_exec(e, PROFILE_UPSERT, 4, eid, iccid,
-				   pi->has_profile_state && pi->profile_state == 1 ? 1 : 0);
-	}
-	return err;
-}
-
-/* A PSMO the eUICC carried out (result 0) on one profile. */
-static iot_err learn_psmo(struct eim *e, const char *eid, const struct rsp_psmo *p)
-{
-	char iccid[21];
-
-	if (p->choice != RSP_PSMO_ENABLE && p->choice != RSP_PSMO_DISABLE && p->choice != RSP_PSMO_DELETE)
-		return IOT_OK;
-	if (p->u.enable.iccid.len != 10)        /* the same place in each of the three */
-		return IOT_OK;
-	rsp_iccid_to_digits(p->u.enable.iccid.ptr, iccid);
-	if (p->choice == RSP_PSMO_DELETE)
-		return profile_exec(e, "DELETE FROM profile WHERE eid = $1 AND iccid = $2", 2, eid, iccid, 0);
-	if (p->choice == RSP_PSMO_DISABLE)
-		return profile_exec(e, PROFILE_UPSERT, 4, eid, iccid, 0);
-	return profile_enabled(e, eid, iccid);
-}
-
-static bool euicc_result_changes_profiles(int choice)
-{
-	return choice == RSP_RESULT_LIST_PROFILE_INFO || choice == RSP_RESULT_ENABLE || choice == RSP_RESULT_DISABLE ||
-	       choice == RSP_RESULT_DELETE;
-}
-
-iot_err eim_profiles_learn_result(struct eim *e, const char *eid, int64_t op, const uint8_t *der, size_t len)
-{
-	struct rsp_euicc_package_result r;
-	struct rsp_euicc_package pkg = { 0 };
-	struct rsp_arena a;
-	struct store_stmt *st;
-	bool row = false;
-	iot_err err = IOT_OK;
-
-	if (!der)
-		return IOT_OK;
-	rsp_arena_dynamic(&a);
-	if (rsp_decode(&rsp_t_euicc_package_result, der, len, &r, &a) != IOT_OK || r.choice != RSP_EPR_RESULT_SIGNED)
-		goto out;
-	/* nothing about profiles in it (an eCO, getRAT, ...): nothing to learn */
-	for (size_t i = 0; i < r.u.result_signed.data.euicc_result.count && !row; i++)
-		row = euicc_result_changes_profiles(r.u.result_signed.data.euicc_result.items[i].choice);
-	if (!row)
-		goto out;
-	row = false;
-	/* the PSMOs the results answer, in the same order */
-	if ((err = store_prepare(e->db, "SELECT payload FROM operation WHERE id = $1 AND kind = 1", &st)) != IOT_OK)
-		goto out;
-	store_bind_int(st, 1, op);
-	if ((err = store_step(st, &row)) == IOT_OK && row) {
-		size_t n;
-		const uint8_t *p = store_col_blob(st, 0, &n);
-		uint8_t *copy = p && n ? rsp_arena_alloc(&a, n) : NULL;
-
-		if (copy && rsp_decode(&rsp_t_euicc_package, memcpy(copy, p, n), n, &pkg, &a) != IOT_OK)
-			pkg.choice = 0;
-	}
-	store_finalize(st);
-	if (err != IOT_OK || pkg.choice != RSP_PACKAGE_PSMO_LIST)
-		goto out;
-	for (size_t i = 0; i < r.u.result_signed.data.euicc_result.count && err == IOT_OK; i++) {
-		const struct rsp_euicc_result_data *d = &r.u.result_signed.data.euicc_result.items[i];
-
-		if (d->choice == RSP_RESULT_LIST_PROFILE_INFO)
-			err = learn_list(e, eid, &d->u.list_profile_info);
-		else if (i < pkg.u.psmo_list.count && (d->choice == RSP_RESULT_ENABLE || d->choice == RSP_RESULT_DISABLE ||
-						       d->choice == RSP_RESULT_DELETE) && d->u.code == 0)
-			err = learn_psmo(e, eid, &pkg.u.psmo_list.items[i]);
-	}
-out:
-	rsp_arena_free(&a);
-	return err;
-}
-
-iot_err eim_profiles_learn_notification(struct eim *e, const char *eid, const struct rsp_notification_metadata *md)
-{
-	/* NotificationEvent bits (SGP.22 2.4a): install 0, enable 1, disable 2, delete 3, and the same by RPM 4-7 */
-	uint64_t op = md->profile_management_operation;
-	char iccid[21];
-
-	if (!md->has_iccid || md->iccid.len != 10)
-		return IOT_OK;
-	rsp_iccid_to_digits(md->iccid.ptr, iccid);
-	if (op & (1u << 3 | 1u << 6))
-		return profile_exec(e, "DELETE FROM profile WHERE eid = $1 AND iccid = $2", 2, eid, iccid, 0);
-	if (op & (1u << 1 | 1u << 4))
-		return profile_enabled(e, eid, iccid);
-	if (op & (1u << 0 | 1u << 2 | 1u << 5))
-		return profile_exec(e, PROFILE_UPSERT, 4, eid, iccid, 0);
-	return IOT_OK;
-}
 
 iot_err eim_euicc_state(struct eim *e, const char *eid, struct eim_euicc_state *out)
 {
@@ -752,23 +485,6 @@ iot_err eim_euicc_state(struct eim *e, const char *eid, struct eim_euicc_state *
 	return err;
 }
 
-iot_err eim_euicc_profiles(struct eim *e, const char *eid, struct eim_profile *out, size_t cap, size_t *n)
-{
-	struct store_stmt *st;
-	bool row = true;
-	iot_err err = store_prepare(e->db, "SELECT iccid, state FROM profile WHERE eid = $1 ORDER BY iccid", &st);
-
-	*n = 0;
-	if (err != IOT_OK)
-		return err;
-	store_bind_text(st, 1, eid);
-	while (*n < cap && (err = store_step(st, &row)) == IOT_OK && row) {
-		snprintf(out[*n].iccid, sizeof(out[*n].iccid), "%s", store_col_text(st, 0));
-		out[(*n)++].state = (int)store_col_int(st, 1);
-	}
-	store_finalize(st);
-	return err;
-}
 
 /* ---- settings ---- */
 

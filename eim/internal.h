@@ -102,4 +102,13 @@ iot_err eim_euicc_check_certificates(struct eim *e, const char *eid, const uint8
 iot_err eim_profiles_learn_result(struct eim *e, const char *eid, int64_t op, const uint8_t *der, size_t len);
 iot_err eim_profiles_learn_notification(struct eim *e, const char *eid, const struct rsp_notification_metadata *md);
 
+/* An operation row inserted in the caller's transaction (eim.c), the id it
+ * got (eim_last_id), and a row read back as EIM_OP_COLUMNS gives it (the
+ * result bytes apart). */
+iot_err eim_op_insert(struct eim *e, const char *eid, enum eim_op_kind kind, const uint8_t *payload, size_t len,
+		      int64_t campaign, unsigned ttl);
+iot_err eim_last_id(struct eim *e, int64_t *id);
+#define EIM_OP_COLUMNS "id, eid, kind, state, counter, result_code, created, updated"
+void eim_op_from_row(struct store_stmt *st, struct eim_op *op);
+
 #endif
