@@ -2,6 +2,7 @@
  * later edit or removal of a row is detected (eim_audit_verify); and the API
  * keys the store keeps, as hashes. */
 #include "eim/internal.h"
+#include "eim/change.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -19,11 +20,14 @@ static const char schema[] =
 	 * (truncation) leaves the head pointing past the end */
 	"CREATE TABLE IF NOT EXISTS audit_head ("
 	" one INTEGER PRIMARY KEY CHECK (one = 1), id INTEGER NOT NULL, hash BLOB NOT NULL);"
+	/* the chain's head signed by the eIM every EIM_AUDIT_CHECKPOINT_EVERY entries (audit_export.c) */
+	"CREATE TABLE IF NOT EXISTS audit_checkpoint ("
+	" id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, signature TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS apikey ("
 	" name TEXT PRIMARY KEY, role INTEGER NOT NULL, hash BLOB NOT NULL UNIQUE, created INTEGER NOT NULL);";
 
 /* hash = SHA-256(previous hash || id || ts || actor NUL action NUL subject NUL outcome NUL) */
-static iot_err entry_hash(const uint8_t prev[32], int64_t id, int64_t ts, const char *actor, const char *action,
+iot_err eim_audit_entry_hash(const uint8_t prev[32], int64_t id, int64_t ts, const char *actor, const char *action,
 			  const char *subject, const char *outcome, uint8_t out[32])
 {
 	char head[64];
@@ -68,7 +72,7 @@ iot_err eim_audit_append(struct eim *e, const char *actor, const char *action, c
 		store_finalize(st);
 	}
 	if (err == IOT_OK)
-		err = entry_hash(prev, id, ts, actor, action, subject, outcome, hash);
+		err = eim_audit_entry_hash(prev, id, ts, actor, action, subject, outcome, hash);
 	if (err == IOT_OK && (err = store_prepare(e->db, "INSERT INTO audit(id, ts, actor, action, subject, outcome, hash)"
 							  " VALUES ($1, $2, $3, $4, $5, $6, $7)", &st)) == IOT_OK) {
 		store_bind_int(st, 1, id);
@@ -84,6 +88,8 @@ iot_err eim_audit_append(struct eim *e, const char *actor, const char *action, c
 	if (err == IOT_OK)
 		err = store_sql(e->db, "INSERT INTO audit_head(one, id, hash) VALUES (1, $1, $2)"
 				" ON CONFLICT (one) DO UPDATE SET id = $1, hash = $2", "ib", id, hash, (size_t)32);
+	if (err == IOT_OK && id % EIM_AUDIT_CHECKPOINT_EVERY == 0)
+		err = eim_audit_checkpoint(e, id, hash, ts);
 	return err;
 }
 
@@ -117,7 +123,7 @@ iot_err eim_audit_verify(struct eim *e, int64_t *entries, int64_t *bad)
 
 		/* a removed row leaves a gap; an edited one a hash that no longer matches */
 		if (id != expect ||
-		    entry_hash(prev, id, store_col_int(st, 1), store_col_text(st, 2), store_col_text(st, 3),
+		    eim_audit_entry_hash(prev, id, store_col_int(st, 1), store_col_text(st, 2), store_col_text(st, 3),
 			       store_col_text(st, 4), store_col_text(st, 5), hash) != IOT_OK ||
 		    !h || n != 32 || memcmp(h, hash, 32)) {
 			*bad = id != expect ? expect : id;
@@ -167,7 +173,7 @@ iot_err eim_key_create(struct eim *e, const char *name, int role, char token[65]
 	bool row;
 	iot_err err;
 
-	if (!name || !eim_key_name_ok(name, strlen(name)) || role < 1 || role > 3)
+	if (!name || !eim_key_name_ok(name, strlen(name)) || role < 1 || role > 4)
 		return IOT_E_ARG;
 	if ((err = crypto_random(raw, sizeof(raw))) != IOT_OK)
 		return err;

@@ -1,5 +1,6 @@
 /* The eIM core: configuration, the store, eUICCs and operations. */
 #include "eim/internal.h"
+#include "eim/change.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -111,6 +112,10 @@ iot_err eim_open(const struct eim_config *c, struct eim **out)
 	if (err == IOT_OK && (err = eim_add_column(e, "euicc", "last_source", "TEXT")) == IOT_OK &&
 	    (err = eim_add_column(e, "euicc", "sources", "INTEGER NOT NULL DEFAULT 0")) == IOT_OK)
 		err = eim_add_column(e, "euicc", "sources_since", "INTEGER NOT NULL DEFAULT 0");
+	/* and from before governance: profiles' class and fallback attribute,
+	 * operations' and campaigns' change records and stages */
+	if (err == IOT_OK)
+		err = eim_governance_schema(e);
 	if (err == IOT_OK)
 		err = eim_txid_init(e);
 	if (err != IOT_OK) {
@@ -135,6 +140,7 @@ void eim_close(struct eim *e)
 	http_client_free(e->es9);
 	http_client_free(e->inject);
 	net_coap_client_free(e->inject_coap);
+	eim_policy_release(e->builtin_policy);
 	free(e->eim_id);
 	free(e->fqdn);
 	free(e);

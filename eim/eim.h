@@ -16,6 +16,15 @@
 #include "base/err.h"
 #include "der/der.h"
 
+/* Who holds an API key: an auditor reads; an operator also asks for
+ * changes; an approver also approves others' changes; an admin does all
+ * (keys, settings, overriding a built-in safety rule). */
+enum eim_role { EIM_ROLE_AUDITOR = 1, EIM_ROLE_OPERATOR, EIM_ROLE_ADMIN, EIM_ROLE_APPROVER };
+/* Whether a key of role have may do what needs role need. */
+bool eim_role_covers(enum eim_role have, enum eim_role need);
+const char *eim_role_name(enum eim_role r);
+struct eim_policy_slot;
+
 struct eim_config {
 	const char *eim_id;                     /* eimId (SGP.32 2.11.1), e.g. the eIM's FQDN */
 	const char *fqdn;                       /* where devices reach it */
@@ -34,6 +43,7 @@ struct eim_config {
 	/* inject mode: trust for devices' certificates (PEM CAs), and the eIM's
 	 * own TLS client certificate and key it pushes with */
 	const char *inject_ca, *inject_cert_file, *inject_key_file;
+	struct eim_policy_slot *policy;         /* the governance policy in force (eim/change.h); NULL: built-in rules */
 };
 
 struct eim;
@@ -88,6 +98,8 @@ iot_err eim_euicc_state(struct eim *e, const char *eid, struct eim_euicc_state *
 struct eim_profile {
 	char iccid[21];
 	int state;
+	int profile_class;                      /* 0 test, 1 provisioning, 2 operational (SGP.22) */
+	bool fallback;                          /* it carries the fallback attribute (SGP.32) */
 };
 iot_err eim_euicc_profiles(struct eim *e, const char *eid, struct eim_profile *out, size_t cap, size_t *n);
 /* The AddInitialEim request ('BF57') that makes this eIM a factory-fresh
@@ -151,6 +163,10 @@ struct eim_campaign {
 	unsigned max_in_flight;
 	int64_t total;
 	int64_t by_state[6];                    /* indexed by enum eim_op_state */
+	int state;                              /* enum eim_campaign_state (eim/change.h) */
+	int stage, stages;                      /* the stage under way (0: the canary), of how many */
+	int64_t change;                         /* its change record, 0 none */
+	char halt_reason[200];                  /* why it halted, "" when it did not */
 };
 iot_err eim_campaign_get(struct eim *e, int64_t id, struct eim_campaign *c);
 /* Its operations, one per device, after operation id `after`, at most cap

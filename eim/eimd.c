@@ -8,22 +8,25 @@
 
 #include "base/conf.h"
 #include "base/log.h"
+#include "eim/change.h"
 #include "eim/server.h"
 
 #define MAX_MANY 16
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reload;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stop = 1;
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: eimd --config FILE [--initial-eim OUT | --audit-verify] [--verbose]\n"
+		"usage: eimd --config FILE [--initial-eim OUT | --audit-verify [EXPORT]] [--verbose]\n"
 		"The eSIM IoT Manager: ESipa over HTTPS and CoAP/DTLS, the REST API (/api/v1).\n"
 		"\n"
 		"config (key = value):\n"
@@ -41,12 +44,14 @@ static void usage(FILE *f)
 		"  inject-ca               trust for devices' certificates when pushing (inject mode)\n"
 		"  inject-cert, inject-key the client certificate pushes present (default tls-cert, tls-key)\n"
 		"  connect                 HOST:PORT:ADDR:PORT to reach an SM-DP+ elsewhere (repeatable)\n"
-		"  api-key                 ROLE:NAME:TOKEN, role admin|operator|auditor (repeatable)\n"
+		"  api-key                 ROLE:NAME:TOKEN, role admin|approver|operator|auditor (repeatable)\n"
+		"  policy                  the governance policy (JSON; SIGHUP reloads it); none: built-in rules\n"
 		"  threads                 HTTPS worker threads (default 4)\n"
 		"  metrics                 key (default: /metrics wants an auditor's key or above) or open\n"
 		"\n"
 		"  --initial-eim OUT       write the AddInitialEim request factories load, then exit\n"
-		"  --audit-verify          check the audit log's hash chain, then exit\n");
+		"  --audit-verify [EXPORT] check the audit log's hash chain (or an export of it, offline,\n"
+		"                          with eim-cert: chain, signed checkpoints, signed end), then exit\n");
 }
 
 static size_t many(const struct conf *c, const char *key, const char **out)
@@ -133,6 +138,50 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sc.metrics_open = v && !strcmp(v, "open");
+	if (audit && optind < argc) {
+		char why[200], *text = NULL;
+		size_t len = 0;
+		int64_t entries;
+		FILE *f = fopen(argv[optind], "rb");
+
+		/* an export, offline: the store is not needed, the eIM's certificate is */
+		err = IOT_E_IO;
+		if (f) {
+			char buf[65536];
+			size_t n;
+
+			while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+				char *grown = realloc(text, len + n + 1);
+
+				if (!grown)
+					break;
+				memcpy((text = grown) + len, buf, n);
+				len += n;
+			}
+			fclose(f);
+			err = eim_audit_verify_export(text ? text : "", len, sc.eim.cert_file, &entries, why, sizeof(why));
+		} else {
+			snprintf(why, sizeof(why), "cannot read %s", argv[optind]);
+		}
+		if (err == IOT_OK)
+			printf("audit export intact: %lld entries, signed by the eIM to its end\n", (long long)entries);
+		else
+			printf("audit export BROKEN: %s\n", why);
+		free(text);
+		conf_free(&conf);
+		return err == IOT_OK ? 0 : 1;
+	}
+	if ((v = conf_get(&conf, "policy"))) {
+		struct eim_policy *pol;
+		char why[200];
+
+		if ((err = eim_policy_load(v, &pol, why, sizeof(why))) != IOT_OK ||
+		    (err = eim_policy_slot_new(pol, &sc.eim.policy)) != IOT_OK) {
+			fprintf(stderr, "eimd: policy %s: %s\n", v, why);
+			conf_free(&conf);
+			return 2;
+		}
+	}
 	if (initial || audit) {
 		struct eim *e;
 
@@ -193,10 +242,26 @@ int main(int argc, char **argv)
 		 eim_server_coap_port(server));
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	while (!stop)
+	while (!stop) {
 		pause();
+		if (reload && (v = conf_get(&conf, "policy"))) {
+			struct eim_policy *pol;
+			char why[200];
+
+			/* a policy that does not parse leaves the one in force */
+			reload = 0;
+			if (eim_policy_load(v, &pol, why, sizeof(why)) == IOT_OK) {
+				eim_policy_slot_set(sc.eim.policy, pol);
+				log_info("eimd", "policy reloaded", "file=%s", v);
+			} else {
+				log_error("eimd", "policy not reloaded: the one in force stays", "file=%s why=\"%s\"", v, why);
+			}
+		}
+	}
 	eim_server_stop(server);
+	eim_policy_slot_free(sc.eim.policy);
 	log_info("eimd", "stopped", "signal=TERM");
 	conf_free(&conf);
 	return rc;

@@ -1,6 +1,7 @@
 /* The eIM's side of ESipa (SGP.32 6.3): getEimPackage, provideEimPackageResult,
  * handleNotification, and the indirect-download functions (relay.c). */
 #include "eim/internal.h"
+#include "eim/change.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,20 @@ static void next_op_free(struct next_op *o)
 	free(o->message);
 }
 
+/* Whether eid may get lifecycle work now (the policy's maintenance windows
+ * for its labels). */
+static bool in_window(struct eim *e, const char *eid, int64_t now)
+{
+	struct eim_policy *p = eim_policy_of(e);
+	struct eim_euicc u;
+	bool open = true;
+
+	if (eim_policy_has_windows(p) && eim_euicc_get(e, eid, &u) == IOT_OK)
+		open = eim_policy_window_open(p, u.labels, (time_t)now);
+	eim_policy_release(p);
+	return open;
+}
+
 /* The eUICC's next operation: the first contact before anything else, then
  * in order; expired ones are marked on the way. IOT_E_NOT_FOUND: none. */
 static iot_err next_op(struct eim *e, const char *eid, struct next_op *o)
@@ -60,17 +75,21 @@ static iot_err next_op(struct eim *e, const char *eid, struct next_op *o)
 	err = store_step(st, &row);
 	store_finalize(st);
 	/* the first contact first, then the device's own operations, then its
-	 * campaigns' while they have room in flight (a sent one is always re-sent) */
+	 * campaigns' while running, in a stage under way and with room in
+	 * flight (a sent one is always re-sent); lifecycle work (PSMO, eCO,
+	 * download) only inside the device's maintenance windows */
 	if (err != IOT_OK ||
 	    (err = store_prepare(e->db,
 				 "SELECT o.id, o.kind, o.state, o.payload, o.message FROM operation o"
 				 " LEFT JOIN campaign c ON c.id = o.campaign"
-				 " WHERE o.eid = $1 AND o.state < 2 AND (o.campaign IS NULL OR o.state = 1 OR"
-				 "  (SELECT COUNT(*) FROM operation x WHERE x.campaign = o.campaign AND x.state = 1)"
-				 "   < c.max_in_flight)"
+				 " WHERE o.eid = $1 AND o.state < 2 AND (o.state = 1 OR ((o.campaign IS NULL OR"
+				 "  (c.state = 0 AND o.stage <= c.stage AND"
+				 "   (SELECT COUNT(*) FROM operation x WHERE x.campaign = o.campaign AND x.state = 1)"
+				 "    < c.max_in_flight)) AND (o.kind IN (3, 5) OR $2)))"
 				 " ORDER BY o.kind = 5 DESC, o.campaign IS NOT NULL, o.id LIMIT 1", &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);
+	store_bind_int(st, 2, in_window(e, eid, now));
 	if ((err = store_step(st, &row)) == IOT_OK && row) {
 		o->id = store_col_int(st, 0);
 		o->kind = (enum eim_op_kind)store_col_int(st, 1);

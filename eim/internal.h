@@ -27,6 +27,7 @@ struct eim {
 	struct http_client *inject;     /* pushes over HTTPS (inject.c), opened on first use */
 	struct net_coap_client *inject_coap;    /* the last device pushed over CoAPs, its DTLS session kept */
 	char inject_coap_address[256];
+	struct eim_policy *builtin_policy;      /* the built-in rules, when no policy is configured */
 };
 
 #define EIM_MAX_ACKS 64
@@ -43,6 +44,11 @@ iot_err eim_add_column(struct eim *e, const char *table, const char *column, con
 /* An audit entry inside the caller's transaction: written with the change. */
 iot_err eim_audit_append(struct eim *e, const char *actor, const char *action, const char *subject,
 			 const char *outcome);
+/* hash = SHA-256(previous hash || "id|ts|" || actor NUL action NUL subject NUL outcome NUL) */
+iot_err eim_audit_entry_hash(const uint8_t prev[32], int64_t id, int64_t ts, const char *actor, const char *action,
+			     const char *subject, const char *outcome, uint8_t out[32]);
+/* The chain's head at entry id signed and kept, in the caller's transaction (audit_export.c). */
+iot_err eim_audit_checkpoint(struct eim *e, int64_t id, const uint8_t hash[32], int64_t ts);
 /* eimTransactionId: the operation id (8 bytes) and a tag only this eIM can
  * make (8 bytes), so no one names an operation without having been sent it. */
 #define EIM_TXID_LEN 16
@@ -110,5 +116,21 @@ iot_err eim_op_insert(struct eim *e, const char *eid, enum eim_op_kind kind, con
 iot_err eim_last_id(struct eim *e, int64_t *id);
 #define EIM_OP_COLUMNS "id, eid, kind, state, counter, result_code, created, updated"
 void eim_op_from_row(struct store_stmt *st, struct eim_op *op);
+
+/* ---- governance (eim/change.h) ---- */
+#include <jansson.h>
+struct eim_policy;
+struct eim_decision;
+iot_err eim_governance_schema(struct eim *e);
+int64_t eim_policy_approval_ttl(const struct eim_policy *p);
+bool eim_policy_has_windows(const struct eim_policy *p);
+iot_err eim_policy_evaluate_with(struct eim *e, const struct eim_policy *p, const char *actor, enum eim_role role,
+				 const json_t *change, struct eim_decision *d);
+/* A campaign made in the caller's transaction, belonging to change (0:
+ * none), rolled out as plan says (its stages, rates, rollback; NULL: one
+ * stage). */
+iot_err eim_campaign_insert(struct eim *e, const char *name, enum eim_op_kind kind, const uint8_t *payload, size_t len,
+			    const char *const *eids, size_t count, const char *label, unsigned max_in_flight,
+			    int64_t change, const json_t *plan, int64_t *id, int64_t *total);
 
 #endif

@@ -59,8 +59,14 @@ static iot_err learn_list(struct eim *e, const char *eid, const struct rsp_profi
 		if (!pi->has_iccid || pi->iccid.len != 10)
 			continue;
 		rsp_iccid_to_digits(pi->iccid.ptr, iccid);
-		err = profile_exec(e, PROFILE_UPSERT, 4, eid, iccid,
-				   pi->has_profile_state && pi->profile_state == 1 ? 1 : 0);
+		/* the class (SGP.22 ProfileInfo, operational when absent) and the
+		 * fallback attribute (SGP.32 ProfileInfo) are what governance's
+		 * safety rules read */
+		err = store_sql(e->db, "INSERT INTO profile(eid, iccid, state, updated, class, fallback)"
+				" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (eid, iccid) DO UPDATE"
+				" SET state = $3, updated = $4, class = $5, fallback = $6", "ttiiii", eid, iccid,
+				(int64_t)(pi->has_profile_state && pi->profile_state == 1), (int64_t)time(NULL),
+				pi->has_profile_class ? pi->profile_class : (int64_t)2, (int64_t)pi->fallback_attribute);
 	}
 	return err;
 }
@@ -70,6 +76,13 @@ static iot_err learn_psmo(struct eim *e, const char *eid, const struct rsp_psmo 
 {
 	char iccid[21];
 
+	/* SGP.32 5.9.x: one profile at most carries the fallback attribute */
+	if (p->choice == RSP_PSMO_UNSET_FALLBACK_ATTRIBUTE)
+		return profile_exec(e, "UPDATE profile SET fallback = 0 WHERE eid = $1", 1, eid, NULL, 0);
+	if (p->choice == RSP_PSMO_SET_FALLBACK_ATTRIBUTE && p->u.set_fallback_attribute.iccid.len == 10) {
+		rsp_iccid_to_digits(p->u.set_fallback_attribute.iccid.ptr, iccid);
+		return profile_exec(e, "UPDATE profile SET fallback = (iccid = $2) WHERE eid = $1", 2, eid, iccid, 0);
+	}
 	if (p->choice != RSP_PSMO_ENABLE && p->choice != RSP_PSMO_DISABLE && p->choice != RSP_PSMO_DELETE)
 		return IOT_OK;
 	if (p->u.enable.iccid.len != 10)        /* the same place in each of the three */
@@ -85,7 +98,8 @@ static iot_err learn_psmo(struct eim *e, const char *eid, const struct rsp_psmo 
 static bool euicc_result_changes_profiles(int choice)
 {
 	return choice == RSP_RESULT_LIST_PROFILE_INFO || choice == RSP_RESULT_ENABLE || choice == RSP_RESULT_DISABLE ||
-	       choice == RSP_RESULT_DELETE;
+	       choice == RSP_RESULT_DELETE || choice == RSP_RESULT_SET_FALLBACK_ATTRIBUTE ||
+	       choice == RSP_RESULT_UNSET_FALLBACK_ATTRIBUTE;
 }
 
 iot_err eim_profiles_learn_result(struct eim *e, const char *eid, int64_t op, const uint8_t *der, size_t len)
@@ -129,7 +143,8 @@ iot_err eim_profiles_learn_result(struct eim *e, const char *eid, int64_t op, co
 		if (d->choice == RSP_RESULT_LIST_PROFILE_INFO)
 			err = learn_list(e, eid, &d->u.list_profile_info);
 		else if (i < pkg.u.psmo_list.count && (d->choice == RSP_RESULT_ENABLE || d->choice == RSP_RESULT_DISABLE ||
-						       d->choice == RSP_RESULT_DELETE) && d->u.code == 0)
+						       d->choice == RSP_RESULT_DELETE || d->choice == RSP_RESULT_SET_FALLBACK_ATTRIBUTE ||
+						       d->choice == RSP_RESULT_UNSET_FALLBACK_ATTRIBUTE) && d->u.code == 0)
 			err = learn_psmo(e, eid, &pkg.u.psmo_list.items[i]);
 	}
 out:
@@ -159,7 +174,8 @@ iot_err eim_euicc_profiles(struct eim *e, const char *eid, struct eim_profile *o
 {
 	struct store_stmt *st;
 	bool row = true;
-	iot_err err = store_prepare(e->db, "SELECT iccid, state FROM profile WHERE eid = $1 ORDER BY iccid", &st);
+	iot_err err = store_prepare(e->db, "SELECT iccid, state, class, fallback FROM profile WHERE eid = $1 ORDER BY iccid",
+				    &st);
 
 	*n = 0;
 	if (err != IOT_OK)
@@ -167,7 +183,9 @@ iot_err eim_euicc_profiles(struct eim *e, const char *eid, struct eim_profile *o
 	store_bind_text(st, 1, eid);
 	while (*n < cap && (err = store_step(st, &row)) == IOT_OK && row) {
 		snprintf(out[*n].iccid, sizeof(out[*n].iccid), "%s", store_col_text(st, 0));
-		out[(*n)++].state = (int)store_col_int(st, 1);
+		out[*n].state = (int)store_col_int(st, 1);
+		out[*n].profile_class = (int)store_col_int(st, 2);
+		out[(*n)++].fallback = store_col_int(st, 3) != 0;
 	}
 	store_finalize(st);
 	return err;

@@ -29,6 +29,8 @@ iot_err eim_api_key_parse(const char *text, struct eim_api_key *k)
 		k->role = EIM_ROLE_OPERATOR;
 	else if (!strncmp(text, "auditor:", 8))
 		k->role = EIM_ROLE_AUDITOR;
+	else if (!strncmp(text, "approver:", 9))
+		k->role = EIM_ROLE_APPROVER;
 	else
 		return IOT_E_ARG;
 	if (!eim_key_name_ok(a + 1, (size_t)(b - a - 1)) || (slot = atomic_fetch_add(&used, 1)) >= 64)
@@ -119,7 +121,7 @@ const struct eim_api_key *eim_rest_authorize(struct eim_server *s, const struct 
 		eim_rest_error(r, 401, "a valid API key is needed (Authorization: Bearer)");
 		return NULL;
 	}
-	if (k->role < role) {
+	if (!eim_role_covers(k->role, role)) {
 		atomic_fetch_add(&s->rest_refused, 1);
 		eim_rest_error(r, 403, "this key's role may not do that");
 		return NULL;
@@ -309,24 +311,8 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 				reply_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "unknown eUICC" :
 					    "address: https://HOST:PORT, coaps://HOST:PORT or null");
 		} else if (!strcmp(rest_of, "/operations") && post) {
-			enum eim_op_kind kind;
-			uint8_t *payload = NULL;
-			size_t len;
-			int64_t id = 0;
-
-			if ((err = eim_op_from_json(in, &kind, &payload, &len)) == IOT_OK)
-				err = eim_op_create(e, eid, kind, payload, len, &id);
-			free(payload);
-			if (err == IOT_OK)
-				eim_server_wake(&s->injector);
-			snprintf(subject, sizeof(subject), "euicc:%s operation:%lld", eid, (long long)id);
-			snprintf(outcome, sizeof(outcome), "%s", iot_errname(err));
-			eim_audit(e, k->name, "operation", subject, outcome);
-			if (err == IOT_OK)
-				reply_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id, "state", "pending"));
-			else
-				reply_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "unknown eUICC" :
-					    "not an operation: psmos, dataRequest, download or euiccPackage");
+			/* a change of one operation: the policy first, maybe an approver */
+			eim_rest_submit(s, e, k, eid, in, r);
 		} else {
 			eim_rest_error(r, 404, "no such resource");
 		}
@@ -353,42 +339,7 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 					    err == IOT_E_REFUSED ? "already sent" : "unknown operation");
 		}
 	} else if (!strcmp(q->path, "/api/v1/campaigns") && post) {
-		json_t *targets = json_object_get(in, "eids");
-		const char *name = json_string_value(json_object_get(in, "name"));
-		const char *label = json_string_value(json_object_get(in, "label"));
-		const char **eids = NULL;
-		size_t n = json_is_array(targets) ? json_array_size(targets) : 0;
-		enum eim_op_kind kind;
-		uint8_t *payload = NULL;
-		size_t len;
-		int64_t id = 0, total = 0;
-
-		err = eim_op_from_json(in, &kind, &payload, &len);
-		if (err == IOT_OK && n && !(eids = calloc(n, sizeof(*eids))))
-			err = IOT_E_NOMEM;
-		for (size_t i = 0; err == IOT_OK && i < n; i++)
-			if (!(eids[i] = json_string_value(json_array_get(targets, i))))
-				err = IOT_E_JSON;
-		/* maxInFlight: absent (the eIM's setting) or 1 to a million, never wrapped */
-		if (err == IOT_OK && json_object_get(in, "maxInFlight") &&
-		    (!json_is_integer(json_object_get(in, "maxInFlight")) ||
-		     json_integer_value(json_object_get(in, "maxInFlight")) < 1 ||
-		     json_integer_value(json_object_get(in, "maxInFlight")) > 1000000))
-			err = IOT_E_ARG;
-		if (err == IOT_OK)
-			err = eim_campaign_create(e, name ? name : "campaign", kind, payload, len, eids, n, label,
-						  (unsigned)json_integer_value(json_object_get(in, "maxInFlight")), &id, &total);
-		free(eids);
-		free(payload);
-		snprintf(subject, sizeof(subject), "campaign:%lld operations=%lld", (long long)id, (long long)total);
-		eim_audit(e, k->name, "campaign", subject, iot_errname(err));
-		if (err == IOT_OK)
-			eim_server_wake(&s->injector);
-		if (err == IOT_OK)
-			reply_json(r, 201, json_pack("{s:I,s:I}", "id", (json_int_t)id, "operations", (json_int_t)total));
-		else
-			reply_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "an unknown eUICC" :
-				    "a campaign wants eids or label, and an operation");
+		eim_rest_submit(s, e, k, NULL, in, r);
 	} else if (!strncmp(q->path, "/api/v1/campaigns/", 18) && get && strstr(q->path + 18, "/operations")) {
 		struct eim_op *list;
 		const char *after = http_request_arg(q, "after"), *rest_of_path;
@@ -425,13 +376,13 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		else
 			reply_failure(r, err, 404, "unknown campaign");
 	} else if (!strcmp(q->path, "/api/v1/keys") && post) {
-		static const char *const roles[] = { "", "auditor", "operator", "admin" };
+		static const char *const roles[] = { "", "auditor", "operator", "admin", "approver" };
 		const char *name = json_string_value(json_object_get(in, "name"));
 		const char *role = json_string_value(json_object_get(in, "role"));
 		char token[65];
 		int rn = 0;
 
-		for (int i = 1; role && i <= 3; i++)
+		for (int i = 1; role && i <= 4; i++)
 			if (!strcmp(role, roles[i]))
 				rn = i;
 		err = rn ? eim_key_create(e, name, rn, token) : IOT_E_ARG;
@@ -441,9 +392,9 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 			reply_json(r, 201, json_pack("{s:s,s:s,s:s}", "name", name, "role", role, "token", token));
 		else
 			reply_failure(r, err, err == IOT_E_REFUSED ? 409 : 400, err == IOT_E_REFUSED ? "the name exists" :
-				    "a name and a role (admin, operator, auditor)");
+				    "a name and a role (admin, approver, operator, auditor)");
 	} else if (!strcmp(q->path, "/api/v1/keys") && get) {
-		static const char *const roles[] = { "", "auditor", "operator", "admin" };
+		static const char *const roles[] = { "", "auditor", "operator", "admin", "approver" };
 		char names[64][64];
 		int rl[64];
 		size_t n = 0;
@@ -452,7 +403,7 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		if ((err = eim_key_list(e, names, rl, 64, &n)) == IOT_OK)
 			for (size_t i = 0; i < n; i++)
 				json_array_append_new(a, json_pack("{s:s,s:s}", "name", names[i], "role",
-								   rl[i] >= 1 && rl[i] <= 3 ? roles[rl[i]] : "?"));
+								   rl[i] >= 1 && rl[i] <= 4 ? roles[rl[i]] : "?"));
 		reply_list(r, err, a);
 	} else if (!strncmp(q->path, "/api/v1/keys/", 13) && del) {
 		err = eim_key_delete(e, q->path + 13);
@@ -505,7 +456,7 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		err = eim_audit_verify(e, &entries, &bad);
 		reply_json(r, 200, json_pack("{s:b,s:I,s:I}", "intact", err == IOT_OK, "entries", (json_int_t)entries,
 					     "firstBadEntry", (json_int_t)bad));
-	} else {
+	} else if (!eim_rest_governance(s, e, k, q, in, r)) {
 		eim_rest_error(r, 404, "no such resource");
 	}
 	json_decref(in);

@@ -1,5 +1,6 @@
 /* The eIM on HTTPS and CoAP/DTLS (server.h). */
 #include "eim/server_internal.h"
+#include "eim/change.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -67,8 +68,11 @@ static void esipa(struct eim_server *s, bool json, const char *peer, const uint8
 	if (eim_notifications_waiting(e))
 		eim_server_wake(&s->forwarder);
 	/* a result may free a device's next operation for a push */
-	if (len > 2 && body[0] == 0xBF && (body[1] == 0x50 || body[1] == 0x3D))
+	if (len > 2 && body[0] == 0xBF && (body[1] == 0x50 || body[1] == 0x3D)) {
 		eim_server_wake(&s->injector);
+		/* ... and move a staged campaign on */
+		eim_server_wake(&s->governor);
+	}
 }
 
 /* Runs w's step off the request path (a slow or absent SM-DP+ or device
@@ -327,14 +331,15 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 	pthread_mutex_init(&s->lock, NULL);
 	s->forwarder = (struct eim_worker){ .s = s, .step = eim_forward_notifications, .done = &s->notifications_forwarded };
 	s->injector = (struct eim_worker){ .s = s, .step = eim_inject, .done = &s->pushed };
-	pthread_cond_init(&s->forwarder.wake, NULL);
-	pthread_cond_init(&s->injector.wake, NULL);
-	if (err == IOT_OK && pthread_create(&s->forwarder.thread, NULL, work, &s->forwarder))
-		err = IOT_E_NOMEM;
-	s->forwarder.running = err == IOT_OK;
-	if (err == IOT_OK && pthread_create(&s->injector.thread, NULL, work, &s->injector))
-		err = IOT_E_NOMEM;
-	s->injector.running = err == IOT_OK;
+	s->governor = (struct eim_worker){ .s = s, .step = eim_rollout_step, .done = &s->campaign_moves };
+	for (size_t i = 0; i < 3; i++) {
+		struct eim_worker *w = i == 0 ? &s->forwarder : i == 1 ? &s->injector : &s->governor;
+
+		pthread_cond_init(&w->wake, NULL);
+		if (err == IOT_OK && pthread_create(&w->thread, NULL, work, w))
+			err = IOT_E_NOMEM;
+		w->running = err == IOT_OK;
+	}
 	if (err != IOT_OK) {
 		eim_server_stop(s);
 		return err;
@@ -365,13 +370,15 @@ void eim_server_stop(struct eim_server *s)
 	s->stopping = true;
 	pthread_cond_signal(&s->forwarder.wake);
 	pthread_cond_signal(&s->injector.wake);
+	pthread_cond_signal(&s->governor.wake);
 	pthread_mutex_unlock(&s->lock);
-	if (s->forwarder.running)
-		pthread_join(s->forwarder.thread, NULL);
-	if (s->injector.running)
-		pthread_join(s->injector.thread, NULL);
-	pthread_cond_destroy(&s->forwarder.wake);
-	pthread_cond_destroy(&s->injector.wake);
+	for (size_t i = 0; i < 3; i++) {
+		struct eim_worker *w = i == 0 ? &s->forwarder : i == 1 ? &s->injector : &s->governor;
+
+		if (w->running)
+			pthread_join(w->thread, NULL);
+		pthread_cond_destroy(&w->wake);
+	}
 	pthread_mutex_destroy(&s->lock);
 	pthread_key_delete(s->core);
 	free(s);

@@ -12,8 +12,6 @@
 #include "net/coap.h"
 #include "net/http.h"
 
-enum eim_role { EIM_ROLE_AUDITOR = 1, EIM_ROLE_OPERATOR, EIM_ROLE_ADMIN };
-
 /* An API key: who holds it, what it may do, and its SHA-256 (the key itself
  * is not kept). */
 struct eim_api_key {
@@ -21,7 +19,7 @@ struct eim_api_key {
 	enum eim_role role;
 	uint8_t hash[32];
 };
-/* "ROLE:NAME:TOKEN" (role admin, operator or auditor) into k. */
+/* "ROLE:NAME:TOKEN" (role admin, approver, operator or auditor) into k. */
 iot_err eim_api_key_parse(const char *text, struct eim_api_key *k);
 
 struct eim_server_config {

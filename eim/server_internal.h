@@ -10,6 +10,7 @@
 #include "eim/server.h"
 #include "net/http.h"
 #include "net/coap.h"
+#include <jansson.h>
 
 #define JSON_TYPE "application/json"
 
@@ -19,7 +20,7 @@ struct eim_server {
 	struct net_coap_server *coap;
 	pthread_key_t core;
 	atomic_ulong esipa_https, esipa_coap, esipa_json, esipa_malformed, rest_calls, rest_refused, notifications_forwarded,
-		bpp_streamed, pushed;
+		bpp_streamed, pushed, campaign_moves;
 	/* work off the request path: notifications to SM-DP+s, pushes to devices */
 	struct eim_worker {
 		struct eim_server *s;
@@ -28,7 +29,7 @@ struct eim_server {
 		pthread_t thread;
 		pthread_cond_t wake;
 		bool woken, running;
-	} forwarder, injector;
+	} forwarder, injector, governor;
 	pthread_mutex_t lock;
 	bool stopping;
 };
@@ -43,6 +44,14 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 /* The caller's key when it has role or above; NULL with 401/403 answered. */
 const struct eim_api_key *eim_rest_authorize(struct eim_server *s, const struct http_request *q, enum eim_role role,
 					     struct http_response *r);
+/* rest_change.c: an operation (eid) or a campaign (NULL) asked for as a
+ * change, answered 201 applied, 202 waiting for approval, 403 refused. */
+struct eim;
+void eim_rest_submit(struct eim_server *s, struct eim *e, const struct eim_api_key *k, const char *eid,
+		     const json_t *in, struct http_response *r);
+/* The policy, changes, campaign controls and the audit export; false: not one of those. */
+bool eim_rest_governance(struct eim_server *s, struct eim *e, const struct eim_api_key *k, const struct http_request *q,
+			 const json_t *in, struct http_response *r);
 /* {"error": message} with status. */
 void eim_rest_error(struct http_response *r, int status, const char *message);
 

@@ -15,6 +15,7 @@ packages=(
   pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools   # PC/SC, euiccd as a card
   iproute2 util-linux             # tests: private network namespaces
   curl                            # tests: smdpd over HTTPS as any client sees it
+  tzdata                          # eimd: maintenance windows in their time zones
 )
 
 missing=()
