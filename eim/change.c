@@ -300,7 +300,7 @@ iot_err eim_change_submit(struct eim *e, const char *actor, enum eim_role role, 
 		err = store_sql(e->db,
 				"INSERT INTO change_record(created, requester, role, reason, ticket, doc, hash, verdict, rules,"
 				" state, devices, expires) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-				"itittttttiii", now, actor, (int64_t)role,
+				"ititttttttii", now, actor, (int64_t)role,
 				json_string_value(json_object_get(change, "reason")) ? json_string_value(json_object_get(change, "reason")) : "",
 				json_string_value(json_object_get(change, "ticket")) ? json_string_value(json_object_get(change, "ticket")) : "",
 				text, out->hash, eim_verdict_name(out->decision.verdict), rules, out->state, out->decision.devices,

@@ -534,8 +534,8 @@ static unsigned check_profiles(const struct rsp_euicc_package *pkg, struct eim_p
 		}
 		for (j = 0; j < n; j++) {
 			enabled |= prof[j].state == 1;
-			/* a fallback (SGP.32 3.5) or bootstrap (provisioning class) profile to fall back on */
-			usable_fallback |= prof[j].fallback || prof[j].profile_class == 1;
+			/* a profile the eUICC falls back to by itself (SGP.32 3.5's Fallback Attribute) */
+			usable_fallback |= prof[j].fallback;
 		}
 		if (!enabled && !usable_fallback)
 			broken |= 1u << 1;
@@ -731,7 +731,7 @@ iot_err eim_policy_evaluate_with(struct eim *e, const struct eim_policy *p, cons
 	for (size_t b = 0; b < 4; b++) {
 		static const char *const what[] = {
 			"more eUICCs than a change may touch (maxDevicesPerChange)",
-			"would leave an eUICC with no enabled profile and no fallback or bootstrap profile (or its profiles are not known: list them first)",
+			"would leave an eUICC with no enabled profile and none carrying the fallback attribute (or its profiles are not known: list them first)",
 			"would delete the profile carrying the fallback attribute",
 			"would delete this eIM, the eUICC's last known one",
 		};

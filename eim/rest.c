@@ -3,6 +3,7 @@
  * state change is audited; a failing store answers 503 and changes nothing. */
 #include "eim/server_internal.h"
 #include "eim/ops_json.h"
+#include "eim/change.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,7 +193,10 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 	if (!(k = eim_rest_authorize(s, q, admin_only ? EIM_ROLE_ADMIN : post || del || put ? EIM_ROLE_OPERATOR : EIM_ROLE_AUDITOR,
 			    r)))
 		return;
-	if (post || put) {
+	/* an empty POST is an empty object (the controls: pause, resume, abort) */
+	if (post && !q->body_len)
+		in = json_object();
+	else if (post || put) {
 		json_error_t je;
 
 		if (!q->content_type || strncmp(q->content_type, JSON_TYPE, strlen(JSON_TYPE)) ||
@@ -366,13 +370,23 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 
 		if (!parse_id(q->path + 18, &id, NULL))
 			eim_rest_error(r, 400, "a campaign id is digits");
-		else if ((err = eim_campaign_get(e, id, &c)) == IOT_OK)
-			reply_json(r, 200, json_pack("{s:I,s:s,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I}}", "id", (json_int_t)c.id,
-						     "name", c.name, "maxInFlight", (json_int_t)c.max_in_flight, "total",
-						     (json_int_t)c.total, "states", "pending", (json_int_t)c.by_state[0],
-						     "sent", (json_int_t)c.by_state[1], "done", (json_int_t)c.by_state[2],
-						     "failed", (json_int_t)c.by_state[3], "cancelled", (json_int_t)c.by_state[4],
-						     "expired", (json_int_t)c.by_state[5]));
+		else if ((err = eim_campaign_get(e, id, &c)) == IOT_OK) {
+			json_t *j = json_pack("{s:I,s:s,s:I,s:s,s:i,s:i,s:I}", "id", (json_int_t)c.id, "name", c.name,
+					      "maxInFlight", (json_int_t)c.max_in_flight, "state",
+					      eim_campaign_state_name(c.state), "stage", c.stage + 1, "stages", c.stages,
+					      "change", (json_int_t)c.change);
+
+			/* stages count from 1 (the canary) for people */
+			if (c.halt_reason[0])
+				json_object_set_new(j, "haltReason", json_string(c.halt_reason));
+			json_object_set_new(j, "total", json_integer(c.total));
+			json_object_set_new(j, "states", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "pending",
+								   (json_int_t)c.by_state[0], "sent", (json_int_t)c.by_state[1],
+								   "done", (json_int_t)c.by_state[2], "failed",
+								   (json_int_t)c.by_state[3], "cancelled",
+								   (json_int_t)c.by_state[4], "expired", (json_int_t)c.by_state[5]));
+			reply_json(r, 200, j);
+		}
 		else
 			reply_failure(r, err, 404, "unknown campaign");
 	} else if (!strcmp(q->path, "/api/v1/keys") && post) {

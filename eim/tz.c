@@ -130,7 +130,10 @@ iot_err tz_load(const char *name, struct tz *out)
 	if (n < 50 || memcmp(buf, "TZif", 4) || buf[4] < '2' || buf[n - 1] != '\n')
 		return IOT_E_ARG;
 	buf[n - 1] = 0;
-	if (!(nl = strrchr(buf, '\n')))
+	/* the data before it holds NULs: look back from the end */
+	for (nl = buf + n - 2; nl > buf && *nl != '\n'; nl--)
+		;
+	if (*nl != '\n')
 		return IOT_E_ARG;
 	return tz_parse_posix(nl + 1, out);
 }
