@@ -548,7 +548,7 @@ dev 1 poll --json >/dev/null
 dev 2 poll --json >/dev/null
 out=$(head -1 <<<"$(api GET /api/v1/campaigns/$camp '' look-only)")
 echo "campaign: $out"
-grep -q '"maxInFlight":7,"total":2,"states":{"pending":0,"sent":0,"done":2,' <<<"$out"
+grep -q '"maxInFlight":7,"state":"[a-z]*","stage":1,"stages":1,"change":[0-9]*,"total":2,"states":{"pending":0,"sent":0,"done":2,' <<<"$out"
 
 # the audit log: intact, with the API calls and the eUICC results
 out=$(api GET /api/v1/audit/verify '' look-only)
