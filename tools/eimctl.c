@@ -13,13 +13,23 @@ static struct {
 	const char *url, *key, *ca, *connect;
 	bool json;
 	struct http_client *http;
-} g;
+	/* what a change carries besides its operation */
+	const char *reason, *ticket, *override, *stages;
+	double halt_rate, success_rate;
+	long stage_timeout;
+} g = { .halt_rate = -1, .success_rate = -1 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: eimctl [--url URL] [--key KEY] [--ca PEM] [--connect H:P:ADDR:P] [--json] COMMAND\n"
 		"  (or EIMCTL_URL, EIMCTL_KEY in the environment)\n"
+		"  every operation and campaign is a change, decided by the eIM's policy:\n"
+		"  --reason TEXT --ticket REF      why (kept in its change record)\n"
+		"  --override RULE                 an admin overriding a built-in safety rule by name\n"
+		"  --stages 2,10%%,100%%             a campaign's stages: a canary, then waves\n"
+		"  --halt-rate R --success-rate R  halt when a stage's failures pass R; move on when R succeeded\n"
+		"  --stage-timeout S               what is not back after S seconds counts as failed\n"
 		"commands:\n"
 		"  euicc add EID [LABELS]            register an eUICC (labels: a,b=c,...)\n"
 		"  euicc list [FILTER...]           FILTER: label=L profile=ICCID profileState=enabled|disabled\n"
@@ -38,10 +48,14 @@ static void usage(FILE *f)
 		"      submit JSON|@FILE|-           any operation as the API's JSON (addEim, updateEim, ...)\n"
 		"  op show ID | op cancel ID\n"
 		"  campaign LABEL MAX_IN_FLIGHT OPERATION   the operation for every eUICC with LABEL\n"
-		"  campaign show ID\n"
+		"  campaign show ID | campaign pause|resume|abort ID\n"
+		"  changes [state=S] [requester=K] [after=ID]   the change records\n"
+		"  change show ID | change approve ID HASH [NOTE] | change reject ID [NOTE]\n"
+		"  policy                            the rules in force\n"
+		"  policy evaluate EID|label=L OPERATION   what the policy says (a dry run)\n"
 		"  settings [NAME=N...]              the eIM's settings; changing them is the admin's:\n"
 		"                                    operationTtlSeconds, campaignMaxInFlight\n"
-		"  audit verify\n"
+		"  audit verify | audit export FILE   (check an export offline: eimd --audit-verify FILE)\n"
 		"  initial-eim FILE                  the AddInitialEim request for factories\n");
 }
 
@@ -155,6 +169,35 @@ static json_t *op_body(int argc, char **argv)
 	return NULL;
 }
 
+/* The change's fields from the options, onto body. */
+static json_t *with_change(json_t *body, bool campaign)
+{
+	if (g.reason)
+		json_object_set_new(body, "reason", json_string(g.reason));
+	if (g.ticket)
+		json_object_set_new(body, "ticket", json_string(g.ticket));
+	if (g.override)
+		json_object_set_new(body, "override", json_pack("[s]", g.override));
+	if (!campaign)
+		return body;
+	if (g.stages) {
+		json_t *a = json_array();
+		char *copy = strdup(g.stages), *save = NULL;
+
+		for (char *s = copy ? strtok_r(copy, ",", &save) : NULL; s; s = strtok_r(NULL, ",", &save))
+			json_array_append_new(a, strchr(s, '%') ? json_string(s) : json_integer(atoll(s)));
+		free(copy);
+		json_object_set_new(body, "stages", a);
+	}
+	if (g.halt_rate >= 0)
+		json_object_set_new(body, "haltFailureRate", json_real(g.halt_rate));
+	if (g.success_rate >= 0)
+		json_object_set_new(body, "successRate", json_real(g.success_rate));
+	if (g.stage_timeout > 0)
+		json_object_set_new(body, "stageTimeoutSeconds", json_integer(g.stage_timeout));
+	return body;
+}
+
 static int euicc_cmd(int argc, char **argv)
 {
 	char path[128];
@@ -215,7 +258,7 @@ static int op_cmd(int argc, char **argv)
 		return 2;
 	}
 	snprintf(path, sizeof(path), "/api/v1/euiccs/%s/operations", argv[0]);
-	return request("POST", path, body);
+	return request("POST", path, with_change(body, false));
 }
 
 static int campaign_cmd(int argc, char **argv)
@@ -227,6 +270,10 @@ static int campaign_cmd(int argc, char **argv)
 		snprintf(path, sizeof(path), "/api/v1/campaigns/%s", argv[1]);
 		return request("GET", path, NULL);
 	}
+	if (argc >= 2 && (!strcmp(argv[0], "pause") || !strcmp(argv[0], "resume") || !strcmp(argv[0], "abort"))) {
+		snprintf(path, sizeof(path), "/api/v1/campaigns/%s/%s", argv[1], argv[0]);
+		return request("POST", path, json_object());
+	}
 	if (argc < 3 || !(body = op_body(argc - 2, argv + 2))) {
 		usage(stderr);
 		return 2;
@@ -234,7 +281,94 @@ static int campaign_cmd(int argc, char **argv)
 	json_object_set_new(body, "name", json_string(argv[0]));
 	json_object_set_new(body, "label", json_string(argv[0]));
 	json_object_set_new(body, "maxInFlight", json_integer(atoi(argv[1])));
-	return request("POST", "/api/v1/campaigns", body);
+	return request("POST", "/api/v1/campaigns", with_change(body, true));
+}
+
+/* changes [FILTER...]: a table; change show|approve|reject ID ... */
+static int changes_cmd(int argc, char **argv)
+{
+	char query[512] = "/api/v1/changes";
+	size_t used = strlen(query), i;
+	json_t *out, *c;
+	int status;
+
+	for (int k = 0; k < argc && used < sizeof(query); k++)
+		used += (size_t)snprintf(query + used, sizeof(query) - used, "%c%s", k == 0 ? '?' : '&', argv[k]);
+	if (used >= sizeof(query))
+		return 2;
+	status = call("GET", query, NULL, &out);
+	if (g.json || status != 200)
+		return show(status, out);
+	printf("%6s %-9s %-10s %-12s %7s  %s\n", "ID", "STATE", "DECISION", "REQUESTER", "DEVICES", "REASON");
+	json_array_foreach(out, i, c)
+		printf("%6lld %-9s %-10s %-12s %7lld  %s\n", (long long)json_integer_value(json_object_get(c, "id")),
+		       json_string_value(json_object_get(c, "state")), json_string_value(json_object_get(c, "decision")),
+		       json_string_value(json_object_get(c, "requester")),
+		       (long long)json_integer_value(json_object_get(c, "devices")),
+		       json_string_value(json_object_get(c, "reason")));
+	json_decref(out);
+	return 0;
+}
+
+static int change_cmd(int argc, char **argv)
+{
+	char path[128];
+
+	if (argc >= 2 && !strcmp(argv[0], "show")) {
+		snprintf(path, sizeof(path), "/api/v1/changes/%s", argv[1]);
+		return request("GET", path, NULL);
+	}
+	if (argc >= 3 && !strcmp(argv[0], "approve")) {
+		snprintf(path, sizeof(path), "/api/v1/changes/%s/approve", argv[1]);
+		return request("POST", path, json_pack("{s:s,s:s}", "hash", argv[2], "note", argc >= 4 ? argv[3] : ""));
+	}
+	if (argc >= 2 && !strcmp(argv[0], "reject")) {
+		snprintf(path, sizeof(path), "/api/v1/changes/%s/reject", argv[1]);
+		return request("POST", path, json_pack("{s:s}", "note", argc >= 3 ? argv[2] : ""));
+	}
+	usage(stderr);
+	return 2;
+}
+
+/* policy: the rules; policy evaluate EID|label=L OPERATION: a dry run */
+static int policy_cmd(int argc, char **argv)
+{
+	json_t *body;
+
+	if (!argc)
+		return request("GET", "/api/v1/policy", NULL);
+	if (argc < 3 || strcmp(argv[0], "evaluate") || !(body = op_body(argc - 2, argv + 2))) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strncmp(argv[1], "label=", 6))
+		json_object_set_new(body, "label", json_string(argv[1] + 6));
+	else
+		json_object_set_new(body, "eid", json_string(argv[1]));
+	return request("POST", "/api/v1/policy/evaluate", with_change(body, !strncmp(argv[1], "label=", 6)));
+}
+
+/* audit export FILE: the JSON lines as the eIM signed them */
+static int audit_export(const char *file)
+{
+	char url[512], auth[300];
+	const char *headers[] = { auth, NULL };
+	uint8_t *resp = NULL;
+	size_t len = 0;
+	int status = 0, rc = 1;
+	FILE *f;
+
+	snprintf(url, sizeof(url), "%s/api/v1/audit/export", g.url);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", g.key ? g.key : "");
+	if (http_client_request(g.http, "GET", url, headers, NULL, 0, &status, &resp, &len) != IOT_OK || status != 200)
+		fprintf(stderr, "eimctl: the export failed (%d)\n", status);
+	else if ((f = fopen(file, "wb"))) {
+		rc = fwrite(resp, 1, len, f) == len && fclose(f) == 0 ? 0 : 1;
+		if (!rc)
+			printf("wrote %zu bytes to %s\n", len, file);
+	}
+	free(resp);
+	return rc;
 }
 
 /* settings: show them; settings NAME=N...: change those (admin) */
@@ -288,7 +422,11 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, 'u' }, { "key", required_argument, NULL, 'k' },
 		{ "ca", required_argument, NULL, 'c' }, { "connect", required_argument, NULL, 'C' },
-		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		{ "reason", required_argument, NULL, 'r' }, { "ticket", required_argument, NULL, 't' },
+		{ "override", required_argument, NULL, 'o' }, { "stages", required_argument, NULL, 's' },
+		{ "halt-rate", required_argument, NULL, 'H' }, { "success-rate", required_argument, NULL, 'S' },
+		{ "stage-timeout", required_argument, NULL, 'T' }, { NULL, 0, NULL, 0 },
 	};
 	struct http_client_config hc = { 0 };
 	int c, rc;
@@ -302,6 +440,13 @@ int main(int argc, char **argv)
 		case 'c': g.ca = optarg; break;
 		case 'C': g.connect = optarg; break;
 		case 'j': g.json = true; break;
+		case 'r': g.reason = optarg; break;
+		case 't': g.ticket = optarg; break;
+		case 'o': g.override = optarg; break;
+		case 's': g.stages = optarg; break;
+		case 'H': g.halt_rate = atof(optarg); break;
+		case 'S': g.success_rate = atof(optarg); break;
+		case 'T': g.stage_timeout = atol(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -324,8 +469,16 @@ int main(int argc, char **argv)
 		rc = campaign_cmd(argc - 1, argv + 1);
 	else if (!strcmp(argv[0], "settings"))
 		rc = settings_cmd(argc - 1, argv + 1);
+	else if (!strcmp(argv[0], "changes"))
+		rc = changes_cmd(argc - 1, argv + 1);
+	else if (!strcmp(argv[0], "change"))
+		rc = change_cmd(argc - 1, argv + 1);
+	else if (!strcmp(argv[0], "policy"))
+		rc = policy_cmd(argc - 1, argv + 1);
 	else if (!strcmp(argv[0], "audit") && argc >= 2 && !strcmp(argv[1], "verify"))
 		rc = request("GET", "/api/v1/audit/verify", NULL);
+	else if (!strcmp(argv[0], "audit") && argc >= 3 && !strcmp(argv[1], "export"))
+		rc = audit_export(argv[2]);
 	else if (!strcmp(argv[0], "initial-eim") && argc >= 2)
 		rc = initial_eim(argv[1]);
 	else {
