@@ -7,6 +7,9 @@
 # every device gets operator A's profile downloaded and enabled; half the
 # fleet is moved to operator B's by a campaign; the bootstrap profile is
 # kept as fallback; a device whose order is missing fails and says why.
+# Governance throughout: a policy decides every change; a staged campaign
+# enabling a profile the devices lack halts on its canary; a delete waits
+# for a second person's approval; the audit log is exported and verified.
 # Operator B takes every second device (1, 3, 5, ...), so both transports carry both.
 # Usage: scripts/fleet_demo.sh BUILD_DIR [DEVICES] [CHECK_FILE]
 #   CHECK_FILE: where to write the final profile states as the eUICCs hold
@@ -76,9 +79,19 @@ say "== eimd: ESipa on HTTPS and CoAP/DTLS, the REST API"
 smdp-ca = $p/ci.pem
 connect = smdp.iotrsp.test:443:127.0.0.1:$sport
 api-key = operator:demo:demo-operator-key
+api-key = approver:alice:demo-approver-key
 threads = 4
+policy = $tmp/policy.json
 CONF
 } >"$tmp/eimd.conf"
+# the fleet's policy: deletes need a second person; nobody but an admin
+# touches eIMs; no change reaches more than 10,000 devices
+cat >"$tmp/policy.json" <<JSON
+{"maxDevicesPerChange": 10000, "approvalTtlSeconds": 86400,
+ "rules": [{"name": "four-eyes-deletes", "effect": "approve", "actions": ["delete"]},
+           {"name": "eim-changes-are-admin-only", "effect": "deny", "actions": ["addEim", "deleteEim", "updateEim"],
+            "roles": ["operator", "approver"]}]}
+JSON
 "$build/eim/eimd" --config "$tmp/eimd.conf" --initial-eim "$tmp/initial.der"
 "$build/eim/eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" & pids+=($!)
 wait_grep 'msg="listening"' "$tmp/eimd.log"
@@ -170,6 +183,27 @@ camp_f=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
 wait_idle
 say "   operator B downloads: $(api GET /api/v1/campaigns/$camp_b | sed 's/.*"states":\({[^}]*}\).*/\1/')"
 say "   fallback + inventory: $(api GET /api/v1/campaigns/$camp_f | sed 's/.*"states":\({[^}]*}\).*/\1/')"
+
+say "== governance: a staged campaign to a profile the devices lack (a bad profile) halts on its canary"
+out=$(ctl --json --reason "move the fleet to operator X" --stages 5,25%,100% --halt-rate 0.5 \
+  campaign fleet=sim 10 enable 89049032999999999990)
+camp_x=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
+halted() { api GET /api/v1/campaigns/$camp_x | grep -q '"state":"halted"'; }
+wait_until halted
+say "   $(api GET /api/v1/campaigns/$camp_x | sed 's/.*"state":"\([a-z]*\)".*"haltReason":"\([^"]*\)".*"states":\({[^}]*}\).*/\1: \2; \3/')"
+say "   (the other $((n - 5)) devices are untouched; eimctl campaign resume|abort $camp_x decides what next)"
+ctl campaign abort "$camp_x" | grep -E '^state' | sed 's/^/   aborted: /'
+say "== governance: deleting Operator A's (disabled) profile on device 1 waits for a second person"
+out=$(ctl --json --reason "operator A contract ended" --ticket CHG-1 op "${eids[0]}" delete "$(iccid 44 1)")
+say "   requested by demo: $out"
+change=$(sed 's/.*"change":\([0-9]*\).*/\1/' <<<"$out") hash=$(sed 's/.*"hash":"\([0-9A-F]*\)".*/\1/' <<<"$out")
+say "   demo, who asked, tries to approve it: $(EIMCTL_KEY=demo-operator-key ctl change approve "$change" "$hash" 2>&1 | head -1)"
+EIMCTL_KEY=demo-approver-key ctl change approve "$change" "$hash" "checked with operator A" | grep -E '^(state|operation)' |
+  sed 's/^/   alice approved: /'
+wait_idle
+ctl changes after=$((change - 2)) | sed "s/^/   /"
+ctl audit export "$tmp/audit.jsonl" >/dev/null
+say "   audit export: $("$build/eim/eimd" --config "$tmp/eimd.conf" --audit-verify "$tmp/audit.jsonl")"
 
 last=${eids[$((n - 1))]}
 after=0 failed=

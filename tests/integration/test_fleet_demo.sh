@@ -13,7 +13,9 @@ for i in $(seq 1 20); do
   eid=${eids[$((i - 1))]}
   a=$(printf '8944%015d' $i) b=$(printf '8933%015d' $(((i + 1) / 2))) boot=89049032000000000019
   # operator B on devices 1, 3, ..., 19; the last device (20) never got operator A's order
-  if [ $((i % 2)) = 1 ]; then want="$eid $b enabled|$eid $a disabled|$eid $boot disabled"
+  # (device 1's operator A profile deleted by an approved change)
+  if [ $i = 1 ]; then want="$eid $b enabled|$eid $boot disabled"
+  elif [ $((i % 2)) = 1 ]; then want="$eid $b enabled|$eid $a disabled|$eid $boot disabled"
   elif [ $i -lt 20 ]; then want="$eid $a enabled|$eid $boot disabled"
   else want="$eid $boot enabled"; fi
   for source in "$tmp/final" "$tmp/final.rest"; do
