@@ -50,6 +50,54 @@ iot_err eim_audit_checkpoint(struct eim *e, int64_t id, const uint8_t hash[32], 
 	return store_sql(e->db, "INSERT INTO audit_checkpoint(id, ts, signature) VALUES ($1, $2, $3)", "iit", id, ts, sig);
 }
 
+iot_err eim_audit_checkpoint_upgrade(struct eim *e)
+{
+	struct store_stmt *st;
+	bool row = false;
+	int64_t ids[1024], n = 0;
+	uint8_t hashes[1024][32];
+	iot_err err = store_prepare(e->db, "SELECT 1 FROM audit_checkpoint LIMIT 1", &st);
+
+	if (err != IOT_OK)
+		return err;
+	err = store_step(st, &row);
+	store_finalize(st);
+	if (err != IOT_OK || row)
+		return err;
+	/* a store from before checkpoints: its chain as it stands is signed now
+	 * (trusted on first use), a batch at a time */
+	for (int64_t after = 0;;) {
+		if ((err = store_prepare(e->db, "SELECT id, hash FROM audit WHERE id % $1 = 0 AND id > $2 ORDER BY id LIMIT 1024",
+					 &st)) != IOT_OK)
+			return err;
+		store_bind_int(st, 1, EIM_AUDIT_CHECKPOINT_EVERY);
+		store_bind_int(st, 2, after);
+		for (n = 0; n < 1024 && (err = store_step(st, &row)) == IOT_OK && row;) {
+			size_t len;
+			const uint8_t *h = store_col_blob(st, 1, &len);
+
+			if (h && len == 32) {
+				ids[n] = store_col_int(st, 0);
+				memcpy(hashes[n++], h, 32);
+			}
+		}
+		store_finalize(st);
+		if (err != IOT_OK || !n)
+			return err;
+		if ((err = store_begin(e->db)) != IOT_OK)
+			return err;
+		for (int64_t i = 0; err == IOT_OK && i < n; i++)
+			err = eim_audit_checkpoint(e, ids[i], hashes[i], (int64_t)time(NULL));
+		if (err != IOT_OK) {
+			store_rollback(e->db);
+			return err;
+		}
+		if ((err = store_commit(e->db)) != IOT_OK)
+			return err;
+		after = ids[n - 1];
+	}
+}
+
 static iot_err append_line(char **buf, size_t *len, size_t *cap, json_t *j)
 {
 	char *line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -151,7 +199,7 @@ iot_err eim_audit_verify_export(const char *text, size_t len, const char *cert_f
 	struct crypto_cert *cert = NULL;
 	uint8_t prev[32] = { 0 };
 	const char *p = text, *end = text + len;
-	bool ended = false;
+	bool ended = false, checkpointed = false;
 	int line_no = 0;
 	iot_err err;
 
@@ -191,9 +239,15 @@ iot_err eim_audit_verify_export(const char *text, size_t len, const char *cert_f
 				 memcmp(want, h, 32))
 				snprintf(why, cap, "line %d: entry %lld does not match its hash (edited?)", line_no + 1,
 					 (long long)id);
+			else if (id > 1 && (id - 1) % EIM_AUDIT_CHECKPOINT_EVERY == 0 && !checkpointed)
+				/* the eIM signed the head every EIM_AUDIT_CHECKPOINT_EVERY entries as it
+				 * wrote them: a chain rewritten in the store cannot carry them */
+				snprintf(why, cap, "line %d: the signed checkpoint of entry %lld is missing", line_no + 1,
+					 (long long)(id - 1));
 			else {
 				memcpy(prev, h, 32);
 				(*entries)++;
+				checkpointed = false;
 				err = IOT_OK;
 			}
 		} else {
@@ -202,12 +256,16 @@ iot_err eim_audit_verify_export(const char *text, size_t len, const char *cert_f
 
 			if (id != *entries || memcmp(h, prev, 32))
 				snprintf(why, cap, "line %d: a checkpoint for a chain other than the lines before it", line_no + 1);
+			else if (is_end && id && id % EIM_AUDIT_CHECKPOINT_EVERY == 0 && !checkpointed)
+				snprintf(why, cap, "line %d: the signed checkpoint of entry %lld is missing", line_no + 1,
+					 (long long)id);
 			else if (!cert && x509_load(cert_file, &cert) != IOT_OK)
 				snprintf(why, cap, "cannot load the eIM certificate %s", cert_file);
 			else if (!verify_signature(x509_key(cert), is_end ? "end" : "checkpoint", id, h, j))
 				snprintf(why, cap, "line %d: the checkpoint's signature is not the eIM's", line_no + 1);
 			else {
 				ended = is_end;
+				checkpointed |= !is_end;
 				err = IOT_OK;
 			}
 		}

@@ -116,6 +116,8 @@ iot_err eim_open(const struct eim_config *c, struct eim **out)
 	 * operations' and campaigns' change records and stages */
 	if (err == IOT_OK)
 		err = eim_governance_schema(e);
+	if (err == IOT_OK && e->key)
+		err = eim_audit_checkpoint_upgrade(e);
 	if (err == IOT_OK)
 		err = eim_txid_init(e);
 	if (err != IOT_OK) {

@@ -49,6 +49,8 @@ iot_err eim_audit_entry_hash(const uint8_t prev[32], int64_t id, int64_t ts, con
 			     const char *subject, const char *outcome, uint8_t out[32]);
 /* The chain's head at entry id signed and kept, in the caller's transaction (audit_export.c). */
 iot_err eim_audit_checkpoint(struct eim *e, int64_t id, const uint8_t hash[32], int64_t ts);
+/* A store from before checkpoints gets them for the chain it holds (eim_open). */
+iot_err eim_audit_checkpoint_upgrade(struct eim *e);
 /* eimTransactionId: the operation id (8 bytes) and a tag only this eIM can
  * make (8 bytes), so no one names an operation without having been sent it. */
 #define EIM_TXID_LEN 16

@@ -184,6 +184,13 @@ for action in change approve expire campaign-halt rollback pause resume abort ca
   grep -q "\"action\":\"$action\"" "$tmp/audit.jsonl" || { echo "no $action in the audit log"; exit 1; }
 done
 grep -q '"outcome":"refused keep-connectivity' "$tmp/audit.jsonl"
+# the signed end, checked with openssl alone as docs/operations.md shows
+end=$(tail -1 "$tmp/audit.jsonl")
+printf 'iotrsp-audit end %s %s %s' "$(sed 's/.*"end":\([0-9]*\).*/\1/' <<<"$end")" \
+  "$(sed 's/.*"hash":"\([0-9A-F]*\)".*/\1/' <<<"$end")" "$(sed 's/.*"ts":\([0-9]*\).*/\1/' <<<"$end")" >"$tmp/end.txt"
+sed 's/.*"signature":"\([^"]*\)".*/\1/' <<<"$end" | base64 -d >"$tmp/end.sig"
+openssl x509 -in "$p/eim-sign.pem" -pubkey -noout >"$tmp/eim-pub.pem"
+openssl dgst -sha256 -verify "$tmp/eim-pub.pem" -signature "$tmp/end.sig" "$tmp/end.txt"
 sed '3d' "$tmp/audit.jsonl" >"$tmp/removed.jsonl"
 sed '3s/"actor":"ops"/"actor":"root"/; 3s/"actor":"alice"/"actor":"root"/' "$tmp/audit.jsonl" >"$tmp/edited.jsonl"
 ! cmp -s "$tmp/audit.jsonl" "$tmp/edited.jsonl"

@@ -326,6 +326,30 @@ static void test_four_eyes(void **state)
 		assert_int_equal(eim_audit_verify_export(text, len, path, &entries, hash, sizeof(hash)), IOT_E_CRYPTO_MAC);
 	}
 	free(text);
+
+	/* past EIM_AUDIT_CHECKPOINT_EVERY entries: the eIM signed the head on
+	 * the way; an export without that line does not verify */
+	for (int i = 0; i < EIM_AUDIT_CHECKPOINT_EVERY; i++)
+		assert_int_equal(eim_audit(g, "tester", "test", "entry", "ok"), IOT_OK);
+	assert_int_equal(eim_audit_export(g, &text, &len), IOT_OK);
+	assert_int_equal(eim_audit_verify_export(text, len, path, &entries, hash, sizeof(hash)), IOT_OK);
+	{
+		char *cp = strstr(text, "{\"checkpoint\":100,"), *nl = cp ? strchr(cp, '\n') : NULL;
+
+		assert_non_null(nl);
+		memmove(cp, nl + 1, strlen(nl + 1) + 1);
+		assert_int_equal(eim_audit_verify_export(text, strlen(text), path, &entries, hash, sizeof(hash)),
+				 IOT_E_CRYPTO_MAC);
+		assert_non_null(strstr(hash, "checkpoint of entry 100 is missing"));
+	}
+	free(text);
+	/* a store from before checkpoints gets them when it is opened */
+	assert_int_equal(store_exec(db, "DELETE FROM audit_checkpoint"), IOT_OK);
+	eim_close(g);
+	assert_int_equal(eim_open(&ec, &g), IOT_OK);
+	assert_int_equal(eim_audit_export(g, &text, &len), IOT_OK);
+	assert_int_equal(eim_audit_verify_export(text, len, path, &entries, hash, sizeof(hash)), IOT_OK);
+	free(text);
 	eim_close(g);
 	eim_policy_slot_free(slot);
 }
