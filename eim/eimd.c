@@ -251,12 +251,20 @@ int main(int argc, char **argv)
 			char why[200];
 
 			/* a policy that does not parse leaves the one in force */
+			struct eim *e;
+			bool ok;
+
 			reload = 0;
-			if (eim_policy_load(v, &pol, why, sizeof(why)) == IOT_OK) {
+			if ((ok = eim_policy_load(v, &pol, why, sizeof(why)) == IOT_OK)) {
 				eim_policy_slot_set(sc.eim.policy, pol);
 				log_info("eimd", "policy reloaded", "file=%s", v);
 			} else {
 				log_error("eimd", "policy not reloaded: the one in force stays", "file=%s why=\"%s\"", v, why);
+			}
+			/* a policy change is a governance decision like any other: audited */
+			if (eim_open(&sc.eim, &e) == IOT_OK) {
+				(void)eim_audit(e, "eimd", "policy-reload", v, ok ? "in force" : why);
+				eim_close(e);
 			}
 		}
 	}

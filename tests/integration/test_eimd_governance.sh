@@ -133,6 +133,12 @@ out=$(api GET /api/v1/changes/$change '' look-only)
 body "$out" | grep -q '"requester":"alice","role":"approver","reason":"clean up","ticket":"CHG-42"'
 body "$out" | grep -q '"state":"applied","devices":1,"approver":"bob"'
 body "$out" | grep -q '"outcome":{"pending":1,'
+# a policy that does not parse leaves the one in force (and says so)
+cp "$tmp/policy.json" "$tmp/policy.good"
+echo '{"rules": [{"name": "x", "effect": "sometimes"}]}' >"$tmp/policy.json"
+kill -HUP $eimd_pid
+wait_grep 'msg="policy not reloaded: the one in force stays"' "$tmp/eimd.log"
+body "$(api GET /api/v1/policy '' look-only)" | grep -q '"rules":\[{"name":"four-eyes-deletes"'
 # approvals expire: with a policy that gives a second, a change can no longer be approved
 policy '[]' 1
 kill -HUP $eimd_pid
@@ -180,7 +186,7 @@ echo "== the audit log, exported and verified offline"
 curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -H "Authorization: Bearer look-only" \
   "https://eim.iotrsp.test/api/v1/audit/export" >"$tmp/audit.jsonl"
 "$eimd" --config "$tmp/eimd.conf" --audit-verify "$tmp/audit.jsonl"
-for action in change approve expire campaign-halt rollback pause resume abort campaign-done; do
+for action in policy-reload change approve expire campaign-halt rollback pause resume abort campaign-done; do
   grep -q "\"action\":\"$action\"" "$tmp/audit.jsonl" || { echo "no $action in the audit log"; exit 1; }
 done
 grep -q '"outcome":"refused keep-connectivity' "$tmp/audit.jsonl"
