@@ -604,7 +604,8 @@ static iot_err check_targets(struct eim *e, const struct eim_policy *p, const js
 			}
 		}
 		json_decref(all);
-		return err;
+		if (err != IOT_OK || !label)
+			return err;
 	}
 	if (!label)
 		return IOT_E_ARG;

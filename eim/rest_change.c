@@ -48,6 +48,7 @@ void eim_rest_submit(struct eim_server *s, struct eim *e, const struct eim_api_k
 		reply_store(r, err, err == IOT_E_NOT_FOUND ? 404 : 400,
 			    err == IOT_E_NOT_FOUND ? "unknown eUICC" : o.decision.why[0] ? o.decision.why : why);
 	} else if (!strcmp(o.state, "applied")) {
+		atomic_fetch_add(&s->changes[0], 1);
 		eim_server_wake(&s->injector);
 		if (eid)
 			reply(r, 201, json_pack("{s:I,s:s,s:I}", "id", (json_int_t)o.operation, "state", "pending", "change",
@@ -57,11 +58,13 @@ void eim_rest_submit(struct eim_server *s, struct eim *e, const struct eim_api_k
 						(json_int_t)o.operations, "change", (json_int_t)o.id));
 	} else if (!strcmp(o.state, "pending")) {
 		/* 202: recorded, waiting for an approver */
+		atomic_fetch_add(&s->changes[1], 1);
 		reply(r, 202, json_pack("{s:I,s:s,s:s,s:I,s:O}", "change", (json_int_t)o.id, "state", "pending", "hash", o.hash,
 					"devices", (json_int_t)o.decision.devices, "rules", o.decision.rules));
 	} else {
 		char message[240];
 
+		atomic_fetch_add(&s->changes[2], 1);
 		snprintf(message, sizeof(message), "refused by policy: %s", o.decision.why);
 		reply(r, 403, json_pack("{s:s,s:I,s:O}", "error", message, "change", (json_int_t)o.id, "rules",
 					o.decision.rules));

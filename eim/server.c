@@ -208,16 +208,20 @@ static void on_coap(void *ctx, const char *peer, const char *path, const uint8_t
 
 static void metrics(struct eim_server *s, struct http_response *r)
 {
-	char text[600];
+	char text[900];
 	int n = snprintf(text, sizeof(text),
 			 "eim_esipa_https_total %lu\neim_esipa_coap_total %lu\neim_esipa_json_total %lu\n"
 			 "eim_esipa_malformed_total %lu\n"
 			 "eim_rest_calls_total %lu\neim_rest_refused_total %lu\neim_notifications_forwarded_total %lu\n"
-			 "eim_bpp_streamed_total %lu\neim_pushed_total %lu\n",
+			 "eim_bpp_streamed_total %lu\neim_pushed_total %lu\n"
+			 "eim_changes_total{state=\"applied\"} %lu\neim_changes_total{state=\"pending\"} %lu\n"
+			 "eim_changes_total{state=\"refused\"} %lu\neim_campaign_moves_total %lu\n",
 			 atomic_load(&s->esipa_https), atomic_load(&s->esipa_coap), atomic_load(&s->esipa_json),
 			 atomic_load(&s->esipa_malformed),
 			 atomic_load(&s->rest_calls), atomic_load(&s->rest_refused),
-			 atomic_load(&s->notifications_forwarded), atomic_load(&s->bpp_streamed), atomic_load(&s->pushed));
+			 atomic_load(&s->notifications_forwarded), atomic_load(&s->bpp_streamed), atomic_load(&s->pushed),
+			 atomic_load(&s->changes[0]), atomic_load(&s->changes[1]), atomic_load(&s->changes[2]),
+			 atomic_load(&s->campaign_moves));
 
 	http_response_set(r, 200, "text/plain; version=0.0.4", text, (size_t)n);
 }

@@ -21,6 +21,7 @@ struct eim_server {
 	pthread_key_t core;
 	atomic_ulong esipa_https, esipa_coap, esipa_json, esipa_malformed, rest_calls, rest_refused, notifications_forwarded,
 		bpp_streamed, pushed, campaign_moves;
+	atomic_ulong changes[3];               /* asked for, by what the policy said: applied, pending, refused */
 	/* work off the request path: notifications to SM-DP+s, pushes to devices */
 	struct eim_worker {
 		struct eim_server *s;

@@ -182,6 +182,13 @@ out=$(api POST /api/v1/campaigns/$bad/abort)
 [ "$(status "$out")" = 200 ] && body "$out" | grep -q '"state":"aborted"'
 body "$(api GET /api/v1/campaigns/$bad '' look-only)" | grep -q '"pending":0,"sent":0,"done":0,"failed":2,"cancelled":8'
 
+echo "== metrics"
+m=$(curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -H "Authorization: Bearer look-only" \
+  "https://eim.iotrsp.test/metrics")
+grep -q '^eim_changes_total{state="refused"} [1-9]' <<<"$m"
+grep -q '^eim_changes_total{state="pending"} [1-9]' <<<"$m"
+grep -q '^eim_campaign_moves_total [1-9]' <<<"$m"
+
 echo "== the audit log, exported and verified offline"
 curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -H "Authorization: Bearer look-only" \
   "https://eim.iotrsp.test/api/v1/audit/export" >"$tmp/audit.jsonl"
