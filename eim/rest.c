@@ -43,7 +43,7 @@ iot_err eim_api_key_parse(const char *text, struct eim_api_key *k)
 }
 
 
-static void reply_json(struct http_response *r, int status, json_t *body)
+void eim_rest_reply(struct http_response *r, int status, json_t *body)
 {
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
@@ -58,7 +58,7 @@ static void reply_json(struct http_response *r, int status, json_t *body)
 
 /* A failed call's answer: what err says when the store or the machine
  * failed (503, retry later: nothing was changed), else status. */
-static void reply_failure(struct http_response *r, iot_err err, int status, const char *message)
+void eim_rest_failure(struct http_response *r, iot_err err, int status, const char *message)
 {
 	if (err == IOT_E_STORE || err == IOT_E_NOMEM || err == IOT_E_IO) {
 		eim_rest_error(r, 503, "the store is unavailable: nothing was changed, try again later");
@@ -72,16 +72,16 @@ static void reply_failure(struct http_response *r, iot_err err, int status, cons
 static void reply_list(struct http_response *r, iot_err err, json_t *a)
 {
 	if (err == IOT_OK) {
-		reply_json(r, 200, a);
+		eim_rest_reply(r, 200, a);
 		return;
 	}
 	json_decref(a);
-	reply_failure(r, err, 500, "the list could not be read");
+	eim_rest_failure(r, err, 500, "the list could not be read");
 }
 
 void eim_rest_error(struct http_response *r, int status, const char *message)
 {
-	reply_json(r, status, json_pack("{s:s}", "error", message));
+	eim_rest_reply(r, status, json_pack("{s:s}", "error", message));
 }
 
 /* The caller's key, when it holds one of at least role; else 401 or 403 set. */
@@ -132,7 +132,7 @@ const struct eim_api_key *eim_rest_authorize(struct eim_server *s, const struct 
 
 /* An id as the API writes it: 1 to 18 digits and nothing else (no sign,
  * space, suffix or escape); end, when given, gets what follows the digits. */
-static bool parse_id(const char *text, int64_t *id, const char **end)
+bool eim_rest_parse_id(const char *text, int64_t *id, const char **end)
 {
 	size_t n = 0;
 
@@ -225,9 +225,9 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		snprintf(subject, sizeof(subject), "euicc:%s", eid ? eid : "-");
 		eim_audit(e, k->name, "register", subject, iot_errname(err));
 		if (err == IOT_OK)
-			reply_json(r, 201, json_pack("{s:s}", "eid", eid));
+			eim_rest_reply(r, 201, json_pack("{s:s}", "eid", eid));
 		else
-			reply_failure(r, err, err == IOT_E_REFUSED ? 409 : 400,
+			eim_rest_failure(r, err, err == IOT_E_REFUSED ? 409 : 400,
 				    err == IOT_E_REFUSED ? "already registered" :
 				    err == IOT_E_ARG ? "eid: 32 digits; euiccCertificate and eumCertificate: base64 DER, both"
 						     : iot_strerror(err));
@@ -297,9 +297,9 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 									      "code", (json_int_t)st.change_cause, "at",
 									      (json_int_t)st.changed_at));
 				}
-				reply_json(r, 200, j);
+				eim_rest_reply(r, 200, j);
 			} else {
-				reply_failure(r, err, 404, "unknown eUICC");
+				eim_rest_failure(r, err, 404, "unknown eUICC");
 			}
 		} else if (!strcmp(rest_of, "/inject") && put) {
 			json_t *addr = json_object_get(in, "address");
@@ -310,9 +310,9 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 			snprintf(subject, sizeof(subject), "euicc:%s", eid);
 			eim_audit(e, k->name, "inject address", subject, iot_errname(err));
 			if (err == IOT_OK)
-				reply_json(r, 200, json_pack("{s:s,s:O}", "eid", eid, "address", addr));
+				eim_rest_reply(r, 200, json_pack("{s:s,s:O}", "eid", eid, "address", addr));
 			else
-				reply_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "unknown eUICC" :
+				eim_rest_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "unknown eUICC" :
 					    "address: https://HOST:PORT, coaps://HOST:PORT or null");
 		} else if (!strcmp(rest_of, "/operations") && post) {
 			/* a change of one operation: the policy first, maybe an approver */
@@ -324,22 +324,22 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		int64_t id;
 		struct eim_op op;
 
-		if (!parse_id(q->path + sizeof(ops) - 1, &id, NULL)) {
+		if (!eim_rest_parse_id(q->path + sizeof(ops) - 1, &id, NULL)) {
 			eim_rest_error(r, 400, "an operation id is digits");
 		} else if (get) {
 			if ((err = eim_op_get(e, id, &op)) == IOT_OK)
-				reply_json(r, 200, op_json(&op));
+				eim_rest_reply(r, 200, op_json(&op));
 			else
-				reply_failure(r, err, 404, "unknown operation");
+				eim_rest_failure(r, err, 404, "unknown operation");
 			eim_op_free(&op);
 		} else {
 			err = eim_op_cancel(e, id);
 			snprintf(subject, sizeof(subject), "operation:%lld", (long long)id);
 			eim_audit(e, k->name, "cancel", subject, iot_errname(err));
 			if (err == IOT_OK)
-				reply_json(r, 200, json_pack("{s:I,s:s}", "id", (json_int_t)id, "state", "cancelled"));
+				eim_rest_reply(r, 200, json_pack("{s:I,s:s}", "id", (json_int_t)id, "state", "cancelled"));
 			else
-				reply_failure(r, err, err == IOT_E_REFUSED ? 409 : 404,
+				eim_rest_failure(r, err, err == IOT_E_REFUSED ? 409 : 404,
 					    err == IOT_E_REFUSED ? "already sent" : "unknown operation");
 		}
 	} else if (!strcmp(q->path, "/api/v1/campaigns") && post) {
@@ -351,8 +351,8 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		json_t *a;
 		size_t n = 0;
 
-		if (!parse_id(q->path + 18, &id, &rest_of_path) || strcmp(rest_of_path, "/operations") ||
-		    (after && !parse_id(after, &after_id, NULL))) {
+		if (!eim_rest_parse_id(q->path + 18, &id, &rest_of_path) || strcmp(rest_of_path, "/operations") ||
+		    (after && !eim_rest_parse_id(after, &after_id, NULL))) {
 			eim_rest_error(r, 400, "a campaign id and an operation id (after) are digits");
 		} else {
 			list = calloc(500, sizeof(*list));
@@ -368,7 +368,7 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		struct eim_campaign c;
 		int64_t id;
 
-		if (!parse_id(q->path + 18, &id, NULL))
+		if (!eim_rest_parse_id(q->path + 18, &id, NULL))
 			eim_rest_error(r, 400, "a campaign id is digits");
 		else if ((err = eim_campaign_get(e, id, &c)) == IOT_OK) {
 			json_t *j = json_pack("{s:I,s:s,s:I,s:s,s:i,s:i,s:I}", "id", (json_int_t)c.id, "name", c.name,
@@ -385,10 +385,10 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 								   "done", (json_int_t)c.by_state[2], "failed",
 								   (json_int_t)c.by_state[3], "cancelled",
 								   (json_int_t)c.by_state[4], "expired", (json_int_t)c.by_state[5]));
-			reply_json(r, 200, j);
+			eim_rest_reply(r, 200, j);
 		}
 		else
-			reply_failure(r, err, 404, "unknown campaign");
+			eim_rest_failure(r, err, 404, "unknown campaign");
 	} else if (!strcmp(q->path, "/api/v1/keys") && post) {
 		static const char *const roles[] = { "", "auditor", "operator", "admin", "approver" };
 		const char *name = json_string_value(json_object_get(in, "name"));
@@ -403,9 +403,9 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		snprintf(subject, sizeof(subject), "key:%s role=%s", name ? name : "-", role ? role : "-");
 		eim_audit(e, k->name, "key-create", subject, iot_errname(err));
 		if (err == IOT_OK)
-			reply_json(r, 201, json_pack("{s:s,s:s,s:s}", "name", name, "role", role, "token", token));
+			eim_rest_reply(r, 201, json_pack("{s:s,s:s,s:s}", "name", name, "role", role, "token", token));
 		else
-			reply_failure(r, err, err == IOT_E_REFUSED ? 409 : 400, err == IOT_E_REFUSED ? "the name exists" :
+			eim_rest_failure(r, err, err == IOT_E_REFUSED ? 409 : 400, err == IOT_E_REFUSED ? "the name exists" :
 				    "a name and a role (admin, approver, operator, auditor)");
 	} else if (!strcmp(q->path, "/api/v1/keys") && get) {
 		static const char *const roles[] = { "", "auditor", "operator", "admin", "approver" };
@@ -424,9 +424,9 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		snprintf(subject, sizeof(subject), "key:%.60s", q->path + 13);
 		eim_audit(e, k->name, "key-delete", subject, iot_errname(err));
 		if (err == IOT_OK)
-			reply_json(r, 200, json_pack("{s:s}", "deleted", q->path + 13));
+			eim_rest_reply(r, 200, json_pack("{s:s}", "deleted", q->path + 13));
 		else
-			reply_failure(r, err, 404, "unknown key");
+			eim_rest_failure(r, err, 404, "unknown key");
 	} else if (!strcmp(q->path, "/api/v1/eim/initial-eim") && get) {
 		uint8_t *der;
 		size_t len;
@@ -435,7 +435,7 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		if (eim_initial_eim_request(e, &der, &len) == IOT_OK) {
 			jb_set_asn1(j, "addInitialEimRequest", der, len);
 			free(der);
-			reply_json(r, 200, j);
+			eim_rest_reply(r, 200, j);
 		} else {
 			json_decref(j);
 			eim_rest_error(r, 500, "no eIM configuration");
@@ -459,16 +459,16 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 			eim_audit(e, k->name, "settings", "eim", outcome);
 		}
 		if (err == IOT_OK)
-			reply_json(r, 200, json_pack("{s:I,s:I}", "operationTtlSeconds", (json_int_t)set.operation_ttl,
+			eim_rest_reply(r, 200, json_pack("{s:I,s:I}", "operationTtlSeconds", (json_int_t)set.operation_ttl,
 						     "campaignMaxInFlight", (json_int_t)set.campaign_max_in_flight));
 		else
-			reply_failure(r, err, err == IOT_E_ARG ? 400 : 500,
+			eim_rest_failure(r, err, err == IOT_E_ARG ? 400 : 500,
 				    "operationTtlSeconds: 60 to 31,622,400; campaignMaxInFlight: 1 to 1,000,000");
 	} else if (!strcmp(q->path, "/api/v1/audit/verify") && get) {
 		int64_t entries, bad;
 
 		err = eim_audit_verify(e, &entries, &bad);
-		reply_json(r, 200, json_pack("{s:b,s:I,s:I}", "intact", err == IOT_OK, "entries", (json_int_t)entries,
+		eim_rest_reply(r, 200, json_pack("{s:b,s:I,s:I}", "intact", err == IOT_OK, "entries", (json_int_t)entries,
 					     "firstBadEntry", (json_int_t)bad));
 	} else if (!eim_rest_governance(s, e, k, q, in, r)) {
 		eim_rest_error(r, 404, "no such resource");

@@ -11,28 +11,6 @@
 
 #include "base/log.h"
 
-static void reply(struct http_response *r, int status, json_t *body)
-{
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-
-	if (text)
-		http_response_set(r, status, JSON_TYPE, text, strlen(text));
-	else
-		eim_rest_error(r, 500, "out of memory");
-	free(text);
-	json_decref(body);
-}
-
-static void reply_store(struct http_response *r, iot_err err, int status, const char *message)
-{
-	if (err == IOT_E_STORE || err == IOT_E_NOMEM || err == IOT_E_IO) {
-		eim_rest_error(r, 503, "the store is unavailable: nothing was changed, try again later");
-		r->retry_after = 30;
-		return;
-	}
-	eim_rest_error(r, status, message);
-}
-
 void eim_rest_submit(struct eim_server *s, struct eim *e, const struct eim_api_key *k, const char *eid, const json_t *in,
 		     struct http_response *r)
 {
@@ -45,44 +23,31 @@ void eim_rest_submit(struct eim_server *s, struct eim *e, const struct eim_api_k
 		err = eim_change_submit(e, k->name, k->role, change, &o);
 	json_decref(change);
 	if (err != IOT_OK) {
-		reply_store(r, err, err == IOT_E_NOT_FOUND ? 404 : 400,
+		eim_rest_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : 400,
 			    err == IOT_E_NOT_FOUND ? "unknown eUICC" : o.decision.why[0] ? o.decision.why : why);
 	} else if (!strcmp(o.state, "applied")) {
 		atomic_fetch_add(&s->changes[0], 1);
 		eim_server_wake(&s->injector);
 		if (eid)
-			reply(r, 201, json_pack("{s:I,s:s,s:I}", "id", (json_int_t)o.operation, "state", "pending", "change",
+			eim_rest_reply(r, 201, json_pack("{s:I,s:s,s:I}", "id", (json_int_t)o.operation, "state", "pending", "change",
 						(json_int_t)o.id));
 		else
-			reply(r, 201, json_pack("{s:I,s:I,s:I}", "id", (json_int_t)o.campaign, "operations",
+			eim_rest_reply(r, 201, json_pack("{s:I,s:I,s:I}", "id", (json_int_t)o.campaign, "operations",
 						(json_int_t)o.operations, "change", (json_int_t)o.id));
 	} else if (!strcmp(o.state, "pending")) {
 		/* 202: recorded, waiting for an approver */
 		atomic_fetch_add(&s->changes[1], 1);
-		reply(r, 202, json_pack("{s:I,s:s,s:s,s:I,s:O}", "change", (json_int_t)o.id, "state", "pending", "hash", o.hash,
+		eim_rest_reply(r, 202, json_pack("{s:I,s:s,s:s,s:I,s:O}", "change", (json_int_t)o.id, "state", "pending", "hash", o.hash,
 					"devices", (json_int_t)o.decision.devices, "rules", o.decision.rules));
 	} else {
 		char message[240];
 
 		atomic_fetch_add(&s->changes[2], 1);
 		snprintf(message, sizeof(message), "refused by policy: %s", o.decision.why);
-		reply(r, 403, json_pack("{s:s,s:I,s:O}", "error", message, "change", (json_int_t)o.id, "rules",
+		eim_rest_reply(r, 403, json_pack("{s:s,s:I,s:O}", "error", message, "change", (json_int_t)o.id, "rules",
 					o.decision.rules));
 	}
 	eim_change_outcome_clear(&o);
-}
-
-static bool parse_id(const char *text, int64_t *id, const char **end)
-{
-	size_t n = 0;
-
-	while (text[n] >= '0' && text[n] <= '9' && n < 19)
-		n++;
-	if (!n || n > 18)
-		return false;
-	*end = text + n;
-	*id = strtoll(text, NULL, 10);
-	return true;
 }
 
 static void evaluate(struct eim *e, const struct eim_api_key *k, const json_t *in, struct http_response *r)
@@ -102,10 +67,10 @@ static void evaluate(struct eim *e, const struct eim_api_key *k, const json_t *i
 	if (err == IOT_OK)
 		err = eim_policy_evaluate(e, k->name, k->role, change, &d);
 	if (err == IOT_OK)
-		reply(r, 200, json_pack("{s:s,s:I,s:O,s:s}", "decision", eim_verdict_name(d.verdict), "devices",
+		eim_rest_reply(r, 200, json_pack("{s:s,s:I,s:O,s:s}", "decision", eim_verdict_name(d.verdict), "devices",
 					(json_int_t)d.devices, "rules", d.rules, "why", d.why));
 	else
-		reply_store(r, err, err == IOT_E_NOT_FOUND ? 404 : 400, d.why[0] ? d.why : why);
+		eim_rest_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : 400, d.why[0] ? d.why : why);
 	json_decref(change);
 	eim_decision_clear(&d);
 }
@@ -123,11 +88,11 @@ static void decide(struct eim *e, const struct eim_api_key *k, int64_t id, bool 
 	err = eim_change_decide(e, id, k->name, k->role, approve, json_string_value(json_object_get(in, "hash")),
 				json_string_value(json_object_get(in, "note")), &o);
 	if (err == IOT_OK)
-		reply(r, 200, json_pack("{s:I,s:s,s:I,s:I,s:I,s:s}", "change", (json_int_t)id, "state", o.state, "operation",
+		eim_rest_reply(r, 200, json_pack("{s:I,s:s,s:I,s:I,s:I,s:s}", "change", (json_int_t)id, "state", o.state, "operation",
 					(json_int_t)o.operation, "campaign", (json_int_t)o.campaign, "operations",
 					(json_int_t)o.operations, "why", o.decision.why));
 	else
-		reply_store(r, err, err == IOT_E_NOT_FOUND ? 404 : 409,
+		eim_rest_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : 409,
 			    err == IOT_E_NOT_FOUND ? "unknown change" : o.decision.why[0] ? o.decision.why : iot_strerror(err));
 	eim_change_outcome_clear(&o);
 }
@@ -145,7 +110,7 @@ bool eim_rest_governance(struct eim_server *s, struct eim *e, const struct eim_a
 	if (!strcmp(q->path, "/api/v1/policy") && get) {
 		struct eim_policy *p = eim_policy_of(e);
 
-		reply(r, 200, p ? eim_policy_json(p) : NULL);
+		eim_rest_reply(r, 200, p ? eim_policy_json(p) : NULL);
 		eim_policy_release(p);
 	} else if (!strcmp(q->path, "/api/v1/policy/evaluate") && post) {
 		evaluate(e, k, in, r);
@@ -157,33 +122,33 @@ bool eim_rest_governance(struct eim_server *s, struct eim *e, const struct eim_a
 		json_t *a = NULL;
 
 		/* ?state=&requester=&after=ID&limit=N (500 at most) */
-		if ((after && (!parse_id(after, &f.after, &end) || *end)) || (limit && (!parse_id(limit, &n, &end) || *end))) {
+		if ((after && (!eim_rest_parse_id(after, &f.after, &end) || *end)) || (limit && (!eim_rest_parse_id(limit, &n, &end) || *end))) {
 			eim_rest_error(r, 400, "after and limit are digits");
 			return true;
 		}
 		f.limit = (size_t)n;
 		if ((err = eim_change_list(e, &f, &a)) == IOT_OK)
-			reply(r, 200, a);
+			eim_rest_reply(r, 200, a);
 		else {
 			json_decref(a);
-			reply_store(r, err, 500, "the list could not be read");
+			eim_rest_failure(r, err, 500, "the list could not be read");
 		}
 	} else if (!strncmp(q->path, changes, sizeof(changes) - 1) && q->path[sizeof(changes) - 1] == '/' &&
-		   parse_id(q->path + sizeof(changes), &id, &rest)) {
+		   eim_rest_parse_id(q->path + sizeof(changes), &id, &rest)) {
 		json_t *j;
 
 		if (get && !*rest) {
 			if ((err = eim_change_get(e, id, &j)) == IOT_OK)
-				reply(r, 200, j);
+				eim_rest_reply(r, 200, j);
 			else
-				reply_store(r, err, 404, "unknown change");
+				eim_rest_failure(r, err, 404, "unknown change");
 		} else if (post && (!strcmp(rest, "/approve") || !strcmp(rest, "/reject"))) {
 			decide(e, k, id, !strcmp(rest, "/approve"), in, r);
 		} else {
 			eim_rest_error(r, 404, "no such resource");
 		}
 	} else if (!strncmp(q->path, campaigns, sizeof(campaigns) - 1) && post &&
-		   parse_id(q->path + sizeof(campaigns) - 1, &id, &rest) && *rest == '/') {
+		   eim_rest_parse_id(q->path + sizeof(campaigns) - 1, &id, &rest) && *rest == '/') {
 		/* /campaigns/N/pause, /resume, /abort */
 		err = eim_campaign_control(e, id, k->name, rest + 1);
 		if (err == IOT_OK) {
@@ -192,12 +157,12 @@ bool eim_rest_governance(struct eim_server *s, struct eim *e, const struct eim_a
 			eim_server_wake(&s->governor);
 			eim_server_wake(&s->injector);
 			if (eim_campaign_get(e, id, &c) == IOT_OK)
-				reply(r, 200, json_pack("{s:I,s:s,s:i}", "id", (json_int_t)id, "state",
+				eim_rest_reply(r, 200, json_pack("{s:I,s:s,s:i}", "id", (json_int_t)id, "state",
 							eim_campaign_state_name(c.state), "stage", c.stage + 1));
 			else
-				reply(r, 200, json_pack("{s:I}", "id", (json_int_t)id));
+				eim_rest_reply(r, 200, json_pack("{s:I}", "id", (json_int_t)id));
 		} else {
-			reply_store(r, err, err == IOT_E_NOT_FOUND ? 404 : err == IOT_E_ARG ? 404 : 409,
+			eim_rest_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : err == IOT_E_ARG ? 404 : 409,
 				    err == IOT_E_NOT_FOUND ? "unknown campaign" : err == IOT_E_ARG ? "no such resource" :
 				    "not from the state the campaign is in");
 		}
@@ -210,7 +175,7 @@ bool eim_rest_governance(struct eim_server *s, struct eim *e, const struct eim_a
 			http_response_set(r, 200, "application/x-ndjson", text, len);
 			free(text);
 		} else {
-			reply_store(r, err, 500, "the audit log could not be exported");
+			eim_rest_failure(r, err, 500, "the audit log could not be exported");
 		}
 	} else {
 		return false;

@@ -53,6 +53,14 @@ void eim_rest_submit(struct eim_server *s, struct eim *e, const struct eim_api_k
 /* The policy, changes, campaign controls and the audit export; false: not one of those. */
 bool eim_rest_governance(struct eim_server *s, struct eim *e, const struct eim_api_key *k, const struct http_request *q,
 			 const json_t *in, struct http_response *r);
+/* body (taken) as the answer with status. */
+void eim_rest_reply(struct http_response *r, int status, json_t *body);
+/* A failed call's answer: 503 with Retry-After when the store or the machine
+ * failed (nothing was changed), else status with message. */
+void eim_rest_failure(struct http_response *r, iot_err err, int status, const char *message);
+/* An id as the API writes it: 1 to 18 digits; end (when given) gets what
+ * follows, else nothing may follow. */
+bool eim_rest_parse_id(const char *text, int64_t *id, const char **end);
 /* {"error": message} with status. */
 void eim_rest_error(struct http_response *r, int status, const char *message);
 
