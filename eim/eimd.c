@@ -188,6 +188,7 @@ int main(int argc, char **argv)
 		if ((err = eim_open(&sc.eim, &e)) != IOT_OK) {
 			fprintf(stderr, "eimd: %s\n", iot_strerror(err));
 			conf_free(&conf);
+			eim_policy_slot_free(sc.eim.policy);
 			return 1;
 		}
 		if (initial) {
@@ -213,6 +214,7 @@ int main(int argc, char **argv)
 		}
 		eim_close(e);
 		conf_free(&conf);
+		eim_policy_slot_free(sc.eim.policy);
 		return rc;
 	}
 	sc.http = (struct http_server_config){ .address = conf_get(&conf, "listen"), .port = 8443,
@@ -230,11 +232,13 @@ int main(int argc, char **argv)
 	if (!sc.http.cert_file || !sc.http.key_file) {
 		fprintf(stderr, "eimd: tls-cert and tls-key are needed: ESipa runs over HTTPS and DTLS only\n");
 		conf_free(&conf);
+		eim_policy_slot_free(sc.eim.policy);
 		return 2;
 	}
 	if ((err = eim_server_start(&sc, &server)) != IOT_OK) {
 		log_error("eimd", "cannot start", "error=\"%s\"", iot_strerror(err));
 		conf_free(&conf);
+		eim_policy_slot_free(sc.eim.policy);
 		return 1;
 	}
 	/* the ports actually bound, for scripts that asked for any */
