@@ -97,8 +97,7 @@ iot_err eim_campaign_insert(struct eim *e, const char *name, enum eim_op_kind ki
 	if (err == IOT_OK && label) {
 		static const char sql[] =
 			"INSERT INTO operation(eid, kind, payload, created, updated, expires, campaign)"
-			" SELECT eid, $1, $2, $3, $3, $4, $5 FROM euicc WHERE (',' || labels || ',') LIKE ('%,' || $6 || ',%')"
-			" ORDER BY eid";
+			" SELECT eid, $1, $2, $3, $3, $4, $5 FROM euicc_label WHERE label = $6 ORDER BY eid";
 
 		if ((err = store_prepare(e->db, sql, &st)) == IOT_OK) {
 			int64_t now = (int64_t)time(NULL);

@@ -44,7 +44,9 @@ iot_err eim_governance_schema(struct eim *e)
 		err = eim_add_column(e, columns[i].table, columns[i].column, columns[i].decl);
 	if (err == IOT_OK)
 		err = store_exec(e->db, "CREATE INDEX IF NOT EXISTS operation_change ON operation(change);"
-					"CREATE INDEX IF NOT EXISTS operation_stage ON operation(campaign, stage, state);");
+					"CREATE INDEX IF NOT EXISTS operation_stage ON operation(campaign, stage, state);"
+					"CREATE INDEX IF NOT EXISTS operation_failures ON operation(state, updated);"
+					"CREATE INDEX IF NOT EXISTS campaign_state ON campaign(state, id);");
 	return err;
 }
 

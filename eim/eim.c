@@ -39,6 +39,9 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS euicc_state ("
 	" eid TEXT PRIMARY KEY REFERENCES euicc(eid), rplmn TEXT, rplmn_at INTEGER, change_cause INTEGER,"
 	" changed_at INTEGER);"
+	/* each label of each eUICC, for campaigns and listings by label without a scan */
+	"CREATE TABLE IF NOT EXISTS euicc_label ("
+	" label TEXT NOT NULL, eid TEXT NOT NULL REFERENCES euicc(eid), PRIMARY KEY (label, eid));"
 	"CREATE TABLE IF NOT EXISTS setting (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS secret (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
 	/* what compact ESipa messages leave out (SGP.32 minimizeEsipaBytes), to rebuild them */
@@ -78,6 +81,8 @@ iot_err eim_add_column(struct eim *e, const char *table, const char *column, con
 	return store_exec(e->db, sql);
 }
 
+static iot_err labels_backfill(struct eim *e);
+
 iot_err eim_open(const struct eim_config *c, struct eim **out)
 {
 	struct eim *e;
@@ -114,6 +119,8 @@ iot_err eim_open(const struct eim_config *c, struct eim **out)
 		err = eim_add_column(e, "euicc", "sources_since", "INTEGER NOT NULL DEFAULT 0");
 	/* and from before governance: profiles' class and fallback attribute,
 	 * operations' and campaigns' change records and stages */
+	if (err == IOT_OK)
+		err = labels_backfill(e);
 	if (err == IOT_OK)
 		err = eim_governance_schema(e);
 	if (err == IOT_OK && e->key)
@@ -207,6 +214,62 @@ out:
 	return err;
 }
 
+/* eid's labels (comma-separated) into euicc_label, in the caller's transaction. */
+static iot_err labels_index(struct eim *e, const char *eid, const char *labels)
+{
+	iot_err err = IOT_OK;
+
+	for (const char *p = labels; err == IOT_OK && p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char label[256];
+
+		if (n && n < sizeof(label)) {
+			memcpy(label, p, n);
+			label[n] = 0;
+			err = store_sql(e->db, "INSERT INTO euicc_label(label, eid) VALUES ($1, $2) ON CONFLICT DO NOTHING", "tt",
+					label, eid);
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return err;
+}
+
+/* A store from before euicc_label: its eUICCs' labels indexed once. */
+static iot_err labels_backfill(struct eim *e)
+{
+	struct store_stmt *st;
+	bool row = false;
+	iot_err err = store_prepare(e->db, "SELECT 1 FROM euicc_label LIMIT 1", &st);
+
+	/* a row read at most, at each open: labels indexed already, or no labels */
+	if (err != IOT_OK)
+		return err;
+	err = store_step(st, &row);
+	store_finalize(st);
+	if (err != IOT_OK || row || (err = store_prepare(e->db, "SELECT 1 FROM euicc WHERE labels <> '' LIMIT 1", &st)) !=
+					     IOT_OK)
+		return err;
+	err = store_step(st, &row);
+	store_finalize(st);
+	if (err != IOT_OK || !row || (err = store_begin(e->db)) != IOT_OK)
+		return err;
+	if ((err = store_prepare(e->db, "SELECT eid, labels FROM euicc WHERE labels <> ''", &st)) == IOT_OK) {
+		while (err == IOT_OK && (err = store_step(st, &row)) == IOT_OK && row) {
+			char eid[33], labels[256];
+
+			snprintf(eid, sizeof(eid), "%s", store_col_text(st, 0));
+			snprintf(labels, sizeof(labels), "%s", store_col_text(st, 1));
+			err = labels_index(e, eid, labels);
+		}
+		store_finalize(st);
+	}
+	if (err == IOT_OK)
+		return store_commit(e->db);
+	store_rollback(e->db);
+	return err;
+}
+
 iot_err eim_euicc_register_certified(struct eim *e, const char *eid, const char *labels, const uint8_t *eum,
 				     size_t eum_len, const uint8_t *cert, size_t cert_len)
 {
@@ -235,6 +298,8 @@ iot_err eim_euicc_register_certified(struct eim *e, const char *eid, const char 
 	}
 	if (err == IOT_E_STORE_CONSTRAINT)
 		err = IOT_E_REFUSED;
+	if (err == IOT_OK)
+		err = labels_index(e, eid, labels);
 	/* SGP.32 3.5: the first contact asks for the certificates and the association token,
 	 * the IPA's capabilities and euiccInfo2 (compact messages leave them out) */
 	if (err == IOT_OK) {
@@ -282,8 +347,16 @@ iot_err eim_euicc_list(struct eim *e, const struct eim_euicc_filter *f, struct e
 {
 	struct store_stmt *st;
 	bool row = true;
-	iot_err err = store_prepare(e->db, EUICC_COLUMNS
-				    "WHERE eid > $1 AND ($3 IS NULL OR (',' || labels || ',') LIKE ('%,' || $3 || ',%'))"
+	/* by label: walked in the label's index, in EID order (a label of few
+	 * eUICCs in a large fleet reads only those) */
+	iot_err err = store_prepare(e->db, f->label ? EUICC_COLUMNS
+				    "WHERE eid IN (SELECT eid FROM euicc_label WHERE label = $3 AND eid > $1)"
+				    " AND ($4 = 0 OR EXISTS (SELECT 1 FROM operation o WHERE o.eid = euicc.eid AND o.state < 2))"
+				    " AND (($5 IS NULL AND $6 < 0) OR EXISTS (SELECT 1 FROM profile p WHERE p.eid = euicc.eid"
+				    "  AND ($5 IS NULL OR p.iccid = $5) AND ($6 < 0 OR p.state = $6)))"
+				    " AND ($7 < 0 OR (CASE WHEN cert IS NOT NULL AND token IS NOT NULL THEN 1 ELSE 0 END) = $7)"
+				    " ORDER BY eid LIMIT $2" : EUICC_COLUMNS
+				    "WHERE eid > $1 AND $3 IS NULL"
 				    " AND ($4 = 0 OR EXISTS (SELECT 1 FROM operation o WHERE o.eid = euicc.eid AND o.state < 2))"
 				    " AND (($5 IS NULL AND $6 < 0) OR EXISTS (SELECT 1 FROM profile p WHERE p.eid = euicc.eid"
 				    "  AND ($5 IS NULL OR p.iccid = $5) AND ($6 < 0 OR p.state = $6)))"

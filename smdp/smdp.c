@@ -21,6 +21,7 @@ static const char schema[] =
 	"CREATE UNIQUE INDEX IF NOT EXISTS profile_matching_id ON profile(matching_id)"
 	" WHERE matching_id IS NOT NULL AND matching_id <> '';"
 	"CREATE INDEX IF NOT EXISTS profile_eid ON profile(eid);"
+
 	"CREATE TABLE IF NOT EXISTS session ("
 	" txid BLOB PRIMARY KEY, cred INTEGER NOT NULL, phase INTEGER NOT NULL,"
 	" server_challenge BLOB NOT NULL, iccid TEXT, eid TEXT, euicc_cert BLOB,"
@@ -32,7 +33,12 @@ static const char schema[] =
 	" attempts INTEGER NOT NULL DEFAULT 0, next_try INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS notification ("
 	" id INTEGER PRIMARY KEY, iccid TEXT, eid TEXT, seq INTEGER, operation INTEGER,"
-	" result INTEGER, received INTEGER NOT NULL, der BLOB NOT NULL);";
+	" result INTEGER, received INTEGER NOT NULL, der BLOB NOT NULL);"
+	/* the hot paths' lookups (tests/integration/query_plans.c checks each) */
+	"CREATE INDEX IF NOT EXISTS profile_owner_state ON profile(owner, state, updated, iccid);"
+	"CREATE INDEX IF NOT EXISTS session_expires ON session(expires);"
+	"CREATE INDEX IF NOT EXISTS session_iccid ON session(iccid);"
+	"CREATE INDEX IF NOT EXISTS progress_next ON progress(next_try, id);";
 
 time_t smdp_now(const struct smdp *s)
 {
@@ -151,8 +157,9 @@ iot_err smdp_profile_load(struct smdp *s, enum smdp_key by, const char *key, str
 	static const char *const sql[] = {
 		[SMDP_BY_ICCID] = "SELECT iccid, owner, state, eid, matching_id, cc_hash, cc_tries, expires,"
 				  " downloads, bound_otpk FROM profile WHERE iccid = $1",
+		/* (the term that names the partial index's condition lets the index serve) */
 		[SMDP_BY_MATCHING_ID] = "SELECT iccid, owner, state, eid, matching_id, cc_hash, cc_tries, expires,"
-					" downloads, bound_otpk FROM profile WHERE matching_id = $1",
+					" downloads, bound_otpk FROM profile WHERE matching_id = $1 AND matching_id <> ''",
 		/* SGP.22 3.1.2: the default SM-DP+ / SM-DS case, an order for this EID */
 		[SMDP_BY_RELEASED_EID] = "SELECT iccid, owner, state, eid, matching_id, cc_hash, cc_tries, expires,"
 					 " downloads, bound_otpk FROM profile WHERE eid = $1"

@@ -1,14 +1,94 @@
 /* The SQLite backend of lib/store. */
 #include "store/store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
+
+#define TRACE_SLOTS 4096
 
 struct store {
 	sqlite3 *db;
+	/* IOTRSP_STORE_TRACE=DIR: each statement this store prepares, once, to
+	 * DIR/NAME.sql (and its schema to DIR/NAME.schema at close), for the
+	 * query-plan test and for whoever wants to know what runs */
+	int trace_fd;
+	char *trace_schema;
+	uint64_t *seen;
 };
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return h ? h : 1;
+}
+
+static void trace_open(struct store *s, const char *path)
+{
+	const char *dir = getenv("IOTRSP_STORE_TRACE"), *base = strrchr(path, '/');
+	char file[1024];
+
+	s->trace_fd = -1;
+	if (!dir || !*dir)
+		return;
+	base = base ? base + 1 : path;
+	snprintf(file, sizeof(file), "%s/%s.sql", dir, base);
+	if ((s->trace_fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0 ||
+	    !(s->seen = calloc(TRACE_SLOTS, sizeof(*s->seen)))) {
+		s->trace_fd = s->trace_fd >= 0 ? (close(s->trace_fd), -1) : -1;
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/%s.schema", dir, base);
+	s->trace_schema = strdup(file);
+}
+
+static void trace_statement(struct store *s, const char *sql)
+{
+	uint64_t h = fnv1a(sql);
+	size_t i = h % TRACE_SLOTS, n = strlen(sql);
+	char *line;
+
+	for (size_t k = 0; k < TRACE_SLOTS && s->seen[i]; k++, i = (i + 1) % TRACE_SLOTS)
+		if (s->seen[i] == h)
+			return;
+	s->seen[i] = h;
+	if (!(line = malloc(n + 2)))
+		return;
+	for (size_t k = 0; k < n; k++)
+		line[k] = sql[k] == '\n' ? ' ' : sql[k];
+	line[n] = '\n';
+	/* one write per line: O_APPEND keeps lines of several processes whole */
+	if (write(s->trace_fd, line, n + 1) < 0)
+		(void)0;
+	free(line);
+}
+
+static void trace_close(struct store *s)
+{
+	sqlite3_stmt *st;
+	FILE *f;
+
+	if (s->trace_fd < 0)
+		return;
+	if (s->trace_schema && (f = fopen(s->trace_schema, "w"))) {
+		if (sqlite3_prepare_v2(s->db, "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL", -1, &st, NULL) == SQLITE_OK) {
+			while (sqlite3_step(st) == SQLITE_ROW)
+				fprintf(f, "%s;\n", (const char *)sqlite3_column_text(st, 0));
+			sqlite3_finalize(st);
+		}
+		fclose(f);
+	}
+	close(s->trace_fd);
+	free(s->trace_schema);
+	free(s->seen);
+}
 
 struct store_stmt {
 	struct store *s;
@@ -39,6 +119,7 @@ iot_err store_open(const char *url, struct store **out)
 
 	if (!s)
 		return IOT_E_NOMEM;
+	trace_open(s, path);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
 		store_close(s);
@@ -71,6 +152,7 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	trace_close(s);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -112,6 +194,8 @@ iot_err store_prepare(struct store *s, const char *sql, struct store_stmt **out)
 		if (*p == '$' && p[1] >= '0' && p[1] <= '9')
 			*p = '?';
 	st->s = s;
+	if (s->trace_fd >= 0)
+		trace_statement(s, sql);
 	rc = sqlite3_prepare_v2(s->db, text, -1, &st->st, NULL);
 	free(text);
 	if (rc != SQLITE_OK) {

@@ -17,6 +17,8 @@ trap 'echo "$0: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 . "$(dirname "$0")/../../scripts/wait.sh"
 eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5 eimctl=$6 rspdump=$7
 tmp=$(mktemp -d); [ -n "${KEEP_TMP:-}" ] && echo "tmp: $tmp"
+# every statement the daemons prepare, for the query-plan check at the end
+[ -z "${QUERY_PLANS:-}" ] || { mkdir "$tmp/trace"; export IOTRSP_STORE_TRACE=$tmp/trace; }
 pids=()
 # fails CMD...: CMD must fail (a bare '! CMD' never stops a set -e script)
 fails() { if "$@"; then echo "should have failed: $*" >&2; return 1; fi; }
@@ -555,4 +557,7 @@ out=$(api GET /api/v1/audit/verify '' look-only)
 echo "audit: $(head -1 <<<"$out")"
 head -1 <<<"$out" | grep -q '"intact":true'
 "$eimd" --config "$tmp/eimd.conf" --audit-verify
+# no statement on a request path reads a table whole; the SM-DP+'s MatchingID
+# lookup would without its index (the check can fail)
+[ -z "${QUERY_PLANS:-}" ] || "$(dirname "$0")/check_plans.sh" "$tmp/trace" --needs-index profile_matching_id smdp.db
 echo "eimd with ipad, euiccd and smdpd over HTTPS and CoAP/DTLS: ok"

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The fleet demo's scenario with 20 devices: every device's final profiles,
 # as its eUICC holds them and as the eIM reports them over REST, are what the
-# scenario asked for.
+# scenario asked for; and no statement eimd or smdpd ran in it reads a table
+# by a full scan (check_plans.sh).
 set -euo pipefail
 build=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$(dirname "$0")/../../scripts/fleet_demo.sh" "$build" 20 "$tmp/final"
+mkdir "$tmp/trace"
+IOTRSP_STORE_TRACE=$tmp/trace "$(dirname "$0")/../../scripts/fleet_demo.sh" "$build" 20 "$tmp/final"
+[ -z "${QUERY_PLANS:-}" ] || "$(dirname "$0")/check_plans.sh" "$tmp/trace"
 mapfile -t eids < <(cut -d' ' -f1 "$tmp/final" | sort -u)
 [ "${#eids[@]}" = 20 ]
 for i in $(seq 1 20); do
