@@ -25,6 +25,9 @@ struct smdp {
 	struct store *db;
 	int cc_attempts, download_attempts, session_seconds, order_seconds;
 	time_t fixed_now;
+	bool legacy_upp;                /* a store from before profile_package: profile.upp exists (kept empty) */
+	bool import_batch;              /* inside smdp_import_begin/_end */
+	int64_t import_count;
 };
 
 /* A profile row without its large columns. */

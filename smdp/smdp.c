@@ -12,9 +12,11 @@
 #include "base/log.h"
 
 static const char schema[] =
+	/* narrow rows: the packages live in profile_package, so that reading a
+	 * profile's state never walks a 12 KB value (bench/store.sh) */
 	"CREATE TABLE IF NOT EXISTS profile ("
 	" iccid TEXT PRIMARY KEY, owner TEXT NOT NULL, state INTEGER NOT NULL,"
-	" metadata BLOB NOT NULL, upp BLOB NOT NULL, ppk BLOB,"
+	" metadata BLOB NOT NULL, ppk BLOB,"
 	" eid TEXT, matching_id TEXT, cc_hash BLOB, cc_tries INTEGER NOT NULL DEFAULT 0,"
 	" expires INTEGER NOT NULL DEFAULT 0, downloads INTEGER NOT NULL DEFAULT 0,"
 	" bound_otpk BLOB, bound_otsk BLOB, updated INTEGER NOT NULL);"
@@ -34,6 +36,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS notification ("
 	" id INTEGER PRIMARY KEY, iccid TEXT, eid TEXT, seq INTEGER, operation INTEGER,"
 	" result INTEGER, received INTEGER NOT NULL, der BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS profile_package (iccid TEXT PRIMARY KEY REFERENCES profile(iccid), upp BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS smdp_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 	/* the hot paths' lookups (tests/integration/query_plans.c checks each) */
 	"CREATE INDEX IF NOT EXISTS profile_owner_state ON profile(owner, state, updated, iccid);"
 	"CREATE INDEX IF NOT EXISTS session_expires ON session(expires);"
@@ -92,6 +96,35 @@ static iot_err cred_load(const struct smdp_credentials *in, time_t now, struct s
 	return x509_subject_rid(c->auth, c->oid, sizeof(c->oid), &c->oid_len);
 }
 
+/* A store from before profile_package keeps its packages in profile.upp:
+ * moved out once (the column stays, empty, and is filled with x'' after). */
+static iot_err move_packages(struct smdp *s)
+{
+	struct store_stmt *q;
+	bool row = false;
+	iot_err err;
+
+	if (store_prepare(s->db, "SELECT upp FROM profile LIMIT 0", &q) != IOT_OK)
+		return IOT_OK;          /* a store made without the column */
+	store_finalize(q);
+	s->legacy_upp = true;
+	if ((err = store_prepare(s->db, "SELECT value FROM smdp_meta WHERE name = 'packages_moved'", &q)) != IOT_OK)
+		return err;
+	err = store_step(q, &row);
+	store_finalize(q);
+	if (err != IOT_OK || row || (err = store_begin(s->db)) != IOT_OK)
+		return err;
+	if ((err = store_exec(s->db, "INSERT INTO profile_package(iccid, upp) SELECT iccid, upp FROM profile"
+				     " WHERE length(upp) > 0 ON CONFLICT DO NOTHING;"
+				     "UPDATE profile SET upp = x'' WHERE length(upp) > 0;"
+				     "INSERT INTO smdp_meta(name, value) VALUES ('packages_moved', 1);")) != IOT_OK) {
+		store_rollback(s->db);
+		return err;
+	}
+	log_info("smdp", "profile packages moved to profile_package", "%s", "");
+	return store_commit(s->db);
+}
+
 iot_err smdp_open(const struct smdp_config *c, struct smdp **out)
 {
 	struct smdp *s;
@@ -117,6 +150,8 @@ iot_err smdp_open(const struct smdp_config *c, struct smdp **out)
 	}
 	if (err == IOT_OK && (err = store_open(c->store_url, &s->db)) == IOT_OK)
 		err = store_exec(s->db, schema);
+	if (err == IOT_OK)
+		err = move_packages(s);
 	if (err != IOT_OK) {
 		smdp_close(s);
 		return err;
@@ -232,7 +267,8 @@ iot_err smdp_package_load(struct smdp *s, const char *iccid, struct smdp_package
 	iot_err err;
 
 	memset(pkg, 0, sizeof(*pkg));
-	if ((err = store_prepare(s->db, "SELECT metadata, upp, ppk FROM profile WHERE iccid = $1", &q)) != IOT_OK)
+	if ((err = store_prepare(s->db, "SELECT p.metadata, k.upp, p.ppk FROM profile p JOIN profile_package k"
+					" ON k.iccid = p.iccid WHERE p.iccid = $1", &q)) != IOT_OK)
 		return err;
 	if ((err = store_bind_text(q, 1, iccid)) == IOT_OK && (err = store_step(q, &row)) == IOT_OK && !row)
 		err = IOT_E_NOT_FOUND;
@@ -316,7 +352,7 @@ iot_err smdp_add_profile(struct smdp *s, const uint8_t iccid[10], const struct s
 	uint8_t *metadata = NULL, ppk[SMDP_PPK_LEN];
 	size_t metadata_len;
 	char key[21];
-	bool row;
+	bool row, began = false;
 	iot_err err;
 
 	/* SGP.22 2.4.3 / 4.4: profile name and service provider name are mandatory, up to 64 bytes */
@@ -333,26 +369,63 @@ iot_err smdp_add_profile(struct smdp *s, const uint8_t iccid[10], const struct s
 		upp = protected_upp.buf;
 		upp_len = protected_upp.len;
 	}
+	/* one transaction for the row and its package (a bulk import's batch, or its own) */
+	if (err == IOT_OK && !s->import_batch && (err = store_begin(s->db)) == IOT_OK)
+		began = true;
 	if (err == IOT_OK)
-		err = store_prepare(s->db,
-				    "INSERT INTO profile (iccid, owner, state, metadata, upp, ppk, updated)"
-				    " VALUES ($1, $2, 0, $3, $4, $5, $6)", &q);
+		err = store_prepare(s->db, s->legacy_upp ? "INSERT INTO profile (iccid, owner, state, metadata, ppk, updated, upp)"
+							   " VALUES ($1, $2, 0, $3, $4, $5, x'')"
+							 : "INSERT INTO profile (iccid, owner, state, metadata, ppk, updated)"
+							   " VALUES ($1, $2, 0, $3, $4, $5)", &q);
 	if (err == IOT_OK && (err = store_bind_text(q, 1, key)) == IOT_OK &&
 	    (err = store_bind_text(q, 2, info->owner)) == IOT_OK &&
 	    (err = store_bind_blob(q, 3, metadata, metadata_len)) == IOT_OK &&
-	    (err = store_bind_blob(q, 4, upp, upp_len)) == IOT_OK &&
-	    (err = info->protect_ahead ? store_bind_blob(q, 5, ppk, sizeof(ppk)) : store_bind_null(q, 5)) == IOT_OK &&
-	    (err = store_bind_int(q, 6, smdp_now(s))) == IOT_OK)
+	    (err = info->protect_ahead ? store_bind_blob(q, 4, ppk, sizeof(ppk)) : store_bind_null(q, 4)) == IOT_OK &&
+	    (err = store_bind_int(q, 5, smdp_now(s))) == IOT_OK)
 		err = store_step(q, &row);
+	if (err == IOT_OK)
+		err = store_sql(s->db, "INSERT INTO profile_package (iccid, upp) VALUES ($1, $2)", "tb", key, upp, upp_len);
+	if (began && err == IOT_OK)
+		err = store_commit(s->db);
+	else if (began)
+		store_rollback(s->db);
 	store_finalize(q);
 	memset(ppk, 0, sizeof(ppk));
 	der_writer_free(&protected_upp);
 	free(metadata);
 	if (err == IOT_E_STORE_CONSTRAINT)
 		return IOT_E_REFUSED;   /* the ICCID exists */
-	if (err == IOT_OK)
+	if (err == IOT_OK && !s->import_batch)
 		log_info("smdp", "profile imported", "iccid=%s owner=%s ppk=%d", key, info->owner,
 			 info->protect_ahead);
+	/* a bulk import commits every SMDP_IMPORT_BATCH profiles */
+	if (err == IOT_OK && s->import_batch && ++s->import_count % SMDP_IMPORT_BATCH == 0 &&
+	    (err = store_commit(s->db)) == IOT_OK)
+		err = store_begin(s->db);
+	return err;
+}
+
+iot_err smdp_import_begin(struct smdp *s)
+{
+	iot_err err = store_begin(s->db);
+
+	s->import_batch = err == IOT_OK;
+	s->import_count = 0;
+	return err;
+}
+
+iot_err smdp_import_end(struct smdp *s, bool commit)
+{
+	iot_err err = IOT_OK;
+
+	if (!s->import_batch)
+		return IOT_OK;
+	s->import_batch = false;
+	if (commit)
+		err = store_commit(s->db);
+	else
+		store_rollback(s->db);
+	log_info("smdp", "profiles imported", "count=%lld committed=%d", (long long)s->import_count, commit);
 	return err;
 }
 

@@ -75,6 +75,13 @@ struct smdp_profile_info {
 iot_err smdp_add_profile(struct smdp *s, const uint8_t iccid[10], const struct smdp_profile_info *info,
 			 const uint8_t *upp, size_t upp_len);
 iot_err smdp_profile_state(struct smdp *s, const uint8_t iccid[10], enum smdp_state *st);
+/* A bulk import: between these, smdp_add_profile writes into one
+ * transaction committed every SMDP_IMPORT_BATCH profiles (and at the end
+ * when commit); a failure leaves the earlier batches in and rolls back the
+ * one at hand (smdp_import_end(s, false)). */
+#define SMDP_IMPORT_BATCH 1000
+iot_err smdp_import_begin(struct smdp *s);
+iot_err smdp_import_end(struct smdp *s, bool commit);
 
 /* ES2+ functions: IOT_OK, or IOT_E_REFUSED / IOT_E_NOT_FOUND with st (may
  * be NULL) saying why in SGP.22 codes. An owner only ever sees its own

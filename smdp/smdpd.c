@@ -1,10 +1,12 @@
 /* smdpd: the SM-DP+ daemon — ES9+ and ES2+ over HTTPS — and its profile
  * import (smdpd --import UPP ...). */
+#include <dirent.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/conf.h"
@@ -28,6 +30,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: smdpd --config FILE [options]\n"
 		"       smdpd --config FILE --import UPP.der --iccid DIGITS [--count N] --owner NAME --spn NAME --name NAME\n"
+		"       smdpd --config FILE --import-dir DIR --owner NAME --spn NAME --name NAME\n"
+		"         (every file of DIR named ICCID or ICCID.der is that profile's UPP; one transaction per 1,000)\n"
 		"An SM-DP+ (SGP.22 ES9+ and ES2+ over HTTPS, ES9+ also in the ASN.1 binding).\n\n"
 		"  --address FQDN          this SM-DP+'s address, as in activation codes (address)\n"
 		"  --listen IP             the IPv4 address to listen on (listen, default 127.0.0.1)\n"
@@ -66,53 +70,110 @@ static bool next_digits(char *d)
 	return false;
 }
 
-static int import(const struct smdp_config *cfg, const char *path, const char *iccid_digits, long count,
-		  const struct smdp_profile_info *info)
+static uint8_t *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	long n = -1;
+
+	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) || !(buf = malloc((size_t)n)) ||
+	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (f)
+		fclose(f);
+	*len = buf ? (size_t)n : 0;
+	return buf;
+}
+
+/* A file name that is an ICCID (19 or 20 digits, optionally .der). */
+static bool iccid_name(const char *name, char digits[24])
+{
+	size_t n = strspn(name, "0123456789");
+
+	if ((n != 19 && n != 20) || (name[n] && strcmp(name + n, ".der")))
+		return false;
+	snprintf(digits, 24, "%.*s", (int)n, name);
+	return true;
+}
+
+/* Profiles into the store in one transaction per SMDP_IMPORT_BATCH: the UPP
+ * at path --count times with ICCIDs counting up from iccid_digits, or
+ * (dir) every file of dir named by its ICCID. */
+static int import(const struct smdp_config *cfg, const char *path, const char *dir, const char *iccid_digits,
+		  long count, const struct smdp_profile_info *info)
 {
 	struct smdp *dp;
 	uint8_t iccid[10], *upp = NULL;
-	char digits[24];
+	char digits[24] = "";
 	long done = 0;
-	long len = -1;
-	FILE *f = fopen(path, "rb");
+	size_t len = 0;
+	DIR *d = NULL;
+	struct dirent *ent;
+	struct timespec t0, t1;
 	iot_err err;
 
-	if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) ||
-	    !(upp = malloc((size_t)len)) || fread(upp, 1, (size_t)len, f) != (size_t)len) {
+	if (!dir && !(upp = read_file(path, &len))) {
 		fprintf(stderr, "smdpd: cannot read %s\n", path);
-		if (f)
-			fclose(f);
-		free(upp);
 		return 1;
 	}
-	fclose(f);
-	snprintf(digits, sizeof(digits), "%s", iccid_digits);
-	if (rsp_iccid_from_digits(digits, iccid) != IOT_OK) {
-		fprintf(stderr, "smdpd: --iccid wants 19 or 20 digits\n");
-		free(upp);
-		return 2;
+	if (dir && !(d = opendir(dir))) {
+		fprintf(stderr, "smdpd: cannot read the directory %s\n", dir);
+		return 1;
 	}
-	/* --count N: N profiles, the same content, ICCIDs counting up from --iccid */
-	if ((err = smdp_open(cfg, &dp)) == IOT_OK) {
-		for (done = 0; err == IOT_OK && done < count; done++) {
-			if (done && (!next_digits(digits) || rsp_iccid_from_digits(digits, iccid) != IOT_OK)) {
-				err = IOT_E_ARG;
-				break;
-			}
-			err = smdp_add_profile(dp, iccid, info, upp, (size_t)len);
+	if (!dir) {
+		snprintf(digits, sizeof(digits), "%s", iccid_digits);
+		if (rsp_iccid_from_digits(digits, iccid) != IOT_OK) {
+			fprintf(stderr, "smdpd: --iccid wants 19 or 20 digits\n");
+			free(upp);
+			return 2;
 		}
-		smdp_close(dp);
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((err = smdp_open(cfg, &dp)) == IOT_OK && (err = smdp_import_begin(dp)) == IOT_OK) {
+		if (!dir) {
+			/* --count N: N profiles, the same content, ICCIDs counting up from --iccid */
+			for (done = 0; err == IOT_OK && done < count; done++) {
+				if (done && (!next_digits(digits) || rsp_iccid_from_digits(digits, iccid) != IOT_OK)) {
+					err = IOT_E_ARG;
+					break;
+				}
+				err = smdp_add_profile(dp, iccid, info, upp, len);
+			}
+		} else {
+			while (err == IOT_OK && (ent = readdir(d))) {
+				char file[4096];
+
+				if (!iccid_name(ent->d_name, digits))
+					continue;
+				snprintf(file, sizeof(file), "%s/%s", dir, ent->d_name);
+				if (!(upp = read_file(file, &len)) || rsp_iccid_from_digits(digits, iccid) != IOT_OK)
+					err = IOT_E_IO;
+				else if ((err = smdp_add_profile(dp, iccid, info, upp, len)) == IOT_OK)
+					done++;
+				free(upp);
+				upp = NULL;
+			}
+		}
+		err = err == IOT_OK ? smdp_import_end(dp, true) : (smdp_import_end(dp, false), err);
+	}
+	smdp_close(dp);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	free(upp);
+	if (d)
+		closedir(d);
 	if (err != IOT_OK) {
-		fprintf(stderr, "smdpd: import of %s failed: %s\n", digits,
-			err == IOT_E_REFUSED ? "the ICCID exists" : iot_strerror(err));
+		fprintf(stderr, "smdpd: import of %s failed: %s (the batches of %d before it are in)\n", digits,
+			err == IOT_E_REFUSED ? "the ICCID exists" : iot_strerror(err), SMDP_IMPORT_BATCH);
 		return 1;
 	}
-	if (done == 1)
-		printf("imported %s (%ld bytes) for %s\n", iccid_digits, len, info->owner);
+	if (done == 1 && !dir)
+		printf("imported %s (%zu bytes) for %s\n", iccid_digits, len, info->owner);
 	else
-		printf("imported %ld profiles from %s (%ld bytes each) for %s\n", done, iccid_digits, len, info->owner);
+		printf("imported %ld profiles for %s in %.2f s (%.0f/s)\n", done, info->owner,
+		       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
+		       done / ((double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 + 1e-9));
 	return 0;
 }
 
@@ -124,7 +185,7 @@ int main(int argc, char **argv)
 		{ "tls-cert", required_argument, NULL, 'c' }, { "tls-key", required_argument, NULL, 'k' },
 		{ "store", required_argument, NULL, 's' }, { "threads", required_argument, NULL, 't' },
 		{ "import", required_argument, NULL, 'I' }, { "iccid", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 1000 },
+		{ "count", required_argument, NULL, 1000 }, { "import-dir", required_argument, NULL, 1001 },
 		{ "owner", required_argument, NULL, 'o' }, { "spn", required_argument, NULL, 'S' },
 		{ "name", required_argument, NULL, 'n' }, { "class", required_argument, NULL, 'C' },
 		{ "notify", required_argument, NULL, 'N' }, { "ppk", no_argument, NULL, 'P' },
@@ -132,7 +193,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *address = NULL, *listen_ip = NULL, *port = NULL, *tls_cert = NULL, *tls_key = NULL, *store = NULL;
-	const char *threads = NULL, *upp = NULL, *iccid = NULL, *klass = "operational";
+	const char *threads = NULL, *upp = NULL, *iccid = NULL, *klass = "operational", *dir = NULL;
 	long count = 1;
 	struct smdp_profile_info info = { 0 };
 	struct smdp_credentials sets[MAX_SETS];
@@ -164,6 +225,7 @@ int main(int argc, char **argv)
 		case 'I': upp = optarg; break;
 		case 'i': iccid = optarg; break;
 		case 1000: count = atol(optarg); break;
+		case 1001: dir = optarg; break;
 		case 'o': info.owner = optarg; break;
 		case 'S': info.service_provider_name = optarg; break;
 		case 'n': info.profile_name = optarg; break;
@@ -220,14 +282,14 @@ int main(int argc, char **argv)
 	}
 	sc.smdp = (struct smdp_config){ .address = address, .creds = sets, .cred_count = nsets,
 					.store_url = store ? store : "sqlite:smdp.db" };
-	if (upp) {
+	if (upp || dir) {
 		info.profile_class = !strcmp(klass, "test") ? RSP_CLASS_TEST :
 				     !strcmp(klass, "provisioning") ? RSP_CLASS_PROVISIONING : RSP_CLASS_OPERATIONAL;
-		if (!iccid || !info.owner || !info.service_provider_name || !info.profile_name) {
-			fprintf(stderr, "smdpd: --import needs --iccid, --owner, --spn and --name\n");
+		if ((!dir && !iccid) || !info.owner || !info.service_provider_name || !info.profile_name) {
+			fprintf(stderr, "smdpd: --import needs --iccid, and both --import and --import-dir --owner, --spn and --name\n");
 			rc = 2;
 		} else {
-			rc = count > 0 ? import(&sc.smdp, upp, iccid, count, &info) : 2;
+			rc = count > 0 ? import(&sc.smdp, upp, dir, iccid, count, &info) : 2;
 		}
 		conf_free(&conf);
 		return rc;

@@ -35,6 +35,17 @@ import() { "$smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp.der" --iccid 8
 import | grep -q "imported 8949449999999990023"
 if import 2>"$tmp/err"; then echo "a second import of the same ICCID was taken"; exit 1; fi
 grep -q "the ICCID exists" "$tmp/err"
+# a directory of UPPs named by their ICCIDs, one transaction per 1,000
+mkdir "$tmp/upps"
+for i in 1 2 3; do head -c 2000 /dev/urandom >"$tmp/upps/894944999999999010$i.der"; done
+echo "not a profile" >"$tmp/upps/README"
+"$smdpd" --config "$tmp/smdpd.conf" --import-dir "$tmp/upps" --owner operator-a --spn "Operator A" --name "IoT" |
+  grep -q "imported 3 profiles for operator-a"
+# one of them again: refused, and its batch with it
+head -c 2000 /dev/urandom >"$tmp/upps/8949449999999990200.der"
+if "$smdpd" --config "$tmp/smdpd.conf" --import-dir "$tmp/upps" --owner operator-a --spn "Operator A" \
+     --name "IoT" 2>"$tmp/err"; then echo "a directory with an ICCID already in was taken"; exit 1; fi
+grep -q "the ICCID exists" "$tmp/err"
 
 "$smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/log" &
 pid=$!
