@@ -310,6 +310,37 @@ iot_err eim_euicc_register_certified(struct eim *e, const char *eid, const char 
 	return err;
 }
 
+iot_err eim_euicc_register_batch(struct eim *e, const char *const *eids, const char *const *labels, size_t n,
+				 size_t *added)
+{
+	struct eim_settings set;
+	iot_err err;
+
+	*added = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!eid_valid(eids[i]))
+			return IOT_E_ARG;
+	if ((err = eim_settings_get(e, &set)) != IOT_OK || (err = store_begin(e->db)) != IOT_OK)
+		return err;
+	for (size_t i = 0; err == IOT_OK && i < n; i++) {
+		/* known already: left as it is */
+		if ((err = store_sql(e->db, "INSERT INTO euicc(eid, labels, created) VALUES ($1, $2, $3)"
+				     " ON CONFLICT DO NOTHING", "tti", eids[i], labels && labels[i] ? labels[i] : "",
+				     (int64_t)time(NULL))) != IOT_OK || store_changes(e->db) != 1)
+			continue;
+		/* SGP.32 3.5: each one's first contact queued, as eim_euicc_register does */
+		if ((err = labels_index(e, eids[i], labels ? labels[i] : NULL)) == IOT_OK &&
+		    (err = eim_op_insert(e, eids[i], EIM_OP_CONTACT, (const uint8_t *)"\x84\xA5\xA6\xA8\xBF\x22", 6, 0,
+					 set.operation_ttl)) == IOT_OK)
+			(*added)++;
+	}
+	if (err == IOT_OK)
+		return store_commit(e->db);
+	store_rollback(e->db);
+	*added = 0;
+	return err;
+}
+
 static void euicc_row(struct store_stmt *st, struct eim_euicc *out)
 {
 	memset(out, 0, sizeof(*out));

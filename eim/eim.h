@@ -60,6 +60,12 @@ iot_err eim_euicc_register(struct eim *e, const char *eid, const char *labels);
  * certificate's serialNumber), or nothing is registered. */
 iot_err eim_euicc_register_certified(struct eim *e, const char *eid, const char *labels, const uint8_t *eum,
 				     size_t eum_len, const uint8_t *cert, size_t cert_len);
+/* Many at once (a factory's list): n EIDs with their labels (NULL: none),
+ * in one transaction, each with its first contact queued; one already
+ * registered is left as it is. *added: how many were new. IOT_E_ARG
+ * (nothing registered): an EID that is not 32 digits. */
+iot_err eim_euicc_register_batch(struct eim *e, const char *const *eids, const char *const *labels, size_t n,
+				 size_t *added);
 struct eim_euicc {
 	char eid[33];
 	int64_t counter;                        /* the last counterValue signed */

@@ -50,6 +50,7 @@ static void usage(FILE *f)
 		"  metrics                 key (default: /metrics wants an auditor's key or above) or open\n"
 		"\n"
 		"  --initial-eim OUT       write the AddInitialEim request factories load, then exit\n"
+		"  --import-euiccs FILE    register the eUICCs of FILE (lines: EID [LABELS]), 1,000 per transaction\n"
 		"  --audit-verify [EXPORT] check the audit log's hash chain (or an export of it, offline,\n"
 		"                          with eim-cert: chain, signed checkpoints, signed end), then exit\n");
 }
@@ -64,11 +65,70 @@ static size_t many(const struct conf *c, const char *key, const char **out)
 	return n;
 }
 
+/* --import-euiccs FILE: "EID [LABELS]" lines, registered 1,000 per transaction. */
+static int import_euiccs(const struct eim_config *c, const char *path)
+{
+	enum { BATCH = 1000 };
+	static char lines[BATCH][320];
+	const char *eids[BATCH], *labels[BATCH];
+	FILE *f = fopen(path, "r");
+	struct eim *e;
+	size_t n = 0, added, total = 0, seen = 0, line_no = 0;
+	iot_err err = IOT_OK;
+
+	if (!f || eim_open(c, &e) != IOT_OK) {
+		fprintf(stderr, "eimd: cannot read %s or open the store\n", path);
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	for (bool more = true; err == IOT_OK && more;) {
+		char *sp;
+
+		more = fgets(lines[n], sizeof(lines[n]), f) != NULL;
+		if (more) {
+			line_no++;
+			lines[n][strcspn(lines[n], "\r\n")] = 0;
+			if (!lines[n][0] || lines[n][0] == '#')
+				continue;
+			sp = strchr(lines[n], ' ');
+			if (sp)
+				*sp++ = 0;
+			eids[n] = lines[n];
+			labels[n] = sp;
+			n++;
+		}
+		if (n && (n == BATCH || !more)) {
+			if ((err = eim_euicc_register_batch(e, eids, labels, n, &added)) == IOT_OK) {
+				total += added;
+				seen += n;
+			}
+			n = 0;
+		}
+	}
+	fclose(f);
+	{
+		char outcome[64];
+
+		snprintf(outcome, sizeof(outcome), "%s registered=%zu", err == IOT_OK ? "ok" : iot_errname(err), total);
+		(void)eim_audit(e, "eimd", "import-euiccs", path, outcome);
+	}
+	eim_close(e);
+	if (err != IOT_OK) {
+		fprintf(stderr, "eimd: %s: the batch before line %zu failed: %s (%zu registered before it)\n", path,
+			line_no, err == IOT_E_ARG ? "an EID is not 32 digits" : iot_strerror(err), total);
+		return 1;
+	}
+	printf("registered %zu eUICCs (%zu known already)\n", total, seen - total);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'f' }, { "initial-eim", required_argument, NULL, 'i' },
 		{ "audit-verify", no_argument, NULL, 'a' }, { "verbose", no_argument, NULL, 'V' },
+		{ "import-euiccs", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	static const char *cis[MAX_MANY], *connects[MAX_MANY], *keys_text[MAX_MANY];
@@ -77,7 +137,7 @@ int main(int argc, char **argv)
 	struct eim_server *server;
 	struct conf conf = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
-	const char *initial = NULL, *v;
+	const char *initial = NULL, *euiccs = NULL, *v;
 	bool audit = false;
 	size_t nkeys;
 	int c, bad, rc = 0;
@@ -93,6 +153,7 @@ int main(int argc, char **argv)
 			break;
 		case 'i': initial = optarg; break;
 		case 'a': audit = true; break;
+		case 'E': euiccs = optarg; break;
 		case 'V': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -181,6 +242,12 @@ int main(int argc, char **argv)
 			conf_free(&conf);
 			return 2;
 		}
+	}
+	if (euiccs) {
+		rc = import_euiccs(&sc.eim, euiccs);
+		conf_free(&conf);
+		eim_policy_slot_free(sc.eim.policy);
+		return rc;
 	}
 	if (initial || audit) {
 		struct eim *e;

@@ -182,6 +182,15 @@ out=$(api POST /api/v1/campaigns/$bad/abort)
 [ "$(status "$out")" = 200 ] && body "$out" | grep -q '"state":"aborted"'
 body "$(api GET /api/v1/campaigns/$bad '' look-only)" | grep -q '"pending":0,"sent":0,"done":0,"failed":2,"cancelled":8'
 
+echo "== a factory's list of eUICCs, registered in batches (eimd --import-euiccs)"
+printf '%s\n' "# EID LABELS" "89049032123451234512345678990001 site=factory,fleet=later" \
+  "89049032123451234512345678990002 site=factory" "89049032123451234512345678990003" "$eid fleet=sim" >"$tmp/eids.txt"
+"$eimd" --config "$tmp/eimd.conf" --import-euiccs "$tmp/eids.txt" | grep -q 'registered 3 eUICCs (1 known already)'
+[ "$(body "$(api GET '/api/v1/euiccs?label=site=factory' '' look-only)" | grep -o '"eid"' | wc -l)" = 2 ]
+echo "8904903212345123451234567899000X" >"$tmp/bad-eids.txt"
+if "$eimd" --config "$tmp/eimd.conf" --import-euiccs "$tmp/bad-eids.txt" 2>"$tmp/err"; then exit 1; fi
+grep -q 'an EID is not 32 digits' "$tmp/err"
+
 echo "== metrics"
 m=$(curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -H "Authorization: Bearer look-only" \
   "https://eim.iotrsp.test/metrics")
@@ -193,7 +202,7 @@ echo "== the audit log, exported and verified offline"
 curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -H "Authorization: Bearer look-only" \
   "https://eim.iotrsp.test/api/v1/audit/export" >"$tmp/audit.jsonl"
 "$eimd" --config "$tmp/eimd.conf" --audit-verify "$tmp/audit.jsonl"
-for action in policy-reload change approve expire campaign-halt rollback pause resume abort campaign-done; do
+for action in import-euiccs policy-reload change approve expire campaign-halt rollback pause resume abort campaign-done; do
   grep -q "\"action\":\"$action\"" "$tmp/audit.jsonl" || { echo "no $action in the audit log"; exit 1; }
 done
 grep -q '"outcome":"refused keep-connectivity' "$tmp/audit.jsonl"
