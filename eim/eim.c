@@ -376,23 +376,29 @@ iot_err eim_euicc_get(struct eim *e, const char *eid, struct eim_euicc *out)
 iot_err eim_euicc_list(struct eim *e, const struct eim_euicc_filter *f, struct eim_euicc *out, size_t cap,
 		       size_t *n)
 {
+	/* the walk, in EID order, starts in the narrowest index the filters
+	 * allow: a label's (euicc_label), a profile's holders (profile by
+	 * ICCID), the eUICCs with work (operation by state), or all of them;
+	 * the other filters are checked on the rows it yields */
+	static const char *const drivers[] = {
+		"eid IN (SELECT eid FROM euicc_label WHERE label = $3 AND eid > $1)",
+		"eid IN (SELECT eid FROM profile WHERE iccid = $5 AND eid > $1)",
+		"eid IN (SELECT eid FROM operation WHERE state < 2 AND eid > $1)",
+		"eid > $1",
+	};
+	int d = f->label ? 0 : f->iccid ? 1 : f->pending_only ? 2 : 3;
+	char sql[1024];
 	struct store_stmt *st;
 	bool row = true;
-	/* by label: walked in the label's index, in EID order (a label of few
-	 * eUICCs in a large fleet reads only those) */
-	iot_err err = store_prepare(e->db, f->label ? EUICC_COLUMNS
-				    "WHERE eid IN (SELECT eid FROM euicc_label WHERE label = $3 AND eid > $1)"
-				    " AND ($4 = 0 OR EXISTS (SELECT 1 FROM operation o WHERE o.eid = euicc.eid AND o.state < 2))"
-				    " AND (($5 IS NULL AND $6 < 0) OR EXISTS (SELECT 1 FROM profile p WHERE p.eid = euicc.eid"
-				    "  AND ($5 IS NULL OR p.iccid = $5) AND ($6 < 0 OR p.state = $6)))"
-				    " AND ($7 < 0 OR (CASE WHEN cert IS NOT NULL AND token IS NOT NULL THEN 1 ELSE 0 END) = $7)"
-				    " ORDER BY eid LIMIT $2" : EUICC_COLUMNS
-				    "WHERE eid > $1 AND $3 IS NULL"
-				    " AND ($4 = 0 OR EXISTS (SELECT 1 FROM operation o WHERE o.eid = euicc.eid AND o.state < 2))"
-				    " AND (($5 IS NULL AND $6 < 0) OR EXISTS (SELECT 1 FROM profile p WHERE p.eid = euicc.eid"
-				    "  AND ($5 IS NULL OR p.iccid = $5) AND ($6 < 0 OR p.state = $6)))"
-				    " AND ($7 < 0 OR (CASE WHEN cert IS NOT NULL AND token IS NOT NULL THEN 1 ELSE 0 END) = $7)"
-				    " ORDER BY eid LIMIT $2", &st);
+	iot_err err;
+
+	snprintf(sql, sizeof(sql), EUICC_COLUMNS "WHERE %s AND ($3 IS NULL OR $3 IS NOT NULL)"
+		 " AND ($4 = 0 OR EXISTS (SELECT 1 FROM operation o WHERE o.eid = euicc.eid AND o.state < 2))"
+		 " AND (($5 IS NULL AND $6 < 0) OR EXISTS (SELECT 1 FROM profile p WHERE p.eid = euicc.eid"
+		 "  AND ($5 IS NULL OR p.iccid = $5) AND ($6 < 0 OR p.state = $6)))"
+		 " AND ($7 < 0 OR (CASE WHEN cert IS NOT NULL AND token IS NOT NULL THEN 1 ELSE 0 END) = $7)"
+		 " ORDER BY eid LIMIT $2", drivers[d]);
+	err = store_prepare(e->db, sql, &st);
 
 	*n = 0;
 	if (err != IOT_OK)
