@@ -84,7 +84,7 @@ for n in $sizes; do
             --connect-address 127.0.0.1 --ca "$p/ci.pem" --devices "$devices" --threads 4 "$@"; }
   sim --rounds 1 >/dev/null          # first contact (once per store) and a warm-up
   c0=$(cpu)
-  polls=$(sim --rounds 5 | sed -n 's/.*: polls \([0-9]*\).*/\1/p')
+  polls=$(sim --rounds 20 | sed -n 's/.*: polls \([0-9]*\).*/\1/p')
   c1=$(cpu)
   curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -H "Authorization: Bearer op-secret" \
     -H "Content-Type: application/json" -d "{\"name\":\"bench\",\"label\":\"fleet=sim\",\"maxInFlight\":$devices,\"psmos\":[{\"getRAT\":{}}]}" \

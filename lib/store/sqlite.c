@@ -127,7 +127,9 @@ iot_err store_open(const char *url, struct store **out)
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	/* a commit is on disk when it returns, even across a kill -9 */
-	err = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+	err = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+			       /* a large store read through the page cache, not a read call per page */
+			       "PRAGMA mmap_size=4294967296;");
 	if (err != IOT_OK) {
 		store_close(s);
 		return err;
