@@ -48,6 +48,7 @@ static void usage(FILE *f)
 		"  policy                  the governance policy (JSON; SIGHUP reloads it); none: built-in rules\n"
 		"  threads                 HTTPS worker threads (default 4)\n"
 		"  metrics                 key (default: /metrics wants an auditor's key or above) or open\n"
+		"  console                 the operator console's directory, served under /console/ (off: none)\n"
 		"\n"
 		"  --initial-eim OUT       write the AddInitialEim request factories load, then exit\n"
 		"  --import-euiccs FILE    register the eUICCs of FILE (lines: EID [LABELS]), 1,000 per transaction\n"
@@ -199,6 +200,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sc.metrics_open = v && !strcmp(v, "open");
+	/* the console as built beside the sources unless the config says where, or off */
+	v = conf_get(&conf, "console");
+	sc.console_dir = v && !strcmp(v, "off") ? NULL : v ? v : IOTRSP_CONSOLE_DIR;
 	if (audit && optind < argc) {
 		char why[200], *text = NULL;
 		size_t len = 0;

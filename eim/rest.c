@@ -4,6 +4,7 @@
 #include "eim/server_internal.h"
 #include "eim/ops_json.h"
 #include "eim/change.h"
+#include "eim/fleet.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +173,38 @@ static json_t *op_json(const struct eim_op *op)
 	return j;
 }
 
+static json_t *campaign_json(const struct eim_campaign *c)
+{
+	json_t *j = json_pack("{s:I,s:s,s:I,s:s,s:i,s:i,s:I}", "id", (json_int_t)c->id, "name", c->name, "maxInFlight",
+			      (json_int_t)c->max_in_flight, "state", eim_campaign_state_name(c->state), "stage", c->stage + 1,
+			      "stages", c->stages, "change", (json_int_t)c->change);
+
+	/* stages count from 1 (the canary) for people */
+	if (c->halt_reason[0])
+		json_object_set_new(j, "haltReason", json_string(c->halt_reason));
+	json_object_set_new(j, "total", json_integer(c->total));
+	json_object_set_new(j, "states", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "pending", (json_int_t)c->by_state[0], "sent",
+						   (json_int_t)c->by_state[1], "done", (json_int_t)c->by_state[2], "failed",
+						   (json_int_t)c->by_state[3], "cancelled", (json_int_t)c->by_state[4],
+						   "expired", (json_int_t)c->by_state[5]));
+	return j;
+}
+
+/* A page of a list: ?before=ID (digits) and ?limit=N (1 to cap); false with 400 answered. */
+static bool page_args(const struct http_request *q, int64_t cap, int64_t *before, int64_t *limit, struct http_response *r)
+{
+	const char *b = http_request_arg(q, "before"), *l = http_request_arg(q, "limit");
+
+	*before = 0;
+	*limit = cap < 100 ? cap : 100;
+	if ((b && !eim_rest_parse_id(b, before, NULL)) || (l && (!eim_rest_parse_id(l, limit, NULL) || *limit < 1 ||
+								  *limit > cap))) {
+		eim_rest_error(r, 400, "before: an id; limit: a count");
+		return false;
+	}
+	return true;
+}
+
 void eim_rest(struct eim_server *s, const struct http_request *q, struct http_response *r)
 {
 	static const char euiccs[] = "/api/v1/euiccs", ops[] = "/api/v1/operations/";
@@ -314,6 +347,25 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 			else
 				eim_rest_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : 400, err == IOT_E_NOT_FOUND ? "unknown eUICC" :
 					    "address: https://HOST:PORT, coaps://HOST:PORT or null");
+		} else if (!strcmp(rest_of, "/operations") && get) {
+			struct eim_op *list = calloc(500, sizeof(*list));
+			int64_t before, limit;
+			size_t n = 0;
+			json_t *a = json_array();
+
+			/* its history, newest first: ?before=OPERATION_ID&limit=N (500 at most) */
+			if (!list || !page_args(q, 500, &before, &limit, r)) {
+				json_decref(a);
+				free(list);
+				if (!list)
+					eim_rest_error(r, 503, "out of memory");
+				return;
+			}
+			err = eim_euicc_operations(e, eid, before, (size_t)limit, list, &n);
+			for (size_t i = 0; err == IOT_OK && i < n; i++)
+				json_array_append_new(a, op_json(&list[i]));
+			free(list);
+			reply_list(r, err, a);
 		} else if (!strcmp(rest_of, "/operations") && post) {
 			/* a change of one operation: the policy first, maybe an approver */
 			eim_rest_submit(s, e, k, eid, in, r);
@@ -342,6 +394,24 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 				eim_rest_failure(r, err, err == IOT_E_REFUSED ? 409 : 404,
 					    err == IOT_E_REFUSED ? "already sent" : "unknown operation");
 		}
+	} else if (!strcmp(q->path, "/api/v1/campaigns") && get) {
+		int64_t before, limit, ids[100];
+		size_t n = 0;
+		json_t *a = json_array();
+
+		/* newest first: ?before=ID&limit=N (100 at most) */
+		if (!page_args(q, 100, &before, &limit, r)) {
+			json_decref(a);
+			return;
+		}
+		err = eim_campaign_list(e, before, (size_t)limit, ids, &n);
+		for (size_t i = 0; err == IOT_OK && i < n; i++) {
+			struct eim_campaign c;
+
+			if ((err = eim_campaign_get(e, ids[i], &c)) == IOT_OK)
+				json_array_append_new(a, campaign_json(&c));
+		}
+		reply_list(r, err, a);
 	} else if (!strcmp(q->path, "/api/v1/campaigns") && post) {
 		eim_rest_submit(s, e, k, NULL, in, r);
 	} else if (!strncmp(q->path, "/api/v1/campaigns/", 18) && get && strstr(q->path + 18, "/operations")) {
@@ -370,23 +440,8 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 
 		if (!eim_rest_parse_id(q->path + 18, &id, NULL))
 			eim_rest_error(r, 400, "a campaign id is digits");
-		else if ((err = eim_campaign_get(e, id, &c)) == IOT_OK) {
-			json_t *j = json_pack("{s:I,s:s,s:I,s:s,s:i,s:i,s:I}", "id", (json_int_t)c.id, "name", c.name,
-					      "maxInFlight", (json_int_t)c.max_in_flight, "state",
-					      eim_campaign_state_name(c.state), "stage", c.stage + 1, "stages", c.stages,
-					      "change", (json_int_t)c.change);
-
-			/* stages count from 1 (the canary) for people */
-			if (c.halt_reason[0])
-				json_object_set_new(j, "haltReason", json_string(c.halt_reason));
-			json_object_set_new(j, "total", json_integer(c.total));
-			json_object_set_new(j, "states", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "pending",
-								   (json_int_t)c.by_state[0], "sent", (json_int_t)c.by_state[1],
-								   "done", (json_int_t)c.by_state[2], "failed",
-								   (json_int_t)c.by_state[3], "cancelled",
-								   (json_int_t)c.by_state[4], "expired", (json_int_t)c.by_state[5]));
-			eim_rest_reply(r, 200, j);
-		}
+		else if ((err = eim_campaign_get(e, id, &c)) == IOT_OK)
+			eim_rest_reply(r, 200, campaign_json(&c));
 		else
 			eim_rest_failure(r, err, 404, "unknown campaign");
 	} else if (!strcmp(q->path, "/api/v1/keys") && post) {
@@ -470,7 +525,7 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		err = eim_audit_verify(e, &entries, &bad);
 		eim_rest_reply(r, 200, json_pack("{s:b,s:I,s:I}", "intact", err == IOT_OK, "entries", (json_int_t)entries,
 					     "firstBadEntry", (json_int_t)bad));
-	} else if (!eim_rest_governance(s, e, k, q, in, r)) {
+	} else if (!eim_rest_governance(s, e, k, q, in, r) && !eim_rest_fleet(s, e, k, q, r)) {
 		eim_rest_error(r, 404, "no such resource");
 	}
 	json_decref(in);

@@ -50,6 +50,7 @@ static void esipa(struct eim_server *s, bool json, const char *peer, const uint8
 		return;
 	}
 	eim_esipa_from(e, json, peer);
+	eim_server_count_poll(s);
 	if ((err = eim_esipa(e, body, len, w)) == IOT_E_STORE || err == IOT_E_NOMEM) {
 		/* the store failed (a full disk): nothing was done; the device tries again later */
 		log_error("eim", "ESipa message not handled: the store failed", "bytes=%zu error=\"%s\"", len,
@@ -261,6 +262,8 @@ static void handle(void *ctx, const struct http_request *q, struct http_response
 		eim_rest(s, q, r);
 		return;
 	}
+	if (eim_console(s, q, r))
+		return;
 	if (!strncmp(q->path, ESIPA_JSON_PATH, strlen(ESIPA_JSON_PATH))) {
 		struct esipa_json_answer a;
 

@@ -30,6 +30,7 @@ struct eim_server_config {
 	const struct eim_api_key *keys;
 	size_t key_count;
 	bool metrics_open;                      /* /metrics without a key (default: an auditor's or above) */
+	const char *console_dir;                /* the console's files, served under /console/; NULL: none */
 };
 
 struct eim_server;

@@ -21,6 +21,10 @@ struct eim_server {
 	pthread_key_t core;
 	atomic_ulong esipa_https, esipa_coap, esipa_json, esipa_malformed, rest_calls, rest_refused, notifications_forwarded,
 		bpp_streamed, pushed, campaign_moves;
+	/* ESipa requests per minute over the last hour, for the console's chart */
+#define EIM_POLL_MINUTES 60
+	atomic_ulong poll_count[EIM_POLL_MINUTES];
+	atomic_llong poll_minute[EIM_POLL_MINUTES];
 	atomic_ulong changes[3];               /* asked for, by what the policy said: applied, pending, refused */
 	/* work off the request path: notifications to SM-DP+s, pushes to devices */
 	struct eim_worker {
@@ -61,6 +65,13 @@ void eim_rest_failure(struct http_response *r, iot_err err, int status, const ch
 /* An id as the API writes it: 1 to 18 digits; end (when given) gets what
  * follows, else nothing may follow. */
 bool eim_rest_parse_id(const char *text, int64_t *id, const char **end);
+/* rest_fleet.c: /me, the fleet's summary and minutes, the audit log by page; false: none of those. */
+bool eim_rest_fleet(struct eim_server *s, struct eim *e, const struct eim_api_key *k, const struct http_request *q,
+		    struct http_response *r);
+/* One ESipa request counted in this minute's slot. */
+void eim_server_count_poll(struct eim_server *s);
+/* console.c: the console's static files under /console/; false: not such a path. */
+bool eim_console(struct eim_server *s, const struct http_request *q, struct http_response *r);
 /* {"error": message} with status. */
 void eim_rest_error(struct http_response *r, int status, const char *message);
 

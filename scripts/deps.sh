@@ -16,17 +16,29 @@ packages=(
   iproute2 util-linux             # tests: private network namespaces
   curl                            # tests: smdpd over HTTPS as any client sees it
   tzdata                          # eimd: maintenance windows in their time zones
+  chromium fonts-dejavu-core      # the console's browser tests (Playwright drives Debian's Chromium)
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Node.js for the console's tests: Debian's, unless one is there already (nodesource's includes npm)
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 
-echo "deps: installing ${missing[*]}"
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# the console: uPlot for its charts, Playwright (no browser of its own) and
+# axe-core for its tests, as package-lock.json pins them
+console=$(cd "$(dirname "$0")/../console" && pwd)
+if [ ! -d "$console/node_modules/playwright-core" ] || [ "$console/package-lock.json" -nt "$console/node_modules" ]; then
+  echo "deps: npm ci in console/"
+  (cd "$console" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+[ -f "$console/vendor/uPlot.iife.min.js" ] || node "$console/build.mjs"

@@ -36,6 +36,7 @@ struct http_response {
 	const char *content_type;       /* a constant string */
 	const char *admin_protocol;     /* X-Admin-Protocol to send, or NULL */
 	unsigned retry_after;           /* Retry-After in seconds (with a 503), or 0 */
+	const char *const *headers;     /* more headers, pairs of constant strings (name, value), NULL-ended */
 	uint8_t *body;
 	size_t body_len;
 	/* Or, with body NULL, a body of stream_len bytes produced while it is

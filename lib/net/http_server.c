@@ -124,6 +124,8 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct http_response *
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
 	if (r->admin_protocol)
 		MHD_add_response_header(resp, "X-Admin-Protocol", r->admin_protocol);
+	for (size_t i = 0; r->headers && r->headers[i] && r->headers[i + 1]; i += 2)
+		MHD_add_response_header(resp, r->headers[i], r->headers[i + 1]);
 	if (r->retry_after > 0) {
 		char seconds[16];
 
