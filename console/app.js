@@ -136,7 +136,8 @@ async function fleetPage() {
   page('Fleet',
     h('div', { class: 'cards' },
       card(s.euiccs, 'eUICCs'), card(s.learned, 'first contact done'), card(s.withWork, 'with work queued'),
-      card(s.silent, 'silent for a day or more'), card(s.jsonBinding, 'on the JSON binding')),
+      card(s.silent, 'silent for a day or more'), card(s.euiccs - s.coaps, 'polling over HTTPS'),
+      card(s.coaps, 'over CoAP/DTLS'), card(s.jsonBinding, 'on the JSON binding')),
     h('div', { class: 'grid2' },
       chart('ESipa requests per minute (this node)', xs, [{ label: 'requests', color: '#0b57a4', data: polls.map((p) => p.count) }]),
       chart('Operations ended per minute', xs, [

@@ -192,6 +192,8 @@ iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writ
  * (logged and audited): someone else may be polling as it. */
 void eim_esipa_from(struct eim *e, bool json, const char *source);
 #define EIM_SOURCES_ALERT 3
+/* ... and over which transport (true: CoAP/DTLS, false: HTTPS), kept per eUICC at its polls. */
+void eim_esipa_over(struct eim *e, bool coaps);
 
 /* The BPP leg of an indirect download passed on as it arrives (SGP.32
  * 3.2.2): when req is a GetBoundProfilePackageRequest of a session this eIM

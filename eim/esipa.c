@@ -319,6 +319,11 @@ static iot_err record_state(struct eim *e, const char *eid, const struct rsp_get
 	return err;
 }
 
+void eim_esipa_over(struct eim *e, bool coaps)
+{
+	e->esipa_coaps = coaps;
+}
+
 void eim_esipa_from(struct eim *e, bool json, const char *source)
 {
 	e->esipa_json = json;
@@ -371,12 +376,13 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 		return package_error(RSP_EIM_PKG_INVALID_EID, out);
 	hex_encode(q->eid_value.ptr, 16, eid);
 	/* the binding it polls in is the one its pushes go in; where it polls from is watched */
-	if ((err = store_prepare(e->db, "UPDATE euicc SET last_contact = $2, esipa_json = $3 WHERE eid = $1"
+	if ((err = store_prepare(e->db, "UPDATE euicc SET last_contact = $2, esipa_json = $3, coaps = $4 WHERE eid = $1"
 					" RETURNING last_source, sources, sources_since", &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);
 	store_bind_int(st, 2, now);
 	store_bind_int(st, 3, e->esipa_json);
+	store_bind_int(st, 4, e->esipa_coaps);
 	if ((err = store_step(st, &row)) == IOT_OK && row) {
 		moved = e->source[0] && (!store_col_text(st, 0) || strcmp(store_col_text(st, 0), e->source));
 		sources = store_col_int(st, 1);

@@ -41,7 +41,7 @@ static iot_err rows_json(struct eim *e, const char *sql, const char *types, cons
 
 iot_err eim_fleet_summary(struct eim *e, int64_t silent_after, json_t **out)
 {
-	static const char *const totals[] = { "euiccs", "learned", "silent", "json" };
+	static const char *const totals[] = { "euiccs", "learned", "silent", "json", "coaps" };
 	static const char *const by_iccid[] = { "iccid", "state", "count" };
 	static const char *const by_key[] = { "key", "count" };
 	json_t *t = json_array(), *profiles = json_array(), *operators = json_array(), *labels = json_array(),
@@ -51,8 +51,8 @@ iot_err eim_fleet_summary(struct eim *e, int64_t silent_after, json_t **out)
 	*out = NULL;
 	/* one pass over the fleet: how many, learned, silent since silent_after (never heard of counts), JSON binding */
 	err = rows_json(e, "SELECT COUNT(*), COALESCE(SUM(cert IS NOT NULL AND token IS NOT NULL), 0),"
-			" COALESCE(SUM(last_contact < $1), 0), COALESCE(SUM(esipa_json), 0) FROM euicc",
-			"i", totals, 4, 0xF, silent_after, 0, NULL, t);
+			" COALESCE(SUM(last_contact < $1), 0), COALESCE(SUM(esipa_json), 0), COALESCE(SUM(coaps), 0) FROM euicc",
+			"i", totals, 5, 0x1F, silent_after, 0, NULL, t);
 	if (err == IOT_OK)
 		err = rows_json(e, "SELECT COUNT(DISTINCT eid) FROM operation WHERE state < 2", NULL, by_key + 1, 1, 1, 0, 0, NULL,
 				pending);
@@ -74,6 +74,7 @@ iot_err eim_fleet_summary(struct eim *e, int64_t silent_after, json_t **out)
 				 json_object_get(first, "json"), "profiles", profiles, "operators", operators, "silentSince",
 				 (json_int_t)silent_after);
 		json_object_set(*out, "labels", labels);
+		json_object_set(*out, "coaps", json_object_get(first, "coaps"));
 		json_object_set(*out, "withWork", json_object_get(json_array_get(pending, 0), "count"));
 	}
 	json_decref(t);

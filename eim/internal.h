@@ -20,6 +20,7 @@ struct eim {
 	struct http_client *es9;        /* the relay to SM-DP+s, opened on first use */
 	bool notified;                  /* a notification was stored since eim_notifications_waiting */
 	bool esipa_json;                /* the messages at hand came in the JSON binding */
+	bool esipa_coaps;               /* ... over CoAP/DTLS (else HTTPS) */
 	char source[64];                /* ... and from this address ("" unknown) */
 	bool hold_triggers;             /* this poll gets no new download trigger */
 	uint8_t txid_key[32];           /* the secret behind eimTransactionIds' tags */

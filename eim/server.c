@@ -39,6 +39,9 @@ void eim_server_wake(struct eim_worker *w)
 	pthread_mutex_unlock(&w->s->lock);
 }
 
+/* Whether this thread is one the CoAP server calls on. */
+static _Thread_local bool coap_thread;
+
 static void esipa(struct eim_server *s, bool json, const char *peer, const uint8_t *body, size_t len, int *status,
 		  struct der_writer *w)
 {
@@ -50,6 +53,8 @@ static void esipa(struct eim_server *s, bool json, const char *peer, const uint8
 		return;
 	}
 	eim_esipa_from(e, json, peer);
+	/* the CoAP server calls on threads of its own (each with its own core) */
+	eim_esipa_over(e, coap_thread);
 	eim_server_count_poll(s);
 	if ((err = eim_esipa(e, body, len, w)) == IOT_E_STORE || err == IOT_E_NOMEM) {
 		/* the store failed (a full disk): nothing was done; the device tries again later */
@@ -188,6 +193,7 @@ static void on_coap(void *ctx, const char *peer, const char *path, const uint8_t
 	int status;
 
 	atomic_fetch_add(&s->esipa_coap, 1);
+	coap_thread = true;
 	source_of(peer, source, sizeof(source));
 	peer = source;
 	/* SGP.32 6.2: either binding over CoAP, the JSON one by the function's Uri-Path */
