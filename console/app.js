@@ -178,8 +178,8 @@ async function euiccsPage(params) {
 }
 
 async function euiccPage(eid) {
-  const [u, ops, audit] = await Promise.all([api('GET', '/euiccs/' + eid), api('GET', `/euiccs/${eid}/operations?limit=50`),
-    api('GET', `/audit?limit=20&subject=${encodeURIComponent('euicc:' + eid)}`)]);
+  const [u, ops, audit, notes] = await Promise.all([api('GET', '/euiccs/' + eid), api('GET', `/euiccs/${eid}/operations?limit=50`),
+    api('GET', `/audit?limit=20&subject=${encodeURIComponent('euicc:' + eid)}`), api('GET', `/euiccs/${eid}/notifications`)]);
   if (u.status !== 200) { page('eUICC ' + eid, message('error', u.json.error)); return; }
   const d = u.json;
   const result = h('div', { 'aria-live': 'polite' });
@@ -209,6 +209,10 @@ async function euiccPage(eid) {
     table([{ name: 'id', num: true }, 'kind', 'state', { name: 'result', num: true }, 'updated', 'results'],
       (ops.json || []).map((o) => [o.id, o.kind, stateCell(o.state), o.resultCode, when(o.updated),
         h('span', { class: 'mono', text: o.results ? JSON.stringify(o.results).slice(0, 160) : '' })])),
+    h('h2', { text: 'Notifications (to the SM-DP+s)' }),
+    table([{ name: 'seq', num: true }, 'event', 'ICCID', 'to', 'state', 'received'],
+      (notes.json || []).map((x) => [x.seq, x.event || '?', h('span', { class: 'mono', text: x.iccid || '' }), x.address || '',
+        x.state, when(x.received)]), 'None.'),
     h('h2', { text: 'Audit entries' }),
     table([{ name: 'id', num: true }, 'when', 'who', 'action', 'outcome'],
       (audit.json || []).map((a) => [a.id, when(a.ts), a.actor, a.action, a.outcome])));

@@ -51,7 +51,8 @@ static const char schema[] =
 	" txid BLOB PRIMARY KEY, server_address BLOB NOT NULL, challenge BLOB NOT NULL, smdp_oid BLOB NOT NULL,"
 	" pb_oid BLOB, iccid BLOB);"
 	"CREATE INDEX IF NOT EXISTS notification_forward ON notification(forwarded, id);"
-	"CREATE INDEX IF NOT EXISTS notification_seq ON notification(seq);";
+	"CREATE INDEX IF NOT EXISTS notification_seq ON notification(seq);"
+	"CREATE INDEX IF NOT EXISTS notification_eid ON notification(eid, id);";
 
 const char *eim_op_kind_name(enum eim_op_kind k)
 {

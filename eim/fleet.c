@@ -6,6 +6,7 @@
 #include "eim/fleet.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -101,8 +102,8 @@ iot_err eim_euicc_operations(struct eim *e, const char *eid, int64_t before, siz
 	struct store_stmt *st;
 	bool row = true;
 	/* newest first, a page before the operation id `before` (0: the newest) */
-	iot_err err = store_prepare(e->db, "SELECT " EIM_OP_COLUMNS " FROM operation WHERE eid = $1 AND ($2 = 0 OR id < $2)"
-					   " ORDER BY id DESC LIMIT $3", &st);
+	iot_err err = store_prepare(e->db, "SELECT " EIM_OP_COLUMNS ", result FROM operation WHERE eid = $1"
+					   " AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3", &st);
 
 	*n = 0;
 	if (err != IOT_OK)
@@ -110,8 +111,62 @@ iot_err eim_euicc_operations(struct eim *e, const char *eid, int64_t before, siz
 	store_bind_text(st, 1, eid);
 	store_bind_int(st, 2, before);
 	store_bind_int(st, 3, (int64_t)limit);
-	while (*n < limit && (err = store_step(st, &row)) == IOT_OK && row)
-		eim_op_from_row(st, &out[(*n)++]);
+	while (*n < limit && (err = store_step(st, &row)) == IOT_OK && row) {
+		struct eim_op *op = &out[(*n)++];
+
+		eim_op_from_row(st, op);
+		/* the result as the eUICC gave it, for its decoded form (eim_op_free) */
+		op->result = store_col_null(st, 8) ? NULL : store_col_blob_copy(st, 8, &op->result_len);
+	}
+	store_finalize(st);
+	return err;
+}
+
+iot_err eim_euicc_notifications(struct eim *e, const char *eid, size_t limit, json_t **out)
+{
+	static const char *const events[] = { "install", "enable", "disable", "delete" };
+	static const char *const states[] = { "pending", "forwarded", "kept" };
+	struct store_stmt *st;
+	bool row = true;
+	iot_err err = store_prepare(e->db, "SELECT id, seq, der, forwarded, received FROM notification WHERE eid = $1"
+					   " ORDER BY id DESC LIMIT $2", &st);
+
+	*out = json_array();
+	if (err != IOT_OK)
+		return err;
+	store_bind_text(st, 1, eid);
+	store_bind_int(st, 2, (int64_t)limit);
+	while ((err = store_step(st, &row)) == IOT_OK && row) {
+		struct rsp_pending_notification n;
+		const struct rsp_notification_metadata *md;
+		struct rsp_arena a;
+		size_t len;
+		uint8_t *der = store_col_blob_copy(st, 2, &len);
+		int64_t fw = store_col_int(st, 3);
+		json_t *j = json_pack("{s:I,s:I,s:s,s:I}", "id", (json_int_t)store_col_int(st, 0), "seq",
+				      (json_int_t)store_col_int(st, 1), "state", fw >= 0 && fw < 3 ? states[fw] : "?", "received",
+				      (json_int_t)store_col_int(st, 4));
+
+		/* what it says: the event (SGP.22 NotificationEvent bits, local or by RPM), the profile, the receiver */
+		rsp_arena_dynamic(&a);
+		if (der && rsp_decode(&rsp_t_pending_notification, der, len, &n, &a) == IOT_OK &&
+		    (md = rsp_pending_notification_metadata(&n))) {
+			char iccid[21];
+
+			for (int b = 0; b < 8; b++)
+				if (md->profile_management_operation >> b & 1)
+					json_object_set_new(j, "event", json_string(events[b % 4]));
+			if (md->has_iccid && md->iccid.len == 10) {
+				rsp_iccid_to_digits(md->iccid.ptr, iccid);
+				json_object_set_new(j, "iccid", json_string(iccid));
+			}
+			json_object_set_new(j, "address", json_stringn((const char *)md->notification_address.ptr,
+								       md->notification_address.len));
+		}
+		rsp_arena_free(&a);
+		free(der);
+		json_array_append_new(*out, j);
+	}
 	store_finalize(st);
 	return err;
 }

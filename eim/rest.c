@@ -362,9 +362,18 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 				return;
 			}
 			err = eim_euicc_operations(e, eid, before, (size_t)limit, list, &n);
-			for (size_t i = 0; err == IOT_OK && i < n; i++)
-				json_array_append_new(a, op_json(&list[i]));
+			for (size_t i = 0; i < n; i++) {
+				if (err == IOT_OK)
+					json_array_append_new(a, op_json(&list[i]));
+				eim_op_free(&list[i]);
+			}
 			free(list);
+			reply_list(r, err, a);
+		} else if (!strcmp(rest_of, "/notifications") && get) {
+			json_t *a = NULL;
+
+			/* the newest 100, decoded */
+			err = eim_euicc_notifications(e, eid, 100, &a);
 			reply_list(r, err, a);
 		} else if (!strcmp(rest_of, "/operations") && post) {
 			/* a change of one operation: the policy first, maybe an approver */

@@ -77,7 +77,7 @@ test('a device: its profiles, and a change the policy refuses with its reason', 
   await page.getByRole('link', { name: 'eUICCs' }).click();
   await page.getByRole('link', { name: env.EID }).click();
   await page.getByRole('heading', { name: 'eUICC ' + env.EID }).waitFor();
-  await page.getByRole('cell', { name: env.BOOT_ICCID }).waitFor();
+  await page.getByRole('cell', { name: env.BOOT_ICCID, exact: true }).waitFor();
   await page.getByLabel('Operation').selectOption('disable');
   await page.getByLabel('ICCID (enable, disable, delete, fallback)').fill(env.BOOT_ICCID);
   await page.getByRole('button', { name: 'Submit' }).click();

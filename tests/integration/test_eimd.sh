@@ -409,6 +409,12 @@ wait_count 6 'msg="notification" eid=' "$tmp/smdpd.log"
 for eid in $eid1 $eid2; do for bit in 2 4 8; do
   [ "$(grep -c "msg=\"notification\" eid=$eid .*operation=$bit\$" "$tmp/smdpd.log")" = 1 ]
 done; done
+# and the eIM shows them per device, decoded, with where they went
+forwarded() { head -1 <<<"$(api GET /api/v1/euiccs/$eid1/notifications '' look-only)" | grep -q '"state":"forwarded","received":[0-9]*,"event":"delete",.*"address":"smdp.iotrsp.test"'; }
+wait_until forwarded
+head -1 <<<"$(api GET /api/v1/euiccs/$eid1/notifications '' look-only)" | grep -q '"event":"enable"'
+# and its operations, newest first, with their decoded results
+head -1 <<<"$(api GET "/api/v1/euiccs/$eid1/operations?limit=3" '' look-only)" | grep -q '^\[{"id":[0-9]*,.*"results":'
 
 # the device without service for long falls back by itself (ipad run
 # --fallback-after) and tells the eIM when it gets through again: device 1
