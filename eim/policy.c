@@ -524,7 +524,7 @@ static unsigned check_profiles(const struct rsp_euicc_package *pkg, struct eim_p
 		}
 		if (k == n)                     /* not on the eUICC: it refuses, nothing changes */
 			continue;
-		/* SGP.32 3.5: the Profile with the Fallback Attribute is not deleted */
+		/* the profile with the Fallback Attribute (SGP.32 ProfileInfo fallbackAttribute) stays: keep-fallback */
 		if (s->choice == RSP_PSMO_DELETE && prof[k].fallback)
 			broken |= 1u << 2;
 		prof[k].state = 0;
@@ -534,7 +534,7 @@ static unsigned check_profiles(const struct rsp_euicc_package *pkg, struct eim_p
 		}
 		for (j = 0; j < n; j++) {
 			enabled |= prof[j].state == 1;
-			/* a profile the eUICC falls back to by itself (SGP.32 3.5's Fallback Attribute) */
+			/* a profile the eUICC falls back to by itself (its Fallback Attribute, SGP.32's fallback mechanism) */
 			usable_fallback |= prof[j].fallback;
 		}
 		if (!enabled && !usable_fallback)

@@ -76,7 +76,7 @@ static iot_err learn_psmo(struct eim *e, const char *eid, const struct rsp_psmo 
 {
 	char iccid[21];
 
-	/* SGP.32 5.9.x: one profile at most carries the fallback attribute */
+	/* setFallbackAttribute moves the attribute (SGP.32 SetFallbackAttributeResult: one profile carries it) */
 	if (p->choice == RSP_PSMO_UNSET_FALLBACK_ATTRIBUTE)
 		return profile_exec(e, "UPDATE profile SET fallback = 0 WHERE eid = $1", 1, eid, NULL, 0);
 	if (p->choice == RSP_PSMO_SET_FALLBACK_ATTRIBUTE && p->u.set_fallback_attribute.iccid.len == 10) {
