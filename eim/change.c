@@ -38,6 +38,7 @@ iot_err eim_governance_schema(struct eim *e)
 		{ "campaign", "plan", "TEXT" },
 		{ "campaign", "halt_reason", "TEXT" },
 		{ "euicc", "coaps", "INTEGER NOT NULL DEFAULT 0" },
+		{ "operation", "deliveries", "INTEGER NOT NULL DEFAULT 0" },
 	};
 	iot_err err = store_exec(e->db, schema);
 

@@ -614,6 +614,8 @@ static const struct {
 } settings[] = {
 	{ "operation_ttl", offsetof(struct eim_settings, operation_ttl), 60, 366 * 24 * 3600 },
 	{ "campaign_max_in_flight", offsetof(struct eim_settings, campaign_max_in_flight), 1, 1000000 },
+	{ "operation_max_deliveries", offsetof(struct eim_settings, operation_max_deliveries), 2, 1000 },
+	{ "operation_max_sent", offsetof(struct eim_settings, operation_max_sent), 60, 366 * 24 * 3600 },
 };
 
 bool eim_store_writable(struct eim *e)
@@ -635,6 +637,8 @@ iot_err eim_settings_get(struct eim *e, struct eim_settings *out)
 
 	out->operation_ttl = e->cfg.op_seconds;         /* the config's, until an admin changes them */
 	out->campaign_max_in_flight = 100;
+	out->operation_max_deliveries = 20;
+	out->operation_max_sent = 7 * 24 * 3600;
 	if ((err = store_prepare(e->db, "SELECT name, value FROM setting", &st)) != IOT_OK)
 		return err;
 	while ((err = store_step(st, &row)) == IOT_OK && row)

@@ -226,6 +226,11 @@ bool eim_notifications_waiting(struct eim *e);
 struct eim_settings {
 	unsigned operation_ttl;                 /* seconds an operation waits for its eUICC, then expires (60 s..366 d) */
 	unsigned campaign_max_in_flight;        /* a campaign's maxInFlight when it names none (1..1,000,000) */
+	/* an operation sent and never answered is sent again at each poll, at
+	 * most this many times in all and for this long; then it fails (resultCode
+	 * 127, audited "undelivered") and the device's next one goes */
+	unsigned operation_max_deliveries;      /* 2..1,000, default 20 */
+	unsigned operation_max_sent;            /* seconds, 60 s..366 d, default 7 days */
 };
 /* The settings in force: the config's (op_seconds; 100) until changed. */
 iot_err eim_settings_get(struct eim *e, struct eim_settings *out);

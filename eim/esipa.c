@@ -197,7 +197,7 @@ static iot_err build_message(struct eim *e, const char *eid_text, const uint8_t 
 		err = answer(&m, out);
 	/* only a pending one: sent already (polled and pushed at once) it is not made twice */
 	if (err == IOT_OK && (err = store_prepare(e->db, "UPDATE operation SET state = 1, counter = $2, message = $3,"
-							  " updated = $4 WHERE id = $1 AND state = 0", &st)) == IOT_OK) {
+							  " updated = $4, deliveries = 1 WHERE id = $1 AND state = 0", &st)) == IOT_OK) {
 		store_bind_int(st, 1, o->id);
 		store_bind_int(st, 2, o->kind == EIM_OP_PSMO || o->kind == EIM_OP_ECO ? u.counter + 1 : 0);
 		store_bind_blob(st, 3, out->buf + start, out->len - start);
@@ -222,15 +222,60 @@ out:
 
 /* The message that carries eid's next operation: the one sent already,
  * again, or a new one made for it. IOT_E_NOT_FOUND: none. */
+/* A sent operation about to go out again: counted, and when it went out
+ * operation_max_deliveries times or was first sent operation_max_sent ago,
+ * failed instead (127, audited), so that one the device never completes
+ * does not hold up the rest. The first contact always stays. */
+static bool undelivered(struct eim *e, const char *eid, const struct next_op *o)
+{
+	struct eim_settings set;
+	struct store_stmt *st;
+	int64_t deliveries = 0, since = 0, now = (int64_t)time(NULL);
+	bool row = false, failed = false;
+	char subject[96], outcome[64];
+
+	if (o->kind == EIM_OP_CONTACT || eim_settings_get(e, &set) != IOT_OK || store_begin(e->db) != IOT_OK)
+		return false;
+	if (store_prepare(e->db, "UPDATE operation SET deliveries = deliveries + 1 WHERE id = $1 AND state = 1"
+				 " RETURNING deliveries, updated", &st) == IOT_OK) {
+		store_bind_int(st, 1, o->id);
+		if (store_step(st, &row) == IOT_OK && row) {
+			deliveries = store_col_int(st, 0);
+			since = store_col_int(st, 1);
+		}
+		store_finalize(st);
+	}
+	if (row && (deliveries > set.operation_max_deliveries || now - since > set.operation_max_sent)) {
+		snprintf(subject, sizeof(subject), "euicc:%s operation:%lld", eid, (long long)o->id);
+		snprintf(outcome, sizeof(outcome), "failed after %lld deliveries in %lld s", (long long)deliveries - 1,
+			 (long long)(now - since));
+		failed = store_sql(e->db, "UPDATE operation SET state = 3, result_code = 127, updated = $2 WHERE id = $1"
+				   " AND state = 1", "ii", o->id, now) == IOT_OK &&
+			 eim_audit_append(e, "eimd", "undelivered", subject, outcome) == IOT_OK;
+	}
+	if (row && store_commit(e->db) == IOT_OK) {
+		if (failed)
+			log_warn("eim", "operation undelivered: failed, the next one goes", "eid=%s op=%lld deliveries=%lld",
+				 eid, (long long)o->id, (long long)deliveries - 1);
+		return failed;
+	}
+	store_rollback(e->db);
+	return false;
+}
+
 iot_err eim_next_message(struct eim *e, const char *eid, const uint8_t eid_bytes[16], bool pending_only,
 			 struct der_writer *out, int64_t *op, bool *resent)
 {
 	struct next_op o;
-	iot_err err;
+	iot_err err = IOT_E_NOT_FOUND;
 
-	for (int tries = 0; tries < 2; tries++) {
+	for (int tries = 0; tries < 8; tries++) {
 		if ((err = next_op(e, eid, &o)) != IOT_OK)
 			return err;
+		if (o.state == EIM_SENT && !pending_only && undelivered(e, eid, &o)) {
+			next_op_free(&o);
+			continue;
+		}
 		if (e->hold_triggers && o.kind == EIM_OP_DOWNLOAD && o.state == EIM_PENDING) {
 			log_warn("eim", "download trigger held: the EID is polled from many sources", "eid=%s op=%lld",
 				 eid, (long long)o.id);

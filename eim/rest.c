@@ -6,6 +6,7 @@
 #include "eim/change.h"
 #include "eim/fleet.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,7 +215,7 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 	const struct eim_api_key *k;
 	struct eim *e = eim_server_core(s);
 	json_t *in = NULL;
-	char subject[96], outcome[64];
+	char subject[96], outcome[128];
 	iot_err err;
 
 	atomic_fetch_add(&s->rest_calls, 1);
@@ -508,26 +509,37 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		struct eim_settings set;
 		json_t *v;
 
+		static const struct { const char *name; size_t offset; } fields[] = {
+			{ "operationTtlSeconds", offsetof(struct eim_settings, operation_ttl) },
+			{ "campaignMaxInFlight", offsetof(struct eim_settings, campaign_max_in_flight) },
+			{ "operationMaxDeliveries", offsetof(struct eim_settings, operation_max_deliveries) },
+			{ "operationMaxSentSeconds", offsetof(struct eim_settings, operation_max_sent) },
+		};
+
 		if ((err = eim_settings_get(e, &set)) == IOT_OK && put) {
-			/* the members given change, the others stay */
-			if ((v = json_object_get(in, "operationTtlSeconds")))
-				set.operation_ttl = json_is_integer(v) && json_integer_value(v) > 0 &&
-							    json_integer_value(v) < 0x7FFFFFFF ? (unsigned)json_integer_value(v) : 0;
-			if ((v = json_object_get(in, "campaignMaxInFlight")))
-				set.campaign_max_in_flight = json_is_integer(v) && json_integer_value(v) > 0 &&
-								     json_integer_value(v) < 0x7FFFFFFF
-								     ? (unsigned)json_integer_value(v) : 0;
+			/* the members given change, the others stay; out of range: nothing changes */
+			for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+				if ((v = json_object_get(in, fields[i].name)))
+					*(unsigned *)((char *)&set + fields[i].offset) =
+						json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) < 0x7FFFFFFF
+							? (unsigned)json_integer_value(v) : 0;
 			err = eim_settings_set(e, &set);
-			snprintf(outcome, sizeof(outcome), "ttl=%u max_in_flight=%u %s", set.operation_ttl,
-				 set.campaign_max_in_flight, iot_errname(err));
+			snprintf(outcome, sizeof(outcome), "ttl=%u max_in_flight=%u deliveries=%u sent=%u %s", set.operation_ttl,
+				 set.campaign_max_in_flight, set.operation_max_deliveries, set.operation_max_sent,
+				 iot_errname(err));
 			eim_audit(e, k->name, "settings", "eim", outcome);
 		}
-		if (err == IOT_OK)
-			eim_rest_reply(r, 200, json_pack("{s:I,s:I}", "operationTtlSeconds", (json_int_t)set.operation_ttl,
-						     "campaignMaxInFlight", (json_int_t)set.campaign_max_in_flight));
-		else
+		if (err == IOT_OK) {
+			json_t *j = json_object();
+
+			for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+				json_object_set_new(j, fields[i].name, json_integer(*(unsigned *)((char *)&set + fields[i].offset)));
+			eim_rest_reply(r, 200, j);
+		} else {
 			eim_rest_failure(r, err, err == IOT_E_ARG ? 400 : 500,
-				    "operationTtlSeconds: 60 to 31,622,400; campaignMaxInFlight: 1 to 1,000,000");
+					 "operationTtlSeconds: 60 to 31,622,400; campaignMaxInFlight: 1 to 1,000,000; "
+					 "operationMaxDeliveries: 2 to 1,000; operationMaxSentSeconds: 60 to 31,622,400");
+		}
 	} else if (!strcmp(q->path, "/api/v1/audit/verify") && get) {
 		int64_t entries, bad;
 

@@ -545,8 +545,9 @@ fails dev 1 --isd-r-aid A0000005 info 2>/dev/null                   # not an AID
 [ "$(status "$(api PUT /api/v1/settings '{"campaignMaxInFlight":0}' admin-secret)")" = 400 ]
 [ "$(status "$(api PUT /api/v1/settings '{"operationTtlSeconds":5}' admin-secret)")" = 400 ]
 out=$(api PUT /api/v1/settings '{"campaignMaxInFlight":7,"operationTtlSeconds":86400}' admin-secret)
-[ "$(head -1 <<<"$out")" = '{"operationTtlSeconds":86400,"campaignMaxInFlight":7}' ]
-[ "$(head -1 <<<"$(api GET /api/v1/settings '' look-only)")" = '{"operationTtlSeconds":86400,"campaignMaxInFlight":7}' ]
+[ "$(head -1 <<<"$out")" = '{"operationTtlSeconds":86400,"campaignMaxInFlight":7,"operationMaxDeliveries":20,"operationMaxSentSeconds":604800}' ]
+[ "$(head -1 <<<"$(api GET /api/v1/settings '' look-only)")" = '{"operationTtlSeconds":86400,"campaignMaxInFlight":7,"operationMaxDeliveries":20,"operationMaxSentSeconds":604800}' ]
+[ "$(status "$(api PUT /api/v1/settings '{"operationMaxDeliveries":1}' admin-secret)")" = 400 ]
 ctl --key look-only settings | grep -q '^campaignMaxInFlight *7$'
 fails ctl --key op-secret settings campaignMaxInFlight=9 2>/dev/null
 ctl --key admin-secret settings campaignMaxInFlight=7 >/dev/null

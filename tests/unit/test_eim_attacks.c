@@ -302,6 +302,53 @@ static void test_audit_truncation(void **state)
 	assert_int_equal(bad, 4);
 }
 
+/* A device that takes an operation and never answers (a stuck card, an IPA
+ * that drops it): the operation goes out at most operationMaxDeliveries
+ * times, then fails (127, audited) and the next one goes. */
+static void test_undelivered(void **state)
+{
+	struct rsp_esipa_message_from_eim m;
+	struct eim_settings set;
+	struct eim_op op;
+	struct rsp_arena a;
+	struct der_writer w;
+	int64_t stuck, next, counter = 0;
+
+	(void)state;
+	assert_int_equal(ipa_poll(ipa_genuine), IOT_OK);         /* first contact */
+	assert_true(learned());
+	assert_int_equal(eim_settings_get(eim, &set), IOT_OK);
+	set.operation_max_deliveries = 3;
+	assert_int_equal(eim_settings_set(eim, &set), IOT_OK);
+	assert_int_equal(eim_op_create(eim, FIXTURE_EID, EIM_OP_PSMO, (const uint8_t *)"\xA0\x03\xBF\x2D\x00", 5, &stuck),
+			 IOT_OK);
+	assert_int_equal(eim_op_create(eim, FIXTURE_EID, EIM_OP_PSMO, (const uint8_t *)"\xA0\x03\xBF\x2D\x00", 5, &next),
+			 IOT_OK);
+	rsp_arena_dynamic(&a);
+	/* three deliveries of the same package, never answered */
+	for (int i = 0; i < 3; i++) {
+		poll_as_eid(&m, &a, &w);
+		assert_int_equal(m.u.get_eim_package.choice, RSP_GET_EIM_PKG_EUICC_PACKAGE);
+		if (!i)
+			counter = m.u.get_eim_package.u.euicc_package_request.signed_data.counter_value;
+		assert_int_equal(m.u.get_eim_package.u.euicc_package_request.signed_data.counter_value, counter);
+		assert_int_equal(op_state(stuck), EIM_SENT);
+		der_writer_free(&w);
+	}
+	/* the fourth poll: the stuck one fails, the next one goes with the next counter */
+	poll_as_eid(&m, &a, &w);
+	assert_int_equal(m.u.get_eim_package.choice, RSP_GET_EIM_PKG_EUICC_PACKAGE);
+	assert_int_equal(m.u.get_eim_package.u.euicc_package_request.signed_data.counter_value, counter + 1);
+	der_writer_free(&w);
+	assert_int_equal(eim_op_get(eim, stuck, &op), IOT_OK);
+	assert_int_equal(op.state, EIM_FAILED);
+	assert_int_equal(op.result_code, 127);
+	eim_op_free(&op);
+	assert_int_equal(op_state(next), EIM_SENT);
+	assert_int_equal(audit_count("undelivered"), 1);
+	rsp_arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +356,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forged_unsigned_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_truncation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_sources, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_undelivered, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
