@@ -256,7 +256,8 @@ static void es2_json(struct smdp_server *s, const char *fn, const struct http_re
 		if (!final || (strcmp(final, "Available") && strcmp(final, "Unavailable")))
 			err = missing(&st);
 		else
-			err = smdp_cancel_order(dp, owner, iccid, !strcmp(final, "Available"), &st);
+			err = smdp_cancel_order(dp, owner, iccid, opt_text(in, "eid"), opt_text(in, "matchingId"),
+						!strcmp(final, "Available"), &st);
 	} else {
 		err = smdp_release_profile(dp, owner, iccid, &st);
 	}

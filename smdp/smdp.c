@@ -622,8 +622,8 @@ iot_err smdp_release_profile(struct smdp *s, const char *owner, const uint8_t ic
 	return err;
 }
 
-iot_err smdp_cancel_order(struct smdp *s, const char *owner, const uint8_t iccid[10], bool available,
-			  struct smdp_status *st)
+iot_err smdp_cancel_order(struct smdp *s, const char *owner, const uint8_t iccid[10], const char *eid,
+			  const char *matching_id, bool available, struct smdp_status *st)
 {
 	struct smdp_profile p;
 	iot_err err;
@@ -632,6 +632,11 @@ iot_err smdp_cancel_order(struct smdp *s, const char *owner, const uint8_t iccid
 	if ((err = store_begin(s->db)) != IOT_OK)
 		return err;
 	err = owned_profile(s, owner, iccid, &p, st);
+	/* SGP.22 5.3.4: the EID and MatchingID given name this order, or nothing is cancelled */
+	if (err == IOT_OK && eid && *eid && strcmp(eid, p.eid))
+		err = smdp_status_set(st, IOT_E_REFUSED, 0, "8.1.1", "3.8", "EID does not match the order's");
+	if (err == IOT_OK && matching_id && strcmp(matching_id, p.matching_id))
+		err = smdp_status_set(st, IOT_E_REFUSED, 0, "8.2.6", "3.8", "MatchingID does not match the order's");
 	/* SGP.22 5.3.4: an order can be cancelled until the profile is downloaded */
 	if (err == IOT_OK && (p.state < SMDP_ALLOCATED || p.state > SMDP_RELEASED))
 		err = smdp_status_set(st, IOT_E_REFUSED, 0, "8.2.1", "3.5", "Profile ICCID: invalid transition");

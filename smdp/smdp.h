@@ -101,8 +101,10 @@ iot_err smdp_confirm_order(struct smdp *s, const char *owner, const uint8_t icci
 /* ES2+.ReleaseProfile */
 iot_err smdp_release_profile(struct smdp *s, const char *owner, const uint8_t iccid[10],
 			     struct smdp_status *st);
-/* ES2+.CancelOrder: back to available, or unavailable for good. */
-iot_err smdp_cancel_order(struct smdp *s, const char *owner, const uint8_t iccid[10], bool available,
+/* ES2+.CancelOrder: back to available, or unavailable for good; eid and
+ * matching_id (NULL: not given) must be the order's. */
+iot_err smdp_cancel_order(struct smdp *s, const char *owner, const uint8_t iccid[10], const char *eid,
+			  const char *matching_id, bool available,
 			  struct smdp_status *st);
 /* The activation code of an order: LPA:1$<address>$<matchingId>. */
 void smdp_activation_code(const struct smdp *s, const char *matching_id, char *out, size_t cap);

@@ -1080,13 +1080,23 @@ static void test_es2_rules(void **state)
 	assert_int_equal(smdp_confirm_order(dp, OWNER, iccid, NULL, "M-DUP", NULL, false, mid, &st), IOT_E_REFUSED);
 	assert_string_equal(st.reason, "3.3");
 	assert_int_equal(state_of(), SMDP_ALLOCATED);           /* refused: nothing changed */
+	/* cancel: only the order named (its MatchingID, its EID), nothing on a mismatch */
+	assert_int_equal(smdp_cancel_order(dp, OWNER, other, NULL, "M-OTHER", true, &st), IOT_E_REFUSED);
+	assert_string_equal(st.subject, "8.2.6");
+	assert_string_equal(st.reason, "3.8");
+	assert_int_equal(smdp_cancel_order(dp, OWNER, other, "89049032123451234512345678901299", "M-DUP", true, &st),
+			 IOT_E_REFUSED);
+	assert_string_equal(st.subject, "8.1.1");
+	assert_string_equal(st.reason, "3.8");
+	assert_int_equal(smdp_profile_state(dp, other, &other_state), IOT_OK);
+	assert_int_not_equal(other_state, SMDP_AVAILABLE);        /* the order stands */
 	/* cancel: back to available, or gone for good */
-	assert_int_equal(smdp_cancel_order(dp, OWNER, other, true, &st), IOT_OK);
+	assert_int_equal(smdp_cancel_order(dp, OWNER, other, NULL, "M-DUP", true, &st), IOT_OK);
 	assert_int_equal(smdp_profile_state(dp, other, &other_state), IOT_OK);
 	assert_int_equal(other_state, SMDP_AVAILABLE);
-	assert_int_equal(smdp_cancel_order(dp, OWNER, other, true, &st), IOT_E_REFUSED);
+	assert_int_equal(smdp_cancel_order(dp, OWNER, other, NULL, NULL, true, &st), IOT_E_REFUSED);
 	assert_int_equal(smdp_confirm_order(dp, OWNER, iccid, NULL, "M-DUP", NULL, false, mid, &st), IOT_OK);
-	assert_int_equal(smdp_cancel_order(dp, OWNER, iccid, false, &st), IOT_OK);
+	assert_int_equal(smdp_cancel_order(dp, OWNER, iccid, NULL, NULL, false, &st), IOT_OK);
 	assert_int_equal(state_of(), SMDP_UNAVAILABLE);
 }
 
