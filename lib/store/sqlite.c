@@ -10,9 +10,22 @@
 #include <unistd.h>
 
 #define TRACE_SLOTS 4096
+#define CACHE_SLOTS 128
+
+/* A prepared statement kept for the next store_prepare of the same text
+ * (parsing and planning are most of a small query's cost). */
+struct cached {
+	uint64_t hash;
+	char *sql;
+	struct store_stmt *st;
+	bool busy;                      /* handed out, not finalized yet */
+	unsigned used;                  /* when last handed out, for eviction */
+};
 
 struct store {
 	sqlite3 *db;
+	struct cached cache[CACHE_SLOTS];
+	unsigned clock;
 	/* IOTRSP_STORE_TRACE=DIR: each statement this store prepares, once, to
 	 * DIR/NAME.sql (and its schema to DIR/NAME.schema at close), for the
 	 * query-plan test and for whoever wants to know what runs */
@@ -93,6 +106,7 @@ static void trace_close(struct store *s)
 struct store_stmt {
 	struct store *s;
 	sqlite3_stmt *st;
+	int slot;                       /* its place in the cache, -1: not cached */
 };
 
 static iot_err map(int rc)
@@ -155,6 +169,13 @@ void store_close(struct store *s)
 	if (!s)
 		return;
 	trace_close(s);
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		if (!s->cache[i].st)
+			continue;
+		sqlite3_finalize(s->cache[i].st->st);
+		free(s->cache[i].st);
+		free(s->cache[i].sql);
+	}
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -164,27 +185,90 @@ iot_err store_exec(struct store *s, const char *sql)
 	return map(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
 }
 
+/* One statement without parameters, prepared once. */
+static iot_err run_cached(struct store *s, const char *sql)
+{
+	struct store_stmt *st;
+	bool row;
+	iot_err err = store_prepare(s, sql, &st);
+
+	if (err != IOT_OK)
+		return err;
+	err = store_step(st, &row);
+	store_finalize(st);
+	return err;
+}
+
 iot_err store_begin(struct store *s)
 {
-	return store_exec(s, "BEGIN IMMEDIATE");
+	return run_cached(s, "BEGIN IMMEDIATE");
 }
 
 iot_err store_commit(struct store *s)
 {
-	return store_exec(s, "COMMIT");
+	return run_cached(s, "COMMIT");
 }
 
 void store_rollback(struct store *s)
 {
-	(void)store_exec(s, "ROLLBACK");
+	(void)run_cached(s, "ROLLBACK");
+}
+
+/* The cached statement for sql, handed out; NULL when none is free. */
+static struct store_stmt *cache_take(struct store *s, const char *sql, uint64_t h)
+{
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		struct cached *c = &s->cache[i];
+
+		if (c->st && !c->busy && c->hash == h && !strcmp(c->sql, sql)) {
+			c->busy = true;
+			c->used = ++s->clock;
+			return c->st;
+		}
+	}
+	return NULL;
+}
+
+/* st kept for later: in a free slot, or in place of the least recently used idle one. */
+static void cache_put(struct store *s, struct store_stmt *st, const char *sql, uint64_t h)
+{
+	struct cached *victim = NULL;
+	char *copy;
+
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		struct cached *c = &s->cache[i];
+
+		if (!c->st) {
+			victim = c;
+			break;
+		}
+		if (!c->busy && (!victim || c->used < victim->used))
+			victim = c;
+	}
+	if (!victim || !(copy = strdup(sql)))
+		return;
+	if (victim->st) {
+		sqlite3_finalize(victim->st->st);
+		free(victim->st);
+		free(victim->sql);
+	}
+	*victim = (struct cached){ .hash = h, .sql = copy, .st = st, .busy = true, .used = ++s->clock };
+	st->slot = (int)(victim - s->cache);
 }
 
 iot_err store_prepare(struct store *s, const char *sql, struct store_stmt **out)
 {
-	struct store_stmt *st = calloc(1, sizeof(*st));
-	char *text = strdup(sql);
+	uint64_t h = fnv1a(sql);
+	struct store_stmt *st = cache_take(s, sql, h);
+	char *text;
 	int rc;
 
+	if (st) {
+		*out = st;
+		return IOT_OK;
+	}
+	st = calloc(1, sizeof(*st));
+	text = strdup(sql);
 	if (!st || !text) {
 		free(st);
 		free(text);
@@ -196,6 +280,7 @@ iot_err store_prepare(struct store *s, const char *sql, struct store_stmt **out)
 		if (*p == '$' && p[1] >= '0' && p[1] <= '9')
 			*p = '?';
 	st->s = s;
+	st->slot = -1;
 	if (s->trace_fd >= 0)
 		trace_statement(s, sql);
 	rc = sqlite3_prepare_v2(s->db, text, -1, &st->st, NULL);
@@ -204,6 +289,7 @@ iot_err store_prepare(struct store *s, const char *sql, struct store_stmt **out)
 		free(st);
 		return IOT_E_STORE;
 	}
+	cache_put(s, st, sql, h);
 	*out = st;
 	return IOT_OK;
 }
@@ -268,6 +354,13 @@ void store_finalize(struct store_stmt *st)
 {
 	if (!st)
 		return;
+	if (st->slot >= 0) {
+		/* back to the cache, its bindings and any read it held let go */
+		sqlite3_reset(st->st);
+		sqlite3_clear_bindings(st->st);
+		st->s->cache[st->slot].busy = false;
+		return;
+	}
 	sqlite3_finalize(st->st);
 	free(st);
 }
