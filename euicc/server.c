@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,15 +51,21 @@ iot_err euicc_handle_message(struct euicc *e, const uint8_t *msg, size_t len,
 	return euicc_transmit(e, msg, len, out, cap, out_len);
 }
 
-/* Reads exactly n bytes; false on EOF or error. */
-/* One message from fd, answered; false when the peer is gone. */
-static bool serve_one(struct euicc *e, int fd)
+/* One message from fd, answered; false when the peer is gone. tcp: vpcd's
+ * link, where the length and the body come in two writes. */
+static bool serve_one(struct euicc *e, int fd, bool tcp)
 {
 	uint8_t hdr[2], msg[MAX_MSG], out[MAX_MSG + 2];
 	size_t len, out_len = 0;
+	int one = 1;
 
 	if (io_read_full(fd, hdr, 2) != IOT_OK)
 		return false;
+	/* acknowledged at once: vpcd's Nagle holds the body back until the length
+	 * is, and a delayed acknowledgement would cost ~40 ms per APDU (Linux
+	 * clears quick-ack mode by itself, so it is asked for at every message) */
+	if (tcp)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 	len = (size_t)hdr[0] << 8 | hdr[1];
 	if (len == 0 || len > MAX_MSG || io_read_full(fd, msg, len) != IOT_OK)
 		return false;
@@ -109,8 +117,13 @@ static int connect_tcp(const char *host, int port)
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
 		if (fd < 0)
 			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			int one = 1;
+
+			/* each answer goes in one write, at once */
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			break;
+		}
 		close(fd);
 		fd = -1;
 	}
@@ -165,11 +178,11 @@ iot_err euicc_serve(struct euicc *e, const struct euicc_server_options *o, volat
 			if (cfd >= 0)
 				euicc_reset(e);         /* a new client finds a freshly reset card */
 		}
-		if (ci >= 0 && (p[ci].revents & (POLLIN | POLLHUP | POLLERR)) && !serve_one(e, cfd)) {
+		if (ci >= 0 && (p[ci].revents & (POLLIN | POLLHUP | POLLERR)) && !serve_one(e, cfd, false)) {
 			close(cfd);
 			cfd = -1;
 		}
-		if (vi >= 0 && (p[vi].revents & (POLLIN | POLLHUP | POLLERR)) && !serve_one(e, vfd)) {
+		if (vi >= 0 && (p[vi].revents & (POLLIN | POLLHUP | POLLERR)) && !serve_one(e, vfd, true)) {
 			log_warn("euiccd", "vpcd connection lost", "host=%s", o->vpcd_host);
 			close(vfd);
 			vfd = -1;
