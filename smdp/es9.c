@@ -263,9 +263,10 @@ static iot_err find_order(struct smdp *s, const struct rsp_ctx_params1 *ctx, con
 			return refuse(st, 6, "8.2.6", "3.8", "MatchingID refused");
 	} else {
 		err = smdp_profile_load(s, SMDP_BY_RELEASED_EID, eid, p);
-		/* SGP.22 5.6.3: without a MatchingID there must be an order for the EID */
+		/* SGP.22 5.6.3: without a MatchingID (the default SM-DP+ and SM-DS cases) the EID must
+		 * have a pending order; one without is the EID's refusal, not a MatchingID's */
 		if (err == IOT_E_NOT_FOUND)
-			return refuse(st, 6, "8.2.6", "3.8", "MatchingID refused: no pending order for the EID");
+			return refuse(st, 7, "8.1.1", "3.8", "EID refused: no pending order for it");
 	}
 	if (err != IOT_OK)
 		return err;

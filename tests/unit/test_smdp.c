@@ -817,8 +817,14 @@ static void test_matching_id_errors(void **state)
 	add_profile(false);
 	order(NULL, "MATCH-E1", NULL, true);
 	assert_int_equal(download("MATCH-WRONG", NULL), 6);     /* matchingIdRefused */
-	assert_int_equal(download(NULL, NULL), 6);              /* no order for this EID */
-	assert_int_equal(download("", NULL), 6);
+	/* no MatchingID and no order for this EID: the EID is refused (8.1.1/3.8), not a MatchingID */
+	assert_int_equal(download(NULL, NULL), 7);
+	assert_int_equal(download("", NULL), 7);
+	lpa_init(&l);
+	assert_int_equal(lpa_initiate(&l, AS_IS), 0);
+	assert_int_equal(lpa_authenticate(&l, NULL, NONE), 7);
+	assert_status(&l, "8.1.1", "3.8");
+	lpa_free(&l);
 	lpa_init(&l);
 	assert_int_equal(lpa_initiate(&l, AS_IS), 0);
 	assert_int_equal(lpa_authenticate(&l, "MATCH-WRONG", NONE), 6);
