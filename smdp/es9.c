@@ -157,8 +157,17 @@ static iot_err initiate_authentication(struct smdp *s, const struct rsp_initiate
 		if (pkid_listed(s->creds[i].ci, &q->euicc_info1.euicc_ci_pkid_list_for_signing) &&
 		    pkid_listed(s->creds[i].ci, &q->euicc_info1.euicc_ci_pkid_list_for_verification))
 			c = &s->creds[i];
-	if (!c)
+	if (!c) {
+		bool can_verify = false;
+
+		/* SGP.22 5.6.1: the SM-DP+ could verify this eUICC (a CI of euiccCiPKIdListForVerification
+		 * is ours) but holds no certificate under a CI the eUICC verifies: 8.8.4/3.7, not 8.8.2/3.1 */
+		for (i = 0; i < s->cred_count; i++)
+			can_verify |= pkid_listed(s->creds[i].ci, &q->euicc_info1.euicc_ci_pkid_list_for_verification);
+		if (can_verify)
+			return refuse(st, 3, "8.8.4", "3.7", "No certificate of this SM-DP+ is signed by a CI the eUICC can verify");
 		return refuse(st, 3, "8.8.2", "3.1", "None of the proposed Public Key Identifiers is supported");
+	}
 
 	if ((err = crypto_random(txid, sizeof(o->txid))) != IOT_OK ||
 	    (err = crypto_random(challenge, sizeof(o->challenge))) != IOT_OK)

@@ -123,7 +123,7 @@ iot_err jb_get_asn1(const json_t *obj, const char *key, uint8_t **der, size_t *l
 }
 
 const struct jb_code jb_es9_initiate_codes[] = {
-	{ "8.8.1", "3.8", 1 }, { "8.8.3", "3.1", 2 }, { "8.8.2", "3.1", 3 }, { NULL, NULL, 0 },
+	{ "8.8.1", "3.8", 1 }, { "8.8.3", "3.1", 2 }, { "8.8.2", "3.1", 3 }, { "8.8.4", "3.7", 3 }, { NULL, NULL, 0 },
 };
 const struct jb_code jb_es9_authenticate_codes[] = {
 	{ "8.1.2", "6.1", 1 }, { "8.1.2", "6.3", 2 },   { "8.1.3", "6.1", 3 },  { "8.1.3", "6.3", 4 },

@@ -269,7 +269,7 @@ static int relay(struct lpa *l, uint32_t tag, const uint8_t *txid, const uint8_t
 	return code;
 }
 
-enum { AS_IS = 0, OTHER_CI_PKIDS = 1 };
+enum { AS_IS = 0, OTHER_CI_PKIDS = 1, OTHER_CI_FOR_SIGNING = 2 };
 
 static int lpa_initiate(struct lpa *l, int variant)
 {
@@ -290,6 +290,11 @@ static int lpa_initiate(struct lpa *l, int variant)
 	assert_int_equal(es10((const uint8_t *)"\xBF\x20\x00", 3), 0x9000);
 	assert_int_equal(rsp_decode(&rsp_t_euicc_info1, keep(l, resp, resp_len), resp_len,
 				    &q.u.initiate_authentication.euicc_info1, &l->a), IOT_OK);
+	if (variant == OTHER_CI_FOR_SIGNING) {
+		/* the eUICC verifies only another CI: it can be verified, it cannot verify us */
+		q.u.initiate_authentication.euicc_info1.euicc_ci_pkid_list_for_signing.items = other_list;
+		q.u.initiate_authentication.euicc_info1.euicc_ci_pkid_list_for_signing.count = 1;
+	}
 	if (variant == OTHER_CI_PKIDS) {
 		q.u.initiate_authentication.euicc_info1.euicc_ci_pkid_list_for_signing.items = other_list;
 		q.u.initiate_authentication.euicc_info1.euicc_ci_pkid_list_for_verification.items = other_list;
@@ -967,6 +972,8 @@ static void test_initiate_errors(void **state)
 	lpa_init(&l);
 	assert_int_equal(lpa_initiate(&l, OTHER_CI_PKIDS), 3);  /* ciPKNotSupported */
 	assert_status(&l, "8.8.2", "3.1");
+	assert_int_equal(lpa_initiate(&l, OTHER_CI_FOR_SIGNING), 3);
+	assert_status(&l, "8.8.4", "3.7");
 	q.u.initiate_authentication.euicc_challenge = RSP_BYTES(challenge, 16);
 	q.u.initiate_authentication.smdp_address = RSP_STR("other.example");
 	q.u.initiate_authentication.euicc_info1.svn = RSP_STR("\x02\x05\x00");
