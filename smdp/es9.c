@@ -1,7 +1,7 @@
 /* ES9+ (SGP.22 5.6) in the ASN.1 binding: InitiateAuthentication,
  * AuthenticateClient, GetBoundProfilePackage, HandleNotification,
  * CancelSession. Sessions live in the store, keyed by transactionId. */
-#include "smdp/internal.h"
+#include "smdp/es9_session.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,104 +11,6 @@
 #include "base/log.h"
 
 #define SIG_TLV_LEN (3 + CRYPTO_SIG_LEN)        /* '5F37' '40' r||s */
-
-enum { PHASE_INITIATED = 1, PHASE_AUTHENTICATED, PHASE_BOUND };
-
-struct session {
-	uint8_t txid[16];
-	int cred, phase;
-	uint8_t server_challenge[16];
-	char iccid[21], eid[33];
-	uint8_t *euicc_cert, *dp_otsk;
-	size_t euicc_cert_len, dp_otsk_len;
-	uint8_t smdp_sig2[CRYPTO_SIG_LEN], euicc_otpk[CRYPTO_POINT_LEN];
-	bool has_otpk;
-};
-
-static void session_free(struct session *ss)
-{
-	free(ss->euicc_cert);
-	if (ss->dp_otsk)
-		memset(ss->dp_otsk, 0, ss->dp_otsk_len);
-	free(ss->dp_otsk);
-	memset(ss, 0, sizeof(*ss));
-}
-
-static bool copy_fixed(struct store_stmt *q, int col, uint8_t *out, size_t n)
-{
-	size_t len;
-	const uint8_t *b = store_col_blob(q, col, &len);
-
-	if (!b || len != n)
-		return false;
-	memcpy(out, b, n);
-	return true;
-}
-
-static uint8_t *copy_blob(struct store_stmt *q, int col, size_t *len)
-{
-	const uint8_t *b = store_col_blob(q, col, len);
-	uint8_t *c;
-
-	if (!b || !*len || !(c = malloc(*len)))
-		return NULL;
-	memcpy(c, b, *len);
-	return c;
-}
-
-/* The running session txid; IOT_E_NOT_FOUND when unknown or expired. */
-static iot_err session_load(struct smdp *s, const rsp_bytes *txid, struct session *ss)
-{
-	struct store_stmt *q;
-	bool row;
-	iot_err err;
-
-	memset(ss, 0, sizeof(*ss));
-	if (txid->len != sizeof(ss->txid))
-		return IOT_E_NOT_FOUND;
-	err = store_prepare(s->db, "SELECT cred, phase, server_challenge, iccid, eid, euicc_cert, smdp_sig2,"
-			    " euicc_otpk, dp_otsk FROM session WHERE txid = $1 AND expires > $2", &q);
-	if (err != IOT_OK)
-		return err;
-	if ((err = store_bind_blob(q, 1, txid->ptr, txid->len)) == IOT_OK &&
-	    (err = store_bind_int(q, 2, smdp_now(s))) == IOT_OK && (err = store_step(q, &row)) == IOT_OK && !row)
-		err = IOT_E_NOT_FOUND;
-	if (err == IOT_OK) {
-		memcpy(ss->txid, txid->ptr, sizeof(ss->txid));
-		ss->cred = (int)store_col_int(q, 0);
-		ss->phase = (int)store_col_int(q, 1);
-		if (!copy_fixed(q, 2, ss->server_challenge, 16) || ss->cred < 0 || (size_t)ss->cred >= s->cred_count)
-			err = IOT_E_STORE;
-		snprintf(ss->iccid, sizeof(ss->iccid), "%s", store_col_null(q, 3) ? "" : store_col_text(q, 3));
-		snprintf(ss->eid, sizeof(ss->eid), "%s", store_col_null(q, 4) ? "" : store_col_text(q, 4));
-		ss->euicc_cert = copy_blob(q, 5, &ss->euicc_cert_len);
-		copy_fixed(q, 6, ss->smdp_sig2, sizeof(ss->smdp_sig2));
-		ss->has_otpk = copy_fixed(q, 7, ss->euicc_otpk, sizeof(ss->euicc_otpk));
-		ss->dp_otsk = copy_blob(q, 8, &ss->dp_otsk_len);
-		if (ss->phase >= PHASE_AUTHENTICATED && !ss->euicc_cert)
-			err = IOT_E_STORE;
-	}
-	store_finalize(q);
-	if (err != IOT_OK)
-		session_free(ss);
-	return err;
-}
-
-static iot_err session_end(struct smdp *s, const uint8_t txid[16])
-{
-	return store_sql(s->db, "DELETE FROM session WHERE txid = $1", "b", txid, (size_t)16);
-}
-
-static iot_err refuse(struct smdp_status *st, int code, const char *subject, const char *reason, const char *msg)
-{
-	return smdp_status_set(st, IOT_E_REFUSED, code, subject, reason, msg);
-}
-
-static iot_err verify_sig(const struct crypto_key *key, const struct crypto_buf *parts, size_t n,
-			  const rsp_bytes *sig)
-{
-	return ecdsa_verify(key, parts, n, sig->ptr, sig->len);
-}
 
 static void sig_tlv(const uint8_t sig[CRYPTO_SIG_LEN], uint8_t out[SIG_TLV_LEN])
 {
@@ -148,10 +50,10 @@ static iot_err initiate_authentication(struct smdp *s, const struct rsp_initiate
 	/* SGP.22 5.6.1: the address must be this SM-DP+'s, compared case-insensitively */
 	if (q->smdp_address.len != strlen(s->address) ||
 	    strncasecmp((const char *)q->smdp_address.ptr, s->address, q->smdp_address.len))
-		return refuse(st, 1, "8.8.1", "3.8", "Invalid SM-DP+ Address");
+		return es9_refuse(st, 1, "8.8.1", "3.8", "Invalid SM-DP+ Address");
 	/* SGP.22 5.6.1: the eUICC's specification version must be one we serve (v2.x) */
 	if (q->euicc_info1.svn.len != 3 || q->euicc_info1.svn.ptr[0] != 2)
-		return refuse(st, 2, "8.8.3", "3.1", "The Specification Version Number indicated by the eUICC is not supported");
+		return es9_refuse(st, 2, "8.8.3", "3.1", "The Specification Version Number indicated by the eUICC is not supported");
 	/* SGP.22 5.6.1: a CI the eUICC signs with and verifies with, and we hold a certificate of */
 	for (i = 0; i < s->cred_count && !c; i++)
 		if (pkid_listed(s->creds[i].ci, &q->euicc_info1.euicc_ci_pkid_list_for_signing) &&
@@ -165,8 +67,8 @@ static iot_err initiate_authentication(struct smdp *s, const struct rsp_initiate
 		for (i = 0; i < s->cred_count; i++)
 			can_verify |= pkid_listed(s->creds[i].ci, &q->euicc_info1.euicc_ci_pkid_list_for_verification);
 		if (can_verify)
-			return refuse(st, 3, "8.8.4", "3.7", "No certificate of this SM-DP+ is signed by a CI the eUICC can verify");
-		return refuse(st, 3, "8.8.2", "3.1", "None of the proposed Public Key Identifiers is supported");
+			return es9_refuse(st, 3, "8.8.4", "3.7", "No certificate of this SM-DP+ is signed by a CI the eUICC can verify");
+		return es9_refuse(st, 3, "8.8.2", "3.1", "None of the proposed Public Key Identifiers is supported");
 	}
 
 	if ((err = crypto_random(txid, sizeof(o->txid))) != IOT_OK ||
@@ -215,17 +117,17 @@ static iot_err check_euicc(struct smdp *s, const struct smdp_cred *c, const stru
 	int code;
 
 	if (x509_parse(ok->eum_certificate.ptr, ok->eum_certificate.len, &eum) != IOT_OK) {
-		err = refuse(st, 1, "8.1.2", "6.1", "EUM Certificate: verification failed");
+		err = es9_refuse(st, 1, "8.1.2", "6.1", "EUM Certificate: verification failed");
 		goto out;
 	}
 	/* SGP.22 5.6.3: the chain must end at the CI chosen in InitiateAuthentication */
 	aki = x509_aki(eum, &aki_len);
 	if (!aki || !x509_ski_matches(c->ci, aki, aki_len)) {
-		err = refuse(st, 9, "8.11.1", "3.9", "CI Public Key unknown");
+		err = es9_refuse(st, 9, "8.11.1", "3.9", "CI Public Key unknown");
 		goto out;
 	}
 	if (x509_parse(ok->euicc_certificate.ptr, ok->euicc_certificate.len, &euicc) != IOT_OK) {
-		err = refuse(st, 3, "8.1.3", "6.1", "eUICC Certificate: verification failed");
+		err = es9_refuse(st, 3, "8.1.3", "6.1", "eUICC Certificate: verification failed");
 		goto out;
 	}
 	/* SGP.22 5.6.3: CERT.EUM by the CI, CERT.EUICC by the EUM, the EID within the EUM's range */
@@ -233,16 +135,16 @@ static iot_err check_euicc(struct smdp *s, const struct smdp_cred *c, const stru
 	if (err != IOT_OK) {
 		code = x509_authenticate_client_error(err, failed);
 		if (code == 9)
-			err = refuse(st, 9, "8.11.1", "3.9", "CI Public Key unknown");
+			err = es9_refuse(st, 9, "8.11.1", "3.9", "CI Public Key unknown");
 		else
-			err = refuse(st, code, subject[code], code % 2 ? "6.1" : "6.3",
+			err = es9_refuse(st, code, subject[code], code % 2 ? "6.1" : "6.3",
 				     code % 2 ? "Certificate: verification failed" : "Certificate: expired");
 		goto out;
 	}
 	/* SGP.22 5.6.3: euiccSignature1 over euiccSigned1 with PK.EUICC.ECDSA */
 	part = (struct crypto_buf){ ok->euicc_signed1.der.ptr, ok->euicc_signed1.der.len };
-	if (verify_sig(x509_key(euicc), &part, 1, &ok->euicc_signature1) != IOT_OK) {
-		err = refuse(st, 5, "8.1", "6.1", "eUICC signature: verification failed");
+	if (es9_verify_sig(x509_key(euicc), &part, 1, &ok->euicc_signature1) != IOT_OK) {
+		err = es9_refuse(st, 5, "8.1", "6.1", "eUICC signature: verification failed");
 		goto out;
 	}
 	err = x509_subject_serial(euicc, eid, 33);
@@ -263,34 +165,34 @@ static iot_err find_order(struct smdp *s, const struct rsp_ctx_params1 *ctx, con
 
 	if (common->has_matching_id && common->matching_id.len) {
 		if (common->matching_id.len >= sizeof(mid))
-			return refuse(st, 6, "8.2.6", "3.8", "MatchingID refused");
+			return es9_refuse(st, 6, "8.2.6", "3.8", "MatchingID refused");
 		memcpy(mid, common->matching_id.ptr, common->matching_id.len);
 		mid[common->matching_id.len] = 0;
 		err = smdp_profile_load(s, SMDP_BY_MATCHING_ID, mid, p);
 		/* SGP.22 5.6.3: the MatchingID must name an order */
 		if (err == IOT_E_NOT_FOUND)
-			return refuse(st, 6, "8.2.6", "3.8", "MatchingID refused");
+			return es9_refuse(st, 6, "8.2.6", "3.8", "MatchingID refused");
 	} else {
 		err = smdp_profile_load(s, SMDP_BY_RELEASED_EID, eid, p);
 		/* SGP.22 5.6.3: without a MatchingID (the default SM-DP+ and SM-DS cases) the EID must
 		 * have a pending order; one without is the EID's refusal, not a MatchingID's */
 		if (err == IOT_E_NOT_FOUND)
-			return refuse(st, 7, "8.1.1", "3.8", "EID refused: no pending order for it");
+			return es9_refuse(st, 7, "8.1.1", "3.8", "EID refused: no pending order for it");
 	}
 	if (err != IOT_OK)
 		return err;
 	/* SGP.22 5.6.3: an order bound to an EID is for that eUICC only */
 	if (p->eid[0] && strcmp(p->eid, eid))
-		return refuse(st, 7, "8.1.1", "3.8", "EID refused");
+		return es9_refuse(st, 7, "8.1.1", "3.8", "EID refused");
 	/* SGP.22 5.6.3: the profile must be released (or downloaded to this eUICC, a retry) */
 	if (p->state != SMDP_RELEASED && p->state != SMDP_DOWNLOADED)
-		return refuse(st, 8, "8.2", "1.2", "Profile not released");
+		return es9_refuse(st, 8, "8.2", "1.2", "Profile not released");
 	/* SGP.22 5.6.3: the order must not have expired */
 	if (p->expires && p->expires <= smdp_now(s))
-		return refuse(st, 127, "8.8.5", "4.10", "Download order expired");
+		return es9_refuse(st, 127, "8.8.5", "4.10", "Download order expired");
 	/* SGP.22 3.1.3.2: a limited number of bindings per order */
 	if (p->downloads >= s->download_attempts)
-		return refuse(st, 127, "8.8.5", "6.4", "Maximum number of download attempts exceeded");
+		return es9_refuse(st, 127, "8.8.5", "6.4", "Maximum number of download attempts exceeded");
 	return IOT_OK;
 }
 
@@ -319,10 +221,10 @@ static iot_err authenticate_client(struct smdp *s, const struct rsp_authenticate
 	iot_err err;
 
 	/* SGP.22 5.6.3: the transactionId must name a running session in its first step */
-	err = session_load(s, &q->transaction_id, &ss);
+	err = es9_session_load(s, &q->transaction_id, &ss);
 	if (err == IOT_E_NOT_FOUND || (err == IOT_OK && ss.phase != PHASE_INITIATED)) {
-		session_free(&ss);
-		return refuse(st, 10, "8.10.1", "3.9", "TransactionId unknown");
+		es9_session_free(&ss);
+		return es9_refuse(st, 10, "8.10.1", "3.9", "TransactionId unknown");
 	}
 	if (err != IOT_OK)
 		return err;
@@ -330,32 +232,32 @@ static iot_err authenticate_client(struct smdp *s, const struct rsp_authenticate
 	if (asr->choice == RSP_AUTH_RESP_ERROR) {
 		/* SGP.22 5.6.3: the eUICC refused us; the session ends */
 		log_info("smdp", "eUICC refused authentication", "code=%lld", (long long)asr->u.error.authenticate_error_code);
-		err = session_end(s, ss.txid);
-		session_free(&ss);
-		return err == IOT_OK ? refuse(st, 127, "8.1", "4.2", "AuthenticateServer failed on the eUICC") : err;
+		err = es9_session_end(s, ss.txid);
+		es9_session_free(&ss);
+		return err == IOT_OK ? es9_refuse(st, 127, "8.1", "4.2", "AuthenticateServer failed on the eUICC") : err;
 	}
 	if (asr->choice != RSP_AUTH_RESP_OK) {
 		/* the compact form stays between IPA and eIM (SGP.32 5.9.1) */
-		session_free(&ss);
-		return refuse(st, 127, "1.3.1", "2.1", "Compact AuthenticateServerResponse is not accepted by ES9+");
+		es9_session_free(&ss);
+		return es9_refuse(st, 127, "1.3.1", "2.1", "Compact AuthenticateServerResponse is not accepted by ES9+");
 	}
 	/* SGP.22 5.6.3: the signed transactionId must be this session's */
 	if (s1->transaction_id.len != sizeof(ss.txid) || memcmp(s1->transaction_id.ptr, ss.txid, sizeof(ss.txid))) {
-		session_free(&ss);
-		return refuse(st, 10, "8.10.1", "3.9", "TransactionId unknown");
+		es9_session_free(&ss);
+		return es9_refuse(st, 10, "8.10.1", "3.9", "TransactionId unknown");
 	}
 	if ((err = check_euicc(s, c, &asr->u.ok, eid, st)) != IOT_OK) {
-		session_free(&ss);
+		es9_session_free(&ss);
 		return err;
 	}
 	/* SGP.22 5.6.3: the serverChallenge must be the one of this session */
 	if (s1->server_challenge.len != 16 || memcmp(s1->server_challenge.ptr, ss.server_challenge, 16)) {
-		session_free(&ss);
-		return refuse(st, 5, "8.1", "6.1", "eUICC: verification failed (serverChallenge)");
+		es9_session_free(&ss);
+		return es9_refuse(st, 5, "8.1", "6.1", "eUICC: verification failed (serverChallenge)");
 	}
-	session_free(&ss);
+	es9_session_free(&ss);
 	if (s1->ctx_params1.choice != RSP_CTX_PARAMS_FOR_COMMON_AUTHENTICATION)
-		return refuse(st, 127, "1.3.1", "2.1", "ctxParams1 unsupported");
+		return es9_refuse(st, 127, "1.3.1", "2.1", "ctxParams1 unsupported");
 	if ((err = find_order(s, &s1->ctx_params1, eid, &p, st)) != IOT_OK) {
 		/* SGP.22 5.3.7: the owner hears of a refused eligibility check on its profile */
 		if (err == IOT_E_REFUSED && p.iccid[0])
@@ -381,7 +283,7 @@ static iot_err authenticate_client(struct smdp *s, const struct rsp_authenticate
 	ok->smdp_signed2.der = RSP_BYTES(o->signed2, o->signed2_len);
 	/* SGP.22 5.6.3: smdpSignature2 over smdpSigned2 and the eUICC's euiccSignature1 DO */
 	if (asr->u.ok.euicc_signature1.len != CRYPTO_SIG_LEN)
-		return refuse(st, 5, "8.1", "6.1", "eUICC signature: verification failed");
+		return es9_refuse(st, 5, "8.1", "6.1", "eUICC signature: verification failed");
 	sig_tlv(asr->u.ok.euicc_signature1.ptr, sig1_tlv);
 	parts[0] = (struct crypto_buf){ o->signed2, o->signed2_len };
 	parts[1] = (struct crypto_buf){ sig1_tlv, sizeof(sig1_tlv) };
@@ -415,23 +317,23 @@ static iot_err check_confirmation_code(struct smdp *s, const struct smdp_profile
 	iot_err err;
 
 	if (p->cc_tries >= s->cc_attempts)
-		return refuse(st, 4, "8.2.7", "6.4", "Confirmation Code: maximum number of attempts exceeded");
+		return es9_refuse(st, 4, "8.2.7", "6.4", "Confirmation Code: maximum number of attempts exceeded");
 	if (!s2->has_hash_cc)
-		return refuse(st, 2, "8.2.7", "2.2", "Confirmation Code missing");
+		return es9_refuse(st, 2, "8.2.7", "2.2", "Confirmation Code missing");
 	if ((err = crypto_sha256(parts, 2, expect)) != IOT_OK)
 		return err;
 	if (s2->hash_cc.len == sizeof(expect) && !memcmp(s2->hash_cc.ptr, expect, sizeof(expect)))
 		return IOT_OK;
 	/* a wrong code counts; the last allowed try ends the order */
 	if ((err = store_sql(s->db, "UPDATE profile SET cc_tries = cc_tries + 1 WHERE iccid = $1", "t", p->iccid)) != IOT_OK ||
-	    (err = session_end(s, ss->txid)) != IOT_OK)
+	    (err = es9_session_end(s, ss->txid)) != IOT_OK)
 		return err;
 	if (p->cc_tries + 1 >= s->cc_attempts) {
 		if ((err = smdp_profile_set_state(s, p->iccid, SMDP_ERROR)) != IOT_OK)
 			return err;
-		return refuse(st, 4, "8.2.7", "6.4", "Confirmation Code: maximum number of attempts exceeded");
+		return es9_refuse(st, 4, "8.2.7", "6.4", "Confirmation Code: maximum number of attempts exceeded");
 	}
-	return refuse(st, 3, "8.2.7", "3.8", "Confirmation Code refused");
+	return es9_refuse(st, 3, "8.2.7", "3.8", "Confirmation Code refused");
 }
 
 /* The one-time key pair of this binding: the one used with this otPK.EUICC
@@ -456,7 +358,7 @@ static iot_err binding_key(struct smdp *s, const struct smdp_cred *c, const stru
 		if ((err = store_prepare(s->db, "SELECT bound_otsk FROM profile WHERE iccid = $1", &q)) != IOT_OK)
 			return err;
 		if ((err = store_bind_text(q, 1, p->iccid)) == IOT_OK && (err = store_step(q, &row)) == IOT_OK && row)
-			copy = copy_blob(q, 0, &len);
+			copy = store_col_blob_copy(q, 0, &len);
 		store_finalize(q);
 		der = copy;
 	}
@@ -492,26 +394,26 @@ static iot_err get_bpp(struct smdp *s, const struct rsp_get_bound_profile_packag
 	iot_err err;
 
 	/* SGP.22 5.6.2: the transactionId must name an authenticated session */
-	err = session_load(s, &q->transaction_id, &ss);
+	err = es9_session_load(s, &q->transaction_id, &ss);
 	if (err == IOT_E_NOT_FOUND || (err == IOT_OK && ss.phase < PHASE_AUTHENTICATED)) {
-		session_free(&ss);
-		return refuse(st, 95, "8.10.1", "3.9", "TransactionId unknown");
+		es9_session_free(&ss);
+		return es9_refuse(st, 95, "8.10.1", "3.9", "TransactionId unknown");
 	}
 	if (err != IOT_OK)
 		return err;
 	if (pdr->choice == RSP_PREPARE_DL_ERROR) {
 		/* SGP.22 5.6.2: the eUICC refused the download; the session ends */
 		log_info("smdp", "eUICC refused PrepareDownload", "code=%lld", (long long)pdr->u.error.download_error_code);
-		err = session_end(s, ss.txid);
+		err = es9_session_end(s, ss.txid);
 		goto out;
 	}
 	if (pdr->choice != RSP_PREPARE_DL_OK) {
-		err = refuse(st, 127, "1.3.1", "2.1", "Compact PrepareDownloadResponse is not accepted by ES9+");
+		err = es9_refuse(st, 127, "1.3.1", "2.1", "Compact PrepareDownloadResponse is not accepted by ES9+");
 		goto out;
 	}
 	/* SGP.22 5.6.2: the signed transactionId must be this session's */
 	if (s2->transaction_id.len != sizeof(ss.txid) || memcmp(s2->transaction_id.ptr, ss.txid, sizeof(ss.txid))) {
-		err = refuse(st, 95, "8.10.1", "3.9", "TransactionId unknown");
+		err = es9_refuse(st, 95, "8.10.1", "3.9", "TransactionId unknown");
 		goto out;
 	}
 	/* SGP.22 5.6.2: euiccSignature2 over euiccSigned2 and the smdpSignature2 DO */
@@ -521,24 +423,24 @@ static iot_err get_bpp(struct smdp *s, const struct rsp_get_bound_profile_packag
 	if ((err = x509_parse(ss.euicc_cert, ss.euicc_cert_len, &euicc)) != IOT_OK)
 		goto out;
 	if (s2->euicc_otpk.len != CRYPTO_POINT_LEN ||
-	    verify_sig(x509_key(euicc), parts, 2, &pdr->u.ok.euicc_signature2) != IOT_OK) {
-		err = refuse(st, 1, "8.1", "6.1", "eUICC signature: verification failed");
+	    es9_verify_sig(x509_key(euicc), parts, 2, &pdr->u.ok.euicc_signature2) != IOT_OK) {
+		err = es9_refuse(st, 1, "8.1", "6.1", "eUICC signature: verification failed");
 		goto out;
 	}
 	if ((err = smdp_profile_load(s, SMDP_BY_ICCID, ss.iccid, &p)) != IOT_OK)
 		goto out;
 	/* SGP.22 5.6.2: the order must still stand and not have expired */
 	if (p.state != SMDP_RELEASED && p.state != SMDP_DOWNLOADED) {
-		err = refuse(st, 127, "8.2", "1.2", "Profile not released");
+		err = es9_refuse(st, 127, "8.2", "1.2", "Profile not released");
 		goto out;
 	}
 	/* a profile is never handed to two eUICCs */
 	if (p.eid[0] && strcmp(p.eid, ss.eid)) {
-		err = refuse(st, 127, "8.1.1", "3.8", "EID refused");
+		err = es9_refuse(st, 127, "8.1.1", "3.8", "EID refused");
 		goto out;
 	}
 	if (p.expires && p.expires <= smdp_now(s)) {
-		err = refuse(st, 6, "8.8.5", "4.10", "Download order expired");
+		err = es9_refuse(st, 6, "8.8.5", "4.10", "Download order expired");
 		goto out;
 	}
 	if (p.has_cc && (err = check_confirmation_code(s, &p, &ss, s2, st)) != IOT_OK) {
@@ -551,7 +453,7 @@ static iot_err get_bpp(struct smdp *s, const struct rsp_get_bound_profile_packag
 		goto out;
 	/* SGP.22 3.1.3.2: each new binding counts against the order's attempts */
 	if (fresh && p.downloads >= s->download_attempts) {
-		err = refuse(st, 5, "8.8.5", "6.4", "BPP rebinding refused: maximum number of attempts exceeded");
+		err = es9_refuse(st, 5, "8.8.5", "6.4", "BPP rebinding refused: maximum number of attempts exceeded");
 		goto out;
 	}
 	if ((err = hex_decode(ss.eid, eid, sizeof(eid), &n)) != IOT_OK || n != sizeof(eid) ||
@@ -584,166 +486,7 @@ out:
 	crypto_key_free(dp_ot);
 	x509_free(euicc);
 	smdp_package_free(&pkg);
-	session_free(&ss);
-	return err;
-}
-
-/* ---- HandleNotification (SGP.22 5.6.4) ---- */
-
-static iot_err record_notification(struct smdp *s, const char *iccid, const char *eid,
-				   const struct rsp_notification_metadata *m, int64_t result, const uint8_t *der,
-				   size_t len)
-{
-	return store_sql(s->db, "INSERT INTO notification (iccid, eid, seq, operation, result, received, der)"
-			" VALUES ($1, $2, $3, $4, $5, $6, $7)", "ttiiiib", iccid, eid, m->seq_number,
-			(int64_t)m->profile_management_operation, result, (int64_t)smdp_now(s), der, len);
-}
-
-static iot_err handle_pir(struct smdp *s, const struct rsp_profile_installation_result *pir, const uint8_t *der,
-			  size_t len, struct smdp_status *st)
-{
-	const struct rsp_profile_installation_result_data *d = &pir->data;
-	struct crypto_cert *euicc = NULL;
-	struct crypto_buf part = { d->der.ptr, d->der.len };
-	struct session ss;
-	bool success = d->final_result.choice == RSP_FINAL_RESULT_SUCCESS;
-	iot_err err;
-
-	/* SGP.22 5.6.4: the PIR belongs to a session we ran */
-	err = session_load(s, &d->transaction_id, &ss);
-	if (err == IOT_E_NOT_FOUND || (err == IOT_OK && ss.phase != PHASE_BOUND)) {
-		session_free(&ss);
-		return refuse(st, 0, "8.10.1", "3.9", "TransactionId unknown");
-	}
-	if (err != IOT_OK)
-		return err;
-	/* SGP.22 5.6.4: euiccSignPIR with the eUICC key of the session */
-	if ((err = x509_parse(ss.euicc_cert, ss.euicc_cert_len, &euicc)) == IOT_OK &&
-	    verify_sig(x509_key(euicc), &part, 1, &pir->euicc_sign_pir) != IOT_OK)
-		err = refuse(st, 0, "8.1", "6.1", "eUICC signature: verification failed");
-	x509_free(euicc);
-	if (err == IOT_OK)
-		err = record_notification(s, ss.iccid, ss.eid, &d->notification_metadata,
-					  success ? 0 : d->final_result.u.error.error_reason, der, len);
-	if (err == IOT_OK)
-		err = smdp_profile_set_state(s, ss.iccid, success ? SMDP_INSTALLED : SMDP_ERROR);
-	if (err == IOT_OK) {
-		/* SGP.22 5.3.7: the installation result goes to the owner as the eUICC signed it */
-		static const struct smdp_status failed = { 0, "8.2.10", "4.2", "Profile installation failed" };
-		uint8_t *result = NULL;
-		size_t result_len = 0;
-
-		err = rsp_encode_alloc(&rsp_t_profile_installation_result, pir, &result, &result_len);
-		if (err == IOT_OK)
-			err = smdp_progress_add(s, ss.iccid, ss.eid, SMDP_POINT_BPP_INSTALLATION, success ? NULL : &failed,
-						result, result_len);
-		free(result);
-	}
-	/* the download is over either way */
-	if (err == IOT_OK)
-		err = session_end(s, ss.txid);
-	if (err == IOT_OK)
-		log_info("smdp", "installation result", "iccid=%s eid=%s result=%s", ss.iccid, ss.eid,
-			 success ? "success" : "error");
-	session_free(&ss);
-	return err;
-}
-
-static iot_err handle_other(struct smdp *s, const struct rsp_other_signed_notification *n, const uint8_t *der,
-			    size_t len, struct smdp_status *st)
-{
-	struct crypto_cert *euicc = NULL, *eum = NULL;
-	struct crypto_buf part = { n->tbs_other_notification.der.ptr, n->tbs_other_notification.der.len };
-	char eid[33] = "", iccid[21] = "";
-	iot_err err = IOT_E_CERT_CI_UNKNOWN;
-
-	/* SGP.22 5.6.4: the eUICC's chain (to a CI we serve) and its signature */
-	if (x509_parse(n->eum_certificate.ptr, n->eum_certificate.len, &eum) == IOT_OK &&
-	    x509_parse(n->euicc_certificate.ptr, n->euicc_certificate.len, &euicc) == IOT_OK)
-		for (size_t i = 0; i < s->cred_count && err != IOT_OK; i++)
-			err = x509_verify_euicc_chain(s->creds[i].ci, eum, euicc, smdp_now(s), NULL);
-	if (err == IOT_OK && verify_sig(x509_key(euicc), &part, 1, &n->euicc_notification_signature) != IOT_OK)
-		err = IOT_E_CRYPTO_SIGNATURE;
-	if (err == IOT_OK)
-		err = x509_subject_serial(euicc, eid, sizeof(eid));
-	x509_free(euicc);
-	x509_free(eum);
-	if (err != IOT_OK)
-		return refuse(st, 0, "8.1", "6.1", "eUICC: verification failed");
-	if (n->tbs_other_notification.has_iccid && n->tbs_other_notification.iccid.len == 10)
-		hex_encode(n->tbs_other_notification.iccid.ptr, 10, iccid);
-	err = record_notification(s, iccid[0] ? iccid : NULL, eid, &n->tbs_other_notification, 0, der, len);
-	/* a profile deleted from the eUICC it was installed on is gone for good */
-	if (err == IOT_OK && iccid[0] && n->tbs_other_notification.profile_management_operation == RSP_NOTIFY_DELETE)
-		err = store_sql(s->db, "UPDATE profile SET state = $1, updated = $2 WHERE iccid = $3 AND eid = $4"
-			       " AND state = $5", "iitti", (int64_t)SMDP_UNAVAILABLE, (int64_t)smdp_now(s), iccid, eid,
-			       (int64_t)SMDP_INSTALLED);
-	if (err == IOT_OK)
-		log_info("smdp", "notification", "eid=%s iccid=%s operation=%llu", eid, iccid[0] ? iccid : "-",
-			 (unsigned long long)n->tbs_other_notification.profile_management_operation);
-	return err;
-}
-
-/* ---- CancelSession (SGP.22 5.6.5) ---- */
-
-enum { REASON_POSTPONED = 1, REASON_TIMEOUT = 2 };
-
-static iot_err cancel_session(struct smdp *s, const struct rsp_cancel_session_request_es9 *q,
-			      struct rsp_remote_profile_provisioning_response *r, struct smdp_status *st)
-{
-	const struct rsp_cancel_session_response *c = &q->cancel_session_response;
-	const struct rsp_euicc_cancel_session_signed *sd = &c->u.ok.signed_data;
-	struct crypto_cert *euicc = NULL;
-	struct crypto_buf part = { sd->der.ptr, sd->der.len };
-	struct session ss;
-	iot_err err;
-
-	/* SGP.22 5.6.5: the transactionId must name a running session */
-	err = session_load(s, &q->transaction_id, &ss);
-	if (err == IOT_E_NOT_FOUND) {
-		session_free(&ss);
-		return refuse(st, 1, "8.10.1", "3.9", "TransactionId unknown");
-	}
-	if (err != IOT_OK)
-		return err;
-	if (c->choice == RSP_CANCEL_RESP_OK) {
-		/* SGP.22 5.6.5: signed by the eUICC of the session, for this session and SM-DP+ */
-		if (!ss.euicc_cert || x509_parse(ss.euicc_cert, ss.euicc_cert_len, &euicc) != IOT_OK ||
-		    verify_sig(x509_key(euicc), &part, 1, &c->u.ok.euicc_cancel_session_signature) != IOT_OK) {
-			err = refuse(st, 2, "8.1", "6.1", "eUICC signature: verification failed");
-		} else if (sd->transaction_id.len != sizeof(ss.txid) ||
-			   memcmp(sd->transaction_id.ptr, ss.txid, sizeof(ss.txid))) {
-			err = refuse(st, 1, "8.10.1", "3.9", "TransactionId unknown");
-		} else if (sd->smdp_oid.len != s->creds[ss.cred].oid_len ||
-			   memcmp(sd->smdp_oid.ptr, s->creds[ss.cred].oid, sd->smdp_oid.len)) {
-			err = refuse(st, 2, "8.8", "3.10", "SM-DP+ OID mismatch");
-		}
-	} else if (c->choice != RSP_CANCEL_RESP_ERROR) {
-		err = refuse(st, 127, "1.3.1", "2.1", "Compact CancelSessionResponse is not accepted by ES9+");
-	}
-	x509_free(euicc);
-	if (err == IOT_OK && ss.iccid[0] && c->choice == RSP_CANCEL_RESP_OK) {
-		int64_t reason = sd->reason;
-		/* SGP.22 3.1.3 / 5.6.5: postponed or timed out, the order stands; else it ends in error */
-		bool retry = reason == REASON_POSTPONED || reason == REASON_TIMEOUT;
-
-		err = store_sql(s->db, "UPDATE profile SET state = $1, bound_otpk = NULL, bound_otsk = NULL, updated = $2"
-			       " WHERE iccid = $3 AND state IN (4, 5)", "iit",
-			       (int64_t)(retry ? SMDP_RELEASED : SMDP_ERROR), (int64_t)smdp_now(s), ss.iccid);
-		log_info("smdp", "session cancelled", "iccid=%s eid=%s reason=%lld", ss.iccid, ss.eid, (long long)reason);
-		if (err == IOT_OK) {
-			static const struct smdp_status cancelled = { 0, "8.8.5", "3.8", "Session cancelled by the eUICC" };
-
-			err = smdp_progress_add(s, ss.iccid, ss.eid, SMDP_POINT_BPP_DOWNLOAD, &cancelled, NULL, 0);
-		}
-	}
-	if (err == IOT_OK)
-		err = session_end(s, ss.txid);
-	if (err == IOT_OK) {
-		r->choice = RSP_ES9_RESP_CANCEL_SESSION;
-		r->u.cancel_session.choice = 1;
-	}
-	session_free(&ss);
+	es9_session_free(&ss);
 	return err;
 }
 
@@ -853,17 +596,17 @@ iot_err smdp_es9(struct smdp *s, const uint8_t *req, size_t len, struct der_writ
 		err = get_bpp(s, &q.u.get_bpp, &r, &bpp, st);
 		break;
 	case RSP_ES9_REQ_CANCEL_SESSION:
-		err = cancel_session(s, &q.u.cancel_session, &r, st);
+		err = es9_cancel_session(s, &q.u.cancel_session, &r, st);
 		break;
 	default: {
 		const struct rsp_pending_notification *n = &q.u.handle_notification.pending_notification;
 
 		if (n->choice == RSP_PENDING_PIR)
-			err = handle_pir(s, &n->u.pir, req, len, st);
+			err = es9_handle_pir(s, &n->u.pir, req, len, st);
 		else if (n->choice == RSP_PENDING_OTHER)
-			err = handle_other(s, &n->u.other, req, len, st);
+			err = es9_handle_other(s, &n->u.other, req, len, st);
 		else
-			err = refuse(st, 0, "1.3.1", "2.1", "Compact notifications are not accepted by ES9+");
+			err = es9_refuse(st, 0, "1.3.1", "2.1", "Compact notifications are not accepted by ES9+");
 		break;
 	}
 	}
