@@ -199,3 +199,13 @@ const uint8_t *euicc_eid(const struct euicc *e)
 {
 	return e->s.eid;
 }
+
+bool euicc_enabled_iccid(const struct euicc *e, uint8_t iccid[10])
+{
+	for (size_t i = 0; i < e->s.profile_count; i++)
+		if (e->s.profiles[i].enabled) {
+			memcpy(iccid, e->s.profiles[i].iccid, 10);
+			return true;
+		}
+	return false;
+}

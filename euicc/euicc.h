@@ -60,6 +60,8 @@ const uint8_t *euicc_terminal_capability(const struct euicc *e, size_t *len);
 
 /* The EID, 16 bytes. */
 const uint8_t *euicc_eid(const struct euicc *e);
+/* The ICCID of the enabled profile (10 bytes as stored); false: none. */
+bool euicc_enabled_iccid(const struct euicc *e, uint8_t iccid[10]);
 
 /* Factory provisioning of a profile (a bootstrap profile, say), outside any
  * download: metadata is a DER StoreMetadataRequest; enabled as asked. */

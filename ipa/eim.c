@@ -198,6 +198,8 @@ static iot_err deliver_pending(struct ipa *ipa)
 
 /* ---- eUICC Packages (SGP.32 3.3) ---- */
 
+static uint64_t now(struct ipa *ipa);
+
 static bool switched_profile(const struct rsp_euicc_package_result *r)
 {
 	const rsp_euicc_result_list *l = &r->u.result_signed.data.euicc_result;
@@ -254,6 +256,29 @@ static bool injected_pdt_is(const struct ipa *ipa, const uint8_t *tlv, size_t le
 	return ipa->injected_pdt && ipa->injected_pdt_len == len && !memcmp(ipa->injected_pdt, tlv, len);
 }
 
+/* Whether the package enables a profile with rollbackFlag and the eUICC
+ * did it: then the eIM must be reached on that profile, or we roll back. */
+static bool enabled_with_rollback(struct ipa *ipa, const uint8_t *package, size_t len,
+				  const struct rsp_euicc_package_result *r)
+{
+	const rsp_euicc_result_list *l = &r->u.result_signed.data.euicc_result;
+	struct rsp_euicc_package_request q;
+	bool flagged = false, enabled = false;
+
+	if (r->choice != RSP_EPR_RESULT_SIGNED ||
+	    rsp_decode(&rsp_t_euicc_package_request, package, len, &q, &ipa->arena) != IOT_OK ||
+	    q.signed_data.euicc_package.choice != RSP_PACKAGE_PSMO_LIST)
+		return false;
+	for (size_t i = 0; i < q.signed_data.euicc_package.u.psmo_list.count; i++) {
+		const struct rsp_psmo *p = &q.signed_data.euicc_package.u.psmo_list.items[i];
+
+		flagged |= p->choice == RSP_PSMO_ENABLE && p->u.enable.rollback_flag;
+	}
+	for (size_t i = 0; i < l->count; i++)
+		enabled |= l->items[i].choice == RSP_RESULT_ENABLE && l->items[i].u.code == 0;
+	return flagged && enabled;
+}
+
 /* The package goes to the eUICC exactly as the eIM sent it (its signature
  * covers those bytes); its result, with the notifications it caused, in res. */
 static iot_err run_package(struct ipa *ipa, const uint8_t *package, size_t len, struct rsp_eim_package_result *res)
@@ -278,6 +303,13 @@ static iot_err run_package(struct ipa *ipa, const uint8_t *package, size_t len, 
 	if ((err = rsp_decode(&rsp_t_euicc_package_result, epr, n, &res->u.epr, a)) != IOT_OK)
 		return err;
 	reset = switched_profile(&res->u.epr);
+	/* SGP.32 ES10b.ProfileRollback: an enable with rollbackFlag is confirmed by reaching the eIM on it */
+	if (enabled_with_rollback(ipa, package, len, &res->u.epr)) {
+		ipa->rollback_armed = true;
+		ipa->rollback_at_ms = now(ipa) + (ipa->cfg.rollback_after_ms ? ipa->cfg.rollback_after_ms : 600000);
+		log_info("ipa", "enable with rollback: the eIM must be reached on the new profile", "within_ms=%llu",
+			 (unsigned long long)(ipa->rollback_at_ms - now(ipa)));
+	}
 	/* an eCO may have changed how we reach the eIM: read its configuration again */
 	if (changed_eims(&res->u.epr))
 		ipa->eim_changed = true;
@@ -622,6 +654,45 @@ void ipa_poll_now(struct ipa *ipa)
 	ipa->next_poll_ms = 0;
 }
 
+bool ipa_rollback_armed(const struct ipa *ipa, uint64_t *due_in_ms)
+{
+	uint64_t t = now((struct ipa *)ipa);
+
+	if (due_in_ms)
+		*due_in_ms = ipa->rollback_armed && ipa->rollback_at_ms > t ? ipa->rollback_at_ms - t : 0;
+	return ipa->rollback_armed;
+}
+
+/* SGP.32 ES10b.ProfileRollback: the eIM could not be reached on the profile
+ * an enable with rollbackFlag switched to: back to the one before. The
+ * eUICC signs a new EuiccPackageResult (rollbackResult) and keeps it pending
+ * with the enable's: the next poll, on the old profile, delivers both. */
+static void roll_back(struct ipa *ipa)
+{
+	struct rsp_refresh_flag q = { .refresh_flag = true };
+	struct rsp_profile_rollback_response r;
+	iot_err err;
+
+	ipa->rollback_armed = false;
+	err = ipa_es10_struct(ipa, &rsp_t_profile_rollback_request, &q, &rsp_t_profile_rollback_response, &r,
+			      ipa_arena_reset(ipa));
+	if (err != IOT_OK || r.cmd_result) {
+		log_warn("ipa", "profile rollback refused", "error=\"%s\" result=%lld", iot_strerror(err),
+			 err == IOT_OK ? (long long)r.cmd_result : -1LL);
+		return;
+	}
+	ipa->stats.rollbacks++;
+	log_warn("ipa", "the eIM was not reached on the new profile: rolled back", "rollbacks=%u", ipa->stats.rollbacks);
+	/* SGP.32 3.3.1: a profile switch refreshes the card */
+	if (ipa->p.reset) {
+		ipa_card_close(ipa);
+		(void)ipa->p.reset(ipa->p.ctx);
+		ipa->open = false;
+	}
+	ipa->failures = 0;
+	ipa_poll_now(ipa);
+}
+
 iot_err ipa_poll(struct ipa *ipa)
 {
 	struct ipa_eim eim;
@@ -646,6 +717,16 @@ iot_err ipa_poll(struct ipa *ipa)
 		ipa_poll_now(ipa);      /* the eIM has more: come back at once */
 	else
 		schedule(ipa, err == IOT_OK);
+	/* reached on the profile an enable with rollbackFlag switched to: it stays */
+	if ((err == IOT_OK || err == IOT_E_REFUSED) && ipa->rollback_armed) {
+		ipa->rollback_armed = false;
+		log_info("ipa", "enable with rollback confirmed: the eIM was reached on the new profile", "eim=%s",
+			 ipa->eim.id);
+	}
+	/* not reached (no answer, or none we could trust): past the deadline, back */
+	if (err != IOT_OK && err != IOT_E_REFUSED && err != IOT_E_CARD && err != IOT_E_NOMEM && ipa->rollback_armed &&
+	    now(ipa) >= ipa->rollback_at_ms)
+		roll_back(ipa);
 	if (err != IOT_OK) {
 		ipa->stats.polls_failed++;
 		log_warn("ipa", "poll failed", "eim=%s error=\"%s\" failures=%u", ipa->eim.id, iot_strerror(err),

@@ -31,6 +31,8 @@ struct ipa {
 	bool have_eim;
 	bool eim_changed;               /* an eCO ran: the eIM's configuration is read again */
 	unsigned failures;              /* polls failed in a row, for the back-off */
+	bool rollback_armed;            /* an enable with rollbackFlag awaits the eIM on its profile */
+	uint64_t rollback_at_ms;        /* when ProfileRollback is called if it never comes */
 	uint64_t next_poll_ms;
 	uint64_t jitter_state;
 	struct ipa_stats stats;

@@ -75,6 +75,10 @@ struct ipa_config {
 	 * capabilities as LPAs send them, 'A9 03 83 01 07' */
 	const uint8_t *terminal_capability;
 	size_t terminal_capability_len;         /* at most 64 */
+	/* SGP.32 3.3.2 (enable with rollbackFlag): how long after such an enable
+	 * the IPA keeps trying to reach the eIM on the new profile before it
+	 * calls ES10b.ProfileRollback (default 600000 ms) */
+	unsigned rollback_after_ms;
 };
 
 /* The eIM polled: from the eUICC's eIM configuration data (SGP.32 2.11.1). */
@@ -96,6 +100,7 @@ struct ipa_stats {
 	unsigned results_delivered, notifications_delivered;
 	unsigned rejected;                      /* eIM messages refused as malformed */
 	unsigned injected;                      /* pushes taken (inject mode) */
+	unsigned rollbacks;                     /* ProfileRollbacks after an enable that cut us off */
 };
 
 struct ipa;
@@ -160,6 +165,9 @@ iot_err ipa_eim_select(struct ipa *ipa, struct ipa_eim *out);
 iot_err ipa_poll(struct ipa *ipa);
 /* Milliseconds until the next poll is due (0: now). */
 uint64_t ipa_poll_due_in(struct ipa *ipa);
+/* Whether an enable with rollbackFlag waits for its connectivity check (the
+ * eIM reached on the new profile); *due_in_ms: until the rollback. */
+bool ipa_rollback_armed(const struct ipa *ipa, uint64_t *due_in_ms);
 /* Makes the next poll due now (e.g. told to by SMS or an operator). */
 void ipa_poll_now(struct ipa *ipa);
 /* SGP.32 StateChangeCause values */

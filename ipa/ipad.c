@@ -63,6 +63,8 @@ static void usage(FILE *f)
 		"  --no-direct              every download through the eIM\n"
 		"  --fresh-connection       a new connection per message; --no-session-resumption\n"
 		"  --poll-interval S, --retry-min S, --retry-max S\n"
+		"  --rollback-after S       after an enable with rollbackFlag, roll back when the eIM is not\n"
+		"                           reached on the new profile within S seconds (default 600)\n"
 		"  --timeout S              one exchange with the eIM or an SM-DP+ (default 30)\n"
 		"  --tac HEX8               the device's TAC\n"
 		"  --trace DIR              keep each ESipa message and answer there (NNNN-up.der, NNNN-down.der)\n"
@@ -102,7 +104,7 @@ enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT,
        O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
        O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST, O_TRACE, O_IMEI, O_CAPS,
        O_AID, O_STATE_CHANGE, O_RPLMN, O_FALLBACK_AFTER, O_TIMEOUT, O_INJECT_HTTPS, O_INJECT_COAPS, O_INJECT_CERT,
-       O_INJECT_KEY, O_INJECT_CLIENT_CA, O_MINIMIZE, O_BINDING };
+       O_INJECT_KEY, O_INJECT_CLIENT_CA, O_MINIMIZE, O_BINDING, O_ROLLBACK_AFTER };
 
 static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", [O_EIM_CA] = "eim-ca",
 				    [O_ES9_CA] = "es9-ca", [O_EIM_PORT] = "eim-port", [O_COAPS_PORT] = "coaps-port",
@@ -112,6 +114,7 @@ static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", 
 				    [O_RETRY_MAX] = "retry-max", [O_TAC] = "tac", [O_TRACE] = "trace",
 				    [O_IMEI] = "imei", [O_CAPS] = "capabilities", [O_AID] = "isd-r-aid", [O_RPLMN] = "rplmn",
 				    [O_FALLBACK_AFTER] = "fallback-after", [O_TIMEOUT] = "timeout",
+				    [O_ROLLBACK_AFTER] = "rollback-after",
 				    [O_INJECT_HTTPS] = "inject-https", [O_INJECT_COAPS] = "inject-coaps",
 				    [O_INJECT_CERT] = "inject-cert", [O_INJECT_KEY] = "inject-key",
 				    [O_INJECT_CLIENT_CA] = "inject-client-ca", [O_MINIMIZE] = "minimize-esipa-bytes",
@@ -943,6 +946,7 @@ int main(int argc, char **argv)
 		{ "capabilities", required_argument, 0, O_CAPS }, { "isd-r-aid", required_argument, 0, O_AID },
 		{ "state-change", required_argument, 0, O_STATE_CHANGE }, { "rplmn", required_argument, 0, O_RPLMN },
 		{ "fallback-after", required_argument, 0, O_FALLBACK_AFTER }, { "timeout", required_argument, 0, O_TIMEOUT },
+		{ "rollback-after", required_argument, 0, O_ROLLBACK_AFTER },
 		{ "json", no_argument, 0, O_JSON }, { "verbose", no_argument, 0, O_VERBOSE },
 		{ "help", no_argument, 0, O_HELP }, { "confirmation-code", required_argument, 0, O_CC },
 		{ "eim-id", required_argument, 0, O_EIM_ID }, { "fqdn", required_argument, 0, O_FQDN },
@@ -1047,6 +1051,7 @@ int main(int argc, char **argv)
 	ic.poll_interval_s = opt(&a, O_INTERVAL) ? (unsigned)atoi(opt(&a, O_INTERVAL)) : 0;
 	ic.retry_min_s = opt(&a, O_RETRY_MIN) ? (unsigned)atoi(opt(&a, O_RETRY_MIN)) : 0;
 	ic.retry_max_s = opt(&a, O_RETRY_MAX) ? (unsigned)atoi(opt(&a, O_RETRY_MAX)) : 0;
+	ic.rollback_after_ms = opt(&a, O_ROLLBACK_AFTER) ? (unsigned)atoi(opt(&a, O_ROLLBACK_AFTER)) * 1000u : 0;
 	if ((err = ipad_platform_new(&o, &p)) != IOT_OK) {
 		fprintf(stderr, "ipad: the eUICC cannot be reached through %s: %s\n", card, iot_strerror(err));
 		conf_free(&a.conf);

@@ -21,7 +21,15 @@
  * the answer), --power-loss cuts power in that share of polls at a random
  * APDU (the IPA restarts from its saved record, the eUICC is reset),
  * --slow puts a share of devices on links with MS of latency each way and
- * BPS bytes per second. */
+ * BPS bytes per second.
+ *
+ * A bad operator profile (--operator-profile IIN preloads a disabled one
+ * whose ICCID starts with IIN; --no-coverage IIN:PCT puts that share of the
+ * devices, labelled region=north, where it has no coverage: their ESipa
+ * exchanges fail while it is enabled). Such a device rolls back after an
+ * enable with rollbackFlag (--rollback-after-ms, libipa) and, without it,
+ * falls back (ES10b.ExecuteFallbackMechanism) once it has not reached the
+ * eIM for --fallback-after-ms, as a modem's platform would. */
 #include <dirent.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -50,6 +58,8 @@ struct device {
 	int cut_in;                     /* APDUs until the power goes (0: not in this poll) */
 	bool off;                       /* power lost in this poll */
 	bool online;                    /* its last poll reached the eIM */
+	bool north;                     /* where --no-coverage's profile has none */
+	double offline_since;           /* its first failed poll in a row (ms), 0: online */
 	uint8_t record[512];            /* libipa's record, as flash would keep it */
 	size_t record_len;
 	unsigned seed;
@@ -69,7 +79,7 @@ struct worker {
 
 /* What the fleet has done so far, for the live progress and the report. */
 static struct {
-	atomic_ulong polls, failed, packages, installed, results, power_cuts, lost, up, down;
+	atomic_ulong polls, failed, packages, installed, results, power_cuts, lost, up, down, fallbacks, uncovered;
 	atomic_uint online;             /* devices whose last poll reached the eIM */
 	atomic_bool stop;
 } fleet;
@@ -81,6 +91,8 @@ static struct {
 	unsigned devices, threads, rounds, interval_ms, timeout_ms, jitter, progress_s;
 	unsigned network_loss, power_loss;      /* percent of exchanges, of polls */
 	unsigned slow_share, slow_ms, slow_bps;
+	char operator_iin[8], uncovered_iin[8];         /* --operator-profile, --no-coverage */
+	unsigned uncovered_share, fallback_after_ms;
 	struct ipa_config ipa;          /* minimizeEsipaBytes */
 	char host[256], url[300], connect[300];
 	unsigned port;
@@ -129,6 +141,18 @@ static iot_err reset(void *ctx)
 	return IOT_OK;
 }
 
+/* Whether the enabled profile is --no-coverage's operator's. */
+static bool no_coverage(struct device *d)
+{
+	uint8_t iccid[10];
+	char digits[21];
+
+	if (!opt.uncovered_iin[0] || !euicc_enabled_iccid(d->euicc, iccid))
+		return false;
+	rsp_iccid_to_digits(iccid, digits);
+	return !strncmp(digits, opt.uncovered_iin, strlen(opt.uncovered_iin));
+}
+
 static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, size_t len, uint8_t **resp,
 		     size_t *resp_len)
 {
@@ -141,6 +165,11 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 	(void)e;
 	if (d->off)
 		return IOT_E_IO;
+	/* the enabled profile has no coverage where the device is: nothing gets through */
+	if (d->north && no_coverage(d)) {
+		atomic_fetch_add(&fleet.uncovered, 1);
+		return IOT_E_IO;
+	}
 	/* lost on the way out: the eIM never sees it */
 	if (opt.network_loss && draw(d) * 200 < opt.network_loss) {
 		atomic_fetch_add(&fleet.lost, 1);
@@ -209,7 +238,24 @@ static struct ipa_platform platform_of(struct device *d)
 				      .load = record_load, .reset = reset };
 }
 
-static int device_new(struct device *d, const char *eid, const uint8_t *initial, size_t initial_len)
+/* An operational profile of --operator-profile's operator, disabled, as a
+ * multi-profile SKU ships: ICCID IIN then the device's index, 20 digits. */
+static iot_err preload_operator(struct device *d, size_t index)
+{
+	uint8_t md[] = { 0xBF, 0x25, 0x1D, 0x5A, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x91, 0x08, 'O', 'p', 'e', 'r',
+			 'a', 't', 'o', 'r', 0x92, 0x02, 'O', 'P', 0x95, 0x01, 0x02 };
+	size_t n = strlen(opt.operator_iin);
+	char digits[20];
+
+	memcpy(digits, opt.operator_iin, n);
+	for (size_t i = 20; i-- > n; index /= 10)
+		digits[i] = (char)('0' + index % 10);
+	for (int i = 0; i < 10; i++)      /* ICCID BCD, nibbles swapped (SGP.22 2.5.3) */
+		md[5 + i] = (uint8_t)((digits[2 * i] - '0') | (digits[2 * i + 1] - '0') << 4);
+	return euicc_preload_profile(d->euicc, md, sizeof(md), (const uint8_t *)"o", 1, false);
+}
+
+static int device_new(struct device *d, const char *eid, size_t index, const uint8_t *initial, size_t initial_len)
 {
 	static const uint8_t md_boot[] = { 0xBF, 0x25, 0x1E, 0x5A, 0x0A, 0x98, 0x40, 0x09, 0x23, 0, 0, 0, 0, 0, 0x91,
 					   0x91, 0x09, 'B', 'o', 'o', 't', 's', 't', 'r', 'a', 'p', 0x92, 0x02, 'B', 'P',
@@ -228,6 +274,7 @@ static int device_new(struct device *d, const char *eid, const uint8_t *initial,
 	snprintf(ci, sizeof(ci), "%s/ci.pem", opt.pki);
 	if (euicc_create(&p, &d->euicc) != IOT_OK ||
 	    euicc_preload_profile(d->euicc, md_boot, sizeof(md_boot), (const uint8_t *)"b", 1, true) != IOT_OK ||
+	    (opt.operator_iin[0] && preload_operator(d, index) != IOT_OK) ||
 	    ipa_new(&ip, &opt.ipa, &d->ipa) != IOT_OK || ipa_es10(d->ipa, initial, initial_len, &resp, &n) != IOT_OK ||
 	    n < 3 || resp[0] != 0xBF) {
 		fprintf(stderr, "fleetsim: device %s cannot be made\n", eid);
@@ -277,6 +324,22 @@ static void power_on(struct device *d)
 static bool device_done(const struct device *d)
 {
 	return opt.until ? atomic_load(&fleet.stop) : d->polls >= opt.rounds;
+}
+
+/* No service for --fallback-after-ms: the platform asks the eUICC for its
+ * fallback profile (SGP.32 ES10b.ExecuteFallbackMechanism), as a modem
+ * that cannot attach would; libipa tells the eIM at the next poll. */
+static void fall_back(struct device *d, double now)
+{
+	int result = 0;
+
+	if (!opt.fallback_after_ms || now - d->offline_since < opt.fallback_after_ms)
+		return;
+	d->offline_since = now;         /* once per outage's period, not at every poll */
+	if (ipa_switch_profile(d->ipa, IPA_EXECUTE_FALLBACK, &result) == IOT_OK && result == 0) {
+		atomic_fetch_add(&fleet.fallbacks, 1);
+		d->next_at = now;
+	}
 }
 
 static void *work(void *arg)
@@ -331,8 +394,12 @@ static void *work(void *arg)
 			w->failed++;
 			d->failures++;
 			atomic_fetch_add(&fleet.failed, 1);
+			if (!d->offline_since)
+				d->offline_since = now;
+			fall_back(d, now);
 		} else {
 			d->failures = 0;
+			d->offline_since = 0;
 		}
 		if (ok != d->online) {
 			d->online = ok;
@@ -412,7 +479,8 @@ static int register_all(struct device *d, size_t n, const char *connect_address)
 		size_t len;
 		int status;
 
-		snprintf(body, sizeof(body), "{\"eid\":\"%s\",\"labels\":\"fleet=sim\"}", d[i].eid);
+		snprintf(body, sizeof(body), "{\"eid\":\"%s\",\"labels\":\"fleet=sim,region=%s\"}", d[i].eid,
+			 d[i].north ? "north" : "south");
 		if (http_client_post(h, opt.register_url, headers, (const uint8_t *)body, strlen(body), &status, &resp,
 				     &len) != IOT_OK || (status != 201 && status != 409))
 			failures++;
@@ -466,14 +534,20 @@ static void usage(FILE *f)
 		   "                [--rounds R | --until FILE] [--interval-ms M] [--jitter PCT] [--timeout-ms M]\n"
 		   "                [--network-loss PCT] [--power-loss PCT] [--slow PCT:MS[:BPS]] [--progress S]\n"
 		   "                [--skip K] [--profiles-out FILE] [--register URL --api-key KEY]\n"
-		   "                [--minimize-esipa-bytes]\n"
+		   "                [--minimize-esipa-bytes] [--operator-profile IIN] [--no-coverage IIN:PCT]\n"
+		   "                [--rollback-after-ms M] [--fallback-after-ms M]\n"
 		   "  --interval-ms   each device's poll interval (0: as fast as the fleet can)\n"
 		   "  --jitter        each interval drawn in [M(1-J), M(1+J)], J in percent\n"
 		   "  --network-loss  that share of ESipa exchanges lost (before or after the eIM)\n"
 		   "  --power-loss    that share of polls cut by a power loss at a random APDU\n"
 		   "  --slow          that share of devices on links with MS ms latency, BPS bytes/s\n"
 		   "  --progress      a progress line every S seconds on stderr\n"
-		   "  --minimize-esipa-bytes  the devices send SGP.32's compact messages\n");
+		   "  --minimize-esipa-bytes  the devices send SGP.32's compact messages\n"
+		   "  --operator-profile      each device also holds a disabled operational profile, ICCID IIN...\n"
+		   "  --no-coverage   that share of devices (region=north) cannot reach the eIM on IIN's profiles\n"
+		   "  --rollback-after-ms     an enable with rollbackFlag is rolled back when the eIM is not\n"
+		   "                          reached on the new profile within M ms (libipa's default: 10 min)\n"
+		   "  --fallback-after-ms     a device without service for M ms executes the fallback mechanism\n");
 }
 
 int main(int argc, char **argv)
@@ -492,6 +566,9 @@ int main(int argc, char **argv)
 		{ "power-loss", required_argument, NULL, 'W' }, { "slow", required_argument, NULL, 'S' },
 		{ "progress", required_argument, NULL, 'G' },
 		{ "minimize-esipa-bytes", no_argument, NULL, 'M' },
+		{ "operator-profile", required_argument, NULL, 'O' }, { "no-coverage", required_argument, NULL, 'N' },
+		{ "rollback-after-ms", required_argument, NULL, 'B' },
+		{ "fallback-after-ms", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *connect_address = NULL;
@@ -522,6 +599,15 @@ int main(int argc, char **argv)
 		case 'W': opt.power_loss = (unsigned)atoi(optarg); break;
 		case 'G': opt.progress_s = (unsigned)atoi(optarg); break;
 		case 'M': opt.ipa.minimize_esipa_bytes = true; break;
+		case 'O': snprintf(opt.operator_iin, sizeof(opt.operator_iin), "%s", optarg); break;
+		case 'N':
+			if (sscanf(optarg, "%7[0-9]:%u", opt.uncovered_iin, &opt.uncovered_share) != 2) {
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'B': opt.ipa.rollback_after_ms = (unsigned)atoi(optarg); break;
+		case 'F': opt.fallback_after_ms = (unsigned)atoi(optarg); break;
 		case 'S':
 			if (sscanf(optarg, "%u:%u:%u", &opt.slow_share, &opt.slow_ms, &opt.slow_bps) < 2) {
 				usage(stderr);
@@ -546,7 +632,8 @@ int main(int argc, char **argv)
 	}
 	if (!opt.pki || !opt.initial || !opt.eim || sscanf(opt.eim, "%255[^:]:%u", opt.host, &opt.port) != 2 ||
 	    !opt.devices || !opt.threads || opt.coaps_share > 100 || opt.jitter > 100 || opt.network_loss > 100 ||
-	    opt.power_loss > 100 || opt.slow_share > 100) {
+	    opt.power_loss > 100 || opt.slow_share > 100 || opt.uncovered_share > 100 ||
+	    strlen(opt.operator_iin) > 7) {
 		usage(stderr);
 		return 2;
 	}
@@ -580,13 +667,16 @@ int main(int argc, char **argv)
 
 				memcpy(eid, names[i]->d_name, 32);
 				eid[32] = 0;
-				if (device_new(&devices[made], eid, initial, initial_len))
+				if (device_new(&devices[made], eid, made, initial, initial_len))
 					return 1;
 				/* spread evenly: device k is CoAP when its share's boundary is crossed */
 				devices[made].coaps = (made + 1) * opt.coaps_share / 100 > made * opt.coaps_share / 100;
 				devices[made].seed = (unsigned)(made * 2654435761u + 1);
 				devices[made].slow = opt.slow_share &&
 						     (made + 1) * opt.slow_share / 100 > made * opt.slow_share / 100;
+				/* the region without coverage: every k-th device, spread as CoAP is */
+				devices[made].north = opt.uncovered_share &&
+						      (made + 1) * opt.uncovered_share / 100 > made * opt.uncovered_share / 100;
 				made++;
 			}
 			free(names[i]);
@@ -675,6 +765,15 @@ int main(int argc, char **argv)
 		       "devices on slow links %u\n",
 		       atomic_load(&fleet.power_cuts), atomic_load(&fleet.lost),
 		       (unsigned)(made * opt.slow_share / 100));
+	if (opt.uncovered_share) {
+		unsigned long rollbacks = 0;
+
+		for (size_t i = 0; i < made; i++)
+			rollbacks += ipa_stats(devices[i].ipa)->rollbacks;
+		printf("coverage: devices without it on %s %u, exchanges lost to it %lu, rollbacks %lu, fallbacks %lu\n",
+		       opt.uncovered_iin, (unsigned)(made * opt.uncovered_share / 100), atomic_load(&fleet.uncovered),
+		       rollbacks, atomic_load(&fleet.fallbacks));
+	}
 	printf("bytes per device: ESipa messages %llu up %llu down", (unsigned long long)(up / made),
 	       (unsigned long long)(down / made));
 	if (coaps_devices < made)

@@ -348,6 +348,67 @@ static void test_psmo_enable_with_reset(void **state)
 	assert_int_equal(ipa_stats(ipa)->packages, 1);
 }
 
+/* SGP.32 ES10b.ProfileRollback: an enable with rollbackFlag after which the
+ * eIM cannot be reached is undone once the deadline passes, and both
+ * results reach the eIM from the old profile; one after which it can be
+ * reached stays. */
+static void test_enable_with_rollback(void **state)
+{
+	struct rsp_psmo p;
+	uint64_t due;
+
+	(void)state;
+	order(op_iccid, "RB-1");
+	eim_side_queue_pdt(&eim, "LPA:1$" ADDRESS "$RB-1");
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(eim.pdt_installed, 1);
+
+	/* the new profile reaches nothing: the result is not delivered */
+	p = psmo_iccid(RSP_PSMO_ENABLE, op_iccid);
+	p.u.enable.rollback_flag = true;
+	eim_side_queue_psmos(&eim, &p, 1);
+	eim.fault = EIM_FAULT_DROP;
+	eim.fault_tag = 0xBF50;
+	eim.fault_count = 1000;
+	assert_int_equal(ipa_poll(ipa), IOT_E_IO);
+	assert_int_equal(profile_state(op_iccid), 1);
+	assert_true(ipa_rollback_armed(ipa, &due));
+	assert_int_equal(due, 600000);
+	/* failing before the deadline changes nothing */
+	clock_ms += 599999;
+	eim.fault_tag = 0;
+	assert_int_equal(ipa_poll(ipa), IOT_E_IO);
+	assert_int_equal(profile_state(op_iccid), 1);
+	assert_int_equal(ipa_stats(ipa)->rollbacks, 0);
+	/* past it: back to the bootstrap profile, the card refreshed */
+	clock_ms += 1;
+	assert_int_equal(ipa_poll(ipa), IOT_E_IO);
+	assert_int_equal(ipa_stats(ipa)->rollbacks, 1);
+	assert_false(ipa_rollback_armed(ipa, NULL));
+	assert_int_equal(profile_state(op_iccid), 0);
+	assert_int_equal(profile_state(boot_iccid), 1);
+	assert_int_equal(resets, 2);
+	assert_int_equal(ipa_poll_due_in(ipa), 0);
+	/* on it the eIM gets the enable's result and the rollback's, both signed */
+	eim.fault = EIM_FAULT_NONE;
+	eim.fault_count = 0;
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(eim.eprs, 2);
+	assert_int_equal(count_on_euicc(true), 0);
+
+	/* reached on the new profile: confirmed, no rollback ever */
+	eim_side_queue_psmos(&eim, &p, 1);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_false(ipa_rollback_armed(ipa, NULL));
+	clock_ms += 700000;
+	eim.fault = EIM_FAULT_DROP;
+	eim.fault_count = 1;
+	assert_int_equal(ipa_poll(ipa), IOT_E_IO);
+	assert_int_equal(ipa_stats(ipa)->rollbacks, 1);
+	assert_int_equal(profile_state(op_iccid), 1);
+	eim.fault = EIM_FAULT_NONE;
+}
+
 static void test_results_kept_until_acknowledged(void **state)
 {
 	struct rsp_psmo p = psmo_iccid(RSP_PSMO_ENABLE, boot_iccid);
@@ -606,6 +667,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_select_and_empty_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_psmo_enable_with_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_results_kept_until_acknowledged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enable_with_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replayed_and_forged_packages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdt_without_activation_code, setup, teardown),
