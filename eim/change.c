@@ -5,6 +5,7 @@
  * approved, and links the operations it made. */
 #include "eim/internal.h"
 #include "eim/change.h"
+#include "eim/autopilot.h"
 #include "eim/ops_json.h"
 
 #include <stdio.h>
@@ -223,6 +224,9 @@ static iot_err apply_change(struct eim *e, int64_t id, const json_t *c, struct e
 	size_t len;
 	iot_err err;
 
+	/* an automatic action, or its reversal (eim/autopilot.h) */
+	if (!op && json_object_get(c, "autopilot"))
+		return eim_autopilot_apply(e, id, c);
 	if ((err = eim_op_from_json(op, &kind, &payload, &len)) != IOT_OK || (err = eim_settings_get(e, &set)) != IOT_OK) {
 		free(payload);
 		return err;

@@ -1,6 +1,7 @@
 /* The eIM core: configuration, the store, eUICCs and operations. */
 #include "eim/internal.h"
 #include "eim/change.h"
+#include "eim/autopilot.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -124,6 +125,8 @@ iot_err eim_open(const struct eim_config *c, struct eim **out)
 		err = labels_backfill(e);
 	if (err == IOT_OK)
 		err = eim_governance_schema(e);
+	if (err == IOT_OK)
+		err = eim_health_schema(e);
 	if (err == IOT_OK && e->key)
 		err = eim_audit_checkpoint_upgrade(e);
 	if (err == IOT_OK)
@@ -149,11 +152,20 @@ void eim_close(struct eim *e)
 	store_close(e->db);
 	http_client_free(e->es9);
 	http_client_free(e->inject);
+	http_client_free(e->webhook_http);
 	net_coap_client_free(e->inject_coap);
 	eim_policy_release(e->builtin_policy);
 	free(e->eim_id);
 	free(e->fqdn);
 	free(e);
+}
+
+int64_t eim_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* ---- eUICCs ---- */

@@ -24,6 +24,7 @@ enum eim_role { EIM_ROLE_AUDITOR = 1, EIM_ROLE_OPERATOR, EIM_ROLE_ADMIN, EIM_ROL
 bool eim_role_covers(enum eim_role have, enum eim_role need);
 const char *eim_role_name(enum eim_role r);
 struct eim_policy_slot;
+struct eim_webhook;
 
 struct eim_config {
 	const char *eim_id;                     /* eimId (SGP.32 2.11.1), e.g. the eIM's FQDN */
@@ -44,6 +45,11 @@ struct eim_config {
 	 * own TLS client certificate and key it pushes with */
 	const char *inject_ca, *inject_cert_file, *inject_key_file;
 	struct eim_policy_slot *policy;         /* the governance policy in force (eim/change.h); NULL: built-in rules */
+	/* the autopilot's alerts go to these receivers (eim/autopilot.h), their
+	 * TLS trust in webhook_ca (NULL: the system's) */
+	const struct eim_webhook *webhooks;
+	size_t webhook_count;
+	const char *webhook_ca;
 };
 
 struct eim;

@@ -8,6 +8,7 @@
 
 #include "base/conf.h"
 #include "base/log.h"
+#include "eim/autopilot.h"
 #include "eim/change.h"
 #include "eim/server.h"
 
@@ -49,6 +50,9 @@ static void usage(FILE *f)
 		"  threads                 HTTPS worker threads (default 4)\n"
 		"  metrics                 key (default: /metrics wants an auditor's key or above) or open\n"
 		"  console                 the operator console's directory, served under /console/ (off: none)\n"
+		"  webhook                 URL KEY: the autopilot's alerts POSTed there, signed with KEY (repeatable)\n"
+		"  webhook-ca              trust for webhook receivers (default: the system's)\n"
+		"  autopilot-period-ms     between the autopilot's rounds (default 5000)\n"
 		"\n"
 		"  --initial-eim OUT       write the AddInitialEim request factories load, then exit\n"
 		"  --import-euiccs FILE    register the eUICCs of FILE (lines: EID [LABELS]), 1,000 per transaction\n"
@@ -132,7 +136,10 @@ int main(int argc, char **argv)
 		{ "import-euiccs", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	static const char *cis[MAX_MANY], *connects[MAX_MANY], *keys_text[MAX_MANY];
+	static const char *cis[MAX_MANY], *connects[MAX_MANY], *keys_text[MAX_MANY], *hooks_text[MAX_MANY];
+	static char hook_urls[MAX_MANY][512];
+	static struct eim_webhook hooks[MAX_MANY];
+	size_t nhooks;
 	static struct eim_api_key keys[MAX_MANY];
 	struct eim_server_config sc = { 0 };
 	struct eim_server *server;
@@ -194,6 +201,24 @@ int main(int argc, char **argv)
 		}
 	sc.keys = keys;
 	sc.key_count = nkeys;
+	nhooks = many(&conf, "webhook", hooks_text);
+	for (size_t i = 0; i < nhooks; i++) {
+		const char *sp = strchr(hooks_text[i], ' ');
+
+		if (!sp || (size_t)(sp - hooks_text[i]) >= sizeof(hook_urls[i]) || strncmp(hooks_text[i], "https://", 8) ||
+		    strlen(sp + strspn(sp, " ")) < 16) {
+			fprintf(stderr, "eimd: webhook wants URL KEY (https://..., a key of 16 characters or more)\n");
+			conf_free(&conf);
+			return 2;
+		}
+		memcpy(hook_urls[i], hooks_text[i], (size_t)(sp - hooks_text[i]));
+		hooks[i] = (struct eim_webhook){ hook_urls[i], sp + strspn(sp, " ") };
+	}
+	sc.eim.webhooks = hooks;
+	sc.eim.webhook_count = nhooks;
+	sc.eim.webhook_ca = conf_get(&conf, "webhook-ca");
+	if ((v = conf_get(&conf, "autopilot-period-ms")))
+		sc.autopilot_period_ms = (unsigned)atoi(v);
 	if ((v = conf_get(&conf, "metrics")) && strcmp(v, "open") && strcmp(v, "key")) {
 		fprintf(stderr, "eimd: metrics is key or open\n");
 		conf_free(&conf);

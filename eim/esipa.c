@@ -1,6 +1,7 @@
 /* The eIM's side of ESipa (SGP.32 6.3): getEimPackage, provideEimPackageResult,
  * handleNotification, and the indirect-download functions (relay.c). */
 #include "eim/internal.h"
+#include "eim/autopilot.h"
 #include "eim/change.h"
 
 #include <stdio.h>
@@ -89,7 +90,8 @@ static iot_err next_op(struct eim *e, const char *eid, struct next_op *o)
 				 " ORDER BY o.kind = 5 DESC, o.campaign IS NOT NULL, o.id LIMIT 1", &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);
-	store_bind_int(st, 2, in_window(e, eid, now));
+	/* a quarantined device gets no lifecycle work until an admin releases it */
+	store_bind_int(st, 2, in_window(e, eid, now) && !e->quarantined);
 	if ((err = store_step(st, &row)) == IOT_OK && row) {
 		o->id = store_col_int(st, 0);
 		o->kind = (enum eim_op_kind)store_col_int(st, 1);
@@ -101,6 +103,45 @@ static iot_err next_op(struct eim *e, const char *eid, struct next_op *o)
 	}
 	store_finalize(st);
 	return err != IOT_OK ? err : row ? IOT_OK : IOT_E_NOT_FOUND;
+}
+
+/* The enables of a package under the autopilot's marks (eim/autopilot.h):
+ * one of a profile blocked in a cohort of the device cancels the operation
+ * (*blocked, audited); one going to a cohort at risk gets rollbackFlag
+ * (audited); each is remembered, for the device's return. */
+static iot_err enable_marks(struct eim *e, const char *eid, int64_t op, struct rsp_euicc_package *pkg, bool *blocked)
+{
+	char subject[96], why[200];
+	iot_err err = IOT_OK;
+
+	*blocked = false;
+	snprintf(subject, sizeof(subject), "euicc:%s operation:%lld", eid, (long long)op);
+	for (size_t i = 0; pkg->choice == RSP_PACKAGE_PSMO_LIST && i < pkg->u.psmo_list.count && err == IOT_OK; i++) {
+		struct rsp_psmo_enable *en = &pkg->u.psmo_list.items[i].u.enable;
+		char digits[21], iin[8];
+		bool add_rollback;
+
+		if (pkg->u.psmo_list.items[i].choice != RSP_PSMO_ENABLE || en->iccid.len != 10)
+			continue;
+		rsp_iccid_to_digits(en->iccid.ptr, digits);
+		snprintf(iin, sizeof(iin), "%.7s", digits);
+		if (!eim_health_enable_allowed(e, eid, iin, &add_rollback, why, sizeof(why))) {
+			*blocked = true;
+			log_warn("eim", "enable cancelled: the profile is blocked for the device", "eid=%s op=%lld why=\"%s\"",
+				 eid, (long long)op, why);
+			if ((err = store_sql(e->db, "UPDATE operation SET state = 4, updated = $2 WHERE id = $1 AND state = 0", "ii",
+					     op, (int64_t)time(NULL))) == IOT_OK)
+				err = eim_audit_append(e, EIM_AUTOPILOT_ACTOR, "cancel", subject, why);
+			return err;
+		}
+		if (add_rollback && !en->rollback_flag) {
+			en->rollback_flag = true;
+			err = eim_audit_append(e, EIM_AUTOPILOT_ACTOR, "rollback-flag", subject, iin);
+		}
+		if (err == IOT_OK)
+			err = eim_health_switch(e, eid, op, iin, eim_now_ms());
+	}
+	return err;
 }
 
 /* SGP.32 2.6: the eIM signs DER(EuiccPackageSigned) then the associationToken TLV */
@@ -138,7 +179,7 @@ static iot_err build_message(struct eim *e, const char *eid_text, const uint8_t 
 	struct rsp_arena a;
 	uint8_t txid[EIM_TXID_LEN], sig[64], *signed_der = NULL;
 	size_t start = out->len;
-	bool row;
+	bool row, blocked = false;
 	iot_err err;
 
 	eim_txid(e, o->id, txid);
@@ -154,7 +195,8 @@ static iot_err build_message(struct eim *e, const char *eid_text, const uint8_t 
 
 		g->choice = RSP_GET_EIM_PKG_EUICC_PACKAGE;
 		if ((err = rsp_decode(&rsp_t_euicc_package, o->payload, o->payload_len, &q->signed_data.euicc_package,
-				      &a)) != IOT_OK)
+				      &a)) != IOT_OK ||
+		    (err = enable_marks(e, eid_text, o->id, &q->signed_data.euicc_package, &blocked)) != IOT_OK || blocked)
 			goto out;
 		/* SGP.32 5.9.1: a counterValue above every one this eUICC accepted from us */
 		q->signed_data.eim_id = RSP_BYTES(e->eim_id, strlen(e->eim_id));
@@ -215,9 +257,10 @@ out:
 		store_rollback(e->db);
 	free(signed_der);
 	rsp_arena_free(&a);
-	if (err != IOT_OK)
+	if (err != IOT_OK || blocked)
 		out->len = start;
-	return err;
+	/* cancelled: the caller goes on to the next operation */
+	return err == IOT_OK && blocked ? IOT_E_REFUSED : err;
 }
 
 /* The message that carries eid's next operation: the one sent already,
@@ -404,6 +447,8 @@ static iot_err note_source(struct eim *e, const char *eid, int64_t now, int64_t 
 			 (long long)*sources, e->source);
 		snprintf(outcome, sizeof(outcome), "sources=%lld latest=%.60s", (long long)*sources, e->source);
 		err = eim_audit(e, "esipa", "many-sources", eid, outcome);
+		if (err == IOT_OK && *sources == EIM_SOURCES_ALERT)
+			err = eim_health_security(e, eid, "many-sources", outcome, eim_now_ms());
 	}
 	return err;
 }
@@ -411,10 +456,10 @@ static iot_err note_source(struct eim *e, const char *eid, int64_t now, int64_t 
 static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_request *q, struct der_writer *out)
 {
 	struct store_stmt *st;
-	char eid[33];
+	char eid[33], labels[256] = "";
 	int64_t id, now = (int64_t)time(NULL), sources = 0, since = 0;
 	bool row = false, resent, moved = false;
-	iot_err err;
+	iot_err err, herr = IOT_OK;
 
 	/* SGP.32 6.3.2.6: the EID is 16 bytes, and one the eIM manages */
 	if (q->eid_value.len != 16)
@@ -422,7 +467,7 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	hex_encode(q->eid_value.ptr, 16, eid);
 	/* the binding it polls in is the one its pushes go in; where it polls from is watched */
 	if ((err = store_prepare(e->db, "UPDATE euicc SET last_contact = $2, esipa_json = $3, coaps = $4 WHERE eid = $1"
-					" RETURNING last_source, sources, sources_since", &st)) != IOT_OK)
+					" RETURNING last_source, sources, sources_since, labels", &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);
 	store_bind_int(st, 2, now);
@@ -432,12 +477,18 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 		moved = e->source[0] && (!store_col_text(st, 0) || strcmp(store_col_text(st, 0), e->source));
 		sources = store_col_int(st, 1);
 		since = store_col_int(st, 2);
+		snprintf(labels, sizeof(labels), "%s", store_col_text(st, 3) ? store_col_text(st, 3) : "");
 	}
 	store_finalize(st);
 	if (err != IOT_OK)
 		return err;
-	if (!row)
+	if (!row) {
+		/* someone probing for EIDs: counted per source */
+		if ((err = eim_health_unknown_eid(e, e->source, eim_now_ms())) != IOT_OK)
+			return err;
 		return package_error(RSP_EIM_PKG_EID_NOT_FOUND, out);
+	}
+	e->quarantined = eim_health_quarantined(e, eid);
 	if ((moved && (err = note_source(e, eid, now, &sources, &since)) != IOT_OK) ||
 	    (err = record_state(e, eid, q)) != IOT_OK)
 		return err;
@@ -445,7 +496,18 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	 * waits out the hour rather than go to whoever asks */
 	e->hold_triggers = sources >= EIM_SOURCES_ALERT && now - since <= 3600;
 	err = eim_next_message(e, eid, q->eid_value.ptr, false, out, &id, &resent);
-	e->hold_triggers = false;
+	e->hold_triggers = e->quarantined = false;
+	/* the device's rhythm, its return after a switch, its cohorts' counters */
+	if ((err == IOT_OK || err == IOT_E_NOT_FOUND) && (herr = store_begin(e->db)) == IOT_OK) {
+		herr = eim_health_poll(e, eid, labels, eim_now_ms(), err == IOT_E_NOT_FOUND,
+				       q->notify_state_change && q->has_state_change_cause ? q->state_change_cause : -1);
+		if (herr == IOT_OK)
+			herr = store_commit(e->db);
+		else
+			store_rollback(e->db);
+	}
+	if (herr != IOT_OK)
+		return herr;
 	if (err == IOT_E_NOT_FOUND)
 		return package_error(RSP_EIM_PKG_NO_PACKAGE, out);
 	if (err == IOT_OK)

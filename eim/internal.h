@@ -29,6 +29,8 @@ struct eim {
 	struct net_coap_client *inject_coap;    /* the last device pushed over CoAPs, its DTLS session kept */
 	char inject_coap_address[256];
 	struct eim_policy *builtin_policy;      /* the built-in rules, when no policy is configured */
+	struct http_client *webhook_http;       /* the autopilot's webhooks (webhook.c), opened on first use */
+	bool quarantined;                       /* the eUICC polling now is quarantined (esipa.c) */
 };
 
 #define EIM_MAX_ACKS 64
@@ -135,5 +137,19 @@ iot_err eim_policy_evaluate_with(struct eim *e, const struct eim_policy *p, cons
 iot_err eim_campaign_insert(struct eim *e, const char *name, enum eim_op_kind kind, const uint8_t *payload, size_t len,
 			    const char *const *eids, size_t count, const char *label, unsigned max_in_flight,
 			    int64_t change, const json_t *plan, int64_t *id, int64_t *total);
+
+/* ---- autopilot (eim/autopilot.h) ---- */
+iot_err eim_health_schema(struct eim *e);
+/* Each cohort of a device with these labels: "fleet", then each label. */
+size_t eim_cohorts(const char *labels, char out[][128], size_t cap);
+/* Devices silent after a switch, counted as the profile's failures (detect.c). */
+iot_err eim_health_find_silent(struct eim *e, int64_t now, unsigned *found);
+/* An alert (or the open one of the same signal, cohort and subject updated),
+ * in the caller's transaction; times in ms. */
+iot_err eim_alert_raise(struct eim *e, const char *signal, const char *cohort, const char *subject, int64_t baseline,
+			int64_t observed, int64_t threshold, const char *unit, const char *detail, int64_t first_seen,
+			int64_t now);
+/* Detection's part of eim_autopilot_step (detect.c), in a transaction of its own. */
+iot_err eim_autopilot_detect(struct eim *e, int64_t now);
 
 #endif

@@ -15,12 +15,16 @@
 #include <string.h>
 
 /* What a change does, one bit each: the PSMOs (choice - 1), the eCOs, a
- * download, a data request. */
+ * download, a data request, then the autopilot's actions and their
+ * reversals (eim/autopilot.h). */
 static const char *const action_names[] = {
 	"enable", "disable", "delete", "listProfileInfo", "getRAT", "configureImmediateEnable",
 	"setFallbackAttribute", "unsetFallbackAttribute", "setDefaultDpAddress",
 	"addEim", "deleteEim", "updateEim", "listEim", "download", "data",
+	"quarantine", "release", "block-profile", "unblock-profile", "rollback-enable", "clear-rollback-enable",
+	"halt-campaign",
 };
+#define ACTION_FIRST_AUTOPILOT 15
 #define N_ACTIONS (sizeof(action_names) / sizeof(action_names[0]))
 #define ACTION_ECO(c) (1u << (8 + (c)))
 #define ACTION_DOWNLOAD (1u << 13)
@@ -709,7 +713,23 @@ iot_err eim_policy_evaluate_with(struct eim *e, const struct eim_policy *p, cons
 	memset(d, 0, sizeof(*d));
 	d->rules = json_array();
 	rsp_arena_dynamic(&a);
-	if ((err = op_actions(json_object_get(change, "operation"), &actions, &pkg, &has_pkg, &a)) != IOT_OK ||
+	if (json_object_get(change, "autopilot") && !json_object_get(change, "operation")) {
+		/* an automatic action, or its reversal: named, no package */
+		const json_t *ap = json_object_get(change, "autopilot");
+		const char *name = json_string_value(json_object_get(ap, "action"));
+
+		for (size_t i = ACTION_FIRST_AUTOPILOT; name && i < N_ACTIONS; i++)
+			if (!strcmp(name, action_names[i]))
+				actions |= 1u << i;
+		has_pkg = false;
+		err = actions ? IOT_OK : IOT_E_ARG;
+		if (json_string_value(json_object_get(ap, "cohort")))
+			note_labels(&f, json_string_value(json_object_get(ap, "cohort")));
+		if (err != IOT_OK) {
+			snprintf(d->why, sizeof(d->why), "not an autopilot action");
+			goto out;
+		}
+	} else if ((err = op_actions(json_object_get(change, "operation"), &actions, &pkg, &has_pkg, &a)) != IOT_OK ||
 	    (json_object_get(camp, "rollback") &&
 	     (err = op_actions(json_object_get(camp, "rollback"), &actions, &rollback, &has_rollback, &a)) != IOT_OK)) {
 		snprintf(d->why, sizeof(d->why), "not an operation: psmos, ecos, dataRequest, download or euiccPackage");

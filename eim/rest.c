@@ -546,7 +546,8 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		err = eim_audit_verify(e, &entries, &bad);
 		eim_rest_reply(r, 200, json_pack("{s:b,s:I,s:I}", "intact", err == IOT_OK, "entries", (json_int_t)entries,
 					     "firstBadEntry", (json_int_t)bad));
-	} else if (!eim_rest_governance(s, e, k, q, in, r) && !eim_rest_fleet(s, e, k, q, r)) {
+	} else if (!eim_rest_governance(s, e, k, q, in, r) && !eim_rest_fleet(s, e, k, q, r) &&
+		   !eim_rest_autopilot(s, e, k, q, in, r)) {
 		eim_rest_error(r, 404, "no such resource");
 	}
 	json_decref(in);

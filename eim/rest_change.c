@@ -14,21 +14,33 @@
 void eim_rest_submit(struct eim_server *s, struct eim *e, const struct eim_api_key *k, const char *eid, const json_t *in,
 		     struct http_response *r)
 {
-	struct eim_change_outcome o = { 0 };
 	json_t *change = NULL;
 	char why[200];
 	iot_err err = eim_change_from_body(eid, in, &change, why, sizeof(why));
 
-	if (err == IOT_OK)
-		err = eim_change_submit(e, k->name, k->role, change, &o);
+	if (err != IOT_OK)
+		eim_rest_failure(r, err, 400, why);
+	else
+		eim_rest_submit_change(s, e, k, eid, change, r);
 	json_decref(change);
+}
+
+void eim_rest_submit_change(struct eim_server *s, struct eim *e, const struct eim_api_key *k, const char *eid,
+			    json_t *change, struct http_response *r)
+{
+	struct eim_change_outcome o = { 0 };
+	const char *why = "not a change";
+	iot_err err = eim_change_submit(e, k->name, k->role, change, &o);
+
 	if (err != IOT_OK) {
 		eim_rest_failure(r, err, err == IOT_E_NOT_FOUND ? 404 : 400,
 			    err == IOT_E_NOT_FOUND ? "unknown eUICC" : o.decision.why[0] ? o.decision.why : why);
 	} else if (!strcmp(o.state, "applied")) {
 		atomic_fetch_add(&s->changes[0], 1);
 		eim_server_wake(&s->injector);
-		if (eid)
+		if (json_object_get(change, "autopilot"))
+			eim_rest_reply(r, 201, json_pack("{s:I,s:s}", "change", (json_int_t)o.id, "state", "applied"));
+		else if (eid)
 			eim_rest_reply(r, 201, json_pack("{s:I,s:s,s:I}", "id", (json_int_t)o.operation, "state", "pending", "change",
 						(json_int_t)o.id));
 		else

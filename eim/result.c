@@ -4,6 +4,7 @@
  * results (a download cut short sent again), notifications kept until
  * forwarded; each operation finished once, audited with it. */
 #include "eim/internal.h"
+#include "eim/autopilot.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +110,10 @@ static iot_err finish_op(struct eim *e, const char *eid, int64_t id, int64_t cou
 	store_bind_int(st, 7, counter);
 	err = store_step(st, &row);
 	store_finalize(st);
-	if (err == IOT_OK && store_changes(e->db) == 1) {
+	/* the same result again: a lost acknowledgement, or someone replaying it */
+	if (err == IOT_OK && store_changes(e->db) != 1)
+		return eim_health_stale_result(e, eid, eim_now_ms());
+	if (err == IOT_OK) {
 		char actor[48], subject[32], outcome[48];
 
 		log_info("eim", "operation finished", "id=%lld eid=%s state=%s code=%lld", (long long)id, eid,
@@ -121,6 +125,8 @@ static iot_err finish_op(struct eim *e, const char *eid, int64_t id, int64_t cou
 		err = eim_audit_append(e, actor, "result", subject, outcome);
 		if (err == IOT_OK)
 			err = eim_profiles_learn_result(e, eid, id, result, len);
+		if (err == IOT_OK)
+			err = eim_health_result(e, eid, state == EIM_DONE, eim_now_ms());
 		/* the next operation may go now: a device in inject mode gets it pushed at once */
 		if (err == IOT_OK && (err = store_prepare(e->db, "UPDATE inject SET next_try = 0 WHERE eid = $1", &st)) ==
 					     IOT_OK) {
@@ -264,6 +270,34 @@ static int64_t result_code(const struct rsp_euicc_result_data *d)
 	}
 }
 
+/* SGP.32 ES10b.ProfileRollback: the device went back from the profile
+ * operation id enabled (it could not reach us there). The operation is
+ * marked rolled back, the device's profiles are listed again. */
+static iot_err rolled_back(struct eim *e, const char *eid, int64_t id)
+{
+	static const uint8_t list_profiles[] = { 0xA0, 0x03, 0xBF, 0x2D, 0x00 };     /* psmoList { listProfileInfo } */
+	char subject[96];
+	int64_t op;
+	iot_err err;
+
+	snprintf(subject, sizeof(subject), "euicc:%s operation:%lld", eid, (long long)id);
+	if ((err = store_sql(e->db, "UPDATE operation SET rolled_back = 1 WHERE id = $1 AND eid = $2 AND rolled_back = 0",
+			     "it", id, eid)) != IOT_OK || store_changes(e->db) != 1)
+		return err;
+	if ((err = eim_audit_append(e, "euicc", "rollback", subject, "rolled back by the device")) == IOT_OK &&
+	    (err = eim_health_rollback(e, eid, id, eim_now_ms())) == IOT_OK)
+		err = eim_op_create(e, eid, EIM_OP_PSMO, list_profiles, sizeof(list_profiles), &op);
+	return err;
+}
+
+static bool has_rollback(const struct rsp_euicc_package_result_data_signed *d)
+{
+	for (size_t i = 0; i < d->euicc_result.count; i++)
+		if (d->euicc_result.items[i].choice == RSP_RESULT_ROLLBACK)
+			return true;
+	return false;
+}
+
 /* An EuiccPackageResult: verified, matched to its operation, recorded. */
 static iot_err package_result(struct eim *e, const char *eid, const struct euicc_keys *k,
 			      const struct rsp_euicc_package_result *r, int64_t *acks, size_t *nacks)
@@ -284,6 +318,14 @@ static iot_err package_result(struct eim *e, const char *eid, const struct euicc
 		    d->eim_id.len != strlen(e->eim_id) || memcmp(d->eim_id.ptr, e->eim_id, d->eim_id.len) ||
 		    !d->has_eim_transaction_id || !eim_txid_parse(e, &d->eim_transaction_id, &id)) {
 			log_warn("eim", "package result refused: signature or identifiers", "eid=%s", eid);
+			err = eim_health_security(e, eid, "forged-result", "a package result whose signature or identifiers"
+					      " are not this eUICC's for this eIM", eim_now_ms());
+			break;
+		}
+		/* a rollbackResult speaks of the enable it undid, finished already */
+		if (has_rollback(d)) {
+			err = rolled_back(e, eid, id);
+			acks[(*nacks)++] = d->seq_number;
 			break;
 		}
 		/* the first item that failed gives the operation's code */
@@ -299,6 +341,8 @@ static iot_err package_result(struct eim *e, const char *eid, const struct euicc
 		if (!signature_valid(k, &d->der, &r->u.error_signed.euicc_sign_epe) || !d->has_eim_transaction_id ||
 		    !eim_txid_parse(e, &d->eim_transaction_id, &id)) {
 			log_warn("eim", "package error refused: signature or identifiers", "eid=%s", eid);
+			err = eim_health_security(e, eid, "forged-result", "a package error whose signature or identifiers"
+					      " are not this eUICC's", eim_now_ms());
 			break;
 		}
 		err = finish_op(e, eid, id, 0, EIM_FAILED, d->euicc_package_error_code, der, len);
@@ -433,6 +477,9 @@ iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_p
 			 * the request goes again to whoever polls next, the genuine device too */
 			if (!ok && op.kind == EIM_OP_CONTACT) {
 				err = eim_audit_append(e, "esipa", "first-contact-refused", eid, "kept");
+				if (err == IOT_OK)
+					err = eim_health_security(e, eid, "certificate-refused", "a first contact with"
+								  " certificates that are not this eUICC's", eim_now_ms());
 				free(der);
 				eim_op_free(&op);
 				break;

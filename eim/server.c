@@ -1,6 +1,7 @@
 /* The eIM on HTTPS and CoAP/DTLS (server.h). */
 #include "eim/server_internal.h"
 #include "eim/change.h"
+#include "eim/autopilot.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -81,6 +82,28 @@ static void esipa(struct eim_server *s, bool json, const char *peer, const uint8
 	}
 }
 
+/* The autopilot's round (eim/autopilot.h) and the webhooks' deliveries, as workers. */
+static iot_err autopilot_step(struct eim *e, unsigned max, unsigned *done)
+{
+	unsigned actions;
+
+	(void)max;
+	return eim_autopilot_step(e, eim_now_ms(), done, &actions);
+}
+
+static iot_err webhook_step(struct eim *e, unsigned max, unsigned *done)
+{
+	return eim_webhook_step(e, eim_now_ms(), max, done);
+}
+
+#define N_WORKERS 5
+static struct eim_worker *worker(struct eim_server *s, size_t i)
+{
+	struct eim_worker *all[N_WORKERS] = { &s->forwarder, &s->injector, &s->governor, &s->autopilot, &s->webhooks };
+
+	return all[i];
+}
+
 /* Runs w's step off the request path (a slow or absent SM-DP+ or device
  * never holds up a request; what failed is retried), as long as it has
  * work, then sleeps until woken or for a few seconds. */
@@ -98,7 +121,9 @@ static void *work(void *arg)
 			struct timespec until;
 
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += 5;
+			until.tv_nsec += (long)(w->period_ms ? w->period_ms : 5000) % 1000 * 1000000;
+			until.tv_sec += (w->period_ms ? w->period_ms : 5000) / 1000 + until.tv_nsec / 1000000000;
+			until.tv_nsec %= 1000000000;
 			pthread_cond_timedwait(&w->wake, &s->lock, &until);
 		}
 		w->woken = false;
@@ -213,9 +238,42 @@ static void on_coap(void *ctx, const char *peer, const char *path, const uint8_t
 	der_writer_free(&w);
 }
 
+/* The autopilot's counts as Prometheus lines: alerts by signal, its changes
+ * by state, profile marks, quarantined devices, webhooks. */
+static int autopilot_metrics(struct eim_server *s, char *text, size_t cap)
+{
+	static const struct {
+		const char *member, *metric, *label;
+	} groups[] = {
+		{ "alerts", "eim_autopilot_alerts_total", "signal" },
+		{ "actions", "eim_autopilot_changes_total", "state" },
+		{ "marks", "eim_autopilot_profile_marks", "kind" },
+		{ "webhooks", "eim_autopilot_webhooks", "state" },
+	};
+	struct eim *e = eim_server_core(s);
+	json_t *m = NULL, *v;
+	const char *k;
+	size_t n = 0;
+
+	if (!e || eim_autopilot_metrics(e, &m) != IOT_OK) {
+		json_decref(m);
+		return 0;
+	}
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		json_object_foreach(json_object_get(m, groups[g].member), k, v)
+			if (n < cap)
+				n += (size_t)snprintf(text + n, cap - n, "%s{%s=\"%s\"} %lld\n", groups[g].metric,
+						      groups[g].label, k, (long long)json_integer_value(v));
+	if (n < cap)
+		n += (size_t)snprintf(text + n, cap - n, "eim_autopilot_quarantined %lld\n",
+				      (long long)json_integer_value(json_object_get(m, "quarantined")));
+	json_decref(m);
+	return n < cap ? (int)n : (int)cap - 1;
+}
+
 static void metrics(struct eim_server *s, struct http_response *r)
 {
-	char text[900];
+	char text[4096];
 	int n = snprintf(text, sizeof(text),
 			 "eim_esipa_https_total %lu\neim_esipa_coap_total %lu\neim_esipa_json_total %lu\n"
 			 "eim_esipa_malformed_total %lu\n"
@@ -230,6 +288,7 @@ static void metrics(struct eim_server *s, struct http_response *r)
 			 atomic_load(&s->changes[0]), atomic_load(&s->changes[1]), atomic_load(&s->changes[2]),
 			 atomic_load(&s->campaign_moves));
 
+	n += autopilot_metrics(s, text + n, sizeof(text) - (size_t)n);
 	http_response_set(r, 200, "text/plain; version=0.0.4", text, (size_t)n);
 }
 
@@ -345,8 +404,11 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 	s->forwarder = (struct eim_worker){ .s = s, .step = eim_forward_notifications, .done = &s->notifications_forwarded };
 	s->injector = (struct eim_worker){ .s = s, .step = eim_inject, .done = &s->pushed };
 	s->governor = (struct eim_worker){ .s = s, .step = eim_rollout_step, .done = &s->campaign_moves };
-	for (size_t i = 0; i < 3; i++) {
-		struct eim_worker *w = i == 0 ? &s->forwarder : i == 1 ? &s->injector : &s->governor;
+	s->autopilot = (struct eim_worker){ .s = s, .step = autopilot_step, .done = &s->autopilot_alerts,
+					    .period_ms = c->autopilot_period_ms ? c->autopilot_period_ms : 5000 };
+	s->webhooks = (struct eim_worker){ .s = s, .step = webhook_step, .done = &s->webhooks_sent, .period_ms = 1000 };
+	for (size_t i = 0; i < N_WORKERS; i++) {
+		struct eim_worker *w = worker(s, i);
 
 		pthread_cond_init(&w->wake, NULL);
 		if (err == IOT_OK && pthread_create(&w->thread, NULL, work, w))
@@ -381,12 +443,11 @@ void eim_server_stop(struct eim_server *s)
 	net_coap_server_stop(s->coap);
 	pthread_mutex_lock(&s->lock);
 	s->stopping = true;
-	pthread_cond_signal(&s->forwarder.wake);
-	pthread_cond_signal(&s->injector.wake);
-	pthread_cond_signal(&s->governor.wake);
+	for (size_t i = 0; i < N_WORKERS; i++)
+		pthread_cond_signal(&worker(s, i)->wake);
 	pthread_mutex_unlock(&s->lock);
-	for (size_t i = 0; i < 3; i++) {
-		struct eim_worker *w = i == 0 ? &s->forwarder : i == 1 ? &s->injector : &s->governor;
+	for (size_t i = 0; i < N_WORKERS; i++) {
+		struct eim_worker *w = worker(s, i);
 
 		if (w->running)
 			pthread_join(w->thread, NULL);

@@ -31,6 +31,7 @@ struct eim_server_config {
 	size_t key_count;
 	bool metrics_open;                      /* /metrics without a key (default: an auditor's or above) */
 	const char *console_dir;                /* the console's files, served under /console/; NULL: none */
+	unsigned autopilot_period_ms;           /* between the autopilot's rounds (default 5000) */
 };
 
 struct eim_server;

@@ -20,7 +20,7 @@ struct eim_server {
 	struct net_coap_server *coap;
 	pthread_key_t core;
 	atomic_ulong esipa_https, esipa_coap, esipa_json, esipa_malformed, rest_calls, rest_refused, notifications_forwarded,
-		bpp_streamed, pushed, campaign_moves;
+		bpp_streamed, pushed, campaign_moves, autopilot_alerts, webhooks_sent;
 	/* ESipa requests per minute over the last hour, for the console's chart */
 #define EIM_POLL_MINUTES 60
 	atomic_ulong poll_count[EIM_POLL_MINUTES];
@@ -34,7 +34,8 @@ struct eim_server {
 		pthread_t thread;
 		pthread_cond_t wake;
 		bool woken, running;
-	} forwarder, injector, governor;
+		unsigned period_ms;             /* sleeps this long when not woken (default 5 s) */
+	} forwarder, injector, governor, autopilot, webhooks;
 	pthread_mutex_t lock;
 	bool stopping;
 };
@@ -54,6 +55,14 @@ const struct eim_api_key *eim_rest_authorize(struct eim_server *s, const struct 
 struct eim;
 void eim_rest_submit(struct eim_server *s, struct eim *e, const struct eim_api_key *k, const char *eid,
 		     const json_t *in, struct http_response *r);
+/* The same for a change already made (its "autopilot" member: a manual
+ * quarantine, a release, a mark cleared), answered as above. */
+void eim_rest_submit_change(struct eim_server *s, struct eim *e, const struct eim_api_key *k, const char *eid,
+			    json_t *change, struct http_response *r);
+/* rest_autopilot.c: alerts, the autopilot's settings and marks, a device's
+ * health, quarantine and release; false: none of those. */
+bool eim_rest_autopilot(struct eim_server *s, struct eim *e, const struct eim_api_key *k, const struct http_request *q,
+			const json_t *in, struct http_response *r);
 /* The policy, changes, campaign controls and the audit export; false: not one of those. */
 bool eim_rest_governance(struct eim_server *s, struct eim *e, const struct eim_api_key *k, const struct http_request *q,
 			 const json_t *in, struct http_response *r);

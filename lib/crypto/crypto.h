@@ -65,6 +65,9 @@ iot_err crypto_random(uint8_t *buf, size_t n);
 iot_err crypto_hash_confirmation_code(const uint8_t *code, size_t code_len,
 				      const uint8_t *transaction_id, size_t txid_len,
 				      uint8_t out[CRYPTO_SHA256_LEN]);
+/* HMAC-SHA256 (RFC 2104), e.g. to sign a webhook's body. */
+iot_err crypto_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t len,
+			   uint8_t out[CRYPTO_SHA256_LEN]);
 /* AES-128-CMAC (NIST SP 800-38B, RFC 4493). */
 iot_err crypto_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t out[16]);
 

@@ -1,8 +1,9 @@
-/* SHA-256, AES-CMAC, randomness and the confirmation code hash. */
+/* SHA-256, HMAC-SHA256, AES-CMAC, randomness and the confirmation code hash. */
 #include "crypto/crypto.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 iot_err crypto_sha256(const struct crypto_buf *parts, size_t n, uint8_t out[CRYPTO_SHA256_LEN])
@@ -63,4 +64,14 @@ iot_err crypto_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, u
 	EVP_MAC_CTX_free(ctx);
 	EVP_MAC_free(mac);
 	return err;
+}
+
+iot_err crypto_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t len,
+			   uint8_t out[CRYPTO_SHA256_LEN])
+{
+	unsigned int n = 0;
+
+	if (key_len > 1024 || !HMAC(EVP_sha256(), key, (int)key_len, msg, len, out, &n) || n != CRYPTO_SHA256_LEN)
+		return IOT_E_CRYPTO;
+	return IOT_OK;
 }
