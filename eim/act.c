@@ -165,7 +165,7 @@ static iot_err act(struct eim *e, const struct eim_autopilot_settings *set, cons
 	if (!strcmp(a->signal, "profile-failure")) {
 		if ((err = campaigns_to_halt(e, a->subject, NULL, list)) == IOT_OK && json_array_size(list))
 			submit(e, set, a, EIM_AP_HALT_CAMPAIGN, json_pack("{s:[]}", "eids"),
-			       json_pack("{s:O,s:s}", "campaigns", list, "iin", a->subject), now, done);
+			       json_pack("{s:o,s:s}", "campaigns", json_deep_copy(list), "iin", a->subject), now, done);
 		json_array_clear(list);
 		if (err == IOT_OK && (err = cohorts_failed(e, a->subject, list)) == IOT_OK)
 			json_array_foreach(list, i, x)
@@ -177,7 +177,7 @@ static iot_err act(struct eim *e, const struct eim_autopilot_settings *set, cons
 	} else if (!strcmp(a->signal, "failure-rate")) {
 		if ((err = campaigns_to_halt(e, NULL, a->cohort, list)) == IOT_OK && json_array_size(list))
 			submit(e, set, a, EIM_AP_HALT_CAMPAIGN, json_pack("{s:[]}", "eids"),
-			       json_pack("{s:O}", "campaigns", list), now, done);
+			       json_pack("{s:o}", "campaigns", json_deep_copy(list)), now, done);
 	} else if (!strcmp(a->signal, "replayed-results") || !strcmp(a->signal, "forged-result") ||
 		   !strcmp(a->signal, "many-sources") || !strcmp(a->signal, "certificate-refused")) {
 		if (strlen(a->subject) == 32 && !eim_health_quarantined(e, a->subject))

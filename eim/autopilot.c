@@ -346,16 +346,20 @@ iot_err eim_profile_marks(struct eim *e, json_t **out)
 						       (json_int_t)store_col_int(st, 5), "active", store_col_int(st, 6) != 0));
 	if (prepared)
 		store_finalize(st);
-	if (err == IOT_OK && (err = store_prepare(e->db, "SELECT iin, cohort, ok, failed, silent, rolled_back, fell_back"
-							 " FROM profile_outcome ORDER BY iin, cohort LIMIT 500", &st)) == IOT_OK) {
+	if (err == IOT_OK && (err = store_prepare(e->db, "SELECT iin, cohort, ok, failed, silent, rolled_back, fell_back,"
+							 " returned, first_failed, last_returned FROM profile_outcome"
+							 " ORDER BY iin, cohort LIMIT 500", &st)) == IOT_OK) {
 		while ((err = store_step(st, &row)) == IOT_OK && row)
-			json_array_append_new(outcomes, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "iin", store_col_text(st, 0),
-								  "cohort", store_col_text(st, 1), "held",
-								  (json_int_t)store_col_int(st, 2), "failed",
+			json_array_append_new(outcomes, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "iin",
+								  store_col_text(st, 0), "cohort", store_col_text(st, 1),
+								  "held", (json_int_t)store_col_int(st, 2), "failed",
 								  (json_int_t)store_col_int(st, 3), "silent",
 								  (json_int_t)store_col_int(st, 4), "rolledBack",
 								  (json_int_t)store_col_int(st, 5), "fellBack",
-								  (json_int_t)store_col_int(st, 6)));
+								  (json_int_t)store_col_int(st, 6), "returned",
+								  (json_int_t)store_col_int(st, 7), "firstFailedSwitch",
+								  (json_int_t)store_col_int(st, 8), "lastReturned",
+								  (json_int_t)store_col_int(st, 9)));
 		store_finalize(st);
 	}
 	*out = json_pack("{s:o,s:o}", "marks", marks, "outcomes", outcomes);

@@ -152,7 +152,8 @@ void eim_close(struct eim *e)
 	store_close(e->db);
 	http_client_free(e->es9);
 	http_client_free(e->inject);
-	http_client_free(e->webhook_http);
+	for (size_t i = 0; i < EIM_MAX_WEBHOOKS; i++)
+		http_client_free(e->webhook_http[i]);
 	net_coap_client_free(e->inject_coap);
 	eim_policy_release(e->builtin_policy);
 	free(e->eim_id);

@@ -457,7 +457,7 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 {
 	struct store_stmt *st;
 	char eid[33], labels[256] = "";
-	int64_t id, now = (int64_t)time(NULL), sources = 0, since = 0;
+	int64_t id, now = (int64_t)time(NULL), sources = 0, since = 0, at = eim_now_ms();
 	bool row = false, resent, moved = false;
 	iot_err err, herr = IOT_OK;
 
@@ -499,7 +499,7 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	e->hold_triggers = e->quarantined = false;
 	/* the device's rhythm, its return after a switch, its cohorts' counters */
 	if ((err == IOT_OK || err == IOT_E_NOT_FOUND) && (herr = store_begin(e->db)) == IOT_OK) {
-		herr = eim_health_poll(e, eid, labels, eim_now_ms(), err == IOT_E_NOT_FOUND,
+		herr = eim_health_poll(e, eid, labels, at, err == IOT_E_NOT_FOUND,
 				       q->notify_state_change && q->has_state_change_cause ? q->state_change_cause : -1);
 		if (herr == IOT_OK)
 			herr = store_commit(e->db);

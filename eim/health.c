@@ -18,6 +18,7 @@ static const char schema[] =
 	" last_empty INTEGER NOT NULL DEFAULT 0, interval INTEGER NOT NULL DEFAULT 0, samples INTEGER NOT NULL DEFAULT 0,"
 	" burst INTEGER NOT NULL DEFAULT 0, burst_since INTEGER NOT NULL DEFAULT 0,"
 	" switch_at INTEGER NOT NULL DEFAULT 0, switch_iin TEXT, switch_op INTEGER, switch_silent INTEGER NOT NULL DEFAULT 0,"
+	" last_switch INTEGER NOT NULL DEFAULT 0,"
 	" stale INTEGER NOT NULL DEFAULT 0, stale_since INTEGER NOT NULL DEFAULT 0,"
 	" quarantined INTEGER NOT NULL DEFAULT 0, quarantine_change INTEGER);"
 	"CREATE INDEX IF NOT EXISTS health_switch ON health(switch_at) WHERE switch_at > 0;"
@@ -31,7 +32,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS profile_outcome ("
 	" iin TEXT NOT NULL, cohort TEXT NOT NULL, ok INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,"
 	" silent INTEGER NOT NULL DEFAULT 0, rolled_back INTEGER NOT NULL DEFAULT 0, fell_back INTEGER NOT NULL DEFAULT 0,"
-	" first_failed INTEGER NOT NULL DEFAULT 0, last_failed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (iin, cohort));"
+	" first_failed INTEGER NOT NULL DEFAULT 0, last_failed INTEGER NOT NULL DEFAULT 0,"
+	" returned INTEGER NOT NULL DEFAULT 0, last_returned INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (iin, cohort));"
 	"CREATE TABLE IF NOT EXISTS profile_mark ("
 	" id INTEGER PRIMARY KEY, iin TEXT NOT NULL, cohort TEXT NOT NULL, kind TEXT NOT NULL, created INTEGER NOT NULL,"
 	" change INTEGER, active INTEGER NOT NULL DEFAULT 1);"
@@ -110,12 +112,17 @@ static iot_err count(struct eim *e, const char *labels, const char *signal, int6
 	return err;
 }
 
-/* A switch to iin that held (ok) or failed (how: silent, rolled_back,
- * fell_back), counted for each cohort of the device. */
-static iot_err profile_outcome(struct eim *e, const char *labels, const char *iin, const char *how, int64_t now)
+/* A switch to iin (made at since) that held (how NULL) or failed (how:
+ * silent, rolled_back, fell_back), counted for each cohort of the device;
+ * a device found silent before is not counted again when it comes back
+ * (again: only its way back is). first_failed keeps the earliest failed
+ * switch, for the time to detect; last_returned the latest way back. */
+static iot_err profile_outcome(struct eim *e, const char *labels, const char *iin, const char *how, int64_t since,
+			       int64_t now, bool again)
 {
-	char cohorts[16][128], sql[400];
+	char cohorts[16][128], sql[600];
 	size_t n = eim_cohorts(labels, cohorts, 16);
+	bool back = how && strcmp(how, "silent");
 	iot_err err = IOT_OK;
 
 	if (!how)
@@ -123,39 +130,49 @@ static iot_err profile_outcome(struct eim *e, const char *labels, const char *ii
 					   " ON CONFLICT (iin, cohort) DO UPDATE SET ok = profile_outcome.ok + 1");
 	else
 		snprintf(sql, sizeof(sql),
-			 "INSERT INTO profile_outcome(iin, cohort, failed, %s, first_failed, last_failed)"
-			 " VALUES ($1, $2, 1, 1, $3, $3) ON CONFLICT (iin, cohort) DO UPDATE SET"
-			 " failed = profile_outcome.failed + 1, %s = profile_outcome.%s + 1, last_failed = $3,"
-			 " first_failed = CASE WHEN profile_outcome.first_failed = 0 THEN $3 ELSE profile_outcome.first_failed END",
-			 how, how, how);
+			 "INSERT INTO profile_outcome(iin, cohort, failed, %s, first_failed, last_failed, returned,"
+			 " last_returned) VALUES ($1, $2, 1, 1, $3, $4, %d, %s) ON CONFLICT (iin, cohort) DO UPDATE SET"
+			 " failed = profile_outcome.failed + %d, %s = profile_outcome.%s + 1, last_failed = $4,"
+			 " first_failed = CASE WHEN profile_outcome.first_failed = 0 OR profile_outcome.first_failed > $3"
+			 "  THEN $3 ELSE profile_outcome.first_failed END,"
+			 " returned = profile_outcome.returned + %d,"
+			 " last_returned = CASE WHEN %d THEN $4 ELSE profile_outcome.last_returned END",
+			 how, back, back ? "$4" : "0", !again, how, how, back, back);
 	for (size_t i = 0; err == IOT_OK && i < n; i++)
-		err = how ? store_sql(e->db, sql, "tti", iin, cohorts[i], now) : store_sql(e->db, sql, "tt", iin, cohorts[i]);
+		err = how ? store_sql(e->db, sql, "ttii", iin, cohorts[i], since, now)
+			  : store_sql(e->db, sql, "tt", iin, cohorts[i]);
 	if (err == IOT_OK && how)
-		log_warn("eim", "profile switch failed", "iin=%s how=%s labels=%s", iin, how, labels);
+		log_warn("eim", "profile switch failed", "iin=%s how=%s labels=%s again=%d", iin, how, labels, again);
 	return err;
 }
 
-/* The switch awaiting eid's return, ended: how it failed, or NULL: it held. */
+/* The switch awaiting eid's return, ended: how it failed, or NULL: it held.
+ * Only one made before now: the poll that carried the enable is no return. */
 static iot_err end_switch(struct eim *e, const char *eid, const char *labels, const char *how, int64_t now)
 {
 	struct store_stmt *st;
 	char iin[8] = "";
 	bool row = false, silent = false;
-	iot_err err = store_prepare(e->db, "UPDATE health SET switch_at = 0 WHERE eid = $1 AND switch_at > 0"
-					   " RETURNING switch_iin, switch_silent", &st);
+	int64_t since = 0;
+	/* RETURNING gives the new values: the switch's time is kept in last_switch */
+	iot_err err = store_prepare(e->db, "UPDATE health SET switch_at = 0, last_switch = switch_at WHERE eid = $1"
+					   " AND switch_at > 0 AND switch_at < $2 RETURNING switch_iin, switch_silent, last_switch",
+				    &st);
 
 	if (err != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);
+	store_bind_int(st, 2, now);
 	if ((err = store_step(st, &row)) == IOT_OK && row) {
 		snprintf(iin, sizeof(iin), "%s", store_col_text(st, 0) ? store_col_text(st, 0) : "");
 		silent = store_col_int(st, 1) != 0;
+		since = store_col_int(st, 2);
 	}
 	store_finalize(st);
 	/* counted once: a device found silent already failed, whatever brings it back */
-	if (err != IOT_OK || !row || !iin[0] || silent)
+	if (err != IOT_OK || !row || !iin[0] || (silent && !how))
 		return err;
-	return profile_outcome(e, labels, iin, how, now);
+	return profile_outcome(e, labels, iin, how, since, now, silent);
 }
 
 iot_err eim_health_poll(struct eim *e, const char *eid, const char *labels, int64_t now, bool empty, int64_t cause)
@@ -260,13 +277,14 @@ iot_err eim_health_find_silent(struct eim *e, int64_t now, unsigned *found)
 	struct eim_autopilot_settings set;
 	struct store_stmt *st;
 	char eids[64][33], iins[64][8];
+	int64_t at[64];
 	size_t n = 0;
 	bool row = false;
 	iot_err err;
 
 	*found = 0;
 	if ((err = eim_autopilot_settings_get(e, &set)) != IOT_OK ||
-	    (err = store_prepare(e->db, "SELECT eid, switch_iin FROM health WHERE switch_at > 0 AND switch_silent = 0"
+	    (err = store_prepare(e->db, "SELECT eid, switch_iin, switch_at FROM health WHERE switch_at > 0 AND switch_silent = 0"
 					" AND switch_at + (CASE WHEN samples >= 2 THEN interval ELSE $2 END) * $3 < $1"
 					" LIMIT 64", &st)) != IOT_OK)
 		return err;
@@ -276,6 +294,7 @@ iot_err eim_health_find_silent(struct eim *e, int64_t now, unsigned *found)
 	while (n < 64 && (err = store_step(st, &row)) == IOT_OK && row) {
 		snprintf(eids[n], sizeof(eids[n]), "%s", store_col_text(st, 0));
 		snprintf(iins[n], sizeof(iins[n]), "%s", store_col_text(st, 1) ? store_col_text(st, 1) : "");
+		at[n] = store_col_int(st, 2);
 		n++;
 	}
 	store_finalize(st);
@@ -285,7 +304,7 @@ iot_err eim_health_find_silent(struct eim *e, int64_t now, unsigned *found)
 		if ((err = labels_of(e, eids[i], labels, sizeof(labels))) == IOT_OK &&
 		    (err = store_sql(e->db, "UPDATE health SET switch_silent = 1 WHERE eid = $1", "t", eids[i])) == IOT_OK &&
 		    iins[i][0])
-			err = profile_outcome(e, labels, iins[i], "silent", now);
+			err = profile_outcome(e, labels, iins[i], "silent", at[i], now, false);
 		if (err == IOT_OK)
 			log_warn("eim", "silent after a profile switch", "eid=%s iin=%s", eids[i], iins[i]);
 	}

@@ -29,7 +29,8 @@ struct eim {
 	struct net_coap_client *inject_coap;    /* the last device pushed over CoAPs, its DTLS session kept */
 	char inject_coap_address[256];
 	struct eim_policy *builtin_policy;      /* the built-in rules, when no policy is configured */
-	struct http_client *webhook_http;       /* the autopilot's webhooks (webhook.c), opened on first use */
+#define EIM_MAX_WEBHOOKS 8
+	struct http_client *webhook_http[EIM_MAX_WEBHOOKS];     /* per receiver (webhook.c), opened on first use */
 	bool quarantined;                       /* the eUICC polling now is quarantined (esipa.c) */
 };
 

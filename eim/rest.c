@@ -379,7 +379,8 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 		} else if (!strcmp(rest_of, "/operations") && post) {
 			/* a change of one operation: the policy first, maybe an approver */
 			eim_rest_submit(s, e, k, eid, in, r);
-		} else {
+		} else if (!eim_rest_autopilot(s, e, k, q, in, r)) {
+			/* /health, /quarantine, /release: rest_autopilot.c */
 			eim_rest_error(r, 404, "no such resource");
 		}
 	} else if (!strncmp(q->path, ops, sizeof(ops) - 1) && (get || del)) {

@@ -42,16 +42,34 @@ iot_err eim_webhook_sign(const char *key, const char *body, size_t len, char out
 	return IOT_OK;
 }
 
-static const struct eim_webhook *receiver(struct eim *e, const char *url)
+/* The receiver of url, its index in *i; NULL: no longer configured. */
+static const struct eim_webhook *receiver(struct eim *e, const char *url, size_t *i)
 {
-	for (size_t i = 0; i < e->cfg.webhook_count; i++)
-		if (!strcmp(e->cfg.webhooks[i].url, url))
-			return &e->cfg.webhooks[i];
+	for (*i = 0; *i < e->cfg.webhook_count && *i < EIM_MAX_WEBHOOKS; (*i)++)
+		if (!strcmp(e->cfg.webhooks[*i].url, url))
+			return &e->cfg.webhooks[*i];
+	return NULL;
+}
+
+/* A "connect" entry of the config for the URL's host and port (tests, proxies). */
+static const char *connect_for(const struct eim *e, const char *url)
+{
+	const char *host = strstr(url, "://");
+	size_t n;
+
+	if (!host)
+		return NULL;
+	host += 3;
+	n = strcspn(host, "/");
+	for (size_t i = 0; i < e->cfg.connect_count; i++)
+		if (!strncmp(e->cfg.connect[i], host, n) && e->cfg.connect[i][n] == ':')
+			return e->cfg.connect[i];
 	return NULL;
 }
 
 /* One delivery: 2xx is done, anything else goes again later. */
-static bool deliver(struct eim *e, const struct eim_webhook *w, int64_t id, const char *body, char *error, size_t cap)
+static bool deliver(struct eim *e, const struct eim_webhook *w, size_t index, int64_t id, const char *body,
+		    char *error, size_t cap)
 {
 	char sig[72], sig_header[100], id_header[64];
 	const char *headers[] = { "Content-Type: application/json", sig_header, id_header, NULL };
@@ -60,10 +78,11 @@ static bool deliver(struct eim *e, const struct eim_webhook *w, int64_t id, cons
 	int status = 0;
 	iot_err err;
 
-	if (!e->webhook_http) {
-		struct http_client_config c = { .ca_file = e->cfg.webhook_ca, .timeout_ms = 5000 };
+	if (!e->webhook_http[index]) {
+		struct http_client_config c = { .ca_file = e->cfg.webhook_ca, .timeout_ms = 5000,
+						.connect_to = connect_for(e, w->url) };
 
-		if ((err = http_client_new(&c, &e->webhook_http)) != IOT_OK) {
+		if ((err = http_client_new(&c, &e->webhook_http[index])) != IOT_OK) {
 			snprintf(error, cap, "%s", iot_strerror(err));
 			return false;
 		}
@@ -72,7 +91,7 @@ static bool deliver(struct eim *e, const struct eim_webhook *w, int64_t id, cons
 		return false;
 	snprintf(sig_header, sizeof(sig_header), "X-Iotrsp-Signature: %s", sig);
 	snprintf(id_header, sizeof(id_header), "X-Iotrsp-Delivery: %lld", (long long)id);
-	err = http_client_post(e->webhook_http, w->url, headers, (const uint8_t *)body, strlen(body), &status, &resp,
+	err = http_client_post(e->webhook_http[index], w->url, headers, (const uint8_t *)body, strlen(body), &status, &resp,
 			       &resp_len);
 	free(resp);
 	if (err == IOT_OK && status / 100 == 2)
@@ -81,7 +100,7 @@ static bool deliver(struct eim *e, const struct eim_webhook *w, int64_t id, cons
 	if (err == IOT_OK)
 		snprintf(error, cap, "HTTP %d", status);
 	/* the connection may be what failed: the next try opens a new one */
-	http_client_new_connection(e->webhook_http);
+	http_client_new_connection(e->webhook_http[index]);
 	return false;
 }
 
@@ -115,9 +134,10 @@ iot_err eim_webhook_step(struct eim *e, int64_t now, unsigned max, unsigned *sen
 	}
 	store_finalize(st);
 	for (size_t i = 0; i < n; i++) {
-		const struct eim_webhook *w = rows[i].receiver ? receiver(e, rows[i].receiver) : NULL;
+		size_t index = 0;
+		const struct eim_webhook *w = rows[i].receiver ? receiver(e, rows[i].receiver, &index) : NULL;
 		char error[96] = "receiver no longer configured";
-		bool ok = w && rows[i].body && deliver(e, w, rows[i].id, rows[i].body, error, sizeof(error));
+		bool ok = w && rows[i].body && deliver(e, w, index, rows[i].id, rows[i].body, error, sizeof(error));
 		int64_t tries = rows[i].tries + 1, wait = tries < 20 ? 1000LL << (tries - 1) : 600000;
 
 		wait = wait < 600000 ? wait : 600000;

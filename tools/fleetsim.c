@@ -79,7 +79,8 @@ struct worker {
 
 /* What the fleet has done so far, for the live progress and the report. */
 static struct {
-	atomic_ulong polls, failed, packages, installed, results, power_cuts, lost, up, down, fallbacks, uncovered;
+	atomic_ulong polls, failed, packages, installed, results, power_cuts, lost, up, down, fallbacks, uncovered,
+		replayed;
 	atomic_uint online;             /* devices whose last poll reached the eIM */
 	atomic_bool stop;
 } fleet;
@@ -93,6 +94,7 @@ static struct {
 	unsigned slow_share, slow_ms, slow_bps;
 	char operator_iin[8], uncovered_iin[8];         /* --operator-profile, --no-coverage */
 	unsigned uncovered_share, fallback_after_ms;
+	unsigned replay;                /* --replay: the first device sends each result this many times more */
 	struct ipa_config ipa;          /* minimizeEsipaBytes */
 	char host[256], url[300], connect[300];
 	unsigned port;
@@ -139,6 +141,28 @@ static iot_err reset(void *ctx)
 
 	euicc_reset(d->euicc);
 	return IOT_OK;
+}
+
+static struct device *attacker;        /* --replay's: the first device */
+
+/* The same ProvideEimPackageResult again, --replay times, its answers dropped. */
+static void replay(struct device *d, const uint8_t *req, size_t len)
+{
+	static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1", "User-Agent: gsma-rsp-ipad",
+					       "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
+
+	for (unsigned i = 0; i < opt.replay; i++) {
+		uint8_t *resp = NULL;
+		size_t resp_len;
+		int status;
+
+		if (d->coaps)
+			(void)net_coap_client_post(d->w->coap, req, len, &status, &resp, &resp_len);
+		else
+			(void)http_client_post(d->w->http, opt.url, headers, req, len, &status, &resp, &resp_len);
+		free(resp);
+		atomic_fetch_add(&fleet.replayed, 1);
+	}
 }
 
 /* Whether the enabled profile is --no-coverage's operator's. */
@@ -196,6 +220,10 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 		*resp = NULL;
 		err = IOT_E_IO;
 	}
+	/* an attacker on the first device's path: each result replayed, byte for byte */
+	if (err == IOT_OK && opt.replay && d == attacker && len > 2 && req[0] == 0xBF &&
+	    req[1] == 0x50)
+		replay(d, req, len);
 	if (err == IOT_OK) {
 		d->w->payload_up += len;
 		d->w->payload_down += *resp_len;
@@ -231,17 +259,25 @@ static iot_err record_load(void *ctx, uint8_t *rec, size_t cap, size_t *len)
 	return IOT_OK;
 }
 
+static uint64_t clock_ms(void *ctx)
+{
+	(void)ctx;
+	return (uint64_t)now_ms();
+}
+
 /* libipa keeps a copy of it. */
 static struct ipa_platform platform_of(struct device *d)
 {
 	return (struct ipa_platform){ .ctx = d, .transmit = transmit, .esipa = esipa, .save = record_save,
-				      .load = record_load, .reset = reset };
+				      .load = record_load, .reset = reset, .now_ms = clock_ms };
 }
 
 /* An operational profile of --operator-profile's operator, disabled, as a
- * multi-profile SKU ships: ICCID IIN then the device's index, 20 digits. */
-static iot_err preload_operator(struct device *d, size_t index)
+ * multi-profile SKU ships: ICCID IIN then zeros and a 1, 20 digits, the same
+ * on every device (one campaign's enable names it for all). */
+static iot_err preload_operator(struct device *d)
 {
+	size_t index = 1;
 	uint8_t md[] = { 0xBF, 0x25, 0x1D, 0x5A, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x91, 0x08, 'O', 'p', 'e', 'r',
 			 'a', 't', 'o', 'r', 0x92, 0x02, 'O', 'P', 0x95, 0x01, 0x02 };
 	size_t n = strlen(opt.operator_iin);
@@ -255,7 +291,7 @@ static iot_err preload_operator(struct device *d, size_t index)
 	return euicc_preload_profile(d->euicc, md, sizeof(md), (const uint8_t *)"o", 1, false);
 }
 
-static int device_new(struct device *d, const char *eid, size_t index, const uint8_t *initial, size_t initial_len)
+static int device_new(struct device *d, const char *eid, const uint8_t *initial, size_t initial_len)
 {
 	static const uint8_t md_boot[] = { 0xBF, 0x25, 0x1E, 0x5A, 0x0A, 0x98, 0x40, 0x09, 0x23, 0, 0, 0, 0, 0, 0x91,
 					   0x91, 0x09, 'B', 'o', 'o', 't', 's', 't', 'r', 'a', 'p', 0x92, 0x02, 'B', 'P',
@@ -274,7 +310,7 @@ static int device_new(struct device *d, const char *eid, size_t index, const uin
 	snprintf(ci, sizeof(ci), "%s/ci.pem", opt.pki);
 	if (euicc_create(&p, &d->euicc) != IOT_OK ||
 	    euicc_preload_profile(d->euicc, md_boot, sizeof(md_boot), (const uint8_t *)"b", 1, true) != IOT_OK ||
-	    (opt.operator_iin[0] && preload_operator(d, index) != IOT_OK) ||
+	    (opt.operator_iin[0] && preload_operator(d) != IOT_OK) ||
 	    ipa_new(&ip, &opt.ipa, &d->ipa) != IOT_OK || ipa_es10(d->ipa, initial, initial_len, &resp, &n) != IOT_OK ||
 	    n < 3 || resp[0] != 0xBF) {
 		fprintf(stderr, "fleetsim: device %s cannot be made\n", eid);
@@ -535,7 +571,7 @@ static void usage(FILE *f)
 		   "                [--network-loss PCT] [--power-loss PCT] [--slow PCT:MS[:BPS]] [--progress S]\n"
 		   "                [--skip K] [--profiles-out FILE] [--register URL --api-key KEY]\n"
 		   "                [--minimize-esipa-bytes] [--operator-profile IIN] [--no-coverage IIN:PCT]\n"
-		   "                [--rollback-after-ms M] [--fallback-after-ms M]\n"
+		   "                [--rollback-after-ms M] [--fallback-after-ms M] [--replay N]\n"
 		   "  --interval-ms   each device's poll interval (0: as fast as the fleet can)\n"
 		   "  --jitter        each interval drawn in [M(1-J), M(1+J)], J in percent\n"
 		   "  --network-loss  that share of ESipa exchanges lost (before or after the eIM)\n"
@@ -547,7 +583,8 @@ static void usage(FILE *f)
 		   "  --no-coverage   that share of devices (region=north) cannot reach the eIM on IIN's profiles\n"
 		   "  --rollback-after-ms     an enable with rollbackFlag is rolled back when the eIM is not\n"
 		   "                          reached on the new profile within M ms (libipa's default: 10 min)\n"
-		   "  --fallback-after-ms     a device without service for M ms executes the fallback mechanism\n");
+		   "  --fallback-after-ms     a device without service for M ms executes the fallback mechanism\n"
+		   "  --replay        an attacker replays each result of the first device N times more\n");
 }
 
 int main(int argc, char **argv)
@@ -568,7 +605,7 @@ int main(int argc, char **argv)
 		{ "minimize-esipa-bytes", no_argument, NULL, 'M' },
 		{ "operator-profile", required_argument, NULL, 'O' }, { "no-coverage", required_argument, NULL, 'N' },
 		{ "rollback-after-ms", required_argument, NULL, 'B' },
-		{ "fallback-after-ms", required_argument, NULL, 'F' },
+		{ "fallback-after-ms", required_argument, NULL, 'F' }, { "replay", required_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *connect_address = NULL;
@@ -608,6 +645,7 @@ int main(int argc, char **argv)
 			break;
 		case 'B': opt.ipa.rollback_after_ms = (unsigned)atoi(optarg); break;
 		case 'F': opt.fallback_after_ms = (unsigned)atoi(optarg); break;
+		case 'Y': opt.replay = (unsigned)atoi(optarg); break;
 		case 'S':
 			if (sscanf(optarg, "%u:%u:%u", &opt.slow_share, &opt.slow_ms, &opt.slow_bps) < 2) {
 				usage(stderr);
@@ -667,7 +705,7 @@ int main(int argc, char **argv)
 
 				memcpy(eid, names[i]->d_name, 32);
 				eid[32] = 0;
-				if (device_new(&devices[made], eid, made, initial, initial_len))
+				if (device_new(&devices[made], eid, initial, initial_len))
 					return 1;
 				/* spread evenly: device k is CoAP when its share's boundary is crossed */
 				devices[made].coaps = (made + 1) * opt.coaps_share / 100 > made * opt.coaps_share / 100;
@@ -688,6 +726,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fleetsim: only %zu eUICCs in %s\n", made, opt.pki);
 		return 1;
 	}
+	attacker = devices;
 	if (opt.register_url && register_all(devices, made, connect_address)) {
 		fprintf(stderr, "fleetsim: registering the fleet failed\n");
 		return 1;
@@ -774,6 +813,8 @@ int main(int argc, char **argv)
 		       opt.uncovered_iin, (unsigned)(made * opt.uncovered_share / 100), atomic_load(&fleet.uncovered),
 		       rollbacks, atomic_load(&fleet.fallbacks));
 	}
+	if (opt.replay)
+		printf("replayed: %lu results of device %s\n", atomic_load(&fleet.replayed), devices[0].eid);
 	printf("bytes per device: ESipa messages %llu up %llu down", (unsigned long long)(up / made),
 	       (unsigned long long)(down / made));
 	if (coaps_devices < made)

@@ -30,6 +30,8 @@ struct http_request {
 bool http_request_admin_protocol_ok(const struct http_request *q);
 /* A query-string argument of the request ("?label=x"), or NULL. */
 const char *http_request_arg(const struct http_request *q, const char *name);
+/* Any request header by name (case-insensitive), or NULL. */
+const char *http_request_header(const struct http_request *q, const char *name);
 
 struct http_response {
 	int status;

@@ -342,3 +342,8 @@ const char *http_request_arg(const struct http_request *q, const char *name)
 {
 	return q->conn ? MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
 }
+
+const char *http_request_header(const struct http_request *q, const char *name)
+{
+	return q->conn ? MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, name) : NULL;
+}

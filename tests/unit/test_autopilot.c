@@ -237,6 +237,14 @@ static void test_bad_profile(void **state)
 	assert_true(eim_health_enable_allowed(eim, list[0], "8944000", &rb, why, sizeof(why)));
 	/* every alert says what it saw */
 	assert_int_equal(count("SELECT COUNT(*) FROM alert WHERE state != 'acted' OR detail = '' OR unit = ''"), 0);
+	/* a northern device comes back through its fallback: its way back is
+	 * counted, not a second failure */
+	poll(list[4], region_of(4), now + MINUTE, 1);
+	assert_int_equal(count("SELECT failed FROM profile_outcome WHERE iin = '8988247' AND cohort = 'region=north'"), 2);
+	assert_int_equal(count("SELECT fell_back FROM profile_outcome WHERE iin = '8988247' AND cohort = 'region=north'"), 1);
+	assert_int_equal(count("SELECT returned FROM profile_outcome WHERE iin = '8988247' AND cohort = 'region=north'"), 1);
+	assert_int_equal(count("SELECT first_failed FROM profile_outcome WHERE iin = '8988247' AND cohort = 'fleet'"),
+			 T0 + 30 * MINUTE);
 	/* a second round changes nothing */
 	assert_int_equal(eim_autopilot_step(eim, now + MINUTE, &alerts, &actions), IOT_OK);
 	assert_int_equal(actions, 0);
