@@ -178,8 +178,10 @@ static iot_err act(struct eim *e, const struct eim_autopilot_settings *set, cons
 		if ((err = campaigns_to_halt(e, NULL, a->cohort, list)) == IOT_OK && json_array_size(list))
 			submit(e, set, a, EIM_AP_HALT_CAMPAIGN, json_pack("{s:[]}", "eids"),
 			       json_pack("{s:o}", "campaigns", json_deep_copy(list)), now, done);
-	} else if (!strcmp(a->signal, "replayed-results") || !strcmp(a->signal, "forged-result") ||
-		   !strcmp(a->signal, "many-sources") || !strcmp(a->signal, "certificate-refused")) {
+	} else if (!strcmp(a->signal, "replayed-results") || !strcmp(a->signal, "many-sources")) {
+		/* genuine signatures sent again, one EID from many places: a clone or
+		 * captured traffic. Not a forged result or a refused first contact:
+		 * anyone knowing an EID can send those, and must not freeze its device */
 		if (strlen(a->subject) == 32 && !eim_health_quarantined(e, a->subject))
 			submit(e, set, a, EIM_AP_QUARANTINE, json_pack("{s:s}", "eid", a->subject), json_object(), now, done);
 	}

@@ -60,12 +60,22 @@ static int64_t get_field(const struct eim_autopilot_settings *s, const struct se
 	return *(const int64_t *)((const char *)s + d->offset);
 }
 
+_Static_assert(sizeof(struct eim_autopilot_settings) <= sizeof(((struct eim *)0)->ap_cache.data),
+	       "the settings fit their cache");
+
 iot_err eim_autopilot_settings_get(struct eim *e, struct eim_autopilot_settings *out)
 {
 	struct store_stmt *st;
+	int64_t now = eim_now_ms();
 	bool row = false;
 	iot_err err;
 
+	/* every event reads them: from the store once a second at most (another
+	 * thread's or node's change is seen within that second) */
+	if (e->ap_cache.at && now - e->ap_cache.at < 1000 && now >= e->ap_cache.at) {
+		memcpy(out, e->ap_cache.data, sizeof(*out));
+		return IOT_OK;
+	}
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < N_SETTINGS; i++)
 		set_field(out, &settings[i], settings[i].def);
@@ -85,6 +95,10 @@ iot_err eim_autopilot_settings_get(struct eim *e, struct eim_autopilot_settings 
 				out->actions[a] = v != 0;
 	}
 	store_finalize(st);
+	if (err == IOT_OK) {
+		memcpy(e->ap_cache.data, out, sizeof(*out));
+		e->ap_cache.at = now;
+	}
 	return err;
 }
 
@@ -144,6 +158,7 @@ iot_err eim_autopilot_settings_put(struct eim *e, const char *actor, const json_
 	}
 	if ((err = store_begin(e->db)) != IOT_OK)
 		return err;
+	e->ap_cache.at = 0;
 	json_object_foreach((json_t *)in, key, v) {
 		if (err == IOT_OK && strcmp(key, "actions"))
 			err = store_sql(e->db, "INSERT INTO autopilot_setting(name, value) VALUES ($1, $2) ON CONFLICT (name)"
@@ -296,8 +311,10 @@ iot_err eim_autopilot_metrics(struct eim *e, json_t **out)
 	    (err = counts(e, "SELECT state, COUNT(*) FROM change_record WHERE requester = 'autopilot' GROUP BY state",
 			  actions)) == IOT_OK &&
 	    (err = counts(e, "SELECT kind, COUNT(*) FROM profile_mark WHERE active = 1 GROUP BY kind", marks)) == IOT_OK &&
-	    (err = counts(e, "SELECT CASE delivered WHEN 0 THEN 'pending' WHEN 1 THEN 'delivered' ELSE 'failed' END,"
-			     " COUNT(*) FROM webhook_outbox GROUP BY delivered", hooks)) == IOT_OK)
+	    (err = counts(e, "SELECT 'pending', COUNT(*) FROM webhook_outbox WHERE delivered = 0", hooks)) == IOT_OK &&
+	    (err = counts(e, "SELECT 'failed', COUNT(*) FROM webhook_outbox WHERE delivered = 2", hooks)) == IOT_OK &&
+	    (err = counts(e, "SELECT 'delivered', value FROM autopilot_setting WHERE name = 'webhooks.delivered'", hooks)) ==
+		    IOT_OK)
 		err = counts(e, "SELECT 'devices', COUNT(*) FROM health WHERE quarantined = 1", quarantined);
 	*out = json_pack("{s:o,s:o,s:o,s:o,s:I}", "alerts", alerts, "actions", actions, "marks", marks, "webhooks", hooks,
 			 "quarantined", (json_int_t)json_integer_value(json_object_get(quarantined, "devices")));

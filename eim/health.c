@@ -22,6 +22,7 @@ static const char schema[] =
 	" stale INTEGER NOT NULL DEFAULT 0, stale_since INTEGER NOT NULL DEFAULT 0,"
 	" quarantined INTEGER NOT NULL DEFAULT 0, quarantine_change INTEGER);"
 	"CREATE INDEX IF NOT EXISTS health_switch ON health(switch_at) WHERE switch_at > 0;"
+	"CREATE INDEX IF NOT EXISTS health_quarantined ON health(eid) WHERE quarantined = 1;"
 	"CREATE TABLE IF NOT EXISTS cohort_bucket ("
 	" cohort TEXT NOT NULL, signal TEXT NOT NULL, bucket INTEGER NOT NULL, num INTEGER NOT NULL DEFAULT 0,"
 	" den INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (cohort, signal, bucket));"
@@ -29,11 +30,13 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS baseline ("
 	" cohort TEXT NOT NULL, signal TEXT NOT NULL, history TEXT NOT NULL, last_bucket INTEGER NOT NULL DEFAULT -1,"
 	" PRIMARY KEY (cohort, signal));"
+	"CREATE INDEX IF NOT EXISTS baseline_last ON baseline(signal, last_bucket);"
 	"CREATE TABLE IF NOT EXISTS profile_outcome ("
 	" iin TEXT NOT NULL, cohort TEXT NOT NULL, ok INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,"
 	" silent INTEGER NOT NULL DEFAULT 0, rolled_back INTEGER NOT NULL DEFAULT 0, fell_back INTEGER NOT NULL DEFAULT 0,"
 	" first_failed INTEGER NOT NULL DEFAULT 0, last_failed INTEGER NOT NULL DEFAULT 0,"
 	" returned INTEGER NOT NULL DEFAULT 0, last_returned INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (iin, cohort));"
+	"CREATE INDEX IF NOT EXISTS profile_outcome_failed ON profile_outcome(iin, cohort) WHERE failed > 0;"
 	"CREATE TABLE IF NOT EXISTS profile_mark ("
 	" id INTEGER PRIMARY KEY, iin TEXT NOT NULL, cohort TEXT NOT NULL, kind TEXT NOT NULL, created INTEGER NOT NULL,"
 	" change INTEGER, active INTEGER NOT NULL DEFAULT 1);"
@@ -57,8 +60,11 @@ iot_err eim_health_schema(struct eim *e)
 {
 	iot_err err = store_exec(e->db, schema);
 
-	/* operations an enable's rollback undid */
-	return err == IOT_OK ? eim_add_column(e, "operation", "rolled_back", "INTEGER NOT NULL DEFAULT 0") : err;
+	/* operations an enable's rollback undid; changes by requester (the autopilot's, for metrics) */
+	if (err == IOT_OK)
+		err = eim_add_column(e, "operation", "rolled_back", "INTEGER NOT NULL DEFAULT 0");
+	return err == IOT_OK ? store_exec(e->db, "CREATE INDEX IF NOT EXISTS change_record_requester"
+						 " ON change_record(requester, state);") : err;
 }
 
 /* Each cohort of a device: every label, and the whole fleet. */

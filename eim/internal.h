@@ -32,6 +32,11 @@ struct eim {
 #define EIM_MAX_WEBHOOKS 8
 	struct http_client *webhook_http[EIM_MAX_WEBHOOKS];     /* per receiver (webhook.c), opened on first use */
 	bool quarantined;                       /* the eUICC polling now is quarantined (esipa.c) */
+	/* the autopilot's settings as last read, and when (ms): read at most once a second */
+	struct eim_autopilot_settings_cache {
+		int64_t at;
+		uint8_t data[256];
+	} ap_cache;
 };
 
 #define EIM_MAX_ACKS 64

@@ -141,10 +141,15 @@ iot_err eim_webhook_step(struct eim *e, int64_t now, unsigned max, unsigned *sen
 		int64_t tries = rows[i].tries + 1, wait = tries < 20 ? 1000LL << (tries - 1) : 600000;
 
 		wait = wait < 600000 ? wait : 600000;
-		if (err == IOT_OK)
+		/* delivered: gone from the outbox, counted; failed: kept with its error */
+		if (err == IOT_OK && ok && (err = store_sql(e->db, "DELETE FROM webhook_outbox WHERE id = $1", "i",
+							     rows[i].id)) == IOT_OK)
+			err = store_sql(e->db, "INSERT INTO autopilot_setting(name, value) VALUES ('webhooks.delivered', 1)"
+					       " ON CONFLICT (name) DO UPDATE SET value = autopilot_setting.value + 1", "");
+		else if (err == IOT_OK)
 			err = store_sql(e->db, "UPDATE webhook_outbox SET tries = $2, next_try = $3, delivered = $4,"
 					       " last_error = $5 WHERE id = $1", "iiiit", rows[i].id, tries, now + wait,
-					(int64_t)(ok ? 1 : !w || tries >= WEBHOOK_TRIES ? 2 : 0), ok ? NULL : error);
+					(int64_t)(!w || tries >= WEBHOOK_TRIES ? 2 : 0), error);
 		if (ok)
 			(*sent)++;
 		else if (!w || tries >= WEBHOOK_TRIES)

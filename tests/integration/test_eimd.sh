@@ -345,7 +345,7 @@ for n in 1 2; do
   dev $n profiles --json | grep -q "\"iccid\":\"$boot\",\"state\":\"enabled\""
   # a PSMO the eUICC refuses: failed with its code (iccidOrAidNotFound), nothing else done
   out=$(run_op $n $eid "{\"psmos\":[{\"enable\":{\"iccid\":\"$iccid\"}}]}")
-  grep -q '"state":"failed".*"resultCode":1,.*"results":\[{"enable":1}\]' <<<"$out"
+  grep -q '"state":"failed".*"resultCode":1,.*"results":\[{"enable":1}\]' <<<"$out" || { echo "got: $out"; false; }
   # a download the SM-DP+ refuses: failed, with the SM-DP+'s reason
   out=$(run_op $n $eid '{"download":{"smdpAddress":"smdp.iotrsp.test","matchingId":"NO-SUCH-ORDER"}}')
   grep -q '"state":"failed","counterValue":0,"resultCode":6,' <<<"$out"
