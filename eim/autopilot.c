@@ -194,10 +194,11 @@ iot_err eim_alert_raise(struct eim *e, const char *signal, const char *cohort, c
 	int64_t id = 0;
 	iot_err err;
 
-	/* one alert per signal, cohort and subject while it lasts: later evidence
-	 * updates it; one closed by a person opens again only when it grows */
+	/* one alert per signal, cohort and subject until a person closes it: later
+	 * evidence updates it; once closed, a new one comes when the evidence
+	 * grows or an hour after */
 	if ((err = store_prepare(e->db, "SELECT id FROM alert WHERE signal = $1 AND cohort = $2 AND subject = $3"
-					" AND updated > $4 AND (state != 'closed' OR observed >= $5) ORDER BY id DESC LIMIT 1",
+					" AND (state != 'closed' OR (updated > $4 AND observed >= $5)) ORDER BY id DESC LIMIT 1",
 				 &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, signal);
