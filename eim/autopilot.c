@@ -29,7 +29,7 @@ static const struct setting {
 	{ "enabled", offsetof(struct eim_autopilot_settings, enabled), 1, 0, 1 },
 	{ "maxDevicesPerHour", offsetof(struct eim_autopilot_settings, max_devices_per_hour), 1000, 0, 100000000 },
 	{ "expectedIntervalMs", offsetof(struct eim_autopilot_settings, expected_interval_ms), 3600000, 100, 31622400000 },
-	{ "silentIntervals", offsetof(struct eim_autopilot_settings, silent_intervals), 3, 1, 100 },
+	{ "silentIntervals", offsetof(struct eim_autopilot_settings, silent_intervals), 2, 1, 100 },
 	{ "bucketMs", offsetof(struct eim_autopilot_settings, bucket_ms), 300000, 100, 86400000 },
 	{ "history", offsetof(struct eim_autopilot_settings, history), 48, 4, 1000 },
 	{ "warmup", offsetof(struct eim_autopilot_settings, warmup), 12, 2, 1000 },

@@ -388,7 +388,7 @@ static void *work(void *arg)
 	for (;;) {
 		struct device *d = NULL;
 		const struct ipa_stats *s;
-		unsigned p0, i0, r0;
+		unsigned p0, i0, r0, rb0;
 		double t0, now = now_ms();
 		bool ok;
 
@@ -406,6 +406,7 @@ static void *work(void *arg)
 		p0 = s->packages + s->data_requests + s->downloads;
 		i0 = s->downloads_installed;
 		r0 = s->results_delivered;
+		rb0 = s->rollbacks;
 		if (opt.power_loss && draw(d) * 100 < opt.power_loss)
 			d->cut_in = 1 + (int)(draw(d) * 12);        /* somewhere in the poll, if it gets that far */
 		t0 = now_ms();
@@ -445,6 +446,9 @@ static void *work(void *arg)
 				atomic_fetch_sub(&fleet.online, 1);
 		}
 		schedule(d, now, ok);
+		/* rolled back: libipa polls at once, on the old profile, to report it */
+		if (s->rollbacks != rb0)
+			d->next_at = now;
 	}
 	return NULL;
 }

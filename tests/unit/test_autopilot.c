@@ -211,7 +211,7 @@ static void test_bad_profile(void **state)
 			if (i % 4)
 				poll(list[i], region_of(i), now, -1);
 		assert_int_equal(eim_autopilot_step(eim, now, &alerts, &actions), IOT_OK);
-		/* not before three intervals */
+		/* not before two intervals (silentIntervals) */
 		if (round < 2)
 			assert_int_equal(count("SELECT COUNT(*) FROM alert"), 0);
 	}
