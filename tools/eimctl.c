@@ -56,6 +56,12 @@ static void usage(FILE *f)
 		"  settings [NAME=N...]              the eIM's settings; changing them is the admin's:\n"
 		"                                    operationTtlSeconds, campaignMaxInFlight\n"
 		"  audit verify | audit export FILE   (check an export offline: eimd --audit-verify FILE)\n"
+		"  alerts [signal=S] [state=S] [after=ID]   what the autopilot saw | alert close ID\n"
+		"  autopilot [on|off|NAME=V...]      its settings and counts; changing them is the admin's\n"
+		"                                    (e.g. silentIntervals=3 action.quarantine=false)\n"
+		"  marks | mark clear ID             profiles blocked or at risk per cohort; lift one\n"
+		"  health EID | quarantine EID | release EID   a device's health; hold or free its lifecycle\n"
+		"                                    work (release: an admin's key)\n"
 		"  initial-eim FILE                  the AddInitialEim request for factories\n");
 }
 
@@ -310,6 +316,98 @@ static int changes_cmd(int argc, char **argv)
 	return 0;
 }
 
+static int alerts_cmd(int argc, char **argv)
+{
+	char query[512] = "/api/v1/alerts";
+	size_t used = strlen(query), i;
+	json_t *out, *a;
+	int status;
+
+	for (int k = 0; k < argc && used < sizeof(query); k++)
+		used += (size_t)snprintf(query + used, sizeof(query) - used, "%c%s", k == 0 ? '?' : '&', argv[k]);
+	if (used >= sizeof(query))
+		return 2;
+	status = call("GET", query, NULL, &out);
+	if (g.json || status != 200)
+		return show(status, out);
+	printf("%5s %-22s %-20s %-32s %9s %9s %9s %-14s %s\n", "ID", "SIGNAL", "COHORT", "SUBJECT", "OBSERVED",
+	       "THRESHOLD", "BASELINE", "UNIT", "STATE");
+	json_array_foreach(out, i, a)
+		printf("%5lld %-22s %-20.20s %-32s %9lld %9lld %9lld %-14s %s\n",
+		       (long long)json_integer_value(json_object_get(a, "id")), json_string_value(json_object_get(a, "signal")),
+		       json_string_value(json_object_get(a, "cohort")), json_string_value(json_object_get(a, "subject")),
+		       (long long)json_integer_value(json_object_get(a, "observed")),
+		       (long long)json_integer_value(json_object_get(a, "threshold")),
+		       (long long)json_integer_value(json_object_get(a, "baseline")),
+		       json_string_value(json_object_get(a, "unit")), json_string_value(json_object_get(a, "state")));
+	json_decref(out);
+	return 0;
+}
+
+/* autopilot [on|off|NAME=V...]: V true, false or a number; action.KIND=true|false */
+static int autopilot_cmd(int argc, char **argv)
+{
+	json_t *body, *actions;
+	int rc;
+
+	if (!argc)
+		return request("GET", "/api/v1/autopilot", NULL);
+	body = json_object();
+	actions = json_object();
+	for (int k = 0; k < argc; k++) {
+		const char *eq = strchr(argv[k], '=');
+		char name[64];
+		json_t *v;
+
+		if (!strcmp(argv[k], "on") || !strcmp(argv[k], "off")) {
+			json_object_set_new(body, "enabled", json_boolean(!strcmp(argv[k], "on")));
+			continue;
+		}
+		if (!eq || (size_t)(eq - argv[k]) >= sizeof(name)) {
+			json_decref(body);
+			json_decref(actions);
+			return 2;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - argv[k]), argv[k]);
+		v = !strcmp(eq + 1, "true") || !strcmp(eq + 1, "false") ? json_boolean(!strcmp(eq + 1, "true"))
+									 : json_integer(atoll(eq + 1));
+		json_object_set_new(strncmp(name, "action.", 7) ? body : actions,
+				    strncmp(name, "action.", 7) ? name : name + 7, v);
+	}
+	if (json_object_size(actions))
+		json_object_set(body, "actions", actions);
+	json_decref(actions);
+	rc = request("PUT", "/api/v1/autopilot", body);
+	json_decref(body);
+	return rc;
+}
+
+/* quarantine|release EID, health EID, marks, mark clear ID, alert close ID */
+static int autopilot_object_cmd(const char *what, int argc, char **argv)
+{
+	char path[200];
+	json_t *body;
+	int rc;
+
+	if (!strcmp(what, "marks"))
+		return request("GET", "/api/v1/autopilot/marks", NULL);
+	if (!strcmp(what, "mark") && argc >= 2 && !strcmp(argv[0], "clear"))
+		snprintf(path, sizeof(path), "/api/v1/autopilot/marks/%s/clear", argv[1]);
+	else if (!strcmp(what, "alert") && argc >= 2 && !strcmp(argv[0], "close"))
+		snprintf(path, sizeof(path), "/api/v1/alerts/%s/close", argv[1]);
+	else if (!strcmp(what, "health") && argc >= 1) {
+		snprintf(path, sizeof(path), "/api/v1/euiccs/%s/health", argv[0]);
+		return request("GET", path, NULL);
+	} else if ((!strcmp(what, "quarantine") || !strcmp(what, "release")) && argc >= 1)
+		snprintf(path, sizeof(path), "/api/v1/euiccs/%s/%s", argv[0], what);
+	else
+		return 2;
+	body = g.reason ? json_pack("{s:s}", "reason", g.reason) : json_object();
+	rc = request("POST", path, body);
+	json_decref(body);
+	return rc;
+}
+
 static int change_cmd(int argc, char **argv)
 {
 	char path[128];
@@ -481,6 +579,13 @@ int main(int argc, char **argv)
 		rc = audit_export(argv[2]);
 	else if (!strcmp(argv[0], "initial-eim") && argc >= 2)
 		rc = initial_eim(argv[1]);
+	else if (!strcmp(argv[0], "alerts"))
+		rc = alerts_cmd(argc - 1, argv + 1);
+	else if (!strcmp(argv[0], "autopilot"))
+		rc = autopilot_cmd(argc - 1, argv + 1);
+	else if (!strcmp(argv[0], "marks") || !strcmp(argv[0], "mark") || !strcmp(argv[0], "alert") ||
+		 !strcmp(argv[0], "health") || !strcmp(argv[0], "quarantine") || !strcmp(argv[0], "release"))
+		rc = autopilot_object_cmd(argv[0], argc - 1, argv + 1);
 	else {
 		usage(stderr);
 		rc = 2;

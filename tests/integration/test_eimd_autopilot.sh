@@ -90,7 +90,10 @@ done
 ! grep -q '"state":"refused"' <<<"$changes"
 # a person releases the device: an operator may not, an admin may
 api POST /api/v1/euiccs/$eid0/release '{"reason":"reflashed"}' | grep -q 'an admin'
-api POST /api/v1/euiccs/$eid0/release '{"reason":"reflashed"}' admin-secret | grep -q '"state":"applied"'
+ctl() { "$eimctl" --url "https://eim.iotrsp.test:$hport" --ca "$p/ci.pem" \
+  --connect "eim.iotrsp.test:$hport:127.0.0.1:$hport" "$@"; }
+ctl --key op-secret alerts | grep -q "replayed-results .*$eid0 .* acted"
+ctl --key admin-secret --reason reflashed release $eid0 | grep -q '^state  *applied'
 api GET /api/v1/euiccs/$eid0/health | grep -q '"quarantined":false'
 # alerts reached the webhook, signed, after two refusals
 hooked() { [ "$(grep -c '^ok ' "$tmp/hooks" 2>/dev/null)" -ge 3 ]; }
