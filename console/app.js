@@ -337,10 +337,58 @@ async function adminPage() {
     h('h2', { text: 'Policy in force' }), h('pre', { class: 'box mono', text: JSON.stringify(policy.json, null, 2) }));
 }
 
+// The autopilot: what it saw (each alert with its numbers), what it did
+// (the changes), the marks on profiles, and the switches to undo it.
+async function alertsPage() {
+  const [alerts, ap, marks] = await Promise.all([api('GET', '/alerts?limit=500'), api('GET', '/autopilot'),
+    api('GET', '/autopilot/marks')]);
+  const out = h('div', { 'aria-live': 'polite' });
+  const s = (ap.json && ap.json.settings) || {};
+  const post = async (path, label) => {
+    const r = await api('POST', path, {});
+    out.replaceChildren(message(r.status < 300 ? 'ok' : 'error',
+      r.status < 300 ? label : (r.json && r.json.error) || `failed (${r.status})`));
+    setTimeout(route, 800);
+  };
+  const toggle = can('admin') ? h('button', { type: 'button', class: 'secondary', onclick: async () => {
+    const r = await api('PUT', '/autopilot', { enabled: !s.enabled });
+    out.replaceChildren(message(r.status === 200 ? 'ok' : 'error', r.status === 200
+      ? `Autopilot ${r.json.settings.enabled ? 'on' : 'off'}.` : (r.json && r.json.error) || 'failed'));
+    setTimeout(route, 800);
+  }, text: s.enabled ? 'Switch the autopilot off (detection goes on)' : 'Switch the autopilot on' }) : null;
+  const list = (alerts.json || []).slice().reverse();
+  page('Alerts',
+    h('p', { class: 'muted', text: `Autopilot ${s.enabled ? 'on' : 'off'}: actions ` +
+      Object.entries(s.actions || {}).map(([k, v]) => `${k} ${v ? 'on' : 'off'}`).join(', ') +
+      `; at most ${s.maxDevicesPerHour} devices an hour. Each action is a change of the key "autopilot", under the policy.` }),
+    h('div', { class: 'row' }, toggle, out),
+    table([{ name: 'id', num: true }, 'when', 'signal', 'cohort', 'subject', { name: 'observed', num: true },
+      { name: 'threshold', num: true }, { name: 'baseline', num: true }, 'unit', 'state', 'actions', ''],
+    list.map((a) => [a.id, when(Math.floor(a.at / 1000)), a.signal, a.cohort, h('span', { class: 'mono', text: a.subject }),
+      a.observed, a.threshold, a.baseline, a.unit, h('span', { class: 'state-' + a.state.replace(' ', '-'), text: a.state }),
+      a.actions.map((x) => `${x.action}: ${x.state}` + (x.change ? ` (change ${x.change})` : '')).join('; '),
+      a.state !== 'closed' && can('operator') ? h('button', { type: 'button', class: 'secondary',
+        onclick: () => post(`/alerts/${a.id}/close`, `Alert ${a.id} closed.`), text: 'Close' }) : '']),
+    'No alert: nothing in the fleet looks wrong.'),
+    h('h2', { text: 'Profiles blocked or at risk' }),
+    table([{ name: 'id', num: true }, 'operator (IIN)', 'cohort', 'kind', 'since', { name: 'change', num: true }, ''],
+      ((marks.json && marks.json.marks) || []).filter((m) => m.active).map((m) => [m.id, m.iin, m.cohort, m.kind,
+        when(m.created), m.change, can('operator') ? h('button', { type: 'button', class: 'secondary',
+          onclick: () => post(`/autopilot/marks/${m.id}/clear`, `Mark ${m.id} lifted (a change).`), text: 'Lift' }) : '']),
+      'No profile is blocked or at risk.'),
+    h('h2', { text: 'Switches by operator and cohort' }),
+    table(['operator (IIN)', 'cohort', { name: 'held', num: true }, { name: 'failed', num: true },
+      { name: 'silent', num: true }, { name: 'rolled back', num: true }, { name: 'fell back', num: true }],
+    ((marks.json && marks.json.outcomes) || []).map((o) => [o.iin, o.cohort, o.held, o.failed, o.silent, o.rolledBack,
+      o.fellBack]), 'No profile switch seen yet.'));
+}
+
 // ---- routing ----
 
 async function route() {
   clearTimeout(timer);
+  // a refresh queued before signing out has nothing to show
+  if (!me) return;
   const [path, params] = (location.hash.slice(1) || '/fleet').split('?');
   const parts = path.split('/').filter(Boolean);
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('current', a.getAttribute('href') === '#/' + parts[0]);
@@ -352,6 +400,7 @@ async function route() {
       case 'campaign': await campaignPage(parts[1]); break;
       case 'approvals': await approvalsPage(); break;
       case 'changes': await changesPage(params); break;
+      case 'alerts': await alertsPage(); break;
       case 'audit': await auditPage(); break;
       case 'admin': await adminPage(); break;
       default: await fleetPage();

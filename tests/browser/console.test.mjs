@@ -130,6 +130,16 @@ test('a second key approves the change; the requester could not', async () => {
   await shot('changes');
 });
 
+test('the autopilot alerts, each with its numbers', async () => {
+  await page.getByRole('link', { name: 'Alerts' }).click();
+  await page.getByRole('cell', { name: 'unknown-eids' }).waitFor();
+  await page.getByText('alert only').first().waitFor();
+  await accessible('alerts');
+  await shot('alerts');
+  await page.getByRole('button', { name: 'Close' }).first().click();
+  await page.getByRole('cell', { name: 'closed', exact: true }).waitFor();
+});
+
 test('the audit log, verified', async () => {
   await page.getByRole('link', { name: 'Audit' }).click();
   await page.getByText(/Verified: the hash chain of \d+ entries is intact/).waitFor();

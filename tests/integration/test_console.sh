@@ -17,7 +17,7 @@ chromium=${CHROMIUM:-$(command -v chromium || true)}
 tmp=$(mktemp -d)
 eimd_pid=
 trap '[ -n "$eimd_pid" ] && kill $eimd_pid 2>/dev/null; touch "$tmp/stop"; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
-"$pkigen" --out "$tmp/pki" --curve nist --eid-range 890490321234512345123456780000 10 >/dev/null
+"$pkigen" --out "$tmp/pki" --curve nist --eid-range 890490321234512345123456780000 11 >/dev/null
 p=$tmp/pki/nist
 cat >"$tmp/policy.json" <<'JSON'
 {"rules": [{"name": "four-eyes-deletes", "effect": "approve", "actions": ["delete"]}]}
@@ -48,6 +48,9 @@ wait_until learned
 sim --rounds 1 --profiles-out "$tmp/profiles" >/dev/null
 eid=$(ls "$p/euicc" | grep '\.key$' | head -1 | cut -c1-32)
 boot=$(awk -v e="$eid" '$1 == e { print $2; exit }' "$tmp/profiles")
+# an eUICC this eIM does not manage, polling again and again: an alert for the Alerts page
+"$fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$hport" --connect-address 127.0.0.1 \
+  --ca "$p/ci.pem" --devices 1 --skip 10 --rounds 22 >/dev/null || true
 # the fleet keeps polling while the browser works
 sim --until "$tmp/stop" --interval-ms 300 >/dev/null 2>&1 &
 BASE="https://eim.iotrsp.test:$hport" CHROMIUM=$chromium CONSOLE_DIR=$src/console OPERATOR_KEY=op-secret \
