@@ -348,7 +348,6 @@ static int alerts_cmd(int argc, char **argv)
 static int autopilot_cmd(int argc, char **argv)
 {
 	json_t *body, *actions;
-	int rc;
 
 	if (!argc)
 		return request("GET", "/api/v1/autopilot", NULL);
@@ -377,9 +376,7 @@ static int autopilot_cmd(int argc, char **argv)
 	if (json_object_size(actions))
 		json_object_set(body, "actions", actions);
 	json_decref(actions);
-	rc = request("PUT", "/api/v1/autopilot", body);
-	json_decref(body);
-	return rc;
+	return request("PUT", "/api/v1/autopilot", body);     /* body is request's */
 }
 
 /* quarantine|release EID, health EID, marks, mark clear ID, alert close ID */
@@ -387,7 +384,6 @@ static int autopilot_object_cmd(const char *what, int argc, char **argv)
 {
 	char path[200];
 	json_t *body;
-	int rc;
 
 	if (!strcmp(what, "marks"))
 		return request("GET", "/api/v1/autopilot/marks", NULL);
@@ -403,9 +399,7 @@ static int autopilot_object_cmd(const char *what, int argc, char **argv)
 	else
 		return 2;
 	body = g.reason ? json_pack("{s:s}", "reason", g.reason) : json_object();
-	rc = request("POST", path, body);
-	json_decref(body);
-	return rc;
+	return request("POST", path, body);     /* body is request's */
 }
 
 static int change_cmd(int argc, char **argv)
