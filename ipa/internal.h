@@ -147,4 +147,17 @@ iot_err ipa_pdt_execute(struct ipa *ipa, const struct rsp_profile_download_trigg
 /* What a power cut left of a trigger: finished or cancelled, and reported. */
 iot_err ipa_pdt_resume(struct ipa *ipa);
 
+/* ES10b.RetrieveNotificationsList: the pending notifications, or (results)
+ * the pending eUICC Package results (eim.c). */
+iot_err ipa_retrieve(struct ipa *ipa, bool results, struct rsp_retrieve_notifications_list_response *r,
+		     struct rsp_arena *a);
+
+/* ---- IPA eUICC Data Requests (data.c) ---- */
+
+/* The IpaEuiccData (or its error) a data request asks for. */
+iot_err ipa_collect_data(struct ipa *ipa, const struct rsp_ipa_euicc_data_request *q,
+			 struct rsp_ipa_euicc_data_response *resp);
+/* The same, provided to the eIM. */
+iot_err ipa_execute_data_request(struct ipa *ipa, const struct rsp_ipa_euicc_data_request *q);
+
 #endif
