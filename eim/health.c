@@ -323,72 +323,71 @@ iot_err eim_health_security(struct eim *e, const char *eid, const char *signal, 
 	return eim_alert_raise(e, signal, eid ? eid : "source", eid ? eid : detail, 0, 1, 1, "events", detail, now, now);
 }
 
+/* One more event of key in its hour (sql: an upsert counting it, RETURNING
+ * the count and the hour's start); *n and *since what it came to. */
+static iot_err count_in_hour(struct eim *e, const char *sql, const char *key, int64_t now, int64_t *n, int64_t *since)
+{
+	struct store_stmt *st;
+	bool row = false;
+	iot_err err = store_prepare(e->db, sql, &st);
+
+	*n = 0;
+	*since = now;
+	if (err != IOT_OK)
+		return err;
+	store_bind_text(st, 1, key);
+	store_bind_int(st, 2, now);
+	if ((err = store_step(st, &row)) == IOT_OK && row) {
+		*n = store_col_int(st, 0);
+		*since = store_col_int(st, 1);
+	}
+	store_finalize(st);
+	return err;
+}
+
 iot_err eim_health_stale_result(struct eim *e, const char *eid, int64_t now)
 {
 	struct eim_autopilot_settings set;
-	struct store_stmt *st;
-	int64_t n = 0, since = now;
-	bool row = false;
+	int64_t n, since;
+	char detail[128];
 	iot_err err;
 
 	if ((err = eim_autopilot_settings_get(e, &set)) != IOT_OK ||
 	    (err = store_sql(e->db, "INSERT INTO health(eid) VALUES ($1) ON CONFLICT (eid) DO NOTHING", "t", eid)) != IOT_OK ||
-	    (err = store_prepare(e->db, "UPDATE health SET"
-					" stale = CASE WHEN $2 - stale_since > 3600000 THEN 1 ELSE stale + 1 END,"
-					" stale_since = CASE WHEN $2 - stale_since > 3600000 THEN $2 ELSE stale_since END"
-					" WHERE eid = $1 RETURNING stale, stale_since", &st)) != IOT_OK)
+	    (err = count_in_hour(e, "UPDATE health SET"
+				    " stale = CASE WHEN $2 - stale_since > 3600000 THEN 1 ELSE stale + 1 END,"
+				    " stale_since = CASE WHEN $2 - stale_since > 3600000 THEN $2 ELSE stale_since END"
+				    " WHERE eid = $1 RETURNING stale, stale_since", eid, now, &n, &since)) != IOT_OK)
 		return err;
-	store_bind_text(st, 1, eid);
-	store_bind_int(st, 2, now);
-	if ((err = store_step(st, &row)) == IOT_OK && row) {
-		n = store_col_int(st, 0);
-		since = store_col_int(st, 1);
-	}
-	store_finalize(st);
 	/* a lost acknowledgement brings one result again, an attacker many */
-	if (err == IOT_OK && n == set.stale_results + 1) {
-		char detail[128];
-
-		snprintf(detail, sizeof(detail), "%lld signed results for finished operations within the hour",
-			 (long long)n);
-		err = eim_alert_raise(e, "replayed-results", eid, eid, 0, n, set.stale_results, "results/hour", detail,
-				      since, now);
-	}
-	return err;
+	if (n != set.stale_results + 1)
+		return IOT_OK;
+	snprintf(detail, sizeof(detail), "%lld signed results for finished operations within the hour", (long long)n);
+	return eim_alert_raise(e, "replayed-results", eid, eid, 0, n, set.stale_results, "results/hour", detail, since,
+			       now);
 }
 
 iot_err eim_health_unknown_eid(struct eim *e, const char *source, int64_t now)
 {
 	struct eim_autopilot_settings set;
-	struct store_stmt *st;
-	int64_t n = 0, since = now;
-	bool row = false;
+	int64_t n, since;
+	char detail[128];
 	iot_err err;
 
 	if (!source || !source[0])
 		source = "unknown";
 	if ((err = eim_autopilot_settings_get(e, &set)) != IOT_OK ||
-	    (err = store_prepare(e->db, "INSERT INTO probe(source, count, since) VALUES ($1, 1, $2)"
-					" ON CONFLICT (source) DO UPDATE SET"
-					" count = CASE WHEN $2 - probe.since > 3600000 THEN 1 ELSE probe.count + 1 END,"
-					" since = CASE WHEN $2 - probe.since > 3600000 THEN $2 ELSE probe.since END"
-					" RETURNING count, since", &st)) != IOT_OK)
+	    (err = count_in_hour(e, "INSERT INTO probe(source, count, since) VALUES ($1, 1, $2)"
+				    " ON CONFLICT (source) DO UPDATE SET"
+				    " count = CASE WHEN $2 - probe.since > 3600000 THEN 1 ELSE probe.count + 1 END,"
+				    " since = CASE WHEN $2 - probe.since > 3600000 THEN $2 ELSE probe.since END"
+				    " RETURNING count, since", source, now, &n, &since)) != IOT_OK)
 		return err;
-	store_bind_text(st, 1, source);
-	store_bind_int(st, 2, now);
-	if ((err = store_step(st, &row)) == IOT_OK && row) {
-		n = store_col_int(st, 0);
-		since = store_col_int(st, 1);
-	}
-	store_finalize(st);
-	if (err == IOT_OK && n == set.unknown_eids + 1) {
-		char detail[128];
-
-		snprintf(detail, sizeof(detail), "%lld polls for EIDs this eIM does not manage within the hour", (long long)n);
-		err = eim_alert_raise(e, "unknown-eids", "source", source, 0, n, set.unknown_eids, "polls/hour", detail,
-				      since, now);
-	}
-	return err;
+	if (n != set.unknown_eids + 1)
+		return IOT_OK;
+	snprintf(detail, sizeof(detail), "%lld polls for EIDs this eIM does not manage within the hour", (long long)n);
+	return eim_alert_raise(e, "unknown-eids", "source", source, 0, n, set.unknown_eids, "polls/hour", detail, since,
+			       now);
 }
 
 bool eim_health_quarantined(struct eim *e, const char *eid)

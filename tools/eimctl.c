@@ -290,17 +290,25 @@ static int campaign_cmd(int argc, char **argv)
 	return request("POST", "/api/v1/campaigns", with_change(body, true));
 }
 
+/* base with the words as its query (?a=1&b=2) in buf; false: too long. */
+static bool with_query(const char *base, int argc, char **argv, char *buf, size_t cap)
+{
+	size_t used = (size_t)snprintf(buf, cap, "%s", base);
+
+	for (int k = 0; k < argc && used < cap; k++)
+		used += (size_t)snprintf(buf + used, cap - used, "%c%s", k == 0 ? '?' : '&', argv[k]);
+	return used < cap;
+}
+
 /* changes [FILTER...]: a table; change show|approve|reject ID ... */
 static int changes_cmd(int argc, char **argv)
 {
-	char query[512] = "/api/v1/changes";
-	size_t used = strlen(query), i;
+	char query[512];
+	size_t i;
 	json_t *out, *c;
 	int status;
 
-	for (int k = 0; k < argc && used < sizeof(query); k++)
-		used += (size_t)snprintf(query + used, sizeof(query) - used, "%c%s", k == 0 ? '?' : '&', argv[k]);
-	if (used >= sizeof(query))
+	if (!with_query("/api/v1/changes", argc, argv, query, sizeof(query)))
 		return 2;
 	status = call("GET", query, NULL, &out);
 	if (g.json || status != 200)
@@ -318,14 +326,12 @@ static int changes_cmd(int argc, char **argv)
 
 static int alerts_cmd(int argc, char **argv)
 {
-	char query[512] = "/api/v1/alerts";
-	size_t used = strlen(query), i;
+	char query[512];
+	size_t i;
 	json_t *out, *a;
 	int status;
 
-	for (int k = 0; k < argc && used < sizeof(query); k++)
-		used += (size_t)snprintf(query + used, sizeof(query) - used, "%c%s", k == 0 ? '?' : '&', argv[k]);
-	if (used >= sizeof(query))
+	if (!with_query("/api/v1/alerts", argc, argv, query, sizeof(query)))
 		return 2;
 	status = call("GET", query, NULL, &out);
 	if (g.json || status != 200)
