@@ -296,6 +296,7 @@ void *fleetsim_work(void *arg)
 		struct device *d = NULL;
 		const struct ipa_stats *s;
 		unsigned p0, i0, r0, rb0;
+		bool rolled;
 		double t0, now = fleetsim_now_ms();
 		bool ok;
 
@@ -324,6 +325,7 @@ void *fleetsim_work(void *arg)
 		w->polls++;
 		d->polls++;
 		s = ipa_stats(d->ipa);
+		rolled = s->rollbacks != rb0;
 		atomic_fetch_add(&fleet.packages, s->packages + s->data_requests + s->downloads - p0);
 		atomic_fetch_add(&fleet.installed, s->downloads_installed - i0);
 		atomic_fetch_add(&fleet.results, s->results_delivered - r0);
@@ -354,7 +356,7 @@ void *fleetsim_work(void *arg)
 		}
 		schedule(d, now, ok);
 		/* rolled back: libipa polls at once, on the old profile, to report it */
-		if (s->rollbacks != rb0)
+		if (rolled)
 			d->next_at = now;
 	}
 	return NULL;
