@@ -377,6 +377,72 @@ static void test_storm_and_probes(void **state)
 	assert_false(eim_health_quarantined(eim, eid));
 }
 
+/* A flapping cohort: 400 devices polling every 10 minutes, operations
+ * finishing at each poll (one in twenty failing); for two hours the east's devices come back
+ * through their fallback at every other poll and half their operations
+ * fail. The east's fallback and failure rates are found against their own
+ * baselines (the rest of the fleet raises nothing) and the campaign with
+ * work in the east halts. */
+static void test_flapping_cohort(void **state)
+{
+	static const uint8_t list[] = { 0xA0, 0x03, 0xBF, 0x2D, 0x00 };
+	const unsigned n = 400;
+	char (*eids)[33] = calloc(n, 33);
+	const char **e = calloc(n, sizeof(*e)), **l = calloc(n, sizeof(*l));
+	struct eim_poll_event *ev = calloc(n, sizeof(*ev));
+	unsigned alerts, actions;
+	int64_t campaign, total;
+	size_t added;
+
+	(void)state;
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(eids[i], 33, "8904903200000000000000%010u", i);
+		e[i] = eids[i];
+		l[i] = i % 4 == 0 ? "fleet=sim,region=east" : "fleet=sim,region=west";
+	}
+	assert_int_equal(eim_euicc_register_batch(eim, e, l, n, &added), IOT_OK);
+	/* a campaign with work left everywhere, the east included */
+	assert_int_equal(eim_campaign_create(eim, "inventory", EIM_OP_PSMO, list, sizeof(list), e, n, NULL, 10, &campaign,
+					     &total), IOT_OK);
+	put_settings("{\"expectedIntervalMs\": 600000}");
+	for (int64_t t = T0; t < T0 + 8 * HOUR; t += 5 * MINUTE) {
+		bool flap = t >= T0 + 6 * HOUR;
+		size_t k = 0;
+
+		for (unsigned i = 0; i < n; i++) {
+			bool east = i % 4 == 0;
+
+			/* each device every 10 minutes, half of them in each 5-minute period */
+			if ((i / 4 + i + (unsigned)((t - T0) / (5 * MINUTE))) % 2)
+				continue;
+			ev[k++] = (struct eim_poll_event){ eids[i], l[i], t + i, true,
+							   east && flap && (i / 4) % 2 ? 1 : -1 };
+			/* an operation finishes at each poll: one in twenty fails, half in the flapping east */
+			assert_int_equal(eim_health_result(eim, eids[i], !(east && flap ? (i / 8) % 2 : i % 20 == 3), t + i),
+					 IOT_OK);
+		}
+		assert_int_equal(eim_health_polls(eim, ev, k), IOT_OK);
+		assert_int_equal(eim_autopilot_step(eim, t + 5 * MINUTE, &alerts, &actions), IOT_OK);
+		if (!flap)
+			assert_int_equal(count("SELECT COUNT(*) FROM alert"), 0);
+	}
+	assert_int_equal(count("SELECT COUNT(*) FROM alert WHERE signal = 'fallback-rate' AND cohort = 'region=east'"), 1);
+	assert_int_equal(count("SELECT COUNT(*) FROM alert WHERE signal = 'failure-rate' AND cohort = 'region=east'"), 1);
+	assert_int_equal(count("SELECT COUNT(*) FROM alert WHERE cohort = 'region=west'"), 0);
+	/* every rate over its baseline, with the numbers that made it (the fleet's
+	 * cohorts, which hold the east, see it too) */
+	assert_int_equal(count("SELECT COUNT(*) FROM alert WHERE observed <= threshold OR threshold <= baseline"
+			       " OR unit != 'per mille'"), 0);
+	assert_int_equal(count("SELECT observed FROM alert WHERE signal = 'fallback-rate' AND cohort = 'region=east'"), 1000);
+	assert_int_equal(count("SELECT state FROM campaign"), EIM_CAMPAIGN_HALTED);
+	assert_int_equal(count("SELECT COUNT(*) FROM change_record WHERE requester = 'autopilot' AND state = 'applied'"
+			       " AND doc LIKE '%halt-campaign%'"), 1);
+	free(eids);
+	free(e);
+	free(l);
+	free(ev);
+}
+
 /* RFC 4231 test case 2 as a webhook signature. */
 static void test_webhook_signature(void **state)
 {
@@ -395,6 +461,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replay_quarantine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_off_and_ceiling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_storm_and_probes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flapping_cohort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_healthy_week, setup, teardown),
 	};
 
