@@ -184,7 +184,10 @@ static iot_err fold_buckets(struct eim *e, const struct eim_autopilot_settings *
 				err = judge(e, set, r->cohort, "polls", b, 0, 0);
 		}
 		if (err == IOT_OK)
-			err = judge(e, set, r->cohort, r->signal, r->bucket, r->num, r->den);
+			err = judge(e, set, r->cohort, r->signal, r->bucket, r->num, !strcmp(r->signal, "polls") ? 0 : r->den);
+		/* a polls row carries its fallbacks as den: their rate per poll */
+		if (err == IOT_OK && !strcmp(r->signal, "polls"))
+			err = judge(e, set, r->cohort, "fallbacks", r->bucket, r->den, r->num);
 		if (err == IOT_OK)
 			err = store_sql(e->db, "DELETE FROM cohort_bucket WHERE cohort = $1 AND signal = $2 AND bucket = $3",
 					"tti", r->cohort, r->signal, r->bucket);

@@ -185,59 +185,58 @@ iot_err eim_health_poll(struct eim *e, const char *eid, const char *labels, int6
 {
 	struct eim_autopilot_settings set;
 	struct store_stmt *st;
-	int64_t last_empty = 0, interval = 0, samples = 0, burst = 0, since = 0;
+	int64_t interval = 0, samples = 0, burst = 0, since = 0, switch_at = 0;
 	bool row = false;
 	iot_err err;
 
+	/* one statement: the rhythm, an EWMA (1/8) of the gaps between polls that
+	 * found no work (those that did are followed at once by the next), and
+	 * the empty polls within one interval, for storms (SET reads the row as
+	 * it was) */
 	if ((err = eim_autopilot_settings_get(e, &set)) != IOT_OK ||
-	    (err = store_sql(e->db, "INSERT INTO health(eid) VALUES ($1) ON CONFLICT (eid) DO NOTHING", "t", eid)) != IOT_OK ||
-	    (err = store_prepare(e->db, "SELECT last_empty, interval, samples, burst, burst_since FROM health WHERE eid = $1",
-				 &st)) != IOT_OK)
+	    (err = store_prepare(e->db,
+				 "INSERT INTO health(eid, last_poll, last_empty, burst, burst_since) VALUES ($1, $2,"
+				 " CASE WHEN $3 THEN $2 ELSE 0 END, $3, $2) ON CONFLICT (eid) DO UPDATE SET"
+				 " samples = health.samples + ($3 AND health.last_empty > 0 AND $2 > health.last_empty),"
+				 " interval = CASE WHEN $3 AND health.last_empty > 0 AND $2 > health.last_empty THEN"
+				 "  CASE WHEN health.samples > 0 THEN health.interval + ($2 - health.last_empty - health.interval) / 8"
+				 "  ELSE $2 - health.last_empty END ELSE health.interval END,"
+				 " burst = CASE WHEN NOT $3 THEN health.burst"
+				 "  WHEN $2 - health.burst_since > MAX(health.interval, 1000) THEN 1 ELSE health.burst + 1 END,"
+				 " burst_since = CASE WHEN NOT $3 THEN health.burst_since"
+				 "  WHEN $2 - health.burst_since > MAX(health.interval, 1000) THEN $2 ELSE health.burst_since END,"
+				 " last_poll = $2, last_empty = CASE WHEN $3 THEN $2 ELSE health.last_empty END"
+				 " RETURNING burst, burst_since, samples, interval, switch_at", &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);
+	store_bind_int(st, 2, now);
+	store_bind_int(st, 3, empty);
 	if ((err = store_step(st, &row)) == IOT_OK && row) {
-		last_empty = store_col_int(st, 0);
-		interval = store_col_int(st, 1);
+		burst = store_col_int(st, 0);
+		since = store_col_int(st, 1);
 		samples = store_col_int(st, 2);
-		burst = store_col_int(st, 3);
-		since = store_col_int(st, 4);
+		interval = store_col_int(st, 3);
+		switch_at = store_col_int(st, 4);
 	}
 	store_finalize(st);
 	if (err != IOT_OK)
 		return err;
-	/* the rhythm: an EWMA (1/8) of the gaps between polls that found no
-	 * work (those that did are followed at once by the next) */
-	if (empty && last_empty && now > last_empty) {
-		interval = samples ? interval + (now - last_empty - interval) / 8 : now - last_empty;
-		samples++;
-	}
 	/* a storm: more empty polls within one interval than the setting */
-	if (empty) {
-		int64_t window = interval > 1000 ? interval : 1000;
+	if (empty && burst == set.storm_polls && samples >= 3) {
+		char detail[160];
 
-		if (now - since > window) {
-			burst = 1;
-			since = now;
-		} else if (++burst == set.storm_polls && samples >= 3) {
-			char detail[160];
-
-			snprintf(detail, sizeof(detail), "%lld empty polls in %lld ms, its interval %lld ms",
-				 (long long)burst, (long long)(now - since), (long long)interval);
-			if ((err = eim_alert_raise(e, "polling-storm", eid, eid, 1, burst, set.storm_polls, "polls/interval",
-						   detail, since, now)) != IOT_OK)
-				return err;
-		}
+		snprintf(detail, sizeof(detail), "%lld empty polls in %lld ms, its interval %lld ms", (long long)burst,
+			 (long long)(now - since), (long long)interval);
+		if ((err = eim_alert_raise(e, "polling-storm", eid, eid, 1, burst, set.storm_polls, "polls/interval", detail,
+					   since, now)) != IOT_OK)
+			return err;
 	}
-	if ((err = store_sql(e->db, "UPDATE health SET last_poll = $2, last_empty = $3, interval = $4, samples = $5,"
-				    " burst = $6, burst_since = $7 WHERE eid = $1", "tiiiiii", eid, now,
-			     empty ? now : last_empty, interval, samples, burst, since)) != IOT_OK)
-		return err;
 	/* back after a switch: it held, unless it came back through its fallback */
-	if ((err = end_switch(e, eid, labels, cause == RSP_STATE_CHANGE_FALLBACK ? "fell_back" : NULL, now)) != IOT_OK)
+	if (switch_at && (err = end_switch(e, eid, labels, cause == RSP_STATE_CHANGE_FALLBACK ? "fell_back" : NULL,
+					   now)) != IOT_OK)
 		return err;
-	if ((err = count(e, labels, "polls", 1, 0, now)) != IOT_OK)
-		return err;
-	return count(e, labels, "fallbacks", cause == RSP_STATE_CHANGE_FALLBACK, 1, now);
+	/* the cohorts' polls (num) and fallbacks among them (den) */
+	return count(e, labels, "polls", 1, cause == RSP_STATE_CHANGE_FALLBACK, now);
 }
 
 iot_err eim_health_polls(struct eim *e, const struct eim_poll_event *ev, size_t n)
