@@ -465,19 +465,18 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	if (q->eid_value.len != 16)
 		return package_error(RSP_EIM_PKG_INVALID_EID, out);
 	hex_encode(q->eid_value.ptr, 16, eid);
-	/* the binding it polls in is the one its pushes go in; where it polls from is watched */
-	if ((err = store_prepare(e->db, "UPDATE euicc SET last_contact = $2, esipa_json = $3, coaps = $4 WHERE eid = $1"
-					" RETURNING last_source, sources, sources_since, labels", &st)) != IOT_OK)
+	/* where it polls from is watched (read here; its contact is written with its health below) */
+	if ((err = store_prepare(e->db, "SELECT u.last_source, u.sources, u.sources_since, u.labels,"
+					" COALESCE(h.quarantined, 0) FROM euicc u LEFT JOIN health h ON h.eid = u.eid"
+					" WHERE u.eid = $1", &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);
-	store_bind_int(st, 2, now);
-	store_bind_int(st, 3, e->esipa_json);
-	store_bind_int(st, 4, e->esipa_coaps);
 	if ((err = store_step(st, &row)) == IOT_OK && row) {
 		moved = e->source[0] && (!store_col_text(st, 0) || strcmp(store_col_text(st, 0), e->source));
 		sources = store_col_int(st, 1);
 		since = store_col_int(st, 2);
 		snprintf(labels, sizeof(labels), "%s", store_col_text(st, 3) ? store_col_text(st, 3) : "");
+		e->quarantined = store_col_int(st, 4) != 0;
 	}
 	store_finalize(st);
 	if (err != IOT_OK)
@@ -488,7 +487,6 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 			return err;
 		return package_error(RSP_EIM_PKG_EID_NOT_FOUND, out);
 	}
-	e->quarantined = eim_health_quarantined(e, eid);
 	if ((moved && (err = note_source(e, eid, now, &sources, &since)) != IOT_OK) ||
 	    (err = record_state(e, eid, q)) != IOT_OK)
 		return err;
@@ -497,10 +495,16 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	e->hold_triggers = sources >= EIM_SOURCES_ALERT && now - since <= 3600;
 	err = eim_next_message(e, eid, q->eid_value.ptr, false, out, &id, &resent);
 	e->hold_triggers = e->quarantined = false;
-	/* the device's rhythm, its return after a switch, its cohorts' counters */
+	/* in one transaction (one commit per poll): its last contact, the binding
+	 * it polls in (the one its pushes go in), the transport; its rhythm, its
+	 * return after a switch, its cohorts' counters */
 	if ((err == IOT_OK || err == IOT_E_NOT_FOUND) && (herr = store_begin(e->db)) == IOT_OK) {
-		herr = eim_health_poll(e, eid, labels, at, err == IOT_E_NOT_FOUND,
-				       q->notify_state_change && q->has_state_change_cause ? q->state_change_cause : -1);
+		herr = store_sql(e->db, "UPDATE euicc SET last_contact = $2, esipa_json = $3, coaps = $4 WHERE eid = $1",
+				 "tiii", eid, now, (int64_t)e->esipa_json, (int64_t)e->esipa_coaps);
+		if (herr == IOT_OK)
+			herr = eim_health_poll(e, eid, labels, at, err == IOT_E_NOT_FOUND,
+					       q->notify_state_change && q->has_state_change_cause ? q->state_change_cause :
+												      -1);
 		if (herr == IOT_OK)
 			herr = store_commit(e->db);
 		else
