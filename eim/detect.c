@@ -276,7 +276,9 @@ iot_err eim_autopilot_detect(struct eim *e, int64_t now)
 	unsigned silent;
 	iot_err err;
 
-	if ((err = eim_autopilot_settings_get(e, &set)) != IOT_OK || (err = store_begin(e->db)) != IOT_OK)
+	/* this process's counters first, so that the periods judged are whole */
+	if ((err = eim_autopilot_settings_get(e, &set)) != IOT_OK || (err = eim_tally_flush(e)) != IOT_OK ||
+	    (err = store_begin(e->db)) != IOT_OK)
 		return err;
 	if ((err = eim_health_find_silent(e, now, &silent)) == IOT_OK && (err = judge_profiles(e, &set)) == IOT_OK)
 		err = fold_buckets(e, &set, now);

@@ -149,6 +149,9 @@ void eim_close(struct eim *e)
 	crypto_key_free(e->key);
 	x509_free(e->cert);
 	x509_free(e->tls_cert);
+	/* the cohort counters this process still holds for the store (a clean stop loses none) */
+	if (e->db)
+		(void)eim_tally_flush(e);
 	store_close(e->db);
 	http_client_free(e->es9);
 	http_client_free(e->inject);

@@ -109,12 +109,9 @@ static iot_err count(struct eim *e, const char *labels, const char *signal, int6
 	size_t n = eim_cohorts(labels, cohorts, 16);
 	iot_err err = eim_autopilot_settings_get(e, &set);
 
+	/* summed in memory, written at the next round (tally.c) */
 	for (size_t i = 0; err == IOT_OK && i < n; i++)
-		err = store_sql(e->db,
-				"INSERT INTO cohort_bucket(cohort, signal, bucket, num, den) VALUES ($1, $2, $3, $4, $5)"
-				" ON CONFLICT (cohort, signal, bucket) DO UPDATE SET num = cohort_bucket.num + $4,"
-				" den = cohort_bucket.den + $5",
-				"ttiii", cohorts[i], signal, now / set.bucket_ms, num, den);
+		err = eim_tally_add(e, cohorts[i], signal, now / set.bucket_ms, num, den);
 	return err;
 }
 

@@ -155,6 +155,10 @@ iot_err eim_health_find_silent(struct eim *e, int64_t now, unsigned *found);
 iot_err eim_alert_raise(struct eim *e, const char *signal, const char *cohort, const char *subject, int64_t baseline,
 			int64_t observed, int64_t threshold, const char *unit, const char *detail, int64_t first_seen,
 			int64_t now);
+/* Cohort counters summed in memory (tally.c), written at each round in a
+ * transaction of their own. */
+iot_err eim_tally_add(struct eim *e, const char *cohort, const char *signal, int64_t bucket, int64_t num, int64_t den);
+iot_err eim_tally_flush(struct eim *e);
 /* Detection's part of eim_autopilot_step (detect.c), in a transaction of its own. */
 iot_err eim_autopilot_detect(struct eim *e, int64_t now);
 
