@@ -164,6 +164,14 @@ void eim_close(struct eim *e)
 	free(e);
 }
 
+const char *eim_connect_for(const struct eim *e, const char *host_port, size_t n)
+{
+	for (size_t i = 0; i < e->cfg.connect_count; i++)
+		if (!strncmp(e->cfg.connect[i], host_port, n) && e->cfg.connect[i][n] == ':')
+			return e->cfg.connect[i];
+	return NULL;
+}
+
 int64_t eim_now_ms(void)
 {
 	struct timespec t;

@@ -144,6 +144,10 @@ iot_err eim_campaign_insert(struct eim *e, const char *name, enum eim_op_kind ki
 			    const char *const *eids, size_t count, const char *label, unsigned max_in_flight,
 			    int64_t change, const json_t *plan, int64_t *id, int64_t *total);
 
+/* The config's "connect" entry ("HOST:PORT:ADDR:PORT") for the n bytes
+ * "HOST:PORT" at host_port, or NULL: the address to reach it at instead. */
+const char *eim_connect_for(const struct eim *e, const char *host_port, size_t n);
+
 /* ---- autopilot (eim/autopilot.h) ---- */
 iot_err eim_health_schema(struct eim *e);
 /* Each cohort of a device with these labels: "fleet", then each label. */

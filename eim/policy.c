@@ -6,7 +6,7 @@
 #include "eim/internal.h"
 #include "eim/change.h"
 #include "eim/ops_json.h"
-#include "eim/tz.h"
+#include "eim/window.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -42,20 +42,13 @@ struct rule {
 	int64_t fleet_failures_above, fleet_window; /* -1: not a condition */
 };
 
-struct window {
-	char label[128];
-	struct tz zone;
-	unsigned days;                          /* bit per tm_wday */
-	int from, to;                           /* minutes after local midnight */
-};
-
 struct eim_policy {
 	atomic_int refs;
 	int64_t max_devices;                    /* device-ceiling */
 	int64_t approval_ttl;
 	struct rule *rules;
 	size_t nrules;
-	struct window *windows;
+	struct eim_window *windows;
 	size_t nwindows;
 	json_t *source;
 };
@@ -173,59 +166,6 @@ static iot_err parse_rule(const json_t *j, struct rule *r, char *why, size_t cap
 	return IOT_OK;
 }
 
-/* "HH:MM" in minutes, or -1 */
-static int minutes(const char *t)
-{
-	unsigned h, m;
-	char end;
-
-	if (!t || sscanf(t, "%2u:%2u%c", &h, &m, &end) != 2 || h > 24 || m > 59 || (h == 24 && m))
-		return -1;
-	return (int)(h * 60 + m);
-}
-
-static iot_err parse_window(const json_t *j, struct window *w, char *why, size_t cap)
-{
-	static const char *const days[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
-	const char *label = json_string_value(json_object_get(j, "label"));
-	const char *zone = json_string_value(json_object_get(j, "timezone"));
-	json_t *v;
-	size_t i;
-	iot_err err;
-
-	memset(w, 0, sizeof(*w));
-	if (!label || !*label || strlen(label) >= sizeof(w->label)) {
-		snprintf(why, cap, "a window wants a label");
-		return IOT_E_ARG;
-	}
-	snprintf(w->label, sizeof(w->label), "%s", label);
-	if ((err = tz_load(zone ? zone : "UTC", &w->zone)) != IOT_OK) {
-		snprintf(why, cap, "window %s: time zone %s %s", label, zone ? zone : "UTC",
-			 err == IOT_E_NOT_FOUND ? "is not in tzdata (installed?)" : "has a rule this eIM does not read");
-		return IOT_E_ARG;
-	}
-	json_array_foreach(json_object_get(j, "days"), i, v) {
-		unsigned k = 0;
-
-		while (k < 7 && strcmp(days[k], json_string_value(v) ? json_string_value(v) : ""))
-			k++;
-		if (k == 7) {
-			snprintf(why, cap, "window %s: days are sun, mon, tue, wed, thu, fri, sat", label);
-			return IOT_E_ARG;
-		}
-		w->days |= 1u << k;
-	}
-	if (!w->days)
-		w->days = 0x7F;
-	w->from = minutes(json_string_value(json_object_get(j, "from")));
-	w->to = minutes(json_string_value(json_object_get(j, "to")));
-	if (w->from < 0 || w->to < 0 || w->from == w->to) {
-		snprintf(why, cap, "window %s: from and to are HH:MM, not equal", label);
-		return IOT_E_ARG;
-	}
-	return IOT_OK;
-}
-
 iot_err eim_policy_parse(const char *text, size_t len, struct eim_policy **out, char *why, size_t cap)
 {
 	struct eim_policy *p = calloc(1, sizeof(*p));
@@ -283,7 +223,7 @@ iot_err eim_policy_parse(const char *text, size_t len, struct eim_policy **out, 
 		err = IOT_E_ARG;
 	}
 	json_array_foreach(v, i, x)
-		if (err == IOT_OK && (err = parse_window(x, &p->windows[p->nwindows], why, cap)) == IOT_OK)
+		if (err == IOT_OK && (err = eim_window_parse(x, &p->windows[p->nwindows], why, cap)) == IOT_OK)
 			p->nwindows++;
 	if (err != IOT_OK) {
 		eim_policy_free(p);
@@ -416,19 +356,6 @@ static bool has_label(const char *labels, const char *label)
 	return false;
 }
 
-static bool window_open(const struct window *w, time_t now)
-{
-	struct tm tm;
-	int m;
-
-	tz_local(&w->zone, now, &tm);
-	m = tm.tm_hour * 60 + tm.tm_min;
-	if (w->from < w->to)
-		return (w->days >> tm.tm_wday & 1) && m >= w->from && m < w->to;
-	/* over midnight: from the day named until `to` the next morning */
-	return ((w->days >> tm.tm_wday & 1) && m >= w->from) || ((w->days >> ((tm.tm_wday + 6) % 7) & 1) && m < w->to);
-}
-
 bool eim_policy_window_open(const struct eim_policy *p, const char *labels, time_t now)
 {
 	bool named = false;
@@ -436,7 +363,7 @@ bool eim_policy_window_open(const struct eim_policy *p, const char *labels, time
 	for (size_t i = 0; p && i < p->nwindows; i++) {
 		if (!has_label(labels, p->windows[i].label))
 			continue;
-		if (window_open(&p->windows[i], now))
+		if (eim_window_open(&p->windows[i], now))
 			return true;
 		named = true;
 	}

@@ -18,13 +18,10 @@ const char *const eim_asn1_headers[] = { "Content-Type: application/x-gsma-rsp-a
 
 static const char *connect_for(const struct eim *e, const char *host)
 {
-	char prefix[300];
+	char host_port[300];
 
-	snprintf(prefix, sizeof(prefix), "%s:443:", host);
-	for (size_t i = 0; i < e->cfg.connect_count; i++)
-		if (!strncmp(e->cfg.connect[i], prefix, strlen(prefix)))
-			return e->cfg.connect[i];
-	return NULL;
+	snprintf(host_port, sizeof(host_port), "%s:443", host);
+	return eim_connect_for(e, host_port, strlen(host_port));
 }
 
 /* SGP.22 6.5.2: the JSON binding, POST /gsma/rsp2/es9plus/<function>; the

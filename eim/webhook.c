@@ -55,16 +55,8 @@ static const struct eim_webhook *receiver(struct eim *e, const char *url, size_t
 static const char *connect_for(const struct eim *e, const char *url)
 {
 	const char *host = strstr(url, "://");
-	size_t n;
 
-	if (!host)
-		return NULL;
-	host += 3;
-	n = strcspn(host, "/");
-	for (size_t i = 0; i < e->cfg.connect_count; i++)
-		if (!strncmp(e->cfg.connect[i], host, n) && e->cfg.connect[i][n] == ':')
-			return e->cfg.connect[i];
-	return NULL;
+	return host ? eim_connect_for(e, host + 3, strcspn(host + 3, "/")) : NULL;
 }
 
 /* One delivery: 2xx is done, anything else goes again later. */
