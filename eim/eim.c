@@ -18,6 +18,9 @@ static const char schema[] =
 	" labels TEXT NOT NULL DEFAULT '', last_contact INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,"
 	" esipa_json INTEGER NOT NULL DEFAULT 0, last_source TEXT, sources INTEGER NOT NULL DEFAULT 0,"
 	" sources_since INTEGER NOT NULL DEFAULT 0);"
+	/* before operation, which refers to it */
+	"CREATE TABLE IF NOT EXISTS campaign ("
+	" id INTEGER PRIMARY KEY, name TEXT NOT NULL, max_in_flight INTEGER NOT NULL, created INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS operation ("
 	" id INTEGER PRIMARY KEY, eid TEXT NOT NULL REFERENCES euicc(eid), kind INTEGER NOT NULL,"
 	" payload BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0, counter INTEGER NOT NULL DEFAULT 0,"
@@ -26,8 +29,6 @@ static const char schema[] =
 	" campaign INTEGER REFERENCES campaign(id), retries INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS operation_next ON operation(eid, state, id);"
 	"CREATE INDEX IF NOT EXISTS operation_campaign ON operation(campaign, state);"
-	"CREATE TABLE IF NOT EXISTS campaign ("
-	" id INTEGER PRIMARY KEY, name TEXT NOT NULL, max_in_flight INTEGER NOT NULL, created INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS session ("
 	" txid BLOB PRIMARY KEY, op INTEGER NOT NULL, smdp TEXT NOT NULL, created INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS notification ("
@@ -80,7 +81,14 @@ iot_err eim_add_column(struct eim *e, const char *table, const char *column, con
 		return IOT_OK;
 	}
 	snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", table, column, decl);
-	return store_exec(e->db, sql);
+	if (store_exec(e->db, sql) == IOT_OK)
+		return IOT_OK;
+	/* another node or thread added it first */
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0", column, table);
+	if (store_prepare(e->db, sql, &st) != IOT_OK)
+		return IOT_E_STORE;
+	store_finalize(st);
+	return IOT_OK;
 }
 
 static iot_err labels_backfill(struct eim *e);

@@ -86,7 +86,7 @@ static iot_err next_op(struct eim *e, const char *eid, struct next_op *o)
 				 " WHERE o.eid = $1 AND o.state < 2 AND (o.state = 1 OR ((o.campaign IS NULL OR"
 				 "  (c.state = 0 AND o.stage <= c.stage AND"
 				 "   (SELECT COUNT(*) FROM operation x WHERE x.campaign = o.campaign AND x.state = 1)"
-				 "    < c.max_in_flight)) AND (o.kind IN (3, 5) OR $2)))"
+				 "    < c.max_in_flight)) AND (o.kind IN (3, 5) OR $2 = 1)))"
 				 " ORDER BY o.kind = 5 DESC, o.campaign IS NOT NULL, o.id LIMIT 1", &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);

@@ -51,8 +51,8 @@ iot_err eim_fleet_summary(struct eim *e, int64_t silent_after, json_t **out)
 
 	*out = NULL;
 	/* one pass over the fleet: how many, learned, silent since silent_after (never heard of counts), JSON binding */
-	err = rows_json(e, "SELECT COUNT(*), COALESCE(SUM(cert IS NOT NULL AND token IS NOT NULL), 0),"
-			" COALESCE(SUM(last_contact < $1), 0), COALESCE(SUM(esipa_json), 0), COALESCE(SUM(coaps), 0) FROM euicc",
+	err = rows_json(e, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN cert IS NOT NULL AND token IS NOT NULL THEN 1 ELSE 0 END), 0),"
+			" COALESCE(SUM(CASE WHEN last_contact < $1 THEN 1 ELSE 0 END), 0), COALESCE(SUM(esipa_json), 0), COALESCE(SUM(coaps), 0) FROM euicc",
 			"i", totals, 5, 0x1F, silent_after, 0, NULL, t);
 	if (err == IOT_OK)
 		err = rows_json(e, "SELECT COUNT(DISTINCT eid) FROM operation WHERE state < 2", NULL, by_key + 1, 1, 1, 0, 0, NULL,

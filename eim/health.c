@@ -139,7 +139,7 @@ static iot_err profile_outcome(struct eim *e, const char *labels, const char *ii
 			 " first_failed = CASE WHEN profile_outcome.first_failed = 0 OR profile_outcome.first_failed > $3"
 			 "  THEN $3 ELSE profile_outcome.first_failed END,"
 			 " returned = profile_outcome.returned + %d,"
-			 " last_returned = CASE WHEN %d THEN $4 ELSE profile_outcome.last_returned END",
+			 " last_returned = CASE WHEN %d = 1 THEN $4 ELSE profile_outcome.last_returned END",
 			 how, back, back ? "$4" : "0", !again, how, how, back, back);
 	for (size_t i = 0; err == IOT_OK && i < n; i++)
 		err = how ? store_sql(e->db, sql, "ttii", iin, cohorts[i], since, now)
@@ -193,16 +193,19 @@ iot_err eim_health_poll(struct eim *e, const char *eid, const char *labels, int6
 	if ((err = eim_autopilot_settings_get(e, &set)) != IOT_OK ||
 	    (err = store_prepare(e->db,
 				 "INSERT INTO health(eid, last_poll, last_empty, burst, burst_since) VALUES ($1, $2,"
-				 " CASE WHEN $3 THEN $2 ELSE 0 END, $3, $2) ON CONFLICT (eid) DO UPDATE SET"
-				 " samples = health.samples + ($3 AND health.last_empty > 0 AND $2 > health.last_empty),"
-				 " interval = CASE WHEN $3 AND health.last_empty > 0 AND $2 > health.last_empty THEN"
+				 " $2 * $3, $3, $2) ON CONFLICT (eid) DO UPDATE SET"
+				 " samples = health.samples + CASE WHEN $3 = 1 AND health.last_empty > 0 AND $2 > health.last_empty"
+				 "  THEN 1 ELSE 0 END,"
+				 " interval = CASE WHEN $3 = 1 AND health.last_empty > 0 AND $2 > health.last_empty THEN"
 				 "  CASE WHEN health.samples > 0 THEN health.interval + ($2 - health.last_empty - health.interval) / 8"
 				 "  ELSE $2 - health.last_empty END ELSE health.interval END,"
-				 " burst = CASE WHEN NOT $3 THEN health.burst"
-				 "  WHEN $2 - health.burst_since > MAX(health.interval, 1000) THEN 1 ELSE health.burst + 1 END,"
-				 " burst_since = CASE WHEN NOT $3 THEN health.burst_since"
-				 "  WHEN $2 - health.burst_since > MAX(health.interval, 1000) THEN $2 ELSE health.burst_since END,"
-				 " last_poll = $2, last_empty = CASE WHEN $3 THEN $2 ELSE health.last_empty END"
+				 " burst = CASE WHEN $3 = 0 THEN health.burst"
+				 "  WHEN $2 - health.burst_since > CASE WHEN health.interval > 1000 THEN health.interval ELSE 1000 END"
+				 "  THEN 1 ELSE health.burst + 1 END,"
+				 " burst_since = CASE WHEN $3 = 0 THEN health.burst_since"
+				 "  WHEN $2 - health.burst_since > CASE WHEN health.interval > 1000 THEN health.interval ELSE 1000 END"
+				 "  THEN $2 ELSE health.burst_since END,"
+				 " last_poll = $2, last_empty = CASE WHEN $3 = 1 THEN $2 ELSE health.last_empty END"
 				 " RETURNING burst, burst_since, samples, interval, switch_at", &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);

@@ -249,7 +249,9 @@ static void schedule(struct eim *e, const char *eid, enum outcome o)
 		[PUSHED] = "UPDATE inject SET next_try = 0, failures = 0 WHERE eid = $1",
 		[WAIT] = "UPDATE inject SET next_try = $2 + $3 WHERE eid = $1",
 		[UNREACHABLE] = ("UPDATE inject SET failures = failures + 1,"
-				 " next_try = $2 + min(3600, $3 * (1 << min(failures, 7))) WHERE eid = $1"),
+				 " next_try = $2 + CASE WHEN $3 * (1 << CAST(CASE WHEN failures > 7 THEN 7 ELSE failures END AS INTEGER))"
+				 "  > 3600 THEN 3600"
+				 "  ELSE $3 * (1 << CAST(CASE WHEN failures > 7 THEN 7 ELSE failures END AS INTEGER)) END WHERE eid = $1"),
 	};
 	struct store_stmt *st;
 	bool row;

@@ -81,7 +81,7 @@ static iot_err learn_psmo(struct eim *e, const char *eid, const struct rsp_psmo 
 		return profile_exec(e, "UPDATE profile SET fallback = 0 WHERE eid = $1", 1, eid, NULL, 0);
 	if (p->choice == RSP_PSMO_SET_FALLBACK_ATTRIBUTE && p->u.set_fallback_attribute.iccid.len == 10) {
 		rsp_iccid_to_digits(p->u.set_fallback_attribute.iccid.ptr, iccid);
-		return profile_exec(e, "UPDATE profile SET fallback = (iccid = $2) WHERE eid = $1", 2, eid, iccid, 0);
+		return profile_exec(e, "UPDATE profile SET fallback = CASE WHEN iccid = $2 THEN 1 ELSE 0 END WHERE eid = $1", 2, eid, iccid, 0);
 	}
 	if (p->choice != RSP_PSMO_ENABLE && p->choice != RSP_PSMO_DISABLE && p->choice != RSP_PSMO_DELETE)
 		return IOT_OK;

@@ -92,7 +92,7 @@ static iot_err queue_rollbacks(struct eim *e, int64_t id, int64_t change, const 
 		err = store_sql(e->db,
 				"INSERT INTO operation(eid, kind, payload, created, updated, expires, change, rollback_of)"
 				" SELECT o.eid, $1, $2, $3, $3, $4, $5, o.id FROM operation o WHERE o.campaign = $6"
-				" AND (o.state = 3 OR (o.state = 1 AND $7)) AND NOT EXISTS"
+				" AND (o.state = 3 OR (o.state = 1 AND $7 = 1)) AND NOT EXISTS"
 				" (SELECT 1 FROM operation r WHERE r.rollback_of = o.id)",
 				"ibiiiii", (int64_t)kind, payload, len, now, now + set.operation_ttl, change, id, (int64_t)late);
 		if (err == IOT_OK && store_changes(e->db) > 0) {

@@ -10,6 +10,7 @@ packages=(
   time                            # bench figures
   libjansson-dev                  # JSON bindings (ES9+/ES2+, REST)
   libsqlite3-dev                  # lib/store (SQLite)
+  libpq-dev postgresql-15         # lib/store (PostgreSQL); its tests start a throwaway server
   libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev   # lib/net: HTTP server (its TLS), HTTPS client
   libcoap3-dev                    # lib/net: CoAP over DTLS (OpenSSL backend), block-wise
   pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools   # PC/SC, euiccd as a card

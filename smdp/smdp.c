@@ -712,5 +712,5 @@ iot_err smdp_progress_done(struct smdp *s, int64_t id, bool delivered)
 	if (delivered)
 		return store_sql(s->db, "DELETE FROM progress WHERE id = $1", "i", id);
 	return store_sql(s->db, "UPDATE progress SET attempts = attempts + 1,"
-			" next_try = $1 + min(3600, 1 << min(attempts, 12)) WHERE id = $2", "ii", (int64_t)smdp_now(s), id);
+			" next_try = $1 + CASE WHEN attempts >= 12 THEN 3600 ELSE 1 << CAST(attempts AS INTEGER) END WHERE id = $2", "ii", (int64_t)smdp_now(s), id);
 }

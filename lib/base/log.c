@@ -2,9 +2,21 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static enum log_level threshold = LOG_INFO;
+
+/* IOTRSP_LOG_DEBUG=1 in the environment: debug lines too, from the start
+ * (for whoever chases a problem in a test or a tool without a -v) */
+__attribute__((constructor)) static void log_from_environment(void)
+{
+	const char *v = getenv("IOTRSP_LOG_DEBUG");
+
+	if (v && *v && strcmp(v, "0"))
+		threshold = LOG_DEBUG;
+}
 
 void log_set_level(enum log_level min)
 {

@@ -9,7 +9,7 @@
 
 iot_err store_sql(struct store *s, const char *sql, const char *types, ...)
 {
-	struct store_stmt *q;
+	struct store_stmt *q = NULL;
 	va_list ap;
 	bool row;
 	iot_err err = store_prepare(s, sql, &q);
@@ -34,7 +34,7 @@ iot_err store_sql(struct store *s, const char *sql, const char *types, ...)
 	va_end(ap);
 	if (err == IOT_OK)
 		err = store_step(q, &row);
-	if (err == IOT_OK || q)
+	if (q)
 		store_finalize(q);
 	return err;
 }

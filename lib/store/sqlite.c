@@ -1,5 +1,5 @@
-/* The SQLite backend of lib/store. */
-#include "store/store.h"
+/* The SQLite backend of lib/store: the embedded default. */
+#include "store/backend.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -17,12 +17,13 @@
 struct cached {
 	uint64_t hash;
 	char *sql;
-	struct store_stmt *st;
+	struct sqlite_stmt *st;
 	bool busy;                      /* handed out, not finalized yet */
 	unsigned used;                  /* when last handed out, for eviction */
 };
 
-struct store {
+struct store_sqlite {
+	struct store base;
 	sqlite3 *db;
 	struct cached cache[CACHE_SLOTS];
 	unsigned clock;
@@ -43,7 +44,7 @@ static uint64_t fnv1a(const char *s)
 	return h ? h : 1;
 }
 
-static void trace_open(struct store *s, const char *path)
+static void trace_open(struct store_sqlite *s, const char *path)
 {
 	const char *dir = getenv("IOTRSP_STORE_TRACE"), *base = strrchr(path, '/');
 	char file[1024];
@@ -62,7 +63,7 @@ static void trace_open(struct store *s, const char *path)
 	s->trace_schema = strdup(file);
 }
 
-static void trace_statement(struct store *s, const char *sql)
+static void trace_statement(struct store_sqlite *s, const char *sql)
 {
 	uint64_t h = fnv1a(sql);
 	size_t i = h % TRACE_SLOTS, n = strlen(sql);
@@ -83,7 +84,7 @@ static void trace_statement(struct store *s, const char *sql)
 	free(line);
 }
 
-static void trace_close(struct store *s)
+static void trace_close(struct store_sqlite *s)
 {
 	sqlite3_stmt *st;
 	FILE *f;
@@ -103,8 +104,8 @@ static void trace_close(struct store *s)
 	free(s->seen);
 }
 
-struct store_stmt {
-	struct store *s;
+struct sqlite_stmt {
+	struct store_stmt base;
 	sqlite3_stmt *st;
 	int slot;                       /* its place in the cache, -1: not cached */
 };
@@ -125,36 +126,44 @@ static iot_err map(int rc)
 	}
 }
 
-iot_err store_open(const char *url, struct store **out)
+static const struct store_ops sqlite_ops;
+
+#define DB(s) ((struct store_sqlite *)(s))
+#define ST(st) ((struct sqlite_stmt *)(st))
+
+static void sqlite_close(struct store *base);
+static iot_err sqlite_exec(struct store *base, const char *sql);
+
+iot_err store_sqlite_open(const char *path, struct store **out)
 {
-	const char *path = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
-	struct store *s = calloc(1, sizeof(*s));
+	struct store_sqlite *s = calloc(1, sizeof(*s));
 	iot_err err;
 
 	if (!s)
 		return IOT_E_NOMEM;
+	s->base.ops = &sqlite_ops;
 	trace_open(s, path);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
-		store_close(s);
+		sqlite_close(&s->base);
 		return IOT_E_STORE;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	/* a commit is on disk when it returns, even across a kill -9 */
-	err = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	err = sqlite_exec(&s->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
 			       /* a large store read through the page cache, not a read call per page */
 			       "PRAGMA mmap_size=4294967296;");
 	if (err != IOT_OK) {
-		store_close(s);
+		sqlite_close(&s->base);
 		return err;
 	}
-	*out = s;
+	*out = &s->base;
 	return IOT_OK;
 }
 
-iot_err store_free_space(struct store *s, uint64_t *bytes)
+static iot_err sqlite_free_space(struct store *s, uint64_t *bytes)
 {
-	const char *file = sqlite3_db_filename(s->db, "main");
+	const char *file = sqlite3_db_filename(DB(s)->db, "main");
 	struct statvfs v;
 
 	/* the file system the database file is on: its WAL and journal grow there */
@@ -164,10 +173,10 @@ iot_err store_free_space(struct store *s, uint64_t *bytes)
 	return IOT_OK;
 }
 
-void store_close(struct store *s)
+static void sqlite_close(struct store *base)
 {
-	if (!s)
-		return;
+	struct store_sqlite *s = DB(base);
+
 	trace_close(s);
 	for (size_t i = 0; i < CACHE_SLOTS; i++) {
 		if (!s->cache[i].st)
@@ -180,9 +189,9 @@ void store_close(struct store *s)
 	free(s);
 }
 
-iot_err store_exec(struct store *s, const char *sql)
+static iot_err sqlite_exec(struct store *s, const char *sql)
 {
-	return map(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+	return map(sqlite3_exec(DB(s)->db, sql, NULL, NULL, NULL));
 }
 
 /* One statement without parameters, prepared once. */
@@ -190,32 +199,32 @@ static iot_err run_cached(struct store *s, const char *sql)
 {
 	struct store_stmt *st;
 	bool row;
-	iot_err err = store_prepare(s, sql, &st);
+	iot_err err = s->ops->prepare(s, sql, &st);
 
 	if (err != IOT_OK)
 		return err;
-	err = store_step(st, &row);
-	store_finalize(st);
+	err = s->ops->step(st, &row);
+	s->ops->finalize(st);
 	return err;
 }
 
-iot_err store_begin(struct store *s)
+static iot_err sqlite_begin(struct store *s)
 {
 	return run_cached(s, "BEGIN IMMEDIATE");
 }
 
-iot_err store_commit(struct store *s)
+static iot_err sqlite_commit(struct store *s)
 {
 	return run_cached(s, "COMMIT");
 }
 
-void store_rollback(struct store *s)
+static void sqlite_rollback(struct store *s)
 {
 	(void)run_cached(s, "ROLLBACK");
 }
 
 /* The cached statement for sql, handed out; NULL when none is free. */
-static struct store_stmt *cache_take(struct store *s, const char *sql, uint64_t h)
+static struct sqlite_stmt *cache_take(struct store_sqlite *s, const char *sql, uint64_t h)
 {
 	for (size_t i = 0; i < CACHE_SLOTS; i++) {
 		struct cached *c = &s->cache[i];
@@ -230,7 +239,7 @@ static struct store_stmt *cache_take(struct store *s, const char *sql, uint64_t 
 }
 
 /* st kept for later: in a free slot, or in place of the least recently used idle one. */
-static void cache_put(struct store *s, struct store_stmt *st, const char *sql, uint64_t h)
+static void cache_put(struct store_sqlite *s, struct sqlite_stmt *st, const char *sql, uint64_t h)
 {
 	struct cached *victim = NULL;
 	char *copy;
@@ -256,15 +265,16 @@ static void cache_put(struct store *s, struct store_stmt *st, const char *sql, u
 	st->slot = (int)(victim - s->cache);
 }
 
-iot_err store_prepare(struct store *s, const char *sql, struct store_stmt **out)
+static iot_err sqlite_prepare(struct store *base, const char *sql, struct store_stmt **out)
 {
+	struct store_sqlite *s = DB(base);
 	uint64_t h = fnv1a(sql);
-	struct store_stmt *st = cache_take(s, sql, h);
+	struct sqlite_stmt *st = cache_take(s, sql, h);
 	char *text;
 	int rc;
 
 	if (st) {
-		*out = st;
+		*out = &st->base;
 		return IOT_OK;
 	}
 	st = calloc(1, sizeof(*st));
@@ -279,7 +289,7 @@ iot_err store_prepare(struct store *s, const char *sql, struct store_stmt **out)
 	for (char *p = text; *p; p++)
 		if (*p == '$' && p[1] >= '0' && p[1] <= '9')
 			*p = '?';
-	st->s = s;
+	st->base.s = base;
 	st->slot = -1;
 	if (s->trace_fd >= 0)
 		trace_statement(s, sql);
@@ -290,77 +300,97 @@ iot_err store_prepare(struct store *s, const char *sql, struct store_stmt **out)
 		return IOT_E_STORE;
 	}
 	cache_put(s, st, sql, h);
-	*out = st;
+	*out = &st->base;
 	return IOT_OK;
 }
 
-iot_err store_bind_int(struct store_stmt *st, int index, int64_t v)
+static iot_err sqlite_bind_int(struct store_stmt *st, int index, int64_t v)
 {
-	return map(sqlite3_bind_int64(st->st, index, v));
+	return map(sqlite3_bind_int64(ST(st)->st, index, v));
 }
 
-iot_err store_bind_text(struct store_stmt *st, int index, const char *v)
+static iot_err sqlite_bind_text(struct store_stmt *st, int index, const char *v)
 {
-	return map(v ? sqlite3_bind_text(st->st, index, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st->st, index));
+	return map(v ? sqlite3_bind_text(ST(st)->st, index, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(ST(st)->st, index));
 }
 
-iot_err store_bind_blob(struct store_stmt *st, int index, const void *v, size_t len)
+static iot_err sqlite_bind_blob(struct store_stmt *st, int index, const void *v, size_t len)
 {
-	return map(sqlite3_bind_blob64(st->st, index, v ? v : "", len, SQLITE_TRANSIENT));
+	return map(sqlite3_bind_blob64(ST(st)->st, index, v ? v : "", len, SQLITE_TRANSIENT));
 }
 
-iot_err store_bind_null(struct store_stmt *st, int index)
+static iot_err sqlite_bind_null(struct store_stmt *st, int index)
 {
-	return map(sqlite3_bind_null(st->st, index));
+	return map(sqlite3_bind_null(ST(st)->st, index));
 }
 
-iot_err store_step(struct store_stmt *st, bool *row)
+static iot_err sqlite_step(struct store_stmt *st, bool *row)
 {
-	int rc = sqlite3_step(st->st);
+	int rc = sqlite3_step(ST(st)->st);
 
 	*row = rc == SQLITE_ROW;
 	return map(rc);
 }
 
-int64_t store_col_int(struct store_stmt *st, int col)
+static int64_t sqlite_col_int(struct store_stmt *st, int col)
 {
-	return sqlite3_column_int64(st->st, col);
+	return sqlite3_column_int64(ST(st)->st, col);
 }
 
-const char *store_col_text(struct store_stmt *st, int col)
+static const char *sqlite_col_text(struct store_stmt *st, int col)
 {
-	return (const char *)sqlite3_column_text(st->st, col);
+	return (const char *)sqlite3_column_text(ST(st)->st, col);
 }
 
-const uint8_t *store_col_blob(struct store_stmt *st, int col, size_t *len)
+static const uint8_t *sqlite_col_blob(struct store_stmt *st, int col, size_t *len)
 {
-	const uint8_t *p = sqlite3_column_blob(st->st, col);
+	const uint8_t *p = sqlite3_column_blob(ST(st)->st, col);
 
-	*len = (size_t)sqlite3_column_bytes(st->st, col);
+	*len = (size_t)sqlite3_column_bytes(ST(st)->st, col);
 	return p;
 }
 
-bool store_col_null(struct store_stmt *st, int col)
+static bool sqlite_col_null(struct store_stmt *st, int col)
 {
-	return sqlite3_column_type(st->st, col) == SQLITE_NULL;
+	return sqlite3_column_type(ST(st)->st, col) == SQLITE_NULL;
 }
 
-int64_t store_changes(struct store *s)
+static int64_t sqlite_changes(struct store *s)
 {
-	return sqlite3_changes64(s->db);
+	return sqlite3_changes64(DB(s)->db);
 }
 
-void store_finalize(struct store_stmt *st)
+static void sqlite_finalize(struct store_stmt *st)
 {
-	if (!st)
-		return;
-	if (st->slot >= 0) {
+	if (ST(st)->slot >= 0) {
 		/* back to the cache, its bindings and any read it held let go */
-		sqlite3_reset(st->st);
-		sqlite3_clear_bindings(st->st);
-		st->s->cache[st->slot].busy = false;
+		sqlite3_reset(ST(st)->st);
+		sqlite3_clear_bindings(ST(st)->st);
+		DB(st->s)->cache[ST(st)->slot].busy = false;
 		return;
 	}
-	sqlite3_finalize(st->st);
+	sqlite3_finalize(ST(st)->st);
 	free(st);
 }
+
+static const struct store_ops sqlite_ops = {
+	.engine = "sqlite",
+	.close = sqlite_close,
+	.exec = sqlite_exec,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.prepare = sqlite_prepare,
+	.bind_int = sqlite_bind_int,
+	.bind_text = sqlite_bind_text,
+	.bind_blob = sqlite_bind_blob,
+	.bind_null = sqlite_bind_null,
+	.step = sqlite_step,
+	.col_int = sqlite_col_int,
+	.col_text = sqlite_col_text,
+	.col_blob = sqlite_col_blob,
+	.col_null = sqlite_col_null,
+	.free_space = sqlite_free_space,
+	.changes = sqlite_changes,
+	.finalize = sqlite_finalize,
+};

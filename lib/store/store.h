@@ -1,9 +1,14 @@
 /* lib/store: the one storage interface of the project. SQL with numbered
- * parameters ($1, $2, ...) that every backend takes; SQLite (a file, the
- * default) now, PostgreSQL to scale out.
+ * parameters ($1, $2, ...) in the common subset of SQLite and PostgreSQL;
+ * SQLite (a file, the embedded default, sqlite.c) or PostgreSQL (any number
+ * of nodes on one database, pg.c), chosen by the URL. The PostgreSQL backend
+ * maps the few SQLite spellings the schemas use (INTEGER PRIMARY KEY, BLOB,
+ * x'..', last_insert_rowid(), LIMIT -1). Writers are serialized on both: a
+ * transaction sees no other writer between its statements.
  *
- * Durability: SQLite runs in WAL mode with synchronous=FULL, so a committed
- * transaction survives a crash or kill -9.
+ * Durability: SQLite runs in WAL mode with synchronous=FULL, PostgreSQL with
+ * its defaults (fsync, synchronous_commit on): a committed transaction
+ * survives a crash or kill -9.
  *
  * Ownership: a statement belongs to its store; column values returned stay
  * valid until the next step or finalize. */
@@ -19,8 +24,12 @@
 struct store;
 struct store_stmt;
 
-/* "sqlite:PATH" or a plain path: a SQLite file (created when missing). */
+/* "sqlite:PATH" or a plain path: a SQLite file (created when missing);
+ * "postgresql://..." (libpq's URL: several hosts and target_session_attrs
+ * for a primary with standbys). */
 iot_err store_open(const char *url, struct store **out);
+/* "sqlite" or "postgresql". */
+const char *store_engine(const struct store *s);
 void store_close(struct store *s);
 
 /* One or more statements without parameters (schema, pragmas). */

@@ -20,7 +20,7 @@ static struct fixture_pki pki;
 static struct eim *eim;
 static struct store *db;
 static const char *cis[1];
-static char eim_db[200];
+static char eim_db[512];
 /* 2026-12-01T00:00:00Z, in ms */
 #define T0 1796083200000LL
 #define MINUTE 60000LL
@@ -32,7 +32,7 @@ static int setup(void **state)
 	(void)state;
 
 	fixture_pki_make(&pki, CRYPTO_P256);
-	snprintf(eim_db, sizeof(eim_db), "sqlite:%s/eim.db", pki.dir);
+	test_store_url(eim_db, sizeof(eim_db), pki.dir, "eim.db");
 	cis[0] = pki.ci;
 	ec = (struct eim_config){ .eim_id = "eim.iotrsp.test", .fqdn = "eim.iotrsp.test", .key_file = pki.eim_key,
 				  .cert_file = pki.eim_cert, .ci_files = cis, .ci_count = 1, .store_url = eim_db };

@@ -20,7 +20,7 @@ static struct eim_config ec;
 static struct eim *eim;
 static struct euicc *genuine, *impostor;
 static struct ipa *ipa_genuine, *ipa_impostor;
-static char eim_db[220];
+static char eim_db[512];
 static const char *cis[1];
 
 static iot_err transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp, size_t cap, size_t *resp_len)
@@ -73,7 +73,7 @@ static int setup(void **state)
 	(void)state;
 	fixture_pki_make(&pki, CRYPTO_P256);
 	fixture_pki_make(&other, CRYPTO_P256);          /* another CI: the impostor's */
-	snprintf(eim_db, sizeof(eim_db), "sqlite:%s/eim.db", pki.dir);
+	test_store_url(eim_db, sizeof(eim_db), pki.dir, "eim.db");
 	cis[0] = pki.ci;
 	ec = (struct eim_config){ .eim_id = "eim.iotrsp.test", .fqdn = "eim.iotrsp.test", .key_file = pki.eim_key,
 				  .cert_file = pki.eim_cert, .ci_files = cis, .ci_count = 1, .store_url = eim_db };

@@ -136,7 +136,7 @@ static struct fixture_pki pki;
 static struct eim *eim;
 static struct store *db;
 static const char *cis[1];
-static char eim_db[200];
+static char eim_db[512];
 #define EID2 "89049032123451234512345678901236"
 #define BOOT "89049032000000000019"
 #define OPER "89044999999999900012"
@@ -147,7 +147,7 @@ static int setup(void **state)
 	(void)state;
 
 	fixture_pki_make(&pki, CRYPTO_P256);
-	snprintf(eim_db, sizeof(eim_db), "sqlite:%s/eim.db", pki.dir);
+	test_store_url(eim_db, sizeof(eim_db), pki.dir, "eim.db");
 	cis[0] = pki.ci;
 	ec = (struct eim_config){ .eim_id = "eim.iotrsp.test", .fqdn = "eim.iotrsp.test", .key_file = pki.eim_key,
 				  .cert_file = pki.eim_cert, .ci_files = cis, .ci_count = 1, .store_url = eim_db };

@@ -28,7 +28,7 @@ static char tls_cert[200], tls_key[200], url[128];
 static struct fixture_pki pki;
 static struct euicc *euicc;
 static struct smdp *dp;
-static char db_url[200];
+static char db_url[512];
 static uint8_t iccid[10] = { 0x98, 0x94, 0x11, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10 };
 static uint8_t resp[65536];
 static size_t resp_len;
@@ -88,7 +88,7 @@ static int setup(void **state)
 {
 	(void)state;
 	fixture_pki_make(&pki, curve);
-	snprintf(db_url, sizeof(db_url), "sqlite:%s/smdp.db", pki.dir);
+	test_store_url(db_url, sizeof(db_url), pki.dir, "smdp.db");
 	dp = open_dp(0, 0);
 	euicc = fixture_euicc(&pki);
 	apdu(euicc, "00A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL);

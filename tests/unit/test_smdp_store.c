@@ -15,7 +15,7 @@
 static struct fixture_pki pki;
 static struct smdp_credentials creds;
 static struct smdp_config cfg;
-static char db_url[200];
+static char db_url[512];
 static const struct smdp_profile_info info = { .owner = "op", .service_provider_name = "Operator",
 					       .profile_name = "IoT", .profile_class = 2 };
 
@@ -23,7 +23,7 @@ static int setup(void **state)
 {
 	(void)state;
 	fixture_pki_make(&pki, CRYPTO_P256);
-	snprintf(db_url, sizeof(db_url), "sqlite:%s/smdp.db", pki.dir);
+	test_store_url(db_url, sizeof(db_url), pki.dir, "smdp.db");
 	creds = (struct smdp_credentials){ pki.ci, pki.dp_auth, pki.dp_key, pki.dp_pb, pki.dp_pb_key };
 	cfg = (struct smdp_config){ .address = "smdp.iotrsp.test", .creds = &creds, .cred_count = 1, .store_url = db_url };
 	return 0;

@@ -1,28 +1,72 @@
-/* lib/store on SQLite: schema, parameters of every type and in any order,
- * transactions that roll back, constraints, and a commit that survives
- * reopening. */
+/* lib/store's conformance suite: what every backend must do the same way.
+ * It runs on SQLite (test_store) and on a throwaway PostgreSQL (test_store_pg,
+ * IOTRSP_TEST_PG): schema, parameters of every type and in any order, the
+ * SQLite spellings the schemas use, transactions that roll back, constraints,
+ * a commit that survives reopening, writers that never lose an update, and
+ * (PostgreSQL) a connection that is cut and comes back. */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "store/store.h"
 
-static void test_sqlite_round_trip(void **state)
+static char dir[64], url[512];
+
+static int setup(void **state)
 {
-	char path[] = "/tmp/iotrsp-store-XXXXXX";
+	static unsigned n;
+	char name[32];
+
+	(void)state;
+	if (!*dir) {
+		snprintf(dir, sizeof(dir), "/tmp/iotrsp-store-XXXXXX");
+		if (!mkdtemp(dir))
+			return -1;
+	}
+	snprintf(name, sizeof(name), "s%u.db", ++n);
+	test_store_url(url, sizeof(url), dir, name);
+	return 0;
+}
+
+static struct store *open_store(void)
+{
 	struct store *s;
+
+	assert_int_equal(store_open(url, &s), IOT_OK);
+	return s;
+}
+
+static int64_t one_int(struct store *s, const char *sql)
+{
+	struct store_stmt *st;
+	bool row = false;
+	int64_t v;
+
+	assert_int_equal(store_prepare(s, sql, &st), IOT_OK);
+	assert_int_equal(store_step(st, &row), IOT_OK);
+	assert_true(row);
+	v = store_col_int(st, 0);
+	store_finalize(st);
+	return v;
+}
+
+static void test_round_trip(void **state)
+{
+	struct store *s = open_store();
 	struct store_stmt *st;
 	const uint8_t *blob;
 	size_t len;
 	bool row;
-	int fd = mkstemp(path);
-	(void)state;
 
-	close(fd);
-	unlink(path);
-	assert_int_equal(store_open(path, &s), IOT_OK);
-	assert_int_equal(store_exec(s, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, data BLOB)"), IOT_OK);
+	(void)state;
+	assert_int_equal(store_exec(s, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, data BLOB)"),
+			 IOT_OK);
+	/* a schema is made again at every start: nothing happens */
+	assert_int_equal(store_exec(s, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, data BLOB)"),
+			 IOT_OK);
 	assert_int_equal(store_begin(s), IOT_OK);
 	assert_int_equal(store_prepare(s, "INSERT INTO t (id, name, data) VALUES ($1, $2, $3)", &st), IOT_OK);
 	assert_int_equal(store_bind_int(st, 1, 7), IOT_OK);
@@ -31,6 +75,7 @@ static void test_sqlite_round_trip(void **state)
 	assert_int_equal(store_step(st, &row), IOT_OK);
 	assert_false(row);
 	store_finalize(st);
+	assert_int_equal(store_changes(s), 1);
 	assert_int_equal(store_commit(s), IOT_OK);
 
 	/* a duplicate is a constraint error; a rolled back change is gone */
@@ -43,9 +88,14 @@ static void test_sqlite_round_trip(void **state)
 	assert_int_equal(store_exec(s, "DELETE FROM t"), IOT_OK);
 	store_rollback(s);
 	assert_int_equal(store_prepare(s, "SELEC nonsense", &st), IOT_E_STORE);
+	/* a probe for a column that is not there fails, and the transaction goes on */
+	assert_int_equal(store_begin(s), IOT_OK);
+	assert_int_equal(store_prepare(s, "SELECT missing FROM t LIMIT 0", &st), IOT_E_STORE);
+	assert_int_equal(store_sql(s, "UPDATE t SET name = $1 WHERE id = 7", "t", "seven"), IOT_OK);
+	assert_int_equal(store_commit(s), IOT_OK);
 	store_close(s);
 
-	assert_int_equal(store_open(path, &s), IOT_OK);
+	s = open_store();
 	assert_int_equal(store_prepare(s, "SELECT name, data, id FROM t WHERE id = $1", &st), IOT_OK);
 	store_bind_int(st, 1, 7);
 	assert_int_equal(store_step(st, &row), IOT_OK);
@@ -59,26 +109,16 @@ static void test_sqlite_round_trip(void **state)
 	assert_false(row);
 	store_finalize(st);
 	store_close(s);
-	unlink(path);
-	{
-		char wal[64];
-
-		snprintf(wal, sizeof(wal), "%s-wal", path);
-		unlink(wal);
-		snprintf(wal, sizeof(wal), "%s-shm", path);
-		unlink(wal);
-	}
 }
 
 /* $N is parameter N wherever it stands in the text. */
 static void test_numbered_parameters(void **state)
 {
-	struct store *s;
+	struct store *s = open_store();
 	struct store_stmt *st;
 	bool row;
 
 	(void)state;
-	assert_int_equal(store_open("sqlite::memory:", &s), IOT_OK);
 	assert_int_equal(store_prepare(s, "SELECT $2 || '-' || $1 || '-' || $2", &st), IOT_OK);
 	assert_int_equal(store_bind_text(st, 1, "one"), IOT_OK);
 	assert_int_equal(store_bind_text(st, 2, "two"), IOT_OK);
@@ -89,11 +129,183 @@ static void test_numbered_parameters(void **state)
 	store_close(s);
 }
 
+/* The SQLite spellings the schemas use, and values at their edges. */
+static void test_dialect(void **state)
+{
+	struct store *s = open_store();
+	struct store_stmt *st;
+	const uint8_t *b;
+	size_t len;
+	bool row;
+	int64_t id;
+
+	(void)state;
+	assert_int_equal(store_exec(s, "PRAGMA foreign_keys=ON; CREATE TABLE IF NOT EXISTS d ("
+				       " id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0, b BLOB, t TEXT);"
+				       "CREATE INDEX IF NOT EXISTS d_n ON d(n) WHERE n > 0;"),
+			 IOT_OK);
+	assert_int_equal(store_sql(s, "INSERT INTO d (n, b) VALUES ($1, x'A0B1')", "i", (int64_t)INT64_MAX), IOT_OK);
+	id = one_int(s, "SELECT last_insert_rowid()");
+	assert_true(id > 0);
+	assert_int_equal(store_sql(s, "INSERT INTO d (n, b, t) VALUES ($1, $2, $3)", "ibt", (int64_t)-5, "", (size_t)0, NULL),
+			 IOT_OK);
+	assert_int_equal(one_int(s, "SELECT last_insert_rowid()"), id + 1);
+	assert_int_equal(store_prepare(s, "SELECT n, b, t, n > 0 FROM d ORDER BY id LIMIT -1 OFFSET $1", &st), IOT_OK);
+	store_bind_int(st, 1, 0);
+	assert_int_equal(store_step(st, &row), IOT_OK);
+	assert_true(row);
+	assert_true(store_col_int(st, 0) == INT64_MAX);
+	b = store_col_blob(st, 1, &len);
+	assert_int_equal(len, 2);
+	assert_memory_equal(b, "\xA0\xB1", 2);
+	assert_true(store_col_null(st, 2));
+	assert_null(store_col_text(st, 2));
+	assert_int_equal(store_col_int(st, 3), 1);  /* a comparison reads as 1 or 0 */
+	assert_int_equal(store_step(st, &row), IOT_OK);
+	assert_true(row);
+	assert_int_equal(store_col_int(st, 0), -5);
+	b = store_col_blob(st, 1, &len);
+	assert_int_equal(len, 0);               /* an empty blob reads as no bytes */
+	assert_int_equal(store_col_int(st, 3), 0);
+	assert_int_equal(store_step(st, &row), IOT_OK);
+	assert_false(row);
+	store_finalize(st);
+	assert_int_equal(one_int(s, "SELECT COUNT(*) FROM d WHERE b = x'A0B1'"), 1);
+	assert_int_equal(one_int(s, "SELECT COALESCE(SUM(n), 0) FROM d WHERE n < 0"), -5);
+	assert_int_equal(store_sql(s, "UPDATE d SET n = n + 1 WHERE n < $1", "i", (int64_t)100), IOT_OK);
+	assert_int_equal(store_changes(s), 1);
+	store_close(s);
+}
+
+struct writer {
+	const char *url;
+	int rounds;
+	iot_err err;
+};
+
+/* Read, decide, write, in a transaction: never a lost update. */
+static void *writer(void *arg)
+{
+	struct writer *w = arg;
+	struct store *s;
+
+	if ((w->err = store_open(w->url, &s)) != IOT_OK)
+		return NULL;
+	for (int i = 0; i < w->rounds && w->err == IOT_OK; i++) {
+		struct store_stmt *st;
+		bool row = false;
+		int64_t v = 0;
+
+		if ((w->err = store_begin(s)) != IOT_OK)
+			break;
+		if ((w->err = store_prepare(s, "SELECT v FROM counter WHERE k = 1", &st)) == IOT_OK &&
+		    (w->err = store_step(st, &row)) == IOT_OK && row)
+			v = store_col_int(st, 0);
+		store_finalize(st);
+		if (w->err == IOT_OK)
+			w->err = store_sql(s, "UPDATE counter SET v = $1 WHERE k = 1", "i", v + 1);
+		if (w->err == IOT_OK)
+			w->err = store_commit(s);
+		else
+			store_rollback(s);
+		/* and a write outside a transaction, between others' reads and writes */
+		if (w->err == IOT_OK)
+			w->err = store_sql(s, "UPDATE counter SET other = other + 1 WHERE k = 1", "");
+	}
+	store_close(s);
+	return NULL;
+}
+
+static void test_writers_serialized(void **state)
+{
+	struct store *s = open_store();
+	struct writer w[4];
+	pthread_t t[4];
+
+	(void)state;
+	assert_int_equal(store_exec(s, "CREATE TABLE IF NOT EXISTS counter (k INTEGER PRIMARY KEY, v INTEGER NOT NULL,"
+				       " other INTEGER NOT NULL DEFAULT 0);"
+				       "INSERT INTO counter (k, v) VALUES (1, 0)"),
+			 IOT_OK);
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct writer){ url, 100, IOT_OK };
+		assert_int_equal(pthread_create(&t[i], NULL, writer, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].err, IOT_OK);
+	}
+	assert_int_equal(one_int(s, "SELECT v FROM counter WHERE k = 1"), 400);
+	assert_int_equal(one_int(s, "SELECT other FROM counter WHERE k = 1"), 400);
+	store_close(s);
+}
+
+static bool backend_alive(struct store *s, int64_t pid)
+{
+	struct store_stmt *st;
+	bool row = false, alive;
+
+	assert_int_equal(store_prepare(s, "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1", &st), IOT_OK);
+	store_bind_int(st, 1, pid);
+	assert_int_equal(store_step(st, &row), IOT_OK);
+	alive = row && store_col_int(st, 0) > 0;
+	store_finalize(st);
+	return alive;
+}
+
+/* PostgreSQL: a connection cut by the server (a failover, a restart) is
+ * reopened; a statement alone runs again, a transaction fails whole. */
+static void test_connection_cut(void **state)
+{
+	struct store *s = open_store(), *admin = open_store();
+	struct store_stmt *st;
+	bool row;
+	int64_t pid;
+
+	(void)state;
+	if (strcmp(store_engine(s), "postgresql")) {
+		store_close(s);
+		store_close(admin);
+		skip();
+	}
+	assert_int_equal(store_exec(s, "CREATE TABLE IF NOT EXISTS c (k INTEGER PRIMARY KEY, v INTEGER)"), IOT_OK);
+	pid = one_int(s, "SELECT pg_backend_pid()");
+	assert_int_equal(store_sql(admin, "SELECT pg_terminate_backend(CAST($1 AS INTEGER))", "i", pid), IOT_OK);
+	WAIT_UNTIL(!backend_alive(admin, pid));
+	assert_int_equal(store_sql(s, "INSERT INTO c (k, v) VALUES (1, 1)", ""), IOT_OK);
+	assert_true(one_int(s, "SELECT pg_backend_pid()") != pid);
+
+	/* cut inside a transaction: its statements and its commit fail, nothing is applied */
+	pid = one_int(s, "SELECT pg_backend_pid()");
+	assert_int_equal(store_begin(s), IOT_OK);
+	assert_int_equal(store_sql(s, "INSERT INTO c (k, v) VALUES (2, 2)", ""), IOT_OK);
+	assert_int_equal(store_sql(admin, "SELECT pg_terminate_backend(CAST($1 AS INTEGER))", "i", pid), IOT_OK);
+	WAIT_UNTIL(!backend_alive(admin, pid));
+	if (store_prepare(s, "SELECT 1", &st) == IOT_OK) {
+		assert_int_not_equal(store_step(st, &row), IOT_OK);
+		store_finalize(st);
+	}
+	assert_int_not_equal(store_sql(s, "INSERT INTO c (k, v) VALUES (3, 3)", ""), IOT_OK);
+	assert_int_equal(store_commit(s), IOT_E_STORE);
+	assert_int_equal(one_int(s, "SELECT COUNT(*) FROM c"), 1);
+	store_close(s);
+	store_close(admin);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sqlite_round_trip),
-		cmocka_unit_test(test_numbered_parameters),
+		cmocka_unit_test_setup(test_round_trip, setup),
+		cmocka_unit_test_setup(test_numbered_parameters, setup),
+		cmocka_unit_test_setup(test_dialect, setup),
+		cmocka_unit_test_setup(test_writers_serialized, setup),
+		cmocka_unit_test_setup(test_connection_cut, setup),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		(void)0;
+	return failed;
 }

@@ -5,6 +5,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/store.h"
+
 static double now_s(void)
 {
 	struct timespec t;
@@ -138,4 +140,26 @@ void decode_hex(const struct rsp_type *t, const char *hex_text, void *out, struc
 
 	if (err)
 		fail_msg("%s: decode failed: %s", t->name, iot_strerror(err));
+}
+
+void test_store_url(char *out, size_t cap, const char *dir, const char *name)
+{
+	const char *pg = getenv("IOTRSP_TEST_PG"), *base = strrchr(dir, '/');
+	char schema[96], sql[160];
+	struct store *s;
+	size_t n = 0;
+
+	if (!pg || !*pg) {
+		snprintf(out, cap, "sqlite:%s/%s", dir, name);
+		return;
+	}
+	/* t_<dir>_<name> in lower case: an identifier PostgreSQL keeps as it is */
+	n = (size_t)snprintf(schema, sizeof(schema), "t_%s_%s", base ? base + 1 : dir, name);
+	for (size_t i = 0; i < n && i < sizeof(schema); i++)
+		schema[i] = (char)(isalnum((unsigned char)schema[i]) ? tolower((unsigned char)schema[i]) : '_');
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA IF NOT EXISTS %s", schema);
+	if (store_open(pg, &s) != IOT_OK || store_exec(s, sql) != IOT_OK)
+		fail_msg("IOTRSP_TEST_PG=%s: cannot make schema %s", pg, schema);
+	store_close(s);
+	snprintf(out, cap, "%s&options=-csearch_path%%3D%s", pg, schema);
 }

@@ -41,4 +41,10 @@ struct test_wait test_wait_start(void);
 bool test_wait_nap(struct test_wait *w);
 #define WAIT_UNTIL(cond) for (struct test_wait wait_ = test_wait_start(); !(cond) && test_wait_nap(&wait_);)
 
+/* The store URL for a store called name in the test directory dir: a SQLite
+ * file there, or, when IOTRSP_TEST_PG holds the URL of a throwaway
+ * PostgreSQL (ctest's *_pg tests), a schema of its own in that database, so
+ * that the same test runs on both backends. */
+void test_store_url(char *out, size_t cap, const char *dir, const char *name);
+
 #endif

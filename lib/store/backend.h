@@ -1,0 +1,41 @@
+/* What a lib/store backend provides (store.c dispatches to it). A backend's
+ * store and statement structs begin with struct store and struct store_stmt. */
+#ifndef IOT_STORE_BACKEND_H
+#define IOT_STORE_BACKEND_H
+
+#include "store/store.h"
+
+struct store_ops {
+	const char *engine;
+	void (*close)(struct store *s);
+	iot_err (*exec)(struct store *s, const char *sql);
+	iot_err (*begin)(struct store *s);
+	iot_err (*commit)(struct store *s);
+	void (*rollback)(struct store *s);
+	iot_err (*prepare)(struct store *s, const char *sql, struct store_stmt **out);
+	iot_err (*bind_int)(struct store_stmt *st, int index, int64_t v);
+	iot_err (*bind_text)(struct store_stmt *st, int index, const char *v);
+	iot_err (*bind_blob)(struct store_stmt *st, int index, const void *v, size_t len);
+	iot_err (*bind_null)(struct store_stmt *st, int index);
+	iot_err (*step)(struct store_stmt *st, bool *row);
+	int64_t (*col_int)(struct store_stmt *st, int col);
+	const char *(*col_text)(struct store_stmt *st, int col);
+	const uint8_t *(*col_blob)(struct store_stmt *st, int col, size_t *len);
+	bool (*col_null)(struct store_stmt *st, int col);
+	iot_err (*free_space)(struct store *s, uint64_t *bytes);
+	int64_t (*changes)(struct store *s);
+	void (*finalize)(struct store_stmt *st);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+struct store_stmt {
+	struct store *s;
+};
+
+iot_err store_sqlite_open(const char *path, struct store **out);
+iot_err store_pg_open(const char *url, struct store **out);
+
+#endif
