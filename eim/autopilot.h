@@ -102,6 +102,9 @@ bool eim_health_enable_allowed(struct eim *e, const char *eid, const char *iin, 
  * their baselines, new alerts acted on (or only recorded when the autopilot
  * is off), webhooks queued. */
 iot_err eim_autopilot_step(struct eim *e, int64_t now_ms, unsigned *alerts, unsigned *actions);
+/* This process's cohort counters written to the store (each node writes its
+ * own every round; one node, the lease holder, runs the rounds). */
+iot_err eim_tally_flush(struct eim *e);
 
 /* ---- what it saw and did ---- */
 

@@ -516,6 +516,17 @@ iot_err eim_op_insert(struct eim *e, const char *eid, enum eim_op_kind kind, con
 	return err;
 }
 
+iot_err eim_lease_hold(struct eim *e, const char *name, bool *held)
+{
+	return store_lease_hold(e->db, name, store_node_id(), eim_now_ms(), e->cfg.lease_ms ? e->cfg.lease_ms : 30000,
+				held);
+}
+
+iot_err eim_lease_release(struct eim *e, const char *name)
+{
+	return store_lease_release(e->db, name, store_node_id());
+}
+
 iot_err eim_last_id(struct eim *e, int64_t *id)
 {
 	struct store_stmt *st;

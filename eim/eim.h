@@ -50,11 +50,18 @@ struct eim_config {
 	const struct eim_webhook *webhooks;
 	size_t webhook_count;
 	const char *webhook_ca;
+	/* nodes on one store: background work is done by the holder of its
+	 * lease (store_lease_hold), which outlives a dead holder this long */
+	unsigned lease_ms;                      /* default 30000 */
 };
 
 struct eim;
 iot_err eim_open(const struct eim_config *c, struct eim **out);
 void eim_close(struct eim *e);
+/* Background work shared by the nodes on one store: *held tells whether
+ * this process holds the lease name (taken or renewed for lease_ms). */
+iot_err eim_lease_hold(struct eim *e, const char *name, bool *held);
+iot_err eim_lease_release(struct eim *e, const char *name);
 
 /* ---- eUICCs ---- */
 

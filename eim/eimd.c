@@ -53,6 +53,7 @@ static void usage(FILE *f)
 		"  webhook                 URL KEY: the autopilot's alerts POSTed there, signed with KEY (repeatable)\n"
 		"  webhook-ca              trust for webhook receivers (default: the system's)\n"
 		"  autopilot-period-ms     between the autopilot's rounds (default 5000)\n"
+		"  lease-ms                how long a node's hold on background work outlives it (default 30000)\n"
 		"\n"
 		"  --initial-eim OUT       write the AddInitialEim request factories load, then exit\n"
 		"  --import-euiccs FILE    register the eUICCs of FILE (lines: EID [LABELS]), 1,000 per transaction\n"
@@ -219,6 +220,8 @@ int main(int argc, char **argv)
 	sc.eim.webhook_ca = conf_get(&conf, "webhook-ca");
 	if ((v = conf_get(&conf, "autopilot-period-ms")))
 		sc.autopilot_period_ms = (unsigned)atoi(v);
+	if ((v = conf_get(&conf, "lease-ms")))
+		sc.eim.lease_ms = (unsigned)atoi(v);
 	if ((v = conf_get(&conf, "metrics")) && strcmp(v, "open") && strcmp(v, "key")) {
 		fprintf(stderr, "eimd: metrics is key or open\n");
 		conf_free(&conf);

@@ -162,7 +162,6 @@ iot_err eim_alert_raise(struct eim *e, const char *signal, const char *cohort, c
 /* Cohort counters summed in memory (tally.c), written at each round in a
  * transaction of their own. */
 iot_err eim_tally_add(struct eim *e, const char *cohort, const char *signal, int64_t bucket, int64_t num, int64_t den);
-iot_err eim_tally_flush(struct eim *e);
 /* Detection's part of eim_autopilot_step (detect.c), in a transaction of its own. */
 iot_err eim_autopilot_detect(struct eim *e, int64_t now);
 

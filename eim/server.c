@@ -82,12 +82,18 @@ static void esipa(struct eim_server *s, bool json, const char *peer, const uint8
 	}
 }
 
-/* The autopilot's round (eim/autopilot.h) and the webhooks' deliveries, as workers. */
+/* The autopilot's round (eim/autopilot.h) and the webhooks' deliveries, as
+ * workers. Every node writes its own cohort counters; one judges. */
 static iot_err autopilot_step(struct eim *e, unsigned max, unsigned *done)
 {
 	unsigned actions;
+	bool held = false;
+	iot_err err;
 
 	(void)max;
+	*done = 0;
+	if ((err = eim_tally_flush(e)) != IOT_OK || (err = eim_lease_hold(e, "autopilot", &held)) != IOT_OK || !held)
+		return err;
 	return eim_autopilot_step(e, eim_now_ms(), done, &actions);
 }
 
@@ -130,7 +136,11 @@ static void *work(void *arg)
 		pthread_mutex_unlock(&s->lock);
 		if (e || eim_open(&s->cfg.eim, &e) == IOT_OK) {
 			do {
-				if (w->step(e, 64, &done) != IOT_OK)
+				bool held = true;
+
+				/* the nodes on one store share it: one does it, the others stand by */
+				if ((w->lease && (eim_lease_hold(e, w->lease, &held) != IOT_OK || !held)) ||
+				    w->step(e, 64, &done) != IOT_OK)
 					break;
 				atomic_fetch_add(w->done, done);
 			} while (done && !s->stopping);
@@ -138,6 +148,9 @@ static void *work(void *arg)
 		pthread_mutex_lock(&s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);
+	/* a clean stop hands its lease over at once */
+	if (e && (w->lease || w == &s->autopilot))
+		(void)eim_lease_release(e, w->lease ? w->lease : "autopilot");
 	eim_close(e);
 	return NULL;
 }
@@ -401,12 +414,15 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 	if (err == IOT_OK && !c->coap_off)
 		err = net_coap_server_start(&s->cfg.coap, &s->coap);
 	pthread_mutex_init(&s->lock, NULL);
-	s->forwarder = (struct eim_worker){ .s = s, .step = eim_forward_notifications, .done = &s->notifications_forwarded };
-	s->injector = (struct eim_worker){ .s = s, .step = eim_inject, .done = &s->pushed };
-	s->governor = (struct eim_worker){ .s = s, .step = eim_rollout_step, .done = &s->campaign_moves };
+	s->forwarder = (struct eim_worker){ .s = s, .step = eim_forward_notifications, .done = &s->notifications_forwarded,
+					    .lease = "forwarder" };
+	s->injector = (struct eim_worker){ .s = s, .step = eim_inject, .done = &s->pushed, .lease = "injector" };
+	s->governor = (struct eim_worker){ .s = s, .step = eim_rollout_step, .done = &s->campaign_moves,
+					   .lease = "governor" };
 	s->autopilot = (struct eim_worker){ .s = s, .step = autopilot_step, .done = &s->autopilot_alerts,
 					    .period_ms = c->autopilot_period_ms ? c->autopilot_period_ms : 5000 };
-	s->webhooks = (struct eim_worker){ .s = s, .step = webhook_step, .done = &s->webhooks_sent, .period_ms = 1000 };
+	s->webhooks = (struct eim_worker){ .s = s, .step = webhook_step, .done = &s->webhooks_sent, .period_ms = 1000,
+					   .lease = "webhooks" };
 	for (size_t i = 0; i < N_WORKERS; i++) {
 		struct eim_worker *w = worker(s, i);
 

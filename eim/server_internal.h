@@ -35,6 +35,7 @@ struct eim_server {
 		pthread_cond_t wake;
 		bool woken, running;
 		unsigned period_ms;             /* sleeps this long when not woken (default 5 s) */
+		const char *lease;              /* done by one node at a time: the holder of this lease */
 	} forwarder, injector, governor, autopilot, webhooks;
 	pthread_mutex_t lock;
 	bool stopping;

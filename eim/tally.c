@@ -6,6 +6,7 @@
  * or an audit entry); nodes sharing a store each add their own. Entries are
  * kept per store, for processes (tests) with eIMs on several. */
 #include "eim/internal.h"
+#include "eim/autopilot.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
 # socket in DIR (no TCP port), stopped and removed by `stop`.
 #   pg-test.sh start DIR [PORT] [-- EXTRA postgres -c options]   prints the libpq URL
 #   pg-test.sh stop DIR
+#   pg-test.sh psql DIR [PSQL ARGS]                              psql on its database
 # As root the server runs as the postgres user (PostgreSQL refuses root).
 set -euo pipefail
 
@@ -31,6 +32,10 @@ start)
   "${as[@]}" "$bin/createdb" -h "$dir" -p "$port" -U iotrsp iotrsp
   echo "postgresql:///iotrsp?host=$dir&port=$port&user=iotrsp"
   ;;
+psql)
+  shift 2
+  exec "$bin/psql" -X -q "host=$dir port=5432 user=iotrsp dbname=iotrsp" "$@"
+  ;;
 stop)
   if [ -f "$dir/data/postmaster.pid" ]; then
     "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
@@ -38,7 +43,7 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: pg-test.sh start DIR [PORT] | stop DIR" >&2
+  echo "usage: pg-test.sh start DIR [PORT] | stop DIR | psql DIR [ARGS]" >&2
   exit 2
   ;;
 esac

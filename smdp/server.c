@@ -364,7 +364,12 @@ static void *sender_main(void *arg)
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		pthread_mutex_unlock(&s->lock);
-		while (dp && http && smdp_progress_next(dp, &p) == IOT_OK) {
+		bool held = false;
+
+		/* nodes on one store: the holder of the lease sends, the others stand by */
+		if (dp && smdp_progress_lease(dp, s->cfg.lease_ms ? s->cfg.lease_ms : 30000, &held) != IOT_OK)
+			held = false;
+		while (held && http && smdp_progress_next(dp, &p) == IOT_OK) {
 			bool delivered = send_progress(s, http, &p);
 
 			free(p.result);
@@ -382,6 +387,8 @@ static void *sender_main(void *arg)
 			pthread_cond_timedwait(&s->wake, &s->lock, &until);
 	}
 	pthread_mutex_unlock(&s->lock);
+	if (dp)
+		(void)smdp_progress_release(dp);
 	http_client_free(http);
 	smdp_close(dp);
 	return NULL;

@@ -26,6 +26,7 @@ struct smdp_server_config {
 	const struct smdp_es2_client *clients;
 	size_t client_count;
 	const char *progress_ca_file;           /* trust anchors for the owners' servers; NULL: the system's */
+	unsigned lease_ms;                      /* nodes on one store: the progress sender's lease (default 30000) */
 };
 
 struct smdp_server;

@@ -667,6 +667,20 @@ iot_err smdp_progress_add(struct smdp *s, const char *iccid, const char *eid, en
 			(int64_t)smdp_now(s), iccid);
 }
 
+iot_err smdp_progress_lease(struct smdp *s, unsigned ttl_ms, bool *held)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return store_lease_hold(s->db, "progress", store_node_id(), (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000, ttl_ms,
+				held);
+}
+
+iot_err smdp_progress_release(struct smdp *s)
+{
+	return store_lease_release(s->db, "progress", store_node_id());
+}
+
 iot_err smdp_progress_next(struct smdp *s, struct smdp_progress *p)
 {
 	struct store_stmt *q;

@@ -130,6 +130,11 @@ struct smdp_progress {
 	int64_t at;                             /* when it happened (Unix time) */
 };
 
+/* Several smdpd nodes on one store: the reports are sent by the holder of
+ * the "progress" lease (store_lease_hold, ttl_ms); *held says whether that
+ * is this process now. smdp_progress_release hands it over (a clean stop). */
+iot_err smdp_progress_lease(struct smdp *s, unsigned ttl_ms, bool *held);
+iot_err smdp_progress_release(struct smdp *s);
 /* The oldest report due now (iccid as printed digits); IOT_E_NOT_FOUND
  * when none. The caller frees p->result. */
 iot_err smdp_progress_next(struct smdp *s, struct smdp_progress *p);

@@ -41,7 +41,8 @@ static void usage(FILE *f)
 		"  --threads N             worker threads (threads, default 4)\n"
 		"  config only, repeatable, one set per CI: ci, dp-auth-cert, dp-auth-key, dp-pb-cert, dp-pb-key;\n"
 		"  es2-client = OWNER:TOKEN[:URL]  (an ES2+ client, its bearer token, where its\n"
-		"              HandleDownloadProgressInfo calls go); es2-progress-ca = FILE (trust for those URLs)\n"
+		"              HandleDownloadProgressInfo calls go); es2-progress-ca = FILE (trust for those URLs);\n"
+		"  lease-ms = N (nodes on one store: how long a dead node's hold on sending progress lasts, 30000)\n"
 		"  import: --class test|provisioning|operational, --notify ADDRESS, --ppr 1|2|1,2 (policy rules),\n"
 		"          --ppk (protect ahead with a PPK)\n"
 		"  --config FILE           key = value lines, the command line wins\n"
@@ -300,6 +301,8 @@ int main(int argc, char **argv)
 	sc.clients = clients;
 	sc.client_count = nclients;
 	sc.progress_ca_file = conf_get(&conf, "es2-progress-ca");
+	if (conf_get(&conf, "lease-ms"))
+		sc.lease_ms = (unsigned)atoi(conf_get(&conf, "lease-ms"));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);

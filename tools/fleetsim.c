@@ -7,7 +7,7 @@
  *   fleetsim --pki DIR --initial-eim FILE --eim HOST:PORT [--coaps | --coaps-share PCT] [--ca PEM]
  *            [--devices N] [--threads T] [--rounds R | --until FILE] [--interval-ms M] [--jitter PCT]
  *            [--network-loss PCT] [--power-loss PCT] [--slow PCT:MS:BPS] [--progress S]
- *            [--timeout-ms M] [--register URL --api-key KEY]
+ *            [--timeout-ms M] [--register URL --api-key KEY] [--node HTTPS_PORT:COAPS_PORT ...]
  *
  * DIR is a pkigen curve directory with eUICCs made by --eid-range; the
  * devices take the first N. Each starts with a bootstrap profile and the
@@ -181,6 +181,7 @@ static void usage(FILE *f)
 		   "                [--skip K] [--profiles-out FILE] [--register URL --api-key KEY]\n"
 		   "                [--minimize-esipa-bytes] [--operator-profile IIN] [--no-coverage IIN:PCT]\n"
 		   "                [--rollback-after-ms M] [--fallback-after-ms M] [--replay N]\n"
+		   "                [--node HTTPS_PORT:COAPS_PORT]...\n"
 		   "  --interval-ms   each device's poll interval (0: as fast as the fleet can)\n"
 		   "  --jitter        each interval drawn in [M(1-J), M(1+J)], J in percent\n"
 		   "  --network-loss  that share of ESipa exchanges lost (before or after the eIM)\n"
@@ -193,7 +194,10 @@ static void usage(FILE *f)
 		   "  --rollback-after-ms     an enable with rollbackFlag is rolled back when the eIM is not\n"
 		   "                          reached on the new profile within M ms (libipa's default: 10 min)\n"
 		   "  --fallback-after-ms     a device without service for M ms executes the fallback mechanism\n"
-		   "  --replay        an attacker replays each result of the first device N times more\n");
+		   "  --replay        an attacker replays each result of the first device N times more\n"
+		   "  --node          an eIM node behind HOST (up to 8, in place of --eim's port): each exchange\n"
+		   "                  goes to one of them at random, one that failed left out for 5 s (as a\n"
+		   "                  load balancer's health check would)\n");
 }
 
 int main(int argc, char **argv)
@@ -215,6 +219,7 @@ int main(int argc, char **argv)
 		{ "operator-profile", required_argument, NULL, 'O' }, { "no-coverage", required_argument, NULL, 'N' },
 		{ "rollback-after-ms", required_argument, NULL, 'B' },
 		{ "fallback-after-ms", required_argument, NULL, 'F' }, { "replay", required_argument, NULL, 'Y' },
+		{ "node", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *connect_address = NULL;
@@ -255,6 +260,14 @@ int main(int argc, char **argv)
 		case 'B': opt.ipa.rollback_after_ms = (unsigned)atoi(optarg); break;
 		case 'F': opt.fallback_after_ms = (unsigned)atoi(optarg); break;
 		case 'Y': opt.replay = (unsigned)atoi(optarg); break;
+		case 'D':
+			if (opt.nodes == FLEET_NODES || sscanf(optarg, "%u:%u", &opt.node[opt.nodes].https_port,
+							       &opt.node[opt.nodes].coaps_port) != 2) {
+				usage(stderr);
+				return 2;
+			}
+			opt.nodes++;
+			break;
 		case 'S':
 			if (sscanf(optarg, "%u:%u:%u", &opt.slow_share, &opt.slow_ms, &opt.slow_bps) < 2) {
 				usage(stderr);
@@ -284,9 +297,16 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	snprintf(opt.url, sizeof(opt.url), "https://%s:%u/gsma/rsp2/asn1", opt.host, opt.port);
-	if (connect_address)
-		snprintf(opt.connect, sizeof(opt.connect), "%s:%u:%s:%u", opt.host, opt.port, connect_address, opt.port);
+	if (!opt.nodes)
+		opt.node[opt.nodes++] = (struct fleet_node){ .https_port = opt.port, .coaps_port = opt.port };
+	for (unsigned n = 0; n < opt.nodes; n++) {
+		struct fleet_node *o = &opt.node[n];
+
+		snprintf(o->url, sizeof(o->url), "https://%s:%u/gsma/rsp2/asn1", opt.host, o->https_port);
+		if (connect_address)
+			snprintf(o->connect, sizeof(o->connect), "%s:%u:%s:%u", opt.host, o->https_port, connect_address,
+				 o->https_port);
+	}
 	if (!(f = fopen(opt.initial, "rb"))) {
 		fprintf(stderr, "fleetsim: %s cannot be read\n", opt.initial);
 		return 1;
@@ -342,20 +362,23 @@ int main(int argc, char **argv)
 	}
 	for (unsigned t = 0; t < opt.threads; t++) {
 		struct worker *w = &workers[t];
-		/* a short timeout: a device gives up on a dead eIM and polls again later */
-		struct http_client_config hc = { .ca_file = opt.ca, .connect_to = opt.connect[0] ? opt.connect : NULL,
-						 .timeout_ms = opt.timeout_ms };
-		struct net_coap_client_config cc = { .host = opt.host, .connect_address = connect_address,
-						     .port = (uint16_t)opt.port, .path = "gsma/rsp2/asn1", .ca_file = opt.ca,
-						     .timeout_ms = opt.timeout_ms };
-
 		w->devices = devices + (size_t)t * made / opt.threads;
 		w->count = (size_t)(t + 1) * made / opt.threads - (size_t)t * made / opt.threads;
 		for (size_t i = 0; i < w->count; i++)
 			w->devices[i].w = w;
-		if (http_client_new(&hc, &w->http) != IOT_OK || net_coap_client_new(&cc, &w->coap) != IOT_OK) {
-			fprintf(stderr, "fleetsim: no transport to %s\n", opt.eim);
-			return 1;
+		for (unsigned n = 0; n < opt.nodes; n++) {
+			/* a short timeout: a device gives up on a dead eIM and polls again later */
+			struct http_client_config hc = { .ca_file = opt.ca,
+							 .connect_to = opt.node[n].connect[0] ? opt.node[n].connect : NULL,
+							 .timeout_ms = opt.timeout_ms };
+			struct net_coap_client_config cc = { .host = opt.host, .connect_address = connect_address,
+							     .port = (uint16_t)opt.node[n].coaps_port, .path = "gsma/rsp2/asn1",
+							     .ca_file = opt.ca, .timeout_ms = opt.timeout_ms };
+
+			if (http_client_new(&hc, &w->http[n]) != IOT_OK || net_coap_client_new(&cc, &w->coap[n]) != IOT_OK) {
+				fprintf(stderr, "fleetsim: no transport to %s\n", opt.eim);
+				return 1;
+			}
 		}
 	}
 	t0 = fleetsim_now_ms();
@@ -379,12 +402,14 @@ int main(int argc, char **argv)
 
 		total_polls += workers[t].polls;
 		failed += workers[t].failed;
-		http_client_wire_bytes(workers[t].http, &s_, &r_);
-		wire_up += s_;
-		wire_down += r_;
-		net_coap_client_wire_bytes(workers[t].coap, &s_, &r_);
-		dtls_up += s_;
-		dtls_down += r_;
+		for (unsigned n = 0; n < opt.nodes; n++) {
+			http_client_wire_bytes(workers[t].http[n], &s_, &r_);
+			wire_up += s_;
+			wire_down += r_;
+			net_coap_client_wire_bytes(workers[t].coap[n], &s_, &r_);
+			dtls_up += s_;
+			dtls_down += r_;
+		}
 	}
 	packages = (unsigned)atomic_load(&fleet.packages);
 	installed = (unsigned)atomic_load(&fleet.installed);
@@ -437,8 +462,10 @@ int main(int argc, char **argv)
 	if (opt.profiles_out && write_profiles(devices, made))
 		return 1;
 	for (unsigned t = 0; t < opt.threads; t++) {
-		http_client_free(workers[t].http);
-		net_coap_client_free(workers[t].coap);
+		for (unsigned n = 0; n < opt.nodes; n++) {
+			http_client_free(workers[t].http[n]);
+			net_coap_client_free(workers[t].coap[n]);
+		}
 		free(workers[t].latency_ms);
 	}
 	for (size_t i = 0; i < made; i++) {

@@ -31,12 +31,15 @@ struct device {
 	unsigned seed;
 };
 
+#define FLEET_NODES 8
+
 struct worker {
 	pthread_t thread;
 	struct device *devices;
 	size_t count;
-	struct http_client *http;
-	struct net_coap_client *coap;
+	struct http_client *http[FLEET_NODES];  /* one per eIM node (--node) */
+	struct net_coap_client *coap[FLEET_NODES];
+	double node_down_until[FLEET_NODES];    /* a node that failed is left out a while, as a balancer does */
 	double *latency_ms;
 	size_t latency_cap;             /* latencies kept: the first --rounds */
 	size_t polls, failed;
@@ -63,8 +66,15 @@ extern struct fleet_options {
 	unsigned uncovered_share, fallback_after_ms;
 	unsigned replay;                /* --replay: the first device sends each result this many times more */
 	struct ipa_config ipa;          /* minimizeEsipaBytes */
-	char host[256], url[300], connect[300];
+	char host[256];
 	unsigned port;
+	/* the eIM's nodes behind its one name (--node, else --eim's port): each
+	 * exchange goes to one of them at random */
+	struct fleet_node {
+		unsigned https_port, coaps_port;
+		char url[300], connect[300];
+	} node[FLEET_NODES];
+	unsigned nodes;
 } opt;
 
 /* The monotonic clock in ms. */

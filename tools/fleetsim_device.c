@@ -71,12 +71,28 @@ static void replay(struct device *d, const uint8_t *req, size_t len)
 		int status;
 
 		if (d->coaps)
-			(void)net_coap_client_post(d->w->coap, req, len, &status, &resp, &resp_len);
+			(void)net_coap_client_post(d->w->coap[0], req, len, &status, &resp, &resp_len);
 		else
-			(void)http_client_post(d->w->http, opt.url, headers, req, len, &status, &resp, &resp_len);
+			(void)http_client_post(d->w->http[0], opt.node[0].url, headers, req, len, &status, &resp, &resp_len);
 		free(resp);
 		atomic_fetch_add(&fleet.replayed, 1);
 	}
+}
+
+/* Several nodes (--node): any of them at random, each time, leaving out
+ * for 5 s one that failed to answer, as a load balancer's health check
+ * would (all of them when none is up). */
+static unsigned pick_node(struct device *d)
+{
+	unsigned up[FLEET_NODES], n = 0;
+	double now = fleetsim_now_ms();
+
+	for (unsigned i = 0; i < opt.nodes; i++)
+		if (d->w->node_down_until[i] <= now)
+			up[n++] = i;
+	if (!n)
+		return (unsigned)(draw(d) * opt.nodes);
+	return up[(unsigned)(draw(d) * n)];
 }
 
 /* Whether the enabled profile is --no-coverage's operator's. */
@@ -97,6 +113,7 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 	static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1", "User-Agent: gsma-rsp-ipad",
 					       "X-Admin-Protocol: gsma/rsp/v2.5.0", NULL };
 	struct device *d = ctx;
+	unsigned n;
 	int status;
 	iot_err err;
 
@@ -116,10 +133,13 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 	}
 	if (d->slow)
 		fleetsim_pause_ms(opt.slow_ms + (opt.slow_bps ? len * 1000.0 / opt.slow_bps : 0));
+	n = pick_node(d);
 	if (d->coaps)
-		err = net_coap_client_post(d->w->coap, req, len, &status, resp, resp_len);
+		err = net_coap_client_post(d->w->coap[n], req, len, &status, resp, resp_len);
 	else
-		err = http_client_post(d->w->http, opt.url, headers, req, len, &status, resp, resp_len);
+		err = http_client_post(d->w->http[n], opt.node[n].url, headers, req, len, &status, resp, resp_len);
+	if (err != IOT_OK && opt.nodes > 1)
+		d->w->node_down_until[n] = fleetsim_now_ms() + 5000;
 	if (err == IOT_OK && status / 100 != 2) {
 		free(*resp);
 		*resp = NULL;

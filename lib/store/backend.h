@@ -29,6 +29,7 @@ struct store_ops {
 
 struct store {
 	const struct store_ops *ops;
+	bool lease_table;               /* lease.c made its table on this connection */
 };
 
 struct store_stmt {

@@ -63,4 +63,17 @@ void store_finalize(struct store_stmt *st);
  * NULL). Rows it returns are not read. */
 iot_err store_sql(struct store *s, const char *sql, const char *types, ...);
 
+/* Leases: background work that the nodes sharing a store must not do twice
+ * (forwarding notifications, pushes, campaign moves, progress reports) is
+ * done by whoever holds its lease. store_lease_hold takes or renews the
+ * lease name for holder (store_node_id()) for ttl_ms from now_ms (wall clock, milliseconds: the nodes'
+ * clocks are assumed synchronized to well within ttl_ms); *held tells
+ * whether this process holds it now. A node that dies leaves its leases to
+ * expire; store_lease_release hands one over at once (a clean stop). */
+iot_err store_lease_hold(struct store *s, const char *name, const char *holder, int64_t now_ms, int64_t ttl_ms,
+			 bool *held);
+iot_err store_lease_release(struct store *s, const char *name, const char *holder);
+/* This process among the nodes: host:pid:start. */
+const char *store_node_id(void);
+
 #endif

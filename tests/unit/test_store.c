@@ -240,6 +240,41 @@ static void test_writers_serialized(void **state)
 	store_close(s);
 }
 
+/* Leases: one holder at a time, renewed by it, taken over once expired,
+ * handed over by a release. */
+static void test_leases(void **state)
+{
+	struct store *s = open_store(), *t = open_store();
+	bool held;
+
+	(void)state;
+	assert_int_equal(store_lease_hold(s, "forwarder", "a", 1000, 500, &held), IOT_OK);
+	assert_true(held);
+	assert_int_equal(store_lease_hold(t, "forwarder", "b", 1200, 500, &held), IOT_OK);
+	assert_false(held);
+	assert_int_equal(store_lease_hold(t, "injector", "b", 1200, 500, &held), IOT_OK);
+	assert_true(held);                      /* another piece of work */
+	assert_int_equal(store_lease_hold(s, "forwarder", "a", 1400, 500, &held), IOT_OK);
+	assert_true(held);                      /* renewed: now until 1900 */
+	assert_int_equal(store_lease_hold(t, "forwarder", "b", 1800, 500, &held), IOT_OK);
+	assert_false(held);
+	/* a holder that stopped renewing (died): the lease passes on */
+	assert_int_equal(store_lease_hold(t, "forwarder", "b", 1901, 500, &held), IOT_OK);
+	assert_true(held);
+	assert_int_equal(store_lease_hold(s, "forwarder", "a", 1902, 500, &held), IOT_OK);
+	assert_false(held);
+	/* a release by someone else changes nothing; the holder's hands it over */
+	assert_int_equal(store_lease_release(s, "forwarder", "a"), IOT_OK);
+	assert_int_equal(store_lease_hold(s, "forwarder", "a", 1903, 500, &held), IOT_OK);
+	assert_false(held);
+	assert_int_equal(store_lease_release(t, "forwarder", "b"), IOT_OK);
+	assert_int_equal(store_lease_hold(s, "forwarder", "a", 1904, 500, &held), IOT_OK);
+	assert_true(held);
+	assert_non_null(strchr(store_node_id(), ':'));
+	store_close(t);
+	store_close(s);
+}
+
 static bool backend_alive(struct store *s, int64_t pid)
 {
 	struct store_stmt *st;
@@ -299,6 +334,7 @@ int main(void)
 		cmocka_unit_test_setup(test_numbered_parameters, setup),
 		cmocka_unit_test_setup(test_dialect, setup),
 		cmocka_unit_test_setup(test_writers_serialized, setup),
+		cmocka_unit_test_setup(test_leases, setup),
 		cmocka_unit_test_setup(test_connection_cut, setup),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
