@@ -12,6 +12,10 @@
 #include "base/hex.h"
 #include "base/log.h"
 
+/* The schema's version: raised with every change to it (tables, columns,
+ * indexes); a store with a higher one is refused (store_schema_check). */
+#define EIM_SCHEMA_VERSION 1
+
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS euicc ("
 	" eid TEXT PRIMARY KEY, counter INTEGER NOT NULL DEFAULT 0, token INTEGER, cert BLOB,"
@@ -116,6 +120,7 @@ iot_err eim_open(const struct eim_config *c, struct eim **out)
 	for (size_t i = 0; err == IOT_OK && i < c->ci_count; i++)
 		err = x509_load(c->ci_files[i], &e->cis[i]);
 	if (err == IOT_OK && (err = store_open(c->store_url, &e->db)) == IOT_OK &&
+	    (err = store_schema_check(e->db, "eim", EIM_SCHEMA_VERSION)) == IOT_OK &&
 	    (err = store_exec(e->db, schema)) == IOT_OK)
 		err = eim_audit_schema(e);
 	if (err == IOT_OK)
@@ -139,6 +144,8 @@ iot_err eim_open(const struct eim_config *c, struct eim **out)
 		err = eim_audit_checkpoint_upgrade(e);
 	if (err == IOT_OK)
 		err = eim_txid_init(e);
+	if (err == IOT_OK)
+		err = store_schema_set(e->db, "eim", EIM_SCHEMA_VERSION);
 	if (err != IOT_OK) {
 		eim_close(e);
 		return err;

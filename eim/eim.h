@@ -58,6 +58,10 @@ struct eim_config {
 struct eim;
 iot_err eim_open(const struct eim_config *c, struct eim **out);
 void eim_close(struct eim *e);
+/* Every table of the store at from_url (a SQLite file, say) copied into
+ * c's store (PostgreSQL, say), in one transaction, audited there;
+ * IOT_E_REFUSED, nothing changed: c's store already has eUICCs. */
+iot_err eim_migrate_store(const struct eim_config *c, const char *from_url, uint64_t *rows, size_t *tables);
 /* Background work shared by the nodes on one store: *held tells whether
  * this process holds the lease name (taken or renewed for lease_ms). */
 iot_err eim_lease_hold(struct eim *e, const char *name, bool *held);

@@ -27,7 +27,7 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: eimd --config FILE [--initial-eim OUT | --audit-verify [EXPORT]] [--verbose]\n"
+		"usage: eimd --config FILE [--initial-eim OUT | --audit-verify [EXPORT] | --migrate-store URL] [--verbose]\n"
 		"The eSIM IoT Manager: ESipa over HTTPS and CoAP/DTLS, the REST API (/api/v1).\n"
 		"\n"
 		"config (key = value):\n"
@@ -58,7 +58,9 @@ static void usage(FILE *f)
 		"  --initial-eim OUT       write the AddInitialEim request factories load, then exit\n"
 		"  --import-euiccs FILE    register the eUICCs of FILE (lines: EID [LABELS]), 1,000 per transaction\n"
 		"  --audit-verify [EXPORT] check the audit log's hash chain (or an export of it, offline,\n"
-		"                          with eim-cert: chain, signed checkpoints, signed end), then exit\n");
+		"                          with eim-cert: chain, signed checkpoints, signed end), then exit\n"
+		"  --migrate-store URL     copy the store at URL (e.g. sqlite:eim.db) into the config's store\n"
+		"                          (e.g. postgresql://...), which must have no eUICCs yet, then exit\n");
 }
 
 static size_t many(const struct conf *c, const char *key, const char **out)
@@ -134,7 +136,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'f' }, { "initial-eim", required_argument, NULL, 'i' },
 		{ "audit-verify", no_argument, NULL, 'a' }, { "verbose", no_argument, NULL, 'V' },
-		{ "import-euiccs", required_argument, NULL, 'E' },
+		{ "import-euiccs", required_argument, NULL, 'E' }, { "migrate-store", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	static const char *cis[MAX_MANY], *connects[MAX_MANY], *keys_text[MAX_MANY], *hooks_text[MAX_MANY];
@@ -146,7 +148,7 @@ int main(int argc, char **argv)
 	struct eim_server *server;
 	struct conf conf = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
-	const char *initial = NULL, *euiccs = NULL, *v;
+	const char *initial = NULL, *euiccs = NULL, *migrate = NULL, *v;
 	bool audit = false;
 	size_t nkeys;
 	int c, bad, rc = 0;
@@ -163,6 +165,7 @@ int main(int argc, char **argv)
 		case 'i': initial = optarg; break;
 		case 'a': audit = true; break;
 		case 'E': euiccs = optarg; break;
+		case 'M': migrate = optarg; break;
 		case 'V': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -280,6 +283,20 @@ int main(int argc, char **argv)
 		conf_free(&conf);
 		eim_policy_slot_free(sc.eim.policy);
 		return rc;
+	}
+	if (migrate) {
+		uint64_t rows;
+		size_t tables;
+
+		err = eim_migrate_store(&sc.eim, migrate, &rows, &tables);
+		if (err == IOT_OK)
+			printf("store migrated: %zu tables, %llu rows from %s\n", tables, (unsigned long long)rows, migrate);
+		else
+			fprintf(stderr, "eimd: migrate-store: %s%s\n", iot_strerror(err),
+				err == IOT_E_REFUSED ? " (the store of the config already has eUICCs)" : "");
+		conf_free(&conf);
+		eim_policy_slot_free(sc.eim.policy);
+		return err == IOT_OK ? 0 : 1;
 	}
 	if (initial || audit) {
 		struct eim *e;

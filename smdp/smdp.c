@@ -11,6 +11,10 @@
 #include "base/hex.h"
 #include "base/log.h"
 
+/* The schema's version: raised with every change to it; a store with a
+ * higher one is refused (store_schema_check). */
+#define SMDP_SCHEMA_VERSION 1
+
 static const char schema[] =
 	/* narrow rows: the packages live in profile_package, so that reading a
 	 * profile's state never walks a 12 KB value (bench/store.sh) */
@@ -148,10 +152,13 @@ iot_err smdp_open(const struct smdp_config *c, struct smdp **out)
 			log_error("smdp", "unusable credentials", "ci=%s error=\"%s\"", c->creds[i].ci_cert,
 				  iot_strerror(err));
 	}
-	if (err == IOT_OK && (err = store_open(c->store_url, &s->db)) == IOT_OK)
+	if (err == IOT_OK && (err = store_open(c->store_url, &s->db)) == IOT_OK &&
+	    (err = store_schema_check(s->db, "smdp", SMDP_SCHEMA_VERSION)) == IOT_OK)
 		err = store_exec(s->db, schema);
 	if (err == IOT_OK)
 		err = move_packages(s);
+	if (err == IOT_OK)
+		err = store_schema_set(s->db, "smdp", SMDP_SCHEMA_VERSION);
 	if (err != IOT_OK) {
 		smdp_close(s);
 		return err;
@@ -665,6 +672,21 @@ iot_err smdp_progress_add(struct smdp *s, const char *iccid, const char *eid, en
 			"tiittbit", eid && *eid ? eid : NULL, (int64_t)point, (int64_t)(failure == NULL),
 			failure ? failure->subject : NULL, failure ? failure->reason : NULL, result, result_len,
 			(int64_t)smdp_now(s), iccid);
+}
+
+iot_err smdp_migrate_store(const struct smdp_config *c, const char *from_url, uint64_t *rows, size_t *tables)
+{
+	static const char *const first[] = { "profile", NULL };    /* profile_package refers to it */
+	struct smdp_config source = *c;
+	struct smdp *from = NULL, *to = NULL;
+	iot_err err;
+
+	source.store_url = from_url;
+	if ((err = smdp_open(&source, &from)) == IOT_OK && (err = smdp_open(c, &to)) == IOT_OK)
+		err = store_copy(from->db, to->db, "profile", first, rows, tables);
+	smdp_close(to);
+	smdp_close(from);
+	return err;
 }
 
 iot_err smdp_progress_lease(struct smdp *s, unsigned ttl_ms, bool *held)

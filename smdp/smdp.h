@@ -130,6 +130,9 @@ struct smdp_progress {
 	int64_t at;                             /* when it happened (Unix time) */
 };
 
+/* Every table of the store at from_url copied into c's store, in one
+ * transaction; IOT_E_REFUSED, nothing changed: c's store has profiles. */
+iot_err smdp_migrate_store(const struct smdp_config *c, const char *from_url, uint64_t *rows, size_t *tables);
 /* Several smdpd nodes on one store: the reports are sent by the holder of
  * the "progress" lease (store_lease_hold, ttl_ms); *held says whether that
  * is this process now. smdp_progress_release hands it over (a clean stop). */

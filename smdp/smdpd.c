@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		"usage: smdpd --config FILE [options]\n"
 		"       smdpd --config FILE --import UPP.der --iccid DIGITS [--count N] --owner NAME --spn NAME --name NAME\n"
 		"       smdpd --config FILE --import-dir DIR --owner NAME --spn NAME --name NAME\n"
+		"       smdpd --config FILE --migrate-store URL   (the store at URL, e.g. sqlite:smdp.db, copied\n"
+		"         into the config's, e.g. postgresql://..., which must hold no profile yet)\n"
 		"         (every file of DIR named ICCID or ICCID.der is that profile's UPP; one transaction per 1,000)\n"
 		"An SM-DP+ (SGP.22 ES9+ and ES2+ over HTTPS, ES9+ also in the ASN.1 binding).\n\n"
 		"  --address FQDN          this SM-DP+'s address, as in activation codes (address)\n"
@@ -190,11 +192,11 @@ int main(int argc, char **argv)
 		{ "owner", required_argument, NULL, 'o' }, { "spn", required_argument, NULL, 'S' },
 		{ "name", required_argument, NULL, 'n' }, { "class", required_argument, NULL, 'C' },
 		{ "notify", required_argument, NULL, 'N' }, { "ppk", no_argument, NULL, 'P' },
-		{ "ppr", required_argument, NULL, 'R' },
+		{ "ppr", required_argument, NULL, 'R' }, { "migrate-store", required_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *address = NULL, *listen_ip = NULL, *port = NULL, *tls_cert = NULL, *tls_key = NULL, *store = NULL;
-	const char *threads = NULL, *upp = NULL, *iccid = NULL, *klass = "operational", *dir = NULL;
+	const char *threads = NULL, *upp = NULL, *iccid = NULL, *klass = "operational", *dir = NULL, *migrate = NULL;
 	long count = 1;
 	struct smdp_profile_info info = { 0 };
 	struct smdp_credentials sets[MAX_SETS];
@@ -238,6 +240,7 @@ int main(int argc, char **argv)
 			info.ppr |= strchr(optarg, '1') ? RSP_PPR1 : 0;
 			info.ppr |= strchr(optarg, '2') ? RSP_PPR2 : 0;
 			break;
+		case 'M': migrate = optarg; break;
 		case 'V': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -283,6 +286,18 @@ int main(int argc, char **argv)
 	}
 	sc.smdp = (struct smdp_config){ .address = address, .creds = sets, .cred_count = nsets,
 					.store_url = store ? store : "sqlite:smdp.db" };
+	if (migrate) {
+		uint64_t rows;
+		size_t tables;
+
+		if ((err = smdp_migrate_store(&sc.smdp, migrate, &rows, &tables)) == IOT_OK)
+			printf("store migrated: %zu tables, %llu rows from %s\n", tables, (unsigned long long)rows, migrate);
+		else
+			fprintf(stderr, "smdpd: migrate-store: %s%s\n", iot_strerror(err),
+				err == IOT_E_REFUSED ? " (the store of the config already has profiles)" : "");
+		conf_free(&conf);
+		return err == IOT_OK ? 0 : 1;
+	}
 	if (upp || dir) {
 		info.profile_class = !strcmp(klass, "test") ? RSP_CLASS_TEST :
 				     !strcmp(klass, "provisioning") ? RSP_CLASS_PROVISIONING : RSP_CLASS_OPERATIONAL;

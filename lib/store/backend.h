@@ -22,6 +22,9 @@ struct store_ops {
 	const char *(*col_text)(struct store_stmt *st, int col);
 	const uint8_t *(*col_blob)(struct store_stmt *st, int col, size_t *len);
 	bool (*col_null)(struct store_stmt *st, int col);
+	int (*col_count)(struct store_stmt *st);
+	const char *(*col_name)(struct store_stmt *st, int col);
+	char (*col_type)(struct store_stmt *st, int col);
 	iot_err (*free_space)(struct store *s, uint64_t *bytes);
 	int64_t (*changes)(struct store *s);
 	void (*finalize)(struct store_stmt *st);

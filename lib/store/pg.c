@@ -664,6 +664,28 @@ static bool pg_col_null(struct store_stmt *st, int col)
 	return value(ST(st), col) == NULL;
 }
 
+static int pg_col_count(struct store_stmt *st)
+{
+	return ST(st)->res ? PQnfields(ST(st)->res) : 0;
+}
+
+static const char *pg_col_name(struct store_stmt *st, int col)
+{
+	return ST(st)->res ? PQfname(ST(st)->res, col) : NULL;
+}
+
+static char pg_col_type(struct store_stmt *base, int col)
+{
+	struct pg_stmt *st = ST(base);
+	Oid t;
+
+	if (!value(st, col))
+		return 'n';
+	t = PQftype(st->res, col);
+	/* int2, int4, int8, bool, numeric */
+	return t == BYTEAOID ? 'b' : t == INT8OID || t == 21 || t == 23 || t == BOOLOID || t == 1700 ? 'i' : 't';
+}
+
 static iot_err pg_free_space(struct store *s, uint64_t *bytes)
 {
 	(void)s;
@@ -707,6 +729,9 @@ static const struct store_ops pg_ops = {
 	.col_text = pg_col_text,
 	.col_blob = pg_col_blob,
 	.col_null = pg_col_null,
+	.col_count = pg_col_count,
+	.col_name = pg_col_name,
+	.col_type = pg_col_type,
 	.free_space = pg_free_space,
 	.changes = pg_changes,
 	.finalize = pg_finalize,

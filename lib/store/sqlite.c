@@ -355,6 +355,31 @@ static bool sqlite_col_null(struct store_stmt *st, int col)
 	return sqlite3_column_type(ST(st)->st, col) == SQLITE_NULL;
 }
 
+static int sqlite_col_count(struct store_stmt *st)
+{
+	return sqlite3_column_count(ST(st)->st);
+}
+
+static const char *sqlite_col_name(struct store_stmt *st, int col)
+{
+	return sqlite3_column_name(ST(st)->st, col);
+}
+
+static char sqlite_col_type(struct store_stmt *st, int col)
+{
+	switch (sqlite3_column_type(ST(st)->st, col)) {
+	case SQLITE_INTEGER:
+	case SQLITE_FLOAT:
+		return 'i';
+	case SQLITE_BLOB:
+		return 'b';
+	case SQLITE_NULL:
+		return 'n';
+	default:
+		return 't';
+	}
+}
+
 static int64_t sqlite_changes(struct store *s)
 {
 	return sqlite3_changes64(DB(s)->db);
@@ -390,6 +415,9 @@ static const struct store_ops sqlite_ops = {
 	.col_text = sqlite_col_text,
 	.col_blob = sqlite_col_blob,
 	.col_null = sqlite_col_null,
+	.col_count = sqlite_col_count,
+	.col_name = sqlite_col_name,
+	.col_type = sqlite_col_type,
 	.free_space = sqlite_free_space,
 	.changes = sqlite_changes,
 	.finalize = sqlite_finalize,

@@ -91,6 +91,21 @@ bool store_col_null(struct store_stmt *st, int col)
 	return st->s->ops->col_null(st, col);
 }
 
+int store_col_count(struct store_stmt *st)
+{
+	return st->s->ops->col_count(st);
+}
+
+const char *store_col_name(struct store_stmt *st, int col)
+{
+	return st->s->ops->col_name(st, col);
+}
+
+char store_col_type(struct store_stmt *st, int col)
+{
+	return st->s->ops->col_type(st, col);
+}
+
 iot_err store_free_space(struct store *s, uint64_t *bytes)
 {
 	return s->ops->free_space(s, bytes);

@@ -49,6 +49,12 @@ int64_t store_col_int(struct store_stmt *st, int col);
 const char *store_col_text(struct store_stmt *st, int col);
 const uint8_t *store_col_blob(struct store_stmt *st, int col, size_t *len);
 bool store_col_null(struct store_stmt *st, int col);
+/* The columns of the current row: how many, their names, and the type of
+ * each value: 'i' integer, 't' text, 'b' blob, 'n' NULL (for copying a
+ * store whatever its tables, store_copy_table). */
+int store_col_count(struct store_stmt *st);
+const char *store_col_name(struct store_stmt *st, int col);
+char store_col_type(struct store_stmt *st, int col);
 /* A blob column copied (malloc'd, the caller frees it); NULL when NULL or empty. */
 uint8_t *store_col_blob_copy(struct store_stmt *st, int col, size_t *len);
 /* Bytes free where the store writes (a file-backed store); IOT_E_NOT_FOUND
@@ -73,6 +79,19 @@ iot_err store_sql(struct store *s, const char *sql, const char *types, ...);
 iot_err store_lease_hold(struct store *s, const char *name, const char *holder, int64_t now_ms, int64_t ttl_ms,
 			 bool *held);
 iot_err store_lease_release(struct store *s, const char *name, const char *holder);
+/* Schema versions, per component ("eim", "smdp"): check before migrating
+ * (IOT_E_REFUSED when the store's is newer than version: a newer release
+ * made it), set after. Migrations themselves are idempotent statements
+ * (CREATE ... IF NOT EXISTS, columns added when missing) on both engines. */
+iot_err store_schema_check(struct store *s, const char *component, int64_t version);
+iot_err store_schema_set(struct store *s, const char *component, int64_t version);
+/* Every table of from copied into to (both made by the same release's
+ * schema), in one transaction on to: the tables named in first (NULL
+ * ended; those others refer to) first, the rest in the order they were
+ * made; ids kept. IOT_E_REFUSED, nothing changed: to's table guard is not
+ * empty (a store in use). *rows, *tables: what was copied. */
+iot_err store_copy(struct store *from, struct store *to, const char *guard, const char *const *first, uint64_t *rows,
+		   size_t *tables);
 /* This process among the nodes: host:pid:start. */
 const char *store_node_id(void);
 

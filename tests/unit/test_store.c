@@ -275,6 +275,29 @@ static void test_leases(void **state)
 	store_close(s);
 }
 
+/* A store made by a newer release is refused; the version never goes down. */
+static void test_schema_versions(void **state)
+{
+	struct store *s = open_store();
+	struct store_stmt *st;
+	bool row;
+
+	(void)state;
+	assert_int_equal(store_schema_check(s, "eim", 1), IOT_OK);      /* a store from before versions */
+	assert_int_equal(store_schema_set(s, "eim", 2), IOT_OK);
+	assert_int_equal(store_schema_check(s, "eim", 2), IOT_OK);
+	assert_int_equal(store_schema_check(s, "eim", 3), IOT_OK);
+	assert_int_equal(store_schema_check(s, "eim", 1), IOT_E_REFUSED);
+	assert_int_equal(store_schema_check(s, "smdp", 1), IOT_OK);     /* each component its own */
+	assert_int_equal(store_schema_set(s, "eim", 1), IOT_OK);
+	assert_int_equal(store_prepare(s, "SELECT version FROM store_schema WHERE component = 'eim'", &st), IOT_OK);
+	assert_int_equal(store_step(st, &row), IOT_OK);
+	assert_true(row);
+	assert_int_equal(store_col_int(st, 0), 2);
+	store_finalize(st);
+	store_close(s);
+}
+
 static bool backend_alive(struct store *s, int64_t pid)
 {
 	struct store_stmt *st;
@@ -335,6 +358,7 @@ int main(void)
 		cmocka_unit_test_setup(test_dialect, setup),
 		cmocka_unit_test_setup(test_writers_serialized, setup),
 		cmocka_unit_test_setup(test_leases, setup),
+		cmocka_unit_test_setup(test_schema_versions, setup),
 		cmocka_unit_test_setup(test_connection_cut, setup),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
