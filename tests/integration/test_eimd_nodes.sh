@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Three eimd nodes on one PostgreSQL (a throwaway server, scripts/pg-test.sh),
-# smdpd on the same server, 300 simulated devices (half HTTPS, half
+# two smdpd nodes on the same server (eimd nodes 1 and 3 relay to the first,
+# node 2 to the second: a download's ES9+ calls reach both), 300 simulated devices (half HTTPS, half
 # CoAP/DTLS) that reach a node at random at every exchange, as behind DNS
 # round robin: a download campaign over the fleet, with the node that
 # forwards notifications killed -9 midway (its lease passes to another),
@@ -42,8 +43,9 @@ mapfile -t eids < <(ls "$p/euicc" | grep '\.key$' | sort | cut -c1-32)
 head -c 4096 /dev/urandom >"$tmp/upp"
 "$smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp" --iccid 8944000000000000001 --count "$n" \
   --owner operator-a --spn "Operator A" --name "A IoT" --notify smdp.iotrsp.test >/dev/null 2>&1
-"$smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/smdpd.log" & pids+=($!)
-sport=$(wait_port "$tmp/smdpd.log" port)
+for j in 1 2; do "$smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/smdpd$j.log" & pids+=($!); done
+declare -A sport
+for j in 1 2; do sport[$j]=$(wait_port "$tmp/smdpd$j.log" port); done
 : >"$tmp/es2.curl"
 for j in $(seq 1 "$n"); do
   for fn in downloadOrder confirmOrder; do
@@ -53,7 +55,7 @@ for j in $(seq 1 "$n"); do
     cat >>"$tmp/es2.curl" <<CURL
 url = "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$fn"
 cacert = "$p/ci.pem"
-connect-to = "smdp.iotrsp.test:443:127.0.0.1:$sport"
+connect-to = "smdp.iotrsp.test:443:127.0.0.1:${sport[$((j % 2 + 1))]}"
 header = "X-Admin-Protocol: gsma/rsp/v2.5.0"
 header = "Content-Type: application/json"
 header = "Authorization: Bearer token-a"
@@ -69,7 +71,7 @@ for i in 1 2 3; do
   { eimd_conf "$p" "$tmp" | grep -v '^store = '; cat <<CONF
 store = $url
 smdp-ca = $p/ci.pem
-connect = smdp.iotrsp.test:443:127.0.0.1:$sport
+connect = smdp.iotrsp.test:443:127.0.0.1:${sport[$((i % 2 + 1))]}
 api-key = operator:ops:op-secret
 api-key = auditor:audit:audit-secret
 threads = 2
@@ -150,8 +152,9 @@ echo "SM-DP+ installation results: $got (distinct, received)"
 [ "${got% *}" = "$n" ]
 [ "${got#* }" -le $((n + 1)) ]
 [ "$(sql "SELECT COUNT(*) FROM smdp.profile WHERE state = 6")" = "$n" ]
-# each node served devices over both transports
+# each node served devices, each SM-DP+ node took part in the downloads
 for i in 1 2 3; do grep -q 'eid=' "$tmp/eimd$i.log"; done
+for j in 1 2; do grep -q 'BPP bound' "$tmp/smdpd$j.log"; done
 # the audit chain, written by three nodes, is whole
 "$eimd" --config "$tmp/eimd1.conf" --audit-verify
 echo "300 devices on three eimd nodes over one PostgreSQL, one killed -9 midway: ok"
