@@ -575,8 +575,16 @@ iot_err eim_esipa(struct eim *e, const uint8_t *req, size_t len, struct der_writ
 		break;
 	case RSP_IPA_TO_EIM_HANDLE_NOTIFICATION:
 		if (q.u.handle_notification.choice == RSP_HANDLE_NOTIFICATION_PENDING) {
-			err = eim_store_notification(e, NULL, rsp_pending_notification_seq(&q.u.handle_notification.u.pending),
-						 &q.u.handle_notification.u.pending);
+			const struct rsp_pending_notification *n = &q.u.handle_notification.u.pending;
+
+			/* kept for its SM-DP+; a PIR also ends the download it reports */
+			if ((err = store_begin(e->db)) == IOT_OK) {
+				if ((err = eim_store_notification(e, NULL, rsp_pending_notification_seq(n), n)) == IOT_OK &&
+				    (err = eim_download_finish_by_pir(e, n)) == IOT_OK)
+					err = store_commit(e->db);
+				else
+					store_rollback(e->db);
+			}
 		} else {
 			err = provide_result(e, &q.u.handle_notification.u.provide_eim_package_result, out);
 			out->len = 0;   /* handleNotification has no answer */

@@ -100,6 +100,10 @@ struct eim_certs {
 iot_err eim_euicc_certs(struct eim *e, const char *eid, struct eim_certs *c);
 void eim_certs_free(struct eim_certs *c);
 
+/* A PIR that came by handleNotification: the download it ends finished
+ * (result.c). */
+iot_err eim_download_finish_by_pir(struct eim *e, const struct rsp_pending_notification *n);
+
 /* SGP.32 CompactProfileInstallationResult made whole from its download
  * session (notificationAddress, ICCID, the SM-DP+'s OID) and the SGP.22
  * ISD-P AID layout; eid gets the session's eUICC. IOT_E_NOT_FOUND: not a

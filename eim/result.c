@@ -538,3 +538,70 @@ iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_p
 	return IOT_OK;
 }
 
+
+/* A PIR delivered by handleNotification, by an IPA that sends no trigger
+ * result: the download it ends (found by the relay session's
+ * transactionId, its eUICC's signature over it checked) finished with its
+ * outcome, in the caller's transaction. A trigger result after it changes
+ * nothing; a PIR that names no session of this eIM only goes on to its
+ * SM-DP+. */
+iot_err eim_download_finish_by_pir(struct eim *e, const struct rsp_pending_notification *in)
+{
+	const struct rsp_pending_notification *n = in;
+	struct rsp_pending_notification full;
+	const struct rsp_profile_installation_result *pir;
+	struct eim_certs c = { 0 };
+	struct euicc_keys k = { 0 };
+	struct store_stmt *st;
+	struct rsp_arena a;
+	const char *eid = NULL;
+	char named[33], owner[33] = "";
+	int64_t id = 0;
+	bool row = false, ok;
+	iot_err err;
+
+	rsp_arena_dynamic(&a);
+	expand_notification(e, &eid, named, &n, &full, &c, &a);
+	eim_certs_free(&c);
+	if (n->choice != RSP_PENDING_PIR) {
+		rsp_arena_free(&a);
+		return IOT_OK;
+	}
+	pir = &n->u.pir;
+	if ((err = store_prepare(e->db, "SELECT o.id, o.eid FROM session s JOIN operation o ON o.id = s.op"
+					" WHERE s.txid = $1 AND o.state = 1 AND o.kind = 4", &st)) != IOT_OK) {
+		rsp_arena_free(&a);
+		return err;
+	}
+	store_bind_blob(st, 1, pir->data.transaction_id.ptr, pir->data.transaction_id.len);
+	if ((err = store_step(st, &row)) == IOT_OK && row) {
+		id = store_col_int(st, 0);
+		snprintf(owner, sizeof(owner), "%s", store_col_text(st, 1));
+	}
+	store_finalize(st);
+	/* SGP.22 5.6.4: euiccSignPIR over profileInstallationResultData, by that eUICC */
+	if (err == IOT_OK && row && (err = load_keys(e, owner, &k)) == IOT_OK) {
+		struct crypto_buf part = { pir->data.der.ptr, pir->data.der.len };
+
+		if (!k.cert || ecdsa_verify(x509_key(k.cert), &part, 1, pir->euicc_sign_pir.ptr, pir->euicc_sign_pir.len) !=
+				       IOT_OK) {
+			log_warn("eim", "installation result refused: not signed by the eUICC", "eid=%s op=%lld", owner,
+				 (long long)id);
+			row = false;
+		}
+	}
+	if (err == IOT_OK && row) {
+		uint8_t *der;
+		size_t len;
+
+		ok = pir->data.final_result.choice == RSP_FINAL_RESULT_SUCCESS;
+		if ((err = rsp_encode_alloc(&rsp_t_pending_notification, n, &der, &len)) == IOT_OK) {
+			err = finish_op(e, owner, id, 0, ok ? EIM_DONE : EIM_FAILED,
+					ok ? 0 : pir->data.final_result.u.error.error_reason, der, len);
+			free(der);
+		}
+	}
+	x509_free(k.cert);
+	rsp_arena_free(&a);
+	return err;
+}

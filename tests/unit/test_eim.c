@@ -49,6 +49,7 @@ static int64_t messages;
 static uint8_t packages[2][4096];      /* the first two getEimPackage answers carrying a package */
 static size_t package_len[2], package_count;
 static int compact_pirs;               /* handleNotification carrying a compact installation result */
+static int pir_by_notification;        /* trigger results turned into handleNotification of their PIR, answers lost */
 static const uint8_t op_iccid[10] = { 0x98, 0x94, 0x44, 0x99, 0x99, 0x99, 0x99, 0x09, 0x20, 0xF3 };
 
 static iot_err transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp, size_t cap, size_t *resp_len)
@@ -117,6 +118,31 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 			err = IOT_E_IO;
 		}
 		return err;
+	}
+	/* an IPA that reports an installation by handleNotification alone: the
+	 * eIM sees the PIR there, never the trigger result (whose answer is lost) */
+	if (pir_by_notification && len > 30 && req[0] == 0xBF && req[1] == 0x50 && carries_pdt_result(req, len)) {
+		struct rsp_esipa_message_from_ipa in, out = { .choice = RSP_IPA_TO_EIM_HANDLE_NOTIFICATION };
+		const struct rsp_eim_package_result *res = &in.u.provide_eim_package_result.eim_package_result;
+		struct rsp_arena a;
+		uint8_t *msg;
+		size_t n;
+
+		rsp_arena_dynamic(&a);
+		assert_int_equal(rsp_decode(&rsp_t_esipa_message_from_ipa, req, len, &in, &a), IOT_OK);
+		assert_int_equal(res->choice, RSP_EIM_RESULT_PDT_RESULT);
+		assert_int_equal(res->u.pdt_result.result_data.choice, RSP_PDT_RESULT_PIR);
+		out.u.handle_notification.choice = RSP_HANDLE_NOTIFICATION_PENDING;
+		out.u.handle_notification.u.pending.choice = RSP_PENDING_PIR;
+		out.u.handle_notification.u.pending.u.pir = res->u.pdt_result.result_data.u.pir;
+		assert_int_equal(rsp_encode_alloc(&rsp_t_esipa_message_from_ipa, &out, &msg, &n), IOT_OK);
+		der_writer_dynamic(&w);
+		assert_int_equal(eim_esipa(eim, msg, n, &w), IOT_OK);
+		der_writer_free(&w);
+		free(msg);
+		rsp_arena_free(&a);
+		pir_by_notification--;
+		return IOT_E_IO;
 	}
 	der_writer_dynamic(&w);
 	err = eim_esipa(eim, req, len, &w);
@@ -497,6 +523,60 @@ static void test_download_retried(void **state)
 	assert_int_equal(restart_smdp_port, 0);
 	assert_int_equal(op_state(dl, &code), EIM_DONE);
 	assert_int_equal(code, 0);
+}
+
+/* A count the store gives (sql with text parameters a, b; NULL: none). */
+static int64_t store_count(const char *sql, const char *a, const char *b)
+{
+	struct store *raw;
+	struct store_stmt *st;
+	bool row = false;
+	int64_t n;
+
+	assert_int_equal(store_open(eim_db, &raw), IOT_OK);
+	assert_int_equal(store_prepare(raw, sql, &st), IOT_OK);
+	if (a)
+		store_bind_text(st, 1, a);
+	if (b)
+		store_bind_text(st, 2, b);
+	assert_int_equal(store_step(st, &row), IOT_OK);
+	assert_true(row);
+	n = store_col_int(st, 0);
+	store_finalize(st);
+	store_close(raw);
+	return n;
+}
+
+/* #15 item 7: an IPA that reports the installation only by handleNotification
+ * (its PIR, no trigger result) ends the download all the same; the trigger
+ * result that comes later changes nothing; the PIR is kept for its SM-DP+ once. */
+static void test_download_ended_by_pir_notification(void **state)
+{
+	int64_t dl, code;
+	struct eim_op op;
+	char subject[32];
+	int tries = 0;
+
+	(void)state;
+	first_contact();
+	dl = ordered_download(op_iccid, "PIR-1");
+	pir_by_notification = 1;
+	while (pir_by_notification && tries++ < 4)
+		(void)ipa_poll(ipa);
+	assert_int_equal(pir_by_notification, 0);
+	assert_int_equal(op_state(dl, &code), EIM_DONE);
+	assert_int_equal(code, 0);
+	assert_int_equal(eim_op_get(eim, dl, &op), IOT_OK);
+	assert_non_null(op.result);
+	assert_int_equal(op.result[0], 0xBF);   /* the PIR as the operation's result */
+	assert_int_equal(op.result[1], 0x37);
+	eim_op_free(&op);
+	/* the device delivers its trigger result after all: nothing moves */
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(dl, &code), EIM_DONE);
+	snprintf(subject, sizeof(subject), "operation:%lld", (long long)dl);
+	assert_int_equal(store_count("SELECT COUNT(*) FROM audit WHERE action = $1 AND subject = $2", "result", subject), 1);
+	assert_int_equal(store_count("SELECT COUNT(*) FROM notification", NULL, NULL), 1);
 }
 
 /* Notifications whose SM-DP+ is down stay stored and go when it is back,
@@ -885,6 +965,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_audit_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eco_delete_and_smdp_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_download_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_download_ended_by_pir_notification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notifications_kept_until_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bpp_over_https, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_change, setup, teardown),
