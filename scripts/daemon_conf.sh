@@ -32,3 +32,26 @@ tls-cert = $1/eim-tls.pem
 tls-key = $1/eim-tls.key
 CONF
 }
+
+# es2_order FILE PKI_CURVE_DIR SMDP_PORT TOKEN ICCID EID: appends to FILE (a
+# curl -K config, one connection for all) the ES2+ DownloadOrder and
+# ConfirmOrder (no MatchingID, released: the default SM-DP+ way) of ICCID
+# for EID; each answer on a line of its own.
+es2_order() {
+  local file=$1 pki=$2 port=$3 token=$4 iccid=$5 eid=$6 fn body
+  for fn in downloadOrder confirmOrder; do
+    body="{\"header\":{\"functionRequesterIdentifier\":\"iotrsp\",\"functionCallIdentifier\":\"1\"},\"iccid\":\"$iccid\",\"eid\":\"$eid\""
+    [ $fn = confirmOrder ] && body="$body,\"matchingId\":\"\",\"releaseFlag\":true"
+    [ -s "$file" ] && echo next >>"$file"
+    cat >>"$file" <<CURL
+url = "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$fn"
+cacert = "$pki/ci.pem"
+connect-to = "smdp.iotrsp.test:443:127.0.0.1:$port"
+header = "X-Admin-Protocol: gsma/rsp/v2.5.0"
+header = "Content-Type: application/json"
+header = "Authorization: Bearer $token"
+data = "$(sed 's/"/\\"/g' <<<"$body}")"
+write-out = "\\n"
+CURL
+  done
+}

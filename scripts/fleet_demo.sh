@@ -49,25 +49,11 @@ sport=$(sed -n 's/.*msg="serving".* port=\([0-9]*\).*/\1/p' "$tmp/smdpd.log" | h
 b_device() { echo $((2 * $1 - 1)); }   # operator B's j-th profile goes to device 2j-1: both transports
 orders() {   # TOKEN PREFIX COUNT [b]: profile j ordered for device j (or b_device j), linked to its EID,
              # no MatchingID (the default SM-DP+ way), over one connection (curl -K)
-  local j eid hdr="\"header\":{\"functionRequesterIdentifier\":\"demo\",\"functionCallIdentifier\":\"1\"}"
+  local j eid
   : >"$tmp/es2.curl"
   for j in $(seq 1 "$3"); do
     if [ "${4:-}" = b ]; then eid=${eids[$(($(b_device $j) - 1))]}; else eid=${eids[$((j - 1))]}; fi
-    for fn in downloadOrder confirmOrder; do
-      body="{$hdr,\"iccid\":\"$(iccid "$2" $j)\",\"eid\":\"$eid\""
-      [ $fn = confirmOrder ] && body="$body,\"matchingId\":\"\",\"releaseFlag\":true"
-      [ -s "$tmp/es2.curl" ] && echo next >>"$tmp/es2.curl"
-      cat >>"$tmp/es2.curl" <<CURL
-url = "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$fn"
-cacert = "$p/ci.pem"
-connect-to = "smdp.iotrsp.test:443:127.0.0.1:$sport"
-header = "X-Admin-Protocol: gsma/rsp/v2.5.0"
-header = "Content-Type: application/json"
-header = "Authorization: Bearer $1"
-data = "$(sed 's/"/\\"/g' <<<"$body}")"
-write-out = "\\n"
-CURL
-    done
+    es2_order "$tmp/es2.curl" "$p" "$sport" "$1" "$(iccid "$2" $j)" "$eid"
   done
   local ok
   ok=$(curl -s -K "$tmp/es2.curl" | grep -c 'Executed-Success' || true)

@@ -47,22 +47,8 @@ for j in 1 2; do "$smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/smdpd$j.log" & pids
 declare -A sport
 for j in 1 2; do sport[$j]=$(wait_port "$tmp/smdpd$j.log" port); done
 : >"$tmp/es2.curl"
-for j in $(seq 1 "$n"); do
-  for fn in downloadOrder confirmOrder; do
-    body="{\"header\":{\"functionRequesterIdentifier\":\"t\",\"functionCallIdentifier\":\"1\"},\"iccid\":\"$(printf '8944%015d' "$j")\",\"eid\":\"${eids[$((j - 1))]}\""
-    [ $fn = confirmOrder ] && body="$body,\"matchingId\":\"\",\"releaseFlag\":true"
-    [ -s "$tmp/es2.curl" ] && echo next >>"$tmp/es2.curl"
-    cat >>"$tmp/es2.curl" <<CURL
-url = "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$fn"
-cacert = "$p/ci.pem"
-connect-to = "smdp.iotrsp.test:443:127.0.0.1:${sport[$((j % 2 + 1))]}"
-header = "X-Admin-Protocol: gsma/rsp/v2.5.0"
-header = "Content-Type: application/json"
-header = "Authorization: Bearer token-a"
-data = "$(sed 's/"/\\"/g' <<<"$body}")"
-write-out = "\\n"
-CURL
-  done
+for j in $(seq 1 "$n"); do   # the orders through both SM-DP+ nodes
+  es2_order "$tmp/es2.curl" "$p" "${sport[$((j % 2 + 1))]}" token-a "$(printf '8944%015d' "$j")" "${eids[$((j - 1))]}"
 done
 [ "$(curl -s -K "$tmp/es2.curl" | grep -c 'Executed-Success')" = $((2 * n)) ]
 
