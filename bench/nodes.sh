@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale-out: eimd nodes on one PostgreSQL (a throwaway server,
+# Scale-out: eimd and smdpd nodes on one PostgreSQL (a throwaway server,
 # scripts/pg-test.sh, fsync and synchronous_commit on). The same fleet
 # (fleetsim, 500 devices over HTTPS, every exchange to a node at random)
 # against 1, 2 and 3 nodes: empty polls per second and PSMO round trips per
@@ -86,3 +86,54 @@ bench() {   # STORE NODES
 echo "== $devices devices over HTTPS, 8 connections, each exchange to a node at random"
 bench sqlite 1
 for nodes in 1 2 3; do bench postgresql "$nodes"; done
+
+# downloads through one eimd node (on PostgreSQL) from 1 or 2 smdpd nodes on
+# the same PostgreSQL (a schema of their own), every device's profile
+# ordered; downloads per second and the CPU smdpd spent per download
+downloads() {   # SMDP_NODES
+  local k=$1 j hport sp=() spids=() c0 c1 p0 p1 t0 t1 out
+  "$here/../scripts/pg-test.sh" psql "$pg" -c "SET client_min_messages = warning; DROP SCHEMA public CASCADE;
+    CREATE SCHEMA public; DROP SCHEMA IF EXISTS smdp CASCADE; CREATE SCHEMA smdp" >/dev/null
+  { smdpd_conf "$p" "$tmp" | grep -v '^store = '; echo "store = $url&options=-csearch_path%3Dsmdp"
+    echo "es2-client = operator-a:token-a"; echo "threads = 8"; } >"$tmp/smdpd.conf"
+  head -c 12288 /dev/urandom >"$tmp/upp"
+  "$build/smdp/smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp" --iccid 8944000000000000001 --count "$devices" \
+    --owner operator-a --spn "Operator A" --name "A IoT" --notify smdp.iotrsp.test >/dev/null 2>&1
+  for j in $(seq 1 "$k"); do
+    "$build/smdp/smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/smdpd$j.log" & spids+=($!); pids+=($!)
+  done
+  for j in $(seq 1 "$k"); do sp+=("$(wait_port "$tmp/smdpd$j.log" port)"); done
+  : >"$tmp/es2.curl"
+  mapfile -t eids < <(ls "$p/euicc" | grep '\.key$' | sort | cut -c1-32)
+  for j in $(seq 1 "$devices"); do
+    es2_order "$tmp/es2.curl" "$p" "${sp[$((j % k))]}" token-a "$(printf '8944%015d' "$j")" "${eids[$((j - 1))]}"
+  done
+  curl -s -K "$tmp/es2.curl" >/dev/null
+  # the eIM node relays to the SM-DP+ nodes through a name each: smdp.iotrsp.test is node 1;
+  # with two, every second device's order is at node 2 (the same store, any node serves it)
+  { eimd_conf "$p" "$tmp" | grep -v '^store = '; echo "store = $url"; echo "smdp-ca = $p/ci.pem"
+    echo "connect = smdp.iotrsp.test:443:127.0.0.1:${sp[$((k - 1))]}"
+    echo "api-key = operator:ops:op-secret"; echo "threads = 8"; } >"$tmp/eimd-dl.conf"
+  "$build/eim/eimd" --config "$tmp/eimd-dl.conf" --initial-eim "$tmp/initial.der"
+  "$build/eim/eimd" --config "$tmp/eimd-dl.conf" 2>"$tmp/eimd-dl.log" & local epid=$!; pids+=($epid)
+  hport=$(wait_port "$tmp/eimd-dl.log" https_port)
+  "$build/tools/fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$hport" \
+    --connect-address 127.0.0.1 --ca "$p/ci.pem" --devices "$devices" --threads 8 --rounds 1 \
+    --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" --api-key op-secret >/dev/null
+  curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -X POST \
+    -H "Authorization: Bearer op-secret" -H "Content-Type: application/json" \
+    -d "{\"name\":\"dl\",\"label\":\"fleet=sim\",\"maxInFlight\":$devices,\"download\":{\"activationCode\":\"1\$smdp.iotrsp.test\$\"}}" \
+    "https://eim.iotrsp.test/api/v1/campaigns" >/dev/null
+  c0=$(cpu_of "${spids[@]}"); p0=$(cpu_of $(pg_pids)); t0=$(date +%s.%N)
+  out=$("$build/tools/fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$hport" \
+    --connect-address 127.0.0.1 --ca "$p/ci.pem" --devices "$devices" --threads 8 --rounds 1)
+  t1=$(date +%s.%N); c1=$(cpu_of "${spids[@]}"); p1=$(cpu_of $(pg_pids))
+  echo "$out" | awk -v k="$k" -v t="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" -v scpu="$(( (c1 - c0) * 1000000 / tck ))" \
+    -v pcpu="$(( (p1 - p0) * 1000000 / tck ))" '{ for (i = 1; i <= NF; i++) if ($i == "installed") n = $(i+1) }
+    END { n = n + 0; printf "  %d smdpd node%s  downloads (12 KB, via eimd) %6.1f/s (%d in %.1f s)  CPU per download: smdpd %5.0f us, PostgreSQL %5.0f us\n",
+          k, (k > 1 ? "s" : " "), n / t, n, t, (n ? scpu / n : 0), (n ? pcpu / n : 0) }'
+  kill "$epid" "${spids[@]}"; wait "$epid" "${spids[@]}" 2>/dev/null || true
+}
+echo
+echo "== $devices downloads from smdpd nodes on one PostgreSQL"
+for k in 1 2; do downloads "$k"; done
