@@ -128,6 +128,9 @@ iot_err eim_open(const struct eim_config *c, struct eim **out)
 	/* a store from before download retries: the operation table gains its count */
 	if (err == IOT_OK)
 		err = eim_add_column(e, "operation", "retries", "INTEGER NOT NULL DEFAULT 0");
+	/* and sessions the reason a relayed CancelSession gave, for a device that sends no trigger result */
+	if (err == IOT_OK && (err = eim_add_column(e, "session", "cancelled", "INTEGER")) == IOT_OK)
+		err = store_exec(e->db, "CREATE INDEX IF NOT EXISTS session_op ON session(op)");
 	/* and from before sources were watched: the euicc table gains them */
 	if (err == IOT_OK && (err = eim_add_column(e, "euicc", "last_source", "TEXT")) == IOT_OK &&
 	    (err = eim_add_column(e, "euicc", "sources", "INTEGER NOT NULL DEFAULT 0")) == IOT_OK)

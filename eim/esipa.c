@@ -274,7 +274,7 @@ static bool undelivered(struct eim *e, const char *eid, const struct next_op *o)
 	struct eim_settings set;
 	struct store_stmt *st;
 	int64_t deliveries = 0, since = 0, now = (int64_t)time(NULL);
-	bool row = false, failed = false;
+	bool row = false, failed = false, cancelled = false;
 	char subject[96], outcome[64];
 
 	if (o->kind == EIM_OP_CONTACT || eim_settings_get(e, &set) != IOT_OK || store_begin(e->db) != IOT_OK)
@@ -288,7 +288,13 @@ static bool undelivered(struct eim *e, const char *eid, const struct next_op *o)
 		}
 		store_finalize(st);
 	}
-	if (row && (deliveries > set.operation_max_deliveries || now - since > set.operation_max_sent)) {
+	/* #15: a device that cancelled the download's session and reported nothing */
+	if (row && o->kind == EIM_OP_DOWNLOAD && eim_download_cancelled(e, eid, o->id, &cancelled) != IOT_OK) {
+		store_rollback(e->db);
+		return false;
+	}
+	failed = cancelled;
+	if (row && !failed && (deliveries > set.operation_max_deliveries || now - since > set.operation_max_sent)) {
 		snprintf(subject, sizeof(subject), "euicc:%s operation:%lld", eid, (long long)o->id);
 		snprintf(outcome, sizeof(outcome), "failed after %lld deliveries in %lld s", (long long)deliveries - 1,
 			 (long long)(now - since));
@@ -297,7 +303,10 @@ static bool undelivered(struct eim *e, const char *eid, const struct next_op *o)
 			 eim_audit_append(e, "eimd", "undelivered", subject, outcome) == IOT_OK;
 	}
 	if (row && store_commit(e->db) == IOT_OK) {
-		if (failed)
+		if (cancelled)
+			log_warn("eim", "download cancelled by the device, never reported: ended", "eid=%s op=%lld", eid,
+				 (long long)o->id);
+		else if (failed)
 			log_warn("eim", "operation undelivered: failed, the next one goes", "eid=%s op=%lld deliveries=%lld",
 				 eid, (long long)o->id, (long long)deliveries - 1);
 		return failed;

@@ -100,6 +100,9 @@ struct eim_certs {
 iot_err eim_euicc_certs(struct eim *e, const char *eid, struct eim_certs *c);
 void eim_certs_free(struct eim_certs *c);
 
+/* A sent download about to go out again whose session the device cancelled
+ * without reporting: ended with the cancel's reason or tried again (result.c). */
+iot_err eim_download_cancelled(struct eim *e, const char *eid, int64_t id, bool *ended);
 /* A PIR that came by handleNotification: the download it ends finished
  * (result.c). */
 iot_err eim_download_finish_by_pir(struct eim *e, const struct rsp_pending_notification *n);

@@ -683,7 +683,13 @@ iot_err eim_relay(struct eim *e, const struct rsp_esipa_message_from_ipa *q, str
 			break;
 		m->u.cancel_session.choice = r.u.cancel_session.choice;
 		m->u.cancel_session.u.error = r.u.cancel_session.u.error;
-		return IOT_OK;
+		/* the session is over: its reason kept, in case no trigger result follows (eim_download_cancelled) */
+		if (r.u.cancel_session.choice == RSP_ES9_OK &&
+		    es9.u.cancel_session.cancel_session_response.choice == RSP_CANCEL_RESP_OK)
+			err = store_sql(e->db, "UPDATE session SET cancelled = $2 WHERE txid = $1", "bi",
+					q->u.cancel_session.transaction_id.ptr, q->u.cancel_session.transaction_id.len,
+					es9.u.cancel_session.cancel_session_response.u.ok.signed_data.reason);
+		return err;
 	}
 	/* the SM-DP+ is down or answered nonsense: the IPA gets undefinedError and the session ends */
 	log_warn("eim", "relay to the SM-DP+ failed", "address=%s error=\"%s\"",

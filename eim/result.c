@@ -234,6 +234,37 @@ static bool retry_download(struct eim *e, const char *eid, int64_t id)
 	return eim_audit_append(e, "esipa", "download-retry", subject, "sent again") == IOT_OK;
 }
 
+/* A sent download whose relayed session the device cancelled and never
+ * reported (no trigger result: some IPAs end a download with CancelSession
+ * alone), found as it is about to go out again: ended with the cancel's
+ * reason, or, for a reason worth another try (undefined, timeout) with tries
+ * left, sent again as a cut download is. *ended: the operation is over. In
+ * the caller's transaction. */
+iot_err eim_download_cancelled(struct eim *e, const char *eid, int64_t id, bool *ended)
+{
+	struct store_stmt *st;
+	bool row = false;
+	int64_t reason = 0;
+	iot_err err;
+
+	*ended = false;
+	if ((err = store_prepare(e->db, "SELECT cancelled FROM session WHERE op = $1 AND cancelled IS NOT NULL LIMIT 1",
+				 &st)) != IOT_OK)
+		return err;
+	store_bind_int(st, 1, id);
+	if ((err = store_step(st, &row)) == IOT_OK && row)
+		reason = store_col_int(st, 0);
+	store_finalize(st);
+	if (err != IOT_OK || !row ||
+	    (err = store_sql(e->db, "UPDATE session SET cancelled = NULL WHERE op = $1", "i", id)) != IOT_OK)
+		return err;
+	/* SGP.22 CancelSessionReason: timeout(2) and undefinedReason(127) may go better next time */
+	if ((reason == 127 || reason == 2) && retry_download(e, eid, id))
+		return IOT_OK;
+	*ended = true;
+	return finish_op(e, eid, id, 0, EIM_FAILED, reason, NULL, 0);
+}
+
 static int64_t download_error_code(const struct rsp_profile_download_error *pe)
 {
 	struct der_reader r, in;
@@ -499,6 +530,10 @@ iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_p
 		size_t len;
 
 		if (!p->has_eim_transaction_id || !eim_txid_parse(e, &p->eim_transaction_id, &id))
+			break;
+		/* the device reports its download itself: a cancel it relayed is accounted for here */
+		if ((err = store_sql(e->db, "UPDATE session SET cancelled = NULL WHERE op = $1 AND cancelled IS NOT NULL",
+				     "i", id)) != IOT_OK)
 			break;
 		if ((err = rsp_encode_alloc(&rsp_t_profile_download_trigger_result, p, &der, &len)) != IOT_OK)
 			break;

@@ -50,6 +50,7 @@ static uint8_t packages[2][4096];      /* the first two getEimPackage answers ca
 static size_t package_len[2], package_count;
 static int compact_pirs;               /* handleNotification carrying a compact installation result */
 static int pir_by_notification;        /* trigger results turned into handleNotification of their PIR, answers lost */
+static int swallow_pdt_results;        /* trigger results lost before the eIM sees them */
 static const uint8_t op_iccid[10] = { 0x98, 0x94, 0x44, 0x99, 0x99, 0x99, 0x99, 0x09, 0x20, 0xF3 };
 
 static iot_err transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp, size_t cap, size_t *resp_len)
@@ -142,6 +143,10 @@ static iot_err esipa(void *ctx, const struct ipa_eim *e, const uint8_t *req, siz
 		free(msg);
 		rsp_arena_free(&a);
 		pir_by_notification--;
+		return IOT_E_IO;
+	}
+	if (swallow_pdt_results && len > 30 && req[0] == 0xBF && req[1] == 0x50 && carries_pdt_result(req, len)) {
+		swallow_pdt_results--;
 		return IOT_E_IO;
 	}
 	der_writer_dynamic(&w);
@@ -579,6 +584,37 @@ static void test_download_ended_by_pir_notification(void **state)
 	assert_int_equal(store_count("SELECT COUNT(*) FROM notification", NULL, NULL), 1);
 }
 
+/* #15 item 7: a device that ends a download with CancelSession alone (no
+ * trigger result reaches the eIM): the operation ends with the cancel's
+ * reason when it would go out again, and the device's next work goes; the
+ * trigger result that arrives at last changes nothing. */
+static void test_download_ended_by_cancel(void **state)
+{
+	uint8_t got[10];
+	char made[65], ac[64], subject[32];
+	int64_t id, code;
+
+	(void)state;
+	first_contact();
+	/* an order that wants a confirmation code the device cannot give: it cancels (postponed, 1) */
+	assert_int_equal(smdp_download_order(dp, "op", op_iccid, NULL, got, NULL), IOT_OK);
+	assert_int_equal(smdp_confirm_order(dp, "op", op_iccid, NULL, "CC-1", "1234", true, made, NULL), IOT_OK);
+	snprintf(ac, sizeof(ac), "1$" ADDRESS "$CC-1");
+	assert_int_equal(eim_op_create(eim, BOOT_EID_TEXT, EIM_OP_DOWNLOAD, (const uint8_t *)ac, strlen(ac), &id), IOT_OK);
+	swallow_pdt_results = 100;
+	(void)ipa_poll(ipa);
+	assert_int_equal(op_state(id, NULL), EIM_SENT);
+	(void)ipa_poll(ipa);                    /* the eIM would send it again: it ends it instead */
+	assert_int_equal(op_state(id, &code), EIM_FAILED);
+	assert_int_equal(code, 1);
+	swallow_pdt_results = 0;
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(op_state(id, &code), EIM_FAILED);
+	assert_int_equal(code, 1);
+	snprintf(subject, sizeof(subject), "operation:%lld", (long long)id);
+	assert_int_equal(store_count("SELECT COUNT(*) FROM audit WHERE action = $1 AND subject = $2", "result", subject), 1);
+}
+
 /* Notifications whose SM-DP+ is down stay stored and go when it is back,
  * once; one the device delivers twice is stored once. */
 static void test_notifications_kept_until_forwarded(void **state)
@@ -966,6 +1002,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_eco_delete_and_smdp_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_download_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_download_ended_by_pir_notification, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_download_ended_by_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notifications_kept_until_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bpp_over_https, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_change, setup, teardown),
