@@ -148,9 +148,14 @@ iot_err es9_cancel_session(struct smdp *s, const struct rsp_cancel_session_reque
 		/* SGP.22 3.1.3 / 5.6.5: postponed or timed out, the order stands; else it ends in error */
 		bool retry = reason == REASON_POSTPONED || reason == REASON_TIMEOUT;
 
-		err = store_sql(s->db, "UPDATE profile SET state = $1, bound_otpk = NULL, bound_otsk = NULL, updated = $2"
-			       " WHERE iccid = $3 AND state IN (4, 5)", "iit",
-			       (int64_t)(retry ? SMDP_RELEASED : SMDP_ERROR), (int64_t)smdp_now(s), ss.iccid);
+		/* SGP.22 3.1.3.2: a package already bound stays bound for the retry, with the
+		 * one-time keys it was bound with (bppEuiccOtpk), as after a lost BPP */
+		err = store_sql(s->db, "UPDATE profile SET"
+				" state = CASE WHEN $4 = 1 AND state = 5 AND bound_otpk IS NOT NULL THEN 5 ELSE $1 END,"
+				" bound_otpk = CASE WHEN $4 = 1 AND state = 5 THEN bound_otpk ELSE NULL END,"
+				" bound_otsk = CASE WHEN $4 = 1 AND state = 5 THEN bound_otsk ELSE NULL END, updated = $2"
+				" WHERE iccid = $3 AND state IN (4, 5)", "iiti",
+				(int64_t)(retry ? SMDP_RELEASED : SMDP_ERROR), (int64_t)smdp_now(s), ss.iccid, (int64_t)retry);
 		log_info("smdp", "session cancelled", "iccid=%s eid=%s reason=%lld", ss.iccid, ss.eid, (long long)reason);
 		if (err == IOT_OK) {
 			static const struct smdp_status cancelled = { 0, "8.8.5", "3.8", "Session cancelled by the eUICC" };

@@ -770,6 +770,36 @@ static void test_retry_new_session_same_key(void **state)
 	assert_int_equal(state_of(), SMDP_INSTALLED);
 }
 
+/* #15 item 14: a download postponed after its package was bound
+ * (CancelSession, postponed) is retried with the same one-time keys and
+ * the package already bound, not bound anew. */
+static void test_postponed_after_binding(void **state)
+{
+	struct lpa l;
+
+	(void)state;
+	add_profile(false);
+	order(NULL, "MATCH-PB", NULL, true);
+	lpa_init(&l);
+	assert_int_equal(lpa_initiate(&l, AS_IS), 0);
+	assert_int_equal(lpa_authenticate(&l, "MATCH-PB", NONE), 0);
+	lpa_prepare(&l, NULL);
+	assert_int_equal(lpa_get_bpp(&l, NULL, false), 0);
+	assert_int_equal(state_of(), SMDP_DOWNLOADED);
+	assert_int_equal(lpa_cancel(&l, 1), 0);                 /* postponed */
+	lpa_free(&l);
+	assert_int_equal(state_of(), SMDP_DOWNLOADED);
+	lpa_init(&l);
+	assert_int_equal(lpa_initiate(&l, AS_IS), 0);
+	assert_int_equal(lpa_authenticate(&l, "MATCH-PB", NONE), 0);
+	assert_true(l.auth.smdp_signed2.has_bpp_euicc_otpk);
+	lpa_prepare(&l, NULL);
+	assert_int_equal(lpa_get_bpp(&l, NULL, false), 0);
+	assert_true(lpa_install(&l));
+	lpa_free(&l);
+	assert_int_equal(state_of(), SMDP_INSTALLED);
+}
+
 static void test_rebinding_limit(void **state)
 {
 	struct lpa l;
@@ -1118,7 +1148,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_download), T(test_download_with_ppk), T(test_default_smdp_order), T(test_generated_matching_id),
 	T(test_ts48_profiles),
 	T(test_confirmation_code), T(test_confirmation_code_retry_limit), T(test_retry_same_session),
-	T(test_retry_new_session_same_key), T(test_rebinding_limit), T(test_restart_mid_session),
+	T(test_retry_new_session_same_key), T(test_postponed_after_binding), T(test_rebinding_limit), T(test_restart_mid_session),
 	T(test_matching_id_errors), T(test_eid_mismatch), T(test_unreleased_profile), T(test_expired_order),
 	T(test_session_expiry), T(test_bad_euicc_signatures), T(test_certificate_errors), T(test_initiate_errors),
 	T(test_unknown_transaction), T(test_cancelled_session), T(test_es2_rules),
