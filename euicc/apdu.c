@@ -292,7 +292,8 @@ iot_err euicc_transmit(struct euicc *e, const uint8_t *apdu, size_t len,
 		if (sw == SW_OK) {              /* kept: what the device supports */
 			e->terminal_capability_len = a.lc < sizeof(e->terminal_capability) ? a.lc
 											  : sizeof(e->terminal_capability);
-			memcpy(e->terminal_capability, a.data, e->terminal_capability_len);
+			if (e->terminal_capability_len)         /* no data (Lc absent): a.data is NULL */
+				memcpy(e->terminal_capability, a.data, e->terminal_capability_len);
 			log_info("euicc", "terminal capability", "bytes=%zu", e->terminal_capability_len);
 		}
 		break;
