@@ -41,6 +41,8 @@ const when = (t) => (t ? new Date(t * 1000).toISOString().replace('T', ' ').slic
 const main = () => document.getElementById('main');
 
 function page(title, ...kids) {
+  // a page whose data came back after signing out shows nothing (the sign-in form stays)
+  if (!me) return;
   const m = main();
   m.replaceChildren(h('h1', { text: title }), ...kids.flat().filter((k) => k !== null && k !== undefined && k !== false));
   document.title = title + ' — iotrsp eIM console';
