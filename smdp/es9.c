@@ -402,9 +402,14 @@ static iot_err get_bpp(struct smdp *s, const struct rsp_get_bound_profile_packag
 	if (err != IOT_OK)
 		return err;
 	if (pdr->choice == RSP_PREPARE_DL_ERROR) {
-		/* SGP.22 5.6.2: the eUICC refused the download; the session ends */
+		/* SGP.22 5.6.2: the eUICC refused the download: the session ends,
+		 * the answer is a failure (never a success without a BPP) and the
+		 * owner hears of it at the BPP download point */
 		log_info("smdp", "eUICC refused PrepareDownload", "code=%lld", (long long)pdr->u.error.download_error_code);
-		err = es9_session_end(s, ss.txid);
+		err = es9_refuse(st, 127, "8.1", "3.8", "eUICC refused the download (PrepareDownloadResponseError)");
+		if (smdp_profile_load(s, SMDP_BY_ICCID, ss.iccid, &p) == IOT_OK &&
+		    smdp_progress_add(s, p.iccid, ss.eid, SMDP_POINT_BPP_DOWNLOAD, st, NULL, 0) != IOT_OK)
+			err = IOT_E_STORE;
 		goto out;
 	}
 	if (pdr->choice != RSP_PREPARE_DL_OK) {

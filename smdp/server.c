@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/hex.h"
@@ -161,17 +162,39 @@ static bool same_secret(const char *a, const char *b)
 	return !d;
 }
 
-static const char *es2_owner(const struct smdp_server *s, const struct http_request *q)
+/* SGP.22 2.6.6.1: the owner an ES2+ caller authenticates as, by its TLS
+ * client certificate (mutual TLS) or its bearer token; NULL with *http
+ * set (401 no credentials, 403 a certificate refused or standing for no
+ * one, or contradicting the token). */
+static const char *es2_owner(const struct smdp_server *s, const struct http_request *q, int *http)
 {
 	const char *a = q->authorization;
-	const char *found = NULL;
+	const char *by_cert = NULL, *by_token = NULL;
 
-	if (!a || strncmp(a, "Bearer ", 7))
+	*http = 401;
+	if (q->client_cert_refused) {
+		log_warn("smdp", "ES2+ client certificate refused (foreign, expired or not yet valid)", "peer=%s", q->peer);
+		*http = 403;
 		return NULL;
-	for (size_t i = 0; i < s->cfg.client_count; i++)
-		if (same_secret(a + 7, s->cfg.clients[i].token))
-			found = s->cfg.clients[i].owner;
-	return found;
+	}
+	for (size_t i = 0; q->client_cert_sha256 && i < s->cfg.client_count; i++)
+		if (s->cfg.clients[i].cert_sha256 && !strcasecmp(s->cfg.clients[i].cert_sha256, q->client_cert_sha256))
+			by_cert = s->cfg.clients[i].owner;
+	if (q->client_cert_sha256 && !by_cert) {
+		log_warn("smdp", "ES2+ client certificate trusted but configured for no client", "peer=%s sha256=%s",
+			 q->peer, q->client_cert_sha256);
+		*http = 403;
+		return NULL;
+	}
+	if (a && !strncmp(a, "Bearer ", 7))
+		for (size_t i = 0; i < s->cfg.client_count; i++)
+			if (s->cfg.clients[i].token && same_secret(a + 7, s->cfg.clients[i].token))
+				by_token = s->cfg.clients[i].owner;
+	if (by_cert && by_token && strcmp(by_cert, by_token)) {
+		*http = 403;
+		return NULL;
+	}
+	return by_cert ? by_cert : by_token;
 }
 
 static const char *opt_text(const json_t *q, const char *key)
@@ -188,7 +211,8 @@ static iot_err missing(struct smdp_status *st)
 static void es2_json(struct smdp_server *s, const char *fn, const struct http_request *q, struct http_response *r)
 {
 	struct jb_status ok = { JB_EXECUTED_SUCCESS, NULL, NULL, NULL, NULL };
-	const char *owner = es2_owner(s, q), *text;
+	int refusal;
+	const char *owner = es2_owner(s, q, &refusal), *text;
 	struct smdp_status st = { 0 };
 	struct smdp *dp = core(s);
 	uint8_t iccid[10], got[10];
@@ -199,7 +223,7 @@ static void es2_json(struct smdp_server *s, const char *fn, const struct http_re
 
 	/* SGP.22 6.1.2: ES2+ callers are authenticated */
 	if (!owner) {
-		r->status = 401;
+		r->status = refusal;
 		return;
 	}
 	if (!(in = json_loadb((const char *)q->body, q->body_len, 0, NULL)) || !json_is_object(in) ||
@@ -238,6 +262,12 @@ static void es2_json(struct smdp_server *s, const char *fn, const struct http_re
 
 		if (!json_is_boolean(release)) {
 			err = missing(&st);
+		} else if (json_object_get(in, "smdsAddress") || json_object_get(in, "rootSmdsAddress")) {
+			/* SGP.22 5.3.2: with an SM-DS address the SM-DP+ registers the event
+			 * there (ES12); smdpd has no SM-DS, so it refuses and changes nothing
+			 * rather than confirm an order no device would ever discover */
+			st = (struct smdp_status){ 0, "8.9", "5.1", "SM-DS inaccessible: this SM-DP+ registers no events (ES12)" };
+			err = IOT_E_REFUSED;
 		} else {
 			err = smdp_confirm_order(dp, owner, iccid, opt_text(in, "eid"), opt_text(in, "matchingId"),
 						 opt_text(in, "confirmationCode"), json_is_true(release), mid, &st);
@@ -469,6 +499,10 @@ iot_err smdp_server_start(const struct smdp_server_config *c, struct smdp_server
 	s->cfg = *c;
 	s->cfg.http.handler = handle;
 	s->cfg.http.ctx = s;
+	if (c->es2_client_ca_file) {
+		s->cfg.http.client_ca_file = c->es2_client_ca_file;
+		s->cfg.http.client_cert_optional = true;
+	}
 	if (pthread_key_create(&s->core, core_free)) {
 		free(s);
 		return IOT_E_NOMEM;

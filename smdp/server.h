@@ -13,11 +13,13 @@
 #include "net/http.h"
 #include "smdp/smdp.h"
 
-/* An ES2+ client: the profile owner a bearer token stands for, and where
- * its HandleDownloadProgressInfo calls go (NULL: it gets none). */
+/* An ES2+ client: the profile owner a bearer token (NULL: none) and/or a
+ * TLS client certificate (its SHA-256, 64 hex digits; NULL: none) stand
+ * for, and where its HandleDownloadProgressInfo calls go (NULL: none). */
 struct smdp_es2_client {
 	const char *owner, *token;
 	const char *progress_url;
+	const char *cert_sha256;
 };
 
 struct smdp_server_config {
@@ -26,6 +28,9 @@ struct smdp_server_config {
 	const struct smdp_es2_client *clients;
 	size_t client_count;
 	const char *progress_ca_file;           /* trust anchors for the owners' servers; NULL: the system's */
+	/* PEM CAs of the ES2+ clients' certificates (SGP.22 2.6.6.1, mutual TLS):
+	 * clients are asked for one, ES9+ callers are not required to give one */
+	const char *es2_client_ca_file;
 	unsigned lease_ms;                      /* nodes on one store: the progress sender's lease (default 30000) */
 };
 

@@ -11,6 +11,8 @@
 
 #include "base/conf.h"
 #include "base/log.h"
+#include "crypto/crypto.h"
+#include "crypto/x509.h"
 #include "rsp/rsp.h"
 #include "smdp/server.h"
 
@@ -42,8 +44,10 @@ static void usage(FILE *f)
 		"  --store URL             the store (store, default sqlite:smdp.db)\n"
 		"  --threads N             worker threads (threads, default 4)\n"
 		"  config only, repeatable, one set per CI: ci, dp-auth-cert, dp-auth-key, dp-pb-cert, dp-pb-key;\n"
-		"  es2-client = OWNER:TOKEN[:URL]  (an ES2+ client, its bearer token, where its\n"
+		"  es2-client = OWNER:TOKEN[:URL]  (an ES2+ client, its bearer token or - for none, where its\n"
 		"              HandleDownloadProgressInfo calls go); es2-progress-ca = FILE (trust for those URLs);\n"
+		"  es2-client-ca = FILE (CAs of ES2+ client certificates: mutual TLS), es2-client-cert = OWNER:FILE\n"
+		"              (the certificate that stands for OWNER);\n"
 		"  lease-ms = N (nodes on one store: how long a dead node's hold on sending progress lasts, 30000)\n"
 		"  import: --class test|provisioning|operational, --notify ADDRESS, --ppr 1|2|1,2 (policy rules),\n"
 		"          --ppk (protect ahead with a PPK)\n"
@@ -180,6 +184,64 @@ static int import(const struct smdp_config *cfg, const char *path, const char *d
 	return 0;
 }
 
+/* The SHA-256 of a certificate file (PEM or DER), 64 hex digits. */
+static iot_err cert_sha256(const char *path, char out[65])
+{
+	struct crypto_cert *c;
+	struct crypto_buf b;
+	uint8_t d[CRYPTO_SHA256_LEN];
+	iot_err err;
+
+	if ((err = x509_load(path, &c)) != IOT_OK)
+		return err;
+	b.ptr = x509_der(c, &b.len);
+	err = crypto_sha256(&b, 1, d);
+	x509_free(c);
+	for (size_t i = 0; err == IOT_OK && i < sizeof(d); i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	return err;
+}
+
+/* es2-client = OWNER:TOKEN[:URL] (TOKEN "-": certificate only) and
+ * es2-client-cert = OWNER:FILE, the certificate that owner presents. */
+static iot_err es2_clients(const struct conf *conf, struct smdp_es2_client *clients, char owners[][128],
+			   char tokens[][256], char prints[][65], size_t *n)
+{
+	const char *v;
+
+	for (*n = 0; *n < MAX_CLIENTS && (v = nth(conf, "es2-client", *n)); ++*n) {
+		const char *colon = strchr(v, ':'), *url = colon ? strchr(colon + 1, ':') : NULL;
+		size_t token_len = url ? (size_t)(url - colon - 1) : colon ? strlen(colon + 1) : 0;
+
+		if (!colon || colon == v || !token_len || (size_t)(colon - v) >= sizeof(owners[0]) ||
+		    token_len >= sizeof(tokens[0]) || (url && !url[1])) {
+			fprintf(stderr, "smdpd: es2-client wants OWNER:TOKEN or OWNER:TOKEN:URL\n");
+			return IOT_E_ARG;
+		}
+		snprintf(owners[*n], sizeof(owners[0]), "%.*s", (int)(colon - v), v);
+		snprintf(tokens[*n], sizeof(tokens[0]), "%.*s", (int)token_len, colon + 1);
+		clients[*n] = (struct smdp_es2_client){ owners[*n], strcmp(tokens[*n], "-") ? tokens[*n] : NULL,
+							url ? url + 1 : NULL, NULL };
+	}
+	for (size_t i = 0; (v = nth(conf, "es2-client-cert", i)); i++) {
+		const char *colon = strchr(v, ':');
+		size_t k = 0;
+
+		while (colon && k < *n && (strlen(owners[k]) != (size_t)(colon - v) || strncmp(owners[k], v, colon - v)))
+			k++;
+		if (!colon || k == *n) {
+			fprintf(stderr, "smdpd: es2-client-cert wants OWNER:FILE for an OWNER of es2-client\n");
+			return IOT_E_ARG;
+		}
+		if (cert_sha256(colon + 1, prints[k]) != IOT_OK) {
+			fprintf(stderr, "smdpd: es2-client-cert: cannot read the certificate %s\n", colon + 1);
+			return IOT_E_ARG;
+		}
+		clients[k].cert_sha256 = prints[k];
+	}
+	return IOT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -201,7 +263,7 @@ int main(int argc, char **argv)
 	struct smdp_profile_info info = { 0 };
 	struct smdp_credentials sets[MAX_SETS];
 	struct smdp_es2_client clients[MAX_CLIENTS];
-	char owners[MAX_CLIENTS][128], tokens[MAX_CLIENTS][256];
+	char owners[MAX_CLIENTS][128], tokens[MAX_CLIENTS][256], prints[MAX_CLIENTS][65];
 	struct smdp_server_config sc = { 0 };
 	struct smdp_server *server;
 	struct conf conf = { 0 };
@@ -263,20 +325,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	for (const char *v; nclients < MAX_CLIENTS && (v = nth(&conf, "es2-client", nclients)); nclients++) {
-		/* OWNER:TOKEN, or OWNER:TOKEN:URL for its HandleDownloadProgressInfo */
-		const char *colon = strchr(v, ':'), *url = colon ? strchr(colon + 1, ':') : NULL;
-		size_t token_len = url ? (size_t)(url - colon - 1) : colon ? strlen(colon + 1) : 0;
-
-		if (!colon || colon == v || !token_len || (size_t)(colon - v) >= sizeof(owners[0]) ||
-		    token_len >= sizeof(tokens[0]) || (url && !url[1])) {
-			fprintf(stderr, "smdpd: es2-client wants OWNER:TOKEN or OWNER:TOKEN:URL\n");
-			conf_free(&conf);
-			return 2;
-		}
-		snprintf(owners[nclients], sizeof(owners[0]), "%.*s", (int)(colon - v), v);
-		snprintf(tokens[nclients], sizeof(tokens[0]), "%.*s", (int)token_len, colon + 1);
-		clients[nclients] = (struct smdp_es2_client){ owners[nclients], tokens[nclients], url ? url + 1 : NULL };
+	if (es2_clients(&conf, clients, owners, tokens, prints, &nclients) != IOT_OK) {
+		conf_free(&conf);
+		return 2;
 	}
 	if (!address || !nsets) {
 		fprintf(stderr, "smdpd: an address and at least one credential set (ci, dp-auth-*, dp-pb-*) are needed\n");
@@ -316,6 +367,7 @@ int main(int argc, char **argv)
 	sc.clients = clients;
 	sc.client_count = nclients;
 	sc.progress_ca_file = conf_get(&conf, "es2-progress-ca");
+	sc.es2_client_ca_file = conf_get(&conf, "es2-client-ca");
 	if (conf_get(&conf, "lease-ms"))
 		sc.lease_ms = (unsigned)atoi(conf_get(&conf, "lease-ms"));
 	memset(&sa, 0, sizeof(sa));

@@ -22,6 +22,12 @@ struct http_request {
 	const uint8_t *body;
 	size_t body_len;
 	const char *peer;               /* the client's address, for logs */
+	/* With client_cert_optional: the SHA-256 of the client certificate
+	 * (64 hex digits) when one was presented, chains to client_ca_file and
+	 * is within its validity; NULL otherwise. client_cert_refused: one was
+	 * presented and failed those checks (foreign, expired, not yet valid). */
+	const char *client_cert_sha256;
+	bool client_cert_refused;
 	void *conn;                     /* the server's: for http_request_arg */
 };
 
@@ -65,6 +71,9 @@ struct http_server_config {
 	/* PEM CAs: every client must present a certificate they issued (else
 	 * 403, the handler not called); NULL: clients are not asked for one */
 	const char *client_ca_file;
+	/* With client_ca_file: ask for a certificate without requiring one,
+	 * and let the handler decide from http_request.client_cert_* */
+	bool client_cert_optional;
 	unsigned threads;               /* worker threads (default 4) */
 	size_t max_body;                /* larger requests get 413 (default 1 MiB) */
 	http_handler handler;

@@ -4,12 +4,15 @@
 #include "net/tls_floor.h"
 
 #include <arpa/inet.h>
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
 
@@ -19,6 +22,7 @@ struct http_server {
 	void *ctx;
 	size_t max_body;
 	char *cert, *key, *client_ca;
+	bool client_cert_optional;
 	gnutls_datum_t ticket_key;      /* one key for all workers: any of them resumes any session */
 	uint16_t port;
 };
@@ -137,14 +141,35 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct http_response *
 	return ret;
 }
 
-/* MHD asks for a client certificate but leaves the verdict to us. */
-static bool client_verified(struct MHD_Connection *conn)
+/* MHD asks for a client certificate but leaves the verdict to us: 1 when
+ * one was presented, chains to the trust list and is within its validity
+ * (checked here as well, whatever verification flags the library uses),
+ * with its SHA-256 in hex; 0 when none was presented; -1 when refused. */
+static int client_verified(struct MHD_Connection *conn, char sha256[65])
 {
 	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	const gnutls_datum_t *peers;
+	gnutls_x509_crt_t crt;
 	unsigned status = 1, n = 0;
+	uint8_t digest[32];
+	time_t now = time(NULL);
+	int ok;
 
-	return info && info->tls_session && gnutls_certificate_get_peers(info->tls_session, &n) && n &&
-	       gnutls_certificate_verify_peers2(info->tls_session, &status) == 0 && status == 0;
+	if (!info || !info->tls_session || !(peers = gnutls_certificate_get_peers(info->tls_session, &n)) || !n)
+		return 0;
+	if (gnutls_certificate_verify_peers2(info->tls_session, &status) != 0 || status != 0)
+		return -1;
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return -1;
+	ok = gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) == 0 &&
+	     gnutls_x509_crt_get_activation_time(crt) <= now && gnutls_x509_crt_get_expiration_time(crt) > now &&
+	     gnutls_hash_fast(GNUTLS_DIG_SHA256, peers[0].data, peers[0].size, digest) == 0;
+	gnutls_x509_crt_deinit(crt);
+	if (!ok)
+		return -1;
+	for (size_t i = 0; i < sizeof(digest); i++)
+		snprintf(sha256 + 2 * i, 3, "%02x", digest[i]);
+	return 1;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -156,7 +181,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_request q = { 0 };
 	struct http_response r = { 0 };
 	const union MHD_ConnectionInfo *ci;
-	char peer[INET6_ADDRSTRLEN] = "?";
+	char peer[INET6_ADDRSTRLEN] = "?", client_sha256[65];
 
 	(void)version;
 	if (!p) {
@@ -192,10 +217,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r.status = 413;
 		return queue(conn, &r);
 	}
-	if (s->client_ca && !client_verified(conn)) {
-		log_warn("http", "client certificate missing or not trusted", "path=%s", url);
-		r.status = 403;
-		return queue(conn, &r);
+	if (s->client_ca) {
+		int v = client_verified(conn, client_sha256);
+
+		if (v <= 0 && !s->client_cert_optional) {
+			log_warn("http", "client certificate missing or not trusted", "path=%s", url);
+			r.status = 403;
+			return queue(conn, &r);
+		}
+		q.client_cert_sha256 = v > 0 ? client_sha256 : NULL;
+		q.client_cert_refused = v < 0;
 	}
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
@@ -279,6 +310,7 @@ iot_err http_server_start(const struct http_server_config *c, struct http_server
 			err = read_file(c->key_file, &s->key);
 		if (err == IOT_OK && c->client_ca_file)
 			err = read_file(c->client_ca_file, &s->client_ca);
+		s->client_cert_optional = c->client_cert_optional;
 		if (err == IOT_OK && gnutls_session_ticket_key_generate(&s->ticket_key) < 0)
 			err = IOT_E_NOMEM;
 	}

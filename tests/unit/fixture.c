@@ -227,6 +227,12 @@ void fixture_tls_cert(const char *dir, const char *name, char *cert, size_t cert
 void fixture_tls_cert_for(const char *host, const char *dir, const char *name, char *cert, size_t cert_cap, char *key,
 			  size_t key_cap)
 {
+	fixture_tls_cert_dated(host, time(NULL) - 60, time(NULL) + 3600, dir, name, cert, cert_cap, key, key_cap);
+}
+
+void fixture_tls_cert_dated(const char *host, time_t not_before, time_t not_after, const char *dir, const char *name,
+			    char *cert, size_t cert_cap, char *key, size_t key_cap)
+{
 	struct x509_template t = { 0 };
 	struct crypto_key *k;
 	struct crypto_cert *c;
@@ -239,8 +245,8 @@ void fixture_tls_cert_for(const char *host, const char *dir, const char *name, c
 	t.cn = host;
 	t.dns = host;
 	t.serial = 9;
-	t.not_before = time(NULL) - 60;
-	t.not_after = time(NULL) + 3600;
+	t.not_before = not_before;
+	t.not_after = not_after;
 	assert_int_equal(x509_issue(&t, k, NULL, k, &c), IOT_OK);
 	assert_int_equal(x509_save_pem(c, cert), IOT_OK);
 	if (key)

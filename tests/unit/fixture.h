@@ -39,6 +39,9 @@ void fixture_tls_cert(const char *dir, const char *name, char *cert, size_t cert
 /* The same for another host name. */
 void fixture_tls_cert_for(const char *host, const char *dir, const char *name, char *cert, size_t cert_cap, char *key,
 			  size_t key_cap);
+/* The same with its validity period given (an expired one for the tests). */
+void fixture_tls_cert_dated(const char *host, time_t not_before, time_t not_after, const char *dir, const char *name,
+			    char *cert, size_t cert_cap, char *key, size_t key_cap);
 
 /* Sends a BPP as an LPA does (SGP.22 2.5.5): the 'BF36' header with 'BF23',
  * then each sequence header and each segment, one STORE DATA sequence each;

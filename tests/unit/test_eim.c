@@ -32,7 +32,7 @@ static struct smdp_credentials creds;
 static struct smdp_server *smdp_https;
 static struct smdp_server_config ss;    /* to start the SM-DP+ again */
 static struct owner_side owner;         /* the profile owner's server: the SM-DP+'s progress reports */
-static struct smdp_es2_client owner_client = { "op", "op-token", owner.url };
+static struct smdp_es2_client owner_client = { "op", "op-token", owner.url, NULL };
 static int drop_results;
 static struct eim_config ec;            /* to start eimd's server on the same store */
 static struct http_client *via;         /* ESipa through eimd's HTTPS server, not straight in */

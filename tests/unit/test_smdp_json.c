@@ -24,13 +24,55 @@ static struct fixture_pki pki;
 static struct smdp_credentials creds;
 /* the profile owner's own server, taking HandleDownloadProgressInfo */
 static struct owner_side owner;
-static struct smdp_es2_client clients[] = { { "operator-a", "token-a", owner.url }, { "operator-b", "token-b", NULL } };
+static char print_c[65];
+/* operator-c has no token: it authenticates by its TLS client certificate */
+static struct smdp_es2_client clients[] = { { "operator-a", "token-a", owner.url, NULL },
+					    { "operator-b", "token-b", NULL, NULL },
+					    { "operator-c", NULL, NULL, print_c } };
+/* ES2+ client certificates: operator-c's, one expired and one trusted but
+ * standing for no one (all three in the CA file), one foreign */
+static char cert_c[200], key_c[200], cert_old[200], key_old[200], cert_none[200], key_none[200], cert_foreign[200],
+	key_foreign[200], es2_ca[200];
 static struct smdp_server *server;
 static struct http_client *client;
 static struct euicc *euicc;
 static char db_url[200], tls_cert[200], tls_key[200];
 static uint8_t resp[65536];
 static size_t resp_len;
+
+static void es2_client_certs(void)
+{
+	const char *trusted[] = { cert_c, cert_old, cert_none };
+	struct crypto_cert *c;
+	struct crypto_buf b;
+	uint8_t d[CRYPTO_SHA256_LEN];
+	FILE *out;
+
+	fixture_tls_cert_for("operator-c", pki.dir, "op-c", cert_c, sizeof(cert_c), key_c, sizeof(key_c));
+	fixture_tls_cert_dated("operator-c", time(NULL) - 7200, time(NULL) - 3600, pki.dir, "op-old", cert_old,
+			       sizeof(cert_old), key_old, sizeof(key_old));
+	fixture_tls_cert_for("operator-x", pki.dir, "op-none", cert_none, sizeof(cert_none), key_none,
+			     sizeof(key_none));
+	fixture_tls_cert_for("operator-c", pki.dir, "op-foreign", cert_foreign, sizeof(cert_foreign), key_foreign,
+			     sizeof(key_foreign));
+	snprintf(es2_ca, sizeof(es2_ca), "%s/es2-ca.pem", pki.dir);
+	assert_non_null(out = fopen(es2_ca, "w"));
+	for (size_t i = 0; i < 3; i++) {
+		char line[256];
+		FILE *in = fopen(trusted[i], "r");
+
+		assert_non_null(in);
+		while (fgets(line, sizeof(line), in))
+			fputs(line, out);
+		fclose(in);
+	}
+	fclose(out);
+	assert_int_equal(x509_load(cert_c, &c), IOT_OK);
+	b.ptr = x509_der(c, &b.len);
+	assert_int_equal(crypto_sha256(&b, 1, d), IOT_OK);
+	hex_encode(d, sizeof(d), print_c);
+	x509_free(c);
+}
 
 static int setup(void **state)
 {
@@ -42,11 +84,13 @@ static int setup(void **state)
 	fixture_pki_make(&pki, CRYPTO_P256);
 	fixture_tls_cert(pki.dir, "tls", tls_cert, sizeof(tls_cert), tls_key, sizeof(tls_key));
 	snprintf(db_url, sizeof(db_url), "sqlite:%s/smdp.db", pki.dir);
+	es2_client_certs();
 	creds = (struct smdp_credentials){ pki.ci, pki.dp_auth, pki.dp_key, pki.dp_pb, pki.dp_pb_key };
 	sc.smdp = (struct smdp_config){ .address = ADDRESS, .creds = &creds, .cred_count = 1, .store_url = db_url };
 	sc.http = (struct http_server_config){ .cert_file = tls_cert, .key_file = tls_key, .threads = 2 };
 	sc.clients = clients;
-	sc.client_count = 2;
+	sc.client_count = 3;
+	sc.es2_client_ca_file = es2_ca;
 	assert_int_equal(smdp_server_start(&sc, &server), IOT_OK);
 	cc.ca_file = tls_cert;
 	assert_int_equal(http_client_new(&cc, &client), IOT_OK);
@@ -225,7 +269,7 @@ static json_t *authenticate(const char *matching_id, char txid[33], uint8_t *buf
 	return r;
 }
 
-static void import_and_order(const char *matching_id)
+static void import_profile(void)
 {
 	struct smdp_config cfg = { .address = ADDRESS, .creds = &creds, .cred_count = 1, .store_url = db_url };
 	struct smdp_profile_info info = { .owner = "operator-a", .service_provider_name = "Operator A",
@@ -233,8 +277,6 @@ static void import_and_order(const char *matching_id)
 	static uint8_t upp[8000];
 	uint8_t iccid[10];
 	struct smdp *dp;
-	json_t *r;
-	int status;
 
 	for (size_t i = 0; i < sizeof(upp); i++)
 		upp[i] = (uint8_t)(i * 3);
@@ -242,6 +284,14 @@ static void import_and_order(const char *matching_id)
 	assert_int_equal(smdp_open(&cfg, &dp), IOT_OK);
 	assert_int_equal(smdp_add_profile(dp, iccid, &info, upp, sizeof(upp)), IOT_OK);
 	smdp_close(dp);
+}
+
+static void import_and_order(const char *matching_id)
+{
+	json_t *r;
+	int status;
+
+	import_profile();
 	/* another owner does not see it */
 	r = es2("downloadOrder", "token-b", json_pack("{s:s}", "iccid", "8949449999999990023"), &status);
 	assert_outcome(r, JB_FAILED, "8.2.1", "3.9");
@@ -396,6 +446,137 @@ static void test_progress_retried(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(owner.reports, 0), "notificationPointId")), 1);
 }
 
+/* An ES2+ call with a TLS client certificate (and maybe a token): the HTTP status. */
+static int es2_with_cert(const char *cert, const char *key, const char *token)
+{
+	struct http_client_config cc = { .ca_file = tls_cert, .cert_file = cert, .key_file = key };
+	struct http_client *c;
+	char url[200], auth[100];
+	const char *headers[] = { "Content-Type: application/json", "X-Admin-Protocol: gsma/rsp/v2.5.0", auth, NULL };
+	const char *body = "{\"header\":{\"functionRequesterIdentifier\":\"t\",\"functionCallIdentifier\":\"d\"},"
+			   "\"iccid\":\"8949449999999990023\"}";
+	uint8_t *answer = NULL;
+	size_t len;
+	int status = 0;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token ? token : "");
+	if (!token)
+		headers[2] = NULL;
+	snprintf(url, sizeof(url), "https://localhost:%u/gsma/rsp2/es2plus/downloadOrder", smdp_server_port(server));
+	assert_int_equal(http_client_new(&cc, &c), IOT_OK);
+	/* a refused certificate may end the connection before an answer */
+	if (http_client_post(c, url, headers, (const uint8_t *)body, strlen(body), &status, &answer, &len) != IOT_OK)
+		status = -1;
+	if (status == 200) {
+		json_t *r = json_loadb((const char *)answer, len, 0, NULL);
+
+		/* the profile is operator-a's: operator-c is told it does not exist */
+		if (token && !strcmp(token, "token-a"))
+			assert_outcome(r, JB_EXECUTED_SUCCESS, NULL, NULL);
+		else
+			assert_outcome(r, JB_FAILED, "8.2.1", "3.9");
+		json_decref(r);
+	}
+	free(answer);
+	http_client_free(c);
+	return status;
+}
+
+/* #15 item 10: ES2+ over mutual TLS (SGP.22 2.6.6.1), the owner known by its
+ * certificate; a foreign, expired or unmapped one is refused; tokens stay. */
+static void test_es2plus_mutual_tls(void **state)
+{
+	(void)state;
+	import_profile();
+	assert_int_equal(es2_with_cert(cert_c, key_c, NULL), 200);
+	/* a certificate and the token of the same owner... or of another */
+	assert_int_equal(es2_with_cert(cert_c, key_c, "token-b"), 403);
+	assert_int_equal(es2_with_cert(cert_old, key_old, NULL), 403);
+	assert_int_equal(es2_with_cert(cert_foreign, key_foreign, NULL), 403);
+	assert_int_equal(es2_with_cert(cert_none, key_none, NULL), 403);
+	/* a refused certificate is not rescued by a valid token */
+	assert_int_equal(es2_with_cert(cert_foreign, key_foreign, "token-a"), 403);
+	/* no certificate: the bearer token, as before; operator-c has none */
+	assert_int_equal(es2_with_cert(NULL, NULL, "token-a"), 200);
+	assert_int_equal(es2_with_cert(NULL, NULL, NULL), 401);
+}
+
+/* #15 item 15: ConfirmOrder asking for an SM-DS event is refused with the
+ * spec's code (smdpd has no ES12) and confirms nothing. */
+static void test_confirm_order_with_smds(void **state)
+{
+	json_t *r;
+	int status;
+
+	(void)state;
+	import_profile();
+	r = es2("downloadOrder", "token-a", json_pack("{s:s}", "iccid", "8949449999999990023"), &status);
+	assert_outcome(r, JB_EXECUTED_SUCCESS, NULL, NULL);
+	json_decref(r);
+	r = es2("confirmOrder", "token-a", json_pack("{s:s, s:s, s:s, s:b}", "iccid", "8949449999999990023", "matchingId",
+						     "SMDS-1", "smdsAddress", "smds.example.test", "releaseFlag", 1),
+		&status);
+	assert_int_equal(status, 200);
+	assert_outcome(r, JB_FAILED, "8.9", "5.1");
+	json_decref(r);
+	/* nothing was confirmed or released: the MatchingID does not authenticate */
+	{
+		uint8_t *bufs[8] = { 0 };
+		char txid[33];
+
+		r = authenticate("SMDS-1", txid, bufs);
+		assert_outcome(r, JB_FAILED, NULL, NULL);
+		json_decref(r);
+		for (int i = 0; i < 4; i++)
+			free(bufs[i]);
+	}
+	/* the same order confirmed without an SM-DS goes on */
+	r = es2("confirmOrder", "token-a", json_pack("{s:s, s:s, s:b}", "iccid", "8949449999999990023", "matchingId",
+						     "SMDS-1", "releaseFlag", 1), &status);
+	assert_outcome(r, JB_EXECUTED_SUCCESS, NULL, NULL);
+	json_decref(r);
+}
+
+/* #15 item 13: an eUICC that refuses PrepareDownload gets a failure, never
+ * "Executed-Success" without a BPP; the session ends and the owner hears of it. */
+static void test_bpp_refused_by_euicc(void **state)
+{
+	uint8_t *bufs[8] = { 0 }, txid_bin[16], pdr[26];
+	char txid[33];
+	size_t n;
+	json_t *r, *in;
+	int status;
+
+	(void)state;
+	import_and_order("JSON-3");
+	r = es2("releaseProfile", "token-a", json_pack("{s:s}", "iccid", "8949449999999990023"), &status);
+	json_decref(r);
+	r = authenticate("JSON-3", txid, bufs);
+	assert_outcome(r, JB_EXECUTED_SUCCESS, NULL, NULL);
+	json_decref(r);
+	for (int i = 0; i < 4; i++)
+		free(bufs[i]);
+	/* PrepareDownloadResponse 'BF21' { downloadResponseError [1] { transactionId, undefinedError(127) } } */
+	assert_int_equal(hex_decode(txid, txid_bin, sizeof(txid_bin), &n), IOT_OK);
+	memcpy(pdr, "\xBF\x21\x17\xA1\x15\x80\x10", 7);
+	memcpy(pdr + 7, txid_bin, 16);
+	memcpy(pdr + 23, "\x02\x01\x7F", 3);
+	in = json_pack("{s:s}", "transactionId", txid);
+	jb_set_asn1(in, "prepareDownloadResponse", pdr, sizeof(pdr));
+	r = es9("getBoundProfilePackage", in, &status);
+	assert_int_equal(status, 200);
+	assert_outcome(r, JB_FAILED, "8.1", "3.8");
+	assert_null(json_object_get(r, "boundProfilePackage"));
+	json_decref(r);
+	/* the session is over */
+	in = json_pack("{s:s}", "transactionId", txid);
+	jb_set_asn1(in, "prepareDownloadResponse", pdr, sizeof(pdr));
+	r = es9("getBoundProfilePackage", in, &status);
+	assert_outcome(r, JB_FAILED, "8.10.1", "3.9");
+	json_decref(r);
+	assert_true(owner_side_wait_for(&owner, 3, "8.1", "3.8"));
+}
+
 static void test_binding_errors(void **state)
 {
 	json_t *r;
@@ -445,6 +626,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_es2plus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_es9plus_download, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_binding_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bpp_refused_by_euicc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_confirm_order_with_smds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_es2plus_mutual_tls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_progress_retried, setup, teardown),
 	};
 
