@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # smdpd as it runs: a config file with a credential set per curve, a profile
 # import (and a refused second one), HTTPS with its health and metrics, ES2+
-# with and without the bearer token, an ES9+ request refused with its
+# with and without the bearer token and by a client certificate, an ES9+ request refused with its
 # SGP.22 codes, a clean stop on SIGTERM.
 set -euo pipefail
 smdpd=$1 pkigen=$2
@@ -28,7 +28,15 @@ dp-auth-key = $p/brainpool/smdp-auth.key
 dp-pb-cert = $p/brainpool/smdp-pb.pem
 dp-pb-key = $p/brainpool/smdp-pb.key
 es2-client = operator-a:secret-a
+es2-client = operator-b:-
+es2-client-cert = operator-b:$tmp/op-b.pem
+es2-client-ca = $tmp/op-b.pem
 CONF
+# operator-b's ES2+ client certificate (mutual TLS), and one nobody trusts
+for n in op-b foreign; do
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=$n" \
+    -keyout "$tmp/$n.key" -out "$tmp/$n.pem" 2>/dev/null
+done
 head -c 9000 /dev/urandom >"$tmp/upp.der"
 import() { "$smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp.der" --iccid 8949449999999990023 \
              --owner operator-a --spn "Operator A" --name "IoT" --ppk; }
@@ -64,6 +72,12 @@ out=$(es2 confirmOrder "{$hdr,\"iccid\":\"8949449999999990023\",\"matchingId\":\
 echo "$out" | grep -q '"matchingId":"IT-1"'
 out=$(es2 releaseProfile "{$hdr,\"iccid\":\"8949449999999990023\"}")
 echo "$out" | grep -q '"subjectCode":"8.2.1","reasonCode":"3.5"'
+# operator-b by its certificate: known, and it does not see operator-a's profile; a foreign one: 403
+out=$("${c[@]}" --cert "$tmp/op-b.pem" --key "$tmp/op-b.key" -d "{$hdr,\"iccid\":\"8949449999999990023\"}" \
+        "$base/gsma/rsp2/es2plus/downloadOrder")
+echo "$out" | grep -q '"subjectCode":"8.2.1","reasonCode":"3.9"'
+[ "$("${c[@]}" --cert "$tmp/foreign.pem" --key "$tmp/foreign.key" -o /dev/null -w '%{http_code}' \
+      -d "{$hdr,\"iccid\":\"8949449999999990023\"}" "$base/gsma/rsp2/es2plus/downloadOrder")" = 403 ]
 
 # EUICCInfo1 with svn 2.5.0 and empty CI lists, sent to the wrong address
 info1=$(printf '\xbf\x20\x09\x82\x03\x02\x05\x00\xa9\x00\xaa\x00' | base64 -w0)
