@@ -116,6 +116,33 @@ static void channel_reset(struct euicc_channel *ch, bool open)
 	ch->open = open;
 	der_writer_dynamic(&ch->in);
 	der_writer_dynamic(&ch->out);
+	uicc_cursor_reset(&ch->cursor);
+}
+
+/* The file system of the profile enabled now: built again when another
+ * one was enabled (every channel back at the MF); an MF alone when none
+ * is, or its package gives none. */
+static struct uicc_fs *current_fs(struct euicc *e)
+{
+	const struct euicc_profile *p = euicc_enabled_profile(e);
+
+	if (e->fs_built && (p ? e->fs_of_profile && !memcmp(e->fs_iccid, p->iccid, sizeof(e->fs_iccid))
+			      : !e->fs_of_profile))
+		return &e->fs;
+	uicc_fs_free(&e->fs);
+	e->fs_built = e->fs_of_profile = false;
+	if (p && uicc_fs_from_saip(p->content.ptr, p->content.len, &e->fs) == IOT_OK) {
+		e->fs_of_profile = true;
+		memcpy(e->fs_iccid, p->iccid, sizeof(e->fs_iccid));
+		log_info("euicc", "file system of the enabled profile", "files=%zu pins=%zu", e->fs.count,
+			 e->fs.pin_count);
+	} else if (uicc_fs_bare(&e->fs) != IOT_OK) {
+		return NULL;
+	}
+	e->fs_built = true;
+	for (int i = 0; i < EUICC_CHANNELS; i++)
+		uicc_cursor_reset(&e->ch[i].cursor);
+	return &e->fs;
 }
 
 void euicc_reset(struct euicc *e)
@@ -128,9 +155,11 @@ void euicc_reset(struct euicc *e)
 	e->has_challenge = false;
 	e->terminal_capability_len = 0;
 	(void)euicc_report_interruption(e);
-	/* after a reset only the basic channel is open, nothing selected */
+	/* after a reset only the basic channel is open, nothing selected, no
+	 * PIN verified */
 	for (i = 0; i < EUICC_CHANNELS; i++)
 		channel_reset(&e->ch[i], i == 0);
+	uicc_fs_reset_security(&e->fs);
 }
 
 static unsigned do_select(struct euicc_channel *ch, const struct apdu *a)
@@ -165,6 +194,27 @@ static unsigned do_select(struct euicc_channel *ch, const struct apdu *a)
 	}
 	der_end(&ch->out, mark);
 	return der_writer_err(&ch->out) ? SW_UNKNOWN : SW_OK;
+}
+
+/* A file-system command on the enabled profile's UICC (TS 102 221 11.1). */
+static unsigned file_command(struct euicc *e, struct euicc_channel *ch, const struct apdu *a)
+{
+	struct uicc_fs *fs = current_fs(e);
+	unsigned sw;
+
+	if (!fs)
+		return SW_UNKNOWN;
+	ch->out.len = ch->out_pos = 0;
+	sw = uicc_fs_command(fs, &ch->cursor, a->ins, a->p1, a->p2, a->data, a->lc, a->has_le ? a->le : 0, &ch->out);
+	if (a->ins == 0xA4 && sw == SW_OK)
+		ch->selected = false;           /* a file selected: the ISD-R no longer is */
+	if (der_writer_err(&ch->out) != IOT_OK) {
+		ch->out.len = 0;
+		return SW_UNKNOWN;
+	}
+	if (sw != SW_OK)
+		ch->out.len = 0;
+	return sw;
 }
 
 static unsigned do_store_data(struct euicc *e, struct euicc_channel *ch, const struct apdu *a)
@@ -281,8 +331,23 @@ iot_err euicc_transmit(struct euicc *e, const uint8_t *apdu, size_t len,
 		ch->out.len = ch->out_pos = 0;
 	}
 	switch (a.ins) {
-	case 0xA4:                              /* SELECT */
-		sw = (a.cla & 0x80) ? SW_CLA_NOT_SUPPORTED : do_select(ch, &a);
+	case 0xA4:                              /* SELECT: the ISD-R, or a file */
+		if (a.cla & 0x80)
+			sw = SW_CLA_NOT_SUPPORTED;
+		else if (a.p1 == 0x04 && a.lc == sizeof(isdr_aid) && !memcmp(a.data, isdr_aid, sizeof(isdr_aid)))
+			sw = do_select(ch, &a);
+		else
+			sw = file_command(e, ch, &a);
+		break;
+	case 0xF2:                              /* STATUS (TS 102 221 11.1.2) */
+		sw = (a.cla & 0x80) ? file_command(e, ch, &a) : SW_CLA_NOT_SUPPORTED;
+		break;
+	case 0xB0:                              /* READ BINARY, UPDATE BINARY */
+	case 0xD6:
+	case 0xB2:                              /* READ RECORD, UPDATE RECORD */
+	case 0xDC:
+	case 0x20:                              /* VERIFY PIN */
+		sw = (a.cla & 0x80) ? SW_CLA_NOT_SUPPORTED : file_command(e, ch, &a);
 		break;
 	case 0x70:                              /* MANAGE CHANNEL */
 		sw = (a.cla & 0x80) ? SW_CLA_NOT_SUPPORTED : do_manage_channel(e, &a, resp, &n);

@@ -180,6 +180,7 @@ void euicc_free(struct euicc *e)
 	if (!e)
 		return;
 	euicc_session_end(e);
+	uicc_fs_free(&e->fs);
 	for (i = 0; i < EUICC_CHANNELS; i++) {
 		der_writer_free(&e->ch[i].in);
 		der_writer_free(&e->ch[i].out);

@@ -8,6 +8,7 @@
 #include "crypto/x509.h"
 #include "der/der.h"
 #include "euicc/euicc.h"
+#include "euicc/uicc_fs.h"
 #include "rsp/rsp.h"
 
 #define EUICC_CHANNELS 4                /* basic channel 0 and logical channels 1-3 */
@@ -93,6 +94,7 @@ struct euicc_channel {
 	struct der_writer in;           /* the request being received */
 	struct der_writer out;          /* the response being read out */
 	size_t out_pos;
+	struct uicc_cursor cursor;      /* where it is in the file system */
 };
 
 enum euicc_phase {
@@ -140,6 +142,11 @@ struct euicc {
 	/* the profile installed last in this power cycle (ImmediateEnable) */
 	bool has_installed;
 	uint8_t installed_iccid[10];
+	/* the UICC file system of the enabled profile (TS 102 221), built from
+	 * its package when first used, again after another one is enabled */
+	struct uicc_fs fs;
+	bool fs_built, fs_of_profile;
+	uint8_t fs_iccid[10];
 };
 
 /* state.c */

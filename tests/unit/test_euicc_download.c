@@ -5,6 +5,7 @@
  * a tampered segment, an existing ICCID, an interruption, CancelSession. */
 #include "testutil.h"
 #include "fixture.h"
+#include "saip_side.h"
 #include "smdp_side.h"
 
 #include "rsp/rsp.h"
@@ -169,9 +170,10 @@ struct outcome {
 	struct rsp_arena a;
 };
 
-/* A whole download of a profile of plen bytes; the PIR into o. */
-static void download(struct euicc *e, uint8_t iccid_last, size_t plen, size_t block, int corrupt_at,
-		     bool ppk, struct outcome *o)
+/* A whole download of a profile package (NULL: plen bytes of a pattern);
+ * the PIR into o. */
+static void download_package(struct euicc *e, uint8_t iccid_last, const uint8_t *package, size_t plen, size_t block,
+			     int corrupt_at, bool ppk, struct outcome *o)
 {
 	struct rsp_authenticate_server_response ar;
 	struct rsp_prepare_download_response pr;
@@ -180,7 +182,7 @@ static void download(struct euicc *e, uint8_t iccid_last, size_t plen, size_t bl
 	size_t mdl = make_metadata(md, sizeof(md), iccid_last), bpp_len, i;
 
 	for (i = 0; i < plen; i++)
-		profile[i] = (uint8_t)(i * 13);
+		profile[i] = package ? package[i] : (uint8_t)(i * 13);
 	rsp_arena_dynamic(&o->a);
 	authenticate(e, OK_AS_IS, &ar, &o->a, sig1);
 	assert_int_equal(ar.choice, RSP_AUTH_RESP_OK);
@@ -208,6 +210,12 @@ static void download(struct euicc *e, uint8_t iccid_last, size_t plen, size_t bl
 	}
 	free(bpp);
 	free(profile);
+}
+
+static void download(struct euicc *e, uint8_t iccid_last, size_t plen, size_t block, int corrupt_at, bool ppk,
+		     struct outcome *o)
+{
+	download_package(e, iccid_last, NULL, plen, block, corrupt_at, ppk, o);
 }
 
 static size_t profile_count(struct euicc *e)
@@ -452,12 +460,77 @@ static void test_bpp_errors_leave_no_trace(void **state)
 	euicc_free(e);
 }
 
+/* #15 item 3: the eUICC presents the enabled profile's file system, built
+ * from its package, as a UICC does: an MF alone before, the profile's
+ * files once it is enabled, the other profile's after a switch; selecting
+ * a file leaves the ISD-R; a reset forgets the PINs verified. */
+static void test_file_system_of_enabled_profile(void **state)
+{
+	static const uint8_t iccid_a[10] = { 0x98, 0x94, 0x11, 0, 0, 0, 0, 0, 0, 0x31 };
+	static const uint8_t iccid_b[10] = { 0x98, 0x94, 0x11, 0, 0, 0, 0, 0, 0, 0x32 };
+	struct euicc *e = ready();
+	struct outcome o;
+	uint8_t pkg[4096], data[300];
+	size_t n, len;
+
+	(void)state;
+	/* no profile: an MF without files; the ISD-R's STORE DATA still works */
+	assert_int_equal(apdu(e, "00A40004023F0000", data, &n), 0x9000);
+	assert_int_equal(data[0], 0x62);
+	assert_int_equal(apdu(e, "00A40004022FE200", NULL, NULL), 0x6A82);
+	len = saip_test_profile(iccid_a, pkg, sizeof(pkg));
+	apdu(e, "00A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL);
+	download_package(e, 0x31, pkg, len, 255, -1, false, &o);
+	rsp_arena_free(&o.a);
+	len = saip_test_profile(iccid_b, pkg, sizeof(pkg));
+	download_package(e, 0x32, pkg, len, 255, -1, false, &o);
+	rsp_arena_free(&o.a);
+	/* installed, none enabled: still the bare MF */
+	assert_int_equal(apdu(e, "00A40004022FE200", NULL, NULL), 0x6A82);
+	/* ES10c.EnableProfile of A: 'BF31' { [0] { '5A' ICCID }, refreshFlag } */
+	apdu(e, "00A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL);
+	assert_int_equal(send_raw(e, (const uint8_t *)"\xBF\x31\x11\xA0\x0C\x5A\x0A\x98\x94\x11\x00\x00\x00\x00"
+					      "\x00\x00\x31\x81\x01\xFF", 20, 255), 0x9000);
+	assert_memory_equal(resp, "\xBF\x31\x03\x80\x01\x00", 6);
+	assert_int_equal(apdu(e, "00A40004022FE200", NULL, NULL), 0x9000);
+	assert_int_equal(apdu(e, "00B000000A", data, &n), 0x9000);
+	assert_memory_equal(data, iccid_a, 10);
+	/* the ISD-R is no longer selected on the basic channel */
+	assert_int_equal(apdu(e, "80E2910003BF2E00", NULL, NULL), 0x6985);
+	/* PIN1 verified, then a reset: forgotten */
+	assert_int_equal(apdu(e, "00A4040C07A0000000871002", NULL, NULL), 0x9000);
+	assert_int_equal(apdu(e, "002000010831323334FFFFFFFF", NULL, NULL), 0x9000);
+	assert_int_equal(apdu(e, "00A4000C026F07", NULL, NULL), 0x9000);
+	assert_int_equal(apdu(e, "00B0000009", NULL, NULL), 0x9000);
+	euicc_reset(e);
+	assert_int_equal(apdu(e, "00A4080C047FF16F07", NULL, NULL), 0x9000);
+	assert_int_equal(apdu(e, "00B0000009", NULL, NULL), 0x6982);
+	/* B enabled (A disabled by it): its file system, every channel at its MF */
+	apdu(e, "00A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL);
+	assert_int_equal(send_raw(e, (const uint8_t *)"\xBF\x31\x11\xA0\x0C\x5A\x0A\x98\x94\x11\x00\x00\x00\x00"
+					      "\x00\x00\x32\x81\x01\xFF", 20, 255), 0x9000);
+	assert_int_equal(apdu(e, "00B0000001", NULL, NULL), 0x6986);
+	assert_int_equal(apdu(e, "00A4000C022FE2", NULL, NULL), 0x9000);
+	assert_int_equal(apdu(e, "00B000000A", data, &n), 0x9000);
+	assert_memory_equal(data, iccid_b, 10);
+	/* a logical channel has its own place: the ISD-R there, files here */
+	assert_int_equal(apdu(e, "0070000001", data, &n), 0x9000);
+	assert_int_equal(apdu(e, "01A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL), 0x9000);
+	assert_int_equal(apdu(e, "01A40004022F0000", NULL, NULL), 0x9000);
+	assert_int_equal(apdu(e, "00B000000A", data, &n), 0x9000);
+	assert_memory_equal(data, iccid_b, 10);
+	/* READ and UPDATE are interindustry commands only */
+	assert_int_equal(apdu(e, "80B000000A", NULL, NULL), 0x6E00);
+	euicc_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_download),
 		cmocka_unit_test(test_authentication_errors),
 		cmocka_unit_test(test_bpp_errors_leave_no_trace),
+		cmocka_unit_test(test_file_system_of_enabled_profile),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
