@@ -17,6 +17,7 @@ static const uint8_t atr[] = { 0x3B, 0x9F, 0x96, 0x80, 0x1F, 0xC7, 0x80, 0x31, 0
 enum {
 	SW_OK = 0x9000,
 	SW_WRONG_LENGTH = 0x6700,
+	SW_MEMORY_PROBLEM = 0x6581,
 	SW_CHANNEL_NOT_SUPPORTED = 0x6881,
 	SW_SECURE_MESSAGING_NOT_SUPPORTED = 0x6882,
 	SW_CONDITIONS_NOT_SATISFIED = 0x6985,
@@ -119,32 +120,6 @@ static void channel_reset(struct euicc_channel *ch, bool open)
 	uicc_cursor_reset(&ch->cursor);
 }
 
-/* The file system of the profile enabled now: built again when another
- * one was enabled (every channel back at the MF); an MF alone when none
- * is, or its package gives none. */
-static struct uicc_fs *current_fs(struct euicc *e)
-{
-	const struct euicc_profile *p = euicc_enabled_profile(e);
-
-	if (e->fs_built && (p ? e->fs_of_profile && !memcmp(e->fs_iccid, p->iccid, sizeof(e->fs_iccid))
-			      : !e->fs_of_profile))
-		return &e->fs;
-	uicc_fs_free(&e->fs);
-	e->fs_built = e->fs_of_profile = false;
-	if (p && uicc_fs_from_saip(p->content.ptr, p->content.len, &e->fs) == IOT_OK) {
-		e->fs_of_profile = true;
-		memcpy(e->fs_iccid, p->iccid, sizeof(e->fs_iccid));
-		log_info("euicc", "file system of the enabled profile", "files=%zu pins=%zu", e->fs.count,
-			 e->fs.pin_count);
-	} else if (uicc_fs_bare(&e->fs) != IOT_OK) {
-		return NULL;
-	}
-	e->fs_built = true;
-	for (int i = 0; i < EUICC_CHANNELS; i++)
-		uicc_cursor_reset(&e->ch[i].cursor);
-	return &e->fs;
-}
-
 void euicc_reset(struct euicc *e)
 {
 	int i;
@@ -199,7 +174,7 @@ static unsigned do_select(struct euicc_channel *ch, const struct apdu *a)
 /* A file-system command on the enabled profile's UICC (TS 102 221 11.1). */
 static unsigned file_command(struct euicc *e, struct euicc_channel *ch, const struct apdu *a)
 {
-	struct uicc_fs *fs = current_fs(e);
+	struct uicc_fs *fs = euicc_fs(e);
 	unsigned sw;
 
 	if (!fs)
@@ -214,6 +189,9 @@ static unsigned file_command(struct euicc *e, struct euicc_channel *ch, const st
 	}
 	if (sw != SW_OK)
 		ch->out.len = 0;
+	/* an update is kept across power cuts before it is confirmed */
+	if (sw == SW_OK && (a->ins == 0xD6 || a->ins == 0xDC) && euicc_fs_keep(e, ch->cursor.ef) != IOT_OK)
+		return SW_MEMORY_PROBLEM;
 	return sw;
 }
 

@@ -27,6 +27,8 @@ struct euicc_profile {
 	struct euicc_blob nickname;     /* UTF-8 */
 	struct euicc_blob metadata;     /* SGP32-StoreMetadataRequest DER, as installed */
 	struct euicc_blob content;      /* the profile package */
+	/* its EFs updated since: '30' { '02' file index, '04' body } each */
+	struct euicc_blob files;
 };
 
 struct euicc_eim {
@@ -160,6 +162,12 @@ iot_err euicc_begin(struct euicc *e, struct der_writer *snapshot);
 iot_err euicc_commit(struct euicc *e, struct der_writer *snapshot, iot_err err);
 iot_err euicc_blob_set(struct euicc_blob *b, const void *ptr, size_t len);
 void euicc_blob_free(struct euicc_blob *b);
+
+/* files.c: the enabled profile's file system (an MF alone without one),
+ * built when first used and again after another profile is enabled; the
+ * EF at index file updated, kept in the profile's state. */
+struct uicc_fs *euicc_fs(struct euicc *e);
+iot_err euicc_fs_keep(struct euicc *e, int file);
 
 /* es10.c: one whole ES10 request in, its response appended to out. */
 iot_err euicc_es10(struct euicc *e, const uint8_t *req, size_t len, struct der_writer *out);

@@ -56,6 +56,7 @@ void euicc_state_clear(struct euicc_state *s)
 		euicc_blob_free(&s->profiles[i].nickname);
 		euicc_blob_free(&s->profiles[i].metadata);
 		euicc_blob_free(&s->profiles[i].content);
+		euicc_blob_free(&s->profiles[i].files);
 	}
 	free(s->profiles);
 	for (i = 0; i < s->eim_count; i++)
@@ -99,6 +100,8 @@ static void encode_state(const struct euicc_state *s, struct der_writer *w)
 		put_blob(w, 0x84, &p->nickname);
 		put_blob(w, 0x85, &p->metadata);
 		put_blob(w, 0x86, &p->content);
+		if (p->files.len)
+			put_blob(w, 0x87, &p->files);
 		der_end(w, item);
 	}
 	der_end(w, list);
@@ -243,6 +246,15 @@ static void get_blob(struct reader *rd, uint32_t tag, struct euicc_blob *b)
 		rd->err = euicc_blob_set(b, t.value, t.len);
 }
 
+/* A blob the state may not have (written by an older euiccd). */
+static void get_blob_optional(struct reader *rd, uint32_t tag, struct euicc_blob *b)
+{
+	struct der_tlv t;
+
+	if (rd->err == IOT_OK && !der_reader_done(&rd->r) && der_peek(&rd->r, &t) == IOT_OK && t.tag == tag)
+		get_blob(rd, tag, b);
+}
+
 static void get_fixed(struct reader *rd, uint32_t tag, uint8_t *out, size_t len)
 {
 	struct der_tlv t;
@@ -353,6 +365,7 @@ iot_err euicc_state_load(struct euicc *e, const uint8_t *buf, size_t len)
 			get_blob(&item, 0x84, &p->nickname);
 			get_blob(&item, 0x85, &p->metadata);
 			get_blob(&item, 0x86, &p->content);
+			get_blob_optional(&item, 0x87, &p->files);
 			list.err = list.err ? list.err : item.err;
 		}
 		rd.err = s->profiles ? list.err : IOT_E_NOMEM;

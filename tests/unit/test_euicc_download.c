@@ -463,7 +463,8 @@ static void test_bpp_errors_leave_no_trace(void **state)
 /* #15 item 3: the eUICC presents the enabled profile's file system, built
  * from its package, as a UICC does: an MF alone before, the profile's
  * files once it is enabled, the other profile's after a switch; selecting
- * a file leaves the ISD-R; a reset forgets the PINs verified. */
+ * a file leaves the ISD-R; an update survives a power cut; a reset forgets
+ * the PINs verified. */
 static void test_file_system_of_enabled_profile(void **state)
 {
 	static const uint8_t iccid_a[10] = { 0x98, 0x94, 0x11, 0, 0, 0, 0, 0, 0, 0x31 };
@@ -502,6 +503,14 @@ static void test_file_system_of_enabled_profile(void **state)
 	assert_int_equal(apdu(e, "002000010831323334FFFFFFFF", NULL, NULL), 0x9000);
 	assert_int_equal(apdu(e, "00A4000C026F07", NULL, NULL), 0x9000);
 	assert_int_equal(apdu(e, "00B0000009", NULL, NULL), 0x9000);
+	/* an update is kept: across a power cut (a new process on the state) */
+	assert_int_equal(apdu(e, "00D6000102 4455", NULL, NULL), 0x9000);
+	euicc_free(e);
+	assert_int_equal(euicc_open(pki.state, &e), IOT_OK);
+	assert_int_equal(apdu(e, "002000010831323334FFFFFFFF", NULL, NULL), 0x9000);
+	assert_int_equal(apdu(e, "00A4080C047FF16F07", NULL, NULL), 0x9000);
+	assert_int_equal(apdu(e, "00B0000003", data, &n), 0x9000);
+	assert_memory_equal(data, "\x08\x44\x55", 3);
 	euicc_reset(e);
 	assert_int_equal(apdu(e, "00A4080C047FF16F07", NULL, NULL), 0x9000);
 	assert_int_equal(apdu(e, "00B0000009", NULL, NULL), 0x6982);
@@ -513,6 +522,13 @@ static void test_file_system_of_enabled_profile(void **state)
 	assert_int_equal(apdu(e, "00A4000C022FE2", NULL, NULL), 0x9000);
 	assert_int_equal(apdu(e, "00B000000A", data, &n), 0x9000);
 	assert_memory_equal(data, iccid_b, 10);
+	/* B's EF.IMSI is its own; A's update waits for A */
+	assert_int_equal(apdu(e, "002000010831323334FFFFFFFF", NULL, NULL), 0x9000);
+	assert_int_equal(apdu(e, "00A4080C047FF16F07", NULL, NULL), 0x9000);
+	assert_int_equal(apdu(e, "00B0000003", data, &n), 0x9000);
+	assert_memory_equal(data, "\x08\x09\x10", 3);
+	assert_int_equal(apdu(e, "00A4000C023F00", NULL, NULL), 0x9000);
+	assert_int_equal(apdu(e, "00A4000C022FE2", NULL, NULL), 0x9000);
 	/* a logical channel has its own place: the ISD-R there, files here */
 	assert_int_equal(apdu(e, "0070000001", data, &n), 0x9000);
 	assert_int_equal(apdu(e, "01A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL), 0x9000);
