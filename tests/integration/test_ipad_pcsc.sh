@@ -23,5 +23,11 @@ run_in_pcscd_ns '
   notes=$($ipad notifications --json)
   echo "$notes"
   [ "$notes" = "{\"package_results\":0,\"notifications\":[]}" ]
+  # TERMINAL CAPABILITY before every session: the default (5 bytes), then one configured (7)
+  grep -q "msg=\"terminal capability\" bytes=5" "$tmp/euiccd.log"
+  $ipad --terminal-capability A9068301078100 info >/dev/null
+  grep -q "msg=\"terminal capability\" bytes=7" "$tmp/euiccd.log"
+  if $ipad --terminal-capability 0102 info 2>"$tmp/err"; then echo "a bad TERMINAL CAPABILITY was taken"; exit 1; fi
+  grep -q "terminal-capability wants" "$tmp/err"
 '
 echo "ipad through pcscd + vpcd: ok"
