@@ -17,6 +17,7 @@ packages=(
   iproute2 util-linux             # tests: private network namespaces
   curl                            # tests: smdpd over HTTPS as any client sees it
   tzdata                          # eimd: maintenance windows in their time zones
+  libcjson-dev                    # tests: lpac (../shared/peers) built for the interop test
   chromium fonts-dejavu-core      # the console's browser tests (Playwright drives Debian's Chromium)
 )
 
