@@ -75,7 +75,7 @@ MSG
 euiccd_pid=$!
 wait_socket "$tmp/euicc.sock"
 ipad() {
-  "$build/ipa/ipad" --card "socket:$tmp/euicc.sock" --state-dir "$tmp/ipad" --es9-ca "$p/ci.pem" \
+  "$build/ipad/ipad" --card "socket:$tmp/euicc.sock" --state-dir "$tmp/ipad" --es9-ca "$p/ci.pem" \
     --connect "smdp.iotrsp.test:443:127.0.0.1:$port" "$@"
 }
 echo "ipad info      -> $(ipad info --json)"

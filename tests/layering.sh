@@ -17,12 +17,13 @@ declare -A may=(
   [lib/crypto]="base der crypto"
   [lib/store]="base store"
   [lib/card]="base card"
+  [lib/ipa]="base der rsp crypto ipa"
   [lib/net]="base der net"
   [eim]="base der rsp crypto store net eim"
-  [ipa]="base der rsp crypto card net ipa"
+  [ipad]="base der rsp crypto card net ipa ipad"
   [euicc]="base der rsp crypto euicc"
   [smdp]="base der rsp crypto store net smdp"
-  [tools]="base der rsp crypto store net card tools"
+  [tools]="base der rsp crypto store net card ipa tools"
 )
 # third-party headers (by prefix) and the libraries that may include them
 declare -A wrapped=(
@@ -36,8 +37,8 @@ declare -A wrapped=(
   [libpq-fe.h]="lib/store"
   [PCSC/]="lib/card"
 )
-# a tool composes roles through their public headers (fleetsim: libipa and the software eUICC)
-public_role_headers="euicc/euicc.h ipa/ipa.h"
+# a tool composes roles through their public headers (fleetsim: the software eUICC)
+public_role_headers="euicc/euicc.h"
 
 bad=0
 for dir in "${!may[@]}"; do

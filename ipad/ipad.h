@@ -8,7 +8,7 @@
 
 #include "base/conf.h"
 #include "ipa/ipa.h"
-#include "ipa/platform.h"
+#include "ipad/platform.h"
 #include "net/coap.h"
 #include "net/http.h"
 #include "rsp/rsp.h"

@@ -16,13 +16,13 @@
 #include "crypto/crypto.h"
 #include "crypto/x509.h"
 #include "ipa/ipa.h"
-#include "ipa/platform.h"
+#include "ipad/platform.h"
 #include "net/coap.h"
 #include "net/esipa_json.h"
 #include "net/http.h"
 #include "rsp/rsp.h"
 
-#include "ipa/ipad.h"
+#include "ipad/ipad.h"
 
 /* ---- output ---- */
 

@@ -1,5 +1,5 @@
 /* ipad's Linux platform (platform.h). */
-#include "ipa/platform.h"
+#include "ipad/platform.h"
 
 #include <errno.h>
 #include <fcntl.h>
