@@ -200,7 +200,7 @@ int64_t eim_now_ms(void)
 
 /* ---- eUICCs ---- */
 
-static bool eid_valid(const char *eid)
+bool eim_eid_valid(const char *eid)
 {
 	size_t n = strlen(eid);
 
@@ -250,7 +250,7 @@ iot_err eim_euicc_check_certificates(struct eim *e, const char *eid, const uint8
 		err = x509_verify_euicc_chain(e->cis[i], eum, cert, time(NULL), &failed);
 	/* SGP.22 4.5.2 (CERT.EUICC): its subject serialNumber is the EID */
 	if (err == IOT_OK && ((err = x509_subject_serial(cert, serial, sizeof(serial))) != IOT_OK || strcmp(serial, eid)))
-		err = err ? err : IOT_E_CERT_PARSE;
+		err = err ? err : IOT_E_CERT_EID;
 out:
 	x509_free(eum);
 	x509_free(cert);
@@ -258,7 +258,7 @@ out:
 }
 
 /* eid's labels (comma-separated) into euicc_label, in the caller's transaction. */
-static iot_err labels_index(struct eim *e, const char *eid, const char *labels)
+iot_err eim_labels_index(struct eim *e, const char *eid, const char *labels)
 {
 	iot_err err = IOT_OK;
 
@@ -303,7 +303,7 @@ static iot_err labels_backfill(struct eim *e)
 
 			snprintf(eid, sizeof(eid), "%s", store_col_text(st, 0));
 			snprintf(labels, sizeof(labels), "%s", store_col_text(st, 1));
-			err = labels_index(e, eid, labels);
+			err = eim_labels_index(e, eid, labels);
 		}
 		store_finalize(st);
 	}
@@ -321,7 +321,7 @@ iot_err eim_euicc_register_certified(struct eim *e, const char *eid, const char 
 	bool row;
 	iot_err err;
 
-	if (!eid_valid(eid))
+	if (!eim_eid_valid(eid))
 		return IOT_E_ARG;
 	if (cert && (err = eim_euicc_check_certificates(e, eid, eum, eum_len, cert, cert_len)) != IOT_OK)
 		return err;
@@ -342,7 +342,7 @@ iot_err eim_euicc_register_certified(struct eim *e, const char *eid, const char 
 	if (err == IOT_E_STORE_CONSTRAINT)
 		err = IOT_E_REFUSED;
 	if (err == IOT_OK)
-		err = labels_index(e, eid, labels);
+		err = eim_labels_index(e, eid, labels);
 	/* SGP.32 3.5: the first contact asks for the certificates and the association token,
 	 * the IPA's capabilities and euiccInfo2 (compact messages leave them out) */
 	if (err == IOT_OK) {
@@ -361,7 +361,7 @@ iot_err eim_euicc_register_batch(struct eim *e, const char *const *eids, const c
 
 	*added = 0;
 	for (size_t i = 0; i < n; i++)
-		if (!eid_valid(eids[i]))
+		if (!eim_eid_valid(eids[i]))
 			return IOT_E_ARG;
 	if ((err = eim_settings_get(e, &set)) != IOT_OK || (err = store_begin(e->db)) != IOT_OK)
 		return err;
@@ -372,7 +372,7 @@ iot_err eim_euicc_register_batch(struct eim *e, const char *const *eids, const c
 				     (int64_t)time(NULL))) != IOT_OK || store_changes(e->db) != 1)
 			continue;
 		/* SGP.32 3.5: each one's first contact queued, as eim_euicc_register does */
-		if ((err = labels_index(e, eids[i], labels ? labels[i] : NULL)) == IOT_OK &&
+		if ((err = eim_labels_index(e, eids[i], labels ? labels[i] : NULL)) == IOT_OK &&
 		    (err = eim_op_insert(e, eids[i], EIM_OP_CONTACT, (const uint8_t *)"\x84\xA5\xA6\xA8\xBF\x22", 6, 0,
 					 set.operation_ttl)) == IOT_OK)
 			(*added)++;

@@ -81,6 +81,20 @@ iot_err eim_euicc_register_certified(struct eim *e, const char *eid, const char 
  * in one transaction, each with its first contact queued; one already
  * registered is left as it is. *added: how many were new. IOT_E_ARG
  * (nothing registered): an EID that is not 32 digits. */
+/* One eUICC of a bulk registration: its EID, labels (comma-separated, or
+ * NULL) and, optionally, CERT.EUICC and CERT.EUM in DER. */
+struct eim_euicc_new {
+	const char *eid, *labels;
+	const uint8_t *cert, *eum;
+	size_t cert_len, eum_len;
+};
+/* Registers n eUICCs all or nothing: every EID checked, every certificate
+ * chain verified (each EUM once, the eUICCs' on `threads` threads), then
+ * one transaction; an EID known already is left as it is (counted in
+ * *known), so a retried upload changes nothing more. On a refusal nothing
+ * is registered and *bad is the index of the first eUICC refused. */
+iot_err eim_euicc_register_many(struct eim *e, const struct eim_euicc_new *v, size_t n, unsigned threads,
+				size_t *added, size_t *known, size_t *bad);
 iot_err eim_euicc_register_batch(struct eim *e, const char *const *eids, const char *const *labels, size_t n,
 				 size_t *added);
 struct eim_euicc {

@@ -129,6 +129,10 @@ iot_err eim_profiles_learn_notification(struct eim *e, const char *eid, const st
 /* An operation row inserted in the caller's transaction (eim.c), the id it
  * got (eim_last_id), and a row read back as EIM_OP_COLUMNS gives it (the
  * result bytes apart). */
+/* An EID as eimd keeps it: 32 decimal digits. */
+bool eim_eid_valid(const char *eid);
+/* eid's labels (comma-separated) into euicc_label, in the caller's transaction. */
+iot_err eim_labels_index(struct eim *e, const char *eid, const char *labels);
 iot_err eim_op_insert(struct eim *e, const char *eid, enum eim_op_kind kind, const uint8_t *payload, size_t len,
 		      int64_t campaign, unsigned ttl);
 iot_err eim_last_id(struct eim *e, int64_t *id);

@@ -219,6 +219,8 @@ void eim_rest(struct eim_server *s, const struct http_request *q, struct http_re
 	iot_err err;
 
 	atomic_fetch_add(&s->rest_calls, 1);
+	if (eim_rest_bulk(s, q, r))
+		return;
 	if (!e) {
 		eim_rest_error(r, 503, "the store is unavailable");
 		return;

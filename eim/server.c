@@ -398,6 +398,9 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 	s->cfg = *c;
 	s->cfg.http.handler = handle;
 	s->cfg.http.ctx = s;
+	/* bulk registration: up to 100,000 eUICCs (about 2 KB each with certificates) */
+	s->cfg.http.large_body_prefix = "/api/v1/euiccs/bulk";
+	s->cfg.http.large_body_max = 256u << 20;
 	s->cfg.coap.handler = on_coap;
 	s->cfg.coap.ctx = s;
 	s->cfg.coap.path = "gsma/rsp2/asn1";

@@ -75,6 +75,8 @@ void eim_rest_failure(struct http_response *r, iot_err err, int status, const ch
 /* An id as the API writes it: 1 to 18 digits; end (when given) gets what
  * follows, else nothing may follow. */
 bool eim_rest_parse_id(const char *text, int64_t *id, const char **end);
+/* rest_bulk.c: POST /api/v1/euiccs/bulk (JSON lines); false: not that path. */
+bool eim_rest_bulk(struct eim_server *s, const struct http_request *q, struct http_response *r);
 /* rest_fleet.c: /me, the fleet's summary and minutes, the audit log by page; false: none of those. */
 bool eim_rest_fleet(struct eim_server *s, struct eim *e, const struct eim_api_key *k, const struct http_request *q,
 		    struct http_response *r);

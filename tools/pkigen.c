@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/base64.h"
 #include "crypto/crypto.h"
 #include "crypto/x509.h"
 
@@ -33,7 +34,7 @@
 
 struct options {
 	const char *out;
-	bool nist, brainpool, force, check, rfc5280;
+	bool nist, brainpool, force, check, rfc5280, registration;
 	char **eids;
 	size_t neids;
 	const char *ein, *eum_org, *smdp_host, *eim_host;
@@ -53,9 +54,11 @@ static void usage(FILE *f)
 		"usage: pkigen --out DIR [--curve nist|brainpool|both] [--eid EID]...\n"
 		"              [--eid-range FIRST_EID|FIRST_30_DIGITS COUNT] [--ein EIN] [--eum-org NAME]\n"
 		"              [--smdp-host NAME] [--eim-host NAME] [--force]\n"
-		"              [--rfc5280-name-constraints]\n"
+		"              [--rfc5280-name-constraints] [--registration]\n"
 		"       pkigen --out DIR --check\n"
-		"Makes an SGP.26-style test PKI: CI, EUM, eUICCs, SM-DP+ auth/pb/TLS, eIM signing and TLS.\n");
+		"Makes an SGP.26-style test PKI: CI, EUM, eUICCs, SM-DP+ auth/pb/TLS, eIM signing and TLS.\n"
+		"--registration also writes <curve>/euiccs.ndjson, the eUICCs as eimd's bulk registration takes\n"
+		"them (POST /api/v1/euiccs/bulk): a JSON line each, its EID and certificates.\n");
 }
 
 /* EID check digits: ISO 7064 MOD 97-10 over the 32 digits with '00' last */
@@ -223,12 +226,26 @@ static struct x509_template base_template(enum x509_role role, const char *cn, c
 	return t;
 }
 
+/* A certificate's DER in base64 (malloc'd). */
+static char *b64(const struct crypto_cert *c)
+{
+	size_t n;
+	const uint8_t *der = x509_der(c, &n);
+	char *out = malloc(base64_encoded_size(n));
+
+	if (!out || base64_encode(der, n, out, base64_encoded_size(n)) != IOT_OK)
+		fail("cannot encode", "a certificate", IOT_E_NOMEM);
+	return out;
+}
+
 static void make_curve(const struct options *o, enum crypto_curve curve, const char *name)
 {
 	char dir[1024], base[1100];
 	struct item ci = { 0 }, eum = { 0 }, it = { 0 };
 	struct x509_template t;
 	size_t i, neids;
+	FILE *reg = NULL;
+	char *b64_eum = NULL;
 
 	snprintf(dir, sizeof(dir), "%s/%s/euicc", o->out, name);
 	if (mkdirs(dir) != 0) {
@@ -259,14 +276,30 @@ static void make_curve(const struct options *o, enum crypto_curve curve, const c
 		snprintf(base, sizeof(base), "%s/euicc", dir);
 		neids += existing_eids(base, o->eids, o->neids, MAX_EIDS);
 	}
+	if (o->registration) {
+		snprintf(base, sizeof(base), "%s/euiccs.ndjson", dir);
+		if (!(reg = fopen(base, "w")))
+			fail("cannot write", base, IOT_E_IO);
+		b64_eum = b64(eum.cert);
+	}
 	for (i = 0; i < neids; i++) {
 		t = base_template(X509_ROLE_EUICC, "iotrsp Test eUICC", o->eum_org, 30);
 		t.c = "ES";
 		t.serial_number = o->eids[i];
 		snprintf(base, sizeof(base), "%s/euicc/%s", dir, o->eids[i]);
 		provide(&it, base, curve, &t, &eum, o->force);
+		if (reg) {
+			char *cert = b64(it.cert);
+
+			fprintf(reg, "{\"eid\":\"%s\",\"euiccCertificate\":\"%s\",\"eumCertificate\":\"%s\"}\n", o->eids[i],
+				cert, b64_eum);
+			free(cert);
+		}
 		item_free(&it);
 	}
+	if (reg && fclose(reg))
+		fail("cannot write", dir, IOT_E_IO);
+	free(b64_eum);
 
 	t = base_template(X509_ROLE_DP_AUTH, "iotrsp Test SM-DP+", "iotrsp", 5);
 	t.rid = "2.999.10";
@@ -381,6 +414,7 @@ int main(int argc, char **argv)
 		{ "smdp-host", required_argument, NULL, 's' }, { "eim-host", required_argument, NULL, 'm' },
 		{ "force", no_argument, NULL, 'f' }, { "check", no_argument, NULL, 'k' },
 		{ "rfc5280-name-constraints", no_argument, NULL, 'n' },
+		{ "registration", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct options o = { .ein = "89049032", .eum_org = "iotrsp Test EUM",
@@ -454,6 +488,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			o.rfc5280 = true;
+			break;
+		case 'R':
+			o.registration = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -41,6 +41,7 @@
 	X(IOT_E_CERT_ISSUER,      "certificate: authority key identifier does not match the issuer") \
 	X(IOT_E_CERT_CA,          "certificate: issuer is not a CA") \
 	X(IOT_E_CERT_EID_RANGE,   "certificate: EID outside the EUM's permitted EINs") \
+	X(IOT_E_CERT_EID,         "certificate: its EID (subject serialNumber) is not the one given") \
 	X(IOT_E_CERT_CI_UNKNOWN,  "certificate: CI public key identifier not supported") \
 	X(IOT_E_STORE,            "store: the database failed") \
 	X(IOT_E_STORE_CONSTRAINT, "store: the change breaks a constraint (duplicate, missing reference)") \

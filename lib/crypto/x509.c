@@ -320,6 +320,13 @@ static iot_err check_eid_range(const struct crypto_cert *eum, const struct crypt
 	return ok ? IOT_OK : IOT_E_CERT_EID_RANGE;
 }
 
+iot_err x509_verify_euicc_leaf(const struct crypto_cert *eum, const struct crypto_cert *euicc, time_t now)
+{
+	iot_err err = x509_check_issued(euicc, X509_ROLE_EUICC, eum, now);
+
+	return err == IOT_OK ? check_eid_range(eum, euicc) : err;
+}
+
 iot_err x509_verify_euicc_chain(const struct crypto_cert *ci, const struct crypto_cert *eum,
 				const struct crypto_cert *euicc, time_t now, enum x509_role *failed)
 {
@@ -332,9 +339,7 @@ iot_err x509_verify_euicc_chain(const struct crypto_cert *ci, const struct crypt
 	if ((err = x509_check_issued(eum, X509_ROLE_EUM, ci, now)) != IOT_OK)
 		goto out;
 	where = X509_ROLE_EUICC;
-	if ((err = x509_check_issued(euicc, X509_ROLE_EUICC, eum, now)) != IOT_OK)
-		goto out;
-	err = check_eid_range(eum, euicc);
+	err = x509_verify_euicc_leaf(eum, euicc, now);
 out:
 	if (failed)
 		*failed = where;

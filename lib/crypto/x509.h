@@ -45,6 +45,9 @@ iot_err x509_subject_serial(const struct crypto_cert *cert, char *buf, size_t ca
  * own issuer. */
 iot_err x509_check_issued(const struct crypto_cert *cert, enum x509_role role,
 			  const struct crypto_cert *issuer, time_t now);
+/* CERT.EUICC issued by an EUM already verified (many eUICCs, one EUM):
+ * its signature, dates, role and the EID within the EUM's range. */
+iot_err x509_verify_euicc_leaf(const struct crypto_cert *eum, const struct crypto_cert *euicc, time_t now);
 /* CI -> EUM -> eUICC (SGP.22 5.6.x / 4.5.2.x), with the EID within the EUM's
  * permitted EINs; *failed (optional) names the certificate that failed:
  * X509_ROLE_CI, X509_ROLE_EUM or X509_ROLE_EUICC. */

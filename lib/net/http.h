@@ -76,6 +76,9 @@ struct http_server_config {
 	bool client_cert_optional;
 	unsigned threads;               /* worker threads (default 4) */
 	size_t max_body;                /* larger requests get 413 (default 1 MiB) */
+	/* Paths under this prefix may carry up to large_body_max (bulk uploads) */
+	const char *large_body_prefix;
+	size_t large_body_max;
 	http_handler handler;
 	void *ctx;
 };

@@ -21,6 +21,8 @@ struct http_server {
 	http_handler handler;
 	void *ctx;
 	size_t max_body;
+	const char *large_prefix;
+	size_t large_max;
 	char *cert, *key, *client_ca;
 	bool client_cert_optional;
 	gnutls_datum_t ticket_key;      /* one key for all workers: any of them resumes any session */
@@ -30,7 +32,7 @@ struct http_server {
 /* What one connection's request gathers between the handler's calls. */
 struct pending {
 	uint8_t *body;
-	size_t len, cap;
+	size_t len, cap, limit;
 	bool too_large;
 };
 
@@ -187,6 +189,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!p) {
 		if (!(p = calloc(1, sizeof(*p))))
 			return MHD_NO;
+		p->limit = s->large_prefix && !strncmp(url, s->large_prefix, strlen(s->large_prefix)) ? s->large_max
+													    : s->max_body;
 		*con_cls = p;
 		return MHD_YES;
 	}
@@ -194,7 +198,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
-		if (p->too_large || p->len + n > s->max_body) {
+		if (p->too_large || p->len + n > p->limit) {
 			p->too_large = true;
 			return MHD_YES;
 		}
@@ -302,6 +306,8 @@ iot_err http_server_start(const struct http_server_config *c, struct http_server
 	s->handler = c->handler;
 	s->ctx = c->ctx;
 	s->max_body = c->max_body ? c->max_body : 1 << 20;
+	s->large_prefix = c->large_body_prefix;
+	s->large_max = c->large_body_max > s->max_body ? c->large_body_max : s->max_body;
 	if (inet_pton(AF_INET, c->address ? c->address : "127.0.0.1", &sa.sin_addr) != 1)
 		err = IOT_E_ARG;
 	if (err == IOT_OK && c->cert_file) {

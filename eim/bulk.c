@@ -1,0 +1,195 @@
+/* Bulk registration of eUICCs (a factory's or distributor's list): every
+ * certificate chain checked first, each distinct EUM once and the eUICCs'
+ * own certificates on several threads (an ECDSA verification each, the
+ * cost that bounds the rate), then one transaction for all: nothing is
+ * registered if one is refused, and EIDs known already are left alone so
+ * that the same upload may be sent again. */
+#include "eim/internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/x509.h"
+
+#define MAX_EUMS 32                     /* distinct EUM certificates in one upload */
+
+struct eum_seen {
+	const uint8_t *der;
+	size_t len;
+	struct crypto_cert *cert;
+	iot_err verdict;
+};
+
+struct check {
+	const struct eim_euicc_new *v;
+	struct eum_seen *eums;
+	size_t neums, from, to;
+	time_t now;
+	size_t bad;                     /* first refused in [from, to), or to */
+	iot_err err;
+};
+
+static struct eum_seen *eum_of(struct eum_seen *eums, size_t n, const uint8_t *der, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (eums[i].len == len && !memcmp(eums[i].der, der, len))
+			return &eums[i];
+	return NULL;
+}
+
+/* SGP.32 3.5 (as SGP.22 5.6.3): CERT.EUICC by the EUM, its serialNumber the EID */
+static iot_err check_one(const struct eim_euicc_new *x, struct eum_seen *eum, time_t now)
+{
+	struct crypto_cert *cert;
+	char serial[40];
+	iot_err err;
+
+	if (eum->verdict != IOT_OK)
+		return eum->verdict;
+	if ((err = x509_parse(x->cert, x->cert_len, &cert)) != IOT_OK)
+		return err;
+	err = x509_verify_euicc_leaf(eum->cert, cert, now);
+	/* SGP.22 4.5.2 (CERT.EUICC): its subject serialNumber is the EID */
+	if (err == IOT_OK && ((err = x509_subject_serial(cert, serial, sizeof(serial))) != IOT_OK ||
+			      strcmp(serial, x->eid)))
+		err = err ? err : IOT_E_CERT_EID;
+	x509_free(cert);
+	return err;
+}
+
+static void *check_range(void *arg)
+{
+	struct check *c = arg;
+
+	c->bad = c->to;
+	for (size_t i = c->from; i < c->to; i++) {
+		const struct eim_euicc_new *x = &c->v[i];
+		iot_err err;
+
+		if (!x->cert)
+			continue;
+		err = check_one(x, eum_of(c->eums, c->neums, x->eum, x->eum_len), c->now);
+		if (err != IOT_OK) {
+			c->bad = i;
+			c->err = err;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Each distinct EUM parsed and verified against the CIs once. */
+static iot_err check_eums(struct eim *e, const struct eim_euicc_new *v, size_t n, struct eum_seen *eums,
+			  size_t *neums, time_t now, size_t *bad)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct eum_seen *s;
+
+		if (!v[i].cert)
+			continue;
+		if (!v[i].eum || !v[i].eum_len || !v[i].cert_len) {
+			*bad = i;
+			return IOT_E_ARG;
+		}
+		if (eum_of(eums, *neums, v[i].eum, v[i].eum_len))
+			continue;
+		if (*neums == MAX_EUMS) {
+			*bad = i;
+			return IOT_E_ARG;
+		}
+		s = &eums[(*neums)++];
+		*s = (struct eum_seen){ v[i].eum, v[i].eum_len, NULL, IOT_E_CERT_CI_UNKNOWN };
+		if ((s->verdict = x509_parse(s->der, s->len, &s->cert)) != IOT_OK)
+			continue;
+		s->verdict = IOT_E_CERT_CI_UNKNOWN;
+		for (size_t k = 0; k < e->ci_count && s->verdict != IOT_OK; k++) {
+			/* SGP.22 4.5.2: CERT.EUM issued by a CI this eIM trusts */
+			s->verdict = x509_check_issued(e->cis[k], X509_ROLE_CI, e->cis[k], now);
+			if (s->verdict == IOT_OK)
+				s->verdict = x509_check_issued(s->cert, X509_ROLE_EUM, e->cis[k], now);
+		}
+	}
+	return IOT_OK;
+}
+
+static iot_err check_all(struct eim *e, const struct eim_euicc_new *v, size_t n, unsigned threads, size_t *bad)
+{
+	struct eum_seen eums[MAX_EUMS];
+	struct check c[8];
+	pthread_t t[8];
+	bool started[8] = { false };
+	size_t neums = 0, per;
+	time_t now = time(NULL);
+	iot_err err;
+
+	*bad = n;
+	for (size_t i = 0; i < n; i++)
+		if (!v[i].eid || !eim_eid_valid(v[i].eid)) {
+			*bad = i;
+			return IOT_E_ARG;
+		}
+	if ((err = check_eums(e, v, n, eums, &neums, now, bad)) != IOT_OK)
+		goto out;
+	threads = threads < 1 ? 1 : threads > 8 ? 8 : threads;
+	per = (n + threads - 1) / threads;
+	for (unsigned k = 0; k < threads; k++) {
+		c[k] = (struct check){ v, eums, neums, k * per < n ? k * per : n, (k + 1) * per < n ? (k + 1) * per : n,
+				       now, n, IOT_OK };
+		/* the first range on this thread, the others on their own */
+		started[k] = k > 0 && c[k].from < c[k].to && !pthread_create(&t[k], NULL, check_range, &c[k]);
+		if (k > 0 && !started[k])
+			check_range(&c[k]);
+	}
+	check_range(&c[0]);
+	for (unsigned k = 0; k < threads; k++) {
+		if (started[k])
+			pthread_join(t[k], NULL);
+		if (c[k].err != IOT_OK && c[k].bad < *bad) {
+			*bad = c[k].bad;
+			err = c[k].err;
+		}
+	}
+out:
+	for (size_t i = 0; i < neums; i++)
+		x509_free(eums[i].cert);
+	return err;
+}
+
+iot_err eim_euicc_register_many(struct eim *e, const struct eim_euicc_new *v, size_t n, unsigned threads,
+				size_t *added, size_t *known, size_t *bad)
+{
+	struct eim_settings set;
+	iot_err err;
+
+	*added = *known = 0;
+	if ((err = check_all(e, v, n, threads, bad)) != IOT_OK)
+		return err;
+	if ((err = eim_settings_get(e, &set)) != IOT_OK || (err = store_begin(e->db)) != IOT_OK)
+		return err;
+	for (size_t i = 0; err == IOT_OK && i < n; i++) {
+		const struct eim_euicc_new *x = &v[i];
+
+		err = store_sql(e->db, "INSERT INTO euicc(eid, labels, created, cert) VALUES ($1, $2, $3, $4)"
+			       " ON CONFLICT DO NOTHING", "ttib", x->eid, x->labels ? x->labels : "", (int64_t)time(NULL),
+			       x->cert, x->cert ? x->cert_len : 0);
+		if (err != IOT_OK)
+			break;
+		if (store_changes(e->db) != 1) {
+			(*known)++;             /* known already: left as it is */
+			continue;
+		}
+		/* SGP.32 3.5: each one's first contact queued, as eim_euicc_register does */
+		if ((err = eim_labels_index(e, x->eid, x->labels)) == IOT_OK &&
+		    (err = eim_op_insert(e, x->eid, EIM_OP_CONTACT, (const uint8_t *)"\x84\xA5\xA6\xA8\xBF\x22", 6, 0,
+					 set.operation_ttl)) == IOT_OK)
+			(*added)++;
+	}
+	if (err == IOT_OK && (err = store_commit(e->db)) == IOT_OK)
+		return IOT_OK;
+	store_rollback(e->db);
+	*added = *known = 0;
+	*bad = n;
+	return err;
+}
