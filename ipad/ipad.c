@@ -94,9 +94,26 @@ static void usage(FILE *f)
 		"  --verbose, --help\n");
 }
 
+/* the config file's key of each option (none: command line only) */
+static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", [O_EIM_CA] = "eim-ca",
+				    [O_ES9_CA] = "es9-ca", [O_EIM_PORT] = "eim-port", [O_COAPS_PORT] = "coaps-port",
+				    [O_PREFER_COAPS] = "prefer-coaps", [O_NO_DIRECT] = "no-direct",
+				    [O_FRESH] = "fresh-connection", [O_NO_RESUME] = "no-session-resumption",
+				    [O_INTERVAL] = "poll-interval", [O_RETRY_MIN] = "retry-min",
+				    [O_RETRY_MAX] = "retry-max", [O_TAC] = "tac", [O_TRACE] = "trace",
+				    [O_IMEI] = "imei", [O_CAPS] = "capabilities", [O_AID] = "isd-r-aid", [O_RPLMN] = "rplmn",
+				    [O_FALLBACK_AFTER] = "fallback-after", [O_TIMEOUT] = "timeout",
+				    [O_ROLLBACK_AFTER] = "rollback-after",
+				    [O_INJECT_HTTPS] = "inject-https", [O_INJECT_COAPS] = "inject-coaps",
+				    [O_INJECT_CERT] = "inject-cert", [O_INJECT_KEY] = "inject-key",
+				    [O_INJECT_CLIENT_CA] = "inject-client-ca", [O_MINIMIZE] = "minimize-esipa-bytes",
+				    [O_BINDING] = "esipa-binding", [O_TERMINAL_CAP] = "terminal-capability" };
+
 const char *ipad_opt(const struct args *a, int o)
 {
-	return a->opt[o] ? a->opt[o] : keys[o] ? conf_get(&a->conf, keys[o]) : NULL;
+	if (a->opt[o])
+		return a->opt[o];
+	return o < (int)(sizeof(keys) / sizeof(keys[0])) && keys[o] ? conf_get(&a->conf, keys[o]) : NULL;
 }
 
 bool ipad_flag(const struct args *a, int o)

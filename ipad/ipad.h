@@ -27,21 +27,9 @@ enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT,
        O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
        O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST, O_TRACE, O_IMEI, O_CAPS,
        O_AID, O_STATE_CHANGE, O_RPLMN, O_FALLBACK_AFTER, O_TIMEOUT, O_INJECT_HTTPS, O_INJECT_COAPS, O_INJECT_CERT,
-       O_INJECT_KEY, O_INJECT_CLIENT_CA, O_MINIMIZE, O_BINDING, O_ROLLBACK_AFTER, O_TERMINAL_CAP };
+       O_INJECT_KEY, O_INJECT_CLIENT_CA, O_MINIMIZE, O_BINDING, O_ROLLBACK_AFTER, O_TERMINAL_CAP, O_COUNT };
+_Static_assert(O_COUNT <= 48, "struct args.opt holds every option");
 
-static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", [O_EIM_CA] = "eim-ca",
-				    [O_ES9_CA] = "es9-ca", [O_EIM_PORT] = "eim-port", [O_COAPS_PORT] = "coaps-port",
-				    [O_PREFER_COAPS] = "prefer-coaps", [O_NO_DIRECT] = "no-direct",
-				    [O_FRESH] = "fresh-connection", [O_NO_RESUME] = "no-session-resumption",
-				    [O_INTERVAL] = "poll-interval", [O_RETRY_MIN] = "retry-min",
-				    [O_RETRY_MAX] = "retry-max", [O_TAC] = "tac", [O_TRACE] = "trace",
-				    [O_IMEI] = "imei", [O_CAPS] = "capabilities", [O_AID] = "isd-r-aid", [O_RPLMN] = "rplmn",
-				    [O_FALLBACK_AFTER] = "fallback-after", [O_TIMEOUT] = "timeout",
-				    [O_ROLLBACK_AFTER] = "rollback-after",
-				    [O_INJECT_HTTPS] = "inject-https", [O_INJECT_COAPS] = "inject-coaps",
-				    [O_INJECT_CERT] = "inject-cert", [O_INJECT_KEY] = "inject-key",
-				    [O_INJECT_CLIENT_CA] = "inject-client-ca", [O_MINIMIZE] = "minimize-esipa-bytes",
-				    [O_BINDING] = "esipa-binding" };
 
 
 /* An option from the command line, else from the config file. */
