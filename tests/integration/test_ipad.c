@@ -25,7 +25,6 @@
 #define ADDRESS "smdp.iotrsp.test"
 #define BOOT "89049032000000000019"
 
-extern char **environ;
 
 static const char *euiccd_bin, *ipad_bin;
 static bool coaps, direct;              /* the transport; downloads straight from the SM-DP+ */
