@@ -260,6 +260,7 @@ int euicc_delete(struct euicc *e, struct euicc_profile *p)
 	euicc_blob_free(&p->nickname);
 	euicc_blob_free(&p->metadata);
 	euicc_blob_free(&p->content);
+	euicc_blob_free(&p->files);
 	memmove(p, p + 1, (e->s.profile_count - i - 1) * sizeof(*p));
 	e->s.profile_count--;
 	return 0;
@@ -366,6 +367,7 @@ static iot_err memory_reset(struct euicc *e, uint64_t options, struct rsp_euicc_
 		euicc_blob_free(&p->nickname);
 		euicc_blob_free(&p->metadata);
 		euicc_blob_free(&p->content);
+		euicc_blob_free(&p->files);
 		memmove(p, p + 1, (e->s.profile_count - i - 1) * sizeof(*p));
 		e->s.profile_count--;
 		deleted = true;

@@ -368,6 +368,13 @@ int main(int argc, char **argv)
 	sc.client_count = nclients;
 	sc.progress_ca_file = conf_get(&conf, "es2-progress-ca");
 	sc.es2_client_ca_file = conf_get(&conf, "es2-client-ca");
+	for (size_t i = 0; i < nclients; i++)
+		if (clients[i].cert_sha256 && !sc.es2_client_ca_file) {
+			/* without CAs no client certificate is asked for, let alone trusted */
+			fprintf(stderr, "smdpd: es2-client-cert wants es2-client-ca (the CAs of those certificates)\n");
+			conf_free(&conf);
+			return 2;
+		}
 	if (conf_get(&conf, "lease-ms"))
 		sc.lease_ms = (unsigned)atoi(conf_get(&conf, "lease-ms"));
 	memset(&sa, 0, sizeof(sa));
