@@ -1,7 +1,7 @@
 /* Bulk registration of eUICCs (a factory's or distributor's list): every
  * certificate chain checked first, each distinct EUM once and the eUICCs'
- * own certificates on several threads (an ECDSA verification each, the
- * cost that bounds the rate), then one transaction for all: nothing is
+ * own certificates from their DER on several threads (an ECDSA
+ * verification each, the cost that bounds the rate), then one transaction for all: nothing is
  * registered if one is refused, and EIDs known already are left alone so
  * that the same upload may be sent again. */
 #include "eim/internal.h"
@@ -19,6 +19,7 @@ struct eum_seen {
 	const uint8_t *der;
 	size_t len;
 	struct crypto_cert *cert;
+	struct x509_euicc_issuer *issuer;   /* for its eUICCs' certificates */
 	iot_err verdict;
 };
 
@@ -40,22 +41,17 @@ static struct eum_seen *eum_of(struct eum_seen *eums, size_t n, const uint8_t *d
 }
 
 /* SGP.32 3.5 (as SGP.22 5.6.3): CERT.EUICC by the EUM, its serialNumber the EID */
-static iot_err check_one(const struct eim_euicc_new *x, struct eum_seen *eum, time_t now)
+static iot_err check_one(const struct eim_euicc_new *x, const struct eum_seen *eum, time_t now)
 {
-	struct crypto_cert *cert;
 	char serial[40];
 	iot_err err;
 
 	if (eum->verdict != IOT_OK)
 		return eum->verdict;
-	if ((err = x509_parse(x->cert, x->cert_len, &cert)) != IOT_OK)
-		return err;
-	err = x509_verify_euicc_leaf(eum->cert, cert, now);
+	err = x509_euicc_check_der(eum->issuer, x->cert, x->cert_len, now, serial, sizeof(serial));
 	/* SGP.22 4.5.2 (CERT.EUICC): its subject serialNumber is the EID */
-	if (err == IOT_OK && ((err = x509_subject_serial(cert, serial, sizeof(serial))) != IOT_OK ||
-			      strcmp(serial, x->eid)))
-		err = err ? err : IOT_E_CERT_EID;
-	x509_free(cert);
+	if (err == IOT_OK && strcmp(serial, x->eid))
+		err = IOT_E_CERT_EID;
 	return err;
 }
 
@@ -100,7 +96,7 @@ static iot_err check_eums(struct eim *e, const struct eim_euicc_new *v, size_t n
 			return IOT_E_ARG;
 		}
 		s = &eums[(*neums)++];
-		*s = (struct eum_seen){ v[i].eum, v[i].eum_len, NULL, IOT_E_CERT_CI_UNKNOWN };
+		*s = (struct eum_seen){ v[i].eum, v[i].eum_len, NULL, NULL, IOT_E_CERT_CI_UNKNOWN };
 		if ((s->verdict = x509_parse(s->der, s->len, &s->cert)) != IOT_OK)
 			continue;
 		s->verdict = IOT_E_CERT_CI_UNKNOWN;
@@ -110,6 +106,8 @@ static iot_err check_eums(struct eim *e, const struct eim_euicc_new *v, size_t n
 			if (s->verdict == IOT_OK)
 				s->verdict = x509_check_issued(s->cert, X509_ROLE_EUM, e->cis[k], now);
 		}
+		if (s->verdict == IOT_OK)
+			s->verdict = x509_euicc_issuer_new(s->cert, &s->issuer);
 	}
 	return IOT_OK;
 }
@@ -152,8 +150,10 @@ static iot_err check_all(struct eim *e, const struct eim_euicc_new *v, size_t n,
 		}
 	}
 out:
-	for (size_t i = 0; i < neums; i++)
+	for (size_t i = 0; i < neums; i++) {
+		x509_euicc_issuer_free(eums[i].issuer);
 		x509_free(eums[i].cert);
+	}
 	return err;
 }
 

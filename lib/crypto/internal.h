@@ -4,12 +4,20 @@
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "crypto/crypto.h"
 
 struct crypto_key {
 	EVP_PKEY *pkey;
 	enum crypto_curve curve;
+};
+
+struct crypto_cert {
+	X509 *x;
+	struct crypto_key *key;
+	uint8_t *der;
+	size_t der_len;
 };
 
 /* Wraps an EVP_PKEY (taking ownership) after checking its curve. */

@@ -13,12 +13,6 @@
 
 #include "der/der.h"
 
-struct crypto_cert {
-	X509 *x;
-	struct crypto_key *key;
-	uint8_t *der;
-	size_t der_len;
-};
 
 void x509_free(struct crypto_cert *cert)
 {

@@ -48,6 +48,16 @@ iot_err x509_check_issued(const struct crypto_cert *cert, enum x509_role role,
 /* CERT.EUICC issued by an EUM already verified (many eUICCs, one EUM):
  * its signature, dates, role and the EID within the EUM's range. */
 iot_err x509_verify_euicc_leaf(const struct crypto_cert *eum, const struct crypto_cert *euicc, time_t now);
+/* An EUM already verified, prepared for checking many CERT.EUICC from
+ * their DER (x509_euicc_check_der): the same checks as
+ * x509_verify_euicc_leaf without OpenSSL's full X.509 decoding of each;
+ * eid gets the certificate's subject serialNumber. Read-only once made:
+ * several threads may check with one. */
+struct x509_euicc_issuer;
+iot_err x509_euicc_issuer_new(const struct crypto_cert *eum, struct x509_euicc_issuer **out);
+void x509_euicc_issuer_free(struct x509_euicc_issuer *i);
+iot_err x509_euicc_check_der(const struct x509_euicc_issuer *i, const uint8_t *der, size_t len, time_t now,
+			     char *eid, size_t eid_cap);
 /* CI -> EUM -> eUICC (SGP.22 5.6.x / 4.5.2.x), with the EID within the EUM's
  * permitted EINs; *failed (optional) names the certificate that failed:
  * X509_ROLE_CI, X509_ROLE_EUM or X509_ROLE_EUICC. */

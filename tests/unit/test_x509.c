@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "crypto/crypto.h"
@@ -207,6 +208,107 @@ static void test_each_check_fails_alone(void **state)
 	free_pki(&p);
 }
 
+/* The DER check of CERT.EUICC (x509_euicc_check_der) decides as the full
+ * one (x509_verify_euicc_leaf) on each certificate, good or with one defect,
+ * and refuses the tampered encodings. */
+static void leaf_agrees(const struct crypto_cert *eum, const struct crypto_cert *c, iot_err want)
+{
+	struct x509_euicc_issuer *is;
+	size_t n;
+	const uint8_t *der = x509_der(c, &n);
+	char eid[40];
+
+	assert_int_equal(x509_verify_euicc_leaf(eum, c, now), want);
+	assert_int_equal(x509_euicc_issuer_new(eum, &is), IOT_OK);
+	assert_int_equal(x509_euicc_check_der(is, der, n, now, eid, sizeof(eid)), want);
+	if (want == IOT_OK)
+		assert_string_equal(eid, EID);
+	x509_euicc_issuer_free(is);
+}
+
+static void leaf_from_der(enum crypto_curve curve)
+{
+	struct pki p;
+	struct x509_template t;
+	struct crypto_cert *bad;
+	struct crypto_key *other;
+	struct x509_euicc_issuer *is;
+	uint8_t der[2048];
+	size_t n;
+	char eid[40];
+	static const struct {
+		enum x509_role role;
+		const char *serial, *o;
+		int key;                        /* 1: signed by another key */
+		long from, to;                  /* validity around now, in days (0: the default) */
+		iot_err want;
+	} cases[] = {
+		{ X509_ROLE_EUICC, EID, NULL, 0, 0, 0, IOT_OK },
+		{ X509_ROLE_EUICC, "89001012012341234012345678901224", NULL, 0, 0, 0, IOT_E_CERT_EID_RANGE },
+		{ X509_ROLE_EUICC, EID, "Someone Else", 0, 0, 0, IOT_E_CERT_EID_RANGE },
+		{ X509_ROLE_EUICC, EID, NULL, 1, 0, 0, IOT_E_CERT_SIGNATURE },
+		{ X509_ROLE_EUICC, EID, NULL, 0, -10, -1, IOT_E_CERT_EXPIRED },
+		{ X509_ROLE_EUICC, EID, NULL, 0, 1, 2, IOT_E_CERT_NOT_YET_VALID },
+		{ X509_ROLE_DP_AUTH, EID, NULL, 0, 0, 0, IOT_E_CERT_POLICY },
+		{ X509_ROLE_EUM, EID, NULL, 0, 0, 0, IOT_E_CERT_KEY_USAGE },
+	};
+
+	make_pki(&p, curve);
+	assert_int_equal(crypto_key_generate(curve, &other), IOT_OK);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		t = tmpl(cases[i].role, "eUICC");
+		t.serial_number = cases[i].serial;
+		if (cases[i].o)
+			t.o = cases[i].o;
+		if (cases[i].from || cases[i].to) {
+			t.not_before = now + cases[i].from * DAY;
+			t.not_after = now + cases[i].to * DAY;
+		}
+		bad = issue(&t, p.euicc_key, p.eum, cases[i].key ? other : p.eum_key);
+		leaf_agrees(p.eum, bad, cases[i].want);
+		x509_free(bad);
+	}
+	/* an issuer that is not a CA */
+	t = tmpl(X509_ROLE_EUICC, "eUICC 2");
+	t.serial_number = EID;
+	bad = issue(&t, other, p.euicc, p.euicc_key);
+	leaf_agrees(p.euicc, bad, IOT_E_CERT_CA);
+	x509_free(bad);
+	/* the good one's encoding tampered: a byte of the TBS, of the signature, cut, extended */
+	{
+		const uint8_t *good = x509_der(p.euicc, &n);
+
+		assert_true(n < sizeof(der));
+		assert_int_equal(x509_euicc_issuer_new(p.eum, &is), IOT_OK);
+		for (size_t at = 0; at < n; at += 7) {
+			struct crypto_cert *parsed = NULL;
+			bool old_ok;
+
+			memcpy(der, good, n);
+			der[at] ^= 0x01;
+			old_ok = x509_parse(der, n, &parsed) == IOT_OK && x509_verify_euicc_leaf(p.eum, parsed, now) == IOT_OK;
+			assert_int_equal(x509_euicc_check_der(is, der, n, now, eid, sizeof(eid)) == IOT_OK, old_ok);
+			assert_false(old_ok && at > 8);         /* only a length's high bits could be harmless */
+			x509_free(parsed);
+		}
+		memcpy(der, good, n);
+		assert_int_not_equal(x509_euicc_check_der(is, der, n - 1, now, eid, sizeof(eid)), IOT_OK);
+		der[n] = 0;
+		assert_int_not_equal(x509_euicc_check_der(is, der, n + 1, now, eid, sizeof(eid)), IOT_OK);
+		assert_int_equal(x509_euicc_check_der(is, der, n, now, eid, sizeof(eid)), IOT_OK);
+		x509_euicc_issuer_free(is);
+	}
+	crypto_key_free(other);
+	free_pki(&p);
+}
+
+static void test_leaf_from_der(void **state)
+{
+	(void)state;
+	leaf_from_der(CRYPTO_P256);
+	leaf_from_der(CRYPTO_BRAINPOOL_P256R1);
+}
+
 static void test_spec_error_codes(void **state)
 {
 	(void)state;
@@ -302,6 +404,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_issue_and_verify_both_curves),
 		cmocka_unit_test(test_each_check_fails_alone),
+		cmocka_unit_test(test_leaf_from_der),
 		cmocka_unit_test(test_spec_error_codes),
 		cmocka_unit_test(test_parse_and_files),
 		cmocka_unit_test(test_sgp26_reference_chains),
