@@ -20,6 +20,8 @@ struct crypto_cert {
 	size_t der_len;
 };
 
+/* The first value of attribute nid in name, as text. */
+iot_err x509_name_text(const X509_NAME *name, int nid, char *buf, size_t cap);
 /* Wraps an EVP_PKEY (taking ownership) after checking its curve. */
 iot_err crypto_key_wrap(EVP_PKEY *pkey, struct crypto_key **out);
 /* Writes data to path through a temporary file and rename, with mode. */

@@ -144,7 +144,7 @@ const uint8_t *x509_aki(const struct crypto_cert *cert, size_t *len)
 	return ASN1_STRING_get0_data(s);
 }
 
-static iot_err name_attr(const X509_NAME *name, int nid, char *buf, size_t cap)
+iot_err x509_name_text(const X509_NAME *name, int nid, char *buf, size_t cap)
 {
 	int i = X509_NAME_get_index_by_NID(name, nid, -1);
 	const ASN1_STRING *s;
@@ -163,7 +163,7 @@ static iot_err name_attr(const X509_NAME *name, int nid, char *buf, size_t cap)
 
 iot_err x509_subject_serial(const struct crypto_cert *cert, char *buf, size_t cap)
 {
-	return name_attr(X509_get_subject_name(cert->x), NID_serialNumber, buf, cap);
+	return x509_name_text(X509_get_subject_name(cert->x), NID_serialNumber, buf, cap);
 }
 
 iot_err x509_subject_rid(const struct crypto_cert *cert, uint8_t *oid, size_t cap, size_t *len)
@@ -292,20 +292,20 @@ static iot_err check_eid_range(const struct crypto_cert *eum, const struct crypt
 
 	if (!nc)
 		return IOT_OK;  /* older EUM certificates carry no range: nothing to check */
-	if (name_attr(subject, NID_serialNumber, eid, sizeof(eid)) != IOT_OK) {
+	if (x509_name_text(subject, NID_serialNumber, eid, sizeof(eid)) != IOT_OK) {
 		NAME_CONSTRAINTS_free(nc);
 		return IOT_E_CERT_EID_RANGE;
 	}
-	(void)name_attr(subject, NID_organizationName, org, sizeof(org));
+	(void)x509_name_text(subject, NID_organizationName, org, sizeof(org));
 	for (i = 0; !ok && i < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); i++) {
 		GENERAL_SUBTREE *st = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, i);
 
 		if (st->base->type != GEN_DIRNAME ||
-		    name_attr(st->base->d.directoryName, NID_serialNumber, ein, sizeof(ein)) != IOT_OK)
+		    x509_name_text(st->base->d.directoryName, NID_serialNumber, ein, sizeof(ein)) != IOT_OK)
 			continue;
 		if (strncmp(eid, ein, strlen(ein)) != 0)
 			continue;
-		if (name_attr(st->base->d.directoryName, NID_organizationName, eum_org, sizeof(eum_org)) == IOT_OK &&
+		if (x509_name_text(st->base->d.directoryName, NID_organizationName, eum_org, sizeof(eum_org)) == IOT_OK &&
 		    strcmp(eum_org, org) != 0)
 			continue;
 		ok = true;

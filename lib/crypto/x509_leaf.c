@@ -48,23 +48,6 @@ static const uint8_t oid_san[] = { 0x55, 0x1D, 0x11 };
 
 #define IS(t, oid) ((t)->len == sizeof(oid) && !memcmp((t)->value, oid, sizeof(oid)))
 
-static iot_err text_of(const X509_NAME *name, int nid, char *buf, size_t cap)
-{
-	int i = X509_NAME_get_index_by_NID(name, nid, -1);
-	const ASN1_STRING *s;
-	int len;
-
-	if (i < 0)
-		return IOT_E_CERT_PARSE;
-	s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
-	len = ASN1_STRING_length(s);
-	if (len < 0 || (size_t)len >= cap)
-		return IOT_E_BUFFER;
-	memcpy(buf, ASN1_STRING_get0_data(s), (size_t)len);
-	buf[len] = 0;
-	return IOT_OK;
-}
-
 void x509_euicc_issuer_free(struct x509_euicc_issuer *i)
 {
 	if (!i)
@@ -101,9 +84,9 @@ iot_err x509_euicc_issuer_new(const struct crypto_cert *eum, struct x509_euicc_i
 			GENERAL_SUBTREE *st = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, k);
 
 			if (st->base->type != GEN_DIRNAME ||
-			    text_of(st->base->d.directoryName, NID_serialNumber, i->ein[i->eins], sizeof(i->ein[0])) != IOT_OK)
+			    x509_name_text(st->base->d.directoryName, NID_serialNumber, i->ein[i->eins], sizeof(i->ein[0])) != IOT_OK)
 				continue;
-			i->has_org[i->eins] = text_of(st->base->d.directoryName, NID_organizationName, i->org[i->eins],
+			i->has_org[i->eins] = x509_name_text(st->base->d.directoryName, NID_organizationName, i->org[i->eins],
 						      sizeof(i->org[0])) == IOT_OK;
 			i->eins++;
 		}
