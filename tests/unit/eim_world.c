@@ -312,14 +312,5 @@ int64_t store_count(const char *sql, const char *a, const char *b)
 
 int eim_world_run(const char *name, const struct CMUnitTest *tests, size_t n)
 {
-	char title[128];
-	int failed;
-
-	curve = CRYPTO_P256;
-	snprintf(title, sizeof(title), "%s, NIST P-256", name);
-	failed = _cmocka_run_group_tests(title, tests, n, NULL, NULL);
-	curve = CRYPTO_BRAINPOOL_P256R1;
-	snprintf(title, sizeof(title), "%s, brainpoolP256r1", name);
-	failed += _cmocka_run_group_tests(title, tests, n, NULL, NULL);
-	return failed;
+	return test_run_both_curves(name, tests, n, &curve);
 }

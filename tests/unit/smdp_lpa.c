@@ -553,15 +553,8 @@ void assert_status(const struct lpa *l, const char *subject, const char *reason)
 int smdp_lpa_run(const char *name, const struct CMUnitTest *tests, size_t n)
 {
 	char title[128];
-	int failed;
+	int failed = test_run_both_curves(name, tests, n, &curve);
 
-	curve = CRYPTO_P256;
-	snprintf(title, sizeof(title), "%s, NIST P-256", name);
-	failed = _cmocka_run_group_tests(title, tests, n, NULL, NULL);
-	curve = CRYPTO_BRAINPOOL_P256R1;
-	snprintf(title, sizeof(title), "%s, brainpoolP256r1", name);
-	failed += _cmocka_run_group_tests(title, tests, n, NULL, NULL);
-	curve = CRYPTO_P256;
 	transport = HTTPS_ASN1;
 	snprintf(title, sizeof(title), "%s over HTTPS, ASN.1 binding", name);
 	failed += _cmocka_run_group_tests(title, tests, n, NULL, NULL);

@@ -163,3 +163,18 @@ void test_store_url(char *out, size_t cap, const char *dir, const char *name)
 	store_close(s);
 	snprintf(out, cap, "%s&options=-csearch_path%%3D%s", pg, schema);
 }
+
+int test_run_both_curves(const char *name, const struct CMUnitTest *tests, size_t n, enum crypto_curve *curve)
+{
+	char title[128];
+	int failed;
+
+	*curve = CRYPTO_P256;
+	snprintf(title, sizeof(title), "%s, NIST P-256", name);
+	failed = _cmocka_run_group_tests(title, tests, n, NULL, NULL);
+	*curve = CRYPTO_BRAINPOOL_P256R1;
+	snprintf(title, sizeof(title), "%s, brainpoolP256r1", name);
+	failed += _cmocka_run_group_tests(title, tests, n, NULL, NULL);
+	*curve = CRYPTO_P256;
+	return failed;
+}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "crypto/crypto.h"
 #include "rsp/codec.h"
 
 /* Parses hex text (spaces allowed) into a static-sized buffer; returns the
@@ -46,5 +47,8 @@ bool test_wait_nap(struct test_wait *w);
  * PostgreSQL (ctest's *_pg tests), a schema of its own in that database, so
  * that the same test runs on both backends. */
 void test_store_url(char *out, size_t cap, const char *dir, const char *name);
+/* Runs the group tests once with *curve set to NIST P-256, once to
+ * brainpoolP256r1 (left at P-256); the failures of both. */
+int test_run_both_curves(const char *name, const struct CMUnitTest *tests, size_t n, enum crypto_curve *curve);
 
 #endif
