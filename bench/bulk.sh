@@ -21,32 +21,40 @@ echo "   one verification per eUICC bounds it at $(awk -v v="$verify" -v c="$cor
 "$build/tools/pkigen" --out "$tmp/pki" --curve nist --eid-range 890490321234512345123456780000 "$n" \
   --registration >/dev/null
 p=$tmp/pki/nist
-{ eimd_conf "$p" "$tmp"; echo "api-key = operator:ops:op-secret"; } >"$tmp/eimd.conf"
-"$build/eim/eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" &
-pid=$!
-for _ in $(seq 100); do grep -q 'msg="listening"' "$tmp/eimd.log" && break; sleep 0.05; done
-port=$(sed -n 's/.*https_port=\([0-9]*\).*/\1/p' "$tmp/eimd.log" | head -1)
-post() {   # FILE: one upload; prints the answer and the seconds it took
+post() {   # FILE TYPE: one upload; prints the answer and the seconds it took
   curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$port" -X POST \
-    -H "Authorization: Bearer op-secret" -H "Content-Type: application/x-ndjson" --data-binary "@$1" \
+    -H "Authorization: Bearer op-secret" -H "Content-Type: $2" --data-binary "@$1" \
     -w ' %{time_total}' "https://eim.iotrsp.test/api/v1/euiccs/bulk"
 }
 cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 tck=$(getconf CLK_TCK)
-# in uploads of 10,000 lines, as a client would send a large file
-split -l 10000 "$p/euiccs.ndjson" "$tmp/part."
-for pass in "new" "again (all known)"; do
-  c0=$(cpu); total=0; added=0
-  for f in "$tmp"/part.*; do
-    out=$(post "$f")
-    echo "$out" | grep -q '"received"' || { echo "upload refused: $out"; exit 1; }
-    added=$(( added + $(echo "$out" | sed -n 's/.*"added": *\([0-9]*\).*/\1/p') ))
-    total=$(awk -v a="$total" -v b="${out##* }" 'BEGIN { print a + b }')
+# in uploads of 10,000 eUICCs, as a client would send a large file
+split -l 10000 "$p/euiccs.ndjson" "$tmp/part.ndjson."
+tail -n +2 "$p/euiccs.csv" | split -l 10000 - "$tmp/body.csv."
+for f in "$tmp"/body.csv.*; do { head -1 "$p/euiccs.csv"; cat "$f"; } >"${f/body/part}"; rm "$f"; done
+for format in ndjson csv; do
+  type=application/x-ndjson
+  [ $format = csv ] && type=text/csv
+  echo "  $type:"
+  mkdir -p "$tmp/$format"
+  { eimd_conf "$p" "$tmp/$format"; echo "api-key = operator:ops:op-secret"; } >"$tmp/eimd.conf"
+  "$build/eim/eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" &
+  pid=$!
+  for _ in $(seq 100); do grep -q 'msg="listening"' "$tmp/eimd.log" && break; sleep 0.05; done
+  port=$(sed -n 's/.*https_port=\([0-9]*\).*/\1/p' "$tmp/eimd.log" | head -1)
+  for pass in "new" "again (all known)"; do
+    c0=$(cpu); total=0; added=0
+    for f in "$tmp"/part.$format.*; do
+      out=$(post "$f" $type)
+      echo "$out" | grep -q '"received"' || { echo "upload refused: $out"; exit 1; }
+      added=$(( added + $(echo "$out" | sed -n 's/.*"added": *\([0-9]*\).*/\1/p') ))
+      total=$(awk -v a="$total" -v b="${out##* }" 'BEGIN { print a + b }')
+    done
+    c1=$(cpu)
+    awk -v n="$n" -v t="$total" -v a="$added" -v cpu="$(( (c1 - c0) * 1000 / tck ))" -v pass="$pass" -v v="$verify" -v c="$cores" \
+      'BEGIN { printf "    %-20s %8.0f eUICCs/s (%d added, %.2f s)  eimd CPU %.1f us per eUICC  %.2fx of the verify bound\n",
+               pass, n / t, a, t, cpu * 1000 / n, (v * c) / (n / t) }'
   done
-  c1=$(cpu)
-  awk -v n="$n" -v t="$total" -v a="$added" -v cpu="$(( (c1 - c0) * 1000 / tck ))" -v pass="$pass" -v v="$verify" -v c="$cores" \
-    'BEGIN { printf "  %-20s %8.0f eUICCs/s (%d added, %.2f s)  eimd CPU %.1f us per eUICC  %.2fx of the verify bound\n",
-             pass, n / t, a, t, cpu * 1000 / n, (v * c) / (n / t) }'
+  kill -TERM $pid; wait $pid || true; pid=
 done
-kill -TERM $pid; wait $pid || true; pid=
-echo "  store: $(( $(stat -c %s "$tmp/eim.db") / n )) bytes per eUICC (SQLite, certificates and first-contact operations included)"
+echo "  store: $(( $(stat -c %s "$tmp/csv/eim.db") / n )) bytes per eUICC (SQLite, certificates and first-contact operations included)"

@@ -1,9 +1,10 @@
 /* Bulk registration of eUICCs (a factory's or distributor's list): every
- * certificate chain checked first, each distinct EUM once and the eUICCs'
- * own certificates from their DER on several threads (an ECDSA
- * verification each, the cost that bounds the rate), then one transaction for all: nothing is
- * registered if one is refused, and EIDs known already are left alone so
- * that the same upload may be sent again. */
+ * certificate chain checked, each distinct EUM once and the eUICCs' own
+ * certificates from their DER on several threads (an ECDSA verification
+ * each, the cost that bounds the rate), all written in one transaction that
+ * commits only once every one is checked: nothing is registered if one is
+ * refused, and EIDs known already are left alone so that the same upload
+ * may be sent again. */
 #include "eim/internal.h"
 
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/par.h"
 #include "crypto/x509.h"
 
 #define MAX_EUMS 32                     /* distinct EUM certificates in one upload */
@@ -26,10 +28,10 @@ struct eum_seen {
 struct check {
 	const struct eim_euicc_new *v;
 	struct eum_seen *eums;
-	size_t neums, from, to;
+	size_t neums, n;
 	time_t now;
-	size_t bad;                     /* first refused in [from, to), or to */
-	iot_err err;
+	size_t bad[PAR_MAX_THREADS];    /* each part's first refused, or n */
+	iot_err err[PAR_MAX_THREADS];
 };
 
 static struct eum_seen *eum_of(struct eum_seen *eums, size_t n, const uint8_t *der, size_t len)
@@ -55,12 +57,13 @@ static iot_err check_one(const struct eim_euicc_new *x, const struct eum_seen *e
 	return err;
 }
 
-static void *check_range(void *arg)
+static void check_range(void *arg, unsigned part, size_t from, size_t to)
 {
 	struct check *c = arg;
 
-	c->bad = c->to;
-	for (size_t i = c->from; i < c->to; i++) {
+	c->bad[part] = c->n;
+	c->err[part] = IOT_OK;
+	for (size_t i = from; i < to; i++) {
 		const struct eim_euicc_new *x = &c->v[i];
 		iot_err err;
 
@@ -68,12 +71,11 @@ static void *check_range(void *arg)
 			continue;
 		err = check_one(x, eum_of(c->eums, c->neums, x->eum, x->eum_len), c->now);
 		if (err != IOT_OK) {
-			c->bad = i;
-			c->err = err;
+			c->bad[part] = i;
+			c->err[part] = err;
 			break;
 		}
 	}
-	return NULL;
 }
 
 /* Each distinct EUM parsed and verified against the CIs once. */
@@ -112,84 +114,137 @@ static iot_err check_eums(struct eim *e, const struct eim_euicc_new *v, size_t n
 	return IOT_OK;
 }
 
-static iot_err check_all(struct eim *e, const struct eim_euicc_new *v, size_t n, unsigned threads, size_t *bad)
+/* The EIDs, then each distinct EUM against the CIs, once. */
+static iot_err check_prepare(struct eim *e, struct check *c, size_t *bad)
 {
-	struct eum_seen eums[MAX_EUMS];
-	struct check c[8];
-	pthread_t t[8];
-	bool started[8] = { false };
-	size_t neums = 0, per;
-	time_t now = time(NULL);
-	iot_err err;
-
-	*bad = n;
-	for (size_t i = 0; i < n; i++)
-		if (!v[i].eid || !eim_eid_valid(v[i].eid)) {
+	*bad = c->n;
+	for (size_t i = 0; i < c->n; i++)
+		if (!c->v[i].eid || !eim_eid_valid(c->v[i].eid)) {
 			*bad = i;
 			return IOT_E_ARG;
 		}
-	if ((err = check_eums(e, v, n, eums, &neums, now, bad)) != IOT_OK)
-		goto out;
-	threads = threads < 1 ? 1 : threads > 8 ? 8 : threads;
-	per = (n + threads - 1) / threads;
-	for (unsigned k = 0; k < threads; k++) {
-		c[k] = (struct check){ v, eums, neums, k * per < n ? k * per : n, (k + 1) * per < n ? (k + 1) * per : n,
-				       now, n, IOT_OK };
-		/* the first range on this thread, the others on their own */
-		started[k] = k > 0 && c[k].from < c[k].to && !pthread_create(&t[k], NULL, check_range, &c[k]);
-		if (k > 0 && !started[k])
-			check_range(&c[k]);
-	}
-	check_range(&c[0]);
-	for (unsigned k = 0; k < threads; k++) {
-		if (started[k])
-			pthread_join(t[k], NULL);
-		if (c[k].err != IOT_OK && c[k].bad < *bad) {
-			*bad = c[k].bad;
-			err = c[k].err;
+	return check_eums(e, c->v, c->n, c->eums, &c->neums, c->now, bad);
+}
+
+/* A chunk of the eUICCs' certificates checked, split over threads. */
+struct chunk {
+	struct check c;                 /* v, n: the chunk's */
+	unsigned threads;
+	size_t bad;                     /* first refused, relative to the chunk, or n */
+	iot_err err;
+	pthread_t t;
+	bool started;
+};
+
+static void *chunk_check(void *arg)
+{
+	struct chunk *k = arg;
+
+	par_ranges(k->c.n, k->threads, check_range, &k->c);
+	k->bad = k->c.n;
+	k->err = IOT_OK;
+	for (unsigned i = 0; i < k->threads; i++)
+		if (k->c.err[i] != IOT_OK && k->c.bad[i] < k->bad) {
+			k->bad = k->c.bad[i];
+			k->err = k->c.err[i];
 		}
+	return NULL;
+}
+
+static void chunk_start(struct chunk *k, const struct check *all, size_t from, size_t to, unsigned threads)
+{
+	*k = (struct chunk){ .c = *all, .threads = threads };
+	k->c.v = all->v + from;
+	k->c.n = to - from;
+	k->started = !pthread_create(&k->t, NULL, chunk_check, k);
+	if (!k->started)
+		chunk_check(k);
+}
+
+static void chunk_wait(struct chunk *k)
+{
+	if (k->started)
+		pthread_join(k->t, NULL);
+	k->started = false;
+}
+
+/* One eUICC written in the open transaction: added, or known already. */
+static iot_err write_one(struct eim *e, const struct eim_euicc_new *x, const struct eim_settings *set, size_t *added,
+			 size_t *known)
+{
+	iot_err err = store_sql(e->db, "INSERT INTO euicc(eid, labels, created, cert) VALUES ($1, $2, $3, $4)"
+				       " ON CONFLICT DO NOTHING", "ttib", x->eid, x->labels ? x->labels : "",
+				(int64_t)time(NULL), x->cert, x->cert ? x->cert_len : 0);
+
+	if (err != IOT_OK)
+		return err;
+	if (store_changes(e->db) != 1) {
+		(*known)++;             /* known already: left as it is */
+		return IOT_OK;
 	}
-out:
-	for (size_t i = 0; i < neums; i++) {
-		x509_euicc_issuer_free(eums[i].issuer);
-		x509_free(eums[i].cert);
+	/* SGP.32 3.5: each one's first contact queued, as eim_euicc_register does */
+	if ((err = eim_labels_index(e, x->eid, x->labels)) == IOT_OK &&
+	    (err = eim_op_insert(e, x->eid, EIM_OP_CONTACT, (const uint8_t *)"\x84\xA5\xA6\xA8\xBF\x22", 6, 0,
+				 set->operation_ttl)) == IOT_OK)
+		(*added)++;
+	return err;
+}
+
+/* Checks and writes overlap: while the threads check chunk k+1, this one
+ * writes chunk k in the transaction; a refusal anywhere rolls back all. */
+static iot_err check_and_write(struct eim *e, struct check *all, unsigned threads, size_t *added, size_t *known,
+			       size_t *bad)
+{
+	struct eim_settings set;
+	struct chunk cur, next;
+	iot_err err;
+	/* chunks small enough to overlap, large enough to keep the threads busy */
+	size_t n = all->n, size = n / 8 < 16 ? 16 : n / 8 > 2048 ? 2048 : n / 8;
+
+	if ((err = eim_settings_get(e, &set)) != IOT_OK || (err = store_begin(e->db)) != IOT_OK)
+		return err;
+	chunk_start(&cur, all, 0, n < size ? n : size, threads);
+	for (size_t from = 0; from < n;) {
+		size_t to = from + cur.c.n, end = to + size < n ? to + size : n;
+
+		chunk_wait(&cur);
+		if ((err = cur.err) != IOT_OK) {
+			*bad = from + cur.bad;
+			break;
+		}
+		if (to < n)
+			chunk_start(&next, all, to, end, threads);
+		for (size_t i = from; err == IOT_OK && i < to; i++)
+			err = write_one(e, &all->v[i], &set, added, known);
+		if (to < n)
+			chunk_wait(&next);
+		if (err != IOT_OK)
+			break;
+		cur = next;
+		from = to;
 	}
+	if (err == IOT_OK && (err = store_commit(e->db)) == IOT_OK)
+		return IOT_OK;
+	store_rollback(e->db);
 	return err;
 }
 
 iot_err eim_euicc_register_many(struct eim *e, const struct eim_euicc_new *v, size_t n, unsigned threads,
 				size_t *added, size_t *known, size_t *bad)
 {
-	struct eim_settings set;
+	struct eum_seen eums[MAX_EUMS];
+	struct check all = { .v = v, .eums = eums, .n = n, .now = time(NULL) };
 	iot_err err;
 
 	*added = *known = 0;
-	if ((err = check_all(e, v, n, threads, bad)) != IOT_OK)
-		return err;
-	if ((err = eim_settings_get(e, &set)) != IOT_OK || (err = store_begin(e->db)) != IOT_OK)
-		return err;
-	for (size_t i = 0; err == IOT_OK && i < n; i++) {
-		const struct eim_euicc_new *x = &v[i];
-
-		err = store_sql(e->db, "INSERT INTO euicc(eid, labels, created, cert) VALUES ($1, $2, $3, $4)"
-			       " ON CONFLICT DO NOTHING", "ttib", x->eid, x->labels ? x->labels : "", (int64_t)time(NULL),
-			       x->cert, x->cert ? x->cert_len : 0);
-		if (err != IOT_OK)
-			break;
-		if (store_changes(e->db) != 1) {
-			(*known)++;             /* known already: left as it is */
-			continue;
-		}
-		/* SGP.32 3.5: each one's first contact queued, as eim_euicc_register does */
-		if ((err = eim_labels_index(e, x->eid, x->labels)) == IOT_OK &&
-		    (err = eim_op_insert(e, x->eid, EIM_OP_CONTACT, (const uint8_t *)"\x84\xA5\xA6\xA8\xBF\x22", 6, 0,
-					 set.operation_ttl)) == IOT_OK)
-			(*added)++;
+	threads = threads < 1 ? 1 : threads > PAR_MAX_THREADS ? PAR_MAX_THREADS : threads;
+	if ((err = check_prepare(e, &all, bad)) == IOT_OK && (err = check_and_write(e, &all, threads, added, known, bad)) !=
+										     IOT_OK) {
+		*added = *known = 0;
 	}
-	if (err == IOT_OK && (err = store_commit(e->db)) == IOT_OK)
-		return IOT_OK;
-	store_rollback(e->db);
-	*added = *known = 0;
-	*bad = n;
+	for (size_t i = 0; i < all.neums; i++) {
+		x509_euicc_issuer_free(eums[i].issuer);
+		x509_free(eums[i].cert);
+	}
 	return err;
 }

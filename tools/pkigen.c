@@ -57,8 +57,9 @@ static void usage(FILE *f)
 		"              [--rfc5280-name-constraints] [--registration]\n"
 		"       pkigen --out DIR --check\n"
 		"Makes an SGP.26-style test PKI: CI, EUM, eUICCs, SM-DP+ auth/pb/TLS, eIM signing and TLS.\n"
-		"--registration also writes <curve>/euiccs.ndjson, the eUICCs as eimd's bulk registration takes\n"
-		"them (POST /api/v1/euiccs/bulk): a JSON line each, its EID and certificates.\n");
+		"--registration also writes <curve>/euiccs.ndjson and <curve>/euiccs.csv, the eUICCs as eimd's bulk\n"
+		"registration takes them (POST /api/v1/euiccs/bulk): a JSON line or CSV record each, its EID and\n"
+		"certificates.\n");
 }
 
 /* EID check digits: ISO 7064 MOD 97-10 over the 32 digits with '00' last */
@@ -244,7 +245,7 @@ static void make_curve(const struct options *o, enum crypto_curve curve, const c
 	struct item ci = { 0 }, eum = { 0 }, it = { 0 };
 	struct x509_template t;
 	size_t i, neids;
-	FILE *reg = NULL;
+	FILE *reg = NULL, *reg_csv = NULL;
 	char *b64_eum = NULL;
 
 	snprintf(dir, sizeof(dir), "%s/%s/euicc", o->out, name);
@@ -280,6 +281,10 @@ static void make_curve(const struct options *o, enum crypto_curve curve, const c
 		snprintf(base, sizeof(base), "%s/euiccs.ndjson", dir);
 		if (!(reg = fopen(base, "w")))
 			fail("cannot write", base, IOT_E_IO);
+		snprintf(base, sizeof(base), "%s/euiccs.csv", dir);
+		if (!(reg_csv = fopen(base, "w")))
+			fail("cannot write", base, IOT_E_IO);
+		fprintf(reg_csv, "eid,euiccCertificate,eumCertificate\r\n");
 		b64_eum = b64(eum.cert);
 	}
 	for (i = 0; i < neids; i++) {
@@ -293,11 +298,12 @@ static void make_curve(const struct options *o, enum crypto_curve curve, const c
 
 			fprintf(reg, "{\"eid\":\"%s\",\"euiccCertificate\":\"%s\",\"eumCertificate\":\"%s\"}\n", o->eids[i],
 				cert, b64_eum);
+			fprintf(reg_csv, "%s,%s,%s\r\n", o->eids[i], cert, b64_eum);
 			free(cert);
 		}
 		item_free(&it);
 	}
-	if (reg && fclose(reg))
+	if ((reg && fclose(reg)) || (reg_csv && fclose(reg_csv)))
 		fail("cannot write", dir, IOT_E_IO);
 	free(b64_eum);
 

@@ -29,55 +29,73 @@ iot_err base64_encode(const uint8_t *in, size_t n, char *out, size_t cap)
 	return IOT_OK;
 }
 
-static int value_of(char c)
+/* each character's 6 bits plus one; 0 for a character outside the alphabet */
+static const uint8_t value_plus1[256] = {
+	['A'] = 1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+	['a'] = 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52,
+	['0'] = 53, 54, 55, 56, 57, 58, 59, 60, 61, 62,
+	['+'] = 63, ['/'] = 64,
+};
+
+/* The last quantum, where padding may stand. */
+static iot_err decode_last(const char *t, uint8_t *out, size_t cap, size_t *o)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	unsigned v[4], pad = 0;
+	uint32_t w;
+
+	for (int k = 0; k < 4; k++) {
+		/* RFC 4648 3.3: '=' only as the final padding */
+		if (t[k] == '=' && k >= 2 && (k == 3 || t[3] == '=')) {
+			v[k] = 0;
+			pad++;
+			continue;
+		}
+		if (pad || !(v[k] = value_plus1[(unsigned char)t[k]]))
+			return IOT_E_BASE64;
+		v[k]--;
+	}
+	w = v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3];
+	/* RFC 4648 3.5: the bits the padding leaves over are zero */
+	if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
+		return IOT_E_BASE64;
+	if (cap - *o < 3 - pad)
+		return IOT_E_BUFFER;
+	out[(*o)++] = (uint8_t)(w >> 16);
+	if (pad < 2)
+		out[(*o)++] = (uint8_t)(w >> 8);
+	if (pad < 1)
+		out[(*o)++] = (uint8_t)w;
+	return IOT_OK;
 }
 
 iot_err base64_decode(const char *text, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
+	const unsigned char *t = (const unsigned char *)text;
 	size_t i, o = 0;
+	iot_err err;
 
 	if (len % 4)
 		return IOT_E_BASE64;
-	for (i = 0; i < len; i += 4) {
-		int v[4], k, pad = 0;
-		uint32_t w;
-
-		for (k = 0; k < 4; k++) {
-			char c = text[i + k];
-
-			/* RFC 4648 3.3: '=' only as the final padding */
-			if (c == '=' && i + 4 == len && k >= 2 && (k == 3 || text[i + 3] == '=')) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			if (pad || (v[k] = value_of(c)) < 0)
-				return IOT_E_BASE64;
-		}
-		w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-		/* RFC 4648 3.5: the bits the padding leaves over are zero */
-		if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
-			return IOT_E_BASE64;
-		if (cap - o < (size_t)(3 - pad))
-			return IOT_E_BUFFER;
-		out[o++] = (uint8_t)(w >> 16);
-		if (pad < 2)
-			out[o++] = (uint8_t)(w >> 8);
-		if (pad < 1)
-			out[o++] = (uint8_t)w;
+	if (!len) {
+		*out_len = 0;
+		return IOT_OK;
 	}
+	for (i = 0; i + 4 < len; i += 4) {
+		uint32_t a = value_plus1[t[i]], b = value_plus1[t[i + 1]], c = value_plus1[t[i + 2]],
+			 d = value_plus1[t[i + 3]];
+
+		if (!a || !b || !c || !d)
+			return IOT_E_BASE64;
+		a--, b--, c--, d--;
+		if (cap - o < 3)
+			return IOT_E_BUFFER;
+		a = a << 18 | b << 12 | c << 6 | d;
+		out[o++] = (uint8_t)(a >> 16);
+		out[o++] = (uint8_t)(a >> 8);
+		out[o++] = (uint8_t)a;
+	}
+	if ((err = decode_last(text + i, out, cap, &o)) != IOT_OK)
+		return err;
 	*out_len = o;
 	return IOT_OK;
 }
