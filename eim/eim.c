@@ -397,9 +397,10 @@ static void euicc_row(struct store_stmt *st, struct eim_euicc *out)
 	out->pending = store_col_int(st, 6);
 }
 
-#define EUICC_COLUMNS                                                                          \
-	"SELECT eid, counter, token, cert, labels, last_contact,"                                \
-	" (SELECT COUNT(*) FROM operation o WHERE o.eid = euicc.eid AND o.state < 2) FROM euicc "
+#define EUICC_SELECT                                                                           \
+	"SELECT euicc.eid, counter, token, cert, labels, last_contact,"                          \
+	" (SELECT COUNT(*) FROM operation o WHERE o.eid = euicc.eid AND o.state < 2) "
+#define EUICC_COLUMNS EUICC_SELECT "FROM euicc "
 
 iot_err eim_euicc_get(struct eim *e, const char *eid, struct eim_euicc *out)
 {
@@ -424,10 +425,12 @@ iot_err eim_euicc_list(struct eim *e, const struct eim_euicc_filter *f, struct e
 	 * ICCID), the eUICCs with work (operation by state), or all of them;
 	 * the other filters are checked on the rows it yields */
 	static const char *const drivers[] = {
-		"eid IN (SELECT eid FROM euicc_label WHERE label = $3 AND eid > $1)",
-		"eid IN (SELECT eid FROM profile WHERE iccid = $5 AND eid > $1)",
-		"eid IN (SELECT eid FROM operation WHERE state < 2 AND eid > $1)",
-		"eid > $1",
+		/* joined, not "IN (SELECT ...)": a label of a million eUICCs is
+		 * walked in its index a page at a time, never gathered whole */
+		"FROM euicc_label l JOIN euicc ON euicc.eid = l.eid WHERE l.label = $3 AND l.eid > $1",
+		"FROM euicc WHERE euicc.eid IN (SELECT eid FROM profile WHERE iccid = $5 AND eid > $1)",
+		"FROM euicc WHERE euicc.eid IN (SELECT eid FROM operation WHERE state < 2 AND eid > $1)",
+		"FROM euicc WHERE euicc.eid > $1",
 	};
 	int d = f->label ? 0 : f->iccid ? 1 : f->pending_only ? 2 : 3;
 	char sql[1024];
@@ -435,12 +438,12 @@ iot_err eim_euicc_list(struct eim *e, const struct eim_euicc_filter *f, struct e
 	bool row = true;
 	iot_err err;
 
-	snprintf(sql, sizeof(sql), EUICC_COLUMNS "WHERE %s AND ($3 IS NULL OR $3 IS NOT NULL)"
+	snprintf(sql, sizeof(sql), EUICC_SELECT "%s AND ($3 IS NULL OR $3 IS NOT NULL)"
 		 " AND ($4 = 0 OR EXISTS (SELECT 1 FROM operation o WHERE o.eid = euicc.eid AND o.state < 2))"
 		 " AND (($5 IS NULL AND $6 < 0) OR EXISTS (SELECT 1 FROM profile p WHERE p.eid = euicc.eid"
 		 "  AND ($5 IS NULL OR p.iccid = $5) AND ($6 < 0 OR p.state = $6)))"
 		 " AND ($7 < 0 OR (CASE WHEN cert IS NOT NULL AND token IS NOT NULL THEN 1 ELSE 0 END) = $7)"
-		 " ORDER BY eid LIMIT $2", drivers[d]);
+		 " ORDER BY %s LIMIT $2", drivers[d], d ? "euicc.eid" : "l.eid");
 	err = store_prepare(e->db, sql, &st);
 
 	*n = 0;

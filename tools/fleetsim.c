@@ -427,12 +427,13 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < made; i++)
 		coaps_devices += devices[i].coaps;
 	printf("devices %zu threads %u rounds %u over %s: polls %zu (failed %zu) in %.2f s = %.1f polls/s; "
-	       "poll latency p50 %.2f ms p99 %.2f ms; packages+requests executed %u, profiles installed %u, "
+	       "poll latency p50 %.2f ms p99 %.2f ms max %.2f ms; packages+requests executed %u, profiles installed %u, "
 	       "results delivered %u\n",
 	       made, opt.threads, opt.rounds,
 	       coaps_devices == made ? "CoAP/DTLS" : coaps_devices ? "HTTPS and CoAP/DTLS" : "HTTPS", polls_all, failed,
 	       elapsed / 1e3, polls_all / (elapsed / 1e3), total_polls ? all[total_polls / 2] : 0,
-	       total_polls ? all[total_polls * 99 / 100] : 0, packages, installed, results);
+	       total_polls ? all[total_polls * 99 / 100] : 0, total_polls ? all[total_polls - 1] : 0, packages, installed,
+	       results);
 	if (opt.network_loss || opt.power_loss || opt.slow_share)
 		printf("misbehaviour: power cuts %lu (each device restarted from its record), ESipa exchanges lost %lu, "
 		       "devices on slow links %u\n",
