@@ -48,6 +48,7 @@ bench: build
 	@echo; bench/ipa.sh $(BUILD)
 	@echo; bench/eim.sh $(BUILD)
 	@echo; bench/bulk.sh $(BUILD)
+	@echo; bench/million.sh $(BUILD)
 	@echo; bench/fleet.sh $(BUILD)
 	@echo; bench/nodes.sh $(BUILD)
 
