@@ -47,6 +47,7 @@ bench: build
 	@echo; bench/smdp.sh $(BUILD)
 	@echo; bench/ipa.sh $(BUILD)
 	@echo; bench/eim.sh $(BUILD)
+	@echo; bench/curve.sh $(BUILD)
 	@echo; bench/bulk.sh $(BUILD)
 	@echo; bench/million.sh $(BUILD)
 	@echo; bench/fleet.sh $(BUILD)

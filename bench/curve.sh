@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# eimd against concurrency: 256 simulated devices (fleetsim) over 1, 4, 16,
+# 64 and 256 concurrent connections, HTTPS: empty polls per second and PSMO
+# round trips per second (a campaign of getRAT to all, one poll each), with
+# eimd's CPU per operation (from /proc) and the load generator's apart
+# (fleetsim's user+sys, its start-up included), so that it shows when the
+# generator, not eimd, is the limit. Beside them the bound the eIM's
+# signature work puts on PSMOs (`openssl speed`, this run).
+# Usage: bench/curve.sh [BUILD_DIR] [LEVELS...]   (default: 1 4 16 64 256)
+set -euo pipefail
+. "$(dirname "$0")/../scripts/daemon_conf.sh"
+. "$(dirname "$0")/../scripts/wait.sh"
+build=${1:-build}
+[ $# -gt 0 ] && shift
+levels=${*:-1 4 16 64 256}
+devices=256
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
+cores=$(nproc)
+tck=$(getconf CLK_TCK)
+speed=$(openssl speed -seconds 2 ecdsap256 2>/dev/null)
+echo "$speed" | awk -v cores="$cores" '/ecdsa \(nistp256\)/ { s = $(NF-1); v = $NF }
+  END { printf "== eimd against concurrency (openssl speed, this run, %s cores: a PSMO costs the eIM a signature and a verification, at most %.0f/s)\n",
+        cores, cores / (1 / s + 1 / v) }'
+"$build/tools/pkigen" --out "$tmp/pki" --curve nist --eid-range 890490321234512345123456780000 "$devices" >/dev/null
+p=$tmp/pki/nist
+{ eimd_conf "$p" "$tmp"; echo "api-key = operator:ops:op-secret"; echo "threads = 16"; } >"$tmp/eimd.conf"
+"$build/eim/eimd" --config "$tmp/eimd.conf" --initial-eim "$tmp/initial.der"
+"$build/eim/eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" &
+pid=$!
+hport=$(wait_port "$tmp/eimd.log" https_port)
+cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+sim() {   # THREADS ARGS...: one fleetsim run; its report, then its CPU seconds on a line of their own
+  local t=$1; shift
+  local TIMEFORMAT='%U %S'
+  { time "$build/tools/fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$hport" \
+      --connect-address 127.0.0.1 --ca "$p/ci.pem" --devices "$devices" --threads "$t" "$@" 2>/dev/null; } 2>&1
+}
+sim 16 --rounds 1 --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" --api-key op-secret >/dev/null
+row() {   # LEVEL KIND OUT TICKS: a line of the curve
+  awk -v c="$1" -v kind="$2" -v ticks="$4" -v tck="$tck" '
+    /polls/ { for (i = 1; i <= NF; i++) { if ($i == "polls" && $(i+1) != "(failed") n = $(i+1); if ($i == "in") secs = $(i+1);
+                                       if ($i == "p50") p50 = $(i+1); if ($i == "p99") p99 = $(i+1) } }
+    NF == 2 && $1 ~ /^[0-9.]+$/ { gen = $1 + $2 }
+    END { printf "  %4d  %-12s %8.0f/s  p50 %6.2f ms  p99 %7.2f ms  eimd CPU %6.0f us/op  fleetsim CPU %6.0f us/op\n",
+                 c, kind, n / secs, p50, p99, ticks * 1e6 / tck / n, gen * 1e6 / n }' <<<"$3"
+}
+echo "  concurrent connections, operation, rate, latency, CPU per operation of eimd and of the load generator:"
+for c in $levels; do
+  c0=$(cpu); out=$(sim "$c" --rounds 5); c1=$(cpu)
+  row "$c" "empty poll" "$out" $((c1 - c0))
+  curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -H "Authorization: Bearer op-secret" \
+    -H "Content-Type: application/json" -d "{\"name\":\"curve\",\"label\":\"fleet=sim\",\"maxInFlight\":$devices,\"psmos\":[{\"getRAT\":{}}]}" \
+    "https://eim.iotrsp.test/api/v1/campaigns" >/dev/null
+  c0=$(cpu); out=$(sim "$c" --rounds 1); c1=$(cpu)
+  row "$c" "PSMO trip" "$out" $((c1 - c0))
+done
