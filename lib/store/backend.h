@@ -28,6 +28,7 @@ struct store_ops {
 	iot_err (*free_space)(struct store *s, uint64_t *bytes);
 	int64_t (*changes)(struct store *s);
 	void (*finalize)(struct store_stmt *st);
+	iot_err (*sync_stats)(struct store *s, uint64_t *commits, uint64_t *syncs);     /* optional */
 };
 
 struct store {

@@ -31,6 +31,12 @@ iot_err store_begin(struct store *s)
 	return s->ops->begin(s);
 }
 
+iot_err store_sync_stats(struct store *s, uint64_t *commits, uint64_t *syncs)
+{
+	*commits = *syncs = 0;
+	return s->ops->sync_stats ? s->ops->sync_stats(s, commits, syncs) : IOT_E_NOT_FOUND;
+}
+
 iot_err store_commit(struct store *s)
 {
 	return s->ops->commit(s);

@@ -62,6 +62,11 @@ uint8_t *store_col_blob_copy(struct store_stmt *st, int col, size_t *len);
 iot_err store_free_space(struct store *s, uint64_t *bytes);
 /* Rows changed by the last statement run. */
 int64_t store_changes(struct store *s);
+/* Group commit (SQLite): write commits made by this process's connections
+ * to the store's file, and the fsyncs that made them durable (fewer when
+ * concurrent commits shared one). IOT_E_NOT_FOUND where the database server
+ * does its own (PostgreSQL). */
+iot_err store_sync_stats(struct store *s, uint64_t *commits, uint64_t *syncs);
 void store_finalize(struct store_stmt *st);
 
 /* One statement run with its parameters, by type letter: 't' text (NULL

@@ -2,7 +2,8 @@
  * It runs on SQLite (test_store) and on a throwaway PostgreSQL (test_store_pg,
  * IOTRSP_TEST_PG): schema, parameters of every type and in any order, the
  * SQLite spellings the schemas use, transactions that roll back, constraints,
- * a commit that survives reopening, writers that never lose an update, and
+ * a commit that survives reopening, writers that never lose an update,
+ * commits synced before they return (SQLite's group commit), and
  * (PostgreSQL) a connection that is cut and comes back. */
 #include "testutil.h"
 
@@ -240,6 +241,74 @@ static void test_writers_serialized(void **state)
 	store_close(s);
 }
 
+/* Group commit (SQLite): every write that ends outside a transaction is
+ * synced before it returns — alone, one fsync each; reads and a rolled-back
+ * transaction none — and concurrent writers' commits all counted, sharing
+ * fsyncs at most one each. PostgreSQL syncs its own commits. */
+struct syncer {
+	const char *url;
+	int base;
+	iot_err err;
+};
+
+static void *syncer(void *arg)
+{
+	struct syncer *w = arg;
+	struct store *s;
+
+	if ((w->err = store_open(w->url, &s)) != IOT_OK)
+		return NULL;
+	for (int i = 0; i < 50 && w->err == IOT_OK; i++)
+		w->err = store_sql(s, "INSERT INTO g (k) VALUES ($1)", "i", (int64_t)(w->base + i));
+	store_close(s);
+	return NULL;
+}
+
+static void test_group_commit(void **state)
+{
+	struct store *s = open_store();
+	uint64_t c0, s0, c1, s1;
+	struct syncer w[4];
+	pthread_t t[4];
+
+	(void)state;
+	if (store_sync_stats(s, &c0, &s0) == IOT_E_NOT_FOUND) {
+		store_close(s);
+		skip();
+	}
+	assert_int_equal(store_exec(s, "CREATE TABLE IF NOT EXISTS g (k INTEGER PRIMARY KEY)"), IOT_OK);
+	assert_int_equal(store_sync_stats(s, &c0, &s0), IOT_OK);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(store_sql(s, "INSERT INTO g (k) VALUES ($1)", "i", (int64_t)i), IOT_OK);
+	assert_int_equal(store_sync_stats(s, &c1, &s1), IOT_OK);
+	assert_int_equal(c1 - c0, 5);
+	assert_int_equal(s1 - s0, 5);
+	assert_int_equal(one_int(s, "SELECT COUNT(*) FROM g"), 5);
+	assert_int_equal(store_begin(s), IOT_OK);
+	assert_int_equal(store_sql(s, "INSERT INTO g (k) VALUES (100)", ""), IOT_OK);
+	assert_int_equal(store_sql(s, "INSERT INTO g (k) VALUES (101)", ""), IOT_OK);
+	assert_int_equal(store_commit(s), IOT_OK);
+	assert_int_equal(store_begin(s), IOT_OK);
+	assert_int_equal(store_sql(s, "INSERT INTO g (k) VALUES (102)", ""), IOT_OK);
+	store_rollback(s);
+	assert_int_equal(store_sync_stats(s, &c0, &s0), IOT_OK);
+	assert_int_equal(c0 - c1, 1);
+	assert_int_equal(s0 - s1, 1);
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct syncer){ url, 1000 * (i + 1), IOT_OK };
+		assert_int_equal(pthread_create(&t[i], NULL, syncer, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].err, IOT_OK);
+	}
+	assert_int_equal(store_sync_stats(s, &c1, &s1), IOT_OK);
+	assert_int_equal(c1 - c0, 200);
+	assert_true(s1 - s0 >= 1 && s1 - s0 <= 200);
+	assert_int_equal(one_int(s, "SELECT COUNT(*) FROM g"), 207);
+	store_close(s);
+}
+
 /* Leases: one holder at a time, renewed by it, taken over once expired,
  * handed over by a release. */
 static void test_leases(void **state)
@@ -358,6 +427,7 @@ int main(void)
 		cmocka_unit_test_setup(test_dialect, setup),
 		cmocka_unit_test_setup(test_writers_serialized, setup),
 		cmocka_unit_test_setup(test_leases, setup),
+		cmocka_unit_test_setup(test_group_commit, setup),
 		cmocka_unit_test_setup(test_schema_versions, setup),
 		cmocka_unit_test_setup(test_connection_cut, setup),
 	};
