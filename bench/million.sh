@@ -21,11 +21,7 @@ tck=$(getconf CLK_TCK)
 tmp=$(mktemp -d -p /var/tmp)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
-mkdir -p "$cache"
-if [ ! -d "$cache/pki" ]; then
-  "$build/tools/pkigen" --out "$cache/pki" --curve nist --smdp-host localhost \
-    --eid-range 890490321234512345123456780000 "$devices" >/dev/null
-fi
+bench_pki "$build" "$cache" "$devices"
 p=$cache/pki/nist
 cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 per_op() {   # TICKS OPS: us of eimd's CPU per operation

@@ -20,12 +20,7 @@ tck=$(getconf CLK_TCK)
 tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
-mkdir -p "$cache"
-# one PKI for every run: the eIM's stores keep what they learned of its eUICCs
-if [ ! -d "$cache/pki" ]; then
-  "$build/tools/pkigen" --out "$cache/pki" --curve nist --smdp-host localhost \
-    --eid-range 890490321234512345123456780000 "$devices" >/dev/null
-fi
+bench_pki "$build" "$cache" "$devices"
 p=$cache/pki/nist
 eid=$(ls "$p/euicc" | grep '\.key$' | head -1 | cut -c1-32)
 [ -f "$cache/upp.der" ] || head -c 12288 /dev/urandom >"$cache/upp.der"

@@ -55,3 +55,14 @@ write-out = "\\n"
 CURL
   done
 }
+
+# bench_pki BUILD_DIR CACHE_DIR DEVICES: the benches' PKI of DEVICES eUICCs,
+# made once in CACHE_DIR/pki and kept with the stores built on it (an eIM's
+# store keeps what it learned of its eUICCs).
+bench_pki() {
+  mkdir -p "$2"
+  if [ ! -d "$2/pki" ]; then
+    "$1/tools/pkigen" --out "$2/pki" --curve nist --smdp-host localhost \
+      --eid-range 890490321234512345123456780000 "$3" >/dev/null
+  fi
+}
