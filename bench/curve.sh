@@ -26,10 +26,7 @@ echo "$speed" | awk -v cores="$cores" '/ecdsa \(nistp256\)/ { s = $(NF-1); v = $
 "$build/tools/pkigen" --out "$tmp/pki" --curve nist --eid-range 890490321234512345123456780000 "$devices" >/dev/null
 p=$tmp/pki/nist
 { eimd_conf "$p" "$tmp"; echo "api-key = operator:ops:op-secret"; echo "threads = 16"; } >"$tmp/eimd.conf"
-"$build/eim/eimd" --config "$tmp/eimd.conf" --initial-eim "$tmp/initial.der"
-"$build/eim/eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" &
-pid=$!
-hport=$(wait_port "$tmp/eimd.log" https_port)
+bench_eimd "$build" "$tmp/eimd.conf" "$tmp"
 cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 sim() {   # THREADS ARGS...: one fleetsim run; its report, then its CPU seconds on a line of their own
   local t=$1; shift

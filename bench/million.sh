@@ -53,11 +53,7 @@ for n in $sizes; do
   # the policy's device ceiling (10,000 by default) raised for the fleet-wide campaign
   echo '{"maxDevicesPerChange": 2000000}' >"$tmp/policy.json"
   { eimd_conf "$p" "$tmp"; echo "api-key = operator:ops:op-secret"; echo "threads = 8"; echo "policy = $tmp/policy.json"; } >"$conf"
-  "$build/eim/eimd" --config "$conf" --initial-eim "$tmp/initial.der"
-  : >"$tmp/eimd.log"
-  "$build/eim/eimd" --config "$conf" 2>"$tmp/eimd.log" &
-  pid=$!
-  hport=$(wait_port "$tmp/eimd.log" https_port)
+  bench_eimd "$build" "$conf" "$tmp"
   sim() { "$build/tools/fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$hport" \
             --connect-address 127.0.0.1 --ca "$p/ci.pem" --devices "$devices" --threads 4 "$@"; }
   api() {   # METHOD PATH [BODY]: the answer, then the seconds on a line of its own

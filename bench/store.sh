@@ -77,11 +77,7 @@ for n in $sizes; do
     out=$("$build/eim/eimd" --config "$conf" --import-euiccs "$tmp/fill")
     echo "   building eimd's store of $n eUICCs: $out in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s (%.0f/s)", b - a, '"$n"' / (b - a) }')" >&2
   fi
-  "$build/eim/eimd" --config "$conf" --initial-eim "$tmp/initial.der"
-  : >"$tmp/eimd.log"
-  "$build/eim/eimd" --config "$conf" 2>"$tmp/eimd.log" &
-  pid=$!
-  hport=$(wait_port "$tmp/eimd.log" https_port)
+  bench_eimd "$build" "$conf" "$tmp"
   sim() { "$build/tools/fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$hport" \
             --connect-address 127.0.0.1 --ca "$p/ci.pem" --devices "$devices" --threads 4 "$@"; }
   sim --rounds 1 >/dev/null          # first contact (once per store) and a warm-up

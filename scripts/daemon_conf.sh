@@ -66,3 +66,14 @@ bench_pki() {
       --eid-range 890490321234512345123456780000 "$3" >/dev/null
   fi
 }
+
+# bench_eimd BUILD_DIR CONF DIR: the eIM's export for the devices written to
+# DIR/initial.der, then eimd started with CONF, logging to DIR/eimd.log;
+# sets pid and hport (its HTTPS port). Needs scripts/wait.sh.
+bench_eimd() {
+  "$1/eim/eimd" --config "$2" --initial-eim "$3/initial.der"
+  : >"$3/eimd.log"
+  "$1/eim/eimd" --config "$2" 2>"$3/eimd.log" &
+  pid=$!
+  hport=$(wait_port "$3/eimd.log" https_port)
+}
