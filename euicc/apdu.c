@@ -124,6 +124,8 @@ void euicc_reset(struct euicc *e)
 {
 	int i;
 
+	euicc_ipae_reset(e);            /* the terminal's channels are gone too */
+	pthread_mutex_lock(&e->lock);
 	/* power loss ends a download session: nothing of it was kept, and an
 	 * interrupted BPP is reported */
 	euicc_session_end(e);
@@ -135,9 +137,10 @@ void euicc_reset(struct euicc *e)
 	for (i = 0; i < EUICC_CHANNELS; i++)
 		channel_reset(&e->ch[i], i == 0);
 	uicc_fs_reset_security(&e->fs);
+	pthread_mutex_unlock(&e->lock);
 }
 
-static unsigned do_select(struct euicc_channel *ch, const struct apdu *a)
+static unsigned do_select(struct euicc *e, struct euicc_channel *ch, const struct apdu *a)
 {
 	size_t mark;
 
@@ -164,7 +167,14 @@ static unsigned do_select(struct euicc_channel *ch, const struct apdu *a)
 		size_t prop = der_begin(&ch->out, 0xA5);
 		static const uint8_t max_len[] = { 0xFF };
 
+		uint8_t iccid[10];
+		size_t iot;
+
 		der_put_tlv(&ch->out, 0x9F65, max_len, sizeof(max_len));
+		/* SGP.32 ISDRProprietaryApplicationTemplateIoT: ipaeSupported(0), enabledProfile(1) */
+		iot = der_begin(&ch->out, 0xE1);
+		der_put_bits(&ch->out, 0x03, (e->ipae ? 1u : 0) | (euicc_enabled_iccid(e, iccid) ? 2u : 0));
+		der_end(&ch->out, iot);
 		der_end(&ch->out, prop);
 	}
 	der_end(&ch->out, mark);
@@ -274,14 +284,15 @@ static unsigned do_manage_channel(struct euicc *e, const struct apdu *a, uint8_t
 	return SW_INCORRECT_P1P2;
 }
 
+static iot_err transmit_locked(struct euicc *e, const struct apdu *a, uint8_t *resp, size_t *resp_len);
+
 iot_err euicc_transmit(struct euicc *e, const uint8_t *apdu, size_t len,
 		       uint8_t *resp, size_t cap, size_t *resp_len)
 {
-	struct euicc_channel *ch;
 	struct apdu a;
+	size_t n = 0, pending;
 	unsigned sw;
-	size_t n = 0;
-	int chan;
+	iot_err err;
 
 	if (cap < 258)
 		return IOT_E_BUFFER;
@@ -289,6 +300,40 @@ iot_err euicc_transmit(struct euicc *e, const uint8_t *apdu, size_t len,
 		*resp_len = put_sw(resp, 0, SW_WRONG_LENGTH);
 		return IOT_OK;
 	}
+	/* the toolkit's instructions (ETSI TS 102 221 10.1.2) go to the IPA
+	 * inside, without the card's lock: it may wait for that IPA, which
+	 * takes the lock for its own ES10 calls */
+	{
+		struct euicc_apdu_view v = { a.cla, a.ins, a.p1, a.p2, a.data, a.lc, a.le, a.has_le };
+
+		if (euicc_ipae_apdu(e, &v, resp, &n, &sw)) {
+			*resp_len = put_sw(resp, n, sw);
+			err = IOT_OK;
+			goto toolkit;
+		}
+	}
+	pthread_mutex_lock(&e->lock);
+	err = transmit_locked(e, &a, resp, resp_len);
+	pthread_mutex_unlock(&e->lock);
+toolkit:
+	/* TS 102 221 7.4.2.2: '91XX' instead of '9000' while a proactive
+	 * command waits for FETCH */
+	if (err == IOT_OK && *resp_len >= 2 && resp[*resp_len - 2] == 0x90 && resp[*resp_len - 1] == 0x00 &&
+	    (pending = euicc_ipae_pending(e)) != 0) {
+		resp[*resp_len - 2] = 0x91;
+		resp[*resp_len - 1] = (uint8_t)pending;
+	}
+	return err;
+}
+
+static iot_err transmit_locked(struct euicc *e, const struct apdu *ap, uint8_t *resp, size_t *resp_len)
+{
+	struct euicc_channel *ch;
+	struct apdu a = *ap;
+	unsigned sw;
+	size_t n = 0;
+	int chan;
+
 	if (a.cla == 0xFF) {
 		*resp_len = put_sw(resp, 0, SW_CLA_NOT_SUPPORTED);
 		return IOT_OK;
@@ -313,7 +358,7 @@ iot_err euicc_transmit(struct euicc *e, const uint8_t *apdu, size_t len,
 		if (a.cla & 0x80)
 			sw = SW_CLA_NOT_SUPPORTED;
 		else if (a.p1 == 0x04 && a.lc == sizeof(isdr_aid) && !memcmp(a.data, isdr_aid, sizeof(isdr_aid)))
-			sw = do_select(ch, &a);
+			sw = do_select(e, ch, &a);
 		else
 			sw = file_command(e, ch, &a);
 		break;

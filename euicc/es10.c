@@ -121,7 +121,7 @@ void es10_euicc_info2(struct euicc *e, struct rsp_arena *a, struct rsp_euicc_inf
 	i->sas_acreditation_number = RSP_STR("");
 	/* SGP.32 5.9.x: ipaMode and iotSpecificInfo are mandatory */
 	i->has_ipa_mode = true;
-	i->ipa_mode = RSP_IPA_MODE_IPAD;
+	i->ipa_mode = e->s.ipae_active ? RSP_IPA_MODE_IPAE : RSP_IPA_MODE_IPAD;
 	i->has_iot_specific_info = true;
 	if (iot) {
 		*iot = RSP_STR("\x01\x02\x00");  /* SGP.32 v1.2 */
@@ -315,6 +315,7 @@ static const struct {
 	{ 0xBF5B, es10b_enable_emergency_profile },
 	{ 0xBF5C, es10b_disable_emergency_profile },
 	{ 0xBF5F, es10b_get_connectivity_parameters },
+	{ 0xBF42, es10b_ipae_activation },
 };
 
 iot_err euicc_es10(struct euicc *e, const uint8_t *req, size_t len, struct der_writer *out)

@@ -61,6 +61,7 @@ ES10_FN(es10b_return_from_fallback);
 ES10_FN(es10b_enable_emergency_profile);
 ES10_FN(es10b_disable_emergency_profile);
 ES10_FN(es10b_get_connectivity_parameters);
+ES10_FN(es10b_ipae_activation);
 /* An emergency profile is enabled by the IPA (eCall): eUICC Packages wait. */
 bool euicc_ecall_active(const struct euicc *e);
 iot_err euicc_configure_immediate_enable(struct euicc *e,

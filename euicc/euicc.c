@@ -92,6 +92,8 @@ static struct euicc *alloc_euicc(const char *state_path)
 		free(e);
 		return NULL;
 	}
+	if (e)
+		pthread_mutex_init(&e->lock, NULL);
 	return e;
 }
 
@@ -179,6 +181,7 @@ void euicc_free(struct euicc *e)
 
 	if (!e)
 		return;
+	euicc_ipae_free(e);             /* its thread first: it calls into the card */
 	euicc_session_end(e);
 	uicc_fs_free(&e->fs);
 	for (i = 0; i < EUICC_CHANNELS; i++) {
@@ -193,6 +196,7 @@ void euicc_free(struct euicc *e)
 	free(e->ci);
 	euicc_state_clear(&e->s);
 	free(e->state_path);
+	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
 

@@ -58,6 +58,38 @@ iot_err euicc_restore(struct euicc *e, const uint8_t *buf, size_t len);
  * supports, ETSI TS 102 221 11.1.19); *len 0 when none since power-up. */
 const uint8_t *euicc_terminal_capability(const struct euicc *e, size_t *len);
 
+/* The IPA inside the eUICC (IPAe, SGP.32): given to an eUICC, it answers
+ * IpaeActivationRequest ('BF42') and, while activated (ipaMode ipae),
+ * polls the eIM on its own, over the network the device lends it with the
+ * Bearer Independent Protocol (ETSI TS 102 223: the device's terminal
+ * fetches OPEN CHANNEL, SEND DATA, RECEIVE DATA, CLOSE CHANNEL and answers
+ * them). TLS is terminated here; the device carries records only. Without
+ * it the eUICC answers activation notSupported. */
+struct euicc_ipae_config {
+	/* trust for the eIM's TLS certificate when its eIM configuration
+	 * carries none (trustedPublicKeyDataTls): PEM anchors */
+	const char *ca_file;
+	/* "HOST:PORT:ADDRESS:PORT": where HOST:PORT is reached (a simulator
+	 * resolves names itself; ADDRESS is an IPv4 or IPv6 literal) */
+	const char *connect_to;
+	unsigned poll_interval_s;       /* default 3600 */
+	unsigned retry_min_s, retry_max_s;      /* default 10 and 3600 */
+	unsigned timeout_ms;            /* the terminal's answer to one command (default 30000) */
+};
+iot_err euicc_ipae_start(struct euicc *e, const struct euicc_ipae_config *c);
+
+/* What the IPAe has done since it started (zeros without one). */
+struct euicc_ipae_stats {
+	unsigned polls, polls_failed;   /* ESipa polls tried, and failed */
+	unsigned commands;              /* proactive commands fetched */
+	unsigned events;                /* event downloads taken */
+	unsigned channels;              /* BIP channels opened */
+	uint64_t sent, received;        /* bytes on the channels (TLS records) */
+};
+void euicc_ipae_stats(struct euicc *e, struct euicc_ipae_stats *out);
+/* Whether the IPA inside is the active one (ipaMode ipae). */
+bool euicc_ipae_active(struct euicc *e);
+
 /* The EID, 16 bytes. */
 const uint8_t *euicc_eid(const struct euicc *e);
 /* The ICCID of the enabled profile (10 bytes as stored); false: none. */

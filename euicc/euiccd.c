@@ -59,6 +59,12 @@ static void usage(FILE *f)
 		"  --bootstrap ICCID   a new eUICC leaves the factory with this bootstrap profile enabled\n"
 		"  --socket PATH       serve APDUs on this Unix socket\n"
 		"  --vpcd HOST[:PORT]  connect to vpcd (pcscd's virtual reader), port 35963 by default\n"
+		"  --ipae              an IPA inside (IPAe): activated by the device (IpaeActivationRequest),\n"
+		"                      it polls the eIM through the device's terminal (BIP), TLS inside\n"
+		"  --ipae-ca FILE      the IPAe's trust for the eIM's TLS when its configuration carries none\n"
+		"  --ipae-connect-to HOST:PORT:ADDR:PORT  where the IPAe reaches HOST:PORT (no DNS inside)\n"
+		"  --ipae-poll-interval S  seconds between the IPAe's polls (default 3600)\n"
+		"  --ipae-retry S[:MAX]    back-off after a failed poll (default 10:3600)\n"
 		"  --config FILE       read these options from FILE (key = value), the command line wins\n"
 		"  --verbose           debug logs\n");
 }
@@ -72,6 +78,9 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 'u' }, { "vpcd", required_argument, NULL, 'v' },
 		{ "config", required_argument, NULL, 'f' }, { "verbose", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' }, { "bootstrap", required_argument, NULL, 'b' },
+		{ "ipae", no_argument, NULL, 'I' }, { "ipae-ca", required_argument, NULL, 'A' },
+		{ "ipae-connect-to", required_argument, NULL, 'C' },
+		{ "ipae-poll-interval", required_argument, NULL, 'P' }, { "ipae-retry", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *state = NULL, *key = NULL, *cert = NULL, *eum = NULL, *dp = NULL, *sock = NULL, *vpcd = NULL, *bootstrap = NULL;
@@ -79,6 +88,8 @@ int main(int argc, char **argv)
 	size_t nci = 0, i;
 	struct conf conf = { 0 };
 	struct euicc_server_options so = { 0 };
+	struct euicc_ipae_config ipae = { 0 };
+	const char *ipae_on = NULL, *ipae_poll = NULL, *ipae_retry = NULL;
 	struct euicc *e;
 	struct sigaction sa;
 	char host[256];
@@ -106,6 +117,11 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'I': ipae_on = "1"; break;
+		case 'A': ipae.ca_file = optarg; break;
+		case 'C': ipae.connect_to = optarg; break;
+		case 'P': ipae_poll = optarg; break;
+		case 'R': ipae_retry = optarg; break;
 		case 'V': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -120,6 +136,19 @@ int main(int argc, char **argv)
 	bootstrap = bootstrap ? bootstrap : conf_get(&conf, "bootstrap");
 	sock = sock ? sock : conf_get(&conf, "socket");
 	vpcd = vpcd ? vpcd : conf_get(&conf, "vpcd");
+	ipae_on = ipae_on ? ipae_on : conf_get(&conf, "ipae");
+	ipae.ca_file = ipae.ca_file ? ipae.ca_file : conf_get(&conf, "ipae-ca");
+	ipae.connect_to = ipae.connect_to ? ipae.connect_to : conf_get(&conf, "ipae-connect-to");
+	ipae_poll = ipae_poll ? ipae_poll : conf_get(&conf, "ipae-poll-interval");
+	ipae_retry = ipae_retry ? ipae_retry : conf_get(&conf, "ipae-retry");
+	if (ipae_poll)
+		ipae.poll_interval_s = (unsigned)strtoul(ipae_poll, NULL, 10);
+	if (ipae_retry) {
+		char *end;
+
+		ipae.retry_min_s = (unsigned)strtoul(ipae_retry, &end, 10);
+		ipae.retry_max_s = *end == ':' ? (unsigned)strtoul(end + 1, NULL, 10) : 0;
+	}
 	for (i = 0; !nci && i < conf.count && nci < 8; i++)
 		if (!strcmp(conf.entries[i].key, "ci"))
 			cis[nci++] = conf.entries[i].value;
@@ -141,11 +170,18 @@ int main(int argc, char **argv)
 		conf_free(&conf);
 		return 1;
 	}
+	if (ipae_on && strcmp(ipae_on, "0") && strcmp(ipae_on, "no") && (err = euicc_ipae_start(e, &ipae)) != IOT_OK) {
+		log_error("euiccd", "cannot start the IPAe", "error=\"%s\"", iot_strerror(err));
+		euicc_free(e);
+		conf_free(&conf);
+		return 1;
+	}
 	{
 		char text[33];
 
 		hex_encode(euicc_eid(e), 16, text);
-		log_info("euiccd", "eUICC ready (a simulator, not a secure element)", "eid=%s state=%s", text, state);
+		log_info("euiccd", "eUICC ready (a simulator, not a secure element)", "eid=%s state=%s ipae=%s", text,
+			 state, ipae_on ? (euicc_ipae_active(e) ? "active" : "supported") : "no");
 	}
 	so.socket_path = sock;
 	if (vpcd) {

@@ -3,6 +3,8 @@
 #ifndef IOT_EUICC_INTERNAL_H
 #define IOT_EUICC_INTERNAL_H
 
+#include <pthread.h>
+
 #include "crypto/bsp.h"
 #include "crypto/crypto.h"
 #include "crypto/x509.h"
@@ -87,6 +89,10 @@ struct euicc_state {
 	 * interruption (PIR installFailedDueToInterruption) */
 	bool loading;
 	struct euicc_blob loading_txid, loading_address, loading_oid;
+	/* SGP.32 IpaeActivationRequest: the IPA inside the eUICC is the active
+	 * one (ipaMode ipae), and what that IPA keeps across power cuts */
+	bool ipae_active;
+	struct euicc_blob ipa_record;
 };
 
 struct euicc_channel {
@@ -149,6 +155,10 @@ struct euicc {
 	struct uicc_fs fs;
 	bool fs_built, fs_of_profile;
 	uint8_t fs_iccid[10];
+	/* the IPA inside (IPAe), when the eUICC was given one: it calls ES10
+	 * from a thread of its own, so the card's state is changed under lock */
+	pthread_mutex_t lock;
+	struct euicc_ipae *ipae;
 };
 
 /* state.c */
@@ -171,6 +181,22 @@ iot_err euicc_fs_keep(struct euicc *e, int file);
 
 /* es10.c: one whole ES10 request in, its response appended to out. */
 iot_err euicc_es10(struct euicc *e, const uint8_t *req, size_t len, struct der_writer *out);
+
+/* ipae.c: the IPA inside. Activation (ES10 'BF42'); the CAT instructions
+ * the device's terminal sends (TERMINAL PROFILE, FETCH, TERMINAL RESPONSE,
+ * ENVELOPE: *sw set, true when taken); the length of a proactive command
+ * waiting for FETCH (0: none), for '91XX'; stopping its thread. */
+struct euicc_apdu_view {
+	uint8_t cla, ins, p1, p2;
+	const uint8_t *data;
+	size_t lc, le;
+	bool has_le;
+};
+bool euicc_ipae_apdu(struct euicc *e, const struct euicc_apdu_view *a, uint8_t *resp, size_t *n, unsigned *sw);
+size_t euicc_ipae_pending(struct euicc *e);
+void euicc_ipae_reset(struct euicc *e);
+void euicc_ipae_free(struct euicc *e);
+void euicc_ipae_changed(struct euicc *e);
 
 /* profiles.c */
 struct euicc_profile *euicc_find_iccid(struct euicc *e, const uint8_t *iccid);

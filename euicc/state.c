@@ -52,6 +52,7 @@ void euicc_state_clear(struct euicc_state *s)
 	euicc_blob_free(&s->loading_txid);
 	euicc_blob_free(&s->loading_address);
 	euicc_blob_free(&s->loading_oid);
+	euicc_blob_free(&s->ipa_record);
 	for (i = 0; i < s->profile_count; i++) {
 		euicc_blob_free(&s->profiles[i].nickname);
 		euicc_blob_free(&s->profiles[i].metadata);
@@ -155,6 +156,10 @@ static void encode_state(const struct euicc_state *s, struct der_writer *w)
 	der_put_bool(w, 0x80, s->in_emergency);
 	der_put_bool(w, 0x81, s->has_emergency_return);
 	der_put_tlv(w, 0x82, s->emergency_return_iccid, 10);
+	der_end(w, item);
+	item = der_begin(w, 0xB3);
+	der_put_bool(w, 0x80, s->ipae_active);
+	put_blob(w, 0x81, &s->ipa_record);
 	der_end(w, item);
 	der_end(w, top);
 }
@@ -438,6 +443,12 @@ iot_err euicc_state_load(struct euicc *e, const uint8_t *buf, size_t len)
 		s->in_emergency = get_bool(&item, 0x80);
 		s->has_emergency_return = get_bool(&item, 0x81);
 		get_fixed(&item, 0x82, s->emergency_return_iccid, 10);
+		rd.err = item.err;
+	}
+	if (rd.err == IOT_OK && !der_reader_done(&rd.r) && next(&rd, 0xB3, &t)) {
+		item.err = der_enter(&rd.r, &t, &item.r);
+		s->ipae_active = get_bool(&item, 0x80);
+		get_blob(&item, 0x81, &s->ipa_record);
 		rd.err = item.err;
 	}
 	if (rd.err != IOT_OK) {

@@ -42,6 +42,9 @@ static void usage(FILE *f)
 		"  run                      poll the eIM on its schedule until SIGTERM (SIGUSR1: poll now)\n"
 		"  poll                     one poll now: results, notifications, then every eIM package\n"
 		"  info                     EID, eUICC information, the eIM to poll\n"
+		"  ipae on|off              the IPA inside the eUICC (IPAe) activated or deactivated\n"
+		"  terminal                 lend the network to the eUICC's IPAe (ETSI TS 102 223 BIP) until\n"
+		"                           SIGTERM: no eSIM logic here (--status-interval MS, default 30000)\n"
 		"  profiles                 the profiles on the eUICC\n"
 		"  notifications            the notifications and package results the eUICC holds\n"
 		"  fallback | return-from-fallback   the eUICC's fallback mechanism (no service for long),\n"
@@ -107,7 +110,8 @@ static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", 
 				    [O_INJECT_HTTPS] = "inject-https", [O_INJECT_COAPS] = "inject-coaps",
 				    [O_INJECT_CERT] = "inject-cert", [O_INJECT_KEY] = "inject-key",
 				    [O_INJECT_CLIENT_CA] = "inject-client-ca", [O_MINIMIZE] = "minimize-esipa-bytes",
-				    [O_BINDING] = "esipa-binding", [O_TERMINAL_CAP] = "terminal-capability" };
+				    [O_BINDING] = "esipa-binding", [O_TERMINAL_CAP] = "terminal-capability",
+				    [O_STATUS_MS] = "status-interval" };
 
 const char *ipad_opt(const struct args *a, int o)
 {
@@ -419,6 +423,7 @@ int main(int argc, char **argv)
 		{ "minimize-esipa-bytes", no_argument, 0, O_MINIMIZE },
 		{ "esipa-binding", required_argument, 0, O_BINDING },
 		{ "terminal-capability", required_argument, 0, O_TERMINAL_CAP },
+		{ "status-interval", required_argument, 0, O_STATUS_MS },
 		{ 0, 0, 0, 0 } };
 	struct args a = { 0 };
 	struct ipad_options o = { 0 };
@@ -541,6 +546,15 @@ int main(int argc, char **argv)
 		rc = cmd_switch(ipa, p, &a, !strcmp(cmd, "fallback") ? IPA_EXECUTE_FALLBACK :
 					   !strcmp(cmd, "return-from-fallback") ? IPA_RETURN_FROM_FALLBACK :
 					   !strcmp(argv[optind + 1], "on") ? IPA_ENABLE_EMERGENCY : IPA_DISABLE_EMERGENCY);
+	} else if (!strcmp(cmd, "terminal")) {
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		rc = cmd_terminal(&ip, ipad_opt(&a, O_STATUS_MS) ? (unsigned)atoi(ipad_opt(&a, O_STATUS_MS)) : 0, &stop);
+	} else if (!strcmp(cmd, "ipae") && optind + 1 < argc &&
+		   (!strcmp(argv[optind + 1], "on") || !strcmp(argv[optind + 1], "off"))) {
+		rc = cmd_ipae(ipa, &a, !strcmp(argv[optind + 1], "on"));
 	} else if (!strcmp(cmd, "info")) {
 		rc = cmd_info(ipa, &a);
 	} else if (!strcmp(cmd, "profiles")) {

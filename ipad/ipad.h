@@ -4,6 +4,7 @@
 #define IOT_IPAD_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "base/conf.h"
@@ -27,7 +28,7 @@ enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT,
        O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
        O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST, O_TRACE, O_IMEI, O_CAPS,
        O_AID, O_STATE_CHANGE, O_RPLMN, O_FALLBACK_AFTER, O_TIMEOUT, O_INJECT_HTTPS, O_INJECT_COAPS, O_INJECT_CERT,
-       O_INJECT_KEY, O_INJECT_CLIENT_CA, O_MINIMIZE, O_BINDING, O_ROLLBACK_AFTER, O_TERMINAL_CAP, O_COUNT };
+       O_INJECT_KEY, O_INJECT_CLIENT_CA, O_MINIMIZE, O_BINDING, O_ROLLBACK_AFTER, O_TERMINAL_CAP, O_STATUS_MS, O_COUNT };
 _Static_assert(O_COUNT <= 48, "struct args.opt holds every option");
 
 
@@ -47,6 +48,12 @@ void print_stats(struct ipa *ipa, const struct ipad_platform *p, const struct ar
 int cmd_add_initial_eim_request(struct ipa *ipa, const struct args *a, const char *path);
 int cmd_add_initial_eim(struct ipa *ipa, const struct args *a, const char *id, const char *fqdn,
 			const char *cert_path, const char *tls_path);
+
+/* terminal.c: ipad terminal, the network lent to the IPA inside the eUICC
+ * (BIP), STATUS every status_ms while idle, until *stop */
+int cmd_terminal(const struct ipa_platform *ip, unsigned status_ms, volatile sig_atomic_t *stop);
+/* ipad_cmds.c: ipad ipae on|off (IpaeActivationRequest) */
+int cmd_ipae(struct ipa *ipa, const struct args *a, bool on);
 
 /* ipad_inject.c: the eIM's pushes (SGP.32 inject mode), taken while the
  * daemon polls; libipa runs one procedure at a time, under this lock */

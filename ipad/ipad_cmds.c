@@ -125,6 +125,8 @@ int cmd_info(struct ipa *ipa, const struct args *a)
 			 info2.euicc_firmware_ver.ptr[2]);
 		print_text_field(a->json, &first, "firmware", v, strlen(v));
 	}
+	if (info2.has_ipa_mode)         /* SGP.32: the active IPA, the device's or the eUICC's own */
+		print_text_field(a->json, &first, "ipa_mode", info2.ipa_mode ? "ipae" : "ipad", 4);
 	if (addr.has_default_dp_address)
 		print_text_field(a->json, &first, "default_smdp", (const char *)addr.default_dp_address.ptr,
 				 addr.default_dp_address.len);
@@ -392,4 +394,33 @@ int cmd_add_initial_eim(struct ipa *ipa, const struct args *a, const char *id, c
 	x509_free(cert);
 	x509_free(tls);
 	return err == IOT_OK ? 0 : 1;
+}
+
+/* SGP.32 IpaeActivationRequest: the IPA inside the eUICC on (activateIpae)
+ * or off; the eUICC's answer printed (ok, or notSupported) */
+int cmd_ipae(struct ipa *ipa, const struct args *a, bool on)
+{
+	struct rsp_bits_request q = { on ? 1u : 0u };
+	struct rsp_result r;
+	struct rsp_arena ar;
+	uint8_t *copy = NULL;
+	bool first = true;
+	iot_err err;
+
+	rsp_arena_dynamic(&ar);
+	err = es10(ipa, &rsp_t_ipae_activation_request, &q, &rsp_t_ipae_activation_response, &r, &ar, &copy);
+	if (err != IOT_OK) {
+		fprintf(stderr, "ipad: the eUICC does not answer IpaeActivationRequest: %s\n", iot_strerror(err));
+	} else {
+		if (a->json)
+			printf("{");
+		print_text_field(a->json, &first, "ipae", on ? "on" : "off", on ? 2 : 3);
+		print_text_field(a->json, &first, "result", r.result == 0 ? "ok" : r.result == 1 ? "notSupported" : "other",
+				 r.result == 0 ? 2 : r.result == 1 ? 12 : 5);
+		if (a->json)
+			printf("}\n");
+	}
+	free(copy);
+	rsp_arena_free(&ar);
+	return err != IOT_OK ? 1 : r.result ? 3 : 0;
 }

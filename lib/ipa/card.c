@@ -140,7 +140,15 @@ static iot_err store_data(struct ipa *ipa, const uint8_t *req, size_t len, const
 iot_err ipa_es10(struct ipa *ipa, const uint8_t *req, size_t len, const uint8_t **resp, size_t *resp_len)
 {
 	unsigned first_sw = 0;
-	iot_err err = store_data(ipa, req, len, resp, resp_len, &first_sw);
+	iot_err err;
+
+	if (ipa->p.es10) {              /* an IPAe: no APDUs, no channel */
+		if ((err = ipa->p.es10(ipa->p.ctx, req, len, ipa->buf, ipa->cap, resp_len)) != IOT_OK)
+			return err;
+		*resp = ipa->buf;
+		return IOT_OK;
+	}
+	err = store_data(ipa, req, len, resp, resp_len, &first_sw);
 
 	/* ETSI TS 102 221 11.1.17: a card reset (REFRESH after a profile switch)
 	 * closed our channel; nothing was executed, so open a new one and resend */

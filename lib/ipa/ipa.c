@@ -11,7 +11,7 @@ iot_err ipa_new(const struct ipa_platform *p, const struct ipa_config *c, struct
 {
 	struct ipa *ipa;
 
-	if (!p->transmit)
+	if (!p->transmit && !p->es10)
 		return IOT_E_ARG;
 	if (!(ipa = calloc(1, sizeof(*ipa))))
 		return IOT_E_NOMEM;

@@ -25,6 +25,11 @@ struct ipa_platform {
 	void *ctx;
 	/* One command APDU to the eUICC, its response APDU (data + SW1 SW2). */
 	iot_err (*transmit)(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp, size_t cap, size_t *resp_len);
+	/* Instead of transmit, for an IPA inside the eUICC (IPAe): one whole ES10
+	 * request to its own ISD-R, called directly, its whole response into
+	 * resp. IOT_E_BUFFER when cap is too small; another error when the
+	 * ISD-R could not parse the request at all. */
+	iot_err (*es10)(void *ctx, const uint8_t *req, size_t len, uint8_t *resp, size_t cap, size_t *resp_len);
 	/* ES9+ in the ASN.1 binding to the SM-DP+ at address (SGP.22 6.6): POST
 	 * the RemoteProfileProvisioningRequest, the response into a malloc'd
 	 * *resp (empty for HandleNotification). IOT_E_IO when no answer came. */

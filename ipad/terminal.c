@@ -1,0 +1,375 @@
+/* ipad terminal: the device lends its network to the IPA inside the eUICC
+ * (IPAe), as a modem's CAT engine would (ETSI TS 102 223): TERMINAL PROFILE
+ * offering BIP, STATUS while idle, and each proactive command the card
+ * asks for ('91XX') FETCHed, run and answered with TERMINAL RESPONSE —
+ * OPEN CHANNEL (TCP or UDP client), SEND DATA, RECEIVE DATA, CLOSE CHANNEL,
+ * POLL INTERVAL — with the data available and channel status events sent
+ * by ENVELOPE. No eSIM logic and no keys here: TLS is the card's. */
+#include "ipad/ipad.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "cat/cat.h"
+
+#define RX_CAP (64 * 1024)
+#define TX_CAP 1500             /* the buffer size granted to the card */
+
+struct terminal {
+	const struct ipa_platform *ip;
+	unsigned status_ms;
+	/* channel 1, the only one offered */
+	int fd;
+	bool udp;
+	uint8_t rx[RX_CAP];
+	size_t rx_len, rx_pos;
+	uint8_t tx[TX_CAP];
+	size_t tx_len;
+	bool dropped;                   /* told the card the link dropped */
+	unsigned apdus, commands, channels;
+	uint64_t sent, received;
+};
+
+/* TS 102 223 5.2: the profile — byte 6 b3-b4 data available and channel
+ * status events, byte 12 b1-b5 the channel commands, byte 13 GPRS and one
+ * channel, byte 17 b1-b2 TCP and UDP in client mode, remote */
+static const uint8_t terminal_profile[17] = { 0x01, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x00, 0x00, 0x00,
+					      0x00, 0x00, 0x1F, 0x22, 0x00, 0x00, 0x00, 0x03 };
+
+static iot_err apdu(struct terminal *t, const uint8_t *cmd, size_t len, uint8_t *resp, size_t cap, size_t *n,
+		    unsigned *sw)
+{
+	iot_err err = t->ip->transmit(t->ip->ctx, cmd, len, resp, cap, n);
+
+	t->apdus++;
+	if (err != IOT_OK)
+		return err;
+	if (*n < 2)
+		return IOT_E_CARD;
+	*sw = (unsigned)resp[*n - 2] << 8 | resp[*n - 1];
+	*n -= 2;
+	return IOT_OK;
+}
+
+/* CLA '80', INS, data */
+static iot_err toolkit(struct terminal *t, uint8_t ins, const uint8_t *data, size_t len, unsigned *sw)
+{
+	uint8_t cmd[5 + 255], resp[258];
+	size_t n;
+
+	cmd[0] = 0x80;
+	cmd[1] = ins;
+	cmd[2] = cmd[3] = 0;
+	cmd[4] = (uint8_t)len;
+	memcpy(cmd + 5, data, len);
+	return apdu(t, cmd, 5 + len, resp, sizeof(resp), &n, sw);
+}
+
+static void respond(struct terminal *t, struct cat_writer *w, unsigned *sw)
+{
+	if (cat_writer_err(w) != IOT_OK || toolkit(t, 0x14, w->buf, w->len, sw) != IOT_OK)
+		*sw = 0;
+}
+
+static void close_channel(struct terminal *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	t->rx_len = t->rx_pos = t->tx_len = 0;
+	t->dropped = false;
+}
+
+/* 6.4.27 OPEN CHANNEL: the address and the port the card gives, at once */
+static uint8_t open_channel(struct terminal *t, const struct cat_command *c, uint8_t *info)
+{
+	struct cat_tlv tl, addr;
+	struct sockaddr_storage sa = { 0 };
+	socklen_t salen;
+
+	*info = 0;
+	if (t->fd >= 0) {
+		*info = CAT_BIP_NO_CHANNEL;
+		return CAT_RESULT_BIP_ERROR;
+	}
+	if (!cat_find(c->objects, c->len, CAT_TAG_TRANSPORT_LEVEL, &tl) || tl.len != 3 ||
+	    !cat_find(c->objects, c->len, CAT_TAG_OTHER_ADDRESS, &addr) || !addr.len)
+		return CAT_RESULT_DATA_NOT_UNDERSTOOD;
+	if (tl.val[0] != CAT_TRANSPORT_TCP_CLIENT && tl.val[0] != CAT_TRANSPORT_UDP_CLIENT) {
+		*info = 0x06;           /* transport level not available */
+		return CAT_RESULT_BIP_ERROR;
+	}
+	if (addr.val[0] == CAT_ADDRESS_IPV4 && addr.len == 5) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+
+		in->sin_family = AF_INET;
+		memcpy(&in->sin_addr, addr.val + 1, 4);
+		in->sin_port = htons((uint16_t)(tl.val[1] << 8 | tl.val[2]));
+		salen = sizeof(*in);
+	} else if (addr.val[0] == CAT_ADDRESS_IPV6 && addr.len == 17) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa;
+
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, addr.val + 1, 16);
+		in6->sin6_port = htons((uint16_t)(tl.val[1] << 8 | tl.val[2]));
+		salen = sizeof(*in6);
+	} else {
+		return CAT_RESULT_DATA_NOT_UNDERSTOOD;
+	}
+	t->udp = tl.val[0] == CAT_TRANSPORT_UDP_CLIENT;
+	t->fd = socket(sa.ss_family, (t->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+	if (t->fd < 0 || connect(t->fd, (struct sockaddr *)&sa, salen) != 0) {
+		log_warn("terminal", "OPEN CHANNEL failed", "error=\"%s\"", strerror(errno));
+		close_channel(t);
+		*info = 0x07;           /* remote device not reachable */
+		return CAT_RESULT_BIP_ERROR;
+	}
+	t->channels++;
+	log_info("terminal", "channel open", "transport=%s", t->udp ? "udp" : "tcp");
+	return CAT_RESULT_OK;
+}
+
+static bool flush_tx(struct terminal *t)
+{
+	size_t off = 0;
+
+	if (t->udp) {                   /* one datagram */
+		bool ok = send(t->fd, t->tx, t->tx_len, MSG_NOSIGNAL) == (ssize_t)t->tx_len;
+
+		t->sent += t->tx_len;
+		t->tx_len = 0;
+		return ok;
+	}
+	while (off < t->tx_len) {
+		ssize_t n = send(t->fd, t->tx + off, t->tx_len - off, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			return false;
+		off += (size_t)n;
+	}
+	t->sent += t->tx_len;
+	t->tx_len = 0;
+	return true;
+}
+
+static uint8_t space_left(const struct terminal *t)
+{
+	size_t left = TX_CAP - t->tx_len;
+
+	return left > 255 ? 0xFF : (uint8_t)left;
+}
+
+static uint8_t rx_left(const struct terminal *t)
+{
+	size_t left = t->rx_len - t->rx_pos;
+
+	return left > 255 ? 0xFF : (uint8_t)left;
+}
+
+/* One proactive command run and answered; *sw the answer's status word. */
+static void run_command(struct terminal *t, const uint8_t *cmd, size_t len, unsigned *sw)
+{
+	uint8_t buf[CAT_MAX_OBJECT + 3], info = 0;
+	struct cat_command c;
+	struct cat_writer w;
+	struct cat_tlv v;
+
+	cat_writer_init(&w, buf, sizeof(buf));
+	if (cat_command_parse(cmd, len, &c) != IOT_OK) {
+		log_warn("terminal", "a proactive command that cannot be read", "bytes=%zu", len);
+		*sw = 0;
+		return;
+	}
+	t->commands++;
+	switch (c.type) {
+	case CAT_CMD_OPEN_CHANNEL: {
+		uint8_t r = open_channel(t, &c, &info), bearer = 0x03, size[2] = { TX_CAP >> 8, TX_CAP & 0xFF };
+		uint8_t status[2] = { (uint8_t)(CAT_CHANNEL_LINK_UP | 1), 0x00 };
+
+		cat_put_response_head(&w, &c, r, info ? &info : NULL, info ? 1 : 0);
+		if (r == CAT_RESULT_OK)
+			cat_put(&w, CAT_TAG_CHANNEL_STATUS, true, status, 2);
+		cat_put(&w, CAT_TAG_BEARER_DESCRIPTION, true, &bearer, 1);
+		cat_put(&w, CAT_TAG_BUFFER_SIZE, true, size, 2);
+		break;
+	}
+	case CAT_CMD_SEND_DATA:
+		if (t->fd < 0 || c.destination != CAT_DEV_CHANNEL1) {
+			info = CAT_BIP_CHANNEL_CLOSED;
+			cat_put_response_head(&w, &c, CAT_RESULT_BIP_ERROR, &info, 1);
+		} else if (!cat_find(c.objects, c.len, CAT_TAG_CHANNEL_DATA, &v) || v.len > TX_CAP - t->tx_len) {
+			cat_put_response_head(&w, &c, CAT_RESULT_DATA_NOT_UNDERSTOOD, NULL, 0);
+		} else {
+			memcpy(t->tx + t->tx_len, v.val, v.len);
+			t->tx_len += v.len;
+			/* qualifier b1: send now, else keep in the buffer */
+			if ((c.qualifier & 1) && !flush_tx(t)) {
+				info = CAT_BIP_CHANNEL_CLOSED;
+				cat_put_response_head(&w, &c, CAT_RESULT_BIP_ERROR, &info, 1);
+			} else {
+				cat_put_response_head(&w, &c, CAT_RESULT_OK, NULL, 0);
+				cat_put_byte(&w, CAT_TAG_CHANNEL_DATA_LENGTH, true, space_left(t));
+			}
+		}
+		break;
+	case CAT_CMD_RECEIVE_DATA: {
+		size_t want, n;
+
+		if (c.destination != CAT_DEV_CHANNEL1 || t->rx_pos == t->rx_len ||
+		    !cat_find(c.objects, c.len, CAT_TAG_CHANNEL_DATA_LENGTH, &v) || v.len != 1) {
+			info = CAT_BIP_NO_CHANNEL;
+			cat_put_response_head(&w, &c, CAT_RESULT_BIP_ERROR, &info, 1);
+			break;
+		}
+		want = v.val[0] ? v.val[0] : 1;
+		n = t->rx_len - t->rx_pos;
+		n = n < want ? n : want;
+		n = n < CAT_MAX_CHANNEL_DATA ? n : CAT_MAX_CHANNEL_DATA;
+		cat_put_response_head(&w, &c, CAT_RESULT_OK, NULL, 0);
+		cat_put(&w, CAT_TAG_CHANNEL_DATA, true, t->rx + t->rx_pos, n);
+		t->rx_pos += n;
+		t->received += n;
+		if (t->rx_pos == t->rx_len)
+			t->rx_pos = t->rx_len = 0;
+		cat_put_byte(&w, CAT_TAG_CHANNEL_DATA_LENGTH, true, rx_left(t));
+		break;
+	}
+	case CAT_CMD_CLOSE_CHANNEL:
+		if (t->fd >= 0)
+			log_info("terminal", "channel closed", "by=card");
+		close_channel(t);
+		cat_put_response_head(&w, &c, CAT_RESULT_OK, NULL, 0);
+		break;
+	case CAT_CMD_POLL_INTERVAL:
+		/* 8.8 duration: unit (0 minutes, 1 seconds, 2 tenths) and count */
+		if (cat_find(c.objects, c.len, CAT_TAG_DURATION, &v) && v.len == 2 && v.val[1] && v.val[0] <= 2) {
+			static const unsigned unit_ms[] = { 60000, 1000, 100 };
+
+			t->status_ms = unit_ms[v.val[0]] * v.val[1];
+			cat_put_response_head(&w, &c, CAT_RESULT_OK, NULL, 0);
+			cat_put(&w, CAT_TAG_DURATION, false, v.val, 2);
+		} else {
+			cat_put_response_head(&w, &c, CAT_RESULT_DATA_NOT_UNDERSTOOD, NULL, 0);
+		}
+		break;
+	default:
+		cat_put_response_head(&w, &c, CAT_RESULT_BEYOND_CAPABILITIES, NULL, 0);
+		break;
+	}
+	respond(t, &w, sw);
+}
+
+/* While the card says '91XX': FETCH, run, answer. */
+static void proactive(struct terminal *t, unsigned sw)
+{
+	while ((sw & 0xFF00) == 0x9100) {
+		uint8_t fetch[5] = { 0x80, 0x12, 0x00, 0x00, (uint8_t)(sw & 0xFF) }, resp[258];
+		size_t n;
+
+		if (apdu(t, fetch, sizeof(fetch), resp, sizeof(resp), &n, &sw) != IOT_OK || sw != 0x9000) {
+			log_warn("terminal", "FETCH failed", "sw=%04X", sw);
+			return;
+		}
+		run_command(t, resp, n, &sw);
+	}
+}
+
+/* 7.5.10 / 7.5.11: an event download to the card */
+static void event(struct terminal *t, uint8_t what)
+{
+	uint8_t buf[32], ids[2] = { CAT_DEV_TERMINAL, CAT_DEV_UICC }, status[2] = { CAT_CHANNEL_LINK_UP | 1, 0 };
+	struct cat_writer w;
+	unsigned sw = 0;
+
+	cat_writer_init(&w, buf, sizeof(buf));
+	cat_begin(&w, 0xD6);
+	cat_put_byte(&w, CAT_TAG_EVENT_LIST, true, what);
+	cat_put(&w, CAT_TAG_DEVICE_IDENTITIES, true, ids, 2);
+	if (what == CAT_EVENT_CHANNEL_STATUS) {
+		status[0] = 1;          /* channel 1, link not established */
+		status[1] = CAT_CHANNEL_LINK_DROPPED;
+	}
+	cat_put(&w, CAT_TAG_CHANNEL_STATUS, true, status, 2);
+	if (what == CAT_EVENT_DATA_AVAILABLE)
+		cat_put_byte(&w, CAT_TAG_CHANNEL_DATA_LENGTH, true, rx_left(t));
+	cat_end(&w);
+	if (toolkit(t, 0xC2, w.buf, w.len, &sw) == IOT_OK)
+		proactive(t, sw);
+}
+
+/* What came on the channel: kept, and the card told when the buffer was empty. */
+static void channel_input(struct terminal *t)
+{
+	bool was_empty = t->rx_pos == t->rx_len;
+	ssize_t n;
+
+	if (t->rx_len == RX_CAP)
+		return;                 /* full: the card reads first */
+	n = recv(t->fd, t->rx + t->rx_len, RX_CAP - t->rx_len, MSG_DONTWAIT);
+	if (n > 0) {
+		t->rx_len += (size_t)n;
+		if (was_empty)
+			event(t, CAT_EVENT_DATA_AVAILABLE);
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* the peer closed (or the link broke): once the card has read what is left */
+	if (!t->dropped && t->rx_pos == t->rx_len) {
+		t->dropped = true;
+		log_info("terminal", "channel closed", "by=peer");
+		event(t, CAT_EVENT_CHANNEL_STATUS);
+	}
+}
+
+int cmd_terminal(const struct ipa_platform *ip, unsigned status_ms, volatile sig_atomic_t *stop)
+{
+	static struct terminal t;
+	static const uint8_t status[5] = { 0x80, 0xF2, 0x00, 0x0C, 0x00 };
+	uint8_t resp[258];
+	size_t n;
+	unsigned sw = 0;
+
+	memset(&t, 0, sizeof(t));
+	t.ip = ip;
+	t.fd = -1;
+	t.status_ms = status_ms ? status_ms : 30000;
+	if (toolkit(&t, 0x10, terminal_profile, sizeof(terminal_profile), &sw) != IOT_OK ||
+	    (sw != 0x9000 && (sw & 0xFF00) != 0x9100)) {
+		log_error("terminal", "the card refused TERMINAL PROFILE", "sw=%04X", sw);
+		return 1;
+	}
+	log_info("terminal", "running", "status_ms=%u", t.status_ms);
+	proactive(&t, sw);
+	while (!*stop) {
+		struct pollfd pfd = { t.fd, POLLIN, 0 };
+		int r;
+
+		if (t.fd >= 0 && t.dropped)
+			pfd.fd = -1;    /* told already: wait for CLOSE CHANNEL */
+		r = poll(&pfd, 1, (int)t.status_ms);
+		if (r > 0 && pfd.fd >= 0) {
+			channel_input(&t);
+			continue;
+		}
+		if (r < 0 && errno != EINTR)
+			break;
+		/* TS 102 221 11.1.2: STATUS while idle, the card's chance to speak */
+		if (apdu(&t, status, sizeof(status), resp, sizeof(resp), &n, &sw) != IOT_OK) {
+			log_error("terminal", "the card is gone", "apdus=%u", t.apdus);
+			close_channel(&t);
+			return 1;
+		}
+		proactive(&t, sw);
+	}
+	close_channel(&t);
+	log_info("terminal", "stopped", "apdus=%u commands=%u channels=%u sent=%llu received=%llu", t.apdus,
+		 t.commands, t.channels, (unsigned long long)t.sent, (unsigned long long)t.received);
+	return 0;
+}

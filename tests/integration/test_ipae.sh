@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The IPA inside the eUICC (IPAe, SGP.32): euiccd with an IPAe, activated by
+# the device (IpaeActivationRequest), polls eimd through `ipad terminal`,
+# which only lends it the network (ETSI TS 102 223 BIP: OPEN CHANNEL, SEND
+# DATA, RECEIVE DATA, CLOSE CHANNEL; TLS inside the eUICC). First contact,
+# PSMOs, an eCO and an indirect download complete through it; then the IPAe
+# is deactivated and the same device is managed by ipad as IPAd.
+set -euo pipefail
+trap 'echo "$0: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+. "$(dirname "$0")/../../scripts/daemon_conf.sh"
+. "$(dirname "$0")/../../scripts/wait.sh"
+eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5
+tmp=$(mktemp -d); [ -n "${KEEP_TMP:-}" ] && echo "tmp: $tmp"
+pids=()
+fails() { if "$@"; then echo "should have failed: $*" >&2; return 1; fi; }
+trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true; [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
+eid=89049032123451234512345678901235
+"$pkigen" --out "$tmp/pki" --curve nist --smdp-host smdp.iotrsp.test --eid $eid >/dev/null
+p=$tmp/pki/nist
+
+{ smdpd_conf "$p" "$tmp"; echo "es2-client = operator-a:es2-token"; } >"$tmp/smdpd.conf"
+head -c 12288 /dev/urandom >"$tmp/upp"
+"$smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp" --iccid 8949449999999990021 \
+  --owner operator-a --spn "Operator A" --name "IoT 1" 2>/dev/null
+"$smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/smdpd.log" & pids+=($!)
+sport=$(wait_port "$tmp/smdpd.log" "port")
+es2() {
+  curl -sf --cacert "$p/ci.pem" --connect-to "smdp.iotrsp.test:443:127.0.0.1:$sport" \
+    -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json" -H "Authorization: Bearer es2-token" \
+    -d "{\"header\":{\"functionRequesterIdentifier\":\"t\",\"functionCallIdentifier\":\"1\"},$2}" \
+    "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$1" >/dev/null
+}
+{ eimd_conf "$p" "$tmp"; cat <<CONF
+smdp-ca = $p/ci.pem
+connect = smdp.iotrsp.test:443:127.0.0.1:$sport
+api-key = operator:ops:op-secret
+CONF
+} >"$tmp/eimd.conf"
+"$eimd" --config "$tmp/eimd.conf" --initial-eim "$tmp/initial.der"
+"$eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" & pids+=($!)
+hport=$(wait_port "$tmp/eimd.log" "https_port")
+api() {   # METHOD PATH [BODY]: the body
+  curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -X "$1" \
+    -H "Authorization: Bearer op-secret" -H "Content-Type: application/json" ${3:+-d "$3"} "https://eim.iotrsp.test$2"
+}
+op() { api POST /api/v1/euiccs/$eid/operations "$1" | sed 's/.*"id":\([0-9]*\).*/\1/'; }
+done_op() { api GET /api/v1/operations/$1 | grep -q '"state":"done"'; }
+
+"$euiccd" --state "$tmp/euicc.state" --key "$p/euicc/$eid.key" --cert "$p/euicc/$eid.pem" --eum "$p/eum.pem" \
+  --ci "$p/ci.pem" --bootstrap 89049032000000000011 --socket "$tmp/euicc.sock" \
+  --ipae --ipae-ca "$p/ci.pem" --ipae-connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" --ipae-retry 1:2 \
+  2>"$tmp/euiccd.log" & pids+=($!)
+euiccd_pid=$!
+wait_socket "$tmp/euicc.sock"
+dev() {   # ipad ARGS...
+  "$ipad" --card "socket:$tmp/euicc.sock" --state-dir "$tmp/ipad" --eim-ca "$p/ci.pem" --no-direct \
+    --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --retry-min 1 "$@"
+}
+# the eIM configured through the device (IPAd), the eUICC registered
+dev add-initial-eim --request "$tmp/initial.der" >/dev/null
+api POST /api/v1/euiccs "{\"eid\":\"$eid\"}" >/dev/null
+dev info --json | grep -q '"ipa_mode":"ipad"'
+# activation: ipaMode ipae from now on, across a restart of the eUICC
+dev --json ipae on | grep -q '"result":"ok"'
+dev info --json | grep -q '"ipa_mode":"ipae"'
+
+# work for the IPAe: PSMOs, an eCO, an indirect download and its enable
+es2 downloadOrder '"iccid":"8949449999999990021"'
+es2 confirmOrder '"iccid":"8949449999999990021","matchingId":"IPAE-1","releaseFlag":true'
+ops=()
+ops+=("$(op '{"psmos":[{"listProfileInfo":{}},{"getRAT":{}}]}')")
+ops+=("$(op '{"download":{"activationCode":"LPA:1$smdp.iotrsp.test$IPAE-1"}}')")
+ops+=("$(op '{"psmos":[{"enable":{"iccid":"8949449999999990021"}}]}')")
+ops+=("$(op '{"dataRequest":{"tags":"BF20"}}')")
+
+# the device only lends its network
+"$ipad" --card "socket:$tmp/euicc.sock" --status-interval 50 --verbose terminal 2>"$tmp/terminal.log" & pids+=($!)
+term_pid=$!
+for o in "${ops[@]}"; do wait_until done_op "$o"; done
+api GET /api/v1/euiccs/$eid | grep -q '"learned":true'
+grep -q 'msg="poll" ok=1' "$tmp/euiccd.log"
+grep -q 'msg="channel open" transport=tcp' "$tmp/terminal.log"
+kill -TERM $term_pid; wait $term_pid || true
+grep -q 'msg="stopped" apdus=[1-9]' "$tmp/terminal.log"
+
+# deactivated: the same device managed by ipad as IPAd
+dev --json ipae off | grep -q '"result":"ok"'
+dev info --json | grep -q '"ipa_mode":"ipad"'
+dev profiles --json | grep -q '"iccid":"8949449999999990021","state":"enabled"'
+last=$(op '{"psmos":[{"listProfileInfo":{}}]}')
+dev poll >/dev/null
+done_op "$last"
+echo "IPAe through ipad terminal (BIP over euiccd's socket): ok"
