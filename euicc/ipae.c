@@ -73,8 +73,8 @@ static iot_err platform_es10(void *ctx, const uint8_t *req, size_t len, uint8_t 
 	if (err == IOT_OK && (err = der_writer_err(&out)) == IOT_OK) {
 		if (out.len > cap)
 			err = IOT_E_BUFFER;
-		else
-			memcpy(resp, out.buf, *resp_len = out.len);
+		else if ((*resp_len = out.len) != 0)
+			memcpy(resp, out.buf, out.len);
 	}
 	der_writer_free(&out);
 	return err;
