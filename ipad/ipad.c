@@ -44,7 +44,8 @@ static void usage(FILE *f)
 		"  info                     EID, eUICC information, the eIM to poll\n"
 		"  ipae on|off              the IPA inside the eUICC (IPAe) activated or deactivated\n"
 		"  terminal                 lend the network to the eUICC's IPAe (ETSI TS 102 223 BIP) until\n"
-		"                           SIGTERM: no eSIM logic here (--status-interval MS, default 30000)\n"
+		"                           SIGTERM: no eSIM logic here (--status-interval MS, default 30000;\n"
+		"                           --bearer-kbps N: a slow bearer emulated, e.g. 60 for NB-IoT)\n"
 		"  profiles                 the profiles on the eUICC\n"
 		"  notifications            the notifications and package results the eUICC holds\n"
 		"  fallback | return-from-fallback   the eUICC's fallback mechanism (no service for long),\n"
@@ -111,7 +112,7 @@ static const char *const keys[] = { [O_CARD] = "card", [O_STATE] = "state-dir", 
 				    [O_INJECT_CERT] = "inject-cert", [O_INJECT_KEY] = "inject-key",
 				    [O_INJECT_CLIENT_CA] = "inject-client-ca", [O_MINIMIZE] = "minimize-esipa-bytes",
 				    [O_BINDING] = "esipa-binding", [O_TERMINAL_CAP] = "terminal-capability",
-				    [O_STATUS_MS] = "status-interval" };
+				    [O_STATUS_MS] = "status-interval", [O_KBPS] = "bearer-kbps" };
 
 const char *ipad_opt(const struct args *a, int o)
 {
@@ -424,6 +425,7 @@ int main(int argc, char **argv)
 		{ "esipa-binding", required_argument, 0, O_BINDING },
 		{ "terminal-capability", required_argument, 0, O_TERMINAL_CAP },
 		{ "status-interval", required_argument, 0, O_STATUS_MS },
+		{ "bearer-kbps", required_argument, 0, O_KBPS },
 		{ 0, 0, 0, 0 } };
 	struct args a = { 0 };
 	struct ipad_options o = { 0 };
@@ -551,7 +553,8 @@ int main(int argc, char **argv)
 
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
-		rc = cmd_terminal(&ip, ipad_opt(&a, O_STATUS_MS) ? (unsigned)atoi(ipad_opt(&a, O_STATUS_MS)) : 0, &stop);
+		rc = cmd_terminal(&ip, ipad_opt(&a, O_STATUS_MS) ? (unsigned)atoi(ipad_opt(&a, O_STATUS_MS)) : 0,
+				  ipad_opt(&a, O_KBPS) ? (unsigned)atoi(ipad_opt(&a, O_KBPS)) : 0, &stop);
 	} else if (!strcmp(cmd, "ipae") && optind + 1 < argc &&
 		   (!strcmp(argv[optind + 1], "on") || !strcmp(argv[optind + 1], "off"))) {
 		rc = cmd_ipae(ipa, &a, !strcmp(argv[optind + 1], "on"));

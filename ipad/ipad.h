@@ -28,7 +28,7 @@ enum { O_CONFIG = 1, O_CARD, O_STATE, O_EIM_CA, O_ES9_CA, O_CONNECT, O_EIM_PORT,
        O_NO_DIRECT, O_FRESH, O_NO_RESUME, O_INTERVAL, O_RETRY_MIN, O_RETRY_MAX, O_TAC, O_JSON, O_VERBOSE, O_HELP,
        O_CC, O_EIM_ID, O_FQDN, O_EIM_CERT, O_COAPS, O_INDIRECT, O_TLS_CERT, O_REQUEST, O_TRACE, O_IMEI, O_CAPS,
        O_AID, O_STATE_CHANGE, O_RPLMN, O_FALLBACK_AFTER, O_TIMEOUT, O_INJECT_HTTPS, O_INJECT_COAPS, O_INJECT_CERT,
-       O_INJECT_KEY, O_INJECT_CLIENT_CA, O_MINIMIZE, O_BINDING, O_ROLLBACK_AFTER, O_TERMINAL_CAP, O_STATUS_MS, O_COUNT };
+       O_INJECT_KEY, O_INJECT_CLIENT_CA, O_MINIMIZE, O_BINDING, O_ROLLBACK_AFTER, O_TERMINAL_CAP, O_STATUS_MS, O_KBPS, O_COUNT };
 _Static_assert(O_COUNT <= 48, "struct args.opt holds every option");
 
 
@@ -50,8 +50,9 @@ int cmd_add_initial_eim(struct ipa *ipa, const struct args *a, const char *id, c
 			const char *cert_path, const char *tls_path);
 
 /* terminal.c: ipad terminal, the network lent to the IPA inside the eUICC
- * (BIP), STATUS every status_ms while idle, until *stop */
-int cmd_terminal(const struct ipa_platform *ip, unsigned status_ms, volatile sig_atomic_t *stop);
+ * (BIP), STATUS every status_ms while idle, a bearer of kbps kbit/s
+ * emulated (0: unthrottled), until *stop */
+int cmd_terminal(const struct ipa_platform *ip, unsigned status_ms, unsigned kbps, volatile sig_atomic_t *stop);
 /* ipad_cmds.c: ipad ipae on|off (IpaeActivationRequest) */
 int cmd_ipae(struct ipa *ipa, const struct args *a, bool on);
 

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -24,6 +25,7 @@
 struct terminal {
 	const struct ipa_platform *ip;
 	unsigned status_ms;
+	unsigned kbps;                  /* a slow bearer emulated (NB-IoT: tens of kbit/s); 0: as fast as it goes */
 	/* channel 1, the only one offered */
 	int fd;
 	bool udp;
@@ -135,8 +137,23 @@ static uint8_t open_channel(struct terminal *t, const struct cat_command *c, uin
 	return CAT_RESULT_OK;
 }
 
+/* the time n bytes take on the emulated bearer */
+static void bearer_delay(const struct terminal *t, size_t n)
+{
+	uint64_t us;
+	struct timespec d;
+
+	if (!t->kbps || !n)
+		return;
+	us = (uint64_t)n * 8000u / t->kbps;
+	d.tv_sec = (time_t)(us / 1000000u);
+	d.tv_nsec = (long)(us % 1000000u) * 1000L;
+	nanosleep(&d, NULL);
+}
+
 static bool flush_tx(struct terminal *t)
 {
+	bearer_delay(t, t->tx_len);
 	size_t off = 0;
 
 	if (t->udp) {                   /* one datagram */
@@ -311,8 +328,10 @@ static void channel_input(struct terminal *t)
 
 	if (t->rx_len == RX_CAP)
 		return;                 /* full: the card reads first */
-	n = recv(t->fd, t->rx + t->rx_len, RX_CAP - t->rx_len, MSG_DONTWAIT);
+	/* a slow bearer delivers a frame at a time */
+	n = recv(t->fd, t->rx + t->rx_len, t->kbps ? 512 : RX_CAP - t->rx_len, MSG_DONTWAIT);
 	if (n > 0) {
+		bearer_delay(t, (size_t)n);
 		t->rx_len += (size_t)n;
 		if (was_empty)
 			event(t, CAT_EVENT_DATA_AVAILABLE);
@@ -328,7 +347,7 @@ static void channel_input(struct terminal *t)
 	}
 }
 
-int cmd_terminal(const struct ipa_platform *ip, unsigned status_ms, volatile sig_atomic_t *stop)
+int cmd_terminal(const struct ipa_platform *ip, unsigned status_ms, unsigned kbps, volatile sig_atomic_t *stop)
 {
 	static struct terminal t;
 	static const uint8_t status[5] = { 0x80, 0xF2, 0x00, 0x0C, 0x00 };
@@ -340,12 +359,13 @@ int cmd_terminal(const struct ipa_platform *ip, unsigned status_ms, volatile sig
 	t.ip = ip;
 	t.fd = -1;
 	t.status_ms = status_ms ? status_ms : 30000;
+	t.kbps = kbps;
 	if (toolkit(&t, 0x10, terminal_profile, sizeof(terminal_profile), &sw) != IOT_OK ||
 	    (sw != 0x9000 && (sw & 0xFF00) != 0x9100)) {
 		log_error("terminal", "the card refused TERMINAL PROFILE", "sw=%04X", sw);
 		return 1;
 	}
-	log_info("terminal", "running", "status_ms=%u", t.status_ms);
+	log_info("terminal", "running", "status_ms=%u kbps=%u", t.status_ms, t.kbps);
 	proactive(&t, sw);
 	while (!*stop) {
 		struct pollfd pfd = { t.fd, POLLIN, 0 };

@@ -46,12 +46,19 @@ api() {   # METHOD PATH [BODY]: the body
 op() { api POST /api/v1/euiccs/$eid/operations "$1" | sed 's/.*"id":\([0-9]*\).*/\1/'; }
 done_op() { api GET /api/v1/operations/$1 | grep -q '"state":"done"'; }
 
-"$euiccd" --state "$tmp/euicc.state" --key "$p/euicc/$eid.key" --cert "$p/euicc/$eid.pem" --eum "$p/eum.pem" \
-  --ci "$p/ci.pem" --bootstrap 89049032000000000011 --socket "$tmp/euicc.sock" \
-  --ipae --ipae-ca "$p/ci.pem" --ipae-connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" --ipae-retry 1:2 \
-  2>"$tmp/euiccd.log" & pids+=($!)
-euiccd_pid=$!
-wait_socket "$tmp/euicc.sock"
+start_euiccd() {
+  "$euiccd" --state "$tmp/euicc.state" --key "$p/euicc/$eid.key" --cert "$p/euicc/$eid.pem" --eum "$p/eum.pem" \
+    --ci "$p/ci.pem" --bootstrap 89049032000000000011 --socket "$tmp/euicc.sock" \
+    --ipae --ipae-ca "$p/ci.pem" --ipae-connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" --ipae-retry 1:2 \
+    2>>"$tmp/euiccd.log" & pids+=($!)
+  euiccd_pid=$!
+  wait_socket "$tmp/euicc.sock"
+}
+start_terminal() {   # [ARGS]
+  "$ipad" --card "socket:$tmp/euicc.sock" --status-interval 50 --verbose "$@" terminal 2>>"$tmp/terminal.log" & pids+=($!)
+  term_pid=$!
+}
+start_euiccd
 dev() {   # ipad ARGS...
   "$ipad" --card "socket:$tmp/euicc.sock" --state-dir "$tmp/ipad" --eim-ca "$p/ci.pem" --no-direct \
     --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --retry-min 1 "$@"
@@ -73,10 +80,18 @@ ops+=("$(op '{"download":{"activationCode":"LPA:1$smdp.iotrsp.test$IPAE-1"}}')")
 ops+=("$(op '{"psmos":[{"enable":{"iccid":"8949449999999990021"}}]}')")
 ops+=("$(op '{"dataRequest":{"tags":"BF20"}}')")
 
-# the device only lends its network
-"$ipad" --card "socket:$tmp/euicc.sock" --status-interval 50 --verbose terminal 2>"$tmp/terminal.log" & pids+=($!)
-term_pid=$!
+# the device only lends its network, over a slow bearer (64 kbit/s: the
+# profile takes two seconds); power is cut once the SM-DP+ has bound the
+# profile: the IPAe is then receiving it
+start_terminal --bearer-kbps 64
+wait_grep 'msg="BPP bound"' "$tmp/smdpd.log"
+kill -9 $euiccd_pid; wait $euiccd_pid 2>/dev/null || true
+wait $term_pid 2>/dev/null || true     # the card gone, the terminal stops
+grep -q 'msg="poll" ok=1' "$tmp/euiccd.log" && { echo "the poll ended before the cut"; exit 1; }
+start_euiccd
+start_terminal
 for o in "${ops[@]}"; do wait_until done_op "$o"; done
+grep -q 'msg="resuming a download cut by a restart"' "$tmp/euiccd.log"
 api GET /api/v1/euiccs/$eid | grep -q '"learned":true'
 grep -q 'msg="poll" ok=1' "$tmp/euiccd.log"
 grep -q 'msg="channel open" transport=tcp' "$tmp/terminal.log"
