@@ -5,13 +5,35 @@
 # DATA, RECEIVE DATA, CLOSE CHANNEL; TLS inside the eUICC). First contact,
 # PSMOs, an eCO and an indirect download complete through it; then the IPAe
 # is deactivated and the same device is managed by ipad as IPAd.
+# With --pcsc the card is reached through a real pcscd (euiccd behind
+# vsmartcard's vpcd) in a private network namespace, else euiccd's socket.
 set -euo pipefail
 trap 'echo "$0: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 . "$(dirname "$0")/../../scripts/daemon_conf.sh"
 . "$(dirname "$0")/../../scripts/wait.sh"
+pcsc=
+if [ "${1:-}" = --pcsc ]; then
+  shift
+  pcsc=1
+  if [ "$(id -u)" != 0 ] || ! command -v pcscd >/dev/null || [ ! -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] ||
+     ! unshare --mount --net true 2>/dev/null; then
+    echo "skipped: needs root, pcscd, vsmartcard-vpcd and a private network namespace"
+    exit 0
+  fi
+  # pcscd and the daemons in a namespace of their own: its loopback, its /run
+  [ -n "${IPAE_NS:-}" ] || exec env IPAE_NS=1 unshare --mount --net bash "$0" --pcsc "$@"
+fi
 eimd=$1 smdpd=$2 euiccd=$3 ipad=$4 pkigen=$5
 tmp=$(mktemp -d); [ -n "${KEEP_TMP:-}" ] && echo "tmp: $tmp"
 pids=()
+card=socket:$tmp/euicc.sock
+if [ -n "$pcsc" ]; then
+  mount -t tmpfs tmpfs /run
+  mkdir -p /run/pcscd
+  ip link set lo up
+  pcscd --foreground --auto-exit >"$tmp/pcscd.log" 2>&1 & pids+=($!)
+  card=pcsc
+fi
 fails() { if "$@"; then echo "should have failed: $*" >&2; return 1; fi; }
 trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true; [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 eid=89049032123451234512345678901235
@@ -46,23 +68,23 @@ api() {   # METHOD PATH [BODY]: the body
 op() { api POST /api/v1/euiccs/$eid/operations "$1" | sed 's/.*"id":\([0-9]*\).*/\1/'; }
 done_op() { api GET /api/v1/operations/$1 | grep -q '"state":"done"'; }
 
+dev() {   # ipad ARGS...
+  "$ipad" --card "$card" --state-dir "$tmp/ipad" --eim-ca "$p/ci.pem" --no-direct \
+    --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --retry-min 1 "$@"
+}
 start_euiccd() {
   "$euiccd" --state "$tmp/euicc.state" --key "$p/euicc/$eid.key" --cert "$p/euicc/$eid.pem" --eum "$p/eum.pem" \
-    --ci "$p/ci.pem" --bootstrap 89049032000000000011 --socket "$tmp/euicc.sock" \
+    --ci "$p/ci.pem" --bootstrap 89049032000000000011 $([ -n "$pcsc" ] && echo "--vpcd 127.0.0.1:35963" || echo "--socket $tmp/euicc.sock") \
     --ipae --ipae-ca "$p/ci.pem" --ipae-connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" --ipae-retry 1:2 \
     2>>"$tmp/euiccd.log" & pids+=($!)
   euiccd_pid=$!
-  wait_socket "$tmp/euicc.sock"
+  if [ -n "$pcsc" ]; then wait_until dev info >/dev/null 2>&1; else wait_socket "$tmp/euicc.sock"; fi
 }
 start_terminal() {   # [ARGS]
-  "$ipad" --card "socket:$tmp/euicc.sock" --status-interval 50 --verbose "$@" terminal 2>>"$tmp/terminal.log" & pids+=($!)
+  "$ipad" --card "$card" --status-interval 50 --verbose "$@" terminal 2>>"$tmp/terminal.log" & pids+=($!)
   term_pid=$!
 }
 start_euiccd
-dev() {   # ipad ARGS...
-  "$ipad" --card "socket:$tmp/euicc.sock" --state-dir "$tmp/ipad" --eim-ca "$p/ci.pem" --no-direct \
-    --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --retry-min 1 "$@"
-}
 # the eIM configured through the device (IPAd), the eUICC registered
 dev add-initial-eim --request "$tmp/initial.der" >/dev/null
 api POST /api/v1/euiccs "{\"eid\":\"$eid\"}" >/dev/null
@@ -105,4 +127,4 @@ dev profiles --json | grep -q '"iccid":"8949449999999990021","state":"enabled"'
 last=$(op '{"psmos":[{"listProfileInfo":{}}]}')
 dev poll >/dev/null
 done_op "$last"
-echo "IPAe through ipad terminal (BIP over euiccd's socket): ok"
+echo "IPAe through ipad terminal (BIP over $([ -n "$pcsc" ] && echo "pcscd and vpcd" || echo "euiccd's socket")): ok"
