@@ -46,6 +46,7 @@ bench: build
 	@echo; echo "== euiccd"; $(BUILD)/bench/bench_euicc
 	@echo; bench/smdp.sh $(BUILD)
 	@echo; bench/ipa.sh $(BUILD)
+	@echo; bench/ipae.sh $(BUILD)
 	@echo; bench/eim.sh $(BUILD)
 	@echo; bench/curve.sh $(BUILD)
 	@echo; bench/bulk.sh $(BUILD)

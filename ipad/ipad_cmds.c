@@ -279,6 +279,7 @@ void print_stats(struct ipa *ipa, const struct ipad_platform *p, const struct ar
 	print_int_field(a->json, &first, "rejected", s->rejected);
 	print_int_field(a->json, &first, "https_bytes_sent", (long long)sent);
 	print_int_field(a->json, &first, "https_bytes_received", (long long)received);
+	print_int_field(a->json, &first, "apdus", ipad_platform_apdus(p));
 	if (a->json)
 		puts("}");
 }

@@ -29,6 +29,7 @@ struct ipad_platform {
 	char pin[64];                   /* or its public key pinned */
 	char eim_url[300];
 	uint64_t closed_sent, closed_received;
+	unsigned apdus;                 /* exchanged with the eUICC */
 	unsigned traced;                /* messages traced so far */
 };
 
@@ -52,6 +53,7 @@ static iot_err transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *res
 {
 	struct ipad_platform *p = ctx;
 
+	p->apdus++;
 	return card_transmit(p->card, apdu, len, resp, cap, resp_len);
 }
 
@@ -427,4 +429,9 @@ void ipad_platform_wire(const struct ipad_platform *p, uint64_t *sent, uint64_t 
 		http_client_wire_bytes(p->eim_https, &s, &r);
 	*sent = p->closed_sent + s;
 	*received = p->closed_received + r;
+}
+
+unsigned ipad_platform_apdus(const struct ipad_platform *p)
+{
+	return p->apdus;
 }

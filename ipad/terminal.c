@@ -36,6 +36,9 @@ struct terminal {
 	bool dropped;                   /* told the card the link dropped */
 	unsigned apdus, commands, channels;
 	uint64_t sent, received;
+	/* the counters when the channel opened: each channel's share is logged */
+	unsigned open_apdus;
+	uint64_t open_sent, open_received;
 };
 
 /* TS 102 223 5.2: the profile — byte 6 b3-b4 data available and channel
@@ -81,8 +84,12 @@ static void respond(struct terminal *t, struct cat_writer *w, unsigned *sw)
 
 static void close_channel(struct terminal *t)
 {
-	if (t->fd >= 0)
+	if (t->fd >= 0) {
+		log_info("terminal", "channel closed", "sent=%llu received=%llu apdus=%u",
+			 (unsigned long long)(t->sent - t->open_sent), (unsigned long long)(t->received - t->open_received),
+			 t->apdus - t->open_apdus);
 		close(t->fd);
+	}
 	t->fd = -1;
 	t->rx_len = t->rx_pos = t->tx_len = 0;
 	t->dropped = false;
@@ -133,6 +140,9 @@ static uint8_t open_channel(struct terminal *t, const struct cat_command *c, uin
 		return CAT_RESULT_BIP_ERROR;
 	}
 	t->channels++;
+	t->open_apdus = t->apdus - 1;   /* the FETCH that brought OPEN CHANNEL counts */
+	t->open_sent = t->sent;
+	t->open_received = t->received;
 	log_info("terminal", "channel open", "transport=%s", t->udp ? "udp" : "tcp");
 	return CAT_RESULT_OK;
 }
@@ -258,9 +268,7 @@ static void run_command(struct terminal *t, const uint8_t *cmd, size_t len, unsi
 		break;
 	}
 	case CAT_CMD_CLOSE_CHANNEL:
-		if (t->fd >= 0)
-			log_info("terminal", "channel closed", "by=card");
-		close_channel(t);
+		close_channel(t);       /* by the card */
 		cat_put_response_head(&w, &c, CAT_RESULT_OK, NULL, 0);
 		break;
 	case CAT_CMD_POLL_INTERVAL:
@@ -342,7 +350,7 @@ static void channel_input(struct terminal *t)
 	/* the peer closed (or the link broke): once the card has read what is left */
 	if (!t->dropped && t->rx_pos == t->rx_len) {
 		t->dropped = true;
-		log_info("terminal", "channel closed", "by=peer");
+		log_info("terminal", "link dropped", "by=peer");
 		event(t, CAT_EVENT_CHANNEL_STATUS);
 	}
 }
