@@ -12,6 +12,7 @@
 #include "base/conf.h"
 #include "base/hex.h"
 #include "base/log.h"
+#include "cat/terminal.h"
 #include "crypto/crypto.h"
 #include "crypto/x509.h"
 #include "ipa/ipa.h"
@@ -24,6 +25,12 @@
 #include "ipad/ipad.h"
 
 static volatile sig_atomic_t stop, poll_now;
+
+static bool stopped(void *ctx)
+{
+	(void)ctx;
+	return stop;
+}
 
 static void on_signal(int sig)
 {
@@ -553,8 +560,13 @@ int main(int argc, char **argv)
 
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
-		rc = cmd_terminal(&ip, ipad_opt(&a, O_STATUS_MS) ? (unsigned)atoi(ipad_opt(&a, O_STATUS_MS)) : 0,
-				  ipad_opt(&a, O_KBPS) ? (unsigned)atoi(ipad_opt(&a, O_KBPS)) : 0, &stop);
+		struct cat_terminal_config tc = {
+			.transmit = ip.transmit, .stopped = stopped, .ctx = ip.ctx,
+			.status_ms = ipad_opt(&a, O_STATUS_MS) ? (unsigned)atoi(ipad_opt(&a, O_STATUS_MS)) : 0,
+			.kbps = ipad_opt(&a, O_KBPS) ? (unsigned)atoi(ipad_opt(&a, O_KBPS)) : 0 };
+
+		/* the device lends its network to the eUICC's own IPA (BIP) */
+		rc = cat_terminal_run(&tc, NULL) ? 1 : 0;
 	} else if (!strcmp(cmd, "ipae") && optind + 1 < argc &&
 		   (!strcmp(argv[optind + 1], "on") || !strcmp(argv[optind + 1], "off"))) {
 		rc = cmd_ipae(ipa, &a, !strcmp(argv[optind + 1], "on"));

@@ -49,10 +49,6 @@ int cmd_add_initial_eim_request(struct ipa *ipa, const struct args *a, const cha
 int cmd_add_initial_eim(struct ipa *ipa, const struct args *a, const char *id, const char *fqdn,
 			const char *cert_path, const char *tls_path);
 
-/* terminal.c: ipad terminal, the network lent to the IPA inside the eUICC
- * (BIP), STATUS every status_ms while idle, a bearer of kbps kbit/s
- * emulated (0: unthrottled), until *stop */
-int cmd_terminal(const struct ipa_platform *ip, unsigned status_ms, unsigned kbps, volatile sig_atomic_t *stop);
 /* ipad_cmds.c: ipad ipae on|off (IpaeActivationRequest) */
 int cmd_ipae(struct ipa *ipa, const struct args *a, bool on);
 

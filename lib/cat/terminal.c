@@ -1,16 +1,17 @@
-/* ipad terminal: the device lends its network to the IPA inside the eUICC
- * (IPAe), as a modem's CAT engine would (ETSI TS 102 223): TERMINAL PROFILE
+/* The device's side of BIP: it lends its network to the IPA inside the
+ * eUICC (IPAe), as a modem's CAT engine would (ETSI TS 102 223): TERMINAL PROFILE
  * offering BIP, STATUS while idle, and each proactive command the card
  * asks for ('91XX') FETCHed, run and answered with TERMINAL RESPONSE —
  * OPEN CHANNEL (TCP or UDP client), SEND DATA, RECEIVE DATA, CLOSE CHANNEL,
  * POLL INTERVAL — with the data available and channel status events sent
  * by ENVELOPE. No eSIM logic and no keys here: TLS is the card's. */
-#include "ipad/ipad.h"
+#include "cat/terminal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -23,7 +24,7 @@
 #define TX_CAP 1500             /* the buffer size granted to the card */
 
 struct terminal {
-	const struct ipa_platform *ip;
+	const struct cat_terminal_config *c;
 	unsigned status_ms;
 	unsigned kbps;                  /* a slow bearer emulated (NB-IoT: tens of kbit/s); 0: as fast as it goes */
 	/* channel 1, the only one offered */
@@ -50,7 +51,7 @@ static const uint8_t terminal_profile[17] = { 0x01, 0x00, 0x00, 0x00, 0x00, 0x0C
 static iot_err apdu(struct terminal *t, const uint8_t *cmd, size_t len, uint8_t *resp, size_t cap, size_t *n,
 		    unsigned *sw)
 {
-	iot_err err = t->ip->transmit(t->ip->ctx, cmd, len, resp, cap, n);
+	iot_err err = t->c->transmit(t->c->ctx, cmd, len, resp, cap, n);
 
 	t->apdus++;
 	if (err != IOT_OK)
@@ -355,49 +356,55 @@ static void channel_input(struct terminal *t)
 	}
 }
 
-int cmd_terminal(const struct ipa_platform *ip, unsigned status_ms, unsigned kbps, volatile sig_atomic_t *stop)
+int cat_terminal_run(const struct cat_terminal_config *c, struct cat_terminal_stats *stats)
 {
-	static struct terminal t;
 	static const uint8_t status[5] = { 0x80, 0xF2, 0x00, 0x0C, 0x00 };
+	struct terminal *t = calloc(1, sizeof(*t));
 	uint8_t resp[258];
 	size_t n;
 	unsigned sw = 0;
+	int rc = 0;
 
-	memset(&t, 0, sizeof(t));
-	t.ip = ip;
-	t.fd = -1;
-	t.status_ms = status_ms ? status_ms : 30000;
-	t.kbps = kbps;
-	if (toolkit(&t, 0x10, terminal_profile, sizeof(terminal_profile), &sw) != IOT_OK ||
+	if (!t)
+		return -1;
+	t->c = c;
+	t->fd = -1;
+	t->status_ms = c->status_ms ? c->status_ms : 30000;
+	t->kbps = c->kbps;
+	if (toolkit(t, 0x10, terminal_profile, sizeof(terminal_profile), &sw) != IOT_OK ||
 	    (sw != 0x9000 && (sw & 0xFF00) != 0x9100)) {
 		log_error("terminal", "the card refused TERMINAL PROFILE", "sw=%04X", sw);
-		return 1;
+		free(t);
+		return -1;
 	}
-	log_info("terminal", "running", "status_ms=%u kbps=%u", t.status_ms, t.kbps);
-	proactive(&t, sw);
-	while (!*stop) {
-		struct pollfd pfd = { t.fd, POLLIN, 0 };
+	log_info("terminal", "running", "status_ms=%u kbps=%u", t->status_ms, t->kbps);
+	proactive(t, sw);
+	while (!c->stopped(c->ctx)) {
+		struct pollfd pfd = { t->fd, POLLIN, 0 };
 		int r;
 
-		if (t.fd >= 0 && t.dropped)
+		if (t->fd >= 0 && t->dropped)
 			pfd.fd = -1;    /* told already: wait for CLOSE CHANNEL */
-		r = poll(&pfd, 1, (int)t.status_ms);
+		r = poll(&pfd, 1, (int)t->status_ms);
 		if (r > 0 && pfd.fd >= 0) {
-			channel_input(&t);
+			channel_input(t);
 			continue;
 		}
 		if (r < 0 && errno != EINTR)
 			break;
 		/* TS 102 221 11.1.2: STATUS while idle, the card's chance to speak */
-		if (apdu(&t, status, sizeof(status), resp, sizeof(resp), &n, &sw) != IOT_OK) {
-			log_error("terminal", "the card is gone", "apdus=%u", t.apdus);
-			close_channel(&t);
-			return 1;
+		if (apdu(t, status, sizeof(status), resp, sizeof(resp), &n, &sw) != IOT_OK) {
+			log_error("terminal", "the card is gone", "apdus=%u", t->apdus);
+			rc = -1;
+			break;
 		}
-		proactive(&t, sw);
+		proactive(t, sw);
 	}
-	close_channel(&t);
-	log_info("terminal", "stopped", "apdus=%u commands=%u channels=%u sent=%llu received=%llu", t.apdus,
-		 t.commands, t.channels, (unsigned long long)t.sent, (unsigned long long)t.received);
-	return 0;
+	close_channel(t);
+	log_info("terminal", "stopped", "apdus=%u commands=%u channels=%u sent=%llu received=%llu", t->apdus,
+		 t->commands, t->channels, (unsigned long long)t->sent, (unsigned long long)t->received);
+	if (stats)
+		*stats = (struct cat_terminal_stats){ t->apdus, t->commands, t->channels, t->sent, t->received };
+	free(t);
+	return rc;
 }
