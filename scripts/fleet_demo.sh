@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The zero-touch fleet: smdpd and eimd on loopback, N simulated devices
 # (fleetsim: libipa + a software eUICC each; half over HTTPS, half over
-# CoAP/DTLS, those sending SGP.32's compact messages) that leave the factory
+# CoAP/DTLS, those sending SGP.32's compact messages; a tenth of the fleet
+# with its IPA inside the eUICC, IPAe, reaching the eIM through the device's
+# terminal over BIP) that leave the factory
 # with only a bootstrap profile and the
 # eIM's initial configuration. Through the REST API, as an operator would:
 # every device gets operator A's profile downloaded and enabled; half the
@@ -125,6 +127,7 @@ sim() {   # TRANSPORT SKIP COUNT
   local port=$hport; [ "$1" = coaps ] && port=$cport
   "$build/tools/fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$port" \
     --connect-address 127.0.0.1 --ca "$p/ci.pem" $([ "$1" = coaps ] && echo --coaps --minimize-esipa-bytes) \
+    $([ "$1" = https ] && echo --ipae-share 20) \
     --skip "$2" --devices "$3" \
     --threads 2 --interval-ms 500 --jitter 30 --until "$tmp/stop" --timeout-ms 3000 \
     --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" --api-key "$EIMCTL_KEY" \
@@ -225,6 +228,8 @@ done
 say
 say "== summary"
 printf '  %-40s %s\n' "devices" "$ops ($half HTTPS, $((n - half)) CoAP/DTLS with compact messages)"
+printf '  %-40s %s\n' "  of which IPAe (IPA in the eUICC, BIP)" \
+  "$(sed -n 's/^IPAe devices \([0-9]*\).*: polls \([0-9]*\).*/\1 devices, \2 polls/p' "$tmp/sim-https.out")"
 printf '  %-40s %s\n' "campaign operations done / failed" "$done_n / $failed_n"
 printf '  %-40s %s\n' "single operations (enables)" "$((n - 1 + half))"
 printf '  %-40s %s s\n' "wall time" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"

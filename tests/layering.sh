@@ -24,7 +24,7 @@ declare -A may=(
   [ipad]="base der rsp crypto card cat net ipa ipad"
   [euicc]="base der rsp crypto cat net ipa euicc"
   [smdp]="base der rsp crypto store net smdp"
-  [tools]="base der rsp crypto store net card ipa tools"
+  [tools]="base der rsp crypto store net card cat ipa tools"
 )
 # third-party headers (by prefix) and the libraries that may include them
 declare -A wrapped=(

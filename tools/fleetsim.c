@@ -181,7 +181,7 @@ static void usage(FILE *f)
 		   "                [--skip K] [--profiles-out FILE] [--register URL --api-key KEY]\n"
 		   "                [--minimize-esipa-bytes] [--operator-profile IIN] [--no-coverage IIN:PCT]\n"
 		   "                [--rollback-after-ms M] [--fallback-after-ms M] [--replay N]\n"
-		   "                [--node HTTPS_PORT:COAPS_PORT]...\n"
+		   "                [--node HTTPS_PORT:COAPS_PORT]... [--ipae-share PCT]\n"
 		   "  --interval-ms   each device's poll interval (0: as fast as the fleet can)\n"
 		   "  --jitter        each interval drawn in [M(1-J), M(1+J)], J in percent\n"
 		   "  --network-loss  that share of ESipa exchanges lost (before or after the eIM)\n"
@@ -197,7 +197,9 @@ static void usage(FILE *f)
 		   "  --replay        an attacker replays each result of the first device N times more\n"
 		   "  --node          an eIM node behind HOST (up to 8, in place of --eim's port): each exchange\n"
 		   "                  goes to one of them at random, one that failed left out for 5 s (as a\n"
-		   "                  load balancer's health check would)\n");
+		   "                  load balancer's health check would)\n"
+		   "  --ipae-share    that share of the HTTPS devices has its IPA in the eUICC (IPAe): it polls\n"
+		   "                  by itself through the device's terminal (BIP); needs --until\n");
 }
 
 int main(int argc, char **argv)
@@ -219,7 +221,7 @@ int main(int argc, char **argv)
 		{ "operator-profile", required_argument, NULL, 'O' }, { "no-coverage", required_argument, NULL, 'N' },
 		{ "rollback-after-ms", required_argument, NULL, 'B' },
 		{ "fallback-after-ms", required_argument, NULL, 'F' }, { "replay", required_argument, NULL, 'Y' },
-		{ "node", required_argument, NULL, 'D' },
+		{ "node", required_argument, NULL, 'D' }, { "ipae-share", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *connect_address = NULL;
@@ -230,7 +232,7 @@ int main(int argc, char **argv)
 	size_t initial_len, made = 0, total_polls = 0, failed = 0, k = 0;
 	unsigned packages = 0, installed = 0, results = 0;
 	uint64_t up = 0, down = 0, wire_up = 0, wire_down = 0, dtls_up = 0, dtls_down = 0;
-	size_t polls_all, coaps_devices = 0;
+	size_t polls_all, coaps_devices = 0, ipae_devices = 0, ipad_devices, https_devices;
 	pthread_t until_thread, progress_thread;
 	double t0, elapsed, *all;
 	DIR *dir;
@@ -245,6 +247,7 @@ int main(int argc, char **argv)
 		case 'e': opt.eim = optarg; break;
 		case 'c': opt.coaps_share = 100; break;
 		case 'm': opt.coaps_share = (unsigned)atoi(optarg); break;
+		case 'E': opt.ipae_share = (unsigned)atoi(optarg); break;
 		case 'j': opt.jitter = (unsigned)atoi(optarg); break;
 		case 'L': opt.network_loss = (unsigned)atoi(optarg); break;
 		case 'W': opt.power_loss = (unsigned)atoi(optarg); break;
@@ -293,7 +296,7 @@ int main(int argc, char **argv)
 	if (!opt.pki || !opt.initial || !opt.eim || sscanf(opt.eim, "%255[^:]:%u", opt.host, &opt.port) != 2 ||
 	    !opt.devices || !opt.threads || opt.coaps_share > 100 || opt.jitter > 100 || opt.network_loss > 100 ||
 	    opt.power_loss > 100 || opt.slow_share > 100 || opt.uncovered_share > 100 ||
-	    strlen(opt.operator_iin) > 7) {
+	    strlen(opt.operator_iin) > 7 || opt.ipae_share > 100 || (opt.ipae_share && !opt.until)) {
 		usage(stderr);
 		return 2;
 	}
@@ -360,6 +363,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fleetsim: registering the fleet failed\n");
 		return 1;
 	}
+	/* the IPAe devices, spread as CoAP is, among those on HTTPS */
+	for (size_t i = 0, https = 0; i < made; i++) {
+		if (devices[i].coaps)
+			continue;
+		if ((https + 1) * opt.ipae_share / 100 > https * opt.ipae_share / 100 &&
+		    fleetsim_ipae_start(&devices[i], connect_address))
+			return 1;
+		https++;
+	}
 	for (unsigned t = 0; t < opt.threads; t++) {
 		struct worker *w = &workers[t];
 		w->devices = devices + (size_t)t * made / opt.threads;
@@ -393,6 +405,8 @@ int main(int argc, char **argv)
 	elapsed = fleetsim_now_ms() - t0;
 	if (opt.until)
 		pthread_join(until_thread, NULL);
+	for (size_t i = 0; i < made; i++)
+		fleetsim_ipae_join(&devices[i]);
 	if (opt.progress_s) {
 		atomic_store(&progress_done, true);
 		pthread_join(progress_thread, NULL);
@@ -424,8 +438,10 @@ int main(int argc, char **argv)
 	if (total_polls > k)
 		total_polls = k;        /* --until: the latencies kept */
 	qsort(all, total_polls, sizeof(double), cmp_double);
-	for (size_t i = 0; i < made; i++)
+	for (size_t i = 0; i < made; i++) {
 		coaps_devices += devices[i].coaps;
+		ipae_devices += devices[i].ipae;
+	}
 	printf("devices %zu threads %u rounds %u over %s: polls %zu (failed %zu) in %.2f s = %.1f polls/s; "
 	       "poll latency p50 %.2f ms p99 %.2f ms max %.2f ms; packages+requests executed %u, profiles installed %u, "
 	       "results delivered %u\n",
@@ -450,16 +466,39 @@ int main(int argc, char **argv)
 	}
 	if (opt.replay)
 		printf("replayed: %lu results of device %s\n", atomic_load(&fleet.replayed), devices[0].eid);
-	printf("bytes per device: ESipa messages %llu up %llu down", (unsigned long long)(up / made),
-	       (unsigned long long)(down / made));
-	if (coaps_devices < made)
-		printf("; TCP incl. TLS %llu up %llu down%s", (unsigned long long)(wire_up / (made - coaps_devices)),
-		       (unsigned long long)(wire_down / (made - coaps_devices)), coaps_devices ? " (HTTPS devices)" : "");
+	/* the IPAe devices' bytes are their own (below) */
+	ipad_devices = made - ipae_devices;
+	https_devices = ipad_devices - coaps_devices;
+	printf("bytes per device: ESipa messages %llu up %llu down", (unsigned long long)(ipad_devices ? up / ipad_devices : 0),
+	       (unsigned long long)(ipad_devices ? down / ipad_devices : 0));
+	if (https_devices)
+		printf("; TCP incl. TLS %llu up %llu down%s", (unsigned long long)(wire_up / https_devices),
+		       (unsigned long long)(wire_down / https_devices), coaps_devices ? " (HTTPS devices)" : "");
 	/* each thread's first DTLS ClientHello is not seen: a few hundred bytes a thread */
 	if (coaps_devices)
 		printf("; UDP incl. DTLS %llu up %llu down%s", (unsigned long long)(dtls_up / coaps_devices),
 		       (unsigned long long)(dtls_down / coaps_devices), coaps_devices < made ? " (CoAP devices)" : "");
 	printf("\n");
+	if (opt.ipae_share) {
+		struct euicc_ipae_stats st, all_st = { 0 };
+		unsigned ipae = 0, apdus = 0;
+
+		for (size_t i = 0; i < made; i++) {
+			if (!devices[i].ipae)
+				continue;
+			ipae++;
+			euicc_ipae_stats(devices[i].euicc, &st);
+			all_st.polls += st.polls;
+			all_st.polls_failed += st.polls_failed;
+			all_st.sent += st.sent;
+			all_st.received += st.received;
+			apdus += devices[i].terminal_stats.apdus;
+		}
+		printf("IPAe devices %u (their IPA in the eUICC, through the device's terminal over BIP): polls %u "
+		       "(failed %u); per device: BIP channel %llu up %llu down, APDUs %u\n",
+		       ipae, all_st.polls, all_st.polls_failed, (unsigned long long)(ipae ? all_st.sent / ipae : 0),
+		       (unsigned long long)(ipae ? all_st.received / ipae : 0), ipae ? apdus / ipae : 0);
+	}
 	if (opt.profiles_out && write_profiles(devices, made))
 		return 1;
 	for (unsigned t = 0; t < opt.threads; t++) {

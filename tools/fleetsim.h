@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cat/terminal.h"
 #include "ipa/ipa.h"
 
 struct device {
@@ -29,6 +30,11 @@ struct device {
 	uint8_t record[512];            /* libipa's record, as flash would keep it */
 	size_t record_len;
 	unsigned seed;
+	/* an IPA inside its eUICC (IPAe, --ipae-share): it polls by itself
+	 * through this device's terminal thread (BIP); the workers leave it be */
+	bool ipae;
+	pthread_t terminal;
+	struct cat_terminal_stats terminal_stats;
 };
 
 #define FLEET_NODES 8
@@ -59,6 +65,7 @@ extern struct fleet_options {
 	const char *pki, *initial, *eim, *ca, *register_url, *api_key, *until, *profiles_out;
 	unsigned skip;
 	unsigned coaps_share;           /* percent of the devices on CoAP/DTLS */
+	unsigned ipae_share;            /* percent of the devices with their IPA in the eUICC (over HTTPS) */
 	unsigned devices, threads, rounds, interval_ms, timeout_ms, jitter, progress_s;
 	unsigned network_loss, power_loss;      /* percent of exchanges, of polls */
 	unsigned slow_share, slow_ms, slow_bps;
@@ -85,6 +92,11 @@ void fleetsim_pause_ms(double ms);
 int fleetsim_device_new(struct device *d, const char *eid, const uint8_t *initial, size_t initial_len);
 /* --replay's attacker: the first device. */
 extern struct device *fleetsim_attacker;
+/* --ipae-share: d's eUICC gets an IPA of its own, activated, reaching the
+ * eIM (its name mapped to connect_address) through d's terminal thread,
+ * which runs until the fleet stops; fleetsim_ipae_join waits for it. */
+int fleetsim_ipae_start(struct device *d, const char *connect_address);
+void fleetsim_ipae_join(struct device *d);
 /* A worker thread: its devices polled, the one due first each time. */
 void *fleetsim_work(void *arg);
 

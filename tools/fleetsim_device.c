@@ -286,7 +286,63 @@ static void power_on(struct device *d)
 
 static bool device_done(const struct device *d)
 {
+	if (d->ipae)
+		return true;            /* it polls by itself */
 	return opt.until ? atomic_load(&fleet.stop) : d->polls >= opt.rounds;
+}
+
+static iot_err terminal_transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp, size_t cap,
+				 size_t *resp_len)
+{
+	struct device *d = ctx;
+
+	return euicc_transmit(d->euicc, apdu, len, resp, cap, resp_len);
+}
+
+static bool fleet_stopped(void *ctx)
+{
+	(void)ctx;
+	return atomic_load(&fleet.stop);
+}
+
+static void *terminal_main(void *arg)
+{
+	struct device *d = arg;
+	struct cat_terminal_config c = { .transmit = terminal_transmit, .stopped = fleet_stopped, .ctx = d,
+					 .status_ms = 50 };
+
+	(void)cat_terminal_run(&c, &d->terminal_stats);
+	return NULL;
+}
+
+int fleetsim_ipae_start(struct device *d, const char *connect_address)
+{
+	/* the eIM's name as its configuration gives it (port 443), reached where --eim says */
+	char connect[600];
+	struct euicc_ipae_config c = { .ca_file = opt.ca, .connect_to = connect, .retry_min_s = 1, .retry_max_s = 4 };
+	static const uint8_t activate[] = { 0xBF, 0x42, 0x04, 0x80, 0x02, 0x07, 0x80 };
+	const uint8_t *resp;
+	size_t n;
+
+	snprintf(connect, sizeof(connect), "%s:443:%s:%u", opt.host, connect_address ? connect_address : opt.host,
+		 opt.node[0].https_port);
+	c.poll_interval_s = opt.interval_ms >= 1000 ? opt.interval_ms / 1000 : 1;
+	/* SGP.32 IpaeActivationRequest, activateIpae: ipaMode ipae from now on */
+	if (euicc_ipae_start(d->euicc, &c) != IOT_OK || ipa_es10(d->ipa, activate, sizeof(activate), &resp, &n) != IOT_OK ||
+	    n != 6 || resp[5] != 0) {
+		fprintf(stderr, "fleetsim: device %s: no IPAe\n", d->eid);
+		return -1;
+	}
+	d->ipae = true;
+	if (pthread_create(&d->terminal, NULL, terminal_main, d) != 0)
+		return -1;
+	return 0;
+}
+
+void fleetsim_ipae_join(struct device *d)
+{
+	if (d->ipae)
+		pthread_join(d->terminal, NULL);
 }
 
 /* No service for --fallback-after-ms: the platform asks the eUICC for its
