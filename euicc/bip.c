@@ -247,11 +247,12 @@ static uint8_t next_number(struct euicc_ipae *p)
 	return p->number;
 }
 
-iot_err ipae_bip_open(struct euicc_ipae *p, const char *address, uint16_t port)
+iot_err ipae_bip_open(struct euicc_ipae *p, const char *address, uint16_t port, bool udp)
 {
 	uint8_t buf[CAT_MAX_OBJECT + 3], tr[sizeof(p->tr)], addr[17];
 	uint8_t bearer = 0x03, bufsize[2] = { 0x05, 0xDC }; /* default bearer; 1500 bytes */
-	uint8_t transport[3] = { CAT_TRANSPORT_TCP_CLIENT, (uint8_t)(port >> 8), (uint8_t)port };
+	uint8_t transport[3] = { udp ? CAT_TRANSPORT_UDP_CLIENT : CAT_TRANSPORT_TCP_CLIENT, (uint8_t)(port >> 8),
+				 (uint8_t)port };
 	size_t alen, tr_len = 0;
 	struct cat_writer w;
 	struct cat_tlv st, size;
@@ -379,6 +380,30 @@ iot_err ipae_bip_recv(struct euicc_ipae *p, uint8_t *out, size_t cap, size_t *n)
 	p->rx_avail = left.val[0];      /* what the terminal still holds ('FF': more than 255) */
 	p->stats.received += data.len;
 	pthread_mutex_unlock(&p->mu);
+	return IOT_OK;
+}
+
+iot_err ipae_bip_recv_datagram(struct euicc_ipae *p, uint8_t *out, size_t cap, size_t *n)
+{
+	size_t got = 0, k;
+	bool more;
+	iot_err err;
+
+	/* the first piece waits for the data available event; the rest of
+	 * the datagram is what the terminal says it still holds */
+	do {
+		if (got == cap)
+			return IOT_E_BUFFER;
+		if ((err = ipae_bip_recv(p, out + got, cap - got, &k)) != IOT_OK)
+			return err;
+		if (!k)
+			return got ? IOT_OK : IOT_E_IO;
+		got += k;
+		pthread_mutex_lock(&p->mu);
+		more = p->rx_avail != 0;
+		pthread_mutex_unlock(&p->mu);
+	} while (more);
+	*n = got;
 	return IOT_OK;
 }
 

@@ -130,12 +130,17 @@ static iot_err io_recv(void *ctx, uint8_t *buf, size_t cap, size_t *n)
 	return ipae_bip_recv(ctx, buf, cap, n);
 }
 
-/* "HOST[:PORT]": the port given, else 443 */
-static void split_host(const char *fqdn, char *host, size_t cap, uint16_t *port)
+static iot_err io_recv_datagram(void *ctx, uint8_t *buf, size_t cap, size_t *n)
+{
+	return ipae_bip_recv_datagram(ctx, buf, cap, n);
+}
+
+/* "HOST[:PORT]": the port given, else the default */
+static void split_host(const char *fqdn, char *host, size_t cap, uint16_t *port, uint16_t default_port)
 {
 	const char *colon = strrchr(fqdn, ':');
 
-	*port = 443;
+	*port = default_port;
 	if (colon && !strchr(colon + 1, ']') && atoi(colon + 1) > 0 && atoi(colon + 1) < 65536) {
 		snprintf(host, cap, "%.*s", (int)(colon - fqdn), fqdn);
 		*port = (uint16_t)atoi(colon + 1);
@@ -154,12 +159,13 @@ static iot_err resolve(struct euicc_ipae *p, const char *host, uint16_t port, ch
 	unsigned char probe[16];
 
 	*to_port = port;
-	if (p->connect_to) {
+	/* "HOST:PORT:ADDRESS:PORT[,...]": the first mapping of host:port */
+	for (const char *m = p->connect_to; m && *m; m = strchr(m, ',') ? strchr(m, ',') + 1 : NULL) {
 		char h[256], a[64];
 		unsigned hp, ap;
 
-		if (sscanf(p->connect_to, "%255[^:]:%u:%63[^:]:%u", h, &hp, a, &ap) == 4 && !strcmp(h, host) &&
-		    hp == port && ap && ap < 65536) {
+		if (sscanf(m, "%255[^:]:%u:%63[^:]:%u", h, &hp, a, &ap) == 4 && !strcmp(h, host) && hp == port && ap &&
+		    ap < 65536) {
 			snprintf(addr, cap, "%s", a);
 			*to_port = (uint16_t)ap;
 			return IOT_OK;
@@ -190,20 +196,20 @@ static void drop_connection(struct euicc_ipae *p)
 	ipae_bip_close(p);
 }
 
-static const struct net_stream_io bip_io = { NULL, io_send, io_recv };
-
-/* A channel and TLS to host (kept for the rest of the poll). */
-static iot_err connect_to(struct euicc_ipae *p, const char *fqdn, const struct ipa_eim *eim)
+/* A channel and TLS (DTLS over UDP for CoAP) to host, kept for the rest
+ * of the poll. */
+static iot_err connect_to(struct euicc_ipae *p, const char *fqdn, const struct ipa_eim *eim, bool coaps)
 {
 	struct net_tls_trust t = { 0 };
-	char host[256], addr[64];
+	char host[256], addr[64], key[sizeof(p->tls_host)];
 	uint16_t port, to_port;
 	iot_err err;
 
-	if (p->tls && !strcmp(p->tls_host, fqdn))
+	snprintf(key, sizeof(key), "%s%.240s", coaps ? "coaps://" : "https://", fqdn);
+	if (p->tls && !strcmp(p->tls_host, key))
 		return IOT_OK;
 	drop_connection(p);
-	split_host(fqdn, host, sizeof(host), &port);
+	split_host(fqdn, host, sizeof(host), &port, coaps ? 5684 : 443);
 	if ((err = resolve(p, host, port, addr, sizeof(addr), &to_port)) != IOT_OK) {
 		log_warn("ipae", "cannot resolve", "host=%s", host);
 		return err;
@@ -219,27 +225,26 @@ static iot_err connect_to(struct euicc_ipae *p, const char *fqdn, const struct i
 		t.spki_der_len = eim->tls_trust_len;
 	}
 	t.ca_file = p->ca_file;
-	if ((err = ipae_bip_open(p, addr, to_port)) != IOT_OK)
+	if ((err = ipae_bip_open(p, addr, to_port, coaps)) != IOT_OK)
 		return err;
-	{
-		struct net_stream_io io = bip_io;
-
-		io.ctx = p;
-		p->io = io;
-	}
-	if ((err = net_tls_stream_open(&t, &p->io, &p->session, &p->tls)) != IOT_OK) {
+	p->io = (struct net_stream_io){ p, io_send, coaps ? io_recv_datagram : io_recv };
+	/* the sessions of TLS and DTLS are each resumed by their own kind */
+	err = coaps ? net_dtls_stream_open(&t, &p->io, &p->dtls_session, &p->tls)
+		    : net_tls_stream_open(&t, &p->io, &p->session, &p->tls);
+	if (err != IOT_OK) {
 		ipae_bip_close(p);
 		return err;
 	}
-	snprintf(p->tls_host, sizeof(p->tls_host), "%s", fqdn);
-	log_debug("ipae", "connected", "host=%s address=%s port=%u resumed=%d", host, addr, to_port,
-		  net_tls_stream_resumed(p->tls));
+	memcpy(p->tls_host, key, sizeof(key));
+	log_debug("ipae", "connected", "host=%s address=%s port=%u transport=%s resumed=%d", host, addr, to_port,
+		  coaps ? "coaps" : "https", net_tls_stream_resumed(p->tls));
 	return IOT_OK;
 }
 
 static iot_err post(struct euicc_ipae *p, const char *fqdn, const struct ipa_eim *eim, const char *const *headers,
 		    const uint8_t *req, size_t len, uint8_t **resp, size_t *resp_len)
 {
+	bool coaps = eim && eim->coaps;
 	char host[256];
 	uint16_t port;
 	int status = 0;
@@ -247,16 +252,20 @@ static iot_err post(struct euicc_ipae *p, const char *fqdn, const struct ipa_eim
 
 	*resp = NULL;
 	*resp_len = 0;
-	if ((err = connect_to(p, fqdn, eim)) != IOT_OK)
+	if ((err = connect_to(p, fqdn, eim, coaps)) != IOT_OK)
 		return IOT_E_IO;
-	split_host(fqdn, host, sizeof(host), &port);
-	err = net_tls_stream_post(p->tls, host, "/gsma/rsp2/asn1", headers, req, len, IPAE_MAX_ANSWER, &status, resp,
-				  resp_len);
+	split_host(fqdn, host, sizeof(host), &port, coaps ? 5684 : 443);
+	/* SGP.32 6.1 / 6.2: the same ASN.1 messages over CoAP, 2.04 Changed */
+	if (coaps)
+		err = net_coap_stream_post(p->tls, "gsma/rsp2/asn1", req, len, IPAE_MAX_ANSWER, &status, resp, resp_len);
+	else
+		err = net_tls_stream_post(p->tls, host, "/gsma/rsp2/asn1", headers, req, len, IPAE_MAX_ANSWER, &status,
+					  resp, resp_len);
 	if (err != IOT_OK) {
 		drop_connection(p);
 		return IOT_E_IO;
 	}
-	if (status != 200 && status != 204) {
+	if (status != 200 && status != 204 && !(coaps && status / 100 == 2)) {
 		log_warn("ipae", "the server answered with an error", "host=%s status=%d", host, status);
 		free(*resp);
 		*resp = NULL;
@@ -274,9 +283,6 @@ static iot_err platform_esipa(void *ctx, const struct ipa_eim *eim, const uint8_
 					       "X-Admin-Protocol: gsma/rsp/v2.5.0",
 					       "Accept: application/x-gsma-rsp-asn1", NULL };
 
-	if (eim->coaps) {
-		log_warn("ipae", "CoAP/DTLS over BIP is not offered; the eIM's HTTPS is used", "eim=%s", eim->id);
-	}
 	return post(ctx, eim->fqdn, eim, headers, req, len, resp, resp_len);
 }
 
@@ -410,6 +416,7 @@ void euicc_ipae_free(struct euicc *e)
 	e->ipae = NULL;
 	net_tls_stream_close(p->tls);
 	net_tls_session_free(p->session);
+	net_tls_session_free(p->dtls_session);
 	ipa_free(p->ipa);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);

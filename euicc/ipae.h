@@ -49,18 +49,20 @@ struct euicc_ipae {
 	/* the thread's own (no lock) */
 	struct ipa *ipa;
 	struct net_tls_stream *tls;
-	struct net_tls_session *session;
+	struct net_tls_session *session, *dtls_session;
 	struct net_stream_io io;
 	size_t tx_buffer, tx_stored;    /* the terminal's send buffer, and what waits in it */
-	char tls_host[256];
+	char tls_host[256];             /* "https://" or "coaps://" and the host it is to */
 };
 
 /* bip.c: the IPAe's side of the channel, called from its thread. Each
  * waits for the terminal (cfg.timeout_ms); IOT_E_IO when it did not
  * answer, refused, or the card was reset meanwhile. */
-iot_err ipae_bip_open(struct euicc_ipae *p, const char *host, uint16_t port);
+iot_err ipae_bip_open(struct euicc_ipae *p, const char *host, uint16_t port, bool udp);
 iot_err ipae_bip_send(struct euicc_ipae *p, const uint8_t *buf, size_t len);
 iot_err ipae_bip_recv(struct euicc_ipae *p, uint8_t *buf, size_t cap, size_t *n);
+/* UDP: one whole datagram (the terminal holds one at a time) */
+iot_err ipae_bip_recv_datagram(struct euicc_ipae *p, uint8_t *buf, size_t cap, size_t *n);
 void ipae_bip_close(struct euicc_ipae *p);
 /* the thread waits for the terminal (or for work): settled */
 void ipae_settled(struct euicc_ipae *p);

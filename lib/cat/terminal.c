@@ -335,10 +335,12 @@ static void channel_input(struct terminal *t)
 	bool was_empty = t->rx_pos == t->rx_len;
 	ssize_t n;
 
-	if (t->rx_len == RX_CAP)
-		return;                 /* full: the card reads first */
-	/* a slow bearer delivers a frame at a time */
-	n = recv(t->fd, t->rx + t->rx_len, t->kbps ? 512 : RX_CAP - t->rx_len, MSG_DONTWAIT);
+	if (t->rx_len == RX_CAP || (t->udp && !was_empty))
+		return;                 /* full, or a datagram not yet read whole: the card reads first */
+	/* a slow bearer delivers a frame at a time; UDP a datagram at a time,
+	 * so the card reads each whole (its length is what the event says) */
+	n = recv(t->fd, t->rx + t->rx_len, t->udp ? RX_CAP - t->rx_len : t->kbps ? 512 : RX_CAP - t->rx_len,
+		 MSG_DONTWAIT);
 	if (n > 0) {
 		bearer_delay(t, (size_t)n);
 		t->rx_len += (size_t)n;
@@ -383,8 +385,8 @@ int cat_terminal_run(const struct cat_terminal_config *c, struct cat_terminal_st
 		struct pollfd pfd = { t->fd, POLLIN, 0 };
 		int r;
 
-		if (t->fd >= 0 && t->dropped)
-			pfd.fd = -1;    /* told already: wait for CLOSE CHANNEL */
+		if (t->fd >= 0 && (t->dropped || (t->udp && t->rx_pos != t->rx_len)))
+			pfd.fd = -1;    /* told already, or a datagram still unread: the card first */
 		r = poll(&pfd, 1, (int)t->status_ms);
 		if (r > 0 && pfd.fd >= 0) {
 			channel_input(t);

@@ -45,6 +45,15 @@ struct net_tls_stream;
  * trusted; IOT_E_IO: the stream broke. */
 iot_err net_tls_stream_open(const struct net_tls_trust *t, const struct net_stream_io *io,
 			    struct net_tls_session **session, struct net_tls_stream **out);
+/* DTLS 1.2 the same way, over a stream whose send and recv carry one
+ * datagram each (a BIP channel in UDP): records of at most NET_DTLS_MTU. */
+#define NET_DTLS_MTU 1152
+iot_err net_dtls_stream_open(const struct net_tls_trust *t, const struct net_stream_io *io,
+			     struct net_tls_session **session, struct net_tls_stream **out);
+/* Application data: all of it written; at least one byte (a DTLS record's
+ * payload) read. IOT_E_IO when the stream broke. */
+iot_err net_tls_stream_write(struct net_tls_stream *s, const void *buf, size_t len);
+iot_err net_tls_stream_read(struct net_tls_stream *s, uint8_t *buf, size_t cap, size_t *n);
 /* Whether the handshake resumed the offered session. */
 int net_tls_stream_resumed(const struct net_tls_stream *s);
 /* close_notify sent (best effort), everything freed; NULL is fine. */
@@ -58,5 +67,14 @@ void net_tls_stream_close(struct net_tls_stream *s);
 iot_err net_tls_stream_post(struct net_tls_stream *s, const char *host, const char *path,
 			    const char *const *headers, const uint8_t *body, size_t len, size_t max_body,
 			    int *status, uint8_t **resp, size_t *resp_len);
+
+/* One CoAP POST (RFC 7252) over a DTLS stream: confirmable, to the path's
+ * Uri-Path segments, application/octet-stream, the body in Block1 blocks of
+ * 1024 bytes when larger (RFC 7959), the answer's Block2 blocks fetched and
+ * joined. *code the response code as class*100+detail (204 for 2.04).
+ * IOT_E_IO when no whole answer came; IOT_E_ASN1_VALUE when it was not
+ * CoAP; IOT_E_BUFFER past max_body. */
+iot_err net_coap_stream_post(struct net_tls_stream *s, const char *path, const uint8_t *body, size_t len,
+			     size_t max_body, int *code, uint8_t **resp, size_t *resp_len);
 
 #endif

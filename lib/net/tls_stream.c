@@ -29,6 +29,8 @@ struct net_tls_stream {
 	size_t pin_len;
 };
 
+static iot_err tls_write(struct net_tls_stream *s, const void *buf, size_t len);
+
 static BIO_METHOD *bio_method;
 static pthread_once_t bio_once = PTHREAD_ONCE_INIT;
 
@@ -118,8 +120,8 @@ static iot_err trust(struct net_tls_stream *s, const struct net_tls_trust *t)
 	return IOT_OK;
 }
 
-iot_err net_tls_stream_open(const struct net_tls_trust *t, const struct net_stream_io *io,
-			    struct net_tls_session **session, struct net_tls_stream **out)
+static iot_err open_stream(const struct net_tls_trust *t, const struct net_stream_io *io,
+			   struct net_tls_session **session, bool datagram, struct net_tls_stream **out)
 {
 	struct net_tls_stream *s;
 	BIO *bio;
@@ -133,8 +135,9 @@ iot_err net_tls_stream_open(const struct net_tls_trust *t, const struct net_stre
 	s->io = io;
 	s->keep = session;
 	err = IOT_E_CRYPTO;
-	/* SGP.32 2.5, SGP.22 2.6.6: TLS 1.2 or later, no SHA-1 suites */
-	if (!(s->ctx = SSL_CTX_new(TLS_client_method())) || !SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION) ||
+	/* SGP.32 2.5, SGP.22 2.6.6: (D)TLS 1.2 or later, no SHA-1 suites */
+	if (!(s->ctx = SSL_CTX_new(datagram ? DTLS_client_method() : TLS_client_method())) ||
+	    !SSL_CTX_set_min_proto_version(s->ctx, datagram ? DTLS1_2_VERSION : TLS1_2_VERSION) ||
 	    !SSL_CTX_set_cipher_list(s->ctx, NET_TLS_OPENSSL_CIPHERS))
 		goto fail;
 	SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER, NULL);
@@ -146,6 +149,12 @@ iot_err net_tls_stream_open(const struct net_tls_trust *t, const struct net_stre
 	BIO_set_data(bio, s);
 	BIO_set_init(bio, 1);
 	SSL_set_bio(s->ssl, bio, bio);
+	if (datagram) {
+		/* records that fit the channel's buffer whole, one datagram each
+		 * (the stream delivers datagrams whole; no path MTU to ask) */
+		SSL_set_options(s->ssl, SSL_OP_NO_QUERY_MTU);
+		SSL_set_mtu(s->ssl, NET_DTLS_MTU);
+	}
 	if (!SSL_set_tlsext_host_name(s->ssl, t->host) || (!t->spki_der_len && !SSL_set1_host(s->ssl, t->host)))
 		goto fail;
 	if (session && *session)
@@ -164,6 +173,35 @@ fail:
 	ERR_clear_error();
 	net_tls_stream_close(s);
 	return err;
+}
+
+iot_err net_tls_stream_open(const struct net_tls_trust *t, const struct net_stream_io *io,
+			    struct net_tls_session **session, struct net_tls_stream **out)
+{
+	return open_stream(t, io, session, false, out);
+}
+
+iot_err net_dtls_stream_open(const struct net_tls_trust *t, const struct net_stream_io *io,
+			     struct net_tls_session **session, struct net_tls_stream **out)
+{
+	return open_stream(t, io, session, true, out);
+}
+
+iot_err net_tls_stream_write(struct net_tls_stream *s, const void *buf, size_t len)
+{
+	return tls_write(s, buf, len);
+}
+
+iot_err net_tls_stream_read(struct net_tls_stream *s, uint8_t *buf, size_t cap, size_t *n)
+{
+	int r = SSL_read(s->ssl, buf, (int)cap);
+
+	if (r <= 0) {
+		ERR_clear_error();
+		return IOT_E_IO;
+	}
+	*n = (size_t)r;
+	return IOT_OK;
 }
 
 int net_tls_stream_resumed(const struct net_tls_stream *s)

@@ -3,8 +3,10 @@
 # the device (IpaeActivationRequest), polls eimd through `ipad terminal`,
 # which only lends it the network (ETSI TS 102 223 BIP: OPEN CHANNEL, SEND
 # DATA, RECEIVE DATA, CLOSE CHANNEL; TLS inside the eUICC). First contact,
-# PSMOs, an eCO and an indirect download complete through it; then the IPAe
-# is deactivated and the same device is managed by ipad as IPAd.
+# PSMOs, a data request and an indirect download complete through it, over
+# HTTPS (TCP channel) and over CoAP/DTLS (UDP channel, block-wise both
+# ways); a power cut mid-download loses nothing; then the IPAe is
+# deactivated and the same device is managed by ipad as IPAd.
 # With --pcsc the card is reached through a real pcscd (euiccd behind
 # vsmartcard's vpcd) in a private network namespace, else euiccd's socket.
 set -euo pipefail
@@ -36,14 +38,16 @@ if [ -n "$pcsc" ]; then
 fi
 fails() { if "$@"; then echo "should have failed: $*" >&2; return 1; fi; }
 trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true; [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
-eid=89049032123451234512345678901235
-"$pkigen" --out "$tmp/pki" --curve nist --smdp-host smdp.iotrsp.test --eid $eid >/dev/null
+eid=89049032123451234512345678901235 eid2=89049032123451234512345678901332
+"$pkigen" --out "$tmp/pki" --curve nist --smdp-host smdp.iotrsp.test --eid $eid --eid $eid2 >/dev/null
 p=$tmp/pki/nist
 
 { smdpd_conf "$p" "$tmp"; echo "es2-client = operator-a:es2-token"; } >"$tmp/smdpd.conf"
-head -c 12288 /dev/urandom >"$tmp/upp"
-"$smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp" --iccid 8949449999999990021 \
-  --owner operator-a --spn "Operator A" --name "IoT 1" 2>/dev/null
+for i in 1 2; do
+  head -c 12288 /dev/urandom >"$tmp/upp$i"
+  "$smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp$i" --iccid 894944999999999002$i \
+    --owner operator-a --spn "Operator A" --name "IoT $i" 2>/dev/null
+done
 "$smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/smdpd.log" & pids+=($!)
 sport=$(wait_port "$tmp/smdpd.log" "port")
 es2() {
@@ -59,18 +63,21 @@ api-key = operator:ops:op-secret
 CONF
 } >"$tmp/eimd.conf"
 "$eimd" --config "$tmp/eimd.conf" --initial-eim "$tmp/initial.der"
+{ grep -v '^coaps = ' "$tmp/eimd.conf"; echo "coaps = yes"; } >"$tmp/eimd-coaps.conf"
+"$eimd" --config "$tmp/eimd-coaps.conf" --initial-eim "$tmp/initial-coaps.der"
 "$eimd" --config "$tmp/eimd.conf" 2>"$tmp/eimd.log" & pids+=($!)
 hport=$(wait_port "$tmp/eimd.log" "https_port")
+cport=$(wait_port "$tmp/eimd.log" "coaps_port")
 api() {   # METHOD PATH [BODY]: the body
   curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -X "$1" \
     -H "Authorization: Bearer op-secret" -H "Content-Type: application/json" ${3:+-d "$3"} "https://eim.iotrsp.test$2"
 }
-op() { api POST /api/v1/euiccs/$eid/operations "$1" | sed 's/.*"id":\([0-9]*\).*/\1/'; }
+op() { api POST /api/v1/euiccs/${2:-$eid}/operations "$1" | sed 's/.*"id":\([0-9]*\).*/\1/'; }
 done_op() { api GET /api/v1/operations/$1 | grep -q '"state":"done"'; }
 
 dev() {   # ipad ARGS...
   "$ipad" --card "$card" --state-dir "$tmp/ipad" --eim-ca "$p/ci.pem" --no-direct \
-    --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --retry-min 1 "$@"
+    --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --connect "eim.iotrsp.test:5684:127.0.0.1:$cport" --retry-min 1 "$@"
 }
 start_euiccd() {
   "$euiccd" --state "$tmp/euicc.state" --key "$p/euicc/$eid.key" --cert "$p/euicc/$eid.pem" --eum "$p/eum.pem" \
@@ -119,6 +126,33 @@ grep -q 'msg="poll" ok=1' "$tmp/euiccd.log"
 grep -q 'msg="channel open" transport=tcp' "$tmp/terminal.log"
 kill -TERM $term_pid; wait $term_pid || true
 grep -q 'msg="stopped" apdus=[1-9]' "$tmp/terminal.log"
+
+# over CoAP/DTLS: a second device whose eIM configuration offers CoAPs;
+# its IPAe opens a UDP channel, DTLS inside, the profile in Block2 blocks
+if [ -z "$pcsc" ]; then
+  "$euiccd" --state "$tmp/euicc2.state" --key "$p/euicc/$eid2.key" --cert "$p/euicc/$eid2.pem" --eum "$p/eum.pem" \
+    --ci "$p/ci.pem" --bootstrap 89049032000000000012 --socket "$tmp/euicc2.sock" \
+    --ipae --ipae-ca "$p/ci.pem" --ipae-connect-to "eim.iotrsp.test:5684:127.0.0.1:$cport" --ipae-retry 1:2 \
+    2>"$tmp/euiccd2.log" & pids+=($!)
+  wait_socket "$tmp/euicc2.sock"
+  dev2() { card=socket:$tmp/euicc2.sock dev --state-dir "$tmp/ipad2" "$@"; }
+  dev2 add-initial-eim --request "$tmp/initial-coaps.der" >/dev/null
+  dev2 info --json | grep -q '"eim_transport":"coaps"'
+  api POST /api/v1/euiccs "{\"eid\":\"$eid2\"}" >/dev/null
+  dev2 --json ipae on | grep -q '"result":"ok"'
+  es2 downloadOrder '"iccid":"8949449999999990022"'
+  es2 confirmOrder '"iccid":"8949449999999990022","matchingId":"IPAE-2","releaseFlag":true'
+  ops2=("$(op '{"psmos":[{"listProfileInfo":{}},{"getRAT":{}}]}' $eid2)")
+  ops2+=("$(op '{"download":{"activationCode":"LPA:1$smdp.iotrsp.test$IPAE-2"}}' $eid2)")
+  ops2+=("$(op '{"psmos":[{"enable":{"iccid":"8949449999999990022"}}]}' $eid2)")
+  "$ipad" --card "socket:$tmp/euicc2.sock" --status-interval 50 --verbose terminal 2>"$tmp/terminal2.log" & pids+=($!)
+  term2=$!
+  for o in "${ops2[@]}"; do wait_until done_op "$o"; done
+  grep -q 'msg="channel open" transport=udp' "$tmp/terminal2.log"
+  if grep -q 'msg="channel open" transport=tcp' "$tmp/terminal2.log"; then exit 1; fi
+  kill -TERM $term2; wait $term2 || true
+  dev2 profiles --json | grep -q '"iccid":"8949449999999990022","state":"enabled"'
+fi
 
 # deactivated: the same device managed by ipad as IPAd
 dev --json ipae off | grep -q '"result":"ok"'
