@@ -80,17 +80,6 @@ static void option_uint(struct msg *m, unsigned number, uint32_t v)
 	option(m, number, b, n);
 }
 
-struct response {
-	int type, code;
-	uint16_t mid;
-	uint8_t token[8];
-	size_t tkl;
-	bool has_block1, has_block2;
-	uint32_t block1, block2;
-	const uint8_t *payload;
-	size_t payload_len;
-};
-
 static uint32_t get_uint(const uint8_t *p, size_t n)
 {
 	uint32_t v = 0;
@@ -100,7 +89,7 @@ static uint32_t get_uint(const uint8_t *p, size_t n)
 	return v;
 }
 
-static iot_err parse(const uint8_t *b, size_t n, struct response *r)
+iot_err net_coap_message_parse(const uint8_t *b, size_t n, struct net_coap_message *r)
 {
 	size_t i;
 	unsigned number = 0;
@@ -169,7 +158,7 @@ struct client {
 	uint16_t mid;
 	uint8_t token[4];
 	uint8_t in[BLOCK_SIZE + 256];
-	struct response r;
+	struct net_coap_message r;
 };
 
 /* The request's head: CON POST, our token, the path's segments, the format. */
@@ -211,7 +200,7 @@ static iot_err exchange(struct client *c, struct msg *m)
 		return err;
 	for (;;) {
 		if ((err = net_tls_stream_read(c->s, c->in, sizeof(c->in), &n)) != IOT_OK ||
-		    (err = parse(c->in, n, &c->r)) != IOT_OK)
+		    (err = net_coap_message_parse(c->in, n, &c->r)) != IOT_OK)
 			return err;
 		if (c->r.type == COAP_RST)
 			return IOT_E_IO;

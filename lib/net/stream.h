@@ -9,6 +9,7 @@
 #ifndef IOT_NET_STREAM_H
 #define IOT_NET_STREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,5 +77,20 @@ iot_err net_tls_stream_post(struct net_tls_stream *s, const char *host, const ch
  * CoAP; IOT_E_BUFFER past max_body. */
 iot_err net_coap_stream_post(struct net_tls_stream *s, const char *path, const uint8_t *body, size_t len,
 			     size_t max_body, int *code, uint8_t **resp, size_t *resp_len);
+
+/* A CoAP message as the client above reads it (its parser, for the fuzzer):
+ * the header, the Block1 and Block2 options, the payload (pointing into b).
+ * IOT_E_ASN1_VALUE when it is not a well-formed CoAP message. */
+struct net_coap_message {
+	int type, code;
+	uint16_t mid;
+	uint8_t token[8];
+	size_t tkl;
+	bool has_block1, has_block2;
+	uint32_t block1, block2;
+	const uint8_t *payload;
+	size_t payload_len;
+};
+iot_err net_coap_message_parse(const uint8_t *b, size_t n, struct net_coap_message *m);
 
 #endif
