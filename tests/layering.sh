@@ -28,7 +28,7 @@ declare -A may=(
 )
 # third-party headers (by prefix) and the libraries that may include them
 declare -A wrapped=(
-  [openssl/]="lib/crypto lib/net"     # lib/net: the TLS floor it sets on libcurl's and libcoap's contexts
+  [openssl/]="lib/crypto lib/net"     # lib/net: the TLS floor it sets on libcurl's and libcoap's contexts, and TLS/DTLS over a caller's stream (the IPAe's BIP channel)
   [gnutls/]="lib/net"                 # libmicrohttpd's TLS
   [curl/]="lib/net"
   [microhttpd.h]="lib/net"
