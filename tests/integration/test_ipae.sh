@@ -82,7 +82,7 @@ dev() {   # ipad ARGS...
 start_euiccd() {
   "$euiccd" --state "$tmp/euicc.state" --key "$p/euicc/$eid.key" --cert "$p/euicc/$eid.pem" --eum "$p/eum.pem" \
     --ci "$p/ci.pem" --bootstrap 89049032000000000011 $([ -n "$pcsc" ] && echo "--vpcd 127.0.0.1:35963" || echo "--socket $tmp/euicc.sock") \
-    --ipae --ipae-ca "$p/ci.pem" --ipae-connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" --ipae-retry 1:2 \
+    --ipae --ipae-ca "$p/ci.pem" --ipae-connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" --ipae-retry 1:2 --ipae-poll-interval 1 \
     2>>"$tmp/euiccd.log" & pids+=($!)
   euiccd_pid=$!
   if [ -n "$pcsc" ]; then wait_until dev info >/dev/null 2>&1; else wait_socket "$tmp/euicc.sock"; fi
@@ -108,7 +108,6 @@ ops+=("$(op '{"psmos":[{"listProfileInfo":{}},{"getRAT":{}}]}')")
 ops+=("$(op '{"download":{"activationCode":"LPA:1$smdp.iotrsp.test$IPAE-1"}}')")
 ops+=("$(op '{"psmos":[{"enable":{"iccid":"8949449999999990021"}}]}')")
 ops+=("$(op '{"dataRequest":{"tags":"BF20"}}')")
-
 # the device only lends its network, over a slow bearer (64 kbit/s: the
 # profile takes two seconds); power is cut once the SM-DP+ has bound the
 # profile: the IPAe is then receiving it
@@ -121,6 +120,27 @@ start_euiccd
 start_terminal
 for o in "${ops[@]}"; do wait_until done_op "$o"; done
 grep -q 'msg="resuming a download cut by a restart"' "$tmp/euiccd.log"
+# then every other PSMO, and eCOs (a second eIM added, listed, updated,
+# deleted), one operation at a time: the eIM's policy judges each on the
+# profiles the one before reported
+run() { local id; id=$(op "$1"); wait_until done_op "$id"; echo "operation $id: $(api GET /api/v1/operations/$id |
+  grep -o '"results":.*' | cut -c1-160)"; }
+boot=89049032000000000011 op21=8949449999999990021
+run "{\"psmos\":[{\"setFallbackAttribute\":{\"iccid\":\"$boot\"}},{\"configureImmediateEnable\":{\"immediateEnable\":false}},
+  {\"setDefaultDpAddress\":{\"address\":\"smdp.iotrsp.test\"}},{\"listProfileInfo\":{}}]}"
+run "{\"psmos\":[{\"enable\":{\"iccid\":\"$boot\"}},{\"disable\":{\"iccid\":\"$boot\"}},{\"enable\":{\"iccid\":\"$op21\"}}]}"
+run "{\"psmos\":[{\"unsetFallbackAttribute\":{}},{\"setFallbackAttribute\":{\"iccid\":\"$op21\"}}]}"
+run "{\"psmos\":[{\"delete\":{\"iccid\":\"$boot\"}},{\"getRAT\":{}}]}" | tee "$tmp/delete"
+grep -q '"results":\[{"delete":0},{"getRAT":' "$tmp/delete"
+eimcert=$(openssl x509 -in "$p/eim-sign.pem" -outform der | base64 -w0)
+run "{\"ecos\":[{\"addEim\":{\"eimId\":\"eim2.iotrsp.test\",\"eimFqdn\":\"eim2.iotrsp.test\",
+  \"eimIdType\":\"fqdn\",\"counterValue\":0,\"eimPublicKeyData\":{\"certificate\":\"$eimcert\"},
+  \"eimSupportedProtocol\":[\"retrieveHttps\"]}},{\"listEim\":{}}]}" | tee "$tmp/eco1"
+grep -q '"results":\[{"addEim":{"code":0}},{"listEim":\["eim.iotrsp.test","eim2.iotrsp.test"\]}\]' "$tmp/eco1"
+run "{\"ecos\":[{\"updateEim\":{\"eimId\":\"eim2.iotrsp.test\",\"counterValue\":10,
+  \"eimPublicKeyData\":{\"certificate\":\"$eimcert\"}}},{\"deleteEim\":{\"eimId\":\"eim2.iotrsp.test\"}},{\"listEim\":{}}]}" |
+  tee "$tmp/eco2"
+grep -q '"results":\[{"updateEim":0},{"deleteEim":0},{"listEim":\["eim.iotrsp.test"\]}\]' "$tmp/eco2"
 api GET /api/v1/euiccs/$eid | grep -q '"learned":true'
 grep -q 'msg="poll" ok=1' "$tmp/euiccd.log"
 grep -q 'msg="channel open" transport=tcp' "$tmp/terminal.log"
