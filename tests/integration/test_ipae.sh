@@ -149,13 +149,17 @@ grep -q 'msg="stopped" apdus=[1-9]' "$tmp/terminal.log"
 
 # over CoAP/DTLS: a second device whose eIM configuration offers CoAPs;
 # its IPAe opens a UDP channel, DTLS inside, the profile in Block2 blocks
-if [ -z "$pcsc" ]; then
-  "$euiccd" --state "$tmp/euicc2.state" --key "$p/euicc/$eid2.key" --cert "$p/euicc/$eid2.pem" --eum "$p/eum.pem" \
-    --ci "$p/ci.pem" --bootstrap 89049032000000000012 --socket "$tmp/euicc2.sock" \
-    --ipae --ipae-ca "$p/ci.pem" --ipae-connect-to "eim.iotrsp.test:5684:127.0.0.1:$cport" --ipae-retry 1:2 \
-    2>"$tmp/euiccd2.log" & pids+=($!)
-  wait_socket "$tmp/euicc2.sock"
-  dev2() { card=socket:$tmp/euicc2.sock dev --state-dir "$tmp/ipad2" "$@"; }
+# (through pcscd: vpcd's second reader, on the next port)
+card2=socket:$tmp/euicc2.sock
+[ -z "$pcsc" ] || card2="pcsc:Virtual PCD 00 01"
+"$euiccd" --state "$tmp/euicc2.state" --key "$p/euicc/$eid2.key" --cert "$p/euicc/$eid2.pem" --eum "$p/eum.pem" \
+  --ci "$p/ci.pem" --bootstrap 89049032000000000012 \
+  $([ -n "$pcsc" ] && echo "--vpcd 127.0.0.1:35964" || echo "--socket $tmp/euicc2.sock") \
+  --ipae --ipae-ca "$p/ci.pem" --ipae-connect-to "eim.iotrsp.test:5684:127.0.0.1:$cport" --ipae-retry 1:2 \
+  2>"$tmp/euiccd2.log" & pids+=($!)
+dev2() { card=$card2 dev --state-dir "$tmp/ipad2" "$@"; }
+if [ -n "$pcsc" ]; then wait_until dev2 info >/dev/null 2>&1; else wait_socket "$tmp/euicc2.sock"; fi
+{
   dev2 add-initial-eim --request "$tmp/initial-coaps.der" >/dev/null
   dev2 info --json | grep -q '"eim_transport":"coaps"'
   api POST /api/v1/euiccs "{\"eid\":\"$eid2\"}" >/dev/null
@@ -165,14 +169,14 @@ if [ -z "$pcsc" ]; then
   ops2=("$(op '{"psmos":[{"listProfileInfo":{}},{"getRAT":{}}]}' $eid2)")
   ops2+=("$(op '{"download":{"activationCode":"LPA:1$smdp.iotrsp.test$IPAE-2"}}' $eid2)")
   ops2+=("$(op '{"psmos":[{"enable":{"iccid":"8949449999999990022"}}]}' $eid2)")
-  "$ipad" --card "socket:$tmp/euicc2.sock" --status-interval 50 --verbose terminal 2>"$tmp/terminal2.log" & pids+=($!)
+  "$ipad" --card "$card2" --status-interval 50 --verbose terminal 2>"$tmp/terminal2.log" & pids+=($!)
   term2=$!
   for o in "${ops2[@]}"; do wait_until done_op "$o"; done
   grep -q 'msg="channel open" transport=udp' "$tmp/terminal2.log"
   if grep -q 'msg="channel open" transport=tcp' "$tmp/terminal2.log"; then exit 1; fi
   kill -TERM $term2; wait $term2 || true
   dev2 profiles --json | grep -q '"iccid":"8949449999999990022","state":"enabled"'
-fi
+}
 
 # deactivated: the same device managed by ipad as IPAd
 dev --json ipae off | grep -q '"result":"ok"'
