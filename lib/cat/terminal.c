@@ -35,6 +35,8 @@ struct terminal {
 	uint8_t tx[TX_CAP];
 	size_t tx_len;
 	bool dropped;                   /* told the card the link dropped */
+	unsigned pending;               /* APDU link: the length of the command '91XX' announced */
+	bool gone;                      /* the card (or the modem) went away */
 	unsigned apdus, commands, channels;
 	uint64_t sent, received;
 	/* the counters when the channel opened: each channel's share is logged */
@@ -63,24 +65,114 @@ static iot_err apdu(struct terminal *t, const uint8_t *cmd, size_t len, uint8_t 
 	return IOT_OK;
 }
 
-/* CLA '80', INS, data */
-static iot_err toolkit(struct terminal *t, uint8_t ins, const uint8_t *data, size_t len, unsigned *sw)
+/* CLA '80', INS, data; the card's '91XX' kept as the command waiting */
+static iot_err toolkit(struct terminal *t, uint8_t ins, const uint8_t *data, size_t len)
 {
 	uint8_t cmd[5 + 255], resp[258];
 	size_t n;
+	unsigned sw = 0;
+	iot_err err;
 
 	cmd[0] = 0x80;
 	cmd[1] = ins;
 	cmd[2] = cmd[3] = 0;
 	cmd[4] = (uint8_t)len;
-	memcpy(cmd + 5, data, len);
-	return apdu(t, cmd, 5 + len, resp, sizeof(resp), &n, sw);
+	if (len)
+		memcpy(cmd + 5, data, len);
+	if ((err = apdu(t, cmd, len ? 5 + len : 5, resp, sizeof(resp), &n, &sw)) != IOT_OK) {
+		t->gone = true;
+		return err;
+	}
+	t->pending = (sw & 0xFF00) == 0x9100 ? (sw & 0xFF ? sw & 0xFF : 256) : 0;
+	if (sw != 0x9000 && !t->pending) {
+		log_warn("terminal", "the card refused", "ins=%02X sw=%04X", ins, sw);
+		return IOT_E_CARD;
+	}
+	return IOT_OK;
 }
 
-static void respond(struct terminal *t, struct cat_writer *w, unsigned *sw)
+/* The link's four toolkit operations: over APDUs the terminal runs them
+ * itself (FETCH when '91XX' says; STATUS while idle); a modem's own CAT
+ * engine runs them for it (3GPP TS 27.007 +CUSAT*), through the callbacks. */
+static iot_err link_profile(struct terminal *t, const uint8_t *tp, size_t len)
 {
-	if (cat_writer_err(w) != IOT_OK || toolkit(t, 0x14, w->buf, w->len, sw) != IOT_OK)
-		*sw = 0;
+	if (t->c->toolkit)
+		return t->c->toolkit->profile(t->c->ctx, tp, len);
+	return toolkit(t, 0x10, tp, len);
+}
+
+static iot_err link_respond(struct terminal *t, const uint8_t *tr, size_t len)
+{
+	iot_err err = t->c->toolkit ? t->c->toolkit->respond(t->c->ctx, tr, len) : toolkit(t, 0x14, tr, len);
+
+	if (err != IOT_OK && t->c->toolkit)
+		t->gone = true;
+	return err;
+}
+
+static iot_err link_envelope(struct terminal *t, const uint8_t *env, size_t len)
+{
+	iot_err err = t->c->toolkit ? t->c->toolkit->envelope(t->c->ctx, env, len) : toolkit(t, 0xC2, env, len);
+
+	if (err != IOT_OK && t->c->toolkit)
+		t->gone = true;
+	return err;
+}
+
+/* The next proactive command, if one waits; *len 0 when none. */
+static iot_err link_next(struct terminal *t, uint8_t *cmd, size_t cap, size_t *len)
+{
+	uint8_t fetch[5] = { 0x80, 0x12, 0x00, 0x00, 0x00 }, resp[258];
+	size_t n;
+	unsigned sw = 0;
+	iot_err err;
+
+	*len = 0;
+	if (t->c->toolkit) {
+		if ((err = t->c->toolkit->command(t->c->ctx, cmd, cap, len)) != IOT_OK)
+			t->gone = true;
+		return err;
+	}
+	if (!t->pending)
+		return IOT_OK;
+	fetch[4] = (uint8_t)t->pending;
+	t->pending = 0;
+	if ((err = apdu(t, fetch, sizeof(fetch), resp, sizeof(resp), &n, &sw)) != IOT_OK) {
+		t->gone = true;
+		return err;
+	}
+	if (sw != 0x9000 || n > cap) {
+		log_warn("terminal", "FETCH failed", "sw=%04X", sw);
+		return IOT_E_CARD;
+	}
+	memcpy(cmd, resp, n);
+	*len = n;
+	return IOT_OK;
+}
+
+/* TS 102 221 11.1.2: STATUS while idle, the card's chance to speak (a
+ * modem does that itself) */
+static iot_err link_idle(struct terminal *t)
+{
+	static const uint8_t status[5] = { 0x80, 0xF2, 0x00, 0x0C, 0x00 };
+	uint8_t resp[258];
+	size_t n;
+	unsigned sw = 0;
+
+	if (t->c->toolkit)
+		return IOT_OK;
+	if (apdu(t, status, sizeof(status), resp, sizeof(resp), &n, &sw) != IOT_OK) {
+		t->gone = true;
+		return IOT_E_IO;
+	}
+	t->pending = (sw & 0xFF00) == 0x9100 ? (sw & 0xFF ? sw & 0xFF : 256) : 0;
+	return IOT_OK;
+}
+
+static void respond(struct terminal *t, struct cat_writer *w)
+{
+	if (cat_writer_err(w) == IOT_OK)
+		(void)link_respond(t, w->buf, w->len);
 }
 
 static void close_channel(struct terminal *t)
@@ -200,8 +292,8 @@ static uint8_t rx_left(const struct terminal *t)
 	return left > 255 ? 0xFF : (uint8_t)left;
 }
 
-/* One proactive command run and answered; *sw the answer's status word. */
-static void run_command(struct terminal *t, const uint8_t *cmd, size_t len, unsigned *sw)
+/* One proactive command run and answered. */
+static void run_command(struct terminal *t, const uint8_t *cmd, size_t len)
 {
 	uint8_t buf[CAT_MAX_OBJECT + 3], info = 0;
 	struct cat_command c;
@@ -211,7 +303,6 @@ static void run_command(struct terminal *t, const uint8_t *cmd, size_t len, unsi
 	cat_writer_init(&w, buf, sizeof(buf));
 	if (cat_command_parse(cmd, len, &c) != IOT_OK) {
 		log_warn("terminal", "a proactive command that cannot be read", "bytes=%zu", len);
-		*sw = 0;
 		return;
 	}
 	t->commands++;
@@ -288,22 +379,17 @@ static void run_command(struct terminal *t, const uint8_t *cmd, size_t len, unsi
 		cat_put_response_head(&w, &c, CAT_RESULT_BEYOND_CAPABILITIES, NULL, 0);
 		break;
 	}
-	respond(t, &w, sw);
+	respond(t, &w);
 }
 
-/* While the card says '91XX': FETCH, run, answer. */
-static void proactive(struct terminal *t, unsigned sw)
+/* Every proactive command waiting: fetched, run, answered. */
+static void proactive(struct terminal *t)
 {
-	while ((sw & 0xFF00) == 0x9100) {
-		uint8_t fetch[5] = { 0x80, 0x12, 0x00, 0x00, (uint8_t)(sw & 0xFF) }, resp[258];
-		size_t n;
+	uint8_t cmd[258];
+	size_t n;
 
-		if (apdu(t, fetch, sizeof(fetch), resp, sizeof(resp), &n, &sw) != IOT_OK || sw != 0x9000) {
-			log_warn("terminal", "FETCH failed", "sw=%04X", sw);
-			return;
-		}
-		run_command(t, resp, n, &sw);
-	}
+	while (!t->gone && link_next(t, cmd, sizeof(cmd), &n) == IOT_OK && n)
+		run_command(t, cmd, n);
 }
 
 /* 7.5.10 / 7.5.11: an event download to the card */
@@ -311,7 +397,6 @@ static void event(struct terminal *t, uint8_t what)
 {
 	uint8_t buf[32], ids[2] = { CAT_DEV_TERMINAL, CAT_DEV_UICC }, status[2] = { CAT_CHANNEL_LINK_UP | 1, 0 };
 	struct cat_writer w;
-	unsigned sw = 0;
 
 	cat_writer_init(&w, buf, sizeof(buf));
 	cat_begin(&w, 0xD6);
@@ -325,8 +410,8 @@ static void event(struct terminal *t, uint8_t what)
 	if (what == CAT_EVENT_DATA_AVAILABLE)
 		cat_put_byte(&w, CAT_TAG_CHANNEL_DATA_LENGTH, true, rx_left(t));
 	cat_end(&w);
-	if (toolkit(t, 0xC2, w.buf, w.len, &sw) == IOT_OK)
-		proactive(t, sw);
+	if (link_envelope(t, w.buf, w.len) == IOT_OK)
+		proactive(t);
 }
 
 /* What came on the channel: kept, and the card told when the buffer was empty. */
@@ -360,11 +445,7 @@ static void channel_input(struct terminal *t)
 
 int cat_terminal_run(const struct cat_terminal_config *c, struct cat_terminal_stats *stats)
 {
-	static const uint8_t status[5] = { 0x80, 0xF2, 0x00, 0x0C, 0x00 };
 	struct terminal *t = calloc(1, sizeof(*t));
-	uint8_t resp[258];
-	size_t n;
-	unsigned sw = 0;
 	int rc = 0;
 
 	if (!t)
@@ -373,34 +454,37 @@ int cat_terminal_run(const struct cat_terminal_config *c, struct cat_terminal_st
 	t->fd = -1;
 	t->status_ms = c->status_ms ? c->status_ms : 30000;
 	t->kbps = c->kbps;
-	if (toolkit(t, 0x10, terminal_profile, sizeof(terminal_profile), &sw) != IOT_OK ||
-	    (sw != 0x9000 && (sw & 0xFF00) != 0x9100)) {
-		log_error("terminal", "the card refused TERMINAL PROFILE", "sw=%04X", sw);
+	if (link_profile(t, terminal_profile, sizeof(terminal_profile)) != IOT_OK) {
+		log_error("terminal", "the card refused TERMINAL PROFILE", "link=%s", c->toolkit ? "modem" : "apdu");
 		free(t);
 		return -1;
 	}
-	log_info("terminal", "running", "status_ms=%u kbps=%u", t->status_ms, t->kbps);
-	proactive(t, sw);
+	log_info("terminal", "running", "status_ms=%u kbps=%u link=%s", t->status_ms, t->kbps,
+		 c->toolkit ? "modem" : "apdu");
 	while (!c->stopped(c->ctx)) {
-		struct pollfd pfd = { t->fd, POLLIN, 0 };
+		struct pollfd pfd[2] = { { t->fd, POLLIN, 0 }, { c->toolkit ? c->toolkit->fd(c->ctx) : -1, POLLIN, 0 } };
 		int r;
 
+		proactive(t);
+		if (t->gone)
+			break;
 		if (t->fd >= 0 && (t->dropped || (t->udp && t->rx_pos != t->rx_len)))
-			pfd.fd = -1;    /* told already, or a datagram still unread: the card first */
-		r = poll(&pfd, 1, (int)t->status_ms);
-		if (r > 0 && pfd.fd >= 0) {
+			pfd[0].fd = -1; /* told already, or a datagram still unread: the card first */
+		r = poll(pfd, 2, (int)t->status_ms);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0 && pfd[0].fd >= 0 && pfd[0].revents) {
 			channel_input(t);
 			continue;
 		}
-		if (r < 0 && errno != EINTR)
+		if (r > 0)
+			continue;       /* the modem said something: a command, seen above */
+		if (!r && link_idle(t) != IOT_OK)
 			break;
-		/* TS 102 221 11.1.2: STATUS while idle, the card's chance to speak */
-		if (apdu(t, status, sizeof(status), resp, sizeof(resp), &n, &sw) != IOT_OK) {
-			log_error("terminal", "the card is gone", "apdus=%u", t->apdus);
-			rc = -1;
-			break;
-		}
-		proactive(t, sw);
+	}
+	if (t->gone) {
+		log_error("terminal", "the card is gone", "apdus=%u", t->apdus);
+		rc = -1;
 	}
 	close_channel(t);
 	log_info("terminal", "stopped", "apdus=%u commands=%u channels=%u sent=%llu received=%llu", t->apdus,
