@@ -32,6 +32,34 @@ static bool stopped(void *ctx)
 	return stop;
 }
 
+/* a modem's CAT engine (3GPP TS 27.007 +CUSAT*) for ipad terminal on an AT link */
+static iot_err usat_profile(void *ctx, const uint8_t *tp, size_t len)
+{
+	return card_usat_profile(ctx, tp, len);
+}
+
+static iot_err usat_command(void *ctx, uint8_t *cmd, size_t cap, size_t *len)
+{
+	return card_usat_command(ctx, cmd, cap, len);
+}
+
+static iot_err usat_respond(void *ctx, const uint8_t *tr, size_t len)
+{
+	return card_usat_response(ctx, tr, len);
+}
+
+static iot_err usat_envelope(void *ctx, const uint8_t *env, size_t len)
+{
+	return card_usat_envelope(ctx, env, len);
+}
+
+static int usat_fd(void *ctx)
+{
+	return card_usat_fd(ctx);
+}
+
+static const struct cat_toolkit usat = { usat_profile, usat_command, usat_respond, usat_envelope, usat_fd };
+
 static void on_signal(int sig)
 {
 	if (sig == SIGUSR1)
@@ -565,7 +593,12 @@ int main(int argc, char **argv)
 			.status_ms = ipad_opt(&a, O_STATUS_MS) ? (unsigned)atoi(ipad_opt(&a, O_STATUS_MS)) : 0,
 			.kbps = ipad_opt(&a, O_KBPS) ? (unsigned)atoi(ipad_opt(&a, O_KBPS)) : 0 };
 
-		/* the device lends its network to the eUICC's own IPA (BIP) */
+		/* the device lends its network to the eUICC's own IPA (BIP); a
+		 * modem runs the toolkit's APDUs itself */
+		if (o.card.kind == CARD_AT) {
+			tc.toolkit = &usat;
+			tc.ctx = ipad_platform_card(p);
+		}
 		rc = cat_terminal_run(&tc, NULL) ? 1 : 0;
 	} else if (!strcmp(cmd, "ipae") && optind + 1 < argc &&
 		   (!strcmp(argv[optind + 1], "on") || !strcmp(argv[optind + 1], "off"))) {

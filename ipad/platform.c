@@ -431,6 +431,11 @@ void ipad_platform_wire(const struct ipad_platform *p, uint64_t *sent, uint64_t 
 	*received = p->closed_received + r;
 }
 
+struct card *ipad_platform_card(struct ipad_platform *p)
+{
+	return p->card;
+}
+
 unsigned ipad_platform_apdus(const struct ipad_platform *p)
 {
 	return p->apdus;

@@ -44,6 +44,8 @@ iot_err ipad_platform_keep_state_change(struct ipad_platform *p, int cause);
 int ipad_platform_kept_state_change(const struct ipad_platform *p);
 /* Bytes on the wire of ESipa so far (HTTPS: TCP level, TLS included). */
 void ipad_platform_wire(const struct ipad_platform *p, uint64_t *sent, uint64_t *received);
+/* The card link (for the terminal's toolkit on a modem). */
+struct card *ipad_platform_card(struct ipad_platform *p);
 /* APDUs exchanged with the eUICC so far. */
 unsigned ipad_platform_apdus(const struct ipad_platform *p);
 

@@ -165,3 +165,28 @@ iot_err card_reset(struct card *k)
 {
 	return k->ops->reset(k);
 }
+
+iot_err card_usat_profile(struct card *k, const uint8_t *tp, size_t len)
+{
+	return k->cfg.kind == CARD_AT ? card_at_usat_profile(k, tp, len) : IOT_E_ARG;
+}
+
+iot_err card_usat_command(struct card *k, uint8_t *cmd, size_t cap, size_t *len)
+{
+	return k->cfg.kind == CARD_AT ? card_at_usat_command(k, cmd, cap, len) : IOT_E_ARG;
+}
+
+iot_err card_usat_response(struct card *k, const uint8_t *tr, size_t len)
+{
+	return k->cfg.kind == CARD_AT ? card_at_usat_response(k, tr, len) : IOT_E_ARG;
+}
+
+iot_err card_usat_envelope(struct card *k, const uint8_t *env, size_t len)
+{
+	return k->cfg.kind == CARD_AT ? card_at_usat_envelope(k, env, len) : IOT_E_ARG;
+}
+
+int card_usat_fd(struct card *k)
+{
+	return k->cfg.kind == CARD_AT ? card_at_usat_fd(k) : -1;
+}

@@ -37,4 +37,16 @@ iot_err card_transmit(struct card *k, const uint8_t *apdu, size_t len, uint8_t *
 /* A card reset (REFRESH): every logical channel is gone afterwards. */
 iot_err card_reset(struct card *k);
 
+/* An AT link's modem runs the card toolkit itself (3GPP TS 27.007 8.81-8.87);
+ * a terminal on this side takes part through it: its profile (+CUSATW,
+ * +CUSATA), each proactive command the modem passes on (+CUSATP, *len 0
+ * when none has come; never waits), the TERMINAL RESPONSE (+CUSATT) and
+ * ENVELOPE (+CUSATE), and the line to wait on for the next.
+ * IOT_E_ARG on a link that is not AT. */
+iot_err card_usat_profile(struct card *k, const uint8_t *tp, size_t len);
+iot_err card_usat_command(struct card *k, uint8_t *cmd, size_t cap, size_t *len);
+iot_err card_usat_response(struct card *k, const uint8_t *tr, size_t len);
+iot_err card_usat_envelope(struct card *k, const uint8_t *env, size_t len);
+int card_usat_fd(struct card *k);
+
 #endif

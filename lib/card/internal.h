@@ -19,5 +19,10 @@ struct card {
 
 iot_err card_pcsc_open(struct card *k);
 iot_err card_at_open(struct card *k);
+iot_err card_at_usat_profile(struct card *k, const uint8_t *tp, size_t len);
+iot_err card_at_usat_command(struct card *k, uint8_t *cmd, size_t cap, size_t *len);
+iot_err card_at_usat_response(struct card *k, const uint8_t *tr, size_t len);
+iot_err card_at_usat_envelope(struct card *k, const uint8_t *env, size_t len);
+int card_at_usat_fd(struct card *k);
 
 #endif

@@ -233,7 +233,7 @@ static uint8_t open_channel(struct terminal *t, const struct cat_command *c, uin
 		return CAT_RESULT_BIP_ERROR;
 	}
 	t->channels++;
-	t->open_apdus = t->apdus - 1;   /* the FETCH that brought OPEN CHANNEL counts */
+	t->open_apdus = t->apdus ? t->apdus - 1 : 0;    /* the FETCH that brought OPEN CHANNEL counts */
 	t->open_sent = t->sent;
 	t->open_received = t->received;
 	log_info("terminal", "channel open", "transport=%s", t->udp ? "udp" : "tcp");
@@ -462,12 +462,15 @@ int cat_terminal_run(const struct cat_terminal_config *c, struct cat_terminal_st
 	log_info("terminal", "running", "status_ms=%u kbps=%u link=%s", t->status_ms, t->kbps,
 		 c->toolkit ? "modem" : "apdu");
 	while (!c->stopped(c->ctx)) {
-		struct pollfd pfd[2] = { { t->fd, POLLIN, 0 }, { c->toolkit ? c->toolkit->fd(c->ctx) : -1, POLLIN, 0 } };
+		struct pollfd pfd[2];
 		int r;
 
 		proactive(t);
 		if (t->gone)
 			break;
+		/* after the commands: one of them may have opened or closed the channel */
+		pfd[0] = (struct pollfd){ t->fd, POLLIN, 0 };
+		pfd[1] = (struct pollfd){ c->toolkit ? c->toolkit->fd(c->ctx) : -1, POLLIN, 0 };
 		if (t->fd >= 0 && (t->dropped || (t->udp && t->rx_pos != t->rx_len)))
 			pfd[0].fd = -1; /* told already, or a datagram still unread: the card first */
 		r = poll(pfd, 2, (int)t->status_ms);
