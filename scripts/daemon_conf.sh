@@ -33,6 +33,16 @@ tls-key = $1/eim-tls.key
 CONF
 }
 
+# es2 FUNCTION MEMBERS: one ES2+ call (token es2-token) to the SM-DP+ at
+# smdp.iotrsp.test, the caller's $p (PKI curve directory) and $sport (its
+# port); MEMBERS the JSON members after the header; the answer printed.
+es2() {
+  curl -sf --cacert "$p/ci.pem" --connect-to "smdp.iotrsp.test:443:127.0.0.1:$sport" \
+    -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json" -H "Authorization: Bearer es2-token" \
+    -d "{\"header\":{\"functionRequesterIdentifier\":\"t\",\"functionCallIdentifier\":\"1\"},$2}" \
+    "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$1"
+}
+
 # es2_order FILE PKI_CURVE_DIR SMDP_PORT TOKEN ICCID EID: appends to FILE (a
 # curl -K config, one connection for all) the ES2+ DownloadOrder and
 # ConfirmOrder (no MatchingID, released: the default SM-DP+ way) of ICCID

@@ -40,12 +40,6 @@ for i in 1 2 3 4 5; do
 done
 "$smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/smdpd.log" & pids+=($!)
 sport=$(wait_port "$tmp/smdpd.log" "port")
-es2() {
-  curl -sf --cacert "$p/ci.pem" --connect-to "smdp.iotrsp.test:443:127.0.0.1:$sport" \
-    -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json" -H "Authorization: Bearer es2-token" \
-    -d "{\"header\":{\"functionRequesterIdentifier\":\"t\",\"functionCallIdentifier\":\"1\"},$2}" \
-    "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$1"
-}
 
 # the eIM
 { eimd_conf "$p" "$tmp"; cat <<CONF

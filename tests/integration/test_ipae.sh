@@ -50,12 +50,6 @@ for i in 1 2; do
 done
 "$smdpd" --config "$tmp/smdpd.conf" 2>"$tmp/smdpd.log" & pids+=($!)
 sport=$(wait_port "$tmp/smdpd.log" "port")
-es2() {
-  curl -sf --cacert "$p/ci.pem" --connect-to "smdp.iotrsp.test:443:127.0.0.1:$sport" \
-    -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json" -H "Authorization: Bearer es2-token" \
-    -d "{\"header\":{\"functionRequesterIdentifier\":\"t\",\"functionCallIdentifier\":\"1\"},$2}" \
-    "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$1" >/dev/null
-}
 { eimd_conf "$p" "$tmp"; cat <<CONF
 smdp-ca = $p/ci.pem
 connect = smdp.iotrsp.test:443:127.0.0.1:$sport
@@ -101,8 +95,8 @@ dev --json ipae on | grep -q '"result":"ok"'
 dev info --json | grep -q '"ipa_mode":"ipae"'
 
 # work for the IPAe: PSMOs, an eCO, an indirect download and its enable
-es2 downloadOrder '"iccid":"8949449999999990021"'
-es2 confirmOrder '"iccid":"8949449999999990021","matchingId":"IPAE-1","releaseFlag":true'
+es2 downloadOrder '"iccid":"8949449999999990021"' >/dev/null
+es2 confirmOrder '"iccid":"8949449999999990021","matchingId":"IPAE-1","releaseFlag":true' >/dev/null
 ops=()
 ops+=("$(op '{"psmos":[{"listProfileInfo":{}},{"getRAT":{}}]}')")
 ops+=("$(op '{"download":{"activationCode":"LPA:1$smdp.iotrsp.test$IPAE-1"}}')")
@@ -164,8 +158,8 @@ if [ -n "$pcsc" ]; then wait_until dev2 info >/dev/null 2>&1; else wait_socket "
   dev2 info --json | grep -q '"eim_transport":"coaps"'
   api POST /api/v1/euiccs "{\"eid\":\"$eid2\"}" >/dev/null
   dev2 --json ipae on | grep -q '"result":"ok"'
-  es2 downloadOrder '"iccid":"8949449999999990022"'
-  es2 confirmOrder '"iccid":"8949449999999990022","matchingId":"IPAE-2","releaseFlag":true'
+  es2 downloadOrder '"iccid":"8949449999999990022"' >/dev/null
+  es2 confirmOrder '"iccid":"8949449999999990022","matchingId":"IPAE-2","releaseFlag":true' >/dev/null
   ops2=("$(op '{"psmos":[{"listProfileInfo":{}},{"getRAT":{}}]}' $eid2)")
   ops2+=("$(op '{"download":{"activationCode":"LPA:1$smdp.iotrsp.test$IPAE-2"}}' $eid2)")
   ops2+=("$(op '{"psmos":[{"enable":{"iccid":"8949449999999990022"}}]}' $eid2)")
