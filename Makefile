@@ -47,6 +47,7 @@ bench: build
 	@echo; bench/smdp.sh $(BUILD)
 	@echo; bench/ipa.sh $(BUILD)
 	@echo; bench/ipae.sh $(BUILD)
+	@echo; bench/e2e.sh $(BUILD)
 	@echo; bench/eim.sh $(BUILD)
 	@echo; bench/curve.sh $(BUILD)
 	@echo; bench/bulk.sh $(BUILD)
