@@ -34,6 +34,10 @@ static iot_err exchange(struct ipa *ipa, const uint8_t *apdu, size_t n, uint8_t 
 	if (rl < 2)
 		return IOT_E_CARD;
 	*sw = (unsigned)resp[rl - 2] << 8 | resp[rl - 1];
+	/* ETSI TS 102 221 10.2.1.1: '91XX' is a normal ending, the card's
+	 * toolkit has a proactive command waiting (for the terminal, not us) */
+	if ((*sw & 0xFF00) == 0x9100)
+		*sw = 0x9000;
 	if (rl - 2) {
 		if (!out || *len + rl - 2 > cap)
 			return IOT_E_BUFFER;

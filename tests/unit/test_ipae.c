@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "cat/cat.h"
+#include "ipa/ipa.h"
 #include "rsp/rsp.h"
 
 static struct fixture_pki pki;
@@ -231,6 +232,11 @@ static void test_toolkit_refusals(void **state)
 	euicc_free(e);
 }
 
+static iot_err to_card(void *ctx, const uint8_t *apdu, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+	return euicc_transmit(ctx, apdu, len, out, cap, out_len);
+}
+
 /* A poll of the active IPAe with an eIM configured, the test as the
  * terminal: OPEN CHANNEL comes with the TERMINAL PROFILE's answer, to the
  * address configured for the eIM's name; a refusal ends the poll, the
@@ -282,6 +288,19 @@ static void test_open_channel_refused(void **state)
 	sw = apdu(e, PROFILE_BIP, NULL, NULL);
 	assert_int_equal(sw & 0xFF00, 0x9100);          /* the first command waits */
 	assert_int_equal(apdu(e, "80F2000C00", NULL, NULL), sw);        /* STATUS says so too */
+	/* meanwhile the device's own IPA still reads the eUICC: every answer
+	 * ends '91XX' while the command waits, a normal ending (TS 102 221 10.2.1.1) */
+	{
+		struct ipa_platform pf = { .ctx = e, .transmit = to_card };
+		struct ipa *ipa;
+		const uint8_t *eid;
+		size_t en;
+
+		assert_int_equal(ipa_new(&pf, NULL, &ipa), IOT_OK);
+		assert_int_equal(ipa_es10(ipa, (const uint8_t *)"\xBF\x3E\x03\x5C\x01\x5A", 6, &eid, &en), IOT_OK);
+		assert_true(en > 16 && eid[0] == 0xBF && eid[1] == 0x3E);
+		ipa_free(ipa);
+	}
 	{
 		char fetch[16];
 
