@@ -53,9 +53,22 @@ struct eim_config {
 	/* nodes on one store: background work is done by the holder of its
 	 * lease (store_lease_hold), which outlives a dead holder this long */
 	unsigned lease_ms;                      /* default 30000 */
+	/* when set (eimd's server), a poll's bookkeeping (last contact, its
+	 * binding, the autopilot's counters) is queued here and written by
+	 * eim_poll_flush in the background, many polls per transaction;
+	 * unset, each poll writes its own */
+	struct eim_poll_queue *polls;
 };
 
 struct eim;
+/* The queue of polls' bookkeeping shared by a server's cores (pollq.c). */
+struct eim_poll_queue;
+iot_err eim_poll_queue_new(struct eim_poll_queue **out);
+void eim_poll_queue_free(struct eim_poll_queue *q);
+size_t eim_poll_queue_len(struct eim_poll_queue *q);
+/* Writes up to max*64 queued polls in one transaction; *done the polls
+ * written when more wait (so the worker goes on at once), else 0. */
+iot_err eim_poll_flush(struct eim *e, unsigned max, unsigned *done);
 iot_err eim_open(const struct eim_config *c, struct eim **out);
 void eim_close(struct eim *e);
 /* Every table of the store at from_url (a SQLite file, say) copied into

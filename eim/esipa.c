@@ -507,17 +507,25 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	/* in one transaction (one commit per poll): its last contact, the binding
 	 * it polls in (the one its pushes go in), the transport; its rhythm, its
 	 * return after a switch, its cohorts' counters */
-	if ((err == IOT_OK || err == IOT_E_NOT_FOUND) && (herr = store_begin(e->db)) == IOT_OK) {
-		herr = store_sql(e->db, "UPDATE euicc SET last_contact = $2, esipa_json = $3, coaps = $4 WHERE eid = $1",
-				 "tiii", eid, now, (int64_t)e->esipa_json, (int64_t)e->esipa_coaps);
-		if (herr == IOT_OK)
-			herr = eim_health_poll(e, eid, labels, at, err == IOT_E_NOT_FOUND,
-					       q->notify_state_change && q->has_state_change_cause ? q->state_change_cause :
-												      -1);
-		if (herr == IOT_OK)
-			herr = store_commit(e->db);
-		else
-			store_rollback(e->db);
+	if (err == IOT_OK || err == IOT_E_NOT_FOUND) {
+		struct eim_poll_record rec = { .now = now, .at = at, .empty = err == IOT_E_NOT_FOUND,
+					       .esipa_json = e->esipa_json, .coaps = e->esipa_coaps,
+					       .cause = q->notify_state_change && q->has_state_change_cause ?
+								q->state_change_cause : -1 };
+
+		memcpy(rec.eid, eid, sizeof(rec.eid));
+		snprintf(rec.labels, sizeof(rec.labels), "%s", labels);
+		/* the server writes it in the background with others (nothing
+		 * this answer depends on); else, or when its queue is full, now */
+		if (!e->cfg.polls || !eim_poll_queue_push(e->cfg.polls, &rec)) {
+			if ((herr = store_begin(e->db)) == IOT_OK) {
+				herr = eim_poll_write(e, &rec);
+				if (herr == IOT_OK)
+					herr = store_commit(e->db);
+				else
+					store_rollback(e->db);
+			}
+		}
 	}
 	if (herr != IOT_OK)
 		return herr;

@@ -9,6 +9,18 @@
 #include "rsp/rsp.h"
 #include "store/store.h"
 
+/* A poll's bookkeeping (pollq.c), queued when the server writes it in the
+ * background, else written in the poll's own transaction. */
+struct eim_poll_record {
+	char eid[33];
+	char labels[256];
+	int64_t now, at;                /* seconds (last contact), ms (health) */
+	bool empty, esipa_json, coaps;
+	int64_t cause;
+};
+iot_err eim_poll_write(struct eim *e, const struct eim_poll_record *r);
+bool eim_poll_queue_push(struct eim_poll_queue *q, const struct eim_poll_record *r);
+
 struct eim {
 	struct eim_config cfg;
 	char *eim_id, *fqdn;

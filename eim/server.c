@@ -102,10 +102,11 @@ static iot_err webhook_step(struct eim *e, unsigned max, unsigned *done)
 	return eim_webhook_step(e, eim_now_ms(), max, done);
 }
 
-#define N_WORKERS 5
+#define N_WORKERS 6
 static struct eim_worker *worker(struct eim_server *s, size_t i)
 {
-	struct eim_worker *all[N_WORKERS] = { &s->forwarder, &s->injector, &s->governor, &s->autopilot, &s->webhooks };
+	struct eim_worker *all[N_WORKERS] = { &s->forwarder, &s->injector, &s->governor, &s->autopilot, &s->webhooks,
+					      &s->pollkeeper };
 
 	return all[i];
 }
@@ -405,7 +406,14 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 	s->cfg.coap.ctx = s;
 	s->cfg.coap.path = "gsma/rsp2/asn1";
 	s->cfg.coap.more_paths = esipa_json_coap_paths;
+	/* every core queues its polls' bookkeeping for the pollkeeper */
+	if (eim_poll_queue_new(&s->polls) != IOT_OK) {
+		free(s);
+		return IOT_E_NOMEM;
+	}
+	s->cfg.eim.polls = s->polls;
 	if (pthread_key_create(&s->core, core_free)) {
+		eim_poll_queue_free(s->polls);
 		free(s);
 		return IOT_E_NOMEM;
 	}
@@ -426,6 +434,8 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 					    .period_ms = c->autopilot_period_ms ? c->autopilot_period_ms : 5000 };
 	s->webhooks = (struct eim_worker){ .s = s, .step = webhook_step, .done = &s->webhooks_sent, .period_ms = 1000,
 					   .lease = "webhooks" };
+	/* each node writes its own polls' bookkeeping, a batch every 100 ms */
+	s->pollkeeper = (struct eim_worker){ .s = s, .step = eim_poll_flush, .done = &s->polls_written, .period_ms = 100 };
 	for (size_t i = 0; i < N_WORKERS; i++) {
 		struct eim_worker *w = worker(s, i);
 
@@ -454,6 +464,22 @@ uint16_t eim_server_coap_port(const struct eim_server *s)
 	return s->coap ? net_coap_server_port(s->coap) : 0;
 }
 
+iot_err eim_server_flush_polls(struct eim_server *s)
+{
+	struct eim *e;
+	unsigned done;
+	iot_err err;
+
+	if (!eim_poll_queue_len(s->polls))
+		return IOT_OK;
+	if ((err = eim_open(&s->cfg.eim, &e)) != IOT_OK)
+		return err;
+	while (err == IOT_OK && eim_poll_queue_len(s->polls))
+		err = eim_poll_flush(e, 0, &done);
+	eim_close(e);
+	return err;
+}
+
 void eim_server_stop(struct eim_server *s)
 {
 	if (!s)
@@ -472,6 +498,10 @@ void eim_server_stop(struct eim_server *s)
 			pthread_join(w->thread, NULL);
 		pthread_cond_destroy(&w->wake);
 	}
+	/* the polls answered last: their bookkeeping written before the end */
+	if (s->polls)
+		(void)eim_server_flush_polls(s);
+	eim_poll_queue_free(s->polls);
 	pthread_mutex_destroy(&s->lock);
 	pthread_key_delete(s->core);
 	free(s);

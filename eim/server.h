@@ -39,5 +39,8 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 uint16_t eim_server_https_port(const struct eim_server *s);
 uint16_t eim_server_coap_port(const struct eim_server *s);
 void eim_server_stop(struct eim_server *s);
+/* The polls' bookkeeping queued so far (last contact, the autopilot's
+ * counters: written in the background, a batch every 100 ms) written now. */
+iot_err eim_server_flush_polls(struct eim_server *s);
 
 #endif

@@ -20,7 +20,7 @@ struct eim_server {
 	struct net_coap_server *coap;
 	pthread_key_t core;
 	atomic_ulong esipa_https, esipa_coap, esipa_json, esipa_malformed, rest_calls, rest_refused, notifications_forwarded,
-		bpp_streamed, pushed, campaign_moves, autopilot_alerts, webhooks_sent;
+		bpp_streamed, pushed, campaign_moves, autopilot_alerts, webhooks_sent, polls_written;
 	/* ESipa requests per minute over the last hour, for the console's chart */
 #define EIM_POLL_MINUTES 60
 	atomic_ulong poll_count[EIM_POLL_MINUTES];
@@ -36,7 +36,8 @@ struct eim_server {
 		bool woken, running;
 		unsigned period_ms;             /* sleeps this long when not woken (default 5 s) */
 		const char *lease;              /* done by one node at a time: the holder of this lease */
-	} forwarder, injector, governor, autopilot, webhooks;
+	} forwarder, injector, governor, autopilot, webhooks, pollkeeper;
+	struct eim_poll_queue *polls;          /* the polls' bookkeeping waiting for the pollkeeper */
 	pthread_mutex_t lock;
 	bool stopping;
 };

@@ -11,6 +11,7 @@ struct smdp_es2_client owner_client = { "op", "op-token", owner.url, NULL };
 int drop_results;
 struct eim_config ec;            /* to start eimd's server on the same store */
 struct http_client *via;         /* ESipa through eimd's HTTPS server, not straight in */
+struct eim_server *world_server;
 char via_url[128];
 bool stop_smdp_at_bpp;           /* the SM-DP+ goes when the BPP is asked for */
 uint16_t restart_smdp_port;      /* the SM-DP+ comes back on it after a failed trigger's result */
@@ -281,6 +282,8 @@ void first_contact(void)
 	assert_int_equal(eim_euicc_register(eim, BOOT_EID_TEXT, "fleet=a"), IOT_OK);
 	assert_int_equal(eim_euicc_register(eim, BOOT_EID_TEXT, NULL), IOT_E_REFUSED);
 	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	if (world_server)
+		assert_int_equal(eim_server_flush_polls(world_server), IOT_OK);
 	assert_int_equal(eim_euicc_get(eim, BOOT_EID_TEXT, &u), IOT_OK);
 	assert_true(u.has_cert);
 	assert_true(u.has_token);

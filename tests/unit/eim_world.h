@@ -34,6 +34,8 @@ extern struct smdp_es2_client owner_client;
 extern int drop_results;
 extern struct eim_config ec;
 extern struct http_client *via;
+/* the eIM's server when a test runs one: its polls' bookkeeping is flushed before it is read */
+extern struct eim_server *world_server;
 extern char via_url[128];
 extern bool stop_smdp_at_bpp;
 extern uint16_t restart_smdp_port;

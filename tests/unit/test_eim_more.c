@@ -274,6 +274,7 @@ static void test_bpp_over_https(void **state)
 	hc.ca_file = cert;
 	assert_int_equal(http_client_new(&hc, &via), IOT_OK);
 	snprintf(via_url, sizeof(via_url), "https://localhost:%u/gsma/rsp2/asn1", eim_server_https_port(srv));
+	world_server = srv;
 	first_contact();
 	dl = ordered_download(op_iccid, "HTTPS-1");
 	assert_int_equal(ipa_poll(ipa), IOT_OK);
@@ -302,6 +303,7 @@ static void test_bpp_over_https(void **state)
 	assert_int_equal(code, 127);
 	http_client_free(via);
 	via = NULL;
+	world_server = NULL;
 	eim_server_stop(srv);
 }
 
@@ -378,9 +380,44 @@ static void test_audit_chain(void **state)
 	store_close(raw);
 }
 
+/* eimd's server queues a poll's bookkeeping (last contact, binding, the
+ * autopilot's counters) and writes it in the background: the answer first,
+ * then many polls in one transaction; nothing of it before the flush. */
+static void test_poll_bookkeeping_queued(void **state)
+{
+	struct eim_poll_queue *q;
+	struct eim *queued;
+	struct eim_euicc u;
+	unsigned done = 0;
+	(void)state;
+
+	assert_int_equal(eim_euicc_register(eim, BOOT_EID_TEXT, "fleet=a"), IOT_OK);
+	assert_int_equal(eim_poll_queue_new(&q), IOT_OK);
+	ec.polls = q;
+	assert_int_equal(eim_open(&ec, &queued), IOT_OK);
+	eim_close(eim);
+	eim = queued;                   /* the device's polls now reach the queueing core */
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_int_equal(ipa_poll(ipa), IOT_OK);
+	assert_true(eim_poll_queue_len(q) >= 2);
+	assert_int_equal(eim_euicc_get(eim, BOOT_EID_TEXT, &u), IOT_OK);
+	assert_int_equal(u.last_contact, 0);
+	assert_int_equal(store_count("SELECT COUNT(*) FROM health WHERE eid = $1", BOOT_EID_TEXT, NULL), 0);
+	assert_int_equal(eim_poll_flush(eim, 0, &done), IOT_OK);
+	assert_int_equal(eim_poll_queue_len(q), 0);
+	assert_int_equal(eim_euicc_get(eim, BOOT_EID_TEXT, &u), IOT_OK);
+	assert_true(u.last_contact > 0);
+	assert_int_equal(store_count("SELECT COUNT(*) FROM health WHERE eid = $1", BOOT_EID_TEXT, NULL), 1);
+	ec.polls = NULL;
+	eim_close(eim);
+	assert_int_equal(eim_open(&ec, &eim), IOT_OK);
+	eim_poll_queue_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_poll_bookkeeping_queued, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notifications_kept_until_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bpp_over_https, setup, teardown),
