@@ -66,6 +66,8 @@ struct eim_poll_queue;
 iot_err eim_poll_queue_new(struct eim_poll_queue **out);
 void eim_poll_queue_free(struct eim_poll_queue *q);
 size_t eim_poll_queue_len(struct eim_poll_queue *q);
+/* Until every batch taken from the queue (by another thread) is written. */
+void eim_poll_queue_wait(struct eim_poll_queue *q);
 /* Writes up to max*64 queued polls in one transaction; *done the polls
  * written when more wait (so the worker goes on at once), else 0. */
 iot_err eim_poll_flush(struct eim *e, unsigned max, unsigned *done);

@@ -17,8 +17,13 @@
 
 struct eim_poll_queue {
 	pthread_mutex_t mu;
+	pthread_cond_t written;         /* a batch taken has been written (or given up) */
 	struct eim_poll_record *items;
 	size_t n, cap;
+	unsigned inflight;              /* batches taken, not yet written */
+	/* one writer at a time: batches are written in the order they were
+	 * queued, so a device's later poll never lands before its earlier one */
+	pthread_mutex_t writer;
 };
 
 iot_err eim_poll_queue_new(struct eim_poll_queue **out)
@@ -28,6 +33,8 @@ iot_err eim_poll_queue_new(struct eim_poll_queue **out)
 	if (!q)
 		return IOT_E_NOMEM;
 	pthread_mutex_init(&q->mu, NULL);
+	pthread_mutex_init(&q->writer, NULL);
+	pthread_cond_init(&q->written, NULL);
 	*out = q;
 	return IOT_OK;
 }
@@ -37,8 +44,18 @@ void eim_poll_queue_free(struct eim_poll_queue *q)
 	if (!q)
 		return;
 	pthread_mutex_destroy(&q->mu);
+	pthread_mutex_destroy(&q->writer);
+	pthread_cond_destroy(&q->written);
 	free(q->items);
 	free(q);
+}
+
+void eim_poll_queue_wait(struct eim_poll_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->inflight)
+		pthread_cond_wait(&q->written, &q->mu);
+	pthread_mutex_unlock(&q->mu);
 }
 
 size_t eim_poll_queue_len(struct eim_poll_queue *q)
@@ -93,6 +110,7 @@ iot_err eim_poll_flush(struct eim *e, unsigned max, unsigned *done)
 	*done = 0;
 	if (!q)
 		return IOT_OK;
+	pthread_mutex_lock(&q->writer);
 	/* take the oldest at once: polls go on queueing meanwhile */
 	pthread_mutex_lock(&q->mu);
 	n = q->n < want ? q->n : want;
@@ -101,10 +119,13 @@ iot_err eim_poll_flush(struct eim *e, unsigned max, unsigned *done)
 		memcpy(batch, q->items, n * sizeof(*batch));
 		memmove(q->items, q->items + n, (q->n - n) * sizeof(*batch));
 		q->n -= n;
+		q->inflight++;
 	}
 	pthread_mutex_unlock(&q->mu);
-	if (!batch)
+	if (!batch) {
+		pthread_mutex_unlock(&q->writer);
 		return n ? IOT_E_NOMEM : IOT_OK;
+	}
 	if ((err = store_begin(e->db)) == IOT_OK) {
 		for (size_t i = 0; err == IOT_OK && i < n; i++)
 			err = eim_poll_write(e, &batch[i]);
@@ -116,6 +137,11 @@ iot_err eim_poll_flush(struct eim *e, unsigned max, unsigned *done)
 	if (err != IOT_OK)
 		log_warn("eim", "polls' bookkeeping not written", "polls=%zu error=\"%s\"", n, iot_strerror(err));
 	free(batch);
+	pthread_mutex_lock(&q->mu);
+	q->inflight--;
+	pthread_cond_broadcast(&q->written);
+	pthread_mutex_unlock(&q->mu);
+	pthread_mutex_unlock(&q->writer);
 	/* a backlog is written at once; otherwise the next batch in a period */
 	*done = err == IOT_OK && eim_poll_queue_len(q) >= want ? (unsigned)n : 0;
 	return err;

@@ -470,13 +470,17 @@ iot_err eim_server_flush_polls(struct eim_server *s)
 	unsigned done;
 	iot_err err;
 
-	if (!eim_poll_queue_len(s->polls))
+	/* what the pollkeeper is writing now, too */
+	if (!eim_poll_queue_len(s->polls)) {
+		eim_poll_queue_wait(s->polls);
 		return IOT_OK;
+	}
 	if ((err = eim_open(&s->cfg.eim, &e)) != IOT_OK)
 		return err;
 	while (err == IOT_OK && eim_poll_queue_len(s->polls))
 		err = eim_poll_flush(e, 0, &done);
 	eim_close(e);
+	eim_poll_queue_wait(s->polls);
 	return err;
 }
 
