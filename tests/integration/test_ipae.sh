@@ -109,6 +109,7 @@ start_terminal --bearer-kbps 64
 wait_grep 'msg="BPP bound"' "$tmp/smdpd.log"
 kill -9 $euiccd_pid; wait $euiccd_pid 2>/dev/null || true
 wait $term_pid 2>/dev/null || true     # the card gone, the terminal stops
+rm -f "$tmp/euicc.sock"                # (left by the kill: the new one is waited for)
 grep -q 'msg="poll" ok=1' "$tmp/euiccd.log" && { echo "the poll ended before the cut"; exit 1; }
 start_euiccd
 start_terminal

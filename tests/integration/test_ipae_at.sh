@@ -37,10 +37,10 @@ ${TERMINAL_WRAP:-} "$ipad" --card "at:$tty" --verbose terminal 2>"$tmp/terminal.
 term=$!
 done_op() { api GET /api/v1/operations/$id | grep -q '"state":"done"'; }
 wait_until done_op
+wait_grep 'msg="poll" ok=1' "$tmp/modem.log"      # the poll ends (its channel closed) before the terminal goes
 kill -TERM $term; wait $term || true
 grep -q 'msg="running" .* link=modem' "$tmp/terminal.log"
 grep -q 'msg="channel open" transport=tcp' "$tmp/terminal.log"
 # the terminal sent no APDU of its own: the modem ran them
 grep -q 'msg="stopped" apdus=0 commands=[1-9]' "$tmp/terminal.log"
-grep -q 'msg="poll" ok=1' "$tmp/modem.log"
 echo "IPAe behind an AT modem's CAT engine (27.007 +CUSAT*): ok"
