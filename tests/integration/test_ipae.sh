@@ -118,24 +118,27 @@ grep -q 'msg="resuming a download cut by a restart"' "$tmp/euiccd.log"
 # then every other PSMO, and eCOs (a second eIM added, listed, updated,
 # deleted), one operation at a time: the eIM's policy judges each on the
 # profiles the one before reported
-run() { local id; id=$(op "$1"); wait_until done_op "$id"; echo "operation $id: $(api GET /api/v1/operations/$id |
+run() { local id; id=$(op "$1" ${2:-}); wait_until done_op "$id"; echo "operation $id: $(api GET /api/v1/operations/$id |
   grep -o '"results":.*' | cut -c1-160)"; }
-boot=89049032000000000011 op21=8949449999999990021
-run "{\"psmos\":[{\"setFallbackAttribute\":{\"iccid\":\"$boot\"}},{\"configureImmediateEnable\":{\"immediateEnable\":false}},
-  {\"setDefaultDpAddress\":{\"address\":\"smdp.iotrsp.test\"}},{\"listProfileInfo\":{}}]}"
-run "{\"psmos\":[{\"enable\":{\"iccid\":\"$boot\"}},{\"disable\":{\"iccid\":\"$boot\"}},{\"enable\":{\"iccid\":\"$op21\"}}]}"
-run "{\"psmos\":[{\"unsetFallbackAttribute\":{}},{\"setFallbackAttribute\":{\"iccid\":\"$op21\"}}]}"
-run "{\"psmos\":[{\"delete\":{\"iccid\":\"$boot\"}},{\"getRAT\":{}}]}" | tee "$tmp/delete"
-grep -q '"results":\[{"delete":0},{"getRAT":' "$tmp/delete"
+every_psmo_and_eco() {   # EID BOOTSTRAP OPERATIONAL: every other PSMO kind, then the eCOs, one at a time
+  local e=$1 boot=$2 op=$3
+  run "{\"psmos\":[{\"setFallbackAttribute\":{\"iccid\":\"$boot\"}},{\"configureImmediateEnable\":{\"immediateEnable\":false}},
+    {\"setDefaultDpAddress\":{\"address\":\"smdp.iotrsp.test\"}},{\"listProfileInfo\":{}}]}" $e
+  run "{\"psmos\":[{\"enable\":{\"iccid\":\"$boot\"}},{\"disable\":{\"iccid\":\"$boot\"}},{\"enable\":{\"iccid\":\"$op\"}}]}" $e
+  run "{\"psmos\":[{\"unsetFallbackAttribute\":{}},{\"setFallbackAttribute\":{\"iccid\":\"$op\"}}]}" $e
+  run "{\"psmos\":[{\"delete\":{\"iccid\":\"$boot\"}},{\"getRAT\":{}}]}" $e | tee "$tmp/delete"
+  grep -q '"results":\[{"delete":0},{"getRAT":' "$tmp/delete"
+  run "{\"ecos\":[{\"addEim\":{\"eimId\":\"eim2.iotrsp.test\",\"eimFqdn\":\"eim2.iotrsp.test\",
+    \"eimIdType\":\"fqdn\",\"counterValue\":0,\"eimPublicKeyData\":{\"certificate\":\"$eimcert\"},
+    \"eimSupportedProtocol\":[\"retrieveHttps\"]}},{\"listEim\":{}}]}" $e | tee "$tmp/eco1"
+  grep -q '"results":\[{"addEim":{"code":0}},{"listEim":\["eim.iotrsp.test","eim2.iotrsp.test"\]}\]' "$tmp/eco1"
+  run "{\"ecos\":[{\"updateEim\":{\"eimId\":\"eim2.iotrsp.test\",\"counterValue\":10,
+    \"eimPublicKeyData\":{\"certificate\":\"$eimcert\"}}},{\"deleteEim\":{\"eimId\":\"eim2.iotrsp.test\"}},{\"listEim\":{}}]}" $e |
+    tee "$tmp/eco2"
+  grep -q '"results":\[{"updateEim":0},{"deleteEim":0},{"listEim":\["eim.iotrsp.test"\]}\]' "$tmp/eco2"
+}
 eimcert=$(openssl x509 -in "$p/eim-sign.pem" -outform der | base64 -w0)
-run "{\"ecos\":[{\"addEim\":{\"eimId\":\"eim2.iotrsp.test\",\"eimFqdn\":\"eim2.iotrsp.test\",
-  \"eimIdType\":\"fqdn\",\"counterValue\":0,\"eimPublicKeyData\":{\"certificate\":\"$eimcert\"},
-  \"eimSupportedProtocol\":[\"retrieveHttps\"]}},{\"listEim\":{}}]}" | tee "$tmp/eco1"
-grep -q '"results":\[{"addEim":{"code":0}},{"listEim":\["eim.iotrsp.test","eim2.iotrsp.test"\]}\]' "$tmp/eco1"
-run "{\"ecos\":[{\"updateEim\":{\"eimId\":\"eim2.iotrsp.test\",\"counterValue\":10,
-  \"eimPublicKeyData\":{\"certificate\":\"$eimcert\"}}},{\"deleteEim\":{\"eimId\":\"eim2.iotrsp.test\"}},{\"listEim\":{}}]}" |
-  tee "$tmp/eco2"
-grep -q '"results":\[{"updateEim":0},{"deleteEim":0},{"listEim":\["eim.iotrsp.test"\]}\]' "$tmp/eco2"
+every_psmo_and_eco $eid 89049032000000000011 8949449999999990021
 api GET /api/v1/euiccs/$eid | grep -q '"learned":true'
 grep -q 'msg="poll" ok=1' "$tmp/euiccd.log"
 grep -q 'msg="channel open" transport=tcp' "$tmp/terminal.log"
@@ -151,7 +154,7 @@ card2=socket:$tmp/euicc2.sock
   --ci "$p/ci.pem" --bootstrap 89049032000000000012 \
   $([ -n "$pcsc" ] && echo "--vpcd 127.0.0.1:35964" || echo "--socket $tmp/euicc2.sock") \
   --ipae --ipae-ca "$p/ci.pem" --ipae-connect-to "eim.iotrsp.test:5684:127.0.0.1:$cport" --ipae-retry 1:2 \
-  2>"$tmp/euiccd2.log" & pids+=($!)
+  --ipae-poll-interval 1 2>"$tmp/euiccd2.log" & pids+=($!)
 dev2() { card=$card2 dev --state-dir "$tmp/ipad2" "$@"; }
 if [ -n "$pcsc" ]; then wait_until dev2 info >/dev/null 2>&1; else wait_socket "$tmp/euicc2.sock"; fi
 {
@@ -167,6 +170,7 @@ if [ -n "$pcsc" ]; then wait_until dev2 info >/dev/null 2>&1; else wait_socket "
   "$ipad" --card "$card2" --status-interval 50 --verbose terminal 2>"$tmp/terminal2.log" & pids+=($!)
   term2=$!
   for o in "${ops2[@]}"; do wait_until done_op "$o"; done
+  every_psmo_and_eco $eid2 89049032000000000012 8949449999999990022
   grep -q 'msg="channel open" transport=udp' "$tmp/terminal2.log"
   if grep -q 'msg="channel open" transport=tcp' "$tmp/terminal2.log"; then exit 1; fi
   kill -TERM $term2; wait $term2 || true
