@@ -111,6 +111,12 @@ iot_err eim_open(const struct eim_config *c, struct eim **out)
 	}
 	e->cfg = *c;
 	e->ci_count = c->ci_count;
+	if (!(e->keys = c->keys) && crypto_key_cache_new(256, &e->keys) == IOT_OK)
+		e->own_keys = true;
+	if (!e->keys) {
+		eim_close(e);
+		return IOT_E_NOMEM;
+	}
 	if (!e->cfg.op_seconds)
 		e->cfg.op_seconds = 7 * 24 * 3600;
 	if ((err = crypto_key_load_pem(c->key_file, &e->key)) != IOT_OK || (err = x509_load(c->cert_file, &e->cert)) != IOT_OK ||
@@ -177,6 +183,8 @@ void eim_close(struct eim *e)
 		http_client_free(e->webhook_http[i]);
 	net_coap_client_free(e->inject_coap);
 	eim_policy_release(e->builtin_policy);
+	if (e->own_keys)
+		crypto_key_cache_free(e->keys);
 	free(e->eim_id);
 	free(e->fqdn);
 	free(e);
@@ -533,6 +541,23 @@ iot_err eim_lease_hold(struct eim *e, const char *name, bool *held)
 {
 	return store_lease_hold(e->db, name, store_node_id(), eim_now_ms(), e->cfg.lease_ms ? e->cfg.lease_ms : 30000,
 				held);
+}
+
+iot_err eim_lease_keep(struct eim *e, const char *name, int64_t *held_until, bool *held)
+{
+	int64_t now = eim_now_ms(), ttl = e->cfg.lease_ms ? e->cfg.lease_ms : 30000;
+	iot_err err;
+
+	/* renewed at most once per half lease: no other node takes it before it
+	 * expires, a full lease after the last renewal, and the half left over
+	 * covers the nodes' clocks and a step's length (a renewal is a durable
+	 * write, and the workers run a step per device result) */
+	*held = now < *held_until;
+	if (*held)
+		return IOT_OK;
+	if ((err = eim_lease_hold(e, name, held)) == IOT_OK && *held)
+		*held_until = now + ttl / 2;
+	return err;
 }
 
 iot_err eim_lease_release(struct eim *e, const char *name)

@@ -58,9 +58,15 @@ struct eim_config {
 	 * eim_poll_flush in the background, many polls per transaction;
 	 * unset, each poll writes its own */
 	struct eim_poll_queue *polls;
+	/* the eUICCs' public keys, parsed once and shared by a server's cores
+	 * (lib/crypto/key_cache.h); unset, each eim keeps its own */
+	struct crypto_key_cache *keys;
 };
+/* How many eUICCs' keys a server keeps parsed (about 1 KB each). */
+#define EIM_KEY_CACHE 8192
 
 struct eim;
+struct crypto_key_cache;
 /* The queue of polls' bookkeeping shared by a server's cores (pollq.c). */
 struct eim_poll_queue;
 iot_err eim_poll_queue_new(struct eim_poll_queue **out);
@@ -80,6 +86,9 @@ iot_err eim_migrate_store(const struct eim_config *c, const char *from_url, uint
 /* Background work shared by the nodes on one store: *held tells whether
  * this process holds the lease name (taken or renewed for lease_ms). */
 iot_err eim_lease_hold(struct eim *e, const char *name, bool *held);
+/* The same for a worker that asks often: renewed only once half the lease
+ * has run since *held_until was set (0 at first). */
+iot_err eim_lease_keep(struct eim *e, const char *name, int64_t *held_until, bool *held);
 iot_err eim_lease_release(struct eim *e, const char *name);
 
 /* ---- eUICCs ---- */

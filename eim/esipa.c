@@ -65,16 +65,20 @@ static iot_err next_op(struct eim *e, const char *eid, struct next_op *o)
 	struct store_stmt *st;
 	int64_t now = (int64_t)time(NULL);
 	bool row = false;
-	iot_err err;
+	iot_err err = IOT_OK;
 
 	memset(o, 0, sizeof(*o));
-	if ((err = store_prepare(e->db, "UPDATE operation SET state = 5, updated = $2 WHERE eid = $1 AND state = 0"
-					" AND expires < $2", &st)) != IOT_OK)
-		return err;
-	store_bind_text(st, 1, eid);
-	store_bind_int(st, 2, now);
-	err = store_step(st, &row);
-	store_finalize(st);
+	/* (a write: skipped when the poll's first read saw nothing expired) */
+	if (!e->none_expired) {
+		if ((err = store_prepare(e->db, "UPDATE operation SET state = 5, updated = $2 WHERE eid = $1 AND state = 0"
+						" AND expires < $2", &st)) != IOT_OK)
+			return err;
+		store_bind_text(st, 1, eid);
+		store_bind_int(st, 2, now);
+		err = store_step(st, &row);
+		store_finalize(st);
+	}
+	e->none_expired = false;
 	/* the first contact first, then the device's own operations, then its
 	 * campaigns' while running, in a stage under way and with room in
 	 * flight (a sent one is always re-sent); lifecycle work (PSMO, eCO,
@@ -476,16 +480,19 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	hex_encode(q->eid_value.ptr, 16, eid);
 	/* where it polls from is watched (read here; its contact is written with its health below) */
 	if ((err = store_prepare(e->db, "SELECT u.last_source, u.sources, u.sources_since, u.labels,"
-					" COALESCE(h.quarantined, 0) FROM euicc u LEFT JOIN health h ON h.eid = u.eid"
-					" WHERE u.eid = $1", &st)) != IOT_OK)
+					" COALESCE(h.quarantined, 0), EXISTS (SELECT 1 FROM operation o WHERE o.eid = u.eid"
+					"  AND o.state = 0 AND o.expires < $2)"
+					" FROM euicc u LEFT JOIN health h ON h.eid = u.eid WHERE u.eid = $1", &st)) != IOT_OK)
 		return err;
 	store_bind_text(st, 1, eid);
+	store_bind_int(st, 2, now);
 	if ((err = store_step(st, &row)) == IOT_OK && row) {
 		moved = e->source[0] && (!store_col_text(st, 0) || strcmp(store_col_text(st, 0), e->source));
 		sources = store_col_int(st, 1);
 		since = store_col_int(st, 2);
 		snprintf(labels, sizeof(labels), "%s", store_col_text(st, 3) ? store_col_text(st, 3) : "");
 		e->quarantined = store_col_int(st, 4) != 0;
+		e->none_expired = store_col_int(st, 5) == 0;
 	}
 	store_finalize(st);
 	if (err != IOT_OK)
@@ -503,7 +510,7 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	 * waits out the hour rather than go to whoever asks */
 	e->hold_triggers = sources >= EIM_SOURCES_ALERT && now - since <= 3600;
 	err = eim_next_message(e, eid, q->eid_value.ptr, false, out, &id, &resent);
-	e->hold_triggers = e->quarantined = false;
+	e->hold_triggers = e->quarantined = e->none_expired = false;
 	/* in one transaction (one commit per poll): its last contact, the binding
 	 * it polls in (the one its pushes go in), the transport; its rhythm, its
 	 * return after a switch, its cohorts' counters */

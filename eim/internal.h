@@ -3,6 +3,7 @@
 #define IOT_EIM_INTERNAL_H
 
 #include "eim/eim.h"
+#include "crypto/key_cache.h"
 #include "crypto/x509.h"
 #include "net/coap.h"
 #include "net/http.h"
@@ -29,6 +30,8 @@ struct eim {
 	struct crypto_cert **cis;
 	size_t ci_count;
 	struct store *db;
+	struct crypto_key_cache *keys;  /* cfg.keys, or this eim's own (own_keys) */
+	bool own_keys;
 	struct http_client *es9;        /* the relay to SM-DP+s, opened on first use */
 	bool notified;                  /* a notification was stored since eim_notifications_waiting */
 	bool esipa_json;                /* the messages at hand came in the JSON binding */
@@ -44,6 +47,7 @@ struct eim {
 #define EIM_MAX_WEBHOOKS 8
 	struct http_client *webhook_http[EIM_MAX_WEBHOOKS];     /* per receiver (webhook.c), opened on first use */
 	bool quarantined;                       /* the eUICC polling now is quarantined (esipa.c) */
+	bool none_expired;                      /* ... and had no pending operation expired a moment ago */
 	/* the autopilot's settings as last read, and when (ms): read at most once a second */
 	struct eim_autopilot_settings_cache {
 		int64_t at;

@@ -45,11 +45,12 @@ void eim_certs_free(struct eim_certs *c)
 }
 
 struct euicc_keys {
-	struct crypto_cert *cert;
+	struct crypto_key *key;
 	bool has_token;
 	int64_t token;
 };
 
+/* The eUICC's public key (from the key cache: parsed once per certificate) and association token. */
 static iot_err load_keys(struct eim *e, const char *eid, struct euicc_keys *k)
 {
 	struct store_stmt *st;
@@ -65,7 +66,7 @@ static iot_err load_keys(struct eim *e, const char *eid, struct euicc_keys *k)
 		const uint8_t *c = store_col_blob(st, 0, &n);
 
 		if (c && n)
-			err = x509_parse(c, n, &k->cert);
+			err = crypto_key_cache_cert_key(e->keys, c, n, &k->key);
 		k->has_token = !store_col_null(st, 1);
 		k->token = store_col_int(st, 1);
 	}
@@ -80,12 +81,12 @@ static bool signature_valid(const struct euicc_keys *k, const rsp_bytes *data, c
 	struct der_writer tw;
 	uint8_t tok[12];
 
-	if (!k->cert)
+	if (!k->key)
 		return false;
 	der_writer_fixed(&tw, tok, sizeof(tok));
 	der_put_int64(&tw, 0x84, k->token);
 	parts[1] = (struct crypto_buf){ tok, tw.len };
-	return ecdsa_verify(x509_key(k->cert), parts, k->has_token ? 2 : 1, sig->ptr, sig->len) == IOT_OK;
+	return ecdsa_verify(k->key, parts, k->has_token ? 2 : 1, sig->ptr, sig->len) == IOT_OK;
 }
 
 /* Records the outcome of op (when it is sent and the eIM's, for this eUICC);
@@ -470,7 +471,7 @@ iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_p
 	if ((err = load_keys(e, eid, &k)) != IOT_OK)
 		return err;
 	if ((err = store_begin(e->db)) != IOT_OK) {
-		x509_free(k.cert);
+		crypto_key_free(k.key);
 		return err;
 	}
 	switch (res->choice) {
@@ -561,7 +562,7 @@ iot_err eim_record_result(struct eim *e, const char *eid, const struct rsp_eim_p
 			err = finish_op(e, eid, id, 0, EIM_FAILED, res->u.error.error_code, NULL, 0);
 		break;
 	}
-	x509_free(k.cert);
+	crypto_key_free(k.key);
 	if (err != IOT_OK) {
 		store_rollback(e->db);
 		return err;
@@ -618,7 +619,7 @@ iot_err eim_download_finish_by_pir(struct eim *e, const struct rsp_pending_notif
 	if (err == IOT_OK && row && (err = load_keys(e, owner, &k)) == IOT_OK) {
 		struct crypto_buf part = { pir->data.der.ptr, pir->data.der.len };
 
-		if (!k.cert || ecdsa_verify(x509_key(k.cert), &part, 1, pir->euicc_sign_pir.ptr, pir->euicc_sign_pir.len) !=
+		if (!k.key || ecdsa_verify(k.key, &part, 1, pir->euicc_sign_pir.ptr, pir->euicc_sign_pir.len) !=
 				       IOT_OK) {
 			log_warn("eim", "installation result refused: not signed by the eUICC", "eid=%s op=%lld", owner,
 				 (long long)id);
@@ -636,7 +637,7 @@ iot_err eim_download_finish_by_pir(struct eim *e, const struct rsp_pending_notif
 			free(der);
 		}
 	}
-	x509_free(k.cert);
+	crypto_key_free(k.key);
 	rsp_arena_free(&a);
 	return err;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "crypto/key_cache.h"
 #include "net/esipa_json.h"
 
 #define ASN1_TYPE "application/x-gsma-rsp-asn1"
@@ -119,6 +120,7 @@ static void *work(void *arg)
 	struct eim_worker *w = arg;
 	struct eim_server *s = w->s;
 	struct eim *e = NULL;
+	int64_t held_until = 0;         /* the lease is surely this node's until then */
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
@@ -140,7 +142,7 @@ static void *work(void *arg)
 				bool held = true;
 
 				/* the nodes on one store share it: one does it, the others stand by */
-				if ((w->lease && (eim_lease_hold(e, w->lease, &held) != IOT_OK || !held)) ||
+				if ((w->lease && (eim_lease_keep(e, w->lease, &held_until, &held) != IOT_OK || !held)) ||
 				    w->step(e, 64, &done) != IOT_OK)
 					break;
 				atomic_fetch_add(w->done, done);
@@ -412,11 +414,14 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 		return IOT_E_NOMEM;
 	}
 	s->cfg.eim.polls = s->polls;
-	if (pthread_key_create(&s->core, core_free)) {
+	/* and shares the eUICCs' keys they parsed (bounded: its memory does not grow with the fleet) */
+	if (crypto_key_cache_new(EIM_KEY_CACHE, &s->keys) != IOT_OK || pthread_key_create(&s->core, core_free)) {
+		crypto_key_cache_free(s->keys);
 		eim_poll_queue_free(s->polls);
 		free(s);
 		return IOT_E_NOMEM;
 	}
+	s->cfg.eim.keys = s->keys;
 	/* fail now, not at the first request, when the credentials or the store are unusable */
 	if ((err = eim_open(&s->cfg.eim, &probe)) == IOT_OK) {
 		eim_close(probe);
@@ -506,6 +511,7 @@ void eim_server_stop(struct eim_server *s)
 	if (s->polls)
 		(void)eim_server_flush_polls(s);
 	eim_poll_queue_free(s->polls);
+	crypto_key_cache_free(s->keys);
 	pthread_mutex_destroy(&s->lock);
 	pthread_key_delete(s->core);
 	free(s);

@@ -38,6 +38,7 @@ struct eim_server {
 		const char *lease;              /* done by one node at a time: the holder of this lease */
 	} forwarder, injector, governor, autopilot, webhooks, pollkeeper;
 	struct eim_poll_queue *polls;          /* the polls' bookkeeping waiting for the pollkeeper */
+	struct crypto_key_cache *keys;         /* the eUICCs' keys, shared by the cores */
 	pthread_mutex_t lock;
 	bool stopping;
 };

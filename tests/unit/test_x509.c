@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "crypto/key_cache.h"
 #include "crypto/x509.h"
 
 #define EID "89049032123451234512345678901235"
@@ -356,6 +357,84 @@ static void test_parse_and_files(void **state)
 	free_pki(&p);
 }
 
+/* The key cache answers the certificate's own key, parsed once; another
+ * certificate (a new one for the same eUICC) never gets the old key; it
+ * stays within its room; junk is refused and not kept. */
+static void test_key_cache(void **state)
+{
+	static const uint8_t junk[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+	struct crypto_key_cache *c;
+	struct crypto_key *k, *other_key;
+	struct crypto_cert *other;
+	struct x509_template t = tmpl(X509_ROLE_EUICC, "eUICC");
+	struct crypto_buf msg = { (const uint8_t *)"result", 6 };
+	uint8_t sig[CRYPTO_SIG_LEN], other_sig[CRYPTO_SIG_LEN];
+	uint64_t hits, misses;
+	const uint8_t *der;
+	size_t len, other_len;
+	struct pki p;
+	(void)state;
+
+	make_pki(&p, CRYPTO_P256);
+	t.serial_number = EID;
+	assert_int_equal(crypto_key_generate(CRYPTO_P256, &other_key), IOT_OK);
+	other = issue(&t, other_key, p.eum, p.eum_key);
+	assert_int_equal(ecdsa_sign(p.euicc_key, &msg, 1, sig), IOT_OK);
+	assert_int_equal(ecdsa_sign(other_key, &msg, 1, other_sig), IOT_OK);
+	assert_int_equal(crypto_key_cache_new(8, &c), IOT_OK);
+	der = x509_der(p.euicc, &len);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(crypto_key_cache_cert_key(c, der, len, &k), IOT_OK);
+		assert_int_equal(ecdsa_verify(k, &msg, 1, sig, sizeof(sig)), IOT_OK);
+		assert_int_equal(ecdsa_verify(k, &msg, 1, other_sig, sizeof(other_sig)), IOT_E_CRYPTO_SIGNATURE);
+		crypto_key_free(k);
+	}
+	crypto_key_cache_stats(c, &hits, &misses);
+	assert_int_equal(misses, 1);
+	assert_int_equal(hits, 2);
+	/* the same EID, another certificate: its own key */
+	der = x509_der(other, &other_len);
+	assert_int_equal(crypto_key_cache_cert_key(c, der, other_len, &k), IOT_OK);
+	assert_int_equal(ecdsa_verify(k, &msg, 1, other_sig, sizeof(other_sig)), IOT_OK);
+	assert_int_equal(ecdsa_verify(k, &msg, 1, sig, sizeof(sig)), IOT_E_CRYPTO_SIGNATURE);
+	/* a key handed out outlives the cache */
+	crypto_key_cache_free(c);
+	assert_int_equal(ecdsa_verify(k, &msg, 1, other_sig, sizeof(other_sig)), IOT_OK);
+	crypto_key_free(k);
+	/* junk: refused, not kept */
+	assert_int_equal(crypto_key_cache_new(8, &c), IOT_OK);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(crypto_key_cache_cert_key(c, junk, sizeof(junk), &k), IOT_E_CERT_PARSE);
+	assert_null(k);
+	crypto_key_cache_stats(c, &hits, &misses);
+	assert_int_equal(hits, 0);
+	/* bounded: 64 certificates through room for 8 after one, which is then parsed again */
+	der = x509_der(p.euicc, &len);
+	assert_int_equal(crypto_key_cache_cert_key(c, der, len, &k), IOT_OK);
+	crypto_key_free(k);
+	for (int i = 0; i < 64; i++) {
+		struct crypto_cert *x;
+		struct x509_template ti = t;
+
+		ti.serial = 100 + (uint64_t)i;
+		x = issue(&ti, p.euicc_key, p.eum, p.eum_key);
+		der = x509_der(x, &len);
+		assert_int_equal(crypto_key_cache_cert_key(c, der, len, &k), IOT_OK);
+		crypto_key_free(k);
+		x509_free(x);
+	}
+	der = x509_der(p.euicc, &len);
+	assert_int_equal(crypto_key_cache_cert_key(c, der, len, &k), IOT_OK);
+	crypto_key_free(k);
+	crypto_key_cache_stats(c, &hits, &misses);
+	assert_int_equal(hits, 0);
+	assert_int_equal(misses, 2 + 1 + 64 + 1);
+	crypto_key_cache_free(c);
+	crypto_key_free(other_key);
+	x509_free(other);
+	free_pki(&p);
+}
+
 /* The SGP.26 test certificates pass the same checks. */
 static void test_sgp26_reference_chains(void **state)
 {
@@ -407,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_leaf_from_der),
 		cmocka_unit_test(test_spec_error_codes),
 		cmocka_unit_test(test_parse_and_files),
+		cmocka_unit_test(test_key_cache),
 		cmocka_unit_test(test_sgp26_reference_chains),
 	};
 	now = time(NULL);
