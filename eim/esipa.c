@@ -319,6 +319,22 @@ static bool undelivered(struct eim *e, const char *eid, const struct next_op *o)
 	return false;
 }
 
+/* A poll's first reads (get_eim_package, next_op) share one read transaction. */
+static iot_err reads_begin(struct eim *e)
+{
+	iot_err err = store_begin_read(e->db);
+
+	e->reading = err == IOT_OK;
+	return err;
+}
+
+static void reads_end(struct eim *e)
+{
+	if (e->reading)
+		store_end_read(e->db);
+	e->reading = false;
+}
+
 iot_err eim_next_message(struct eim *e, const char *eid, const uint8_t eid_bytes[16], bool pending_only,
 			 struct der_writer *out, int64_t *op, bool *resent)
 {
@@ -326,7 +342,10 @@ iot_err eim_next_message(struct eim *e, const char *eid, const uint8_t eid_bytes
 	iot_err err = IOT_E_NOT_FOUND;
 
 	for (int tries = 0; tries < 8; tries++) {
-		if ((err = next_op(e, eid, &o)) != IOT_OK)
+		err = next_op(e, eid, &o);
+		/* the poll's reads end here: what follows may write */
+		reads_end(e);
+		if (err != IOT_OK)
 			return err;
 		if (o.state == EIM_SENT && !pending_only && undelivered(e, eid, &o)) {
 			next_op_free(&o);
@@ -478,12 +497,16 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	if (q->eid_value.len != 16)
 		return package_error(RSP_EIM_PKG_INVALID_EID, out);
 	hex_encode(q->eid_value.ptr, 16, eid);
+	if ((err = reads_begin(e)) != IOT_OK)
+		return err;
 	/* where it polls from is watched (read here; its contact is written with its health below) */
 	if ((err = store_prepare(e->db, "SELECT u.last_source, u.sources, u.sources_since, u.labels,"
 					" COALESCE(h.quarantined, 0), EXISTS (SELECT 1 FROM operation o WHERE o.eid = u.eid"
 					"  AND o.state = 0 AND o.expires < $2)"
-					" FROM euicc u LEFT JOIN health h ON h.eid = u.eid WHERE u.eid = $1", &st)) != IOT_OK)
+					" FROM euicc u LEFT JOIN health h ON h.eid = u.eid WHERE u.eid = $1", &st)) != IOT_OK) {
+		reads_end(e);
 		return err;
+	}
 	store_bind_text(st, 1, eid);
 	store_bind_int(st, 2, now);
 	if ((err = store_step(st, &row)) == IOT_OK && row) {
@@ -495,6 +518,9 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 		e->none_expired = store_col_int(st, 5) == 0;
 	}
 	store_finalize(st);
+	/* the rest reads on in the same transaction unless something is written first */
+	if (err != IOT_OK || !row || moved || !e->none_expired || q->notify_state_change || q->has_rplmn)
+		reads_end(e);
 	if (err != IOT_OK)
 		return err;
 	if (!row) {
@@ -510,6 +536,7 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	 * waits out the hour rather than go to whoever asks */
 	e->hold_triggers = sources >= EIM_SOURCES_ALERT && now - since <= 3600;
 	err = eim_next_message(e, eid, q->eid_value.ptr, false, out, &id, &resent);
+	reads_end(e);
 	e->hold_triggers = e->quarantined = e->none_expired = false;
 	/* in one transaction (one commit per poll): its last contact, the binding
 	 * it polls in (the one its pushes go in), the transport; its rhythm, its

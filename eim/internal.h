@@ -48,6 +48,7 @@ struct eim {
 	struct http_client *webhook_http[EIM_MAX_WEBHOOKS];     /* per receiver (webhook.c), opened on first use */
 	bool quarantined;                       /* the eUICC polling now is quarantined (esipa.c) */
 	bool none_expired;                      /* ... and had no pending operation expired a moment ago */
+	bool reading;                           /* a poll's read transaction is open (esipa.c) */
 	/* the autopilot's settings as last read, and when (ms): read at most once a second */
 	struct eim_autopilot_settings_cache {
 		int64_t at;

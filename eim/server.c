@@ -126,14 +126,19 @@ static void *work(void *arg)
 	while (!s->stopping) {
 		unsigned done = 0;
 
-		if (!w->woken) {
+		int64_t wait_ms = w->woken ? w->last_ms + w->gap_ms - eim_now_ms() : w->period_ms ? w->period_ms : 5000;
+
+		if (wait_ms > 0) {
 			struct timespec until;
 
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += (long)(w->period_ms ? w->period_ms : 5000) % 1000 * 1000000;
-			until.tv_sec += (w->period_ms ? w->period_ms : 5000) / 1000 + until.tv_nsec / 1000000000;
+			until.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+			until.tv_sec += wait_ms / 1000 + until.tv_nsec / 1000000000;
 			until.tv_nsec %= 1000000000;
 			pthread_cond_timedwait(&w->wake, &s->lock, &until);
+			/* woken within its gap: waits the rest of it, the wakes meanwhile coalescing */
+			if (w->woken && w->last_ms + w->gap_ms > eim_now_ms())
+				continue;
 		}
 		w->woken = false;
 		pthread_mutex_unlock(&s->lock);
@@ -149,6 +154,7 @@ static void *work(void *arg)
 			} while (done && !s->stopping);
 		}
 		pthread_mutex_lock(&s->lock);
+		w->last_ms = eim_now_ms();
 	}
 	pthread_mutex_unlock(&s->lock);
 	/* a clean stop hands its lease over at once */
@@ -433,8 +439,9 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 	s->forwarder = (struct eim_worker){ .s = s, .step = eim_forward_notifications, .done = &s->notifications_forwarded,
 					    .lease = "forwarder" };
 	s->injector = (struct eim_worker){ .s = s, .step = eim_inject, .done = &s->pushed, .lease = "injector" };
+	/* woken by every device result: a round per 50 ms at most is enough for a stage to move */
 	s->governor = (struct eim_worker){ .s = s, .step = eim_rollout_step, .done = &s->campaign_moves,
-					   .lease = "governor" };
+					   .lease = "governor", .gap_ms = 50 };
 	s->autopilot = (struct eim_worker){ .s = s, .step = autopilot_step, .done = &s->autopilot_alerts,
 					    .period_ms = c->autopilot_period_ms ? c->autopilot_period_ms : 5000 };
 	s->webhooks = (struct eim_worker){ .s = s, .step = webhook_step, .done = &s->webhooks_sent, .period_ms = 1000,

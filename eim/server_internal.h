@@ -35,6 +35,8 @@ struct eim_server {
 		pthread_cond_t wake;
 		bool woken, running;
 		unsigned period_ms;             /* sleeps this long when not woken (default 5 s) */
+		unsigned gap_ms;                /* woken, runs at most once per gap (its wakes coalesce) */
+		int64_t last_ms;                /* when its last round ended */
 		const char *lease;              /* done by one node at a time: the holder of this lease */
 	} forwarder, injector, governor, autopilot, webhooks, pollkeeper;
 	struct eim_poll_queue *polls;          /* the polls' bookkeeping waiting for the pollkeeper */

@@ -362,6 +362,17 @@ static void sqlite_rollback(struct store *s)
 	DB(s)->rolling_back = false;
 }
 
+/* deferred: the snapshot is taken by the first read */
+static iot_err sqlite_begin_read(struct store *s)
+{
+	return run_cached(s, "BEGIN");
+}
+
+static void sqlite_end_read(struct store *s)
+{
+	(void)run_cached(s, "COMMIT");
+}
+
 static iot_err sqlite_sync_stats(struct store *base, uint64_t *commits, uint64_t *syncs)
 {
 	struct group *g = DB(base)->group;
@@ -556,6 +567,8 @@ static const struct store_ops sqlite_ops = {
 	.exec = sqlite_exec,
 	.begin = sqlite_begin,
 	.commit = sqlite_commit,
+	.begin_read = sqlite_begin_read,
+	.end_read = sqlite_end_read,
 	.rollback = sqlite_rollback,
 	.sync_stats = sqlite_sync_stats,
 	.prepare = sqlite_prepare,

@@ -31,6 +31,17 @@ iot_err store_begin(struct store *s)
 	return s->ops->begin(s);
 }
 
+iot_err store_begin_read(struct store *s)
+{
+	return s->ops->begin_read ? s->ops->begin_read(s) : IOT_OK;
+}
+
+void store_end_read(struct store *s)
+{
+	if (s->ops->end_read)
+		s->ops->end_read(s);
+}
+
 iot_err store_sync_stats(struct store *s, uint64_t *commits, uint64_t *syncs)
 {
 	*commits = *syncs = 0;

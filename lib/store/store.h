@@ -37,6 +37,12 @@ iot_err store_exec(struct store *s, const char *sql);
 iot_err store_begin(struct store *s);
 iot_err store_commit(struct store *s);
 void store_rollback(struct store *s);
+/* A stretch of reads only: the statements until store_end_read share one
+ * snapshot and, where the engine gains by it (SQLite: one read lock, the
+ * page cache checked once), one transaction instead of one each. Nothing
+ * in between may write. Elsewhere (PostgreSQL) each statement runs alone. */
+iot_err store_begin_read(struct store *s);
+void store_end_read(struct store *s);
 
 iot_err store_prepare(struct store *s, const char *sql, struct store_stmt **out);
 iot_err store_bind_int(struct store_stmt *st, int index, int64_t v);
