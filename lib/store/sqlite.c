@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TRACE_SLOTS 4096
@@ -39,6 +40,12 @@ struct group {
 	uint64_t written, synced;       /* commits made; commits known on disk */
 	uint64_t syncs;                 /* fdatasyncs made */
 	bool syncing;
+	/* writers of this process waiting for SQLite's write lock sleep on
+	 * released, woken when one of them ends a write, not polling in
+	 * SQLite's 1, 2, 5, 10 ... ms steps (another process's writes still
+	 * wake them only by the 1 ms timeout) */
+	pthread_cond_t released;
+	uint64_t releases;
 	unsigned refs;
 	struct group *next;
 };
@@ -60,6 +67,7 @@ static struct group *group_get(const char *file)
 		memcpy(g->wal + n, "-wal", 5);
 		pthread_mutex_init(&g->mu, NULL);
 		pthread_cond_init(&g->cv, NULL);
+		pthread_cond_init(&g->released, NULL);
 		g->next = groups;
 		groups = g;
 	} else if (g && !g->wal) {
@@ -83,14 +91,33 @@ static void group_put(struct group *g)
 			}
 		pthread_mutex_destroy(&g->mu);
 		pthread_cond_destroy(&g->cv);
+		pthread_cond_destroy(&g->released);
 		free(g->wal);
 		free(g);
 	}
 	pthread_mutex_unlock(&groups_mu);
 }
 
+/* The WAL on disk: through the connection's own open WAL file when SQLite
+ * gives it (no open and close per sync), else by its name. */
+static bool wal_sync(struct group *g, sqlite3 *db)
+{
+	sqlite3_file *f = NULL;
+	int fd;
+	bool ok;
+
+	if (db && sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) == SQLITE_OK && f && f->pMethods)
+		return f->pMethods->xSync(f, SQLITE_SYNC_NORMAL | SQLITE_SYNC_DATAONLY) == SQLITE_OK;
+	fd = open(g->wal, O_RDONLY | O_CLOEXEC);
+	/* no WAL: the last connection checkpointed it into the database, synced, and removed it */
+	ok = fd < 0 ? errno == ENOENT : !fdatasync(fd);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 /* Returns once the WAL is on disk past a commit that has just returned. */
-static iot_err group_sync(struct group *g)
+static iot_err group_sync(struct group *g, sqlite3 *db)
 {
 	iot_err err = IOT_OK;
 	uint64_t mine;
@@ -99,7 +126,6 @@ static iot_err group_sync(struct group *g)
 	mine = ++g->written;
 	while (g->synced < mine) {
 		uint64_t target;
-		int fd;
 		bool ok;
 
 		if (g->syncing) {
@@ -111,11 +137,7 @@ static iot_err group_sync(struct group *g)
 		g->syncing = true;
 		g->syncs++;
 		pthread_mutex_unlock(&g->mu);
-		fd = open(g->wal, O_RDONLY | O_CLOEXEC);
-		/* no WAL: the last connection checkpointed it into the database, synced, and removed it */
-		ok = fd < 0 ? errno == ENOENT : !fdatasync(fd);
-		if (fd >= 0)
-			close(fd);
+		ok = wal_sync(g, db);
 		pthread_mutex_lock(&g->mu);
 		g->syncing = false;
 		if (ok && target > g->synced)
@@ -130,10 +152,20 @@ static iot_err group_sync(struct group *g)
 	return err;
 }
 
+/* A writer of this process let go of the write lock. */
+static void group_released(struct group *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->releases++;
+	pthread_cond_broadcast(&g->released);
+	pthread_mutex_unlock(&g->mu);
+}
+
 struct store_sqlite {
 	struct store base;
 	sqlite3 *db;
 	struct group *group;
+	int64_t busy_since;             /* ms, when the lock last refused this connection */
 	int64_t changes_synced;         /* sqlite3_total_changes64 at the last group_sync */
 	bool rolling_back;
 	struct cached cache[CACHE_SLOTS];
@@ -245,6 +277,39 @@ static const struct store_ops sqlite_ops;
 static void sqlite_close(struct store *base);
 static iot_err sqlite_exec(struct store *base, const char *sql);
 
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* SQLite's lock is taken: wait for a writer of this process to let it go
+ * (1 ms at most, for another process's), 5 s in all as before. */
+static int on_busy(void *arg, int count)
+{
+	struct store_sqlite *s = arg;
+	struct group *g = s->group;
+	struct timespec until;
+	uint64_t seen;
+
+	if (!count)
+		s->busy_since = now_ms();
+	else if (now_ms() - s->busy_since > 5000)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 1000000;
+	until.tv_sec += until.tv_nsec / 1000000000;
+	until.tv_nsec %= 1000000000;
+	pthread_mutex_lock(&g->mu);
+	seen = g->releases;
+	while (g->releases == seen && !pthread_cond_timedwait(&g->released, &g->mu, &until))
+		;
+	pthread_mutex_unlock(&g->mu);
+	return 1;
+}
+
 iot_err store_sqlite_open(const char *path, struct store **out)
 {
 	struct store_sqlite *s = calloc(1, sizeof(*s));
@@ -259,13 +324,13 @@ iot_err store_sqlite_open(const char *path, struct store **out)
 		sqlite_close(&s->base);
 		return IOT_E_STORE;
 	}
-	sqlite3_busy_timeout(s->db, 5000);
 	/* a commit is on disk when it returns, even across a kill -9 or a power
 	 * cut: synchronous=NORMAL writes the WAL, group_sync puts it on disk */
 	if (!(s->group = group_get(sqlite3_db_filename(s->db, "main") ? sqlite3_db_filename(s->db, "main") : path))) {
 		sqlite_close(&s->base);
 		return IOT_E_NOMEM;
 	}
+	sqlite3_busy_handler(s->db, on_busy, s);
 	/* settings, nothing written: no sync */
 	err = map(sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
 			       /* no mmap: each connection unmapped the whole store whenever another's
@@ -318,7 +383,7 @@ static iot_err sync_if_written(struct store_sqlite *s)
 		return IOT_OK;
 	s->changes_synced = changes;
 	/* a rolled-back transaction left nothing to put on disk */
-	return s->rolling_back ? IOT_OK : group_sync(s->group);
+	return s->rolling_back ? IOT_OK : group_sync(s->group, s->db);
 }
 
 static iot_err sqlite_exec(struct store *s, const char *sql)
@@ -327,7 +392,7 @@ static iot_err sqlite_exec(struct store *s, const char *sql)
 
 	/* schema changes count no rows: synced whatever they changed */
 	if (err == IOT_OK && sqlite3_get_autocommit(DB(s)->db))
-		err = group_sync(DB(s)->group);
+		err = group_sync(DB(s)->group, DB(s)->db);
 	return err;
 }
 
@@ -487,12 +552,17 @@ static iot_err sqlite_bind_null(struct store_stmt *st, int index)
 
 static iot_err sqlite_step(struct store_stmt *st, bool *row)
 {
+	sqlite3 *db = DB(st->s)->db;
+	bool in_txn = !sqlite3_get_autocommit(db);
 	int rc = sqlite3_step(ST(st)->st);
 
 	*row = rc == SQLITE_ROW;
-	if (rc == SQLITE_DONE)
-		return sync_if_written(DB(st->s));
-	return map(rc);
+	if (rc != SQLITE_DONE)
+		return map(rc);
+	/* a transaction or a write on its own ended: the lock is free for the next writer */
+	if (sqlite3_get_autocommit(db) && (in_txn || !sqlite3_stmt_readonly(ST(st)->st)))
+		group_released(DB(st->s)->group);
+	return sync_if_written(DB(st->s));
 }
 
 static int64_t sqlite_col_int(struct store_stmt *st, int col)
@@ -550,15 +620,23 @@ static int64_t sqlite_changes(struct store *s)
 
 static void sqlite_finalize(struct store_stmt *st)
 {
+	struct store_sqlite *s = DB(st->s);
+	/* a write on its own left before SQLITE_DONE (RETURNING read in part) commits here */
+	bool wrote = sqlite3_get_autocommit(s->db) && !sqlite3_stmt_readonly(ST(st)->st);
+
 	if (ST(st)->slot >= 0) {
 		/* back to the cache, its bindings and any read it held let go */
 		sqlite3_reset(ST(st)->st);
 		sqlite3_clear_bindings(ST(st)->st);
-		DB(st->s)->cache[ST(st)->slot].busy = false;
-		return;
+		s->cache[ST(st)->slot].busy = false;
+	} else {
+		sqlite3_finalize(ST(st)->st);
+		free(st);
 	}
-	sqlite3_finalize(ST(st)->st);
-	free(st);
+	if (wrote) {
+		group_released(s->group);
+		(void)sync_if_written(s);
+	}
 }
 
 static const struct store_ops sqlite_ops = {
