@@ -3,8 +3,8 @@
 # 64 and 256 concurrent connections, HTTPS: empty polls per second and PSMO
 # round trips per second (a campaign of getRAT to all, one poll each), with
 # eimd's CPU per operation (from /proc) and the load generator's apart
-# (fleetsim's user+sys, its start-up included), so that it shows when the
-# generator, not eimd, is the limit. Beside them the bound the eIM's
+# (fleetsim's user+sys while polling, as it reports it), so that it shows
+# when the generator, not eimd, is the limit. Beside them the bound the eIM's
 # signature work puts on PSMOs (`openssl speed`, this run).
 # Usage: bench/curve.sh [BUILD_DIR] [LEVELS...]   (default: 1 4 16 64 256)
 set -euo pipefail
@@ -25,27 +25,30 @@ echo "$speed" | awk -v cores="$cores" '/ecdsa \(nistp256\)/ { s = $(NF-1); v = $
         cores, cores / (1 / s + 1 / v) }'
 "$build/tools/pkigen" --out "$tmp/pki" --curve nist --eid-range 890490321234512345123456780000 "$devices" >/dev/null
 p=$tmp/pki/nist
-{ eimd_conf "$p" "$tmp"; echo "api-key = operator:ops:op-secret"; echo "threads = 16"; } >"$tmp/eimd.conf"
+{ eimd_conf "$p" "$tmp"; echo "api-key = operator:ops:op-secret"; echo "threads = ${EIMD_THREADS:-16}"; } >"$tmp/eimd.conf"
 bench_eimd "$build" "$tmp/eimd.conf" "$tmp"
 cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
-sim() {   # THREADS ARGS...: one fleetsim run; its report, then its CPU seconds on a line of their own
+sim() {   # THREADS ARGS...: one fleetsim run and its report (its own CPU while polling included)
   local t=$1; shift
-  local TIMEFORMAT='%U %S'
-  { time "$build/tools/fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$hport" \
-      --connect-address 127.0.0.1 --ca "$p/ci.pem" --devices "$devices" --threads "$t" "$@" 2>/dev/null; } 2>&1
+  "$build/tools/fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$hport" \
+    --connect-address 127.0.0.1 --ca "$p/ci.pem" --devices "$devices" --threads "$t" "$@" 2>/dev/null
 }
 sim 16 --rounds 1 --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" --api-key op-secret >/dev/null
+# one signature and one verification (us), what a PSMO round trip costs the eIM in cryptography
+crypto_us=$(echo "$speed" | awk '/ecdsa \(nistp256\)/ { printf "%.1f", 1e6 / $(NF-1) + 1e6 / $NF }')
 row() {   # LEVEL KIND OUT TICKS: a line of the curve
-  awk -v c="$1" -v kind="$2" -v ticks="$4" -v tck="$tck" '
-    /polls/ { for (i = 1; i <= NF; i++) { if ($i == "polls" && $(i+1) != "(failed") n = $(i+1); if ($i == "in") secs = $(i+1);
+  awk -v c="$1" -v kind="$2" -v ticks="$4" -v tck="$tck" -v crypto="$crypto_us" '
+    /polls/ { for (i = 1; i <= NF; i++) { if ($i == "polls" && $(i+1) != "(failed") n = $(i+1); if ($i == "polls/s;") rate = $(i-1);
                                        if ($i == "p50") p50 = $(i+1); if ($i == "p99") p99 = $(i+1) } }
-    NF == 2 && $1 ~ /^[0-9.]+$/ { gen = $1 + $2 }
-    END { printf "  %4d  %-12s %8.0f/s  p50 %6.2f ms  p99 %7.2f ms  eimd CPU %6.0f us/op  fleetsim CPU %6.0f us/op\n",
-                 c, kind, n / secs, p50, p99, ticks * 1e6 / tck / n, gen * 1e6 / n }' <<<"$3"
+    /^load generator: CPU/ { gen = $4 }
+    END { us = ticks * 1e6 / tck / n
+          bound = kind == "PSMO trip" ? sprintf("%5.1fx its crypto (target 3x)", us / crypto) : sprintf("target 25 us")
+          printf "  %4d  %-12s %8.0f/s  p50 %6.2f ms  p99 %7.2f ms  eimd CPU %6.0f us/op, %s  fleetsim CPU %6.0f us/op\n",
+                 c, kind, rate, p50, p99, us, bound, gen }' <<<"$3"
 }
 echo "  concurrent connections, operation, rate, latency, CPU per operation of eimd and of the load generator:"
 for c in $levels; do
-  c0=$(cpu); out=$(sim "$c" --rounds 5); c1=$(cpu)
+  c0=$(cpu); out=$(sim "$c" --rounds 20); c1=$(cpu)
   row "$c" "empty poll" "$out" $((c1 - c0))
   curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -H "Authorization: Bearer op-secret" \
     -H "Content-Type: application/json" -d "{\"name\":\"curve\",\"label\":\"fleet=sim\",\"maxInFlight\":$devices,\"psmos\":[{\"getRAT\":{}}]}" \

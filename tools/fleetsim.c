@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +51,11 @@
 
 struct fleet_counts fleet;
 struct fleet_options opt = { .devices = 100, .threads = 4, .rounds = 1, .timeout_ms = 5000 };
+
+static double cpu_seconds(const struct rusage *r)
+{
+	return (double)r->ru_utime.tv_sec + r->ru_utime.tv_usec / 1e6 + (double)r->ru_stime.tv_sec + r->ru_stime.tv_usec / 1e6;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -234,6 +240,7 @@ int main(int argc, char **argv)
 	uint64_t up = 0, down = 0, wire_up = 0, wire_down = 0, dtls_up = 0, dtls_down = 0;
 	size_t polls_all, coaps_devices = 0, ipae_devices = 0, ipad_devices, https_devices;
 	pthread_t until_thread, progress_thread;
+	struct rusage ru0, ru1;
 	double t0, elapsed, *all;
 	DIR *dir;
 	FILE *f;
@@ -394,6 +401,7 @@ int main(int argc, char **argv)
 		}
 	}
 	t0 = fleetsim_now_ms();
+	getrusage(RUSAGE_SELF, &ru0);
 	if (opt.until)
 		pthread_create(&until_thread, NULL, watch_until, NULL);
 	if (opt.progress_s)
@@ -403,6 +411,7 @@ int main(int argc, char **argv)
 	for (unsigned t = 0; t < opt.threads; t++)
 		pthread_join(workers[t].thread, NULL);
 	elapsed = fleetsim_now_ms() - t0;
+	getrusage(RUSAGE_SELF, &ru1);
 	if (opt.until)
 		pthread_join(until_thread, NULL);
 	for (size_t i = 0; i < made; i++)
@@ -450,6 +459,10 @@ int main(int argc, char **argv)
 	       elapsed / 1e3, polls_all / (elapsed / 1e3), total_polls ? all[total_polls / 2] : 0,
 	       total_polls ? all[total_polls * 99 / 100] : 0, total_polls ? all[total_polls - 1] : 0, packages, installed,
 	       results);
+	/* what the load cost the generator itself (its start-up apart), so a
+	 * bench can tell when the generator, not the eIM, is the limit */
+	printf("load generator: CPU %.0f us per poll (user+system while polling, start-up apart)\n",
+	       polls_all ? (cpu_seconds(&ru1) - cpu_seconds(&ru0)) * 1e6 / (double)polls_all : 0);
 	if (opt.network_loss || opt.power_loss || opt.slow_share)
 		printf("misbehaviour: power cuts %lu (each device restarted from its record), ESipa exchanges lost %lu, "
 		       "devices on slow links %u\n",
