@@ -3,6 +3,7 @@
 #include "eim/change.h"
 #include "eim/autopilot.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -37,6 +38,14 @@ void eim_server_wake(struct eim_worker *w)
 {
 	pthread_mutex_lock(&w->s->lock);
 	w->woken = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->s->lock);
+}
+
+void eim_server_nudge(struct eim_worker *w)
+{
+	pthread_mutex_lock(&w->s->lock);
+	w->nudged = true;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->s->lock);
 }
@@ -77,9 +86,9 @@ static void esipa(struct eim_server *s, bool json, const char *peer, const uint8
 		eim_server_wake(&s->forwarder);
 	/* a result may free a device's next operation for a push */
 	if (len > 2 && body[0] == 0xBF && (body[1] == 0x50 || body[1] == 0x3D)) {
-		eim_server_wake(&s->injector);
+		eim_server_nudge(&s->injector);
 		/* ... and move a staged campaign on */
-		eim_server_wake(&s->governor);
+		eim_server_nudge(&s->governor);
 	}
 }
 
@@ -126,7 +135,8 @@ static void *work(void *arg)
 	while (!s->stopping) {
 		unsigned done = 0;
 
-		int64_t wait_ms = w->woken ? w->last_ms + w->gap_ms - eim_now_ms() : w->period_ms ? w->period_ms : 5000;
+		int64_t wait_ms = w->woken ? 0 : w->nudged ? w->last_ms + w->gap_ms - eim_now_ms() :
+				  w->period_ms ? w->period_ms : 5000;
 
 		if (wait_ms > 0) {
 			struct timespec until;
@@ -135,12 +145,11 @@ static void *work(void *arg)
 			until.tv_nsec += (long)(wait_ms % 1000) * 1000000;
 			until.tv_sec += wait_ms / 1000 + until.tv_nsec / 1000000000;
 			until.tv_nsec %= 1000000000;
-			pthread_cond_timedwait(&w->wake, &s->lock, &until);
-			/* woken within its gap: waits the rest of it, the wakes meanwhile coalescing */
-			if (w->woken && w->last_ms + w->gap_ms > eim_now_ms())
+			/* woken or nudged meanwhile: what to wait for is worked out again */
+			if (pthread_cond_timedwait(&w->wake, &s->lock, &until) != ETIMEDOUT)
 				continue;
 		}
-		w->woken = false;
+		w->woken = w->nudged = false;
 		pthread_mutex_unlock(&s->lock);
 		if (e || eim_open(&s->cfg.eim, &e) == IOT_OK) {
 			do {
@@ -438,8 +447,10 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 	pthread_mutex_init(&s->lock, NULL);
 	s->forwarder = (struct eim_worker){ .s = s, .step = eim_forward_notifications, .done = &s->notifications_forwarded,
 					    .lease = "forwarder" };
-	s->injector = (struct eim_worker){ .s = s, .step = eim_inject, .done = &s->pushed, .lease = "injector" };
-	/* woken by every device result: a round per 50 ms at most is enough for a stage to move */
+	s->injector = (struct eim_worker){ .s = s, .step = eim_inject, .done = &s->pushed, .lease = "injector",
+					   .gap_ms = 50 };
+	/* nudged by every device result: a round per 50 ms at most is enough for a
+	 * stage to move or a push to follow; an operator's call wakes them at once */
 	s->governor = (struct eim_worker){ .s = s, .step = eim_rollout_step, .done = &s->campaign_moves,
 					   .lease = "governor", .gap_ms = 50 };
 	s->autopilot = (struct eim_worker){ .s = s, .step = autopilot_step, .done = &s->autopilot_alerts,

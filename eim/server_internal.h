@@ -35,7 +35,8 @@ struct eim_server {
 		pthread_cond_t wake;
 		bool woken, running;
 		unsigned period_ms;             /* sleeps this long when not woken (default 5 s) */
-		unsigned gap_ms;                /* woken, runs at most once per gap (its wakes coalesce) */
+		bool nudged;                    /* work may have come: runs once its gap since the last round passed */
+		unsigned gap_ms;                /* nudged, runs at most once per gap (the nudges coalesce) */
 		int64_t last_ms;                /* when its last round ended */
 		const char *lease;              /* done by one node at a time: the holder of this lease */
 	} forwarder, injector, governor, autopilot, webhooks, pollkeeper;
@@ -49,6 +50,9 @@ struct eim_server {
 struct eim *eim_server_core(struct eim_server *s);
 /* Wakes a background worker: it has work. */
 void eim_server_wake(struct eim_worker *w);
+/* Tells it that it may have work (a device's result): it runs once its gap
+ * since its last round has passed, many nudges one round. */
+void eim_server_nudge(struct eim_worker *w);
 
 /* rest.c: the REST API under /api/v1/ (docs/rest-api.yaml). */
 void eim_rest(struct eim_server *s, const struct http_request *q, struct http_response *r);
