@@ -148,6 +148,9 @@ static iot_err check_euicc(struct smdp *s, const struct smdp_cred *c, const stru
 		goto out;
 	}
 	err = x509_subject_serial(euicc, eid, 33);
+	/* the session's later signatures (PrepareDownload, the PIR) are checked with it */
+	if (err == IOT_OK)
+		err = crypto_key_cache_put_cert(s->keys, euicc);
 out:
 	x509_free(euicc);
 	x509_free(eum);
@@ -382,7 +385,7 @@ static iot_err get_bpp(struct smdp *s, const struct rsp_get_bound_profile_packag
 {
 	const struct rsp_prepare_download_response *pdr = &q->prepare_download_response;
 	const struct rsp_euicc_signed2 *s2 = &pdr->u.ok.euicc_signed2;
-	struct crypto_cert *euicc = NULL;
+	struct crypto_key *euicc = NULL;
 	struct crypto_key *dp_ot = NULL;
 	struct smdp_package pkg = { 0 };
 	struct smdp_profile p;
@@ -425,10 +428,10 @@ static iot_err get_bpp(struct smdp *s, const struct rsp_get_bound_profile_packag
 	sig_tlv(ss.smdp_sig2, sig2_tlv);
 	parts[0] = (struct crypto_buf){ s2->der.ptr, s2->der.len };
 	parts[1] = (struct crypto_buf){ sig2_tlv, sizeof(sig2_tlv) };
-	if ((err = x509_parse(ss.euicc_cert, ss.euicc_cert_len, &euicc)) != IOT_OK)
+	if ((err = crypto_key_cache_cert_key(s->keys, ss.euicc_cert, ss.euicc_cert_len, &euicc)) != IOT_OK)
 		goto out;
 	if (s2->euicc_otpk.len != CRYPTO_POINT_LEN ||
-	    es9_verify_sig(x509_key(euicc), parts, 2, &pdr->u.ok.euicc_signature2) != IOT_OK) {
+	    es9_verify_sig(euicc, parts, 2, &pdr->u.ok.euicc_signature2) != IOT_OK) {
 		err = es9_refuse(st, 1, "8.1", "6.1", "eUICC signature: verification failed");
 		goto out;
 	}
@@ -489,7 +492,7 @@ out:
 		free(otsk);
 	}
 	crypto_key_free(dp_ot);
-	x509_free(euicc);
+	crypto_key_free(euicc);
 	smdp_package_free(&pkg);
 	es9_session_free(&ss);
 	return err;

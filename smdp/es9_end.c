@@ -24,7 +24,7 @@ iot_err es9_handle_pir(struct smdp *s, const struct rsp_profile_installation_res
 			  size_t len, struct smdp_status *st)
 {
 	const struct rsp_profile_installation_result_data *d = &pir->data;
-	struct crypto_cert *euicc = NULL;
+	struct crypto_key *euicc = NULL;
 	struct crypto_buf part = { d->der.ptr, d->der.len };
 	struct session ss;
 	bool success = d->final_result.choice == RSP_FINAL_RESULT_SUCCESS;
@@ -39,10 +39,10 @@ iot_err es9_handle_pir(struct smdp *s, const struct rsp_profile_installation_res
 	if (err != IOT_OK)
 		return err;
 	/* SGP.22 5.6.4: euiccSignPIR with the eUICC key of the session */
-	if ((err = x509_parse(ss.euicc_cert, ss.euicc_cert_len, &euicc)) == IOT_OK &&
-	    es9_verify_sig(x509_key(euicc), &part, 1, &pir->euicc_sign_pir) != IOT_OK)
+	if ((err = crypto_key_cache_cert_key(s->keys, ss.euicc_cert, ss.euicc_cert_len, &euicc)) == IOT_OK &&
+	    es9_verify_sig(euicc, &part, 1, &pir->euicc_sign_pir) != IOT_OK)
 		err = es9_refuse(st, 0, "8.1", "6.1", "eUICC signature: verification failed");
-	x509_free(euicc);
+	crypto_key_free(euicc);
 	if (err == IOT_OK)
 		err = record_notification(s, ss.iccid, ss.eid, &d->notification_metadata,
 					  success ? 0 : d->final_result.u.error.error_reason, der, len);
@@ -114,7 +114,7 @@ iot_err es9_cancel_session(struct smdp *s, const struct rsp_cancel_session_reque
 {
 	const struct rsp_cancel_session_response *c = &q->cancel_session_response;
 	const struct rsp_euicc_cancel_session_signed *sd = &c->u.ok.signed_data;
-	struct crypto_cert *euicc = NULL;
+	struct crypto_key *euicc = NULL;
 	struct crypto_buf part = { sd->der.ptr, sd->der.len };
 	struct session ss;
 	iot_err err;
@@ -129,8 +129,8 @@ iot_err es9_cancel_session(struct smdp *s, const struct rsp_cancel_session_reque
 		return err;
 	if (c->choice == RSP_CANCEL_RESP_OK) {
 		/* SGP.22 5.6.5: signed by the eUICC of the session, for this session and SM-DP+ */
-		if (!ss.euicc_cert || x509_parse(ss.euicc_cert, ss.euicc_cert_len, &euicc) != IOT_OK ||
-		    es9_verify_sig(x509_key(euicc), &part, 1, &c->u.ok.euicc_cancel_session_signature) != IOT_OK) {
+		if (!ss.euicc_cert || crypto_key_cache_cert_key(s->keys, ss.euicc_cert, ss.euicc_cert_len, &euicc) != IOT_OK ||
+		    es9_verify_sig(euicc, &part, 1, &c->u.ok.euicc_cancel_session_signature) != IOT_OK) {
 			err = es9_refuse(st, 2, "8.1", "6.1", "eUICC signature: verification failed");
 		} else if (sd->transaction_id.len != sizeof(ss.txid) ||
 			   memcmp(sd->transaction_id.ptr, ss.txid, sizeof(ss.txid))) {
@@ -142,7 +142,7 @@ iot_err es9_cancel_session(struct smdp *s, const struct rsp_cancel_session_reque
 	} else if (c->choice != RSP_CANCEL_RESP_ERROR) {
 		err = es9_refuse(st, 127, "1.3.1", "2.1", "Compact CancelSessionResponse is not accepted by ES9+");
 	}
-	x509_free(euicc);
+	crypto_key_free(euicc);
 	if (err == IOT_OK && ss.iccid[0] && c->choice == RSP_CANCEL_RESP_OK) {
 		int64_t reason = sd->reason;
 		/* SGP.22 3.1.3 / 5.6.5: postponed or timed out, the order stands; else it ends in error */

@@ -4,6 +4,7 @@
 
 #include "crypto/bsp.h"
 #include "crypto/crypto.h"
+#include "crypto/key_cache.h"
 #include "crypto/x509.h"
 #include "rsp/rsp.h"
 #include "smdp/smdp.h"
@@ -23,6 +24,8 @@ struct smdp {
 	struct smdp_cred *creds;
 	size_t cred_count;
 	struct store *db;
+	struct crypto_key_cache *keys;  /* the config's, or this smdp's own (own_keys) */
+	bool own_keys;
 	int cc_attempts, download_attempts, session_seconds, order_seconds;
 	time_t fixed_now;
 	bool legacy_upp;                /* a store from before profile_package: profile.upp exists (kept empty) */

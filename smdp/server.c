@@ -12,6 +12,7 @@
 
 #include "base/hex.h"
 #include "base/log.h"
+#include "crypto/key_cache.h"
 #include "der/der.h"
 #include "net/es9_json.h"
 #include "net/json_binding.h"
@@ -25,6 +26,7 @@ struct smdp_server {
 	struct smdp_server_config cfg;
 	struct http_server *http;
 	pthread_key_t core;
+	struct crypto_key_cache *keys;  /* the eUICCs' keys, shared by the cores */
 	pthread_t sender;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -503,10 +505,14 @@ iot_err smdp_server_start(const struct smdp_server_config *c, struct smdp_server
 		s->cfg.http.client_ca_file = c->es2_client_ca_file;
 		s->cfg.http.client_cert_optional = true;
 	}
-	if (pthread_key_create(&s->core, core_free)) {
+	/* the cores share the eUICCs' keys: a session's later messages (PrepareDownload, the PIR)
+	 * land on any thread (4,096 sessions' worth, about 1 KB each) */
+	if (crypto_key_cache_new(4096, &s->keys) != IOT_OK || pthread_key_create(&s->core, core_free)) {
+		crypto_key_cache_free(s->keys);
 		free(s);
 		return IOT_E_NOMEM;
 	}
+	s->cfg.smdp.keys = s->keys;
 	/* fail now, not at the first request, when the credentials or the store are unusable */
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
@@ -521,6 +527,7 @@ iot_err smdp_server_start(const struct smdp_server_config *c, struct smdp_server
 		pthread_key_delete(s->core);
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->wake);
+		crypto_key_cache_free(s->keys);
 		free(s);
 		return err;
 	}
@@ -550,5 +557,6 @@ void smdp_server_stop(struct smdp_server *s)
 	pthread_key_delete(s->core);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->wake);
+	crypto_key_cache_free(s->keys);
 	free(s);
 }

@@ -142,6 +142,12 @@ iot_err smdp_open(const struct smdp_config *c, struct smdp **out)
 		return IOT_E_NOMEM;
 	}
 	s->cred_count = c->cred_count;
+	if (!(s->keys = c->keys) && crypto_key_cache_new(64, &s->keys) == IOT_OK)
+		s->own_keys = true;
+	if (!s->keys) {
+		smdp_close(s);
+		return IOT_E_NOMEM;
+	}
 	s->cc_attempts = c->cc_attempts > 0 ? c->cc_attempts : 3;
 	s->download_attempts = c->download_attempts > 0 ? c->download_attempts : 3;
 	s->session_seconds = c->session_seconds > 0 ? c->session_seconds : 600;
@@ -176,6 +182,8 @@ void smdp_close(struct smdp *s)
 	free(s->creds);
 	free(s->address);
 	store_close(s->db);
+	if (s->own_keys)
+		crypto_key_cache_free(s->keys);
 	free(s);
 }
 

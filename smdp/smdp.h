@@ -29,6 +29,8 @@ struct smdp_credentials {
 	const char *pb_cert, *pb_key;           /* CERT.DPpb.ECDSA, SK.DPpb.ECDSA */
 };
 
+struct crypto_key_cache;
+
 struct smdp_config {
 	const char *address;                    /* this SM-DP+'s FQDN */
 	const struct smdp_credentials *creds;
@@ -38,6 +40,10 @@ struct smdp_config {
 	int download_attempts;                  /* BPPs bound per order (default 3) */
 	int session_seconds;                    /* a session's life (default 600) */
 	int order_seconds;                      /* a confirmed order's life (default 7 days) */
+	/* the eUICCs' public keys, parsed once per session's certificate and
+	 * shared by a server's cores (lib/crypto/key_cache.h); unset, each
+	 * smdp keeps its own */
+	struct crypto_key_cache *keys;
 };
 
 /* The outcome of a function in SGP.22 terms: the function's error code of

@@ -89,6 +89,35 @@ static struct entry *lookup(struct crypto_key_cache *c, const uint8_t name[CRYPT
 	return NULL;
 }
 
+/* key kept under name, unless an entry has it already. */
+static void keep(struct crypto_key_cache *c, const uint8_t name[CRYPTO_SHA256_LEN], const struct crypto_key *key)
+{
+	struct entry *victim;
+
+	pthread_mutex_lock(&c->mu);
+	if (!lookup(c, name, &victim) && EVP_PKEY_up_ref(key->pkey)) {
+		EVP_PKEY_free(victim->pkey);
+		memcpy(victim->name, name, CRYPTO_SHA256_LEN);
+		victim->pkey = key->pkey;
+		victim->curve = key->curve;
+		victim->used = ++c->clock;
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+iot_err crypto_key_cache_put_cert(struct crypto_key_cache *c, const struct crypto_cert *cert)
+{
+	size_t len;
+	const uint8_t *der = x509_der(cert, &len);
+	struct crypto_buf part = { der, len };
+	uint8_t name[CRYPTO_SHA256_LEN];
+	iot_err err = crypto_sha256(&part, 1, name);
+
+	if (err == IOT_OK)
+		keep(c, name, x509_key(cert));
+	return err;
+}
+
 iot_err crypto_key_cache_cert_key(struct crypto_key_cache *c, const uint8_t *der, size_t len,
 				  struct crypto_key **out)
 {
@@ -116,17 +145,8 @@ iot_err crypto_key_cache_cert_key(struct crypto_key_cache *c, const uint8_t *der
 	if ((err = x509_parse(der, len, &cert)) != IOT_OK)
 		return err;
 	key = x509_key(cert);
-	if (!(err = share(key->pkey, key->curve, out))) {
-		pthread_mutex_lock(&c->mu);
-		if (!lookup(c, name, &victim) && EVP_PKEY_up_ref(key->pkey)) {
-			EVP_PKEY_free(victim->pkey);
-			memcpy(victim->name, name, sizeof(name));
-			victim->pkey = key->pkey;
-			victim->curve = key->curve;
-			victim->used = ++c->clock;
-		}
-		pthread_mutex_unlock(&c->mu);
-	}
+	if (!(err = share(key->pkey, key->curve, out)))
+		keep(c, name, key);
 	x509_free(cert);
 	return err;
 }

@@ -7,6 +7,7 @@
 #define IOT_CRYPTO_KEY_CACHE_H
 
 #include "crypto/crypto.h"
+#include "crypto/x509.h"
 
 struct crypto_key_cache;
 
@@ -19,6 +20,9 @@ void crypto_key_cache_free(struct crypto_key_cache *c);
  * older one's entry. */
 iot_err crypto_key_cache_cert_key(struct crypto_key_cache *c, const uint8_t *der, size_t len,
 				  struct crypto_key **out);
+/* Keeps cert's key (a certificate already parsed and checked), so that the
+ * next crypto_key_cache_cert_key of its DER parses nothing. */
+iot_err crypto_key_cache_put_cert(struct crypto_key_cache *c, const struct crypto_cert *cert);
 void crypto_key_cache_stats(struct crypto_key_cache *c, uint64_t *hits, uint64_t *misses);
 
 #endif

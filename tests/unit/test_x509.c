@@ -369,7 +369,7 @@ static void test_key_cache(void **state)
 	struct x509_template t = tmpl(X509_ROLE_EUICC, "eUICC");
 	struct crypto_buf msg = { (const uint8_t *)"result", 6 };
 	uint8_t sig[CRYPTO_SIG_LEN], other_sig[CRYPTO_SIG_LEN];
-	uint64_t hits, misses;
+	uint64_t hits, misses, misses_after;
 	const uint8_t *der;
 	size_t len, other_len;
 	struct pki p;
@@ -397,6 +397,20 @@ static void test_key_cache(void **state)
 	assert_int_equal(crypto_key_cache_cert_key(c, der, other_len, &k), IOT_OK);
 	assert_int_equal(ecdsa_verify(k, &msg, 1, other_sig, sizeof(other_sig)), IOT_OK);
 	assert_int_equal(ecdsa_verify(k, &msg, 1, sig, sizeof(sig)), IOT_E_CRYPTO_SIGNATURE);
+	crypto_key_free(k);
+	/* a certificate parsed and checked elsewhere, kept: its key then parses nothing */
+	crypto_key_cache_stats(c, &hits, &misses);
+	assert_int_equal(crypto_key_cache_put_cert(c, p.dp_auth), IOT_OK);
+	der = x509_der(p.dp_auth, &len);
+	assert_int_equal(crypto_key_cache_cert_key(c, der, len, &k), IOT_OK);
+	crypto_key_cache_stats(c, &hits, &misses_after);
+	assert_int_equal(misses_after, misses);
+	assert_int_equal(ecdsa_sign(p.dp_key, &msg, 1, sig), IOT_OK);
+	assert_int_equal(ecdsa_verify(k, &msg, 1, sig, sizeof(sig)), IOT_OK);
+	crypto_key_free(k);
+	assert_int_equal(ecdsa_sign(p.euicc_key, &msg, 1, sig), IOT_OK);
+	der = x509_der(other, &other_len);
+	assert_int_equal(crypto_key_cache_cert_key(c, der, other_len, &k), IOT_OK);
 	/* a key handed out outlives the cache */
 	crypto_key_cache_free(c);
 	assert_int_equal(ecdsa_verify(k, &msg, 1, other_sig, sizeof(other_sig)), IOT_OK);
