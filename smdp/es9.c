@@ -110,12 +110,17 @@ static iot_err check_euicc(struct smdp *s, const struct smdp_cred *c, const stru
 	static const char *const subject[] = { [1] = "8.1.2", [2] = "8.1.2", [3] = "8.1.3", [4] = "8.1.3" };
 	struct crypto_cert *euicc = NULL, *eum = NULL;
 	enum x509_role failed = X509_ROLE_EUICC;
+	/* this EUM passed with this CI already, both still valid: the chain is checked from its leaf */
+	const struct crypto_cert *known = x509_eum_cache_get(s->eums, c->ci, ok->eum_certificate.ptr,
+							     ok->eum_certificate.len, smdp_now(s));
 	const uint8_t *aki;
 	struct crypto_buf part;
 	size_t aki_len;
 	iot_err err;
 	int code;
 
+	if (known)
+		goto leaf;
 	if (x509_parse(ok->eum_certificate.ptr, ok->eum_certificate.len, &eum) != IOT_OK) {
 		err = es9_refuse(st, 1, "8.1.2", "6.1", "EUM Certificate: verification failed");
 		goto out;
@@ -126,12 +131,20 @@ static iot_err check_euicc(struct smdp *s, const struct smdp_cred *c, const stru
 		err = es9_refuse(st, 9, "8.11.1", "3.9", "CI Public Key unknown");
 		goto out;
 	}
+leaf:
 	if (x509_parse(ok->euicc_certificate.ptr, ok->euicc_certificate.len, &euicc) != IOT_OK) {
 		err = es9_refuse(st, 3, "8.1.3", "6.1", "eUICC Certificate: verification failed");
 		goto out;
 	}
 	/* SGP.22 5.6.3: CERT.EUM by the CI, CERT.EUICC by the EUM, the EID within the EUM's range */
-	err = x509_verify_euicc_chain(c->ci, eum, euicc, smdp_now(s), &failed);
+	if (known) {
+		err = x509_verify_euicc_leaf(known, euicc, smdp_now(s));
+	} else if ((err = x509_verify_euicc_chain(c->ci, eum, euicc, smdp_now(s), &failed)) == IOT_OK) {
+		x509_eum_cache_put(s->eums, c->ci, &eum);
+	} else if (failed == X509_ROLE_EUICC) {
+		/* the CI and the EUM passed: the EUM is kept all the same */
+		x509_eum_cache_put(s->eums, c->ci, &eum);
+	}
 	if (err != IOT_OK) {
 		code = x509_authenticate_client_error(err, failed);
 		if (code == 9)

@@ -4,6 +4,7 @@
 
 #include "crypto/bsp.h"
 #include "crypto/crypto.h"
+#include "crypto/eum_cache.h"
 #include "crypto/key_cache.h"
 #include "crypto/x509.h"
 #include "rsp/rsp.h"
@@ -25,6 +26,7 @@ struct smdp {
 	size_t cred_count;
 	struct store *db;
 	struct crypto_key_cache *keys;  /* the config's, or this smdp's own (own_keys) */
+	struct x509_eum_cache *eums;    /* the same */
 	bool own_keys;
 	int cc_attempts, download_attempts, session_seconds, order_seconds;
 	time_t fixed_now;

@@ -12,6 +12,7 @@
 
 #include "base/hex.h"
 #include "base/log.h"
+#include "crypto/eum_cache.h"
 #include "crypto/key_cache.h"
 #include "der/der.h"
 #include "net/es9_json.h"
@@ -27,6 +28,7 @@ struct smdp_server {
 	struct http_server *http;
 	pthread_key_t core;
 	struct crypto_key_cache *keys;  /* the eUICCs' keys, shared by the cores */
+	struct x509_eum_cache *eums;    /* the EUMs checked, shared too */
 	pthread_t sender;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -507,12 +509,15 @@ iot_err smdp_server_start(const struct smdp_server_config *c, struct smdp_server
 	}
 	/* the cores share the eUICCs' keys: a session's later messages (PrepareDownload, the PIR)
 	 * land on any thread (4,096 sessions' worth, about 1 KB each) */
-	if (crypto_key_cache_new(4096, &s->keys) != IOT_OK || pthread_key_create(&s->core, core_free)) {
+	if (crypto_key_cache_new(4096, &s->keys) != IOT_OK || x509_eum_cache_new(64, &s->eums) != IOT_OK ||
+	    pthread_key_create(&s->core, core_free)) {
 		crypto_key_cache_free(s->keys);
+		x509_eum_cache_free(s->eums);
 		free(s);
 		return IOT_E_NOMEM;
 	}
 	s->cfg.smdp.keys = s->keys;
+	s->cfg.smdp.eums = s->eums;
 	/* fail now, not at the first request, when the credentials or the store are unusable */
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
@@ -528,6 +533,7 @@ iot_err smdp_server_start(const struct smdp_server_config *c, struct smdp_server
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->wake);
 		crypto_key_cache_free(s->keys);
+		x509_eum_cache_free(s->eums);
 		free(s);
 		return err;
 	}
@@ -558,5 +564,6 @@ void smdp_server_stop(struct smdp_server *s)
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->wake);
 	crypto_key_cache_free(s->keys);
+	x509_eum_cache_free(s->eums);
 	free(s);
 }

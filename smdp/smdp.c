@@ -142,8 +142,15 @@ iot_err smdp_open(const struct smdp_config *c, struct smdp **out)
 		return IOT_E_NOMEM;
 	}
 	s->cred_count = c->cred_count;
-	if (!(s->keys = c->keys) && crypto_key_cache_new(64, &s->keys) == IOT_OK)
+	s->keys = c->keys;
+	s->eums = c->eums;
+	if (!c->keys || !c->eums) {
 		s->own_keys = true;
+		if (crypto_key_cache_new(64, &s->keys) != IOT_OK || x509_eum_cache_new(8, &s->eums) != IOT_OK) {
+			smdp_close(s);
+			return IOT_E_NOMEM;
+		}
+	}
 	if (!s->keys) {
 		smdp_close(s);
 		return IOT_E_NOMEM;
@@ -182,8 +189,10 @@ void smdp_close(struct smdp *s)
 	free(s->creds);
 	free(s->address);
 	store_close(s->db);
-	if (s->own_keys)
+	if (s->own_keys) {
 		crypto_key_cache_free(s->keys);
+		x509_eum_cache_free(s->eums);
+	}
 	free(s);
 }
 

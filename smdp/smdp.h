@@ -30,6 +30,7 @@ struct smdp_credentials {
 };
 
 struct crypto_key_cache;
+struct x509_eum_cache;
 
 struct smdp_config {
 	const char *address;                    /* this SM-DP+'s FQDN */
@@ -44,6 +45,8 @@ struct smdp_config {
 	 * shared by a server's cores (lib/crypto/key_cache.h); unset, each
 	 * smdp keeps its own */
 	struct crypto_key_cache *keys;
+	/* EUMs checked against a CI already, shared the same way (lib/crypto/eum_cache.h) */
+	struct x509_eum_cache *eums;
 };
 
 /* The outcome of a function in SGP.22 terms: the function's error code of

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "crypto/eum_cache.h"
 #include "crypto/key_cache.h"
 #include "crypto/x509.h"
 
@@ -449,6 +450,49 @@ static void test_key_cache(void **state)
 	free_pki(&p);
 }
 
+/* EUMs kept once checked: answered for their CI, within both validity
+ * periods only, never for another CI or other bytes; a full cache keeps
+ * nothing more and leaves the certificate to its caller. */
+static void test_eum_cache(void **state)
+{
+	struct x509_eum_cache *c;
+	struct crypto_cert *eum, *eum2, *other_ci;
+	struct crypto_key *other_key;
+	struct x509_template t = tmpl(X509_ROLE_CI, "Other CI");
+	const uint8_t *der;
+	size_t len;
+	struct pki p;
+	(void)state;
+
+	make_pki(&p, CRYPTO_P256);
+	assert_int_equal(crypto_key_generate(CRYPTO_P256, &other_key), IOT_OK);
+	t.o = "iotrsp";
+	other_ci = issue(&t, other_key, NULL, other_key);
+	der = x509_der(p.eum, &len);
+	assert_int_equal(x509_eum_cache_new(1, &c), IOT_OK);
+	assert_null(x509_eum_cache_get(c, p.ci, der, len, now));
+	assert_int_equal(x509_parse(der, len, &eum), IOT_OK);
+	x509_eum_cache_put(c, p.ci, &eum);
+	assert_null(eum);
+	assert_non_null(x509_eum_cache_get(c, p.ci, der, len, now));
+	assert_int_equal(x509_verify_euicc_leaf(x509_eum_cache_get(c, p.ci, der, len, now), p.euicc, now), IOT_OK);
+	/* another CI, other bytes, outside the EUM's validity (tmpl: a day before now to ten years on) */
+	assert_null(x509_eum_cache_get(c, other_ci, der, len, now));
+	assert_null(x509_eum_cache_get(c, p.ci, der, len - 1, now));
+	assert_null(x509_eum_cache_get(c, p.ci, der, len, now - 2 * DAY));
+	assert_null(x509_eum_cache_get(c, p.ci, der, len, now + 3651 * DAY));
+	/* full: the caller keeps its certificate */
+	der = x509_der(p.dp_auth, &len);
+	assert_int_equal(x509_parse(der, len, &eum2), IOT_OK);
+	x509_eum_cache_put(c, p.ci, &eum2);
+	assert_non_null(eum2);
+	x509_free(eum2);
+	x509_eum_cache_free(c);
+	x509_free(other_ci);
+	crypto_key_free(other_key);
+	free_pki(&p);
+}
+
 /* The SGP.26 test certificates pass the same checks. */
 static void test_sgp26_reference_chains(void **state)
 {
@@ -501,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_spec_error_codes),
 		cmocka_unit_test(test_parse_and_files),
 		cmocka_unit_test(test_key_cache),
+		cmocka_unit_test(test_eum_cache),
 		cmocka_unit_test(test_sgp26_reference_chains),
 	};
 	now = time(NULL);

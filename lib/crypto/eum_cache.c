@@ -1,0 +1,110 @@
+/* EUM certificates already checked against a CI (eum_cache.h). */
+#include "crypto/eum_cache.h"
+#include "crypto/internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct entry {
+	uint8_t ci[CRYPTO_SHA256_LEN], eum[CRYPTO_SHA256_LEN];
+	time_t from, until;             /* both certificates valid within */
+	struct crypto_cert *cert;       /* the EUM, parsed */
+};
+
+struct x509_eum_cache {
+	pthread_mutex_t mu;
+	size_t count, cap;
+	struct entry *e;
+};
+
+iot_err x509_eum_cache_new(size_t capacity, struct x509_eum_cache **out)
+{
+	struct x509_eum_cache *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c || !(c->e = calloc(capacity ? capacity : 1, sizeof(*c->e)))) {
+		free(c);
+		return IOT_E_NOMEM;
+	}
+	c->cap = capacity ? capacity : 1;
+	pthread_mutex_init(&c->mu, NULL);
+	*out = c;
+	return IOT_OK;
+}
+
+void x509_eum_cache_free(struct x509_eum_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->count; i++)
+		x509_free(c->e[i].cert);
+	pthread_mutex_destroy(&c->mu);
+	free(c->e);
+	free(c);
+}
+
+static iot_err name(const struct crypto_cert *cert, uint8_t out[CRYPTO_SHA256_LEN])
+{
+	struct crypto_buf part = { cert->der, cert->der_len };
+
+	return crypto_sha256(&part, 1, out);
+}
+
+static bool validity(const struct crypto_cert *cert, time_t *from, time_t *until)
+{
+	struct tm nb, na;
+
+	if (ASN1_TIME_to_tm(X509_get0_notBefore(cert->x), &nb) != 1 ||
+	    ASN1_TIME_to_tm(X509_get0_notAfter(cert->x), &na) != 1)
+		return false;
+	*from = timegm(&nb);
+	*until = timegm(&na);
+	return true;
+}
+
+const struct crypto_cert *x509_eum_cache_get(struct x509_eum_cache *c, const struct crypto_cert *ci,
+					     const uint8_t *der, size_t len, time_t now)
+{
+	struct crypto_buf part = { der, len };
+	uint8_t ci_name[CRYPTO_SHA256_LEN], eum_name[CRYPTO_SHA256_LEN];
+	const struct crypto_cert *found = NULL;
+
+	if (name(ci, ci_name) != IOT_OK || crypto_sha256(&part, 1, eum_name) != IOT_OK)
+		return NULL;
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < c->count && !found; i++)
+		if (!memcmp(c->e[i].eum, eum_name, sizeof(eum_name)) && !memcmp(c->e[i].ci, ci_name, sizeof(ci_name)) &&
+		    /* as x509_check_issued: after notBefore, before notAfter */
+		    now > c->e[i].from && now < c->e[i].until)
+			found = c->e[i].cert;
+	pthread_mutex_unlock(&c->mu);
+	return found;
+}
+
+void x509_eum_cache_put(struct x509_eum_cache *c, const struct crypto_cert *ci, struct crypto_cert **eum)
+{
+	struct entry n = { 0 };
+	time_t from, until;
+
+	if (name(ci, n.ci) != IOT_OK || name(*eum, n.eum) != IOT_OK || !validity(ci, &n.from, &n.until) ||
+	    !validity(*eum, &from, &until))
+		return;
+	/* the window both certificates are valid in */
+	n.from = from > n.from ? from : n.from;
+	n.until = until < n.until ? until : n.until;
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < c->count; i++)
+		if (!memcmp(c->e[i].eum, n.eum, sizeof(n.eum)) && !memcmp(c->e[i].ci, n.ci, sizeof(n.ci))) {
+			pthread_mutex_unlock(&c->mu);
+			return;
+		}
+	/* full: never an eviction (a kept EUM may be in use on another thread); the caller keeps its own */
+	if (c->count < c->cap) {
+		n.cert = *eum;
+		c->e[c->count++] = n;
+		*eum = NULL;
+	}
+	pthread_mutex_unlock(&c->mu);
+}
