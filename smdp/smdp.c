@@ -151,10 +151,6 @@ iot_err smdp_open(const struct smdp_config *c, struct smdp **out)
 			return IOT_E_NOMEM;
 		}
 	}
-	if (!s->keys) {
-		smdp_close(s);
-		return IOT_E_NOMEM;
-	}
 	s->cc_attempts = c->cc_attempts > 0 ? c->cc_attempts : 3;
 	s->download_attempts = c->download_attempts > 0 ? c->download_attempts : 3;
 	s->session_seconds = c->session_seconds > 0 ? c->session_seconds : 600;

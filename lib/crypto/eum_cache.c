@@ -8,9 +8,10 @@
 #include <time.h>
 
 struct entry {
-	uint8_t ci[CRYPTO_SHA256_LEN], eum[CRYPTO_SHA256_LEN];
+	uint8_t *ci;                    /* the CI's DER, a copy */
+	size_t ci_len;
 	time_t from, until;             /* both certificates valid within */
-	struct crypto_cert *cert;       /* the EUM, parsed */
+	struct crypto_cert *cert;       /* the EUM, parsed (its DER inside) */
 };
 
 struct x509_eum_cache {
@@ -38,18 +39,20 @@ void x509_eum_cache_free(struct x509_eum_cache *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->count; i++)
+	for (size_t i = 0; i < c->count; i++) {
 		x509_free(c->e[i].cert);
+		free(c->e[i].ci);
+	}
 	pthread_mutex_destroy(&c->mu);
 	free(c->e);
 	free(c);
 }
 
-static iot_err name(const struct crypto_cert *cert, uint8_t out[CRYPTO_SHA256_LEN])
+/* e holds this EUM for this CI: compared byte for byte (a handful of entries, no hashing) */
+static bool same(const struct entry *e, const struct crypto_cert *ci, const uint8_t *der, size_t len)
 {
-	struct crypto_buf part = { cert->der, cert->der_len };
-
-	return crypto_sha256(&part, 1, out);
+	return e->cert->der_len == len && e->ci_len == ci->der_len && !memcmp(e->cert->der, der, len) &&
+	       !memcmp(e->ci, ci->der, ci->der_len);
 }
 
 static bool validity(const struct crypto_cert *cert, time_t *from, time_t *until)
@@ -67,17 +70,12 @@ static bool validity(const struct crypto_cert *cert, time_t *from, time_t *until
 const struct crypto_cert *x509_eum_cache_get(struct x509_eum_cache *c, const struct crypto_cert *ci,
 					     const uint8_t *der, size_t len, time_t now)
 {
-	struct crypto_buf part = { der, len };
-	uint8_t ci_name[CRYPTO_SHA256_LEN], eum_name[CRYPTO_SHA256_LEN];
 	const struct crypto_cert *found = NULL;
 
-	if (name(ci, ci_name) != IOT_OK || crypto_sha256(&part, 1, eum_name) != IOT_OK)
-		return NULL;
 	pthread_mutex_lock(&c->mu);
 	for (size_t i = 0; i < c->count && !found; i++)
-		if (!memcmp(c->e[i].eum, eum_name, sizeof(eum_name)) && !memcmp(c->e[i].ci, ci_name, sizeof(ci_name)) &&
-		    /* as x509_check_issued: after notBefore, before notAfter */
-		    now > c->e[i].from && now < c->e[i].until)
+		/* as x509_check_issued: after notBefore, before notAfter */
+		if (same(&c->e[i], ci, der, len) && now > c->e[i].from && now < c->e[i].until)
 			found = c->e[i].cert;
 	pthread_mutex_unlock(&c->mu);
 	return found;
@@ -88,20 +86,21 @@ void x509_eum_cache_put(struct x509_eum_cache *c, const struct crypto_cert *ci, 
 	struct entry n = { 0 };
 	time_t from, until;
 
-	if (name(ci, n.ci) != IOT_OK || name(*eum, n.eum) != IOT_OK || !validity(ci, &n.from, &n.until) ||
-	    !validity(*eum, &from, &until))
+	if (!validity(ci, &n.from, &n.until) || !validity(*eum, &from, &until))
 		return;
 	/* the window both certificates are valid in */
 	n.from = from > n.from ? from : n.from;
 	n.until = until < n.until ? until : n.until;
 	pthread_mutex_lock(&c->mu);
 	for (size_t i = 0; i < c->count; i++)
-		if (!memcmp(c->e[i].eum, n.eum, sizeof(n.eum)) && !memcmp(c->e[i].ci, n.ci, sizeof(n.ci))) {
+		if (same(&c->e[i], ci, (*eum)->der, (*eum)->der_len)) {
 			pthread_mutex_unlock(&c->mu);
 			return;
 		}
 	/* full: never an eviction (a kept EUM may be in use on another thread); the caller keeps its own */
-	if (c->count < c->cap) {
+	if (c->count < c->cap && (n.ci = malloc(ci->der_len))) {
+		memcpy(n.ci, ci->der, ci->der_len);
+		n.ci_len = ci->der_len;
 		n.cert = *eum;
 		c->e[c->count++] = n;
 		*eum = NULL;

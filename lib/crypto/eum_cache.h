@@ -3,7 +3,8 @@
  * eUICC's manufacturer is one of a handful: the CI's self-check and the
  * EUM's by the CI give the same answer every time while both certificates
  * are valid — only the time changes it, and the cache answers only within
- * both validity periods. Keyed by the CI's and the EUM's DER (SHA-256).
+ * both validity periods. Keyed by the CI's and the EUM's DER, compared byte
+ * for byte (a handful of entries).
  * Never evicts (an EUM handed out may be in use on another thread): once
  * full, what is not kept is checked in full each time. Shared by threads. */
 #ifndef IOT_CRYPTO_EUM_CACHE_H
