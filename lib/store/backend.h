@@ -29,6 +29,7 @@ struct store_ops {
 	int64_t (*changes)(struct store *s);
 	void (*finalize)(struct store_stmt *st);
 	iot_err (*sync_stats)(struct store *s, uint64_t *commits, uint64_t *syncs);     /* optional */
+	iot_err (*checkpoints)(struct store *s, uint64_t *n);                          /* optional */
 	iot_err (*begin_read)(struct store *s);                                         /* optional */
 	void (*end_read)(struct store *s);                                              /* with begin_read */
 };

@@ -1,5 +1,6 @@
 /* The SQLite backend of lib/store: the embedded default. */
 #include "store/backend.h"
+#include "store/sqlite_wal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,148 +26,12 @@ struct cached {
 	unsigned used;                  /* when last handed out, for eviction */
 };
 
-/* Group commit. Each connection commits with synchronous=NORMAL — COMMIT
- * appends to the WAL without an fsync — and then waits here until the WAL
- * is on disk past its commit: one fdatasync covers every commit that
- * returned before it began, so the requests that commit while one is in
- * flight share the next. A commit still returns only once it is durable,
- * as with synchronous=FULL, and SQLite syncs the WAL before every
- * checkpoint itself. One group per database file, shared by the process's
- * connections to it (eimd: one per thread). */
-struct group {
-	char *wal;                      /* the database's -wal file */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	uint64_t written, synced;       /* commits made; commits known on disk */
-	uint64_t syncs;                 /* fdatasyncs made */
-	bool syncing;
-	/* writers of this process waiting for SQLite's write lock sleep on
-	 * released, woken when one of them ends a write, not polling in
-	 * SQLite's 1, 2, 5, 10 ... ms steps (another process's writes still
-	 * wake them only by the 1 ms timeout) */
-	pthread_cond_t released;
-	uint64_t releases;
-	unsigned refs;
-	struct group *next;
-};
-
-static pthread_mutex_t groups_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct group *groups;
-
-static struct group *group_get(const char *file)
-{
-	struct group *g;
-	size_t n = strlen(file);
-
-	pthread_mutex_lock(&groups_mu);
-	for (g = groups; g; g = g->next)
-		if (!strncmp(g->wal, file, n) && !strcmp(g->wal + n, "-wal"))
-			break;
-	if (!g && (g = calloc(1, sizeof(*g))) && (g->wal = malloc(n + 5))) {
-		memcpy(g->wal, file, n);
-		memcpy(g->wal + n, "-wal", 5);
-		pthread_mutex_init(&g->mu, NULL);
-		pthread_cond_init(&g->cv, NULL);
-		pthread_cond_init(&g->released, NULL);
-		g->next = groups;
-		groups = g;
-	} else if (g && !g->wal) {
-		free(g);
-		g = NULL;
-	}
-	if (g)
-		g->refs++;
-	pthread_mutex_unlock(&groups_mu);
-	return g;
-}
-
-static void group_put(struct group *g)
-{
-	pthread_mutex_lock(&groups_mu);
-	if (g && !--g->refs) {
-		for (struct group **p = &groups; *p; p = &(*p)->next)
-			if (*p == g) {
-				*p = g->next;
-				break;
-			}
-		pthread_mutex_destroy(&g->mu);
-		pthread_cond_destroy(&g->cv);
-		pthread_cond_destroy(&g->released);
-		free(g->wal);
-		free(g);
-	}
-	pthread_mutex_unlock(&groups_mu);
-}
-
-/* The WAL on disk: through the connection's own open WAL file when SQLite
- * gives it (no open and close per sync), else by its name. */
-static bool wal_sync(struct group *g, sqlite3 *db)
-{
-	sqlite3_file *f = NULL;
-	int fd;
-	bool ok;
-
-	if (db && sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) == SQLITE_OK && f && f->pMethods)
-		return f->pMethods->xSync(f, SQLITE_SYNC_NORMAL | SQLITE_SYNC_DATAONLY) == SQLITE_OK;
-	fd = open(g->wal, O_RDONLY | O_CLOEXEC);
-	/* no WAL: the last connection checkpointed it into the database, synced, and removed it */
-	ok = fd < 0 ? errno == ENOENT : !fdatasync(fd);
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
-/* Returns once the WAL is on disk past a commit that has just returned. */
-static iot_err group_sync(struct group *g, sqlite3 *db)
-{
-	iot_err err = IOT_OK;
-	uint64_t mine;
-
-	pthread_mutex_lock(&g->mu);
-	mine = ++g->written;
-	while (g->synced < mine) {
-		uint64_t target;
-		bool ok;
-
-		if (g->syncing) {
-			pthread_cond_wait(&g->cv, &g->mu);
-			continue;
-		}
-		/* this one syncs for all that committed so far */
-		target = g->written;
-		g->syncing = true;
-		g->syncs++;
-		pthread_mutex_unlock(&g->mu);
-		ok = wal_sync(g, db);
-		pthread_mutex_lock(&g->mu);
-		g->syncing = false;
-		if (ok && target > g->synced)
-			g->synced = target;
-		pthread_cond_broadcast(&g->cv);
-		if (!ok) {
-			err = IOT_E_STORE;      /* not known durable: the caller answers a failure */
-			break;
-		}
-	}
-	pthread_mutex_unlock(&g->mu);
-	return err;
-}
-
-/* A writer of this process let go of the write lock. */
-static void group_released(struct group *g)
-{
-	pthread_mutex_lock(&g->mu);
-	g->releases++;
-	pthread_cond_broadcast(&g->released);
-	pthread_mutex_unlock(&g->mu);
-}
-
 struct store_sqlite {
 	struct store base;
 	sqlite3 *db;
-	struct group *group;
+	struct wal *wal;
 	int64_t busy_since;             /* ms, when the lock last refused this connection */
-	int64_t changes_synced;         /* sqlite3_total_changes64 at the last group_sync */
+	int64_t changes_synced;         /* sqlite3_total_changes64 at the last wal_group_sync */
 	bool rolling_back;
 	struct cached cache[CACHE_SLOTS];
 	unsigned clock;
@@ -290,9 +155,7 @@ static int64_t now_ms(void)
 static int on_busy(void *arg, int count)
 {
 	struct store_sqlite *s = arg;
-	struct group *g = s->group;
 	struct timespec until;
-	uint64_t seen;
 
 	if (!count)
 		s->busy_since = now_ms();
@@ -302,11 +165,7 @@ static int on_busy(void *arg, int count)
 	until.tv_nsec += 1000000;
 	until.tv_sec += until.tv_nsec / 1000000000;
 	until.tv_nsec %= 1000000000;
-	pthread_mutex_lock(&g->mu);
-	seen = g->releases;
-	while (g->releases == seen && !pthread_cond_timedwait(&g->released, &g->mu, &until))
-		;
-	pthread_mutex_unlock(&g->mu);
+	wal_wait_released(s->wal, &until);
 	return 1;
 }
 
@@ -325,8 +184,8 @@ iot_err store_sqlite_open(const char *path, struct store **out)
 		return IOT_E_STORE;
 	}
 	/* a commit is on disk when it returns, even across a kill -9 or a power
-	 * cut: synchronous=NORMAL writes the WAL, group_sync puts it on disk */
-	if (!(s->group = group_get(sqlite3_db_filename(s->db, "main") ? sqlite3_db_filename(s->db, "main") : path))) {
+	 * cut: synchronous=NORMAL writes the WAL, wal_group_sync puts it on disk */
+	if (!(s->wal = wal_get(sqlite3_db_filename(s->db, "main") ? sqlite3_db_filename(s->db, "main") : path))) {
 		sqlite_close(&s->base);
 		return IOT_E_NOMEM;
 	}
@@ -341,6 +200,7 @@ iot_err store_sqlite_open(const char *path, struct store **out)
 		sqlite_close(&s->base);
 		return err;
 	}
+	wal_attach(s->wal, s->db);
 	*out = &s->base;
 	return IOT_OK;
 }
@@ -370,7 +230,7 @@ static void sqlite_close(struct store *base)
 		free(s->cache[i].sql);
 	}
 	sqlite3_close(s->db);
-	group_put(s->group);
+	wal_put(s->wal);
 	free(s);
 }
 
@@ -383,7 +243,7 @@ static iot_err sync_if_written(struct store_sqlite *s)
 		return IOT_OK;
 	s->changes_synced = changes;
 	/* a rolled-back transaction left nothing to put on disk */
-	return s->rolling_back ? IOT_OK : group_sync(s->group, s->db);
+	return s->rolling_back ? IOT_OK : wal_group_sync(s->wal, s->db);
 }
 
 static iot_err sqlite_exec(struct store *s, const char *sql)
@@ -392,7 +252,7 @@ static iot_err sqlite_exec(struct store *s, const char *sql)
 
 	/* schema changes count no rows: synced whatever they changed */
 	if (err == IOT_OK && sqlite3_get_autocommit(DB(s)->db))
-		err = group_sync(DB(s)->group, DB(s)->db);
+		err = wal_group_sync(DB(s)->wal, DB(s)->db);
 	return err;
 }
 
@@ -440,12 +300,17 @@ static void sqlite_end_read(struct store *s)
 
 static iot_err sqlite_sync_stats(struct store *base, uint64_t *commits, uint64_t *syncs)
 {
-	struct group *g = DB(base)->group;
+	uint64_t checkpoints;
 
-	pthread_mutex_lock(&g->mu);
-	*commits = g->written;
-	*syncs = g->syncs;
-	pthread_mutex_unlock(&g->mu);
+	wal_stats(DB(base)->wal, commits, syncs, &checkpoints);
+	return IOT_OK;
+}
+
+static iot_err sqlite_checkpoints(struct store *base, uint64_t *n)
+{
+	uint64_t commits, syncs;
+
+	wal_stats(DB(base)->wal, &commits, &syncs, n);
 	return IOT_OK;
 }
 
@@ -561,7 +426,7 @@ static iot_err sqlite_step(struct store_stmt *st, bool *row)
 		return map(rc);
 	/* a transaction or a write on its own ended: the lock is free for the next writer */
 	if (sqlite3_get_autocommit(db) && (in_txn || !sqlite3_stmt_readonly(ST(st)->st)))
-		group_released(DB(st->s)->group);
+		wal_released(DB(st->s)->wal);
 	return sync_if_written(DB(st->s));
 }
 
@@ -634,7 +499,7 @@ static void sqlite_finalize(struct store_stmt *st)
 		free(st);
 	}
 	if (wrote) {
-		group_released(s->group);
+		wal_released(s->wal);
 		(void)sync_if_written(s);
 	}
 }
@@ -649,6 +514,7 @@ static const struct store_ops sqlite_ops = {
 	.end_read = sqlite_end_read,
 	.rollback = sqlite_rollback,
 	.sync_stats = sqlite_sync_stats,
+	.checkpoints = sqlite_checkpoints,
 	.prepare = sqlite_prepare,
 	.bind_int = sqlite_bind_int,
 	.bind_text = sqlite_bind_text,

@@ -48,6 +48,11 @@ iot_err store_sync_stats(struct store *s, uint64_t *commits, uint64_t *syncs)
 	return s->ops->sync_stats ? s->ops->sync_stats(s, commits, syncs) : IOT_E_NOT_FOUND;
 }
 
+iot_err store_checkpoints(struct store *s, uint64_t *n)
+{
+	return s->ops->checkpoints ? s->ops->checkpoints(s, n) : IOT_E_NOT_FOUND;
+}
+
 iot_err store_commit(struct store *s)
 {
 	return s->ops->commit(s);

@@ -73,6 +73,11 @@ int64_t store_changes(struct store *s);
  * concurrent commits shared one). IOT_E_NOT_FOUND where the database server
  * does its own (PostgreSQL). */
 iot_err store_sync_stats(struct store *s, uint64_t *commits, uint64_t *syncs);
+/* Checkpoints (SQLite): the WAL copied into the database by a thread of
+ * the process's own, not by the commit that took it past 1,000 frames (a
+ * request would wait for it); *n: how many it made. IOT_E_NOT_FOUND where
+ * the database server does its own (PostgreSQL). */
+iot_err store_checkpoints(struct store *s, uint64_t *n);
 void store_finalize(struct store_stmt *st);
 
 /* One statement run with its parameters, by type letter: 't' text (NULL

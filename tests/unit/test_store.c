@@ -3,7 +3,8 @@
  * IOTRSP_TEST_PG): schema, parameters of every type and in any order, the
  * SQLite spellings the schemas use, transactions that roll back, constraints,
  * a commit that survives reopening, writers that never lose an update,
- * commits synced before they return (SQLite's group commit), and
+ * commits synced before they return (SQLite's group commit), checkpoints
+ * off the committers' way (SQLite), and
  * (PostgreSQL) a connection that is cut and comes back. */
 #include "testutil.h"
 
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -310,6 +312,66 @@ static void test_group_commit(void **state)
 	store_close(s);
 }
 
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : st.st_size;
+}
+
+/* Checkpoints (SQLite): a commit that takes the WAL past 1,000 frames
+ * leaves the copying into the database to the store's thread and returns;
+ * the thread does it (the rows reach the database file); however fast the
+ * writers, the WAL stays bounded; and once the store is closed, nothing is
+ * left in a WAL. */
+static void test_checkpoints(void **state)
+{
+	struct store *s = open_store();
+	char db[600], wal[610];
+	uint64_t n0, n1;
+	off_t most = 0, size;
+	static uint8_t blob[3900];
+
+	(void)state;
+	if (store_checkpoints(s, &n0) == IOT_E_NOT_FOUND) {
+		store_close(s);
+		skip();
+	}
+	snprintf(db, sizeof(db), "%s", url + strlen("sqlite:"));
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	assert_int_equal(store_exec(s, "CREATE TABLE IF NOT EXISTS w (k INTEGER PRIMARY KEY, v BLOB)"), IOT_OK);
+	/* a row a page: 1,100 pages in one commit */
+	assert_int_equal(store_begin(s), IOT_OK);
+	for (int i = 0; i < 1100; i++)
+		assert_int_equal(store_sql(s, "INSERT INTO w (k, v) VALUES ($1, $2)", "ib", (int64_t)i, blob, sizeof(blob)),
+				 IOT_OK);
+	assert_int_equal(store_commit(s), IOT_OK);
+	WAIT_UNTIL(store_checkpoints(s, &n1) == IOT_OK && n1 > n0);
+	assert_true(n1 > n0);
+	/* copied into the database file */
+	assert_true(file_size(db) >= 1100 * (off_t)sizeof(blob));
+	/* 20 more such commits one after the other, 22,000 frames: past 4,000
+	 * in the WAL the committer copies it all itself, and the next writer
+	 * uses the WAL again from its start */
+	for (int k = 1; k <= 20; k++) {
+		assert_int_equal(store_begin(s), IOT_OK);
+		for (int i = 0; i < 1100; i++)
+			assert_int_equal(store_sql(s, "INSERT INTO w (k, v) VALUES ($1, $2)", "ib", (int64_t)(k * 10000 + i),
+						   blob, sizeof(blob)),
+					 IOT_OK);
+		assert_int_equal(store_commit(s), IOT_OK);
+		if ((size = file_size(wal)) > most)
+			most = size;
+	}
+	assert_true(most > 0 && most < (off_t)(4000 + 1100 + 100) * (4096 + 24));
+	assert_int_equal(one_int(s, "SELECT COUNT(*) FROM w"), 21 * 1100);
+	store_close(s);
+	assert_int_equal(file_size(wal), -1);
+	s = open_store();
+	assert_int_equal(one_int(s, "SELECT COUNT(*) FROM w"), 21 * 1100);
+	store_close(s);
+}
+
 /* A stretch of reads: its statements read what is committed, a read-only
  * stretch syncs nothing, and a write after it works as ever. Where the
  * engine shares one snapshot among them (SQLite), a commit made meanwhile
@@ -462,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup(test_writers_serialized, setup),
 		cmocka_unit_test_setup(test_leases, setup),
 		cmocka_unit_test_setup(test_group_commit, setup),
+		cmocka_unit_test_setup(test_checkpoints, setup),
 		cmocka_unit_test_setup(test_read_stretch, setup),
 		cmocka_unit_test_setup(test_schema_versions, setup),
 		cmocka_unit_test_setup(test_connection_cut, setup),
