@@ -7,7 +7,6 @@
  * may be sent again. */
 #include "eim/internal.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -126,46 +125,20 @@ static iot_err check_prepare(struct eim *e, struct check *c, size_t *bad)
 	return check_eums(e, c->v, c->n, c->eums, &c->neums, c->now, bad);
 }
 
-/* A chunk of the eUICCs' certificates checked, split over threads. */
-struct chunk {
-	struct check c;                 /* v, n: the chunk's */
-	unsigned threads;
-	size_t bad;                     /* first refused, relative to the chunk, or n */
-	iot_err err;
-	pthread_t t;
-	bool started;
-};
-
-static void *chunk_check(void *arg)
+/* Every eUICC's certificate checked, split over threads; *bad: the first
+ * refused. */
+static iot_err check_all(struct check *c, unsigned threads, size_t *bad)
 {
-	struct chunk *k = arg;
+	iot_err err = IOT_OK;
 
-	par_ranges(k->c.n, k->threads, check_range, &k->c);
-	k->bad = k->c.n;
-	k->err = IOT_OK;
-	for (unsigned i = 0; i < k->threads; i++)
-		if (k->c.err[i] != IOT_OK && k->c.bad[i] < k->bad) {
-			k->bad = k->c.bad[i];
-			k->err = k->c.err[i];
+	par_ranges(c->n, threads, check_range, c);
+	*bad = c->n;
+	for (unsigned i = 0; i < threads; i++)
+		if (c->err[i] != IOT_OK && c->bad[i] < *bad) {
+			*bad = c->bad[i];
+			err = c->err[i];
 		}
-	return NULL;
-}
-
-static void chunk_start(struct chunk *k, const struct check *all, size_t from, size_t to, unsigned threads)
-{
-	*k = (struct chunk){ .c = *all, .threads = threads };
-	k->c.v = all->v + from;
-	k->c.n = to - from;
-	k->started = !pthread_create(&k->t, NULL, chunk_check, k);
-	if (!k->started)
-		chunk_check(k);
-}
-
-static void chunk_wait(struct chunk *k)
-{
-	if (k->started)
-		pthread_join(k->t, NULL);
-	k->started = false;
+	return err;
 }
 
 /* One eUICC written in the open transaction: added, or known already. */
@@ -190,39 +163,22 @@ static iot_err write_one(struct eim *e, const struct eim_euicc_new *x, const str
 	return err;
 }
 
-/* Checks and writes overlap: while the threads check chunk k+1, this one
- * writes chunk k in the transaction; a refusal anywhere rolls back all. */
+/* All checked first, then all written in one transaction: the store's
+ * write lock is held for the writes alone, not while the certificates are
+ * checked, so that the devices' polls and another upload's writes wait
+ * only that long (and another upload's checks overlap these writes); a
+ * refusal anywhere registers nothing. */
 static iot_err check_and_write(struct eim *e, struct check *all, unsigned threads, size_t *added, size_t *known,
 			       size_t *bad)
 {
 	struct eim_settings set;
-	struct chunk cur, next;
 	iot_err err;
-	/* chunks small enough to overlap, large enough to keep the threads busy */
-	size_t n = all->n, size = n / 8 < 16 ? 16 : n / 8 > 2048 ? 2048 : n / 8;
 
-	if ((err = eim_settings_get(e, &set)) != IOT_OK || (err = store_begin(e->db)) != IOT_OK)
+	if ((err = check_all(all, threads, bad)) != IOT_OK || (err = eim_settings_get(e, &set)) != IOT_OK ||
+	    (err = store_begin(e->db)) != IOT_OK)
 		return err;
-	chunk_start(&cur, all, 0, n < size ? n : size, threads);
-	for (size_t from = 0; from < n;) {
-		size_t to = from + cur.c.n, end = to + size < n ? to + size : n;
-
-		chunk_wait(&cur);
-		if ((err = cur.err) != IOT_OK) {
-			*bad = from + cur.bad;
-			break;
-		}
-		if (to < n)
-			chunk_start(&next, all, to, end, threads);
-		for (size_t i = from; err == IOT_OK && i < to; i++)
-			err = write_one(e, &all->v[i], &set, added, known);
-		if (to < n)
-			chunk_wait(&next);
-		if (err != IOT_OK)
-			break;
-		cur = next;
-		from = to;
-	}
+	for (size_t i = 0; err == IOT_OK && i < all->n; i++)
+		err = write_one(e, &all->v[i], &set, added, known);
 	if (err == IOT_OK && (err = store_commit(e->db)) == IOT_OK)
 		return IOT_OK;
 	store_rollback(e->db);
