@@ -5,7 +5,9 @@
 # eimd's CPU per operation (from /proc) and the load generator's apart
 # (fleetsim's user+sys while polling, as it reports it), so that it shows
 # when the generator, not eimd, is the limit. Beside them the bound the eIM's
-# signature work puts on PSMOs (`openssl speed`, this run).
+# signature work puts on PSMOs (`openssl speed`, this run). eimd runs as
+# configured by default (4 HTTPS threads); EIMD_THREADS=N sets another count
+# (more threads than cores cost each operation more: 16 on 2 cores, ~40 %).
 # Usage: bench/curve.sh [BUILD_DIR] [LEVELS...]   (default: 1 4 16 64 256)
 set -euo pipefail
 . "$(dirname "$0")/../scripts/daemon_conf.sh"
@@ -23,9 +25,11 @@ speed=$(openssl speed -seconds 2 ecdsap256 2>/dev/null)
 echo "$speed" | awk -v cores="$cores" '/ecdsa \(nistp256\)/ { s = $(NF-1); v = $NF }
   END { printf "== eimd against concurrency (openssl speed, this run, %s cores: a PSMO costs the eIM a signature and a verification, at most %.0f/s)\n",
         cores, cores / (1 / s + 1 / v) }'
+echo "   eimd with ${EIMD_THREADS:-its default 4} HTTPS threads"
 "$build/tools/pkigen" --out "$tmp/pki" --curve nist --eid-range 890490321234512345123456780000 "$devices" >/dev/null
 p=$tmp/pki/nist
-{ eimd_conf "$p" "$tmp"; echo "api-key = operator:ops:op-secret"; echo "threads = ${EIMD_THREADS:-16}"; } >"$tmp/eimd.conf"
+{ eimd_conf "$p" "$tmp"; echo "api-key = operator:ops:op-secret"; [ -z "${EIMD_THREADS:-}" ] || echo "threads = $EIMD_THREADS"; } \
+  >"$tmp/eimd.conf"
 bench_eimd "$build" "$tmp/eimd.conf" "$tmp"
 cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 sim() {   # THREADS ARGS...: one fleetsim run and its report (its own CPU while polling included)
