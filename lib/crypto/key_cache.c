@@ -1,4 +1,4 @@
-/* Certificates' public keys, parsed once (key_cache.h). */
+/* Public keys, decoded once (key_cache.h). */
 #include "crypto/key_cache.h"
 #include "crypto/x509.h"
 #include "crypto/internal.h"
@@ -9,9 +9,10 @@
 
 #define WAYS 4
 
-/* An entry is named by the SHA-256 of the certificate's DER: a certificate
- * that changes (a new one stored for the same eUICC) is another entry, so
- * nothing has to be told to forget the old one; it ages out. */
+/* An entry is named by the SHA-256 of the bytes its key came from: a
+ * certificate or key that changes (a new one stored for the same eUICC, an
+ * eIM's new key) is another entry, so nothing has to be told to forget the
+ * old one; it ages out. */
 struct entry {
 	uint8_t name[CRYPTO_SHA256_LEN];
 	EVP_PKEY *pkey;                 /* NULL: free */
@@ -105,31 +106,53 @@ static void keep(struct crypto_key_cache *c, const uint8_t name[CRYPTO_SHA256_LE
 	pthread_mutex_unlock(&c->mu);
 }
 
+/* An entry's name: the SHA-256 of what the key came from, a certificate
+ * or a SubjectPublicKeyInfo, told apart by a first byte. */
+static iot_err name_of(char kind, const uint8_t *der, size_t len, uint8_t name[CRYPTO_SHA256_LEN])
+{
+	struct crypto_buf parts[2] = { { (const uint8_t *)&kind, 1 }, { der, len } };
+
+	return crypto_sha256(parts, 2, name);
+}
+
 iot_err crypto_key_cache_put_cert(struct crypto_key_cache *c, const struct crypto_cert *cert)
 {
 	size_t len;
 	const uint8_t *der = x509_der(cert, &len);
-	struct crypto_buf part = { der, len };
 	uint8_t name[CRYPTO_SHA256_LEN];
-	iot_err err = crypto_sha256(&part, 1, name);
+	iot_err err = name_of('c', der, len, name);
 
 	if (err == IOT_OK)
 		keep(c, name, x509_key(cert));
 	return err;
 }
 
-iot_err crypto_key_cache_cert_key(struct crypto_key_cache *c, const uint8_t *der, size_t len,
-				  struct crypto_key **out)
+/* A certificate's subject public key, decoded. */
+static iot_err cert_key(const uint8_t *der, size_t len, struct crypto_key **out)
 {
-	struct crypto_buf part = { der, len };
-	uint8_t name[CRYPTO_SHA256_LEN];
-	struct crypto_cert *cert = NULL;
-	struct entry *hit, *victim;
+	struct crypto_cert *cert;
 	const struct crypto_key *key;
 	iot_err err;
 
+	if ((err = x509_parse(der, len, &cert)) != IOT_OK)
+		return err;
+	key = x509_key(cert);
+	err = share(key->pkey, key->curve, out);
+	x509_free(cert);
+	return err;
+}
+
+/* The key kept for what der is (kind), or decoded by decode and kept. */
+static iot_err cached_key(struct crypto_key_cache *c, char kind, const uint8_t *der, size_t len,
+			  iot_err (*decode)(const uint8_t *der, size_t len, struct crypto_key **out),
+			  struct crypto_key **out)
+{
+	uint8_t name[CRYPTO_SHA256_LEN];
+	struct entry *hit, *victim;
+	iot_err err;
+
 	*out = NULL;
-	if ((err = crypto_sha256(&part, 1, name)) != IOT_OK)
+	if ((err = name_of(kind, der, len, name)) != IOT_OK)
 		return err;
 	pthread_mutex_lock(&c->mu);
 	if ((hit = lookup(c, name, &victim))) {
@@ -141,14 +164,22 @@ iot_err crypto_key_cache_cert_key(struct crypto_key_cache *c, const uint8_t *der
 	}
 	c->misses++;
 	pthread_mutex_unlock(&c->mu);
-	/* parsed outside the lock: two threads missing on one certificate both parse it */
-	if ((err = x509_parse(der, len, &cert)) != IOT_OK)
-		return err;
-	key = x509_key(cert);
-	if (!(err = share(key->pkey, key->curve, out)))
-		keep(c, name, key);
-	x509_free(cert);
+	/* decoded outside the lock: two threads missing on one key both decode it */
+	if ((err = decode(der, len, out)) == IOT_OK)
+		keep(c, name, *out);
 	return err;
+}
+
+iot_err crypto_key_cache_cert_key(struct crypto_key_cache *c, const uint8_t *der, size_t len,
+				  struct crypto_key **out)
+{
+	return cached_key(c, 'c', der, len, cert_key, out);
+}
+
+iot_err crypto_key_cache_spki_key(struct crypto_key_cache *c, const uint8_t *der, size_t len,
+				  struct crypto_key **out)
+{
+	return cached_key(c, 's', der, len, crypto_key_from_spki, out);
 }
 
 void crypto_key_cache_stats(struct crypto_key_cache *c, uint64_t *hits, uint64_t *misses)

@@ -1,7 +1,8 @@
-/* Certificates' public keys, parsed once. Decoding an X.509 certificate
- * costs OpenSSL 3 about twice an ECDSA verification; a server that checks
- * the same devices' signatures again and again (the eIM, each eUICC's
- * results) keeps the keys. Bounded (its memory does not grow with the
+/* Public keys, decoded once. Decoding an X.509 certificate costs OpenSSL 3
+ * about twice an ECDSA verification, a SubjectPublicKeyInfo about four
+ * times; a server that checks the same devices' signatures again and again
+ * (the eIM, each eUICC's results) keeps the keys, and so do eUICCs that
+ * check the same eIM's packages. Bounded (its memory does not grow with the
  * fleet), least recently used out first, safe to share between threads. */
 #ifndef IOT_CRYPTO_KEY_CACHE_H
 #define IOT_CRYPTO_KEY_CACHE_H
@@ -23,6 +24,10 @@ iot_err crypto_key_cache_cert_key(struct crypto_key_cache *c, const uint8_t *der
 /* Keeps cert's key (a certificate already parsed and checked), so that the
  * next crypto_key_cache_cert_key of its DER parses nothing. */
 iot_err crypto_key_cache_put_cert(struct crypto_key_cache *c, const struct crypto_cert *cert);
+/* The key of the SubjectPublicKeyInfo der (IOT_E_CRYPTO_KEY if it is not
+ * one), kept by its bytes as above. */
+iot_err crypto_key_cache_spki_key(struct crypto_key_cache *c, const uint8_t *der, size_t len,
+				  struct crypto_key **out);
 void crypto_key_cache_stats(struct crypto_key_cache *c, uint64_t *hits, uint64_t *misses);
 
 #endif

@@ -333,6 +333,72 @@ static void test_ecos_and_results_list(void **state)
 	euicc_free(e);
 }
 
+/* The eIM's key is kept from one package to the next (decoding it costs
+ * more than the signature check): once updateEim gives eim1 another key,
+ * a package signed with the old one is refused and one signed with the
+ * new one runs. */
+static void test_eim_key_rotated(void **state)
+{
+	struct euicc *e = new_euicc_with_profiles();
+	struct rsp_euicc_package_request q;
+	struct rsp_euicc_package_result r;
+	struct rsp_eco eco;
+	struct rsp_psmo psmo;
+	struct rsp_arena a;
+	struct crypto_key *old = eim_key, *next;
+	uint8_t *spki;
+	int64_t token = add_initial_eim(e);
+	(void)state;
+
+	rsp_arena_dynamic(&a);
+	memset(&psmo, 0, sizeof(psmo));
+	psmo.choice = RSP_PSMO_LIST_PROFILE_INFO;
+	for (int64_t counter = 1; counter <= 2; counter++) {
+		package(&q, &psmo, 1, counter);
+		load_package(e, &q, token, false, &r, &a);
+		assert_int_equal(r.choice, RSP_EPR_RESULT_SIGNED);
+	}
+	/* updateEim, signed with the old key: eim1's key is next from now on */
+	assert_int_equal(crypto_key_generate(CRYPTO_P256, &next), IOT_OK);
+	eim_key = next;
+	memset(&eco, 0, sizeof(eco));
+	eco.choice = RSP_ECO_UPDATE_EIM;
+	eim_config(&eco.u.update_eim, "eim1", &spki, false);
+	eco.u.update_eim.has_counter_value = false;
+	eim_key = old;
+	package(&q, NULL, 0, 3);
+	q.signed_data.euicc_package.choice = RSP_PACKAGE_ECO_LIST;
+	q.signed_data.euicc_package.u.eco_list.items = &eco;
+	q.signed_data.euicc_package.u.eco_list.count = 1;
+	load_package(e, &q, token, false, &r, &a);
+	assert_int_equal(r.choice, RSP_EPR_RESULT_SIGNED);
+	assert_int_equal(r.u.result_signed.data.euicc_result.items[0].u.code, 0);
+	free(spki);
+	/* the old key no longer verifies */
+	package(&q, &psmo, 1, 4);
+	load_package(e, &q, token, false, &r, &a);
+	assert_int_equal(r.choice, RSP_EPR_ERROR_UNSIGNED);
+	/* the new one does, again and again */
+	eim_key = next;
+	for (int64_t counter = 4; counter <= 5; counter++) {
+		package(&q, &psmo, 1, counter);
+		load_package(e, &q, token, false, &r, &a);
+		assert_int_equal(r.choice, RSP_EPR_RESULT_SIGNED);
+		check_result_signature(&r.u.result_signed.data.der, &r.u.result_signed.euicc_sign_epr, token);
+	}
+	/* and across a restart */
+	euicc_free(e);
+	assert_int_equal(euicc_open(pki.state, &e), IOT_OK);
+	apdu(e, "00A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL);
+	package(&q, &psmo, 1, 6);
+	load_package(e, &q, token, false, &r, &a);
+	assert_int_equal(r.choice, RSP_EPR_RESULT_SIGNED);
+	eim_key = old;
+	crypto_key_free(next);
+	rsp_arena_free(&a);
+	euicc_free(e);
+}
+
 static void test_profile_notifications(void **state)
 {
 	struct euicc *e = fixture_euicc(&pki);
@@ -541,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_psmo_package),
 		cmocka_unit_test(test_list_then_delete),
 		cmocka_unit_test(test_ecos_and_results_list),
+		cmocka_unit_test(test_eim_key_rotated),
 		cmocka_unit_test(test_profile_notifications),
 		cmocka_unit_test(test_rollback_and_fallback),
 		cmocka_unit_test(test_emergency_profile),

@@ -445,6 +445,38 @@ static void test_key_cache(void **state)
 	assert_int_equal(hits, 0);
 	assert_int_equal(misses, 2 + 1 + 64 + 1);
 	crypto_key_cache_free(c);
+	/* SubjectPublicKeyInfos: kept by their bytes, apart from certificates */
+	assert_int_equal(crypto_key_cache_new(8, &c), IOT_OK);
+	{
+		uint8_t *spki, *other_spki;
+		size_t n, other_n;
+
+		assert_int_equal(crypto_key_spki(p.euicc_key, &spki, &n), IOT_OK);
+		assert_int_equal(crypto_key_spki(other_key, &other_spki, &other_n), IOT_OK);
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(crypto_key_cache_spki_key(c, spki, n, &k), IOT_OK);
+			assert_int_equal(ecdsa_verify(k, &msg, 1, sig, sizeof(sig)), IOT_OK);
+			assert_int_equal(ecdsa_verify(k, &msg, 1, other_sig, sizeof(other_sig)), IOT_E_CRYPTO_SIGNATURE);
+			crypto_key_free(k);
+		}
+		assert_int_equal(crypto_key_cache_spki_key(c, other_spki, other_n, &k), IOT_OK);
+		assert_int_equal(ecdsa_verify(k, &msg, 1, other_sig, sizeof(other_sig)), IOT_OK);
+		crypto_key_free(k);
+		crypto_key_cache_stats(c, &hits, &misses);
+		assert_int_equal(hits, 1);
+		assert_int_equal(misses, 2);
+		/* a certificate's bytes are no key, whatever was kept */
+		assert_int_equal(crypto_key_cache_spki_key(c, junk, sizeof(junk), &k), IOT_E_CRYPTO_KEY);
+		assert_null(k);
+		assert_int_equal(crypto_key_cache_cert_key(c, spki, n, &k), IOT_E_CERT_PARSE);
+		der = x509_der(p.euicc, &len);
+		assert_int_equal(crypto_key_cache_cert_key(c, der, len, &k), IOT_OK);
+		crypto_key_free(k);
+		assert_int_equal(crypto_key_cache_spki_key(c, der, len, &k), IOT_E_CRYPTO_KEY);
+		free(spki);
+		free(other_spki);
+	}
+	crypto_key_cache_free(c);
 	crypto_key_free(other_key);
 	x509_free(other);
 	free_pki(&p);
