@@ -45,8 +45,13 @@ void eim_server_wake(struct eim_worker *w)
 void eim_server_nudge(struct eim_worker *w)
 {
 	pthread_mutex_lock(&w->s->lock);
-	w->nudged = true;
-	pthread_cond_signal(&w->wake);
+	/* the first nudge since its last round wakes the worker to time its
+	 * next one; the others would only wake it to go back to sleep (a
+	 * context switch per device result) */
+	if (!w->nudged) {
+		w->nudged = true;
+		pthread_cond_signal(&w->wake);
+	}
 	pthread_mutex_unlock(&w->s->lock);
 }
 
