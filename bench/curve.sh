@@ -6,7 +6,8 @@
 # (fleetsim's user+sys while polling, as it reports it), so that it shows
 # when the generator, not eimd, is the limit. Beside them the bound the eIM's
 # signature work puts on PSMOs (`openssl speed`, this run). eimd runs as
-# configured by default (4 HTTPS threads); EIMD_THREADS=N sets another count
+# configured by default (HTTPS threads: twice the processors, at least 4);
+# EIMD_THREADS=N sets another count
 # (more threads than cores cost each operation more: 16 on 2 cores, ~40 %).
 # PSMO round trips: PSMO_ROUNDS (4) campaigns of one getRAT each, fetched in
 # as many rounds by one fleetsim run, so that a connection's TLS handshake
@@ -30,7 +31,7 @@ speed=$(openssl speed -seconds 2 ecdsap256 2>/dev/null)
 echo "$speed" | awk -v cores="$cores" '/ecdsa \(nistp256\)/ { s = $(NF-1); v = $NF }
   END { printf "== eimd against concurrency (openssl speed, this run, %s cores: a PSMO costs the eIM a signature and a verification, at most %.0f/s)\n",
         cores, cores / (1 / s + 1 / v) }'
-echo "   eimd with ${EIMD_THREADS:-its default 4} HTTPS threads"
+echo "   eimd with ${EIMD_THREADS:-its default number of} HTTPS threads ($(nproc) processors)"
 "$build/tools/pkigen" --out "$tmp/pki" --curve nist --eid-range 890490321234512345123456780000 "$devices" >/dev/null
 p=$tmp/pki/nist
 { eimd_conf "$p" "$tmp"; echo "api-key = operator:ops:op-secret"; [ -z "${EIMD_THREADS:-}" ] || echo "threads = $EIMD_THREADS"; } \

@@ -47,7 +47,7 @@ static void usage(FILE *f)
 		"  connect                 HOST:PORT:ADDR:PORT to reach an SM-DP+ elsewhere (repeatable)\n"
 		"  api-key                 ROLE:NAME:TOKEN, role admin|approver|operator|auditor (repeatable)\n"
 		"  policy                  the governance policy (JSON; SIGHUP reloads it); none: built-in rules\n"
-		"  threads                 HTTPS worker threads (default 4)\n"
+		"  threads                 HTTPS worker threads (default twice the processors, at least 4)\n"
 		"  metrics                 key (default: /metrics wants an auditor's key or above) or open\n"
 		"  console                 the operator console's directory, served under /console/ (off: none)\n"
 		"  webhook                 URL KEY: the autopilot's alerts POSTed there, signed with KEY (repeatable)\n"
@@ -335,7 +335,7 @@ int main(int argc, char **argv)
 	}
 	sc.http = (struct http_server_config){ .address = conf_get(&conf, "listen"), .port = 8443,
 					       .cert_file = conf_get(&conf, "tls-cert"), .key_file = conf_get(&conf, "tls-key"),
-					       .threads = 4 };
+					       .threads = 0 };
 	if ((v = conf_get(&conf, "port")))
 		sc.http.port = (uint16_t)atoi(v);
 	if ((v = conf_get(&conf, "threads")))

@@ -18,7 +18,6 @@
 #include "net/json_binding.h"
 
 #define BULK_MAX_ITEMS 100000
-#define BULK_THREADS 2
 
 enum { COL_EID, COL_LABELS, COL_CERT, COL_EUM, COLS };
 static const char *const col_names[COLS] = { "eid", "labels", "euiccCertificate", "eumCertificate" };
@@ -36,6 +35,7 @@ struct bulk {
 	struct eim_euicc_new *v;
 	json_t **json;
 	void **owned;                   /* three per item: certificate, EUM, CSV texts (NULL where shared) */
+	unsigned threads;               /* parsing and checking: the cores, 2 to PAR_MAX_THREADS */
 	size_t bad[PAR_MAX_THREADS];    /* each part's first refused item, or n */
 	const char *why[PAR_MAX_THREADS];
 };
@@ -245,9 +245,9 @@ static const char *bulk_parse(struct bulk *b, size_t *bad)
 	b->owned = calloc(3 * b->n, sizeof(*b->owned));
 	if (!b->v || !b->json || !b->owned)
 		return "out of memory";
-	par_ranges(b->n, BULK_THREADS, bulk_part, b);
+	par_ranges(b->n, b->threads, bulk_part, b);
 	*bad = b->n;
-	for (unsigned k = 0; k < BULK_THREADS; k++)
+	for (unsigned k = 0; k < b->threads; k++)
 		if (b->bad[k] < *bad) {
 			*bad = b->bad[k];
 			why = b->why[k];
@@ -284,6 +284,7 @@ bool eim_rest_bulk(struct eim_server *s, const struct http_request *q, struct ht
 		return true;
 	}
 	b.csv = !strncmp(q->content_type, csv, sizeof(csv) - 1);
+	b.threads = par_cores() < 2 ? 2 : par_cores() > PAR_MAX_THREADS ? PAR_MAX_THREADS : par_cores();
 	if ((why = b.csv ? bulk_split_csv(&b, p, end) : bulk_split_lines(&b, p, end)))
 		item = b.n;             /* the items are counted without empty lines and the header */
 	else if (!b.n)
@@ -291,7 +292,7 @@ bool eim_rest_bulk(struct eim_server *s, const struct http_request *q, struct ht
 	else if ((why = bulk_parse(&b, &bad)))
 		item = bad + 1;
 	if (!why) {
-		err = eim_euicc_register_many(e, b.v, b.n, BULK_THREADS, &added, &known, &bad);
+		err = eim_euicc_register_many(e, b.v, b.n, b.threads, &added, &known, &bad);
 		if (err != IOT_OK && bad < b.n)
 			item = bad + 1;
 	}

@@ -42,7 +42,7 @@ static void usage(FILE *f)
 		"  --port N                the port (port, default 8443; 0: any free one)\n"
 		"  --tls-cert/--tls-key F  the HTTPS certificate and key, PEM (tls-cert, tls-key; none: plain HTTP)\n"
 		"  --store URL             the store (store, default sqlite:smdp.db)\n"
-		"  --threads N             worker threads (threads, default 4)\n"
+		"  --threads N             worker threads (threads, default twice the processors, at least 4)\n"
 		"  config only, repeatable, one set per CI: ci, dp-auth-cert, dp-auth-key, dp-pb-cert, dp-pb-key;\n"
 		"  es2-client = OWNER:TOKEN[:URL]  (an ES2+ client, its bearer token or - for none, where its\n"
 		"              HandleDownloadProgressInfo calls go); es2-progress-ca = FILE (trust for those URLs);\n"
@@ -363,7 +363,7 @@ int main(int argc, char **argv)
 	}
 	sc.http = (struct http_server_config){ .address = listen_ip, .port = (uint16_t)(port ? atoi(port) : 8443),
 					       .cert_file = tls_cert, .key_file = tls_key,
-					       .threads = threads ? (unsigned)atoi(threads) : 4 };
+					       .threads = threads ? (unsigned)atoi(threads) : 0 };
 	sc.clients = clients;
 	sc.client_count = nclients;
 	sc.progress_ca_file = conf_get(&conf, "es2-progress-ca");

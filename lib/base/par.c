@@ -1,6 +1,7 @@
 #include "base/par.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 struct part {
 	void (*fn)(void *arg, unsigned part, size_t from, size_t to);
@@ -38,4 +39,11 @@ void par_ranges(size_t n, unsigned threads, void (*fn)(void *arg, unsigned part,
 	for (unsigned k = 1; k < threads; k++)
 		if (started[k])
 			pthread_join(t[k], NULL);
+}
+
+unsigned par_cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 4096 ? 4096 : (unsigned)n;
 }

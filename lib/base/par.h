@@ -13,5 +13,8 @@
  * clamped to 1..PAR_MAX_THREADS; a thread that cannot be started runs its
  * range on the caller's. Empty ranges are still called (from == to). */
 void par_ranges(size_t n, unsigned threads, void (*fn)(void *arg, unsigned part, size_t from, size_t to), void *arg);
+/* The processors online (at least 1): what CPU-bound work can use, and
+ * what the daemons size their thread pools by. */
+unsigned par_cores(void);
 
 #endif

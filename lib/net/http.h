@@ -74,7 +74,7 @@ struct http_server_config {
 	/* With client_ca_file: ask for a certificate without requiring one,
 	 * and let the handler decide from http_request.client_cert_* */
 	bool client_cert_optional;
-	unsigned threads;               /* worker threads (default 4) */
+	unsigned threads;               /* worker threads (0: twice the processors, at least 4, at most 64) */
 	size_t max_body;                /* larger requests get 413 (default 1 MiB) */
 	/* Paths under this prefix may carry up to large_body_max (bulk uploads) */
 	const char *large_body_prefix;

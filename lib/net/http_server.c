@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/par.h"
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -293,6 +294,16 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *text)
 	return MHD_http_unescape(text);
 }
 
+/* Twice the processors (a handler may wait on another server: eimd's relay
+ * to an SM-DP+), at least 4, at most 64: each thread beyond the cores
+ * costs every request a little. */
+static unsigned default_threads(void)
+{
+	unsigned n = 2 * par_cores();
+
+	return n < 4 ? 4 : n > 64 ? 64 : n;
+}
+
 iot_err http_server_start(const struct http_server_config *c, struct http_server **out)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
@@ -323,7 +334,7 @@ iot_err http_server_start(const struct http_server_config *c, struct http_server
 	if (err == IOT_OK) {
 		s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(c->threads ? c->threads : 4),
+					MHD_OPTION_THREAD_POOL_SIZE, c->threads ? c->threads : default_threads(),
 					MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 					MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
