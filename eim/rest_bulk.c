@@ -265,6 +265,7 @@ bool eim_rest_bulk(struct eim_server *s, const struct http_request *q, struct ht
 	size_t added = 0, known = 0, bad = 0, item = 0;
 	char outcome[128], msg[200];
 	iot_err err = IOT_OK;
+	unsigned cores = par_cores();
 
 	if (strcmp(q->path, "/api/v1/euiccs/bulk"))
 		return false;
@@ -284,7 +285,7 @@ bool eim_rest_bulk(struct eim_server *s, const struct http_request *q, struct ht
 		return true;
 	}
 	b.csv = !strncmp(q->content_type, csv, sizeof(csv) - 1);
-	b.threads = par_cores() < 2 ? 2 : par_cores() > PAR_MAX_THREADS ? PAR_MAX_THREADS : par_cores();
+	b.threads = cores < 2 ? 2 : cores > PAR_MAX_THREADS ? PAR_MAX_THREADS : cores;
 	if ((why = b.csv ? bulk_split_csv(&b, p, end) : bulk_split_lines(&b, p, end)))
 		item = b.n;             /* the items are counted without empty lines and the header */
 	else if (!b.n)

@@ -33,42 +33,6 @@ static struct euicc_eim *find_eim(struct euicc *e, const struct rsp_bytes *id, s
 	return NULL;
 }
 
-/* The key an eIM signs with, from its eimPublicKeyData. A certificate must
- * chain to a CI the eUICC trusts (SGP.32 2.11.1). */
-static iot_err eim_key(struct euicc *e, const struct rsp_eim_configuration_data *c, struct crypto_key **out)
-{
-	struct crypto_cert *cert;
-	struct crypto_key *k;
-	size_t i;
-	iot_err err;
-
-	if (!c->has_eim_public_key_data)
-		return IOT_E_CRYPTO_KEY;
-	if (c->eim_public_key_data.choice == RSP_KEY_DATA_PUBLIC_KEY)
-		return crypto_key_from_spki(c->eim_public_key_data.u.public_key.ptr,
-					    c->eim_public_key_data.u.public_key.len, out);
-	if ((err = x509_parse(c->eim_public_key_data.u.certificate.ptr,
-			      c->eim_public_key_data.u.certificate.len, &cert)) != IOT_OK)
-		return err;
-	err = IOT_E_CERT_CI_UNKNOWN;
-	for (i = 0; i < e->s.ci_count && err != IOT_OK; i++)
-		err = x509_verify_chain(e->ci[i], cert, X509_ROLE_EIM, time(NULL));
-	if (err == IOT_OK) {
-		uint8_t *spki;
-		size_t len;
-
-		err = crypto_key_spki(x509_key(cert), &spki, &len);
-		if (err == IOT_OK) {
-			err = crypto_key_from_spki(spki, len, &k);
-			free(spki);
-			if (err == IOT_OK)
-				*out = k;
-		}
-	}
-	x509_free(cert);
-	return err;
-}
-
 /* eIMs' public keys, decoded once for all the eUICCs of this process
  * (OpenSSL 3 decodes a SubjectPublicKeyInfo at the cost of four signature
  * checks: a third of a package's handling; fleetsim's thousands of eUICCs
@@ -81,18 +45,41 @@ static void eim_keys_make(void)
 	(void)crypto_key_cache_new(64, &eim_keys);
 }
 
-/* The key a package's eIM signs with (a certificate is checked against the
- * CIs each time). */
-static iot_err package_key(struct euicc *e, const struct rsp_eim_configuration_data *c, struct crypto_key **out)
+static iot_err spki_key(const uint8_t *der, size_t len, struct crypto_key **out)
 {
-	const struct rsp_bytes *pk = &c->eim_public_key_data.u.public_key;
-
-	if (!c->has_eim_public_key_data || c->eim_public_key_data.choice != RSP_KEY_DATA_PUBLIC_KEY)
-		return eim_key(e, c, out);
 	pthread_once(&eim_keys_once, eim_keys_make);
-	if (!eim_keys)
-		return eim_key(e, c, out);
-	return crypto_key_cache_spki_key(eim_keys, pk->ptr, pk->len, out);
+	return eim_keys ? crypto_key_cache_spki_key(eim_keys, der, len, out) : crypto_key_from_spki(der, len, out);
+}
+
+/* The key an eIM signs with, from its eimPublicKeyData. A certificate must
+ * chain to a CI the eUICC trusts (SGP.32 2.11.1), checked each time. */
+static iot_err eim_key(struct euicc *e, const struct rsp_eim_configuration_data *c, struct crypto_key **out)
+{
+	struct crypto_cert *cert;
+	size_t i;
+	iot_err err;
+
+	if (!c->has_eim_public_key_data)
+		return IOT_E_CRYPTO_KEY;
+	if (c->eim_public_key_data.choice == RSP_KEY_DATA_PUBLIC_KEY)
+		return spki_key(c->eim_public_key_data.u.public_key.ptr, c->eim_public_key_data.u.public_key.len, out);
+	if ((err = x509_parse(c->eim_public_key_data.u.certificate.ptr,
+			      c->eim_public_key_data.u.certificate.len, &cert)) != IOT_OK)
+		return err;
+	err = IOT_E_CERT_CI_UNKNOWN;
+	for (i = 0; i < e->s.ci_count && err != IOT_OK; i++)
+		err = x509_verify_chain(e->ci[i], cert, X509_ROLE_EIM, time(NULL));
+	if (err == IOT_OK) {
+		uint8_t *spki;
+		size_t len;
+
+		if ((err = crypto_key_spki(x509_key(cert), &spki, &len)) == IOT_OK) {
+			err = spki_key(spki, len, out);
+			free(spki);
+		}
+	}
+	x509_free(cert);
+	return err;
 }
 
 /* Checks one EimConfigurationData as AddInitialEim / addEim take it;
@@ -571,7 +558,7 @@ ES10_FN(es10b_load_euicc_package)
 	 * fails, cannot be answered signed */
 	if (!(m = find_eim(e, &s->eim_id, &index)) ||
 	    rsp_decode(&rsp_t_eim_configuration_data, m->config.ptr, m->config.len, &c, a) != IOT_OK ||
-	    package_key(e, &c, &key) != IOT_OK)
+	    eim_key(e, &c, &key) != IOT_OK)
 		return reply_error_unsigned(s, m, out);
 	/* SGP.32 2.11.2: eimSignature over EuiccPackageSigned as received,
 	 * followed by the associationToken TLV */
