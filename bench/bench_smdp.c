@@ -1,8 +1,10 @@
 /* Full ES9+ downloads per second through smdpd's server over HTTPS on
  * loopback (the ASN.1 binding, keep-alive connections), 12 KB profiles,
- * both curves, 1 and 4 concurrent clients; each client an LPA driving its
- * own software eUICC through APDUs. Prints throughput, latency percentiles
- * and bytes on the wire. Usage: bench_smdp [DOWNLOADS_PER_RUN] */
+ * both curves, 1, 4, 16 and 64 concurrent clients; each client an LPA driving its
+ * own software eUICC through APDUs. Prints throughput, smdpd's CPU per
+ * download (next to its cryptography's cost when SMDP_CRYPTO_US_P256 and
+ * SMDP_CRYPTO_US_BRAINPOOL give it), latency percentiles and bytes on the
+ * wire. Usage: bench_smdp [DOWNLOADS_PER_RUN [p256|brainpool]] */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -29,6 +31,7 @@ static int run_id;
 
 struct client {
 	pthread_t thread;
+	double cpu_s;                   /* this client's own CPU: the eUICC, the LPA, curl */
 	double *latency_ms;
 	int done;
 	size_t bytes_out, bytes_in;
@@ -41,6 +44,14 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double cpu_seconds(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void *client_main(void *arg)
@@ -79,6 +90,7 @@ static void *client_main(void *arg)
 	free(fresh);
 	http_client_free(l.http);
 	euicc_free(l.e);
+	c->cpu_s = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
 	return NULL;
 }
 
@@ -95,13 +107,15 @@ static void run(enum crypto_curve curve, int clients, int count)
 	struct smdp_server_config sc = { 0 };
 	struct smdp_server *server;
 	struct smdp *dp;
-	struct client cl[16] = { 0 };
+	struct client *cl = calloc((size_t)clients, sizeof(*cl));
 	struct smdp_profile_info info = { .owner = "bench", .service_provider_name = "Bench",
 					  .profile_name = "12 KB", .profile_class = 2 };
 	static uint8_t upp[PROFILE_LEN];
-	double *all, t0, secs;
+	double *all, t0, secs, cpu0, server_cpu;
 	size_t total = 0, out = 0, in = 0;
-	char db[200], digits[21], mid[32];
+	char db[200], digits[21], mid[32], ratio[32] = "";
+	const char *crypto_us;
+	double server_us;
 	int failures = 0;
 
 	fixture_pki_make(&pki, curve);
@@ -109,7 +123,7 @@ static void run(enum crypto_curve curve, int clients, int count)
 	snprintf(db, sizeof(db), "sqlite:%s/smdp.db", pki.dir);
 	creds = (struct smdp_credentials){ pki.ci, pki.dp_auth, pki.dp_key, pki.dp_pb, pki.dp_pb_key };
 	sc.smdp = (struct smdp_config){ .address = ADDRESS, .creds = &creds, .cred_count = 1, .store_url = db };
-	sc.http = (struct http_server_config){ .cert_file = tls_cert, .key_file = tls_key, .threads = (unsigned)clients };
+	sc.http = (struct http_server_config){ .cert_file = tls_cert, .key_file = tls_key, .threads = 0 };
 	for (size_t i = 0; i < sizeof(upp); i++)
 		upp[i] = (uint8_t)(i * 7 + 1);
 	/* the orders, made ahead: ES2+ is not what is measured */
@@ -134,6 +148,7 @@ static void run(enum crypto_curve curve, int clients, int count)
 	orders = count;
 	atomic_store(&next_order, 0);
 	t0 = now_ms();
+	cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
 	for (int i = 0; i < clients; i++) {
 		cl[i].latency_ms = calloc((size_t)count, sizeof(double));
 		pthread_create(&cl[i].thread, NULL, client_main, &cl[i]);
@@ -141,6 +156,11 @@ static void run(enum crypto_curve curve, int clients, int count)
 	for (int i = 0; i < clients; i++)
 		pthread_join(cl[i].thread, NULL);
 	secs = (now_ms() - t0) / 1e3;
+	/* the process's CPU but the clients' own: smdpd's threads (HTTPS
+	 * workers, its sender and the store's checkpointer) */
+	server_cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+	for (int i = 0; i < clients; i++)
+		server_cpu -= cl[i].cpu_s;
 	smdp_server_stop(server);
 	all = calloc((size_t)count, sizeof(double));
 	for (int i = 0; i < clients; i++) {
@@ -152,25 +172,38 @@ static void run(enum crypto_curve curve, int clients, int count)
 		free(cl[i].latency_ms);
 	}
 	qsort(all, total, sizeof(double), cmp_double);
-	printf("  %-16s %d client%s: %5.1f downloads/s  latency p50 %6.1f ms  p99 %6.1f ms  "
-	       "wire %zu B up / %zu B down per download  (%zu done, %d failed)\n",
+	server_us = total ? server_cpu * 1e6 / (double)total : 0;
+	crypto_us = getenv(curve == CRYPTO_P256 ? "SMDP_CRYPTO_US_P256" : "SMDP_CRYPTO_US_BRAINPOOL");
+	if (crypto_us && atof(crypto_us) > 0)
+		snprintf(ratio, sizeof(ratio), ", %4.1fx its crypto", server_us / atof(crypto_us));
+	printf("  %-16s %3d client%s %6.1f downloads/s  smdpd CPU %5.0f us/download%s  latency p50 %6.1f ms  "
+	       "p99 %6.1f ms  (%zu done, %d failed)\n",
 	       curve == CRYPTO_P256 ? "NIST P-256" : "brainpoolP256r1", clients, clients > 1 ? "s" : " ",
-	       total / secs, total ? all[total / 2] : 0, total ? all[total * 99 / 100] : 0, total ? out / total : 0,
-	       total ? in / total : 0, total, failures);
+	       total / secs, server_us, ratio, total ? all[total / 2] : 0, total ? all[total * 99 / 100] : 0, total,
+	       failures);
+	if (clients == 1)
+		printf("  %-16s wire %zu B up / %zu B down per download\n", "", total ? out / total : 0,
+		       total ? in / total : 0);
 	free(all);
+	free(cl);
 	fixture_pki_remove(&pki);
 }
 
 int main(int argc, char **argv)
 {
 	int count = argc > 1 ? atoi(argv[1]) : 200;
-	static const int concurrency[] = { 1, 4 };
+	static const int concurrency[] = { 1, 4, 16, 64 };
 
 	printf("== smdpd: full ES9+ downloads over HTTPS (ASN.1 binding, keep-alive), 12 KB profiles, "
-	       "eUICC side in the same process\n");
-	for (int c = 0; c < 2; c++) {
-		run(CRYPTO_P256, concurrency[c], count);
-		run(CRYPTO_BRAINPOOL_P256R1, concurrency[c], count);
+	       "eUICC side in the same process;\n   smdpd CPU: the process's but the clients' threads', "
+	       "against the SM-DP+ side's elliptic-curve work (openssl speed)\n");
+	const char *only = argc > 2 ? argv[2] : "";
+
+	for (int c = 0; c < 4; c++) {
+		if (strcmp(only, "brainpool") != 0)
+			run(CRYPTO_P256, concurrency[c], count);
+		if (strcmp(only, "p256") != 0)
+			run(CRYPTO_BRAINPOOL_P256R1, concurrency[c], count);
 	}
 	return 0;
 }

@@ -643,7 +643,13 @@ iot_err smdp_es9(struct smdp *s, const uint8_t *req, size_t len, struct der_writ
 	/* a refusal may still have changed something on purpose (a wrong
 	 * confirmation code counts, a refused session ends) */
 	if (err == IOT_OK || err == IOT_E_REFUSED) {
-		iot_err c = store_commit(s->db);
+		/* a session's first two steps promise nothing a crash of the
+		 * machine could break: lost, the next step finds no session
+		 * and the LPA starts again (SGP.22 3.1.3); the binding, a
+		 * confirmation code's try and a result are on disk before
+		 * their answer leaves */
+		iot_err c = q.choice == RSP_ES9_REQ_INITIATE_AUTHENTICATION || q.choice == RSP_ES9_REQ_AUTHENTICATE_CLIENT ?
+			    store_commit_async(s->db) : store_commit(s->db);
 
 		if (c != IOT_OK)
 			err = c;

@@ -11,6 +11,7 @@ struct store_ops {
 	iot_err (*exec)(struct store *s, const char *sql);
 	iot_err (*begin)(struct store *s);
 	iot_err (*commit)(struct store *s);
+	iot_err (*commit_async)(struct store *s);                                      /* optional */
 	void (*rollback)(struct store *s);
 	iot_err (*prepare)(struct store *s, const char *sql, struct store_stmt **out);
 	iot_err (*bind_int)(struct store_stmt *st, int index, int64_t v);

@@ -340,6 +340,19 @@ static iot_err pg_commit(struct store *base)
 	return err;
 }
 
+/* synchronous_commit off for this transaction alone (SET LOCAL): PostgreSQL
+ * answers before its WAL is flushed (or a synchronous standby confirmed),
+ * and its WAL writer flushes it within wal_writer_delay */
+static iot_err pg_commit_async(struct store *base)
+{
+	struct store_pg *s = PG(base);
+
+	/* should it fail, the transaction is aborted and its COMMIT says so */
+	if (!s->tx_lost && s->in_tx)
+		(void)run(s, "SET LOCAL synchronous_commit TO off");
+	return pg_commit(base);
+}
+
 static void pg_rollback(struct store *base)
 {
 	struct store_pg *s = PG(base);
@@ -769,6 +782,7 @@ static const struct store_ops pg_ops = {
 	.exec = pg_exec,
 	.begin = pg_begin,
 	.commit = pg_commit,
+	.commit_async = pg_commit_async,
 	.rollback = pg_rollback,
 	.prepare = pg_prepare,
 	.bind_int = pg_bind_int,

@@ -33,6 +33,7 @@ struct store_sqlite {
 	int64_t busy_since;             /* ms, when the lock last refused this connection */
 	int64_t changes_synced;         /* sqlite3_total_changes64 at the last wal_group_sync */
 	bool rolling_back;
+	bool async;                     /* the commit under way waits for no disk */
 	struct cached cache[CACHE_SLOTS];
 	unsigned clock;
 	/* IOTRSP_STORE_TRACE=DIR: each statement this store prepares, once, to
@@ -242,8 +243,10 @@ static iot_err sync_if_written(struct store_sqlite *s)
 	if (!sqlite3_get_autocommit(s->db) || changes == s->changes_synced)
 		return IOT_OK;
 	s->changes_synced = changes;
-	/* a rolled-back transaction left nothing to put on disk */
-	return s->rolling_back ? IOT_OK : wal_group_sync(s->wal, s->db);
+	/* a rolled-back transaction left nothing to put on disk; an
+	 * asynchronous one goes with the next that waits (the WAL is synced
+	 * from its start) */
+	return s->rolling_back || s->async ? IOT_OK : wal_group_sync(s->wal, s->db);
 }
 
 static iot_err sqlite_exec(struct store *s, const char *sql)
@@ -278,6 +281,16 @@ static iot_err sqlite_begin(struct store *s)
 static iot_err sqlite_commit(struct store *s)
 {
 	return run_cached(s, "COMMIT");
+}
+
+static iot_err sqlite_commit_async(struct store *s)
+{
+	iot_err err;
+
+	DB(s)->async = true;
+	err = run_cached(s, "COMMIT");
+	DB(s)->async = false;
+	return err;
 }
 
 static void sqlite_rollback(struct store *s)
@@ -510,6 +523,7 @@ static const struct store_ops sqlite_ops = {
 	.exec = sqlite_exec,
 	.begin = sqlite_begin,
 	.commit = sqlite_commit,
+	.commit_async = sqlite_commit_async,
 	.begin_read = sqlite_begin_read,
 	.end_read = sqlite_end_read,
 	.rollback = sqlite_rollback,

@@ -58,6 +58,11 @@ iot_err store_commit(struct store *s)
 	return s->ops->commit(s);
 }
 
+iot_err store_commit_async(struct store *s)
+{
+	return s->ops->commit_async ? s->ops->commit_async(s) : s->ops->commit(s);
+}
+
 void store_rollback(struct store *s)
 {
 	s->ops->rollback(s);

@@ -36,6 +36,14 @@ void store_close(struct store *s);
 iot_err store_exec(struct store *s, const char *sql);
 iot_err store_begin(struct store *s);
 iot_err store_commit(struct store *s);
+/* Commits without waiting for the disk: visible to every connection at
+ * once, on disk with the next store_commit of any connection or the next
+ * checkpoint, whichever comes first (never after a later commit: the log is
+ * written in order). A crash of the process loses nothing; a crash of the
+ * machine may lose it, and everything after it is lost with it. Only for
+ * what no answer promises and a client's retry recovers (an ES9+ session's
+ * first steps). PostgreSQL: synchronous_commit off for this transaction. */
+iot_err store_commit_async(struct store *s);
 void store_rollback(struct store *s);
 /* A stretch of reads only: the statements until store_end_read share one
  * snapshot and, where the engine gains by it (SQLite: one read lock, the

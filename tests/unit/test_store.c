@@ -3,7 +3,8 @@
  * IOTRSP_TEST_PG): schema, parameters of every type and in any order, the
  * SQLite spellings the schemas use, transactions that roll back, constraints,
  * a commit that survives reopening, writers that never lose an update,
- * commits synced before they return (SQLite's group commit), checkpoints
+ * commits synced before they return (SQLite's group commit), asynchronous
+ * commits, checkpoints
  * off the committers' way (SQLite), and
  * (PostgreSQL) a connection that is cut and comes back. */
 #include "testutil.h"
@@ -312,6 +313,58 @@ static void test_group_commit(void **state)
 	store_close(s);
 }
 
+/* An asynchronous commit: visible to other connections at once, kept across
+ * a reopen, waits for no sync (SQLite: the next ordinary commit's sync
+ * covers it), and leaves the next transaction synchronous (PostgreSQL's
+ * SET LOCAL ends with it). */
+static void test_commit_async(void **state)
+{
+	struct store *s = open_store(), *other = open_store();
+	uint64_t c0, s0, c1, s1;
+	bool stats;
+	struct store_stmt *st;
+	bool row = false;
+
+	(void)state;
+	assert_int_equal(store_exec(s, "CREATE TABLE IF NOT EXISTS a (k INTEGER PRIMARY KEY, v TEXT)"), IOT_OK);
+	stats = store_sync_stats(s, &c0, &s0) == IOT_OK;
+	assert_int_equal(store_begin(s), IOT_OK);
+	assert_int_equal(store_sql(s, "INSERT INTO a (k, v) VALUES (1, 'one')", ""), IOT_OK);
+	assert_int_equal(store_sql(s, "INSERT INTO a (k, v) VALUES (2, 'two')", ""), IOT_OK);
+	assert_int_equal(store_commit_async(s), IOT_OK);
+	assert_int_equal(one_int(other, "SELECT COUNT(*) FROM a"), 2);
+	if (stats) {
+		assert_int_equal(store_sync_stats(s, &c1, &s1), IOT_OK);
+		assert_int_equal(c1, c0);       /* neither counted nor synced */
+		assert_int_equal(s1, s0);
+	}
+	/* a rolled-back one changes nothing, an ordinary one syncs both */
+	assert_int_equal(store_begin(s), IOT_OK);
+	assert_int_equal(store_sql(s, "INSERT INTO a (k, v) VALUES (3, 'three')", ""), IOT_OK);
+	store_rollback(s);
+	assert_int_equal(store_begin(s), IOT_OK);
+	assert_int_equal(store_sql(s, "INSERT INTO a (k, v) VALUES (4, 'four')", ""), IOT_OK);
+	assert_int_equal(store_commit(s), IOT_OK);
+	if (stats) {
+		assert_int_equal(store_sync_stats(s, &c1, &s1), IOT_OK);
+		assert_int_equal(c1 - c0, 1);
+		assert_int_equal(s1 - s0, 1);
+	}
+	if (!strcmp(store_engine(s), "postgresql")) {
+		assert_int_equal(store_prepare(s, "SELECT current_setting('synchronous_commit')", &st), IOT_OK);
+		assert_int_equal(store_step(st, &row), IOT_OK);
+		assert_true(row);
+		assert_string_equal(store_col_text(st, 0), "on");
+		store_finalize(st);
+	}
+	store_close(other);
+	store_close(s);
+	s = open_store();
+	assert_int_equal(one_int(s, "SELECT COUNT(*) FROM a"), 3);
+	assert_int_equal(one_int(s, "SELECT SUM(k) FROM a"), 7);
+	store_close(s);
+}
+
 static off_t file_size(const char *path)
 {
 	struct stat st;
@@ -524,6 +577,7 @@ int main(void)
 		cmocka_unit_test_setup(test_writers_serialized, setup),
 		cmocka_unit_test_setup(test_leases, setup),
 		cmocka_unit_test_setup(test_group_commit, setup),
+		cmocka_unit_test_setup(test_commit_async, setup),
 		cmocka_unit_test_setup(test_checkpoints, setup),
 		cmocka_unit_test_setup(test_read_stretch, setup),
 		cmocka_unit_test_setup(test_schema_versions, setup),
