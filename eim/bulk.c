@@ -49,7 +49,7 @@ static iot_err check_one(const struct eim_euicc_new *x, const struct eum_seen *e
 
 	if (eum->verdict != IOT_OK)
 		return eum->verdict;
-	err = x509_euicc_check_der(eum->issuer, x->cert, x->cert_len, now, serial, sizeof(serial));
+	err = x509_euicc_check_der(eum->issuer, x->cert, x->cert_len, now, serial, sizeof(serial), NULL);
 	/* SGP.22 4.5.2 (CERT.EUICC): its subject serialNumber is the EID */
 	if (err == IOT_OK && strcmp(serial, x->eid))
 		err = IOT_E_CERT_EID;

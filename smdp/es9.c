@@ -103,16 +103,51 @@ static iot_err initiate_authentication(struct smdp *s, const struct rsp_initiate
 
 /* ---- AuthenticateClient (SGP.22 5.6.3) ---- */
 
+/* The refusal of a chain that failed with AuthenticateClient's code. */
+static iot_err refuse_chain(struct smdp_status *st, int code)
+{
+	static const char *const subject[] = { [1] = "8.1.2", [2] = "8.1.2", [3] = "8.1.3", [4] = "8.1.3" };
+
+	if (code == 9)
+		return es9_refuse(st, 9, "8.11.1", "3.9", "CI Public Key unknown");
+	return es9_refuse(st, code, subject[code], code % 2 ? "6.1" : "6.3",
+			  code % 2 ? "Certificate: verification failed" : "Certificate: expired");
+}
+
+/* The eUICC's certificate and signature when its EUM passed with this CI
+ * before: the certificate checked from its DER (OpenSSL's X.509 decoding
+ * of it cost more than its signature's verification). */
+static iot_err check_euicc_known(struct smdp *s, struct x509_euicc_issuer *issuer,
+				 const struct rsp_authenticate_response_ok *ok, char eid[33], struct smdp_status *st)
+{
+	struct crypto_key *key = NULL;
+	struct crypto_buf part;
+	iot_err err;
+
+	/* SGP.22 5.6.3: CERT.EUICC by the EUM, the EID within the EUM's range */
+	if ((err = x509_euicc_check_der(issuer, ok->euicc_certificate.ptr, ok->euicc_certificate.len, smdp_now(s), eid,
+					33, &key)) != IOT_OK)
+		return err == IOT_E_NOMEM ? err : refuse_chain(st, x509_authenticate_client_error(err, X509_ROLE_EUICC));
+	/* SGP.22 5.6.3: euiccSignature1 over euiccSigned1 with PK.EUICC.ECDSA */
+	part = (struct crypto_buf){ ok->euicc_signed1.der.ptr, ok->euicc_signed1.der.len };
+	if (es9_verify_sig(key, &part, 1, &ok->euicc_signature1) != IOT_OK)
+		err = es9_refuse(st, 5, "8.1", "6.1", "eUICC signature: verification failed");
+	/* the session's later signatures (PrepareDownload, the PIR) are checked with it */
+	else
+		err = crypto_key_cache_put_cert_der(s->keys, ok->euicc_certificate.ptr, ok->euicc_certificate.len, key);
+	crypto_key_free(key);
+	return err;
+}
+
 /* The eUICC's chain and signature; eid gets the EID of its certificate. */
 static iot_err check_euicc(struct smdp *s, const struct smdp_cred *c, const struct rsp_authenticate_response_ok *ok,
 			   char eid[33], struct smdp_status *st)
 {
-	static const char *const subject[] = { [1] = "8.1.2", [2] = "8.1.2", [3] = "8.1.3", [4] = "8.1.3" };
 	struct crypto_cert *euicc = NULL, *eum = NULL;
 	enum x509_role failed = X509_ROLE_EUICC;
 	/* this EUM passed with this CI already, both still valid: the chain is checked from its leaf */
-	const struct crypto_cert *known = x509_eum_cache_get(s->eums, c->ci, ok->eum_certificate.ptr,
-							     ok->eum_certificate.len, smdp_now(s));
+	struct x509_euicc_issuer *known = x509_eum_cache_issuer(s->eums, c->ci, ok->eum_certificate.ptr,
+								ok->eum_certificate.len, smdp_now(s));
 	const uint8_t *aki;
 	struct crypto_buf part;
 	size_t aki_len;
@@ -120,7 +155,7 @@ static iot_err check_euicc(struct smdp *s, const struct smdp_cred *c, const stru
 	int code;
 
 	if (known)
-		goto leaf;
+		return check_euicc_known(s, known, ok, eid, st);
 	if (x509_parse(ok->eum_certificate.ptr, ok->eum_certificate.len, &eum) != IOT_OK) {
 		err = es9_refuse(st, 1, "8.1.2", "6.1", "EUM Certificate: verification failed");
 		goto out;
@@ -131,15 +166,12 @@ static iot_err check_euicc(struct smdp *s, const struct smdp_cred *c, const stru
 		err = es9_refuse(st, 9, "8.11.1", "3.9", "CI Public Key unknown");
 		goto out;
 	}
-leaf:
 	if (x509_parse(ok->euicc_certificate.ptr, ok->euicc_certificate.len, &euicc) != IOT_OK) {
 		err = es9_refuse(st, 3, "8.1.3", "6.1", "eUICC Certificate: verification failed");
 		goto out;
 	}
 	/* SGP.22 5.6.3: CERT.EUM by the CI, CERT.EUICC by the EUM, the EID within the EUM's range */
-	if (known) {
-		err = x509_verify_euicc_leaf(known, euicc, smdp_now(s));
-	} else if ((err = x509_verify_euicc_chain(c->ci, eum, euicc, smdp_now(s), &failed)) == IOT_OK) {
+	if ((err = x509_verify_euicc_chain(c->ci, eum, euicc, smdp_now(s), &failed)) == IOT_OK) {
 		x509_eum_cache_put(s->eums, c->ci, &eum);
 	} else if (failed == X509_ROLE_EUICC) {
 		/* the CI and the EUM passed: the EUM is kept all the same */
@@ -147,11 +179,7 @@ leaf:
 	}
 	if (err != IOT_OK) {
 		code = x509_authenticate_client_error(err, failed);
-		if (code == 9)
-			err = es9_refuse(st, 9, "8.11.1", "3.9", "CI Public Key unknown");
-		else
-			err = es9_refuse(st, code, subject[code], code % 2 ? "6.1" : "6.3",
-				     code % 2 ? "Certificate: verification failed" : "Certificate: expired");
+		err = refuse_chain(st, code);
 		goto out;
 	}
 	/* SGP.22 5.6.3: euiccSignature1 over euiccSigned1 with PK.EUICC.ECDSA */

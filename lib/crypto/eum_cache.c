@@ -12,6 +12,7 @@ struct entry {
 	size_t ci_len;
 	time_t from, until;             /* both certificates valid within */
 	struct crypto_cert *cert;       /* the EUM, parsed (its DER inside) */
+	struct x509_euicc_issuer *issuer;       /* the same, for x509_euicc_check_der */
 };
 
 struct x509_eum_cache {
@@ -41,6 +42,7 @@ void x509_eum_cache_free(struct x509_eum_cache *c)
 		return;
 	for (size_t i = 0; i < c->count; i++) {
 		x509_free(c->e[i].cert);
+		x509_euicc_issuer_free(c->e[i].issuer);
 		free(c->e[i].ci);
 	}
 	pthread_mutex_destroy(&c->mu);
@@ -67,18 +69,34 @@ static bool validity(const struct crypto_cert *cert, time_t *from, time_t *until
 	return true;
 }
 
-const struct crypto_cert *x509_eum_cache_get(struct x509_eum_cache *c, const struct crypto_cert *ci,
-					     const uint8_t *der, size_t len, time_t now)
+static const struct entry *find(struct x509_eum_cache *c, const struct crypto_cert *ci, const uint8_t *der,
+				size_t len, time_t now)
 {
-	const struct crypto_cert *found = NULL;
+	const struct entry *found = NULL;
 
 	pthread_mutex_lock(&c->mu);
 	for (size_t i = 0; i < c->count && !found; i++)
 		/* as x509_check_issued: after notBefore, before notAfter */
 		if (same(&c->e[i], ci, der, len) && now > c->e[i].from && now < c->e[i].until)
-			found = c->e[i].cert;
+			found = &c->e[i];
 	pthread_mutex_unlock(&c->mu);
 	return found;
+}
+
+const struct crypto_cert *x509_eum_cache_get(struct x509_eum_cache *c, const struct crypto_cert *ci,
+					     const uint8_t *der, size_t len, time_t now)
+{
+	const struct entry *e = find(c, ci, der, len, now);
+
+	return e ? e->cert : NULL;
+}
+
+struct x509_euicc_issuer *x509_eum_cache_issuer(struct x509_eum_cache *c, const struct crypto_cert *ci,
+						const uint8_t *der, size_t len, time_t now)
+{
+	const struct entry *e = find(c, ci, der, len, now);
+
+	return e ? e->issuer : NULL;
 }
 
 void x509_eum_cache_put(struct x509_eum_cache *c, const struct crypto_cert *ci, struct crypto_cert **eum)
@@ -98,12 +116,14 @@ void x509_eum_cache_put(struct x509_eum_cache *c, const struct crypto_cert *ci, 
 			return;
 		}
 	/* full: never an eviction (a kept EUM may be in use on another thread); the caller keeps its own */
-	if (c->count < c->cap && (n.ci = malloc(ci->der_len))) {
+	if (c->count < c->cap && (n.ci = malloc(ci->der_len)) && x509_euicc_issuer_new(*eum, &n.issuer) == IOT_OK) {
 		memcpy(n.ci, ci->der, ci->der_len);
 		n.ci_len = ci->der_len;
 		n.cert = *eum;
 		c->e[c->count++] = n;
 		*eum = NULL;
+	} else {
+		free(n.ci);
 	}
 	pthread_mutex_unlock(&c->mu);
 }

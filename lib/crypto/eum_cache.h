@@ -27,6 +27,11 @@ const struct crypto_cert *x509_eum_cache_get(struct x509_eum_cache *c, const str
 /* Keeps *eum, which passed x509_check_issued (as CI -> EUM) with ci: the
  * cache takes it (*eum set to NULL), unless full or kept already (then
  * *eum stays the caller's). */
+/* As x509_eum_cache_get, the kept EUM prepared for x509_euicc_check_der
+ * (the eUICC's certificate checked without OpenSSL decoding it); NULL
+ * when not kept. Owned by the cache. */
+struct x509_euicc_issuer *x509_eum_cache_issuer(struct x509_eum_cache *c, const struct crypto_cert *ci,
+						const uint8_t *der, size_t len, time_t now);
 void x509_eum_cache_put(struct x509_eum_cache *c, const struct crypto_cert *ci, struct crypto_cert **eum);
 
 #endif

@@ -115,16 +115,23 @@ static iot_err name_of(char kind, const uint8_t *der, size_t len, uint8_t name[C
 	return crypto_sha256(parts, 2, name);
 }
 
-iot_err crypto_key_cache_put_cert(struct crypto_key_cache *c, const struct crypto_cert *cert)
+iot_err crypto_key_cache_put_cert_der(struct crypto_key_cache *c, const uint8_t *der, size_t len,
+				      const struct crypto_key *key)
 {
-	size_t len;
-	const uint8_t *der = x509_der(cert, &len);
 	uint8_t name[CRYPTO_SHA256_LEN];
 	iot_err err = name_of('c', der, len, name);
 
 	if (err == IOT_OK)
-		keep(c, name, x509_key(cert));
+		keep(c, name, key);
 	return err;
+}
+
+iot_err crypto_key_cache_put_cert(struct crypto_key_cache *c, const struct crypto_cert *cert)
+{
+	size_t len;
+	const uint8_t *der = x509_der(cert, &len);
+
+	return crypto_key_cache_put_cert_der(c, der, len, x509_key(cert));
 }
 
 /* A certificate's subject public key, decoded. */

@@ -24,6 +24,10 @@ iot_err crypto_key_cache_cert_key(struct crypto_key_cache *c, const uint8_t *der
 /* Keeps cert's key (a certificate already parsed and checked), so that the
  * next crypto_key_cache_cert_key of its DER parses nothing. */
 iot_err crypto_key_cache_put_cert(struct crypto_key_cache *c, const struct crypto_cert *cert);
+/* The same for a certificate checked from its DER (x509_euicc_check_der):
+ * key is its subject public key. */
+iot_err crypto_key_cache_put_cert_der(struct crypto_key_cache *c, const uint8_t *der, size_t len,
+				      const struct crypto_key *key);
 /* The key of the SubjectPublicKeyInfo der (IOT_E_CRYPTO_KEY if it is not
  * one), kept by its bytes as above. */
 iot_err crypto_key_cache_spki_key(struct crypto_key_cache *c, const uint8_t *der, size_t len,

@@ -51,13 +51,14 @@ iot_err x509_verify_euicc_leaf(const struct crypto_cert *eum, const struct crypt
 /* An EUM already verified, prepared for checking many CERT.EUICC from
  * their DER (x509_euicc_check_der): the same checks as
  * x509_verify_euicc_leaf without OpenSSL's full X.509 decoding of each;
- * eid gets the certificate's subject serialNumber. Several threads may
- * check with one at once (it keeps their verification contexts). */
+ * eid gets the certificate's subject serialNumber, *key (when key is not
+ * NULL) its subject public key, the caller's. Several threads may check
+ * with one at once (it keeps their verification contexts). */
 struct x509_euicc_issuer;
 iot_err x509_euicc_issuer_new(const struct crypto_cert *eum, struct x509_euicc_issuer **out);
 void x509_euicc_issuer_free(struct x509_euicc_issuer *i);
 iot_err x509_euicc_check_der(struct x509_euicc_issuer *i, const uint8_t *der, size_t len, time_t now,
-			     char *eid, size_t eid_cap);
+			     char *eid, size_t eid_cap, struct crypto_key **key);
 /* CI -> EUM -> eUICC (SGP.22 5.6.x / 4.5.2.x), with the EID within the EUM's
  * permitted EINs; *failed (optional) names the certificate that failed:
  * X509_ROLE_CI, X509_ROLE_EUM or X509_ROLE_EUICC. */

@@ -171,7 +171,8 @@ static bool name_value(const struct der_reader *parent, const struct der_tlv *na
 }
 
 /* SubjectPublicKeyInfo: an EC key on P-256 or brainpoolP256r1, its point on the curve. */
-static iot_err check_key(const struct x509_euicc_issuer *i, const struct der_reader *tbs, const struct der_tlv *spki)
+static iot_err check_key(const struct x509_euicc_issuer *i, const struct der_reader *tbs, const struct der_tlv *spki,
+			 enum crypto_curve *cv, const uint8_t **point)
 {
 	struct der_reader r, alg;
 	struct der_tlv a, type, curve, key;
@@ -187,6 +188,8 @@ static iot_err check_key(const struct x509_euicc_issuer *i, const struct der_rea
 	g = IS(&curve, oid_p256) ? i->p256 : IS(&curve, oid_bp256) ? i->bp256 : NULL;
 	if (!g)
 		return IOT_E_CRYPTO_CURVE;
+	*cv = g == i->p256 ? CRYPTO_P256 : CRYPTO_BRAINPOOL_P256R1;
+	*point = key.value + 1;
 	if (key.len != 66 || key.value[0] != 0 || key.value[1] != 0x04 || !(pt = EC_POINT_new(g)))
 		return IOT_E_CRYPTO_KEY;
 	ok = EC_POINT_oct2point(g, pt, key.value + 1, 65, NULL) == 1;
@@ -301,11 +304,13 @@ static void verifier_put(struct x509_euicc_issuer *i, EVP_PKEY_CTX *ctx)
 }
 
 iot_err x509_euicc_check_der(struct x509_euicc_issuer *i, const uint8_t *der, size_t len, time_t now,
-			     char *eid, size_t eid_cap)
+			     char *eid, size_t eid_cap, struct crypto_key **key)
 {
 	struct der_reader top, cert, tbs, alg, val;
 	struct der_tlv c, t, a, s, f, algid, issuer, validity, nb, na, subject, spki, exts;
 	char org[128] = "";
+	const uint8_t *point = NULL;
+	enum crypto_curve curve = CRYPTO_P256;
 	time_t from, to;
 	uint8_t digest[CRYPTO_SHA256_LEN];
 	EVP_PKEY_CTX *ctx;
@@ -339,7 +344,7 @@ iot_err x509_euicc_check_der(struct x509_euicc_issuer *i, const uint8_t *der, si
 		return IOT_E_CERT_NOT_YET_VALID;
 	if (to <= now)
 		return IOT_E_CERT_EXPIRED;
-	if ((err = check_key(i, &tbs, &spki)) != IOT_OK || (err = check_extensions(i, &tbs, &exts)) != IOT_OK)
+	if ((err = check_key(i, &tbs, &spki, &curve, &point)) != IOT_OK || (err = check_extensions(i, &tbs, &exts)) != IOT_OK)
 		return err;
 	/* SGP.22 4.5.2 (CERT.EUICC): the subject's serialNumber is the EID */
 	if (!name_value(&tbs, &subject, oid_serial_number, sizeof(oid_serial_number), eid, eid_cap))
@@ -355,5 +360,7 @@ iot_err x509_euicc_check_der(struct x509_euicc_issuer *i, const uint8_t *der, si
 		return IOT_E_NOMEM;
 	ok = EVP_PKEY_verify(ctx, s.value + 1, s.len - 1, digest, sizeof(digest)) == 1;
 	verifier_put(i, ctx);
-	return ok ? IOT_OK : IOT_E_CERT_SIGNATURE;
+	if (!ok)
+		return IOT_E_CERT_SIGNATURE;
+	return key ? crypto_key_from_point(curve, point, CRYPTO_POINT_LEN, key) : IOT_OK;
 }

@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)x509_check_issued(cert, X509_ROLE_EUICC, cert, 0);
 		x509_free(cert);
 	}
-	(void)x509_euicc_check_der(the_eum(), data, size, time(NULL), eid, sizeof(eid));
+	(void)x509_euicc_check_der(the_eum(), data, size, time(NULL), eid, sizeof(eid), NULL);
 	if (crypto_key_from_spki(data, size, &key) == IOT_OK)
 		crypto_key_free(key);
 	if (crypto_key_from_point(CRYPTO_P256, data, size, &key) == IOT_OK)

@@ -144,11 +144,16 @@ static void test_certificate_errors(void **state)
 	(void)state;
 	add_profile(false);
 	order(NULL, "MATCH-CERT", NULL, true);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	/* twice: the eUICC's certificate is checked in full while its EUM is
+	 * new to the SM-DP+, from its DER once the EUM passed (the first
+	 * INVALID_EUICC keeps it); both answer alike */
+	for (size_t i = 0; i < 2 * sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t k = i % (sizeof(cases) / sizeof(cases[0]));
+
 		lpa_init(&l);
 		assert_int_equal(lpa_initiate(&l, AS_IS), 0);
-		assert_int_equal(lpa_authenticate(&l, "MATCH-CERT", cases[i].t), cases[i].code);
-		assert_status(&l, cases[i].subject, cases[i].reason);
+		assert_int_equal(lpa_authenticate(&l, "MATCH-CERT", cases[k].t), cases[k].code);
+		assert_status(&l, cases[k].subject, cases[k].reason);
 		lpa_free(&l);
 	}
 	assert_int_equal(state_of(), SMDP_RELEASED);

@@ -222,9 +222,20 @@ static void leaf_agrees(const struct crypto_cert *eum, const struct crypto_cert 
 
 	assert_int_equal(x509_verify_euicc_leaf(eum, c, now), want);
 	assert_int_equal(x509_euicc_issuer_new(eum, &is), IOT_OK);
-	assert_int_equal(x509_euicc_check_der(is, der, n, now, eid, sizeof(eid)), want);
-	if (want == IOT_OK)
+	assert_int_equal(x509_euicc_check_der(is, der, n, now, eid, sizeof(eid), NULL), want);
+	if (want == IOT_OK) {
+		struct crypto_key *key = NULL;
+		uint8_t a[CRYPTO_POINT_LEN], b[CRYPTO_POINT_LEN];
+
 		assert_string_equal(eid, EID);
+		/* and the subject's key, the certificate's own */
+		assert_int_equal(x509_euicc_check_der(is, der, n, now, eid, sizeof(eid), &key), IOT_OK);
+		assert_int_equal(crypto_key_curve(key), crypto_key_curve(x509_key(c)));
+		assert_int_equal(crypto_key_point(key, a), IOT_OK);
+		assert_int_equal(crypto_key_point(x509_key(c), b), IOT_OK);
+		assert_memory_equal(a, b, sizeof(a));
+		crypto_key_free(key);
+	}
 	x509_euicc_issuer_free(is);
 }
 
@@ -289,15 +300,15 @@ static void leaf_from_der(enum crypto_curve curve)
 			memcpy(der, good, n);
 			der[at] ^= 0x01;
 			old_ok = x509_parse(der, n, &parsed) == IOT_OK && x509_verify_euicc_leaf(p.eum, parsed, now) == IOT_OK;
-			assert_int_equal(x509_euicc_check_der(is, der, n, now, eid, sizeof(eid)) == IOT_OK, old_ok);
+			assert_int_equal(x509_euicc_check_der(is, der, n, now, eid, sizeof(eid), NULL) == IOT_OK, old_ok);
 			assert_false(old_ok && at > 8);         /* only a length's high bits could be harmless */
 			x509_free(parsed);
 		}
 		memcpy(der, good, n);
-		assert_int_not_equal(x509_euicc_check_der(is, der, n - 1, now, eid, sizeof(eid)), IOT_OK);
+		assert_int_not_equal(x509_euicc_check_der(is, der, n - 1, now, eid, sizeof(eid), NULL), IOT_OK);
 		der[n] = 0;
-		assert_int_not_equal(x509_euicc_check_der(is, der, n + 1, now, eid, sizeof(eid)), IOT_OK);
-		assert_int_equal(x509_euicc_check_der(is, der, n, now, eid, sizeof(eid)), IOT_OK);
+		assert_int_not_equal(x509_euicc_check_der(is, der, n + 1, now, eid, sizeof(eid), NULL), IOT_OK);
+		assert_int_equal(x509_euicc_check_der(is, der, n, now, eid, sizeof(eid), NULL), IOT_OK);
 		x509_euicc_issuer_free(is);
 	}
 	crypto_key_free(other);
@@ -508,6 +519,18 @@ static void test_eum_cache(void **state)
 	assert_null(eum);
 	assert_non_null(x509_eum_cache_get(c, p.ci, der, len, now));
 	assert_int_equal(x509_verify_euicc_leaf(x509_eum_cache_get(c, p.ci, der, len, now), p.euicc, now), IOT_OK);
+	{
+		/* and kept ready for the eUICC's certificate's DER */
+		size_t n;
+		const uint8_t *leaf = x509_der(p.euicc, &n);
+		char eid[40];
+
+		assert_non_null(x509_eum_cache_issuer(c, p.ci, der, len, now));
+		assert_int_equal(x509_euicc_check_der(x509_eum_cache_issuer(c, p.ci, der, len, now), leaf, n, now, eid,
+						      sizeof(eid), NULL), IOT_OK);
+		assert_null(x509_eum_cache_issuer(c, other_ci, der, len, now));
+		assert_null(x509_eum_cache_issuer(c, p.ci, der, len, now + 3651 * DAY));
+	}
 	/* another CI, other bytes, outside the EUM's validity (tmpl: a day before now to ten years on) */
 	assert_null(x509_eum_cache_get(c, other_ci, der, len, now));
 	assert_null(x509_eum_cache_get(c, p.ci, der, len - 1, now));
