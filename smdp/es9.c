@@ -406,7 +406,10 @@ static iot_err binding_key(struct smdp *s, const struct smdp_cred *c, const stru
 		store_finalize(q);
 		der = copy;
 	}
-	if (err == IOT_OK && der)
+	/* kept as the bare scalar; PKCS#8 in rows written before */
+	if (err == IOT_OK && der && len == CRYPTO_SCALAR_LEN)
+		err = crypto_key_from_private_scalar(crypto_key_curve(x509_key(c->pb)), der, len, dp_ot);
+	else if (err == IOT_OK && der)
 		err = crypto_key_from_private_der(der, len, dp_ot);
 	else if (err == IOT_OK) {
 		/* SGP.22 5.6.2: a new one-time key pair on the curve of CERT.DPpb */
@@ -432,8 +435,8 @@ static iot_err get_bpp(struct smdp *s, const struct rsp_get_bound_profile_packag
 	struct smdp_profile p;
 	struct session ss;
 	struct crypto_buf parts[2];
-	uint8_t sig2_tlv[SIG_TLV_LEN], eid[16], *otsk = NULL;
-	size_t n, otsk_len = 0;
+	uint8_t sig2_tlv[SIG_TLV_LEN], eid[16], otsk[CRYPTO_SCALAR_LEN];
+	size_t n;
 	bool fresh;
 	iot_err err;
 
@@ -510,15 +513,15 @@ static iot_err get_bpp(struct smdp *s, const struct rsp_get_bound_profile_packag
 		goto out;
 	if ((err = smdp_bind(&s->creds[ss.cred], ss.txid, sizeof(ss.txid), eid, s2->euicc_otpk.ptr, dp_ot, &pkg,
 			     bpp)) != IOT_OK ||
-	    (err = crypto_key_private_der(dp_ot, &otsk, &otsk_len)) != IOT_OK)
+	    (err = crypto_key_private_scalar(dp_ot, otsk)) != IOT_OK)
 		goto out;
 	err = store_sql(s->db, "UPDATE session SET phase = 3, euicc_otpk = $1, dp_otsk = $2 WHERE txid = $3", "bbb",
-		       s2->euicc_otpk.ptr, (size_t)CRYPTO_POINT_LEN, otsk, otsk_len, ss.txid, sizeof(ss.txid));
+		       s2->euicc_otpk.ptr, (size_t)CRYPTO_POINT_LEN, otsk, sizeof(otsk), ss.txid, sizeof(ss.txid));
 	if (err == IOT_OK)
 		err = store_sql(s->db, "UPDATE profile SET state = $1, eid = $2, bound_otpk = $3, bound_otsk = $4,"
 			       " downloads = downloads + $5, updated = $6 WHERE iccid = $7", "itbbiit",
 			       (int64_t)SMDP_DOWNLOADED, ss.eid, s2->euicc_otpk.ptr, (size_t)CRYPTO_POINT_LEN, otsk,
-			       otsk_len, (int64_t)fresh, (int64_t)smdp_now(s), p.iccid);
+			       sizeof(otsk), (int64_t)fresh, (int64_t)smdp_now(s), p.iccid);
 	if (err == IOT_OK)
 		err = smdp_progress_add(s, p.iccid, ss.eid, SMDP_POINT_BPP_DOWNLOAD, NULL, NULL, 0);
 	if (err == IOT_OK) {
@@ -528,10 +531,7 @@ static iot_err get_bpp(struct smdp *s, const struct rsp_get_bound_profile_packag
 		log_info("smdp", "BPP bound", "iccid=%s eid=%s fresh_key=%d bytes=%zu", p.iccid, ss.eid, fresh, bpp->len);
 	}
 out:
-	if (otsk) {
-		memset(otsk, 0, otsk_len);
-		free(otsk);
-	}
+	crypto_wipe(otsk, sizeof(otsk));
 	crypto_key_free(dp_ot);
 	crypto_key_free(euicc);
 	smdp_package_free(&pkg);

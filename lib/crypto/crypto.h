@@ -28,6 +28,7 @@ enum crypto_curve {
 #define CRYPTO_POINT_LEN 65             /* uncompressed EC point, '04' || X || Y */
 #define CRYPTO_SIG_LEN 64               /* r || s */
 #define CRYPTO_SHA256_LEN 32
+#define CRYPTO_SCALAR_LEN 32            /* a private key on either curve, big-endian */
 
 struct crypto_buf {                     /* a span to sign or hash as one message */
 	const uint8_t *ptr;
@@ -46,6 +47,14 @@ iot_err crypto_key_save_pem(const struct crypto_key *key, const char *path);
  * file the caller keeps private), and back. */
 iot_err crypto_key_private_der(const struct crypto_key *key, uint8_t **der, size_t *len);
 iot_err crypto_key_from_private_der(const uint8_t *der, size_t len, struct crypto_key **out);
+/* The private key as its bare scalar (a one-time key kept for a retry: no
+ * encoder run per key), and back on the curve given, its public point
+ * computed. */
+iot_err crypto_key_private_scalar(const struct crypto_key *key, uint8_t out[CRYPTO_SCALAR_LEN]);
+/* Zeroes a secret; not optimized away as a memset before its end of life can be. */
+void crypto_wipe(void *p, size_t n);
+iot_err crypto_key_from_private_scalar(enum crypto_curve curve, const uint8_t *scalar, size_t len,
+				       struct crypto_key **out);
 /* A public key from SubjectPublicKeyInfo DER, or from an uncompressed point. */
 iot_err crypto_key_from_spki(const uint8_t *der, size_t len, struct crypto_key **out);
 iot_err crypto_key_from_point(enum crypto_curve curve, const uint8_t *point, size_t len,

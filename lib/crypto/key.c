@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+#include <openssl/objects.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
@@ -184,6 +188,63 @@ iot_err crypto_key_from_private_der(const uint8_t *der, size_t len, struct crypt
 		return IOT_E_CRYPTO_KEY;
 	}
 	return crypto_key_wrap(pkey, out);
+}
+
+void crypto_wipe(void *p, size_t n)
+{
+	OPENSSL_cleanse(p, n);
+}
+
+iot_err crypto_key_private_scalar(const struct crypto_key *key, uint8_t out[CRYPTO_SCALAR_LEN])
+{
+	BIGNUM *d = NULL;
+	bool ok = EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1 &&
+		  BN_bn2binpad(d, out, CRYPTO_SCALAR_LEN) == CRYPTO_SCALAR_LEN;
+
+	BN_clear_free(d);
+	return ok ? IOT_OK : IOT_E_CRYPTO_KEY;
+}
+
+iot_err crypto_key_from_private_scalar(enum crypto_curve curve, const uint8_t *scalar, size_t len,
+				       struct crypto_key **out)
+{
+	const char *group = group_name(curve);
+	EC_GROUP *g = NULL;
+	EC_POINT *q = NULL;
+	BIGNUM *d = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	uint8_t point[CRYPTO_POINT_LEN];
+	iot_err err = IOT_E_CRYPTO_KEY;
+
+	if (!group)
+		return IOT_E_CRYPTO_CURVE;
+	if (len != CRYPTO_SCALAR_LEN)
+		return IOT_E_CRYPTO_KEY;
+	/* 0 < d < n, and Q = d.G */
+	if ((g = EC_GROUP_new_by_curve_name(OBJ_sn2nid(group))) && (q = EC_POINT_new(g)) &&
+	    (d = BN_secure_new()) && BN_bin2bn(scalar, (int)len, d) && !BN_is_zero(d) &&
+	    BN_cmp(d, EC_GROUP_get0_order(g)) < 0 && EC_POINT_mul(g, q, d, NULL, NULL, NULL) == 1 &&
+	    EC_POINT_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, point, sizeof(point), NULL) == sizeof(point) &&
+	    (bld = OSSL_PARAM_BLD_new()) &&
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) &&
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)) &&
+	    (params = OSSL_PARAM_BLD_to_param(bld)) && (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) &&
+	    EVP_PKEY_fromdata_init(ctx) > 0 && EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) > 0) {
+		err = crypto_key_wrap(pkey, out);
+		pkey = NULL;
+	}
+	EVP_PKEY_free(pkey);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_clear_free(d);
+	EC_POINT_free(q);
+	EC_GROUP_free(g);
+	return err;
 }
 
 iot_err crypto_key_from_spki(const uint8_t *der, size_t len, struct crypto_key **out)

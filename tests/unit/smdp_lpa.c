@@ -17,7 +17,7 @@ static char tls_cert[200], tls_key[200], url[128];
 static struct fixture_pki pki;
 static struct euicc *euicc;
 struct smdp *dp;
-static char db_url[512];
+char db_url[512];
 uint8_t iccid[10] = { 0x98, 0x94, 0x11, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10 };
 static uint8_t resp[65536];
 static size_t resp_len;

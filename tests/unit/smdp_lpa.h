@@ -20,6 +20,7 @@ enum smdp_transport { DIRECT, HTTPS_ASN1 };
 extern enum smdp_transport transport;
 extern enum crypto_curve curve;
 extern struct smdp *dp;
+extern char db_url[512];              /* its store */
 extern uint8_t iccid[10];               /* the profile's */
 
 struct lpa {

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "crypto/bsp.h"
+#include "base/hex.h"
 #include "crypto/crypto.h"
 #include "crypto/internal.h"
 
@@ -282,6 +283,57 @@ static void test_keys_points_and_ecka(void **state)
 	}
 }
 
+/* A private key as its bare scalar and back: the same key pair (its point,
+ * its ECDH), on its own curve only; 0, n and a short scalar refused. */
+static void test_private_scalar(void **state)
+{
+	static const enum crypto_curve curves[] = { CRYPTO_P256, CRYPTO_BRAINPOOL_P256R1 };
+	/* the order n of each curve, big-endian */
+	static const char *const order[] = {
+		"FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551",
+		"A9FB57DBA1EEA9BC3E660A909D838D718C397AA3B561A6F7901E0E82974856A7",
+	};
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct crypto_key *a, *b, *peer;
+		uint8_t d[CRYPTO_SCALAR_LEN], pa[CRYPTO_POINT_LEN], pb[CRYPTO_POINT_LEN], s1[32], s2[32], bad[32];
+		size_t n;
+
+		assert_int_equal(crypto_key_generate(curves[i], &a), IOT_OK);
+		assert_int_equal(crypto_key_generate(curves[i], &peer), IOT_OK);
+		assert_int_equal(crypto_key_private_scalar(a, d), IOT_OK);
+		assert_int_equal(crypto_key_from_private_scalar(curves[i], d, sizeof(d), &b), IOT_OK);
+		assert_true(crypto_key_has_private(b));
+		assert_int_equal(crypto_key_curve(b), curves[i]);
+		assert_int_equal(crypto_key_point(a, pa), IOT_OK);
+		assert_int_equal(crypto_key_point(b, pb), IOT_OK);
+		assert_memory_equal(pa, pb, sizeof(pa));
+		assert_int_equal(ecka_shared_secret(a, peer, s1), IOT_OK);
+		assert_int_equal(ecka_shared_secret(b, peer, s2), IOT_OK);
+		assert_memory_equal(s1, s2, sizeof(s1));
+		crypto_key_free(b);
+		/* on the other curve it is another key */
+		assert_int_equal(crypto_key_from_private_scalar(curves[1 - i], d, sizeof(d), &b), IOT_OK);
+		assert_int_equal(crypto_key_point(b, pb), IOT_OK);
+		assert_memory_not_equal(pa, pb, sizeof(pa));
+		crypto_key_free(b);
+		assert_int_equal(crypto_key_from_private_scalar(curves[i], d, sizeof(d) - 1, &b), IOT_E_CRYPTO_KEY);
+		memset(bad, 0, sizeof(bad));
+		assert_int_equal(crypto_key_from_private_scalar(curves[i], bad, sizeof(bad), &b), IOT_E_CRYPTO_KEY);
+		assert_int_equal(hex_decode(order[i], bad, sizeof(bad), &n), IOT_OK);
+		assert_int_equal(crypto_key_from_private_scalar(curves[i], bad, sizeof(bad), &b), IOT_E_CRYPTO_KEY);
+		bad[31]--;      /* n - 1 is a key */
+		assert_int_equal(crypto_key_from_private_scalar(curves[i], bad, sizeof(bad), &b), IOT_OK);
+		crypto_key_free(b);
+		/* a public key has no scalar */
+		assert_int_equal(crypto_key_from_point(curves[i], pa, sizeof(pa), &b), IOT_OK);
+		assert_int_not_equal(crypto_key_private_scalar(b, d), IOT_OK);
+		crypto_key_free(b);
+		crypto_key_free(a);
+		crypto_key_free(peer);
+	}
+}
+
 static void test_key_files(void **state)
 {
 	char path[] = "/tmp/iotrsp-key-XXXXXX";
@@ -432,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_confirmation_code_hash),
 		cmocka_unit_test(test_ecdsa_both_curves),
 		cmocka_unit_test(test_keys_points_and_ecka),
+		cmocka_unit_test(test_private_scalar),
 		cmocka_unit_test(test_key_files),
 		cmocka_unit_test(test_bsp_segments_independent),
 		cmocka_unit_test(test_bsp_round_trip_and_tamper),

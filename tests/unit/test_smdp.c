@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "base/hex.h"
+#include "store/store.h"
 
 static void test_download(void **state)
 {
@@ -205,6 +206,49 @@ static void test_retry_new_session_same_key(void **state)
 	assert_int_equal(state_of(), SMDP_INSTALLED);
 }
 
+/* The one-time key of a binding is kept as its bare scalar; a row an older
+ * smdpd wrote holds it as PKCS#8, and a retry of that binding still finds
+ * it. */
+static void test_retry_key_kept_as_pkcs8(void **state)
+{
+	struct store *db;
+	struct store_stmt *q;
+	struct crypto_key *key;
+	uint8_t *der;
+	size_t len, n;
+	bool row = false;
+	struct lpa l;
+
+	(void)state;
+	add_profile(false);
+	order(NULL, "MATCH-R3", NULL, true);
+	lpa_bound(&l, "MATCH-R3");
+	lpa_free(&l);
+	assert_int_equal(store_open(db_url, &db), IOT_OK);
+	assert_int_equal(store_prepare(db, "SELECT bound_otsk FROM profile WHERE matching_id = 'MATCH-R3'", &q), IOT_OK);
+	assert_int_equal(store_step(q, &row), IOT_OK);
+	assert_true(row);
+	assert_non_null(store_col_blob(q, 0, &n));
+	assert_int_equal(n, CRYPTO_SCALAR_LEN);
+	assert_int_equal(crypto_key_from_private_scalar(curve, store_col_blob(q, 0, &n), n, &key), IOT_OK);
+	store_finalize(q);
+	assert_int_equal(crypto_key_private_der(key, &der, &len), IOT_OK);
+	assert_int_equal(store_sql(db, "UPDATE profile SET bound_otsk = $1 WHERE matching_id = 'MATCH-R3'", "b", der, len),
+			 IOT_OK);
+	free(der);
+	crypto_key_free(key);
+	store_close(db);
+	lpa_init(&l);
+	assert_int_equal(lpa_initiate(&l, AS_IS), 0);
+	assert_int_equal(lpa_authenticate(&l, "MATCH-R3", NONE), 0);
+	assert_true(l.auth.smdp_signed2.has_bpp_euicc_otpk);
+	lpa_prepare(&l, NULL);
+	assert_int_equal(lpa_get_bpp(&l, NULL, false), 0);
+	assert_true(lpa_install(&l));
+	lpa_free(&l);
+	assert_int_equal(state_of(), SMDP_INSTALLED);
+}
+
 /* #15 item 14: a download postponed after its package was bound
  * (CancelSession, postponed) is retried with the same one-time keys and
  * the package already bound, not bound anew. */
@@ -280,7 +324,8 @@ static const struct CMUnitTest tests[] = {
 	T(test_download), T(test_download_with_ppk), T(test_default_smdp_order), T(test_generated_matching_id),
 	T(test_ts48_profiles),
 	T(test_confirmation_code), T(test_confirmation_code_retry_limit), T(test_retry_same_session),
-	T(test_retry_new_session_same_key), T(test_postponed_after_binding), T(test_rebinding_limit), T(test_restart_mid_session),
+	T(test_retry_new_session_same_key), T(test_retry_key_kept_as_pkcs8), T(test_postponed_after_binding),
+	T(test_rebinding_limit), T(test_restart_mid_session),
 };
 
 int main(void)
