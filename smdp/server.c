@@ -384,13 +384,17 @@ static bool send_progress(struct smdp_server *s, struct http_client *http, const
 	return false;
 }
 
+/* reports sent before their rows are forgotten in one transaction */
+#define PROGRESS_BATCH 32
+
 static void *sender_main(void *arg)
 {
 	struct smdp_server *s = arg;
 	struct http_client_config cc = { .ca_file = s->cfg.progress_ca_file, .timeout_ms = 10000 };
 	struct http_client *http = NULL;
 	struct smdp *dp = NULL;
-	struct smdp_progress p;
+	struct smdp_progress p[PROGRESS_BATCH];
+	int64_t delivered[PROGRESS_BATCH];
 	struct timespec until;
 
 	if (smdp_open(&s->cfg.smdp, &dp) != IOT_OK || http_client_new(&cc, &http) != IOT_OK)
@@ -403,11 +407,23 @@ static void *sender_main(void *arg)
 		/* nodes on one store: the holder of the lease sends, the others stand by */
 		if (dp && smdp_progress_lease(dp, s->cfg.lease_ms ? s->cfg.lease_ms : 30000, &held) != IOT_OK)
 			held = false;
-		while (held && http && smdp_progress_next(dp, &p) == IOT_OK) {
-			bool delivered = send_progress(s, http, &p);
+		while (held && http) {
+			size_t n = 0, sent = 0;
+			int64_t failed = 0;
 
-			free(p.result);
-			if (smdp_progress_done(dp, p.id, delivered) != IOT_OK || !delivered)
+			if (smdp_progress_due(dp, p, PROGRESS_BATCH, &n) != IOT_OK || !n)
+				break;
+			/* in order; the first refused is retried later, the rest wait behind it */
+			for (; sent < n; sent++) {
+				if (!send_progress(s, http, &p[sent])) {
+					failed = p[sent].id;
+					break;
+				}
+				delivered[sent] = p[sent].id;
+			}
+			for (size_t i = 0; i < n; i++)
+				free(p[i].result);
+			if (smdp_progress_done(dp, delivered, sent, failed) != IOT_OK || failed || n < PROGRESS_BATCH)
 				break;
 		}
 		pthread_mutex_lock(&s->lock);

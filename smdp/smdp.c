@@ -716,50 +716,74 @@ iot_err smdp_progress_release(struct smdp *s)
 	return store_lease_release(s->db, "progress", store_node_id());
 }
 
-iot_err smdp_progress_next(struct smdp *s, struct smdp_progress *p)
+/* One row of the outbox; the caller frees p->result. */
+static iot_err progress_row(struct store_stmt *q, struct smdp_progress *p)
 {
-	struct store_stmt *q;
 	const uint8_t *b;
-	bool row;
-	iot_err err;
+	uint8_t iccid[10];
+	size_t n;
 
 	memset(p, 0, sizeof(*p));
+	p->id = store_col_int(q, 0);
+	copy_text(q, 1, p->owner, sizeof(p->owner));
+	copy_text(q, 2, p->iccid, sizeof(p->iccid));
+	copy_text(q, 3, p->eid, sizeof(p->eid));
+	p->point = (enum smdp_progress_point)store_col_int(q, 4);
+	p->success = store_col_int(q, 5) != 0;
+	copy_text(q, 6, p->subject, sizeof(p->subject));
+	copy_text(q, 7, p->reason, sizeof(p->reason));
+	if ((b = store_col_blob(q, 8, &p->result_len)) && p->result_len && (p->result = malloc(p->result_len)))
+		memcpy(p->result, b, p->result_len);
+	p->at = store_col_int(q, 9);
+	/* the outbox keeps EF.ICCID coding; ES2+ speaks printed digits */
+	if (hex_decode(p->iccid, iccid, sizeof(iccid), &n) == IOT_OK && n == 10)
+		rsp_iccid_to_digits(iccid, p->iccid);
+	return p->result_len && !p->result ? IOT_E_NOMEM : IOT_OK;
+}
+
+iot_err smdp_progress_due(struct smdp *s, struct smdp_progress *p, size_t max, size_t *n)
+{
+	struct store_stmt *q;
+	bool row = true;
+	iot_err err;
+
+	*n = 0;
 	err = store_prepare(s->db, "SELECT id, owner, iccid, eid, point, success, subject, reason, result, at"
-			    " FROM progress WHERE next_try <= $1 ORDER BY next_try, id LIMIT 1", &q);
+			    " FROM progress WHERE next_try <= $1 ORDER BY next_try, id LIMIT $2", &q);
 	if (err != IOT_OK)
 		return err;
-	if ((err = store_bind_int(q, 1, smdp_now(s))) == IOT_OK && (err = store_step(q, &row)) == IOT_OK && !row)
-		err = IOT_E_NOT_FOUND;
-	if (err == IOT_OK) {
-		uint8_t iccid[10];
-		size_t n;
-
-		p->id = store_col_int(q, 0);
-		copy_text(q, 1, p->owner, sizeof(p->owner));
-		copy_text(q, 2, p->iccid, sizeof(p->iccid));
-		copy_text(q, 3, p->eid, sizeof(p->eid));
-		p->point = (enum smdp_progress_point)store_col_int(q, 4);
-		p->success = store_col_int(q, 5) != 0;
-		copy_text(q, 6, p->subject, sizeof(p->subject));
-		copy_text(q, 7, p->reason, sizeof(p->reason));
-		if ((b = store_col_blob(q, 8, &p->result_len)) && p->result_len && (p->result = malloc(p->result_len)))
-			memcpy(p->result, b, p->result_len);
-		p->at = store_col_int(q, 9);
-		/* the outbox keeps EF.ICCID coding; ES2+ speaks printed digits */
-		if (hex_decode(p->iccid, iccid, sizeof(iccid), &n) == IOT_OK && n == 10)
-			rsp_iccid_to_digits(iccid, p->iccid);
-		if (p->result_len && !p->result)
-			err = IOT_E_NOMEM;
-	}
+	if ((err = store_bind_int(q, 1, smdp_now(s))) == IOT_OK)
+		err = store_bind_int(q, 2, (int64_t)max);
+	while (err == IOT_OK && *n < max && (err = store_step(q, &row)) == IOT_OK && row)
+		if ((err = progress_row(q, &p[*n])) == IOT_OK)
+			(*n)++;
+		else
+			free(p[*n].result);
 	store_finalize(q);
+	if (err != IOT_OK) {
+		while (*n)
+			free(p[--*n].result);
+	}
 	return err;
 }
 
-iot_err smdp_progress_done(struct smdp *s, int64_t id, bool delivered)
+iot_err smdp_progress_done(struct smdp *s, const int64_t *delivered, size_t n, int64_t failed)
 {
+	iot_err err = store_begin(s->db);
+
+	for (size_t i = 0; err == IOT_OK && i < n; i++)
+		err = store_sql(s->db, "DELETE FROM progress WHERE id = $1", "i", delivered[i]);
 	/* SGP.22 leaves retries to the SM-DP+: back off up to an hour */
-	if (delivered)
-		return store_sql(s->db, "DELETE FROM progress WHERE id = $1", "i", id);
-	return store_sql(s->db, "UPDATE progress SET attempts = attempts + 1,"
-			" next_try = $1 + CASE WHEN attempts >= 12 THEN 3600 ELSE 1 << CAST(attempts AS INTEGER) END WHERE id = $2", "ii", (int64_t)smdp_now(s), id);
+	if (err == IOT_OK && failed)
+		err = store_sql(s->db, "UPDATE progress SET attempts = attempts + 1,"
+				" next_try = $1 + CASE WHEN attempts >= 12 THEN 3600 ELSE 1 << CAST(attempts AS INTEGER) END"
+				" WHERE id = $2", "ii", (int64_t)smdp_now(s), failed);
+	if (err != IOT_OK) {
+		store_rollback(s->db);
+		return err;
+	}
+	/* lost to a crash of the machine, a report is sent again: the
+	 * owner hears it twice (as after a crash between sending and
+	 * forgetting it), never not at all */
+	return store_commit_async(s->db);
 }

@@ -147,11 +147,14 @@ iot_err smdp_migrate_store(const struct smdp_config *c, const char *from_url, ui
  * is this process now. smdp_progress_release hands it over (a clean stop). */
 iot_err smdp_progress_lease(struct smdp *s, unsigned ttl_ms, bool *held);
 iot_err smdp_progress_release(struct smdp *s);
-/* The oldest report due now (iccid as printed digits); IOT_E_NOT_FOUND
- * when none. The caller frees p->result. */
-iot_err smdp_progress_next(struct smdp *s, struct smdp_progress *p);
-/* Delivered: forgotten; not: tried again later. */
-iot_err smdp_progress_done(struct smdp *s, int64_t id, bool delivered);
+/* The oldest reports due now, at most max, in the order they are to be
+ * sent (iccid as printed digits); *n of them, 0 when none. The caller frees
+ * each p[i].result. */
+iot_err smdp_progress_due(struct smdp *s, struct smdp_progress *p, size_t max, size_t *n);
+/* In one transaction: the n reports delivered forgotten, failed (an id, or
+ * 0) tried again later. Not waited on to the disk: a report it forgot is,
+ * after a crash of the machine, sent again. */
+iot_err smdp_progress_done(struct smdp *s, const int64_t *delivered, size_t n, int64_t failed);
 
 /* ---- ES9+ ---- */
 

@@ -27,6 +27,54 @@ static void test_download(void **state)
 	assert_int_equal(download("MATCH-0001", NULL), 8);
 }
 
+/* The reports' outbox: due in order, a batch at most max long; those
+ * delivered are gone, a refused one waits for its back-off, the rest stay. */
+static void test_progress_outbox(void **state)
+{
+	struct smdp_progress p[8];
+	int64_t first;
+	size_t n;
+
+	(void)state;
+	if (transport != DIRECT)
+		skip();        /* an smdpd's own sender would take the reports */
+	add_profile(false);
+	order(NULL, "MATCH-OUT", NULL, true);
+	assert_int_equal(download("MATCH-OUT", NULL), 0);
+	/* eligibility, BPP download, installation */
+	assert_int_equal(smdp_progress_due(dp, p, 8, &n), IOT_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(p[0].point, SMDP_POINT_ELIGIBILITY);
+	assert_int_equal(p[1].point, SMDP_POINT_BPP_DOWNLOAD);
+	assert_int_equal(p[2].point, SMDP_POINT_BPP_INSTALLATION);
+	assert_true(p[0].id < p[1].id && p[1].id < p[2].id);
+	assert_non_null(p[2].result);
+	for (size_t i = 0; i < n; i++)
+		free(p[i].result);
+	assert_int_equal(smdp_progress_due(dp, p, 2, &n), IOT_OK);
+	assert_int_equal(n, 2);
+	first = p[0].id;
+	for (size_t i = 0; i < n; i++)
+		free(p[i].result);
+	assert_int_equal(smdp_progress_done(dp, &first, 1, p[1].id), IOT_OK);
+	assert_int_equal(smdp_progress_due(dp, p, 8, &n), IOT_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].point, SMDP_POINT_BPP_INSTALLATION);
+	free(p[0].result);
+	/* after the back-off the refused one is due again, ahead of nothing newer */
+	smdp_set_time(dp, time(NULL) + 5);
+	assert_int_equal(smdp_progress_due(dp, p, 8, &n), IOT_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(p[0].point, SMDP_POINT_BPP_INSTALLATION);
+	assert_int_equal(p[1].point, SMDP_POINT_BPP_DOWNLOAD);
+	assert_int_equal(smdp_progress_done(dp, (int64_t[]){ p[0].id, p[1].id }, 2, 0), IOT_OK);
+	for (size_t i = 0; i < n; i++)
+		free(p[i].result);
+	assert_int_equal(smdp_progress_due(dp, p, 8, &n), IOT_OK);
+	assert_int_equal(n, 0);
+	smdp_set_time(dp, 0);
+}
+
 static void test_download_with_ppk(void **state)
 {
 	(void)state;
@@ -321,7 +369,8 @@ static void test_restart_mid_session(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 static const struct CMUnitTest tests[] = {
-	T(test_download), T(test_download_with_ppk), T(test_default_smdp_order), T(test_generated_matching_id),
+	T(test_download), T(test_progress_outbox), T(test_download_with_ppk), T(test_default_smdp_order),
+	T(test_generated_matching_id),
 	T(test_ts48_profiles),
 	T(test_confirmation_code), T(test_confirmation_code_retry_limit), T(test_retry_same_session),
 	T(test_retry_new_session_same_key), T(test_retry_key_kept_as_pkcs8), T(test_postponed_after_binding),
