@@ -20,7 +20,11 @@ iot_err ecka_shared_secret(const struct crypto_key *own, const struct crypto_key
 		return IOT_E_CRYPTO_CURVE;
 	if (!(ctx = EVP_PKEY_CTX_new(own->pkey, NULL)))
 		return IOT_E_NOMEM;
-	if (EVP_PKEY_derive_init(ctx) > 0 && EVP_PKEY_derive_set_peer(ctx, peer->pkey) > 0 &&
+	/* the peer's point was checked on the curve when its key was made
+	 * (crypto_key_from_point, a certificate's or SPKI's decoding), which
+	 * with cofactor 1 is the whole check (NIST SP 800-56A 5.6.2.3.4):
+	 * set_peer's own validation would add a scalar multiplication */
+	if (EVP_PKEY_derive_init(ctx) > 0 && EVP_PKEY_derive_set_peer_ex(ctx, peer->pkey, 0) > 0 &&
 	    EVP_PKEY_derive(ctx, out, &len) > 0 && len == 32)
 		err = IOT_OK;
 	EVP_PKEY_CTX_free(ctx);
