@@ -4,7 +4,7 @@
  * own software eUICC through APDUs. Prints throughput, smdpd's CPU per
  * download (next to its cryptography's cost when SMDP_CRYPTO_US_P256 and
  * SMDP_CRYPTO_US_BRAINPOOL give it), latency percentiles and bytes on the
- * wire. Usage: bench_smdp [DOWNLOADS_PER_RUN [p256|brainpool]] */
+ * wire. Usage: bench_smdp [DOWNLOADS_PER_RUN [p256|brainpool|both [CLIENTS]]] */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -198,8 +198,11 @@ int main(int argc, char **argv)
 	       "eUICC side in the same process;\n   smdpd CPU: the process's but the clients' threads', "
 	       "against the SM-DP+ side's elliptic-curve work (openssl speed)\n");
 	const char *only = argc > 2 ? argv[2] : "";
+	int clients = argc > 3 ? atoi(argv[3]) : 0;
 
 	for (int c = 0; c < 4; c++) {
+		if (clients && concurrency[c] != clients)
+			continue;
 		if (strcmp(only, "brainpool") != 0)
 			run(CRYPTO_P256, concurrency[c], count);
 		if (strcmp(only, "p256") != 0)

@@ -44,6 +44,12 @@ struct wal {
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
 	bool ckpt_started, ckpt_wanted, stopping;
+	/* the WAL's length at which the next checkpoint is asked for: the
+	 * frames a checkpoint can copy are those no reader still needs, and
+	 * under a steady load that is a few more after every commit — asking
+	 * after every commit made the thread copy and sync a handful of pages
+	 * each time (at 16 concurrent downloads, a fifth of smdpd's CPU) */
+	int ckpt_next;
 	uint64_t checkpoints;
 	unsigned refs;
 	struct wal *next;
@@ -173,9 +179,14 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
 		pthread_mutex_unlock(&w->ckpt_mu);
 		return SQLITE_OK;
 	}
-	if (frames < WAL_CHECKPOINT_FRAMES)
-		return SQLITE_OK;
 	pthread_mutex_lock(&w->mu);
+	if (frames < WAL_CHECKPOINT_FRAMES || frames < w->ckpt_next) {
+		if (frames < WAL_CHECKPOINT_FRAMES)
+			w->ckpt_next = 0;       /* the WAL began again */
+		pthread_mutex_unlock(&w->mu);
+		return SQLITE_OK;
+	}
+	w->ckpt_next = frames + WAL_CHECKPOINT_FRAMES / 2;
 	if (!w->ckpt_started && !w->stopping)
 		w->ckpt_started = !pthread_create(&w->ckpt, NULL, checkpointer, w);
 	if (w->ckpt_started) {

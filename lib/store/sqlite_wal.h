@@ -13,7 +13,8 @@
 #include "base/err.h"
 
 /* A checkpoint is asked of the background thread once the WAL holds this
- * many frames (SQLite's own autocheckpoint threshold) ... */
+ * many frames (SQLite's own autocheckpoint threshold), and again each time
+ * it has grown by half as many ... */
 #define WAL_CHECKPOINT_FRAMES 1000
 /* ... and made whole by the committing connection itself past this many
  * (writers that never pause leave the WAL no moment to start again from its
