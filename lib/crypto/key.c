@@ -3,6 +3,8 @@
 #include "crypto/internal.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,16 +68,52 @@ iot_err crypto_key_wrap(EVP_PKEY *pkey, struct crypto_key **out)
 	return IOT_OK;
 }
 
+/* Each curve's domain parameters as a key without a point, made once:
+ * keys made from it share its group's precomputed values, where naming the
+ * curve builds the group anew each time (a third of a key pair's
+ * generation, over half of a public key's import). */
+static EVP_PKEY *domain[2];
+static pthread_once_t domain_once = PTHREAD_ONCE_INIT;
+
+static void domain_make(void)
+{
+	for (int c = 0; c < 2; c++) {
+		OSSL_PARAM params[] = { OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+							       (char *)group_name(c ? CRYPTO_BRAINPOOL_P256R1 : CRYPTO_P256), 0),
+					OSSL_PARAM_END };
+		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+
+		if (ctx && EVP_PKEY_fromdata_init(ctx) > 0)
+			(void)EVP_PKEY_fromdata(ctx, &domain[c], EVP_PKEY_KEY_PARAMETERS, params);
+		EVP_PKEY_CTX_free(ctx);
+	}
+}
+
+/* NULL when the curve is not one of RSP's or OpenSSL failed */
+static EVP_PKEY *domain_of(enum crypto_curve curve)
+{
+	if (curve != CRYPTO_P256 && curve != CRYPTO_BRAINPOOL_P256R1)
+		return NULL;
+	pthread_once(&domain_once, domain_make);
+	return domain[curve == CRYPTO_BRAINPOOL_P256R1];
+}
+
 iot_err crypto_key_generate(enum crypto_curve curve, struct crypto_key **out)
 {
-	const char *group = group_name(curve);
-	EVP_PKEY *pkey;
+	EVP_PKEY *d = domain_of(curve), *pkey = NULL;
+	EVP_PKEY_CTX *ctx;
+	bool ok;
 
-	if (!group)
+	if (!group_name(curve))
 		return IOT_E_CRYPTO_CURVE;
-	pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", group);
-	if (!pkey)
+	if (!d || !(ctx = EVP_PKEY_CTX_new_from_pkey(NULL, d, NULL)))
 		return IOT_E_CRYPTO;
+	ok = EVP_PKEY_keygen_init(ctx) > 0 && EVP_PKEY_generate(ctx, &pkey) > 0;
+	EVP_PKEY_CTX_free(ctx);
+	if (!ok) {
+		EVP_PKEY_free(pkey);
+		return IOT_E_CRYPTO;
+	}
 	return crypto_key_wrap(pkey, out);
 }
 
@@ -262,26 +300,18 @@ iot_err crypto_key_from_spki(const uint8_t *der, size_t len, struct crypto_key *
 iot_err crypto_key_from_point(enum crypto_curve curve, const uint8_t *point, size_t len,
 			      struct crypto_key **out)
 {
-	const char *group = group_name(curve);
-	OSSL_PARAM_BLD *bld;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL, *check = NULL;
-	EVP_PKEY *pkey = NULL;
+	EVP_PKEY *d = domain_of(curve), *pkey;
+	EVP_PKEY_CTX *check = NULL;
 	iot_err err = IOT_E_CRYPTO_KEY;
 
-	if (!group)
+	if (!group_name(curve))
 		return IOT_E_CRYPTO_CURVE;
 	/* only the uncompressed form is used in RSP ('5F49') */
 	if (len != CRYPTO_POINT_LEN || point[0] != 0x04)
 		return IOT_E_CRYPTO_KEY;
-	if (!(bld = OSSL_PARAM_BLD_new()))
-		return IOT_E_NOMEM;
-	if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, len) &&
-	    (params = OSSL_PARAM_BLD_to_param(bld)) &&
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) &&
-	    EVP_PKEY_fromdata_init(ctx) > 0 &&
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) > 0 &&
+	if (!d || !(pkey = EVP_PKEY_dup(d)))
+		return IOT_E_CRYPTO;
+	if (EVP_PKEY_set1_encoded_public_key(pkey, point, len) == 1 &&
 	    (check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) &&
 	    /* on the curve and not the point at infinity: both curves have
 	     * cofactor 1, so that is in the group (NIST SP 800-56A 5.6.2.3.4);
@@ -292,9 +322,6 @@ iot_err crypto_key_from_point(enum crypto_curve curve, const uint8_t *point, siz
 	}
 	EVP_PKEY_free(pkey);
 	EVP_PKEY_CTX_free(check);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
 	return err;
 }
 

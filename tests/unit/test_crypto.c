@@ -312,8 +312,13 @@ static void test_private_scalar(void **state)
 		assert_int_equal(ecka_shared_secret(b, peer, s2), IOT_OK);
 		assert_memory_equal(s1, s2, sizeof(s1));
 		crypto_key_free(b);
-		/* on the other curve it is another key */
-		assert_int_equal(crypto_key_from_private_scalar(curves[1 - i], d, sizeof(d), &b), IOT_OK);
+		/* on the other curve (below both orders) it is another key */
+		memcpy(bad, d, sizeof(bad));
+		bad[0] &= 0x7F;
+		assert_int_equal(crypto_key_from_private_scalar(curves[i], bad, sizeof(bad), &b), IOT_OK);
+		assert_int_equal(crypto_key_point(b, pa), IOT_OK);
+		crypto_key_free(b);
+		assert_int_equal(crypto_key_from_private_scalar(curves[1 - i], bad, sizeof(bad), &b), IOT_OK);
 		assert_int_equal(crypto_key_point(b, pb), IOT_OK);
 		assert_memory_not_equal(pa, pb, sizeof(pa));
 		crypto_key_free(b);
@@ -326,6 +331,7 @@ static void test_private_scalar(void **state)
 		assert_int_equal(crypto_key_from_private_scalar(curves[i], bad, sizeof(bad), &b), IOT_OK);
 		crypto_key_free(b);
 		/* a public key has no scalar */
+		assert_int_equal(crypto_key_point(a, pa), IOT_OK);
 		assert_int_equal(crypto_key_from_point(curves[i], pa, sizeof(pa), &b), IOT_OK);
 		assert_int_not_equal(crypto_key_private_scalar(b, d), IOT_OK);
 		crypto_key_free(b);
