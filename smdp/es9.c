@@ -93,9 +93,13 @@ static iot_err initiate_authentication(struct smdp *s, const struct rsp_initiate
 	ok->euicc_ci_pkid_to_be_used = RSP_BYTES(x509_ski(c->ci, &len), len);
 	ok->server_certificate = RSP_BYTES(x509_der(c->auth, &len), len);
 
-	/* sessions past their end are of no use to anyone */
-	if ((err = store_sql(s->db, "DELETE FROM session WHERE expires <= $1", "i", (int64_t)smdp_now(s))) != IOT_OK)
-		return err;
+	/* sessions past their end are of no use to anyone (es9_session_load
+	 * ignores them meanwhile): swept once a minute, not per session */
+	if (smdp_now(s) - s->swept >= 60 || smdp_now(s) < s->swept) {
+		if ((err = store_sql(s->db, "DELETE FROM session WHERE expires <= $1", "i", (int64_t)smdp_now(s))) != IOT_OK)
+			return err;
+		s->swept = smdp_now(s);
+	}
 	return store_sql(s->db, "INSERT INTO session (txid, cred, phase, server_challenge, expires)"
 			" VALUES ($1, $2, 1, $3, $4)", "bibi", txid, sizeof(o->txid), (int64_t)(c - s->creds),
 			challenge, sizeof(o->challenge), (int64_t)(smdp_now(s) + s->session_seconds));

@@ -30,6 +30,7 @@ struct smdp {
 	bool own_keys;
 	int cc_attempts, download_attempts, session_seconds, order_seconds;
 	time_t fixed_now;
+	time_t swept;                   /* when this connection last removed expired sessions */
 	bool legacy_upp;                /* a store from before profile_package: profile.upp exists (kept empty) */
 	bool import_batch;              /* inside smdp_import_begin/_end */
 	int64_t import_count;

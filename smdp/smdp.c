@@ -44,8 +44,12 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS smdp_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 	/* the hot paths' lookups (tests/integration/query_plans.c checks each) */
 	"CREATE INDEX IF NOT EXISTS profile_owner_state ON profile(owner, state, updated, iccid);"
-	"CREATE INDEX IF NOT EXISTS session_expires ON session(expires);"
-	"CREATE INDEX IF NOT EXISTS session_iccid ON session(iccid);"
+	/* a session is written four times per download: no index beyond its
+	 * key (the sweep of expired ones and an order's reset scan the few
+	 * sessions under way); older stores' are dropped (a release that
+	 * makes them again works as before: the schema's version stays) */
+	"DROP INDEX IF EXISTS session_expires;"
+	"DROP INDEX IF EXISTS session_iccid;"
 	"CREATE INDEX IF NOT EXISTS progress_next ON progress(next_try, id);";
 
 time_t smdp_now(const struct smdp *s)

@@ -75,6 +75,49 @@ static void test_progress_outbox(void **state)
 	smdp_set_time(dp, 0);
 }
 
+static int64_t sessions(void)
+{
+	struct store *db;
+	struct store_stmt *q;
+	bool row = false;
+	int64_t n;
+
+	assert_int_equal(store_open(db_url, &db), IOT_OK);
+	assert_int_equal(store_prepare(db, "SELECT COUNT(*) FROM session", &q), IOT_OK);
+	assert_int_equal(store_step(q, &row), IOT_OK);
+	assert_true(row);
+	n = store_col_int(q, 0);
+	store_finalize(q);
+	store_close(db);
+	return n;
+}
+
+/* Sessions past their end are removed by a later InitiateAuthentication
+ * (at most once a minute), those still running kept. */
+static void test_expired_sessions_swept(void **state)
+{
+	struct lpa a, b, c;
+	int64_t before;
+
+	(void)state;
+	if (transport != DIRECT)
+		skip();        /* it moves the SM-DP+'s clock */
+	before = sessions();
+	lpa_init(&a);
+	lpa_init(&b);
+	lpa_init(&c);
+	assert_int_equal(lpa_initiate(&a, AS_IS), 0);
+	assert_int_equal(lpa_initiate(&b, AS_IS), 0);
+	assert_int_equal(sessions(), before + 2);
+	smdp_set_time(dp, time(NULL) + 601);
+	assert_int_equal(lpa_initiate(&c, AS_IS), 0);
+	assert_int_equal(sessions(), 1);
+	smdp_set_time(dp, 0);
+	lpa_free(&a);
+	lpa_free(&b);
+	lpa_free(&c);
+}
+
 static void test_download_with_ppk(void **state)
 {
 	(void)state;
@@ -369,7 +412,8 @@ static void test_restart_mid_session(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 static const struct CMUnitTest tests[] = {
-	T(test_download), T(test_progress_outbox), T(test_download_with_ppk), T(test_default_smdp_order),
+	T(test_download), T(test_progress_outbox), T(test_expired_sessions_swept), T(test_download_with_ppk),
+	T(test_default_smdp_order),
 	T(test_generated_matching_id),
 	T(test_ts48_profiles),
 	T(test_confirmation_code), T(test_confirmation_code_retry_limit), T(test_retry_same_session),
