@@ -294,23 +294,7 @@ void first_contact(void)
 /* A count the store gives (sql with text parameters a, b; NULL: none). */
 int64_t store_count(const char *sql, const char *a, const char *b)
 {
-	struct store *raw;
-	struct store_stmt *st;
-	bool row = false;
-	int64_t n;
-
-	assert_int_equal(store_open(eim_db, &raw), IOT_OK);
-	assert_int_equal(store_prepare(raw, sql, &st), IOT_OK);
-	if (a)
-		store_bind_text(st, 1, a);
-	if (b)
-		store_bind_text(st, 2, b);
-	assert_int_equal(store_step(st, &row), IOT_OK);
-	assert_true(row);
-	n = store_col_int(st, 0);
-	store_finalize(st);
-	store_close(raw);
-	return n;
+	return test_store_int(eim_db, sql, a, b);
 }
 
 int eim_world_run(const char *name, const struct CMUnitTest *tests, size_t n)

@@ -77,19 +77,7 @@ static void test_progress_outbox(void **state)
 
 static int64_t sessions(void)
 {
-	struct store *db;
-	struct store_stmt *q;
-	bool row = false;
-	int64_t n;
-
-	assert_int_equal(store_open(db_url, &db), IOT_OK);
-	assert_int_equal(store_prepare(db, "SELECT COUNT(*) FROM session", &q), IOT_OK);
-	assert_int_equal(store_step(q, &row), IOT_OK);
-	assert_true(row);
-	n = store_col_int(q, 0);
-	store_finalize(q);
-	store_close(db);
-	return n;
+	return test_store_int(db_url, "SELECT COUNT(*) FROM session", NULL, NULL);
 }
 
 /* Sessions past their end are removed by a later InitiateAuthentication
@@ -274,6 +262,23 @@ static void test_retry_same_session(void **state)
 	assert_int_equal(state_of(), SMDP_INSTALLED);
 }
 
+/* A new session for an order bound already: offered the same one-time key
+ * (SGP.22 3.1.3.2: bppEuiccOtpk), bound and installed. */
+static void retry_same_key(const char *matching_id)
+{
+	struct lpa l;
+
+	lpa_init(&l);
+	assert_int_equal(lpa_initiate(&l, AS_IS), 0);
+	assert_int_equal(lpa_authenticate(&l, matching_id, NONE), 0);
+	assert_true(l.auth.smdp_signed2.has_bpp_euicc_otpk);
+	lpa_prepare(&l, NULL);
+	assert_int_equal(lpa_get_bpp(&l, NULL, false), 0);
+	assert_true(lpa_install(&l));
+	lpa_free(&l);
+	assert_int_equal(state_of(), SMDP_INSTALLED);
+}
+
 static void test_retry_new_session_same_key(void **state)
 {
 	struct lpa l;
@@ -286,15 +291,7 @@ static void test_retry_new_session_same_key(void **state)
 	assert_int_equal(state_of(), SMDP_DOWNLOADED);
 	/* the BPP never reached the eUICC; a new session offers the same
 	 * one-time key (SGP.22 3.1.3.2: bppEuiccOtpk) */
-	lpa_init(&l);
-	assert_int_equal(lpa_initiate(&l, AS_IS), 0);
-	assert_int_equal(lpa_authenticate(&l, "MATCH-R2", NONE), 0);
-	assert_true(l.auth.smdp_signed2.has_bpp_euicc_otpk);
-	lpa_prepare(&l, NULL);
-	assert_int_equal(lpa_get_bpp(&l, NULL, false), 0);
-	assert_true(lpa_install(&l));
-	lpa_free(&l);
-	assert_int_equal(state_of(), SMDP_INSTALLED);
+	retry_same_key("MATCH-R2");
 }
 
 /* The one-time key of a binding is kept as its bare scalar; a row an older
@@ -329,15 +326,7 @@ static void test_retry_key_kept_as_pkcs8(void **state)
 	free(der);
 	crypto_key_free(key);
 	store_close(db);
-	lpa_init(&l);
-	assert_int_equal(lpa_initiate(&l, AS_IS), 0);
-	assert_int_equal(lpa_authenticate(&l, "MATCH-R3", NONE), 0);
-	assert_true(l.auth.smdp_signed2.has_bpp_euicc_otpk);
-	lpa_prepare(&l, NULL);
-	assert_int_equal(lpa_get_bpp(&l, NULL, false), 0);
-	assert_true(lpa_install(&l));
-	lpa_free(&l);
-	assert_int_equal(state_of(), SMDP_INSTALLED);
+	retry_same_key("MATCH-R3");
 }
 
 /* #15 item 14: a download postponed after its package was bound
@@ -355,15 +344,7 @@ static void test_postponed_after_binding(void **state)
 	assert_int_equal(lpa_cancel(&l, 1), 0);                 /* postponed */
 	lpa_free(&l);
 	assert_int_equal(state_of(), SMDP_DOWNLOADED);
-	lpa_init(&l);
-	assert_int_equal(lpa_initiate(&l, AS_IS), 0);
-	assert_int_equal(lpa_authenticate(&l, "MATCH-PB", NONE), 0);
-	assert_true(l.auth.smdp_signed2.has_bpp_euicc_otpk);
-	lpa_prepare(&l, NULL);
-	assert_int_equal(lpa_get_bpp(&l, NULL, false), 0);
-	assert_true(lpa_install(&l));
-	lpa_free(&l);
-	assert_int_equal(state_of(), SMDP_INSTALLED);
+	retry_same_key("MATCH-PB");
 }
 
 static void test_rebinding_limit(void **state)

@@ -178,3 +178,24 @@ int test_run_both_curves(const char *name, const struct CMUnitTest *tests, size_
 	*curve = CRYPTO_P256;
 	return failed;
 }
+
+int64_t test_store_int(const char *url, const char *sql, const char *a, const char *b)
+{
+	struct store *raw;
+	struct store_stmt *st;
+	bool row = false;
+	int64_t n;
+
+	assert_int_equal(store_open(url, &raw), IOT_OK);
+	assert_int_equal(store_prepare(raw, sql, &st), IOT_OK);
+	if (a)
+		store_bind_text(st, 1, a);
+	if (b)
+		store_bind_text(st, 2, b);
+	assert_int_equal(store_step(st, &row), IOT_OK);
+	assert_true(row);
+	n = store_col_int(st, 0);
+	store_finalize(st);
+	store_close(raw);
+	return n;
+}

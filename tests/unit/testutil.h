@@ -47,6 +47,9 @@ bool test_wait_nap(struct test_wait *w);
  * PostgreSQL (ctest's *_pg tests), a schema of its own in that database, so
  * that the same test runs on both backends. */
 void test_store_url(char *out, size_t cap, const char *dir, const char *name);
+/* The integer the store at url answers sql with (text parameters a, b;
+ * NULL: none), on a connection of its own. */
+int64_t test_store_int(const char *url, const char *sql, const char *a, const char *b);
 /* Runs the group tests once with *curve set to NIST P-256, once to
  * brainpoolP256r1 (left at P-256); the failures of both. */
 int test_run_both_curves(const char *name, const struct CMUnitTest *tests, size_t n, enum crypto_curve *curve);
