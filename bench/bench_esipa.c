@@ -276,7 +276,7 @@ static void print_row(const char *what, int mode, const struct measure *m)
 /* Inject mode: the eUICC's configuration of the eIM allows it (updateEim by
  * poll), the device serves HTTPS, the eIM pushes; PUSHED_OPS getRAT PSMOs
  * queued over REST one after the other, each timed to its recorded result. */
-static void inject_phase(struct eim *eim, const struct fixture_pki *pki, uint16_t eim_port, const char *eim_cert)
+static void inject_phase(struct eim_server *srv, struct eim *eim, const struct fixture_pki *pki, const char *eim_cert)
 {
 	char dev_cert[300], dev_key[300], address[64], base[64];
 	struct http_server_config hs = { .threads = 1, .handler = on_push };
@@ -293,7 +293,12 @@ static void inject_phase(struct eim *eim, const struct fixture_pki *pki, uint16_
 	hs.client_ca_file = eim_cert;
 	if (http_server_start(&hs, &dev) != IOT_OK || http_client_new(&ac, &api) != IOT_OK)
 		abort();
-	snprintf(base, sizeof(base), "https://localhost:%u", eim_port);
+	snprintf(base, sizeof(base), "https://localhost:%u", eim_server_https_port(srv));
+	/* the device polls in the ASN.1 binding over HTTPS, the one it takes
+	 * pushes in: the eIM pushes in the binding of the device's last poll
+	 * (the last mode's was JSON over CoAPs) */
+	use_json = false;
+	use_coap = false;
 	id = rest_operation(api, base, "{\"ecos\":[{\"updateEim\":{\"eimId\":\"eim.iotrsp.test\","
 				       "\"eimSupportedProtocol\":[\"retrieveHttps\",\"injectHttps\"]}}]}");
 	pthread_mutex_lock(&ipa_lock);
@@ -301,6 +306,10 @@ static void inject_phase(struct eim *eim, const struct fixture_pki *pki, uint16_
 		abort();
 	pthread_mutex_unlock(&ipa_lock);
 	wait_done(eim, id);
+	/* the poll's binding recorded (the eIM writes its polls' bookkeeping
+	 * in batches) before the first push asks which one to use */
+	if (eim_server_flush_polls(srv) != IOT_OK)
+		abort();
 	snprintf(address, sizeof(address), "https://localhost:%u", http_server_port(dev));
 	if (eim_euicc_set_inject(eim, FIXTURE_EID, address) != IOT_OK)
 		abort();
@@ -349,6 +358,7 @@ int main(void)
 	struct measure dl[MODES], en[MODES], idle[MODES];
 	uint8_t iccids[MODES + 1][10];  /* one per mode, the last for the setup */
 	int64_t id = 0;
+	iot_err err;
 
 	log_set_level(LOG_ERROR);
 	fixture_pki_make(&pki, CRYPTO_P256);
@@ -359,8 +369,10 @@ int main(void)
 	creds = (struct smdp_credentials){ pki.ci, pki.dp_auth, pki.dp_key, pki.dp_pb, pki.dp_pb_key };
 	ss.smdp = (struct smdp_config){ .address = ADDRESS, .creds = &creds, .cred_count = 1, .store_url = db };
 	ss.http = (struct http_server_config){ .cert_file = smdp_cert, .key_file = smdp_key, .threads = 2 };
-	if (smdp_server_start(&ss, &smdp_https) != IOT_OK || smdp_open(&ss.smdp, &dp) != IOT_OK)
+	if ((err = smdp_server_start(&ss, &smdp_https)) != IOT_OK || (err = smdp_open(&ss.smdp, &dp)) != IOT_OK) {
+		fprintf(stderr, "bench_esipa: the SM-DP+ does not start: %s\n", iot_strerror(err));
 		abort();
+	}
 	for (size_t i = 0; i < sizeof(upp); i++)
 		upp[i] = (uint8_t)(i * 13);
 	snprintf(connect, sizeof(connect), ADDRESS ":443:127.0.0.1:%u", smdp_server_port(smdp_https));
@@ -380,8 +392,10 @@ int main(void)
 		abort();
 	sc.keys = &key;
 	sc.key_count = 1;
-	if (eim_server_start(&sc, &srv) != IOT_OK || eim_open(&sc.eim, &eim) != IOT_OK)
+	if ((err = eim_server_start(&sc, &srv)) != IOT_OK || (err = eim_open(&sc.eim, &eim)) != IOT_OK) {
+		fprintf(stderr, "bench_esipa: the eIM does not start: %s\n", iot_strerror(err));
 		abort();
+	}
 	hcc.ca_file = eim_cert;
 	if (http_client_new(&hcc, &hc) != IOT_OK)
 		abort();
@@ -467,7 +481,7 @@ int main(void)
 	       100.0 * ((double)dl[0].wire_up - (double)dl[1].wire_up) / (double)dl[0].wire_up,
 	       (long long)en[0].wire_up - (long long)en[1].wire_up,
 	       100.0 * ((double)en[0].wire_up - (double)en[1].wire_up) / (double)en[0].wire_up);
-	inject_phase(eim, &pki, eim_server_https_port(srv), eim_cert);
+	inject_phase(srv, eim, &pki, eim_cert);
 	ipa_free(pushed_ipa);
 	http_client_free(hc);
 	net_coap_client_free(cc);
