@@ -114,6 +114,10 @@ static iot_err refuse_chain(struct smdp_status *st, int code)
 
 	if (code == 9)
 		return es9_refuse(st, 9, "8.11.1", "3.9", "CI Public Key unknown");
+	if (code == 5)
+		return es9_refuse(st, 5, "8.1", "6.1", "eUICC signature: verification failed");
+	if (code < 1 || code > 4)
+		code = 3;       /* no other code names a certificate: the eUICC's is refused */
 	return es9_refuse(st, code, subject[code], code % 2 ? "6.1" : "6.3",
 			  code % 2 ? "Certificate: verification failed" : "Certificate: expired");
 }

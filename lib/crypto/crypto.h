@@ -51,10 +51,10 @@ iot_err crypto_key_from_private_der(const uint8_t *der, size_t len, struct crypt
  * encoder run per key), and back on the curve given, its public point
  * computed. */
 iot_err crypto_key_private_scalar(const struct crypto_key *key, uint8_t out[CRYPTO_SCALAR_LEN]);
-/* Zeroes a secret; not optimized away as a memset before its end of life can be. */
-void crypto_wipe(void *p, size_t n);
 iot_err crypto_key_from_private_scalar(enum crypto_curve curve, const uint8_t *scalar, size_t len,
 				       struct crypto_key **out);
+/* Zeroes a secret; not optimized away as a memset before its end of life can be. */
+void crypto_wipe(void *p, size_t n);
 /* A public key from SubjectPublicKeyInfo DER, or from an uncompressed point. */
 iot_err crypto_key_from_spki(const uint8_t *der, size_t len, struct crypto_key **out);
 iot_err crypto_key_from_point(enum crypto_curve curve, const uint8_t *point, size_t len,
