@@ -340,16 +340,12 @@ static iot_err pg_commit(struct store *base)
 	return err;
 }
 
-/* synchronous_commit off for this transaction alone (SET LOCAL): PostgreSQL
- * answers before its WAL is flushed (or a synchronous standby confirmed),
- * and its WAL writer flushes it within wal_writer_delay */
+/* synchronous_commit off for this transaction alone (its WAL writer flushes
+ * it within wal_writer_delay); a failed SET aborts it and COMMIT says so */
 static iot_err pg_commit_async(struct store *base)
 {
-	struct store_pg *s = PG(base);
-
-	/* should it fail, the transaction is aborted and its COMMIT says so */
-	if (!s->tx_lost && s->in_tx)
-		(void)run(s, "SET LOCAL synchronous_commit TO off");
+	if (!PG(base)->tx_lost && PG(base)->in_tx)
+		(void)run(PG(base), "SET LOCAL synchronous_commit TO off");
 	return pg_commit(base);
 }
 
