@@ -1,10 +1,12 @@
 /* Full ES9+ downloads per second through smdpd's server over HTTPS on
- * loopback (the ASN.1 binding, keep-alive connections), 12 KB profiles,
+ * loopback (keep-alive connections), 12 KB profiles,
  * both curves, 1, 4, 16 and 64 concurrent clients; each client an LPA driving its
  * own software eUICC through APDUs. Prints throughput, smdpd's CPU per
  * download (next to its cryptography's cost when SMDP_CRYPTO_US_P256 and
  * SMDP_CRYPTO_US_BRAINPOOL give it), latency percentiles and bytes on the
- * wire. Usage: bench_smdp [DOWNLOADS_PER_RUN [p256|brainpool|both [CLIENTS]]] */
+ * wire; the same in the JSON binding, and retried downloads (an order whose
+ * BPP was lost once, downloaded again into the same eUICC).
+ * Usage: bench_smdp [DOWNLOADS_PER_RUN [p256|brainpool|both [CLIENTS [asn1|json|retried|all]]]] */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,15 +26,18 @@
 #define PROFILE_LEN (12 * 1024)
 
 static struct fixture_pki pki;
-static char url[128], tls_cert[200], tls_key[200];
+static char url[128], json_url[128], tls_cert[200], tls_key[200];
 static atomic_int next_order;
 static int orders;
 static int run_id;
+static bool json, retry;                /* this run's binding, and whether it measures retries */
+static pthread_barrier_t start;
 
 struct client {
 	pthread_t thread;
 	double cpu_s;                   /* this client's own CPU: the eUICC, the LPA, curl */
 	double *latency_ms;
+	int *orders;                    /* with retry, those it lost the BPP of */
 	int done;
 	size_t bytes_out, bytes_in;
 	int failures;
@@ -54,43 +59,77 @@ static double cpu_seconds(clockid_t clock)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+#define ISD_R_SELECT "00A4040C10A0000005591010FFFFFFFF8900000100"
+
+/* One client: with retry, first each of its orders up to the BPP, lost
+ * (an eUICC each, keeping its one-time key), then, measured, each again
+ * from the start into the same eUICC; else each download into a fresh
+ * eUICC (the same one, restored). */
 static void *client_main(void *arg)
 {
 	struct client *c = arg;
 	const char *cis[] = { pki.ci };
 	struct euicc_provision prov = { pki.euicc_key, pki.euicc_cert, pki.eum, cis, 1, NULL, ADDRESS, NULL };
 	struct http_client_config cc = { .ca_file = tls_cert };
-	struct link l = { .url = url, .address = ADDRESS };
-	uint8_t *fresh;
-	size_t fresh_len;
+	struct link l = { .url = url, .json_url = json ? json_url : NULL, .address = ADDRESS };
+	struct euicc **lost = calloc((size_t)orders, sizeof(*lost)), *own = NULL;
+	uint8_t *fresh = NULL;
+	size_t fresh_len, nlost = 0;
+	double cpu0;
 	char mid[32];
 	int i;
 
-	if (euicc_create(&prov, &l.e) != IOT_OK || http_client_new(&cc, &l.http) != IOT_OK ||
-	    euicc_snapshot(l.e, &fresh, &fresh_len) != IOT_OK) {
+	if (!lost || euicc_create(&prov, &own) != IOT_OK || http_client_new(&cc, &l.http) != IOT_OK ||
+	    euicc_snapshot(own, &fresh, &fresh_len) != IOT_OK)
 		c->failures++;
-		return NULL;
+	while (!c->failures && retry && (i = atomic_fetch_add(&next_order, 1)) < orders) {
+		snprintf(mid, sizeof(mid), "B%d-%d", run_id, i);
+		c->orders[nlost] = i;
+		if (euicc_create(&prov, &lost[nlost]) != IOT_OK) {
+			c->failures++;
+			break;
+		}
+		l.e = lost[nlost++];
+		apdu(l.e, ISD_R_SELECT, NULL, NULL);
+		if (dl_download(&l, mid, false))
+			c->failures++;
 	}
-	while ((i = atomic_fetch_add(&next_order, 1)) < orders) {
+	/* measured from here, by all at once */
+	pthread_barrier_wait(&start);
+	l.bytes_out = l.bytes_in = 0;
+	l.e = own;
+	cpu0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+	for (size_t k = 0; !c->failures; k++) {
 		double t0;
 
-		/* each download into a fresh eUICC (the same one, restored) */
-		euicc_restore(l.e, fresh, fresh_len);
-		apdu(l.e, "00A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL);
+		if (retry) {
+			if (k >= nlost)
+				break;
+			l.e = lost[k];
+			i = c->orders[k];
+		} else {
+			if ((i = atomic_fetch_add(&next_order, 1)) >= orders)
+				break;
+			euicc_restore(l.e, fresh, fresh_len);
+			apdu(l.e, ISD_R_SELECT, NULL, NULL);
+		}
 		snprintf(mid, sizeof(mid), "B%d-%d", run_id, i);
 		t0 = now_ms();
-		if (dl_download(&l, mid)) {
+		if (dl_download(&l, mid, true)) {
 			c->failures++;
 			continue;
 		}
 		c->latency_ms[c->done++] = now_ms() - t0;
 	}
+	c->cpu_s = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	c->bytes_out = l.bytes_out;
 	c->bytes_in = l.bytes_in;
+	for (size_t k = 0; k < nlost; k++)
+		euicc_free(lost[k]);
+	free(lost);
 	free(fresh);
 	http_client_free(l.http);
-	euicc_free(l.e);
-	c->cpu_s = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+	euicc_free(own);
 	return NULL;
 }
 
@@ -145,14 +184,18 @@ static void run(enum crypto_curve curve, int clients, int count)
 	if (smdp_server_start(&sc, &server) != IOT_OK)
 		abort();
 	snprintf(url, sizeof(url), "https://localhost:%u/gsma/rsp2/asn1", smdp_server_port(server));
+	snprintf(json_url, sizeof(json_url), "https://localhost:%u/gsma/rsp2/es9plus/", smdp_server_port(server));
 	orders = count;
 	atomic_store(&next_order, 0);
-	t0 = now_ms();
-	cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+	pthread_barrier_init(&start, NULL, (unsigned)clients + 1);
 	for (int i = 0; i < clients; i++) {
 		cl[i].latency_ms = calloc((size_t)count, sizeof(double));
+		cl[i].orders = calloc((size_t)count, sizeof(int));
 		pthread_create(&cl[i].thread, NULL, client_main, &cl[i]);
 	}
+	pthread_barrier_wait(&start);
+	t0 = now_ms();
+	cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
 	for (int i = 0; i < clients; i++)
 		pthread_join(cl[i].thread, NULL);
 	secs = (now_ms() - t0) / 1e3;
@@ -162,6 +205,7 @@ static void run(enum crypto_curve curve, int clients, int count)
 	for (int i = 0; i < clients; i++)
 		server_cpu -= cl[i].cpu_s;
 	smdp_server_stop(server);
+	pthread_barrier_destroy(&start);
 	all = calloc((size_t)count, sizeof(double));
 	for (int i = 0; i < clients; i++) {
 		memcpy(all + total, cl[i].latency_ms, (size_t)cl[i].done * sizeof(double));
@@ -170,43 +214,64 @@ static void run(enum crypto_curve curve, int clients, int count)
 		in += cl[i].bytes_in;
 		failures += cl[i].failures;
 		free(cl[i].latency_ms);
+		free(cl[i].orders);
 	}
 	qsort(all, total, sizeof(double), cmp_double);
 	server_us = total ? server_cpu * 1e6 / (double)total : 0;
 	crypto_us = getenv(curve == CRYPTO_P256 ? "SMDP_CRYPTO_US_P256" : "SMDP_CRYPTO_US_BRAINPOOL");
 	if (crypto_us && atof(crypto_us) > 0)
 		snprintf(ratio, sizeof(ratio), ", %4.1fx its crypto", server_us / atof(crypto_us));
-	printf("  %-16s %3d client%s %6.1f downloads/s  smdpd CPU %5.0f us/download%s  latency p50 %6.1f ms  "
+	printf("  %-16s %-4s %-7s %3d client%s %6.1f downloads/s  smdpd CPU %5.0f us/download%s  latency p50 %6.1f ms  "
 	       "p99 %6.1f ms  (%zu done, %d failed)\n",
-	       curve == CRYPTO_P256 ? "NIST P-256" : "brainpoolP256r1", clients, clients > 1 ? "s" : " ",
+	       curve == CRYPTO_P256 ? "NIST P-256" : "brainpoolP256r1", json ? "json" : "asn1", retry ? "retried" : "",
+	       clients, clients > 1 ? "s" : " ",
 	       total / secs, server_us, ratio, total ? all[total / 2] : 0, total ? all[total * 99 / 100] : 0, total,
 	       failures);
-	if (clients == 1)
-		printf("  %-16s wire %zu B up / %zu B down per download\n", "", total ? out / total : 0,
+	if (clients == 1 && !retry)
+		printf("  %-16s %-4s %-7s wire %zu B up / %zu B down per download\n", "", "", "", total ? out / total : 0,
 		       total ? in / total : 0);
 	free(all);
 	free(cl);
 	fixture_pki_remove(&pki);
 }
 
+/* Whether KIND (asn1, json or retried) is among those asked for. */
+static bool asked(const char *only, const char *kind)
+{
+	return !*only || !strcmp(only, "all") || !strcmp(only, kind);
+}
+
 int main(int argc, char **argv)
 {
 	int count = argc > 1 ? atoi(argv[1]) : 200;
 	static const int concurrency[] = { 1, 4, 16, 64 };
-
-	printf("== smdpd: full ES9+ downloads over HTTPS (ASN.1 binding, keep-alive), 12 KB profiles, "
-	       "eUICC side in the same process;\n   smdpd CPU: the process's but the clients' threads', "
-	       "against the SM-DP+ side's elliptic-curve work (openssl speed)\n");
-	const char *only = argc > 2 ? argv[2] : "";
+	const char *curves = argc > 2 ? argv[2] : "", *kinds = argc > 4 ? argv[4] : "";
 	int clients = argc > 3 ? atoi(argv[3]) : 0;
 
+	printf("== smdpd: full ES9+ downloads over HTTPS (ASN.1 and JSON bindings, keep-alive), 12 KB profiles,\n"
+	       "   eUICC side in the same process; retried: each order's BPP lost once (the eUICC keeps its\n"
+	       "   one-time key), the download again from the start measured; smdpd CPU: the process's but\n"
+	       "   the clients' threads', against the SM-DP+ side's elliptic-curve work (openssl speed)\n");
 	for (int c = 0; c < 4; c++) {
 		if (clients && concurrency[c] != clients)
 			continue;
-		if (strcmp(only, "brainpool") != 0)
-			run(CRYPTO_P256, concurrency[c], count);
-		if (strcmp(only, "p256") != 0)
-			run(CRYPTO_BRAINPOOL_P256R1, concurrency[c], count);
+		for (int k = 0; k < 2; k++) {
+			enum crypto_curve curve = k ? CRYPTO_BRAINPOOL_P256R1 : CRYPTO_P256;
+
+			if (!strcmp(curves, k ? "p256" : "brainpool"))
+				continue;
+			json = retry = false;
+			if (asked(kinds, "asn1"))
+				run(curve, concurrency[c], count);
+			json = true;
+			if (asked(kinds, "json"))
+				run(curve, concurrency[c], count);
+			/* retries at 1 and 16 clients unless asked for */
+			json = false;
+			retry = true;
+			if (asked(kinds, "retried") && (!strcmp(kinds, "retried") || c == 0 || c == 2))
+				run(curve, concurrency[c], count);
+		}
 	}
 	return 0;
 }

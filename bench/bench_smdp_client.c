@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 		} else {
 			euicc_restore(l.e, fresh, fresh_len);
 			apdu(l.e, "00A4040C10A0000005591010FFFFFFFF8900000100", NULL, NULL);
-			failed += dl_download(&l, mid) != 0;
+			failed += dl_download(&l, mid, true) != 0;
 		}
 	}
 	printf("%s %d %.3f %.3f %d\n", argv[5], count, seconds(CLOCK_MONOTONIC) - w0,
