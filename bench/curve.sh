@@ -12,7 +12,10 @@
 # PSMO round trips: PSMO_ROUNDS (4) campaigns of one getRAT each, fetched in
 # as many rounds by one fleetsim run, so that a connection's TLS handshake
 # is shared by several round trips as a device's would be; CPU per package
-# executed. CURVE_RAW=1 shows fleetsim's own report of those runs.
+# executed. CURVE_RAW=1 shows fleetsim's own report of those runs. First,
+# the HTTPS stack's own floor: eimd's CPU per request that it answers 404
+# (no ESipa, no store) on one kept TLS connection (curl), beside which an
+# empty poll's cost reads as transport plus eIM.
 # Usage: bench/curve.sh [BUILD_DIR] [LEVELS...]   (default: 1 4 16 64 256)
 set -euo pipefail
 . "$(dirname "$0")/../scripts/daemon_conf.sh"
@@ -47,17 +50,25 @@ sim 16 --rounds 1 --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" --ap
 # one signature and one verification (us), what a PSMO round trip costs the eIM in cryptography
 crypto_us=$(echo "$speed" | awk '/ecdsa \(nistp256\)/ { printf "%.1f", 1e6 / $(NF-1) + 1e6 / $NF }')
 row() {   # LEVEL KIND OUT TICKS: a line of the curve
-  awk -v c="$1" -v kind="$2" -v ticks="$4" -v tck="$tck" -v crypto="$crypto_us" '
+  awk -v c="$1" -v kind="$2" -v ticks="$4" -v tck="$tck" -v crypto="$crypto_us" -v floor="$floor_us" '
     /polls/ { for (i = 1; i <= NF; i++) { if ($i == "polls" && $(i+1) != "(failed") n = $(i+1); if ($i == "polls/s;") rate = $(i-1);
                                        if ($i == "p50") p50 = $(i+1); if ($i == "p99") p99 = $(i+1) } }
     /^load generator: CPU/ { gen = $4 }
     /executed/ { for (i = 1; i <= NF; i++) if ($i == "executed") done = $(i+1) + 0 }
     END { if (kind == "PSMO trip") { gen = gen * n / done; n = done }   # per package, not per poll
           us = ticks * 1e6 / tck / n
-          bound = kind == "PSMO trip" ? sprintf("%5.1fx its crypto (target 3x)", us / crypto) : sprintf("target 25 us")
+          bound = kind == "PSMO trip" ? sprintf("%5.1fx its crypto (target 3x)", us / crypto) : sprintf("target 25 us, floor %s us", floor)
           printf "  %4d  %-12s %8.0f/s  p50 %6.2f ms  p99 %7.2f ms  eimd CPU %6.0f us/op, %s  fleetsim CPU %6.0f us/op\n",
                  c, kind, rate, p50, p99, us, bound, gen }' <<<"$3"
 }
+# the floor: FLOOR_N requests to a path eimd does not serve, one curl, one connection
+floor_n=${FLOOR_N:-20000}
+for i in $(seq "$floor_n"); do echo "url = \"https://eim.iotrsp.test/none\""; echo "output = /dev/null"; done >"$tmp/floor.cfg"
+c0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -K "$tmp/floor.cfg"
+c1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+floor_us=$(awk -v t=$((c1 - c0)) -v tck="$tck" -v n="$floor_n" 'BEGIN { printf "%.0f", t * 1e6 / tck / n }')
+echo "  the HTTPS stack's floor: a request answered 404 on a kept TLS connection costs eimd $floor_us us of CPU"
 echo "  concurrent connections, operation, rate, latency, CPU per operation of eimd and of the load generator:"
 for c in $levels; do
   c0=$(cpu); out=$(sim "$c" --rounds 20); c1=$(cpu)
