@@ -490,7 +490,7 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	struct store_stmt *st;
 	char eid[33], labels[256] = "";
 	int64_t id, now = (int64_t)time(NULL), sources = 0, since = 0, at = eim_now_ms();
-	bool row = false, resent, moved = false;
+	bool row = false, resent, moved = false, open = true;
 	iot_err err, herr = IOT_OK;
 
 	/* SGP.32 6.3.2.6: the EID is 16 bytes, and one the eIM manages */
@@ -502,7 +502,8 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	/* where it polls from is watched (read here; its contact is written with its health below) */
 	if ((err = store_prepare(e->db, "SELECT u.last_source, u.sources, u.sources_since, u.labels,"
 					" COALESCE(h.quarantined, 0), EXISTS (SELECT 1 FROM operation o WHERE o.eid = u.eid"
-					"  AND o.state = 0 AND o.expires < $2)"
+					"  AND o.state = 0 AND o.expires < $2),"
+					" EXISTS (SELECT 1 FROM operation o WHERE o.eid = u.eid AND o.state < 2)"
 					" FROM euicc u LEFT JOIN health h ON h.eid = u.eid WHERE u.eid = $1", &st)) != IOT_OK) {
 		reads_end(e);
 		return err;
@@ -516,6 +517,8 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 		snprintf(labels, sizeof(labels), "%s", store_col_text(st, 3) ? store_col_text(st, 3) : "");
 		e->quarantined = store_col_int(st, 4) != 0;
 		e->none_expired = store_col_int(st, 5) == 0;
+		/* nothing pending or sent: an empty poll */
+		open = store_col_int(st, 6) != 0;
 	}
 	store_finalize(st);
 	/* the rest reads on in the same transaction unless something is written first */
@@ -535,7 +538,9 @@ static iot_err get_eim_package(struct eim *e, const struct rsp_get_eim_package_r
 	/* someone else may be polling as it: a download trigger (its activation code)
 	 * waits out the hour rather than go to whoever asks */
 	e->hold_triggers = sources >= EIM_SOURCES_ALERT && now - since <= 3600;
-	err = eim_next_message(e, eid, q->eid_value.ptr, false, out, &id, &resent);
+	/* nothing open in the snapshot still read (nothing written since, which may make work) */
+	err = open || !e->reading ? eim_next_message(e, eid, q->eid_value.ptr, false, out, &id, &resent)
+				   : IOT_E_NOT_FOUND;
 	reads_end(e);
 	e->hold_triggers = e->quarantined = e->none_expired = false;
 	/* in one transaction (one commit per poll): its last contact, the binding
