@@ -285,18 +285,6 @@ iot_err crypto_key_from_private_scalar(enum crypto_curve curve, const uint8_t *s
 	return err;
 }
 
-iot_err crypto_key_from_spki(const uint8_t *der, size_t len, struct crypto_key **out)
-{
-	const unsigned char *p = der;
-	EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, (long)len);
-
-	if (!pkey || p != der + len) {
-		EVP_PKEY_free(pkey);
-		return IOT_E_CRYPTO_KEY;
-	}
-	return crypto_key_wrap(pkey, out);
-}
-
 iot_err crypto_key_from_point(enum crypto_curve curve, const uint8_t *point, size_t len,
 			      struct crypto_key **out)
 {

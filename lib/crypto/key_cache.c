@@ -134,21 +134,6 @@ iot_err crypto_key_cache_put_cert(struct crypto_key_cache *c, const struct crypt
 	return crypto_key_cache_put_cert_der(c, der, len, x509_key(cert));
 }
 
-/* A certificate's subject public key, decoded. */
-static iot_err cert_key(const uint8_t *der, size_t len, struct crypto_key **out)
-{
-	struct crypto_cert *cert;
-	const struct crypto_key *key;
-	iot_err err;
-
-	if ((err = x509_parse(der, len, &cert)) != IOT_OK)
-		return err;
-	key = x509_key(cert);
-	err = share(key->pkey, key->curve, out);
-	x509_free(cert);
-	return err;
-}
-
 /* The key kept for what der is (kind), or decoded by decode and kept. */
 static iot_err cached_key(struct crypto_key_cache *c, char kind, const uint8_t *der, size_t len,
 			  iot_err (*decode)(const uint8_t *der, size_t len, struct crypto_key **out),
@@ -180,7 +165,7 @@ static iot_err cached_key(struct crypto_key_cache *c, char kind, const uint8_t *
 iot_err crypto_key_cache_cert_key(struct crypto_key_cache *c, const uint8_t *der, size_t len,
 				  struct crypto_key **out)
 {
-	return cached_key(c, 'c', der, len, cert_key, out);
+	return cached_key(c, 'c', der, len, x509_subject_key_der, out);
 }
 
 iot_err crypto_key_cache_spki_key(struct crypto_key_cache *c, const uint8_t *der, size_t len,

@@ -59,6 +59,11 @@ iot_err x509_euicc_issuer_new(const struct crypto_cert *eum, struct x509_euicc_i
 void x509_euicc_issuer_free(struct x509_euicc_issuer *i);
 iot_err x509_euicc_check_der(struct x509_euicc_issuer *i, const uint8_t *der, size_t len, time_t now,
 			     char *eid, size_t eid_cap, struct crypto_key **key);
+/* The subject public key of the certificate der, the caller's: an EC key
+ * of RSP's curves read from the DER as RFC 5280 lays it out, anything else
+ * through OpenSSL (IOT_E_CERT_PARSE when it is no certificate). It checks
+ * nothing but the key's point: for certificates checked before. */
+iot_err x509_subject_key_der(const uint8_t *der, size_t len, struct crypto_key **out);
 /* CI -> EUM -> eUICC (SGP.22 5.6.x / 4.5.2.x), with the EID within the EUM's
  * permitted EINs; *failed (optional) names the certificate that failed:
  * X509_ROLE_CI, X509_ROLE_EUM or X509_ROLE_EUICC. */

@@ -1,5 +1,6 @@
 /* libFuzzer target: the parsers of lib/crypto — certificates (OpenSSL's
- * and the DER check of CERT.EUICC against an EUM made here), public keys
+ * the DER check of CERT.EUICC against an EUM made here, a subject key read
+ * from the DER), public keys
  * and points, DER signatures, and protected BPP segments. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,6 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		x509_free(cert);
 	}
 	(void)x509_euicc_check_der(the_eum(), data, size, time(NULL), eid, sizeof(eid), NULL);
+	if (x509_subject_key_der(data, size, &key) == IOT_OK)
+		crypto_key_free(key);
 	if (crypto_key_from_spki(data, size, &key) == IOT_OK)
 		crypto_key_free(key);
 	if (crypto_key_from_point(CRYPTO_P256, data, size, &key) == IOT_OK)

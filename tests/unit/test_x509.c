@@ -493,6 +493,94 @@ static void test_key_cache(void **state)
 	free_pki(&p);
 }
 
+/* Where needle is in hay, or NULL. */
+static const uint8_t *find(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k)
+{
+	for (size_t i = 0; i + k <= n; i++)
+		if (!memcmp(hay + i, needle, k))
+			return hay + i;
+	return NULL;
+}
+
+/* The offset of the first byte inside a certificate's issuer Name. */
+static size_t issuer_at(const uint8_t *der, size_t len)
+{
+	struct der_reader top, cert, tbs;
+	struct der_tlv t;
+
+	der_reader_init(&top, der, len);
+	assert_int_equal(der_read(&top, &t), IOT_OK);
+	assert_int_equal(der_enter(&top, &t, &cert), IOT_OK);
+	assert_int_equal(der_read(&cert, &t), IOT_OK);
+	assert_int_equal(der_enter(&cert, &t, &tbs), IOT_OK);
+	for (int i = 0; i < 4; i++)             /* [0] version, serialNumber, signature, issuer */
+		assert_int_equal(der_read(&tbs, &t), IOT_OK);
+	assert_int_equal(t.value[0], 0x31);     /* its first RDN, a SET */
+	return (size_t)(t.value - der);
+}
+
+/* A subject key read from the DER: the key OpenSSL decodes, for each role
+ * and both curves; a point off its curve refused whichever path reads it;
+ * no certificate, no key. The same for a SubjectPublicKeyInfo. */
+static void test_subject_key_der(void **state)
+{
+	static const enum crypto_curve curves[] = { CRYPTO_P256, CRYPTO_BRAINPOOL_P256R1 };
+	uint8_t a[CRYPTO_POINT_LEN], b[CRYPTO_POINT_LEN], *copy, *spki;
+	const uint8_t *der, *at;
+	struct crypto_cert *other;
+	struct crypto_key *k;
+	size_t len, n;
+	struct pki p;
+	(void)state;
+
+	for (size_t c = 0; c < 2; c++) {
+		struct crypto_cert *certs[4];
+
+		make_pki(&p, curves[c]);
+		certs[0] = p.ci;
+		certs[1] = p.eum;
+		certs[2] = p.euicc;
+		certs[3] = p.dp_auth;
+		for (size_t i = 0; i < 4; i++) {
+			der = x509_der(certs[i], &len);
+			assert_int_equal(x509_subject_key_der(der, len, &k), IOT_OK);
+			assert_int_equal(crypto_key_curve(k), curves[c]);
+			assert_int_equal(crypto_key_point(k, a), IOT_OK);
+			assert_int_equal(crypto_key_point(x509_key(certs[i]), b), IOT_OK);
+			assert_memory_equal(a, b, sizeof(a));
+			crypto_key_free(k);
+			/* its point moved off the curve: no key, read or decoded */
+			assert_non_null(at = find(der, len, b, sizeof(b)));
+			assert_non_null(copy = malloc(len));
+			memcpy(copy, der, len);
+			copy[(at - der) + 40] ^= 0x01;
+			assert_int_not_equal(x509_subject_key_der(copy, len, &k), IOT_OK);
+			/* cut short: no certificate */
+			assert_int_equal(x509_subject_key_der(der, len - 1, &k), IOT_E_CERT_PARSE);
+			/* read, not decoded: an issuer OpenSSL cannot decode is not looked into */
+			memcpy(copy, der, len);
+			copy[issuer_at(der, len)] = 0x04;
+			assert_int_equal(x509_parse(copy, len, &other), IOT_E_CERT_PARSE);
+			assert_int_equal(x509_subject_key_der(copy, len, &k), IOT_OK);
+			assert_int_equal(crypto_key_point(k, a), IOT_OK);
+			assert_memory_equal(a, b, sizeof(a));
+			crypto_key_free(k);
+			free(copy);
+		}
+		assert_int_equal(crypto_key_spki(x509_key(p.euicc), &spki, &n), IOT_OK);
+		assert_int_equal(crypto_key_from_spki(spki, n, &k), IOT_OK);
+		assert_int_equal(crypto_key_point(k, a), IOT_OK);
+		assert_int_equal(crypto_key_point(x509_key(p.euicc), b), IOT_OK);
+		assert_memory_equal(a, b, sizeof(a));
+		crypto_key_free(k);
+		spki[n - 5] ^= 0x01;
+		assert_int_equal(crypto_key_from_spki(spki, n, &k), IOT_E_CRYPTO_KEY);
+		assert_int_equal(x509_subject_key_der(spki, n, &k), IOT_E_CERT_PARSE);
+		free(spki);
+		free_pki(&p);
+	}
+}
+
 /* EUMs kept once checked: answered for their CI, within both validity
  * periods only, never for another CI or other bytes; a full cache keeps
  * nothing more and leaves the certificate to its caller. */
@@ -600,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_spec_error_codes),
 		cmocka_unit_test(test_parse_and_files),
 		cmocka_unit_test(test_key_cache),
+		cmocka_unit_test(test_subject_key_der),
 		cmocka_unit_test(test_eum_cache),
 		cmocka_unit_test(test_sgp26_reference_chains),
 	};
