@@ -1,4 +1,5 @@
 #include "crypto/bsp.h"
+#include "crypto/internal.h"
 
 #include <string.h>
 
@@ -28,7 +29,7 @@ static iot_err aes_128(const EVP_CIPHER *cipher, bool enc, const uint8_t key[16]
 
 	if (!ctx)
 		return IOT_E_NOMEM;
-	if (EVP_CipherInit_ex(ctx, cipher, NULL, key, iv, enc) > 0 &&
+	if (cipher && EVP_CipherInit_ex(ctx, cipher, NULL, key, iv, enc) > 0 &&
 	    EVP_CIPHER_CTX_set_padding(ctx, 0) > 0 &&
 	    EVP_CipherUpdate(ctx, out, &n1, in, (int)len) > 0 &&
 	    EVP_CipherFinal_ex(ctx, out + n1, &n2) > 0 && (size_t)(n1 + n2) == len)
@@ -47,7 +48,7 @@ static iot_err icv(const struct bsp *b, uint8_t out[16])
 	counter[13] = (uint8_t)(b->block >> 16);
 	counter[14] = (uint8_t)(b->block >> 8);
 	counter[15] = (uint8_t)b->block;
-	return aes_128(EVP_aes_128_ecb(), true, b->s_enc, NULL, counter, 16, out);
+	return aes_128(crypto_algs()->aes128_ecb, true, b->s_enc, NULL, counter, 16, out);
 }
 
 /* SGP.22 2.6.4.5: full MAC = CMAC(S-MAC, chaining || tag || length || data);
@@ -82,7 +83,7 @@ static iot_err protect_segment(struct bsp *b, uint8_t tag, bool encrypt, const u
 		seg[8 + len] = 0x80;
 		memset(seg + 8 + len + 1, 0, payload_len - len - 1);
 		if ((err = icv(b, iv)) != IOT_OK ||
-		    (err = aes_128(EVP_aes_128_cbc(), true, b->s_enc, iv, seg + 8, payload_len, seg + 8)) != IOT_OK)
+		    (err = aes_128(crypto_algs()->aes128_cbc, true, b->s_enc, iv, seg + 8, payload_len, seg + 8)) != IOT_OK)
 			return err;
 	} else {
 		memcpy(seg + 8, data, len);
@@ -148,7 +149,7 @@ iot_err bsp_unprotect(struct bsp *b, const uint8_t *tlv, size_t len, bool decryp
 		if (data_len == 0 || data_len % 16)
 			return IOT_E_CRYPTO_PADDING;
 		if ((err = icv(b, iv)) != IOT_OK ||
-		    (err = aes_128(EVP_aes_128_cbc(), false, b->s_enc, iv, t.value, data_len, plain)) != IOT_OK)
+		    (err = aes_128(crypto_algs()->aes128_cbc, false, b->s_enc, iv, t.value, data_len, plain)) != IOT_OK)
 			return err;
 		/* SGP.22 2.6.4.4: strip the '00's and the '80' */
 		while (plain_len && plain[plain_len - 1] == 0x00 && data_len - plain_len < 15)

@@ -34,7 +34,7 @@ iot_err ecka_shared_secret(const struct crypto_key *own, const struct crypto_key
 iot_err kdf_x963_sha256(const uint8_t *z, size_t z_len, const uint8_t *info, size_t info_len,
 			uint8_t *out, size_t out_len)
 {
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "X963KDF", NULL);
+	EVP_KDF *kdf = crypto_algs()->x963;
 	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
 	OSSL_PARAM params[4], *p = params;
 	iot_err err = IOT_E_CRYPTO;
@@ -47,7 +47,6 @@ iot_err kdf_x963_sha256(const uint8_t *z, size_t z_len, const uint8_t *info, siz
 	if (ctx && EVP_KDF_derive(ctx, out, out_len, params) > 0)
 		err = IOT_OK;
 	EVP_KDF_CTX_free(ctx);
-	EVP_KDF_free(kdf);
 	return err;
 }
 

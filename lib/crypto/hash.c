@@ -1,10 +1,33 @@
 /* SHA-256, HMAC-SHA256, AES-CMAC, randomness and the confirmation code hash. */
 #include "crypto/crypto.h"
+#include "crypto/internal.h"
+
+#include <pthread.h>
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/kdf.h>
 #include <openssl/rand.h>
+
+static struct crypto_algs algs;
+
+static void algs_fetch(void)
+{
+	algs.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	algs.aes128_cbc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
+	algs.aes128_ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+	algs.cmac = EVP_MAC_fetch(NULL, "CMAC", NULL);
+	algs.x963 = EVP_KDF_fetch(NULL, "X963KDF", NULL);
+}
+
+const struct crypto_algs *crypto_algs(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, algs_fetch);
+	return &algs;
+}
 
 iot_err crypto_sha256(const struct crypto_buf *parts, size_t n, uint8_t out[CRYPTO_SHA256_LEN])
 {
@@ -15,7 +38,7 @@ iot_err crypto_sha256(const struct crypto_buf *parts, size_t n, uint8_t out[CRYP
 
 	if (!md)
 		return IOT_E_NOMEM;
-	if (EVP_DigestInit_ex2(md, EVP_sha256(), NULL) <= 0)
+	if (!crypto_algs()->sha256 || EVP_DigestInit_ex2(md, crypto_algs()->sha256, NULL) <= 0)
 		goto out;
 	for (i = 0; i < n; i++)
 		if (EVP_DigestUpdate(md, parts[i].ptr, parts[i].len) <= 0)
@@ -49,7 +72,7 @@ iot_err crypto_hash_confirmation_code(const uint8_t *code, size_t code_len,
 
 iot_err crypto_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t out[16])
 {
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
+	EVP_MAC *mac = crypto_algs()->cmac;
 	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, (char *)"AES-128-CBC", 0),
@@ -62,7 +85,6 @@ iot_err crypto_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, u
 	    EVP_MAC_final(ctx, out, &out_len, 16) > 0 && out_len == 16)
 		err = IOT_OK;
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
 	return err;
 }
 
@@ -71,7 +93,7 @@ iot_err crypto_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *ms
 {
 	unsigned int n = 0;
 
-	if (key_len > 1024 || !HMAC(EVP_sha256(), key, (int)key_len, msg, len, out, &n) || n != CRYPTO_SHA256_LEN)
+	if (key_len > 1024 || !crypto_algs()->sha256 || !HMAC(crypto_algs()->sha256, key, (int)key_len, msg, len, out, &n) || n != CRYPTO_SHA256_LEN)
 		return IOT_E_CRYPTO;
 	return IOT_OK;
 }

@@ -20,6 +20,17 @@ struct crypto_cert {
 	size_t der_len;
 };
 
+/* OpenSSL's algorithms RSP uses, fetched once for the process (a call
+ * naming one, or passing EVP_sha256(), looks it up again each time); a
+ * member is NULL when OpenSSL lacks it. */
+struct crypto_algs {
+	EVP_MD *sha256;
+	EVP_CIPHER *aes128_cbc, *aes128_ecb;
+	EVP_MAC *cmac;
+	EVP_KDF *x963;
+};
+const struct crypto_algs *crypto_algs(void);
+
 /* The first value of attribute nid in name, as text. */
 iot_err x509_name_text(const X509_NAME *name, int nid, char *buf, size_t cap);
 /* Wraps an EVP_PKEY (taking ownership) after checking its curve. */
