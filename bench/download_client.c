@@ -18,50 +18,6 @@ static int es10(struct link *l, const uint8_t *req, size_t n)
 	return es10_apdus(l->e, req, n, 255, l->resp, sizeof(l->resp), &l->resp_len, NULL) == 0x9000 ? 0 : -1;
 }
 
-/* SGP.22 6.5.2: the request as its function's JSON, the answer back into
- * the ASN.1 response the rest reads (as an LPA speaking JSON would). */
-static int post_json(struct link *l, const uint8_t *req, size_t n, uint8_t **out, size_t *out_len)
-{
-	static const char *const headers[] = { "Content-Type: application/json", "X-Admin-Protocol: gsma/rsp/v2.5.0",
-					       NULL };
-	const struct es9_json_function *f;
-	struct der_writer w;
-	json_t *body, *answer = NULL;
-	char url[256], *text;
-	uint8_t *resp = NULL;
-	size_t resp_len = 0;
-	int status = 0, rc = -1;
-
-	if (es9_json_request_from_asn1(req, n, &f, &body) != IOT_OK)
-		return -1;
-	text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	snprintf(url, sizeof(url), "%s%s", l->json_url, f->name);
-	if (!text || http_client_post(l->http, url, headers, (const uint8_t *)text, strlen(text), &status, &resp,
-				      &resp_len) != IOT_OK || (status != 200 && status != 204))
-		goto out;
-	l->bytes_out += strlen(text);
-	l->bytes_in += resp_len;
-	if (!resp_len) {
-		rc = 0;
-		goto out;
-	}
-	der_writer_dynamic(&w);
-	if ((answer = json_loadb((const char *)resp, resp_len, 0, NULL)) &&
-	    es9_json_response_to_asn1(f, answer, &w) == IOT_OK && !der_writer_err(&w)) {
-		*out = w.buf;
-		*out_len = w.len;
-		w.buf = NULL;
-		rc = 0;
-	}
-	der_writer_free(&w);
-out:
-	json_decref(answer);
-	free(resp);
-	free(text);
-	return rc;
-}
-
 static int post(struct link *l, const uint8_t *req, size_t n, uint8_t **out, size_t *out_len)
 {
 	static const char *const headers[] = { "Content-Type: application/x-gsma-rsp-asn1",
@@ -70,8 +26,15 @@ static int post(struct link *l, const uint8_t *req, size_t n, uint8_t **out, siz
 
 	*out = NULL;
 	*out_len = 0;
-	if (l->json_url)
-		return post_json(l, req, n, out, out_len);
+	/* SGP.22 6.5.2: as an LPA speaking JSON would, the answer made ASN.1 for the rest */
+	if (l->json_url) {
+		struct es9_json_bytes b = { 0 };
+		int rc = es9_json_post(l->http, l->json_url, req, n, &status, out, out_len, &b) == IOT_OK ? 0 : -1;
+
+		l->bytes_out += b.sent;
+		l->bytes_in += b.received;
+		return rc;
+	}
 	if (http_client_post(l->http, l->url, headers, req, n, &status, out, out_len) != IOT_OK ||
 	    (status != 200 && status != 204))
 		return -1;

@@ -29,46 +29,13 @@ static const char *connect_for(const struct eim *e, const char *host)
 static iot_err es9_post_json(struct eim *e, const char *address, const uint8_t *req, size_t n, uint8_t **raw,
 			     size_t *len)
 {
-	static const char *const headers[] = { "Content-Type: application/json", "X-Admin-Protocol: gsma/rsp/v2.5.0",
-					       NULL };
-	const struct es9_json_function *f;
-	struct der_writer w;
-	json_t *body, *answer = NULL;
-	char url[400], *text;
-	uint8_t *resp = NULL;
-	size_t resp_len = 0;
-	int status = 0;
+	char base[400];
+	int status;
 	iot_err err;
 
-	if ((err = es9_json_request_from_asn1(req, n, &f, &body)) != IOT_OK)
-		return err;
-	text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (!text)
-		return IOT_E_NOMEM;
-	snprintf(url, sizeof(url), "https://%s/gsma/rsp2/es9plus/%s", address, f->name);
-	err = http_client_post(e->es9, url, headers, (const uint8_t *)text, strlen(text), &status, &resp, &resp_len);
-	free(text);
-	if (err != IOT_OK)
-		return err;
-	if (status == 204 || (status == 200 && !resp_len)) {
-		free(resp);
-		return IOT_OK;
-	}
-	if (status != 200 || !(answer = json_loadb((const char *)resp, resp_len, 0, NULL))) {
+	snprintf(base, sizeof(base), "https://%s/gsma/rsp2/es9plus/", address);
+	if ((err = es9_json_post(e->es9, base, req, n, &status, raw, len, NULL)) == IOT_E_IO && status)
 		log_warn("eim", "the SM-DP+ answered with an error", "address=%s status=%d", address, status);
-		free(resp);
-		return IOT_E_IO;
-	}
-	free(resp);
-	der_writer_dynamic(&w);
-	if ((err = es9_json_response_to_asn1(f, answer, &w)) == IOT_OK && w.len) {
-		*raw = w.buf;
-		*len = w.len;
-		w.buf = NULL;
-	}
-	der_writer_free(&w);
-	json_decref(answer);
 	return err;
 }
 

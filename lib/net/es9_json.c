@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/hex.h"
+#include "net/http.h"
 #include "net/json_binding.h"
 
 /* The JSON names of the children of each function's ok SEQUENCE, in order. */
@@ -284,4 +285,53 @@ iot_err es9_json_response_to_asn1(const struct es9_json_function *f, const json_
 	der_end(w, inner);
 	der_end(w, a2);
 	return err == IOT_OK ? der_writer_err(w) : err;
+}
+
+iot_err es9_json_post(struct http_client *http, const char *base, const uint8_t *req, size_t n, int *status,
+		      uint8_t **resp, size_t *resp_len, struct es9_json_bytes *bytes)
+{
+	static const char *const headers[] = { "Content-Type: application/json", "X-Admin-Protocol: gsma/rsp/v2.5.0",
+					       NULL };
+	const struct es9_json_function *f;
+	struct der_writer w;
+	json_t *body, *answer = NULL;
+	char url[512], *text;
+	uint8_t *got = NULL;
+	size_t got_len = 0;
+	iot_err err;
+
+	*resp = NULL;
+	*resp_len = 0;
+	*status = 0;
+	if ((err = es9_json_request_from_asn1(req, n, &f, &body)) != IOT_OK)
+		return err;
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!text)
+		return IOT_E_NOMEM;
+	snprintf(url, sizeof(url), "%s%s", base, f->name);
+	err = http_client_post(http, url, headers, (const uint8_t *)text, strlen(text), status, &got, &got_len);
+	if (err == IOT_OK && bytes) {
+		bytes->sent += strlen(text);
+		bytes->received += got_len;
+	}
+	free(text);
+	if (err != IOT_OK || *status == 204 || (*status == 200 && !got_len)) {
+		free(got);
+		return err;
+	}
+	if (*status != 200 || !(answer = json_loadb((const char *)got, got_len, 0, NULL))) {
+		free(got);
+		return IOT_E_IO;
+	}
+	free(got);
+	der_writer_dynamic(&w);
+	if ((err = es9_json_response_to_asn1(f, answer, &w)) == IOT_OK && w.len) {
+		*resp = w.buf;
+		*resp_len = w.len;
+		w.buf = NULL;
+	}
+	der_writer_free(&w);
+	json_decref(answer);
+	return err;
 }

@@ -40,4 +40,21 @@ iot_err es9_json_request_from_asn1(const uint8_t *der, size_t len, const struct 
  * when none); nothing for handleNotification. */
 iot_err es9_json_response_to_asn1(const struct es9_json_function *f, const json_t *resp, struct der_writer *w);
 
+/* ---- client side, over HTTPS ---- */
+
+struct http_client;
+/* Bytes of JSON text one exchange sent and received (added to). */
+struct es9_json_bytes {
+	size_t sent, received;
+};
+/* One ES9+ request in the JSON binding (SGP.22 6.5.2): req, a
+ * RemoteProfileProvisioningRequest, posted as its function's JSON to base
+ * followed by the function's name (base: https://HOST[:PORT]/gsma/rsp2/es9plus/),
+ * the answer made into the ASN.1 response the other binding would have
+ * given: *resp malloc'd, NULL and 0 when there is none (handleNotification).
+ * IOT_E_IO: an HTTP status but 200 and 204 (*status), or an answer that is
+ * no JSON. bytes may be NULL. */
+iot_err es9_json_post(struct http_client *http, const char *base, const uint8_t *req, size_t n, int *status,
+		      uint8_t **resp, size_t *resp_len, struct es9_json_bytes *bytes);
+
 #endif
