@@ -11,6 +11,7 @@
 
 #include "base/hex.h"
 #include "base/log.h"
+#include "crypto/eum_cache.h"
 
 /* The schema's version: raised with every change to it (tables, columns,
  * indexes); a store with a higher one is refused (store_schema_check). */
@@ -113,7 +114,9 @@ iot_err eim_open(const struct eim_config *c, struct eim **out)
 	e->ci_count = c->ci_count;
 	if (!(e->keys = c->keys) && crypto_key_cache_new(256, &e->keys) == IOT_OK)
 		e->own_keys = true;
-	if (!e->keys) {
+	if (!(e->eums = c->eums) && x509_eum_cache_new(EIM_EUM_CACHE, &e->eums) == IOT_OK)
+		e->own_eums = true;
+	if (!e->keys || !e->eums) {
 		eim_close(e);
 		return IOT_E_NOMEM;
 	}
@@ -185,6 +188,8 @@ void eim_close(struct eim *e)
 	eim_policy_release(e->builtin_policy);
 	if (e->own_keys)
 		crypto_key_cache_free(e->keys);
+	if (e->own_eums)
+		x509_eum_cache_free(e->eums);
 	free(e->eim_id);
 	free(e->fqdn);
 	free(e);
@@ -246,16 +251,36 @@ iot_err eim_euicc_check_certificates(struct eim *e, const char *eid, const uint8
 				     const uint8_t *cert_der, size_t cert_len)
 {
 	struct crypto_cert *eum = NULL, *cert = NULL;
-	enum x509_role failed;
+	enum x509_role failed = X509_ROLE_CI;
+	time_t now = time(NULL);
 	char serial[40];
 	iot_err err;
 
+	/* this EUM passed with one of our CIs already, both still valid: the
+	 * eUICC's certificate is checked from its DER (the same verdicts; one
+	 * OpenSSL could not parse may be refused for another reason) */
+	for (size_t i = 0; i < e->ci_count; i++) {
+		struct x509_euicc_issuer *known = x509_eum_cache_issuer(e->eums, e->cis[i], eum_der, eum_len, now);
+
+		if (known) {
+			/* SGP.22 4.5.2 (CERT.EUICC): its subject serialNumber is the EID */
+			err = x509_euicc_check_der(known, cert_der, cert_len, now, serial, sizeof(serial), NULL);
+			return err == IOT_OK && strcmp(serial, eid) ? IOT_E_CERT_EID : err;
+		}
+	}
 	if ((err = x509_parse(eum_der, eum_len, &eum)) != IOT_OK || (err = x509_parse(cert_der, cert_len, &cert)) != IOT_OK)
 		goto out;
 	/* SGP.32 3.5 (as SGP.22 5.6.3): CERT.EUM by a CI we trust, CERT.EUICC by the EUM */
 	err = IOT_E_CERT_CI_UNKNOWN;
-	for (size_t i = 0; i < e->ci_count && err != IOT_OK; i++)
-		err = x509_verify_euicc_chain(e->cis[i], eum, cert, time(NULL), &failed);
+	for (size_t i = 0; i < e->ci_count && err != IOT_OK; i++) {
+		err = x509_verify_euicc_chain(e->cis[i], eum, cert, now, &failed);
+		/* the CI and the EUM passed (whatever the eUICC's): the EUM is kept
+		 * for this CI (the cache may take it), and no other CI issued it */
+		if (err == IOT_OK || failed == X509_ROLE_EUICC) {
+			x509_eum_cache_put(e->eums, e->cis[i], &eum);
+			break;
+		}
+	}
 	/* SGP.22 4.5.2 (CERT.EUICC): its subject serialNumber is the EID */
 	if (err == IOT_OK && ((err = x509_subject_serial(cert, serial, sizeof(serial))) != IOT_OK || strcmp(serial, eid)))
 		err = err ? err : IOT_E_CERT_EID;

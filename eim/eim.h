@@ -61,12 +61,19 @@ struct eim_config {
 	/* the eUICCs' public keys, parsed once and shared by a server's cores
 	 * (lib/crypto/key_cache.h); unset, each eim keeps its own */
 	struct crypto_key_cache *keys;
+	/* EUMs checked against a CI already (lib/crypto/eum_cache.h): a first
+	 * contact's eUICC certificate then checked from its DER; unset, each
+	 * eim keeps its own */
+	struct x509_eum_cache *eums;
 };
+/* How many EUMs an eim keeps checked (a fleet has a handful; more are checked in full). */
+#define EIM_EUM_CACHE 64
 /* How many eUICCs' keys a server keeps parsed (about 1 KB each). */
 #define EIM_KEY_CACHE 8192
 
 struct eim;
 struct crypto_key_cache;
+struct x509_eum_cache;
 /* The queue of polls' bookkeeping shared by a server's cores (pollq.c). */
 struct eim_poll_queue;
 iot_err eim_poll_queue_new(struct eim_poll_queue **out);
@@ -96,6 +103,12 @@ iot_err eim_lease_release(struct eim *e, const char *name);
 /* Registers eid (32 digits); the first contact learns its certificates and
  * association token (an IPA eUICC Data Request). IOT_E_REFUSED: known. */
 iot_err eim_euicc_register(struct eim *e, const char *eid, const char *labels);
+/* An eUICC's certificate and its EUM's (DER) checked: chain to a
+ * configured CI, EID = the certificate's serialNumber. Once an EUM has
+ * passed with a CI, its eUICCs' certificates are checked from their DER
+ * (the same decisions, without OpenSSL decoding them). */
+iot_err eim_euicc_check_certificates(struct eim *e, const char *eid, const uint8_t *eum, size_t eum_len,
+				     const uint8_t *cert, size_t cert_len);
 /* The same with the eUICC's certificate and its EUM's as the factory gave
  * them (DER): both checked first (chain to a configured CI, EID = the
  * certificate's serialNumber), or nothing is registered. */

@@ -32,6 +32,8 @@ struct eim {
 	struct store *db;
 	struct crypto_key_cache *keys;  /* cfg.keys, or this eim's own (own_keys) */
 	bool own_keys;
+	struct x509_eum_cache *eums;    /* cfg.eums, or this eim's own (own_eums) */
+	bool own_eums;
 	struct http_client *es9;        /* the relay to SM-DP+s, opened on first use */
 	bool notified;                  /* a notification was stored since eim_notifications_waiting */
 	bool esipa_json;                /* the messages at hand came in the JSON binding */
@@ -130,11 +132,6 @@ iot_err eim_download_finish_by_pir(struct eim *e, const struct rsp_pending_notif
  * session of this eIM (or one that did not get that far). */
 iot_err eim_expand_compact_pir(struct eim *e, const struct rsp_compact_profile_installation_result *c,
 			       struct rsp_pending_notification *out, char eid[33], struct rsp_arena *a);
-
-/* An eUICC's certificate and its EUM's (DER) checked: chain to a
- * configured CI, EID = the certificate's serialNumber. */
-iot_err eim_euicc_check_certificates(struct eim *e, const char *eid, const uint8_t *eum, size_t eum_len,
-				     const uint8_t *cert, size_t cert_len);
 
 /* What the eIM knows of an eUICC's profiles, learned in the caller's
  * transaction from the EuiccPackageResult of operation op (a listProfileInfo

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "crypto/eum_cache.h"
 #include "crypto/key_cache.h"
 #include "net/esipa_json.h"
 
@@ -442,6 +443,15 @@ iot_err eim_server_start(const struct eim_server_config *c, struct eim_server **
 		return IOT_E_NOMEM;
 	}
 	s->cfg.eim.keys = s->keys;
+	/* and the EUMs checked (a first contact's chain then read from the eUICC's certificate alone) */
+	if (x509_eum_cache_new(EIM_EUM_CACHE, &s->eums) != IOT_OK) {
+		crypto_key_cache_free(s->keys);
+		eim_poll_queue_free(s->polls);
+		pthread_key_delete(s->core);
+		free(s);
+		return IOT_E_NOMEM;
+	}
+	s->cfg.eim.eums = s->eums;
 	/* fail now, not at the first request, when the credentials or the store are unusable */
 	if ((err = eim_open(&s->cfg.eim, &probe)) == IOT_OK) {
 		eim_close(probe);
@@ -535,6 +545,7 @@ void eim_server_stop(struct eim_server *s)
 		(void)eim_server_flush_polls(s);
 	eim_poll_queue_free(s->polls);
 	crypto_key_cache_free(s->keys);
+	x509_eum_cache_free(s->eums);
 	pthread_mutex_destroy(&s->lock);
 	pthread_key_delete(s->core);
 	free(s);

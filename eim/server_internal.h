@@ -42,6 +42,7 @@ struct eim_server {
 	} forwarder, injector, governor, autopilot, webhooks, pollkeeper;
 	struct eim_poll_queue *polls;          /* the polls' bookkeeping waiting for the pollkeeper */
 	struct crypto_key_cache *keys;         /* the eUICCs' keys, shared by the cores */
+	struct x509_eum_cache *eums;           /* the EUMs checked, shared by the cores */
 	pthread_mutex_t lock;
 	bool stopping;
 };

@@ -293,6 +293,60 @@ static void test_download_ended_by_cancel(void **state)
 /* Notifications whose SM-DP+ is down stay stored and go when it is back,
  * once; one the device delivers twice is stored once. */
 
+/* A certificate's bytes with one byte changed at off (from the end when negative), malloc'd. */
+static uint8_t *changed(const uint8_t *der, size_t len, long off, uint8_t value)
+{
+	uint8_t *copy = malloc(len);
+
+	assert_non_null(copy);
+	memcpy(copy, der, len);
+	copy[off < 0 ? (long)len + off : off] = value;
+	return copy;
+}
+
+/* First contacts' chains: in full until the EUM has passed with a CI, then
+ * the eUICC's certificate alone, from its DER, with the same decisions; an
+ * issuer Name OpenSSL cannot decode shows which path ran (the full one
+ * refuses to parse it, the DER one finds the signature over it wrong). */
+static void test_certificates_checked_again(void **state)
+{
+	struct crypto_cert *eum, *cert;
+	const uint8_t *eum_der, *der;
+	uint8_t *bad_sig, *bad_name;
+	size_t eum_len, len;
+	iot_err sig_full;
+
+	(void)state;
+	assert_int_equal(x509_load(pki.eum, &eum), IOT_OK);
+	assert_int_equal(x509_load(pki.euicc_cert, &cert), IOT_OK);
+	eum_der = x509_der(eum, &eum_len);
+	der = x509_der(cert, &len);
+	bad_sig = changed(der, len, -1, der[len - 1] ^ 0x01);
+	bad_name = changed(der, len, 0, 0);
+	/* where the issuer's first RDN starts: the certificate's own bytes say */
+	for (size_t i = 16; i + 2 < len; i++)
+		if (der[i] == 0x31 && der[i - 2] == 0x30 && der[i + 2] == 0x30) {
+			memcpy(bad_name, der, len);
+			bad_name[i] = 0x04;
+			break;
+		}
+	assert_int_equal(eim_euicc_check_certificates(eim, FIXTURE_EID, eum_der, eum_len, bad_name, len),
+			 IOT_E_CERT_PARSE);
+	sig_full = eim_euicc_check_certificates(eim, FIXTURE_EID, eum_der, eum_len, bad_sig, len);
+	assert_int_equal(sig_full, IOT_E_CERT_SIGNATURE);
+	/* the EUM passed with the CI: kept, and the rest read from the eUICC's DER */
+	assert_int_equal(eim_euicc_check_certificates(eim, FIXTURE_EID, eum_der, eum_len, bad_name, len),
+			 IOT_E_CERT_SIGNATURE);
+	assert_int_equal(eim_euicc_check_certificates(eim, FIXTURE_EID, eum_der, eum_len, bad_sig, len), sig_full);
+	assert_int_equal(eim_euicc_check_certificates(eim, "89049032123451234512345678909999", eum_der, eum_len, der,
+						      len), IOT_E_CERT_EID);
+	assert_int_equal(eim_euicc_check_certificates(eim, FIXTURE_EID, eum_der, eum_len, der, len), IOT_OK);
+	free(bad_sig);
+	free(bad_name);
+	x509_free(eum);
+	x509_free(cert);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +358,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_download_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_download_ended_by_pir_notification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_download_ended_by_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_certificates_checked_again, setup, teardown),
 	};
 
 	return eim_world_run("eim core", tests, sizeof(tests) / sizeof(tests[0]));
