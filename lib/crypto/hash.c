@@ -38,7 +38,7 @@ iot_err crypto_sha256(const struct crypto_buf *parts, size_t n, uint8_t out[CRYP
 
 	if (!md)
 		return IOT_E_NOMEM;
-	if (!crypto_algs()->sha256 || EVP_DigestInit_ex2(md, crypto_algs()->sha256, NULL) <= 0)
+	if (EVP_DigestInit_ex2(md, crypto_algs()->sha256, NULL) <= 0)
 		goto out;
 	for (i = 0; i < n; i++)
 		if (EVP_DigestUpdate(md, parts[i].ptr, parts[i].len) <= 0)
@@ -92,8 +92,10 @@ iot_err crypto_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *ms
 			   uint8_t out[CRYPTO_SHA256_LEN])
 {
 	unsigned int n = 0;
+	const EVP_MD *sha256 = crypto_algs()->sha256;
 
-	if (key_len > 1024 || !crypto_algs()->sha256 || !HMAC(crypto_algs()->sha256, key, (int)key_len, msg, len, out, &n) || n != CRYPTO_SHA256_LEN)
+	if (key_len > 1024 || !sha256 || !HMAC(sha256, key, (int)key_len, msg, len, out, &n) ||
+	    n != CRYPTO_SHA256_LEN)
 		return IOT_E_CRYPTO;
 	return IOT_OK;
 }
