@@ -21,7 +21,7 @@
 #include "base/log.h"
 #include "eim/eim.h"
 #include "eim/server.h"
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 #include "net/coap.h"
 #include "net/esipa_json.h"
 #include "net/http.h"

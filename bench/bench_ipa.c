@@ -26,7 +26,7 @@
 #include "eim_side.h"
 
 #include "base/log.h"
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 #include "net/coap.h"
 #include "net/http.h"
 #include "smdp/smdp.h"

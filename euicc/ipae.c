@@ -14,7 +14,7 @@
 
 #include "base/log.h"
 #include "euicc/es10.h"
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 #include "net/stream.h"
 
 #define IPAE_MAX_ANSWER (1024 * 1024)   /* the largest ESipa or ES9+ answer taken (a BPP) */

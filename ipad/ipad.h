@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "base/conf.h"
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 #include "ipad/platform.h"
 #include "net/coap.h"
 #include "net/http.h"

@@ -15,7 +15,7 @@
 #include "base/log.h"
 #include "crypto/crypto.h"
 #include "crypto/x509.h"
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 #include "ipad/platform.h"
 #include "net/coap.h"
 #include "net/esipa_json.h"

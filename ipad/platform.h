@@ -6,7 +6,7 @@
 #define IOT_IPA_PLATFORM_H
 
 #include "card/card.h"
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 
 /* The binding toward one eIM, by its FQDN. */
 struct ipad_binding {

@@ -18,13 +18,13 @@ declare -A may=(
   [lib/store]="base store"
   [lib/card]="base card"
   [lib/cat]="base cat"
-  [lib/ipa]="base der rsp crypto ipa"
+  [lib/ipacore]="base der rsp crypto ipacore"
   [lib/net]="base der net"
   [eim]="base der rsp crypto store net eim"
-  [ipad]="base der rsp crypto card cat net ipa ipad"
-  [euicc]="base der rsp crypto cat net ipa euicc"
+  [ipad]="base der rsp crypto card cat net ipacore ipad"
+  [euicc]="base der rsp crypto cat net ipacore euicc"
   [smdp]="base der rsp crypto store net smdp"
-  [tools]="base der rsp crypto store net card cat ipa tools"
+  [tools]="base der rsp crypto store net card cat ipacore tools"
 )
 # third-party headers (by prefix) and the libraries that may include them
 declare -A wrapped=(

@@ -43,7 +43,7 @@
 
 #include "base/log.h"
 #include "euicc/euicc.h"
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 #include "net/coap.h"
 #include "net/http.h"
 #include "rsp/rsp.h"

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "cat/terminal.h"
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 
 struct device {
 	struct euicc *euicc;

@@ -9,7 +9,7 @@
  * triggers with their downloads. Nothing may crash, leak or hang. */
 #include "fuzz_euicc.h"
 
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 #include "rsp/rsp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -15,7 +15,7 @@
 #include "eim/eim.h"
 #include "eim/server.h"
 #include "net/http.h"
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 #include "rsp/rsp.h"
 #include "smdp/server.h"
 #include "store/store.h"

@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "eim/eim.h"
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 #include "rsp/rsp.h"
 #include "store/store.h"
 

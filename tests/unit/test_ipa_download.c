@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 #include "net/http.h"
 #include "rsp/rsp.h"
 #include "smdp/server.h"

@@ -12,7 +12,7 @@
 
 #include <stdio.h>
 
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 #include "rsp/rsp.h"
 #include "smdp/smdp.h"
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "cat/cat.h"
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 #include "rsp/rsp.h"
 
 static struct fixture_pki pki;

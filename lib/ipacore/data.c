@@ -1,7 +1,7 @@
 /* IPA eUICC Data Requests (SGP.32 3.5): what the eIM asks of the eUICC by
  * tag list, gathered by ES10 calls and answered as IpaEuiccData, by poll or
  * by push. */
-#include "ipa/internal.h"
+#include "ipacore/internal.h"
 
 #include <stdlib.h>
 #include <string.h>

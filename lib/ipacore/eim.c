@@ -2,7 +2,7 @@
  * polling with back-off, eUICC Packages (data requests: data.c), the
  * rollback of an enable that cut us off, and the delivery of results and notifications, each removed from the eUICC only
  * once the eIM has acknowledged it. */
-#include "ipa/internal.h"
+#include "ipacore/internal.h"
 
 #include <stdlib.h>
 #include <string.h>

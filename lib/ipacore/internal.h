@@ -2,7 +2,7 @@
 #ifndef IOT_IPA_INTERNAL_H
 #define IOT_IPA_INTERNAL_H
 
-#include "ipa/ipa.h"
+#include "ipacore/ipa.h"
 #include "rsp/rsp.h"
 
 struct ipa {

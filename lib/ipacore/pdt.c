@@ -2,7 +2,7 @@
  * ESipa (indirect) or straight to the SM-DP+ over ES9+ (direct), the
  * ProfileDownloadTriggerResult provided back, and a record that survives a
  * power cut so that the next start finishes or cancels what was cut. */
-#include "ipa/internal.h"
+#include "ipacore/internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* Direct profile download (SGP.32 3.2.3, SGP.22 3.1.3): the eUICC through
  * ES10b, the SM-DP+ through ES9+ in the ASN.1 binding, the installation
  * result delivered before it is removed from the eUICC. */
-#include "ipa/internal.h"
+#include "ipacore/internal.h"
 
 #include <stdlib.h>
 #include <string.h>

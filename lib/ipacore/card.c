@@ -1,7 +1,7 @@
 /* ES10 over APDUs (SGP.22 5.7.1, ETSI TS 102 221): a logical channel to the
  * ISD-R, STORE DATA in blocks of at most 255 bytes, '61xx' answered with GET
  * RESPONSE. */
-#include "ipa/internal.h"
+#include "ipacore/internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* libipa: creation, activation codes. */
-#include "ipa/internal.h"
+#include "ipacore/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
