@@ -33,11 +33,15 @@ static bool parse_offset(const char **p, long *out)
 	if (!isdigit((unsigned char)**p))
 		return false;
 	h = strtol(*p, (char **)p, 10);
+	/* POSIX TZ: each part digits only (strtol would take a sign, and a
+	 * negative minute then passes the range checks and overflows) */
 	if (**p == ':') {
-		(*p)++;
+		if (!isdigit((unsigned char)*++*p))
+			return false;
 		m = strtol(*p, (char **)p, 10);
 		if (**p == ':') {
-			(*p)++;
+			if (!isdigit((unsigned char)*++*p))
+				return false;
 			s = strtol(*p, (char **)p, 10);
 		}
 	}
@@ -68,21 +72,26 @@ static bool parse_name(const char **p)
 static bool parse_rule(const char **p, struct tz_rule_date *r)
 {
 	char *end;
+	long month, week, wday;
 
 	if (*(*p)++ != ',' || *(*p)++ != 'M')
 		return false;
-	r->month = (int)strtol(*p, &end, 10);
+	month = strtol(*p, &end, 10);
 	if (*end != '.')
 		return false;
-	r->week = (int)strtol(end + 1, &end, 10);
+	week = strtol(end + 1, &end, 10);
 	if (*end != '.')
 		return false;
-	r->wday = (int)strtol(end + 1, &end, 10);
+	wday = strtol(end + 1, &end, 10);
 	*p = end;
-	r->time = 7200;
-	if (**p == '/' && (++*p, !parse_offset(p, &r->time)))
+	/* in range before they are ints */
+	if (month < 1 || month > 12 || week < 1 || week > 5 || wday < 0 || wday > 6)
 		return false;
-	return r->month >= 1 && r->month <= 12 && r->week >= 1 && r->week <= 5 && r->wday >= 0 && r->wday <= 6;
+	r->month = (int)month;
+	r->week = (int)week;
+	r->wday = (int)wday;
+	r->time = 7200;
+	return **p != '/' || (++*p, parse_offset(p, &r->time));
 }
 
 iot_err tz_parse_posix(const char *text, struct tz *out)

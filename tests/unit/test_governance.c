@@ -51,6 +51,12 @@ static void test_tz_rules(void **state)
 	assert_int_equal(tz_parse_posix("CET", &z), IOT_E_ARG);
 	assert_int_equal(tz_parse_posix("CET-1CEST,J60,J300", &z), IOT_E_ARG);
 	assert_int_equal(tz_parse_posix("CET-1CEST,M13.5.0,M10.5.0", &z), IOT_E_ARG);
+	/* signed parts (fuzz_eim_policy: a negative minute overflowed), out of an int's range */
+	assert_int_equal(tz_parse_posix("<+00>-55:-5333333333333333333:0", &z), IOT_E_ARG);
+	assert_int_equal(tz_parse_posix("<+00>-5:30:-1", &z), IOT_E_ARG);
+	assert_int_equal(tz_parse_posix("<+00>-5:+30", &z), IOT_E_ARG);
+	assert_int_equal(tz_parse_posix("CET-1CEST,M4294967299.5.0,M10.5.0", &z), IOT_E_ARG);
+	assert_int_equal(tz_parse_posix("CET-1CEST,M3.5.0/-2:-30,M10.5.0", &z), IOT_E_ARG);
 	/* names stay inside the zone directory */
 	assert_int_equal(tz_load("../../etc/passwd", &z), IOT_E_ARG);
 	assert_int_equal(tz_load("/etc/localtime", &z), IOT_E_ARG);
