@@ -1,5 +1,6 @@
 /* The SQLite backend of lib/store: the embedded default. */
 #include "store/backend.h"
+#include "store/sqlite_vfs.h"
 #include "store/sqlite_wal.h"
 
 #include <errno.h>
@@ -194,7 +195,7 @@ iot_err store_sqlite_open(const char *path, struct store **out)
 	s->base.ops = &sqlite_ops;
 	trace_open(s, path);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-			    NULL) != SQLITE_OK) {
+			    sqlite_vfs_name()) != SQLITE_OK) {
 		sqlite_close(&s->base);
 		return IOT_E_STORE;
 	}

@@ -1,6 +1,7 @@
 /* The WAL of a SQLite store, shared by a process's connections: see
  * sqlite_wal.h. */
 #include "store/sqlite_wal.h"
+#include "store/sqlite_vfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,7 +144,7 @@ static void *checkpointer(void *arg)
 		w->ckpt_wanted = false;
 		pthread_mutex_unlock(&w->mu);
 		/* the database read once (journal_mode): until then a connection does not know it is in WAL mode */
-		if (!db && (sqlite3_open_v2(w->file, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK ||
+		if (!db && (sqlite3_open_v2(w->file, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, sqlite_vfs_name()) != SQLITE_OK ||
 			    sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK)) {
 			sqlite3_close(db);
 			db = NULL;
