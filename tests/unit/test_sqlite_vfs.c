@@ -68,6 +68,14 @@ static char *text(sqlite3 *db, const char *sql)
 	return out;
 }
 
+static void assert_text(sqlite3 *db, const char *sql, const char *want)
+{
+	char *got = text(db, sql);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
 static void assert_same(sqlite3 *a, sqlite3 *b, const char *sql)
 {
 	char *x = text(a, sql), *y = text(b, sql);
@@ -93,7 +101,6 @@ static void test_commit_one_write(void **state)
 {
 	sqlite3 *db, *plain;
 	uint64_t a0, m0, a1, m1;
-	char *ok;
 
 	(void)state;
 	assert_non_null(sqlite_vfs_name());
@@ -110,9 +117,7 @@ static void test_commit_one_write(void **state)
 	/* the WAL as SQLite's own VFS reads it, while this connection is open */
 	plain = open_db(NULL);
 	assert_same(db, plain, DIGEST);
-	ok = text(plain, "PRAGMA integrity_check");
-	assert_string_equal(ok, "ok");
-	free(ok);
+	assert_text(plain, "PRAGMA integrity_check", "ok");
 	sqlite3_close(plain);
 	sqlite3_close(db);
 }
@@ -121,7 +126,6 @@ static void test_rollback_not_written_over(void **state)
 {
 	sqlite3 *a, *b, *plain;
 	uint64_t a0, m0, a1, m1;
-	char *ok;
 
 	(void)state;
 	a = open_db(sqlite_vfs_name());
@@ -148,15 +152,11 @@ static void test_rollback_not_written_over(void **state)
 	rows(b, 200, 205);
 	exec(b, "COMMIT");
 	assert_same(a, b, DIGEST);
-	ok = text(a, "PRAGMA integrity_check");
-	assert_string_equal(ok, "ok");
-	free(ok);
+	assert_text(a, "PRAGMA integrity_check", "ok");
 	/* and so does a connection through SQLite's own VFS */
 	plain = open_db(NULL);
 	assert_same(plain, b, DIGEST);
-	ok = text(plain, "SELECT COUNT(*) FROM t");
-	assert_string_equal(ok, "7");
-	free(ok);
+	assert_text(plain, "SELECT COUNT(*) FROM t", "7");
 	sqlite3_close(plain);
 	/* a writes again; everything closed, the database is whole */
 	exec(a, "BEGIN");
@@ -165,12 +165,8 @@ static void test_rollback_not_written_over(void **state)
 	sqlite3_close(b);
 	sqlite3_close(a);
 	plain = open_db(NULL);
-	ok = text(plain, "PRAGMA integrity_check");
-	assert_string_equal(ok, "ok");
-	free(ok);
-	ok = text(plain, "SELECT COUNT(*) FROM t");
-	assert_string_equal(ok, "28");
-	free(ok);
+	assert_text(plain, "PRAGMA integrity_check", "ok");
+	assert_text(plain, "SELECT COUNT(*) FROM t", "28");
 	sqlite3_close(plain);
 }
 
