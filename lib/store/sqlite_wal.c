@@ -144,7 +144,8 @@ static void *checkpointer(void *arg)
 		w->ckpt_wanted = false;
 		pthread_mutex_unlock(&w->mu);
 		/* the database read once (journal_mode): until then a connection does not know it is in WAL mode */
-		if (!db && (sqlite3_open_v2(w->file, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, sqlite_vfs_name()) != SQLITE_OK ||
+		if (!db && (sqlite3_open_v2(w->file, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+					    sqlite_vfs_name()) != SQLITE_OK ||
 			    sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK)) {
 			sqlite3_close(db);
 			db = NULL;
