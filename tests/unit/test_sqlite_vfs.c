@@ -1,6 +1,8 @@
 /* lib/store/sqlite_vfs.c: a commit's WAL frames go to the file as one
  * write, the file as SQLite's own VFS reads it; frames a connection kept
- * never land over what another connection committed after it. */
+ * never land over what another connection committed after it; writers of
+ * this process and of another (SQLite's own VFS) share the file. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -170,11 +173,94 @@ static void test_rollback_not_written_over(void **state)
 	sqlite3_close(plain);
 }
 
+/* Writers through this VFS on four threads and one in another process
+ * through SQLite's own, at once: transactions that spill (a cache of three
+ * pages), a quarter rolled back, checkpoints that restart the WAL. Each
+ * writer counts the rows it committed; the counts and the file hold. */
+#define WRITES 100
+
+static void writer_txns(sqlite3 *db, int who, unsigned seed, int n)
+{
+	char sql[512];
+
+	for (int i = 0; i < n; i++) {
+		int rows = 1 + (int)(rand_r(&seed) % 20), rollback = rand_r(&seed) % 4 == 0, rc;
+
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+			i--;
+			continue;
+		}
+		snprintf(sql, sizeof(sql),
+			 "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %d) "
+			 "INSERT INTO t SELECT NULL, %d, randomblob(1500 + abs(random()) %% 3000) FROM c; "
+			 "UPDATE n SET rows = rows + %d WHERE who = %d",
+			 rows, who, rows, who);
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		assert_int_equal(sqlite3_exec(db, rc != SQLITE_OK || rollback ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL),
+				 SQLITE_OK);
+		if (i % 25 == 0)
+			(void)sqlite3_exec(db, who < 0 ? "PRAGMA wal_checkpoint(RESTART)" : "PRAGMA wal_checkpoint(PASSIVE)",
+					   NULL, NULL, NULL);
+	}
+}
+
+static sqlite3 *open_writer(const char *vfs)
+{
+	sqlite3 *db = open_db(vfs);
+
+	sqlite3_busy_timeout(db, 10000);
+	exec(db, "PRAGMA cache_size=3");
+	return db;
+}
+
+static void *thread_writer(void *arg)
+{
+	int who = (int)(intptr_t)arg;
+	sqlite3 *db = open_writer(sqlite_vfs_name());
+
+	writer_txns(db, who, (unsigned)who * 7919u, WRITES);
+	sqlite3_close(db);
+	return NULL;
+}
+
+static void test_writers_of_two_processes(void **state)
+{
+	sqlite3 *db = open_db(sqlite_vfs_name());
+	pthread_t th[4];
+	pid_t child;
+	int status = 0;
+
+	(void)state;
+	exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, who INTEGER, v BLOB); CREATE INDEX t_who ON t(who);"
+		 "CREATE TABLE n (who INTEGER PRIMARY KEY, rows INTEGER);"
+		 "INSERT INTO n VALUES (1, 0), (2, 0), (3, 0), (4, 0), (-1, 0)");
+	sqlite3_close(db);
+	assert_true((child = fork()) >= 0);
+	if (!child) {
+		db = open_writer(NULL);
+		writer_txns(db, -1, 5u, 2 * WRITES);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, thread_writer, (void *)(intptr_t)(i + 1)), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	db = open_db(NULL);
+	assert_text(db, "PRAGMA integrity_check", "ok");
+	assert_text(db, "SELECT COUNT(*) FROM n WHERE rows = (SELECT COUNT(*) FROM t WHERE t.who = n.who)", "5");
+	assert_text(db, "SELECT COUNT(*) > 0 FROM n WHERE who = -1 AND rows > 0", "1");
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_commit_one_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_not_written_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writers_of_two_processes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
