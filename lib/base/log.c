@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +40,20 @@ static void put(const char *p, size_t n)
 	}
 }
 
+/* The line's start, up to its fields (a space before them when there are any). */
+static int line_head(char *dst, size_t cap, const char *ts, enum log_level level, const char *comp, const char *msg,
+		     bool fields)
+{
+	static const char *const names[] = { "debug", "info", "warn", "error" };
+
+	return snprintf(dst, cap, "ts=%s level=%s comp=%s msg=\"%s\"%s", ts, names[level], comp, msg, fields ? " " : "");
+}
+
 /* A line is made whole, then written at once: one write per line, not one
  * per piece (eimd logs each operation it sends and each result), and lines
  * of several threads or processes sharing the stream do not interleave. */
 void log_write(enum log_level level, const char *comp, const char *msg, const char *fmt, ...)
 {
-	static const char *const names[] = { "debug", "info", "warn", "error" };
 	char buf[1024], ts[32], *line = buf;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -56,8 +65,7 @@ void log_write(enum log_level level, const char *comp, const char *msg, const ch
 		return;
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(buf, sizeof(buf), "ts=%s level=%s comp=%s msg=\"%s\"%s", ts, names[level], comp, msg,
-		     fmt && *fmt ? " " : "");
+	n = line_head(buf, sizeof(buf), ts, level, comp, msg, fmt && *fmt);
 	if (n < 0)
 		return;
 	head = (size_t)n;
@@ -73,8 +81,7 @@ void log_write(enum log_level level, const char *comp, const char *msg, const ch
 	if (head + rest + 1 >= sizeof(buf)) {
 		if (!(line = malloc(head + rest + 2)))
 			return;
-		snprintf(line, head + 1, "ts=%s level=%s comp=%s msg=\"%s\"%s", ts, names[level], comp, msg,
-			 fmt && *fmt ? " " : "");
+		line_head(line, head + 1, ts, level, comp, msg, fmt && *fmt);
 		if (rest) {
 			va_start(ap, fmt);
 			vsnprintf(line + head, rest + 1, fmt, ap);

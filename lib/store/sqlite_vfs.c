@@ -435,21 +435,17 @@ static int v_last_error(sqlite3_vfs *v, int n, char *out)
 
 static int v_current_time64(sqlite3_vfs *v, sqlite3_int64 *out)
 {
-	double d;
-	int rc;
-
 	(void)v;
-	if (under->iVersion >= 2 && under->xCurrentTimeInt64)
-		return under->xCurrentTimeInt64(under, out);
-	rc = under->xCurrentTime(under, &d);
-	*out = (sqlite3_int64)(d * 86400000.0);
-	return rc;
+	return under->xCurrentTimeInt64(under, out);
 }
 
 static void setup(void)
 {
-	if (!(under = sqlite3_vfs_find(NULL)))
+	/* version 2 and up underneath (SQLite's unix VFS is 3): its 64-bit clock forwarded */
+	if (!(under = sqlite3_vfs_find(NULL)) || under->iVersion < 2 || !under->xCurrentTimeInt64) {
+		under = NULL;
 		return;
+	}
 	gather = (sqlite3_vfs){
 		.iVersion = 2,
 		.szOsFile = (int)(ALIGNED(sizeof(struct gfile)) + (size_t)under->szOsFile),
