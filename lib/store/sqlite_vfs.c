@@ -16,6 +16,12 @@
  *    file before another writer can begin — frames of a transaction that
  *    spilled pages and then rolled back go out as SQLite would have written
  *    them, never later, over frames someone committed since.
+ * And a WAL grows by SQLITE_VFS_PREFILL bytes at a time, zeros written
+ * ahead of the frames: an fdatasync after an append must also write the
+ * inode (the size, the blocks allocated), one after an overwrite only the
+ * data — on ext4 in a small VM ~65 against ~35 us of CPU per sync. SQLite reads a WAL only as far as its frames are whole and carry
+ * the header's salts, so zeros past the last frame read as the end, as the
+ * frames of an earlier round left in a WAL used again do.
  * A WAL is tied to the other files of its database by name (SQLite names a
  * WAL after its database, "-wal" appended). Everything else goes straight
  * to the VFS underneath. */
@@ -34,6 +40,7 @@
 #define WRITE_LOCK 0            /* the wal-index lock a writer holds (WAL_WRITE_LOCK) */
 /* the most the unix VFS writes with one call (its writes are cut to 17 bits) */
 #define GATHER_MAX (124 * 1024)
+#define ZEROS (64 * 1024)        /* written at once when a WAL grows */
 
 /* A database's files in this process. */
 struct dbfiles {
@@ -55,6 +62,7 @@ struct gfile {
 	size_t len, cap;
 	sqlite3_int64 off;
 	sqlite3_int64 commit_page;      /* where the committing frame's page goes, or -1 */
+	sqlite3_int64 filled;           /* the WAL's length as last known here (a hint) */
 };
 
 static sqlite3_vfs *under;
@@ -62,6 +70,7 @@ static sqlite3_vfs gather;
 static pthread_mutex_t dbs_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct dbfiles *dbs;
 static atomic_uint_fast64_t asked, made;
+static unsigned char zeros[ZEROS];
 
 #define REAL(f) (((struct gfile *)(f))->real)
 
@@ -110,6 +119,35 @@ static void db_put(struct dbfiles *d)
 	}
 }
 
+/* The WAL at least end bytes long, zeros past its last byte up to the next
+ * SQLITE_VFS_PREFILL boundary. Best effort: what fails leaves an append as
+ * before. Only the holder of the WAL's write lock writes to it — the caller, about
+ * to — so the length read here is the file's until the caller's write: no
+ * zero lands on a frame. Called with g->db->mu held. */
+static void prefill(struct gfile *g, sqlite3_int64 end)
+{
+	sqlite3_int64 size, to;
+
+	if (end <= g->filled || g->real->pMethods->xFileSize(g->real, &size) != SQLITE_OK)
+		return;
+	to = (end + SQLITE_VFS_PREFILL - 1) / SQLITE_VFS_PREFILL * SQLITE_VFS_PREFILL;
+	while (size < to) {
+		int n = to - size < ZEROS ? (int)(to - size) : ZEROS;
+
+		if (g->real->pMethods->xWrite(g->real, zeros, n, size) != SQLITE_OK)
+			break;
+		size += n;
+	}
+	g->filled = size;
+}
+
+static int write_wal(struct gfile *g, const void *p, int n, sqlite3_int64 off)
+{
+	prefill(g, off + n);
+	atomic_fetch_add_explicit(&made, 1, memory_order_relaxed);
+	return g->real->pMethods->xWrite(g->real, p, n, off);
+}
+
 /* What g keeps, written. Called with g->db->mu held. */
 static int flush_locked(struct gfile *g)
 {
@@ -117,8 +155,7 @@ static int flush_locked(struct gfile *g)
 
 	if (!g->len)
 		return SQLITE_OK;
-	rc = g->real->pMethods->xWrite(g->real, g->buf, (int)g->len, g->off);
-	atomic_fetch_add_explicit(&made, 1, memory_order_relaxed);
+	rc = write_wal(g, g->buf, (int)g->len, g->off);
 	g->len = 0;
 	g->commit_page = -1;
 	atomic_fetch_sub(&g->db->pending, 1);
@@ -185,10 +222,8 @@ static int g_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
 		}
 	}
 	if (rc != SQLITE_OK || g->len + (size_t)n > g->cap) {
-		if (rc == SQLITE_OK && (rc = flush_locked(g)) == SQLITE_OK) {
-			rc = g->real->pMethods->xWrite(g->real, p, n, off);
-			atomic_fetch_add_explicit(&made, 1, memory_order_relaxed);
-		}
+		if (rc == SQLITE_OK && (rc = flush_locked(g)) == SQLITE_OK)
+			rc = write_wal(g, p, n, off);
 		pthread_mutex_unlock(&g->db->mu);
 		return rc;
 	}
@@ -236,8 +271,10 @@ static int g_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
 
 static int g_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
-	int rc = flush((struct gfile *)f);
+	struct gfile *g = (struct gfile *)f;
+	int rc = flush(g);
 
+	g->filled = 0;          /* read again at the next growth */
 	return rc != SQLITE_OK ? rc : REAL(f)->pMethods->xTruncate(REAL(f), size);
 }
 

@@ -6,11 +6,16 @@
 
 #include <stdint.h>
 
+/* A WAL grows by this many bytes at a time, zeros written ahead of its
+ * frames (an overwrite syncs at about half an append's CPU). */
+#define SQLITE_VFS_PREFILL (1024 * 1024)
+
 /* The VFS's name for sqlite3_open_v2, registered at the first call (not as
  * the default); NULL when it could not be (SQLite's default is used then). */
 const char *sqlite_vfs_name(void);
 /* Since the process began: writes SQLite asked of WAL files, and the writes
- * made of them (for the tests: that a commit's frames go as one). */
+ * of frames made of them, zeros apart (for the tests: that a commit's
+ * frames go as one). */
 void sqlite_vfs_stats(uint64_t *asked, uint64_t *made);
 
 #endif

@@ -1,7 +1,8 @@
 /* lib/store/sqlite_vfs.c: a commit's WAL frames go to the file as one
  * write, the file as SQLite's own VFS reads it; frames a connection kept
  * never land over what another connection committed after it; writers of
- * this process and of another (SQLite's own VFS) share the file. */
+ * this process and of another (SQLite's own VFS) share the file; a WAL
+ * grows by steps written as zeros, and reads as far as its last commit. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,16 +49,21 @@ static void exec(sqlite3 *db, const char *sql)
 		fail_msg("%s: %s", sql, msg ? msg : "?");
 }
 
-/* the database through this VFS (NULL: SQLite's own) */
-static sqlite3 *open_db(const char *vfs)
+/* the database at file through this VFS (NULL: SQLite's own) */
+static sqlite3 *open_at(const char *file, const char *vfs)
 {
 	sqlite3 *db = NULL;
 
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+	assert_int_equal(sqlite3_open_v2(file, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
 					 vfs),
 			 SQLITE_OK);
 	exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0");
 	return db;
+}
+
+static sqlite3 *open_db(const char *vfs)
+{
+	return open_at(path, vfs);
 }
 
 static char *text(sqlite3 *db, const char *sql)
@@ -255,12 +262,53 @@ static void test_writers_of_two_processes(void **state)
 	sqlite3_close(db);
 }
 
+static long long wal_size(void)
+{
+	char wal[160];
+	struct stat st;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	assert_int_equal(stat(wal, &st), 0);
+	return (long long)st.st_size;
+}
+
+/* A WAL grows a step at a time, zeros ahead of its frames; a copy of it
+ * taken while it is open (what a kill -9 leaves) reads as far as its last
+ * commit with SQLite's own VFS. */
+static void test_wal_grows_zeroed(void **state)
+{
+	sqlite3 *db = open_db(sqlite_vfs_name()), *copy;
+	char copied[160], cmd[1024], *want;
+	int k = 11;
+
+	(void)state;
+	exec(db, "CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)");
+	rows(db, 1, 10);
+	assert_int_equal(wal_size(), SQLITE_VFS_PREFILL);
+	/* past the first step, a row per commit */
+	while (wal_size() <= SQLITE_VFS_PREFILL)
+		rows(db, k, k), k++;
+	assert_int_equal(wal_size(), 2 * SQLITE_VFS_PREFILL);
+	want = text(db, DIGEST);
+	snprintf(copied, sizeof(copied), "%s/copy.db", dir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s && cp %s-wal %s-wal", path, copied, path, copied);
+	assert_int_equal(system(cmd), 0);
+	sqlite3_close(db);
+	copy = open_at(copied, NULL);
+	assert_text(copy, DIGEST, want);
+	assert_text(copy, "PRAGMA integrity_check", "ok");
+	assert_text(copy, "SELECT MAX(k) FROM t", (snprintf(cmd, sizeof(cmd), "%d", k - 1), cmd));
+	sqlite3_close(copy);
+	free(want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_commit_one_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_not_written_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writers_of_two_processes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_grows_zeroed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
