@@ -16,7 +16,7 @@
 # the HTTPS stack's own floor: eimd's CPU per request that it answers 404
 # (no ESipa, no store) on one kept TLS connection (curl), beside which an
 # empty poll's cost reads as transport plus eIM; and the durability floor:
-# the CPU a synced append of a PSMO commit's size costs on this machine.
+# the CPU a synced write of a PSMO commit's size costs on this machine.
 # Usage: bench/curve.sh [BUILD_DIR] [LEVELS...]   (default: 1 4 16 64 256)
 set -euo pipefail
 . "$(dirname "$0")/../scripts/daemon_conf.sh"
@@ -70,16 +70,21 @@ curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport"
 c1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
 floor_us=$(awk -v t=$((c1 - c0)) -v tck="$tck" -v n="$floor_n" 'BEGIN { printf "%.0f", t * 1e6 / tck / n }')
 echo "  the HTTPS stack's floor: a request answered 404 on a kept TLS connection costs eimd $floor_us us of CPU"
-# the durability floor: what a synced WAL append costs the CPU here (dd, O_DSYNC, 36 KB: a PSMO
-# commit's frames), against the same appends unsynced; a PSMO round trip makes two synced commits
+# the durability floor: what a synced 36 KB write (a PSMO commit's WAL frames) costs the CPU here
+# (dd, O_DSYNC) over blocks the file already has, as the store writes its WAL (grown ahead in
+# zeros); beside it the same as an append and unsynced. A PSMO round trip makes two synced commits
 # (the counter before the package leaves, the result before its acknowledgement) in two requests
 TIMEFORMAT="%U %S"
-sync_cpu() { { time dd if=/dev/zero of="$tmp/append" bs=36k count=2000 "$@" 2>/dev/null; } 2>&1; rm -f "$tmp/append"; }
-synced=$(sync_cpu oflag=dsync | awk '{ printf "%.0f", ($1 + $2) * 1e6 / 2000 }')
-unsynced=$(sync_cpu | awk '{ printf "%.0f", ($1 + $2) * 1e6 / 2000 }')
-awk -v s="$synced" -v u="$unsynced" -v f="$floor_us" -v crypto="$crypto_us" 'BEGIN {
-  printf "  the durability floor: a synced 36 KB append costs %s us of CPU here (unsynced %s us); a PSMO round trip'"'"'s\n", s, u
-  printf "    two synced commits and two requests at the HTTPS floor: %.0f us = %.1fx its crypto before any eIM work\n", 2 * s + 2 * f, (2 * s + 2 * f) / crypto }'
+sync_cpu() { { time dd if=/dev/zero of="$tmp/wal" bs=36k count=2000 "$@" 2>/dev/null; } 2>&1; }
+per_op() { awk '{ printf "%.0f", ($1 + $2) * 1e6 / 2000 }'; }
+appended=$(sync_cpu oflag=dsync | per_op)
+synced=$(sync_cpu oflag=dsync conv=notrunc | per_op)
+unsynced=$(sync_cpu conv=notrunc | per_op)
+rm -f "$tmp/wal"
+awk -v s="$synced" -v a="$appended" -v u="$unsynced" -v f="$floor_us" -v crypto="$crypto_us" 'BEGIN {
+  printf "  the durability floor: a synced 36 KB write costs %s us of CPU here (as an append %s, unsynced %s); a PSMO\n", s, a, u
+  printf "    round trip'"'"'s two synced commits and two requests at the floors: %.0f us = %.1fx its crypto before any eIM work\n",
+         2 * s + 2 * f, (2 * s + 2 * f) / crypto }'
 echo "  concurrent connections, operation, rate, latency, CPU per operation of eimd and of the load generator:"
 for c in $levels; do
   c0=$(cpu); out=$(sim "$c" --rounds 20); c1=$(cpu)
