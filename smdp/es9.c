@@ -262,7 +262,6 @@ static iot_err authenticate_client(struct smdp *s, const struct rsp_authenticate
 	struct rsp_authenticate_client_ok *ok = &r->u.authenticate_client.u.ok;
 	const struct rsp_authenticate_server_response *asr = &q->authenticate_server_response;
 	const struct rsp_euicc_signed1 *s1 = &asr->u.ok.euicc_signed1;
-	struct smdp_package pkg = { 0 };
 	struct session ss;
 	struct smdp_profile p;
 	struct crypto_buf parts[2];
@@ -343,12 +342,8 @@ static iot_err authenticate_client(struct smdp *s, const struct rsp_authenticate
 		return err;
 	ok->smdp_signature2 = RSP_BYTES(o->sig2, sizeof(o->sig2));
 	ok->smdp_certificate = RSP_BYTES(x509_der(c->pb, &len), len);
-	if ((err = smdp_package_load(s, p.iccid, &pkg)) != IOT_OK)
+	if ((err = smdp_metadata_load(s, p.iccid, &o->metadata, &o->metadata_len)) != IOT_OK)
 		return err;
-	o->metadata = pkg.metadata;
-	o->metadata_len = pkg.metadata_len;
-	pkg.metadata = NULL;
-	smdp_package_free(&pkg);
 	if ((err = rsp_decode(&rsp_t_sgp22_store_metadata_request, o->metadata, o->metadata_len, &ok->profile_metadata,
 			      &o->arena)) != IOT_OK)
 		return err;

@@ -71,6 +71,8 @@ struct smdp_package {
 };
 iot_err smdp_package_load(struct smdp *s, const char *iccid, struct smdp_package *pkg);
 void smdp_package_free(struct smdp_package *pkg);
+/* The order's StoreMetadataRequest, malloc'd. */
+iot_err smdp_metadata_load(struct smdp *s, const char *iccid, uint8_t **metadata, size_t *len);
 /* bpp.c: protects a package ahead with a new PPK (SGP.22 2.5.3). */
 iot_err smdp_protect_ahead(const uint8_t *upp, size_t upp_len, uint8_t ppk[SMDP_PPK_LEN],
 			   struct der_writer *segments);

@@ -310,6 +310,24 @@ iot_err smdp_package_load(struct smdp *s, const char *iccid, struct smdp_package
 	return err;
 }
 
+iot_err smdp_metadata_load(struct smdp *s, const char *iccid, uint8_t **metadata, size_t *len)
+{
+	struct store_stmt *q;
+	bool row;
+	iot_err err;
+
+	*metadata = NULL;
+	/* the metadata alone: the package (12 KB and more, in overflow pages) is read only to be bound */
+	if ((err = store_prepare(s->db, "SELECT metadata FROM profile WHERE iccid = $1", &q)) != IOT_OK)
+		return err;
+	if ((err = store_bind_text(q, 1, iccid)) == IOT_OK && (err = store_step(q, &row)) == IOT_OK && !row)
+		err = IOT_E_NOT_FOUND;
+	if (err == IOT_OK && !(*metadata = dup_blob(q, 0, len)))
+		err = IOT_E_STORE;
+	store_finalize(q);
+	return err;
+}
+
 void smdp_package_free(struct smdp_package *pkg)
 {
 	free(pkg->metadata);
