@@ -459,11 +459,18 @@ static iot_err note_source(struct eim *e, const char *eid, int64_t now, int64_t 
 	bool row = false;
 	iot_err err;
 
+	/* not waited for on disk: no answer promises it (a package this poll sends
+	 * is committed after it and synced with it), and lost with the machine,
+	 * the device's next poll from there counts as a move again */
+	if ((err = store_begin(e->db)) != IOT_OK)
+		return err;
 	if ((err = store_prepare(e->db, "UPDATE euicc SET"
 					" sources = CASE WHEN $3 - sources_since > 3600 THEN 1 ELSE sources + 1 END,"
 					" sources_since = CASE WHEN $3 - sources_since > 3600 THEN $3 ELSE sources_since END,"
-					" last_source = $2 WHERE eid = $1 RETURNING sources, sources_since", &st)) != IOT_OK)
+					" last_source = $2 WHERE eid = $1 RETURNING sources, sources_since", &st)) != IOT_OK) {
+		store_rollback(e->db);
 		return err;
+	}
 	store_bind_text(st, 1, eid);
 	store_bind_text(st, 2, e->source);
 	store_bind_int(st, 3, now);
@@ -472,6 +479,10 @@ static iot_err note_source(struct eim *e, const char *eid, int64_t now, int64_t 
 		*since = store_col_int(st, 1);
 	}
 	store_finalize(st);
+	if (err == IOT_OK)
+		err = store_commit_async(e->db);
+	else
+		store_rollback(e->db);
 	if (err == IOT_OK && *sources >= EIM_SOURCES_ALERT) {
 		char outcome[96];
 
