@@ -69,6 +69,8 @@ struct smdp_package {
 	uint8_t *metadata, *upp, *ppk;
 	size_t metadata_len, upp_len;
 };
+/* Text column col of q into out ("" when NULL), cut to cap. */
+void smdp_col_text(struct store_stmt *q, int col, char *out, size_t cap);
 iot_err smdp_package_load(struct smdp *s, const char *iccid, struct smdp_package *pkg);
 void smdp_package_free(struct smdp_package *pkg);
 /* The order's StoreMetadataRequest, malloc'd. */

@@ -19,9 +19,10 @@
  * And a WAL grows by SQLITE_VFS_PREFILL bytes at a time, zeros written
  * ahead of the frames: an fdatasync after an append must also write the
  * inode (the size, the blocks allocated), one after an overwrite only the
- * data — on ext4 in a small VM ~65 against ~35 us of CPU per sync. SQLite reads a WAL only as far as its frames are whole and carry
- * the header's salts, so zeros past the last frame read as the end, as the
- * frames of an earlier round left in a WAL used again do.
+ * data — on ext4 in a small VM ~65 against ~35 us of CPU per sync. SQLite
+ * reads a WAL only as far as its frames are whole and carry the header's
+ * salts, so zeros past the last frame read as the end, as the frames of an
+ * earlier round left in a WAL used again do.
  * A WAL is tied to the other files of its database by name (SQLite names a
  * WAL after its database, "-wal" appended). Everything else goes straight
  * to the VFS underneath. */
