@@ -52,11 +52,12 @@ sim() {   # THREADS ARGS...: one fleetsim run and its report (its own CPU while 
 # first contact: the fleet's EIDs registered over REST alone (eimd knows no certificate of theirs yet),
 # then one round: each device's first poll, the eIM's request for its data, its certificates' chain
 # checked (the eUICC's against its EUM: one verification; the EUM's against the CI once for all), over
-# 16 connections whose TLS handshakes (an ephemeral key, an ECDH, a signature each) 16 devices share
+# fc_conns connections whose TLS handshakes (an ephemeral key, an ECDH, a signature each) the devices share
+fc_conns=16
 t0=$(cpu)
-sim 16 --rounds 0 --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" --api-key op-secret >/dev/null
+sim "$fc_conns" --rounds 0 --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" --api-key op-secret >/dev/null
 t1=$(cpu)
-first=$(sim 16 --rounds 1)
+first=$(sim "$fc_conns" --rounds 1)
 t2=$(cpu)
 # one signature and one verification (us), what a PSMO round trip costs the eIM in cryptography
 crypto_us=$(echo "$speed" | awk '/ecdsa \(nistp256\)/ { printf "%.1f", 1e6 / $(NF-1) + 1e6 / $NF }')
@@ -95,7 +96,7 @@ awk -v s="$synced" -v a="$appended" -v u="$unsynced" -v f="$floor_us" -v crypto=
   printf "  the durability floor: a synced 36 KB write costs %s us of CPU here (as an append %s, unsynced %s); a PSMO\n", s, a, u
   printf "    round trip'"'"'s two synced commits and two requests at the floors: %.0f us = %.1fx its crypto before any eIM work\n",
          2 * s + 2 * f, (2 * s + 2 * f) / crypto }'
-echo "$speed" | awk -v reg=$((t1 - t0)) -v fc=$((t2 - t1)) -v tck="$tck" -v n="$devices" -v conns=16 -v out="$first" '
+echo "$speed" | awk -v reg=$((t1 - t0)) -v fc=$((t2 - t1)) -v tck="$tck" -v n="$devices" -v conns="$fc_conns" -v out="$first" '
   /ecdsa \(nistp256\)/ { s = $(NF-1); v = $NF }
   /ecdh \(nistp256\)/ { d = $NF }
   END { split(out, w, " "); for (i = 1; i in w; i++) if (w[i] == "executed") done = w[i+1] + 0
