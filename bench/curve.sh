@@ -9,10 +9,14 @@
 # configured by default (HTTPS threads: twice the processors, at least 4);
 # EIMD_THREADS=N sets another count
 # (more threads than cores cost each operation more: 16 on 2 cores, ~40 %).
-# PSMO round trips: PSMO_ROUNDS (4) campaigns of one getRAT each, fetched in
-# as many rounds by one fleetsim run, so that a connection's TLS handshake
+# PSMO round trips: PSMO_ROUNDS (4) campaigns of one getRAT each, fetched by
+# one fleetsim run of as many rounds, so that a connection's TLS handshake
 # is shared by several round trips as a device's would be; CPU per package
-# executed. CURVE_RAW=1 shows fleetsim's own report of those runs. First,
+# executed. A device fetches all of them in its first poll (the IPA polls
+# again while the eIM has more), so the latency printed is that of the polls
+# that carried packages, each PSMO_ROUNDS round trips back to back; the
+# empty polls after them are left out. CURVE_RAW=1 shows fleetsim's own
+# report of those runs. First,
 # the HTTPS stack's own floor: eimd's CPU per request that it answers 404
 # (no ESipa, no store) on one kept TLS connection (curl), beside which an
 # empty poll's cost reads as transport plus eIM; and the durability floor:
@@ -63,15 +67,19 @@ t2=$(cpu)
 crypto_us=$(echo "$speed" | awk '/ecdsa \(nistp256\)/ { printf "%.1f", 1e6 / $(NF-1) + 1e6 / $NF }')
 row() {   # LEVEL KIND OUT TICKS: a line of the curve
   awk -v c="$1" -v kind="$2" -v ticks="$4" -v tck="$tck" -v crypto="$crypto_us" -v floor="$floor_us" '
-    /polls/ { for (i = 1; i <= NF; i++) { if ($i == "polls" && $(i+1) != "(failed") n = $(i+1); if ($i == "polls/s;") rate = $(i-1);
+    /^devices / { for (i = 1; i <= NF; i++) { if ($i == "polls" && $(i+1) != "(failed") n = $(i+1); if ($i == "polls/s;") rate = $(i-1);
+                                       if ($i == "p50") p50 = $(i+1); if ($i == "p99") p99 = $(i+1) } }
+    # a PSMO row: the latency of the polls that carried packages (each all those queued for its device, back
+    # to back), not of the empty polls that follow them
+    /^polls that executed/ && kind == "PSMO trip" { for (i = 1; i <= NF; i++) { if ($i == "each;") per = $(i-1);
                                        if ($i == "p50") p50 = $(i+1); if ($i == "p99") p99 = $(i+1) } }
     /^load generator: CPU/ { gen = $4 }
-    /executed/ { for (i = 1; i <= NF; i++) if ($i == "executed") done = $(i+1) + 0 }
+    /^devices / { for (i = 1; i <= NF; i++) if ($i == "executed") done = $(i+1) + 0 }
     END { if (kind == "PSMO trip") { gen = gen * n / done; n = done }   # per package, not per poll
           us = ticks * 1e6 / tck / n
           bound = kind == "PSMO trip" ? sprintf("%5.1fx its crypto (target 3x)", us / crypto) : sprintf("target 25 us, floor %s us", floor)
-          printf "  %4d  %-12s %8.0f/s  p50 %6.2f ms  p99 %7.2f ms  eimd CPU %6.0f us/op, %s  fleetsim CPU %6.0f us/op\n",
-                 c, kind, rate, p50, p99, us, bound, gen }' <<<"$3"
+          printf "  %4d  %-12s %8.0f/s  p50 %6.2f ms  p99 %7.2f ms  eimd CPU %6.0f us/op, %s  fleetsim CPU %6.0f us/op%s\n",
+                 c, kind, rate, p50, p99, us, bound, gen, per ? " (latency: a poll of " per " trips)" : "" }' <<<"$3"
 }
 # the floor: FLOOR_N requests to a path eimd does not serve, one curl, one connection
 floor_n=${FLOOR_N:-20000}
@@ -99,7 +107,7 @@ awk -v s="$synced" -v a="$appended" -v u="$unsynced" -v f="$floor_us" -v crypto=
 echo "$speed" | awk -v reg=$((t1 - t0)) -v fc=$((t2 - t1)) -v tck="$tck" -v n="$devices" -v conns="$fc_conns" -v out="$first" '
   /ecdsa \(nistp256\)/ { s = $(NF-1); v = $NF }
   /ecdh \(nistp256\)/ { d = $NF }
-  END { split(out, w, " "); for (i = 1; i in w; i++) if (w[i] == "executed") done = w[i+1] + 0
+  END { split(out, w, " "); for (i = 1; i in w; i++) if (w[i] == "executed" && !done) done = w[i+1] + 0
         crypto = 1e6 / v + conns / n * (2e6 / s + 1e6 / d)
         us = fc * 1e6 / tck / n
         printf "  first contact: %d of %d devices, eimd CPU %.0f us each = %.1fx its crypto (%.0f us: a verification, a share of a\n",

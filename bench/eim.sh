@@ -47,7 +47,7 @@ run() {   # LABEL TRANSPORT ROUNDS [ARGS]: one fleetsim run, with eimd's CPU ove
     --connect-address 127.0.0.1 --ca "$p/ci.pem" $([ "$t" = coaps ] && echo --coaps) --devices "$devices" \
     --threads $threads --rounds "$rounds" "$@")
   c1=$(cpu)
-  echo "$out" | awk -v label="$label" -v t="$t" -v cpu="$(( (c1 - c0) * 1000 / tck ))" '{
+  echo "$out" | awk -v label="$label" -v t="$t" -v cpu="$(( (c1 - c0) * 1000 / tck ))" '/^devices / {
     for (i = 1; i <= NF; i++) { if ($i == "polls/s;") rate = $(i-1); if ($i == "p50") p50 = $(i+1); if ($i == "p99") p99 = $(i+1);
       if ($i == "polls" && $(i+1) != "(failed") n = $(i+1); if ($i == "in") secs = $(i+1) } }
     END { printf "  %-6s %-34s %9.1f/s  p50 %6s ms  p99 %7s ms  eimd CPU %5.1f%% of one core\n", t, label, rate, p50, p99, cpu / (secs * 10) }'

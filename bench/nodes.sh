@@ -69,7 +69,7 @@ bench() {   # STORE NODES
     out=$(sim "$rounds" "$@")
     c1=$(cpu_of "${node_pids[@]}"); p1=$(cpu_of $(pg_pids))
     echo "$out" | awk -v label="$label" -v store="$store" -v nodes="$nodes" -v ops=$((devices * rounds * per)) \
-      -v ecpu="$(( (c1 - c0) * 1000000 / tck ))" -v pcpu="$(( (p1 - p0) * 1000000 / tck ))" '{
+      -v ecpu="$(( (c1 - c0) * 1000000 / tck ))" -v pcpu="$(( (p1 - p0) * 1000000 / tck ))" '/^devices / {
       for (i = 1; i <= NF; i++) { if ($i == "in") secs = $(i+1); if ($i == "p50") p50 = $(i+1) } }
       END { printf "  %-10s %d node%s  %-18s %8.1f/s  p50 %6s ms  CPU per op: eimd %5.0f us, PostgreSQL %5.0f us\n",
             store, nodes, (nodes > 1 ? "s" : " "), label, ops / secs, p50, ecpu / ops, pcpu / ops }'

@@ -64,6 +64,29 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The latency of the polls that executed something, apart: the IPA polls
+ * again while the eIM has packages, so such a poll is that many round trips
+ * back to back, and the empty polls around it would hide it. */
+static void report_busy_polls(const struct worker *workers)
+{
+	size_t n = 0, packages = 0, k = 0;
+	double *busy;
+
+	for (unsigned t = 0; t < opt.threads; t++) {
+		n += workers[t].busy;
+		packages += workers[t].busy_packages;
+	}
+	if (!n || !(busy = calloc(n, sizeof(double))))
+		return;
+	for (unsigned t = 0; t < opt.threads; t++)
+		for (size_t i = 0; i < workers[t].busy; i++)
+			busy[k++] = workers[t].busy_ms[i];
+	qsort(busy, n, sizeof(double), cmp_double);
+	printf("polls that executed packages or requests: %zu, %.1f each; their latency p50 %.2f ms p99 %.2f ms max %.2f ms\n",
+	       n, (double)packages / (double)n, busy[n / 2], busy[n * 99 / 100], busy[n - 1]);
+	free(busy);
+}
+
 /* --until: the stop file ends every device's schedule. */
 static void *watch_until(void *arg)
 {
@@ -459,6 +482,7 @@ int main(int argc, char **argv)
 	       elapsed / 1e3, polls_all / (elapsed / 1e3), total_polls ? all[total_polls / 2] : 0,
 	       total_polls ? all[total_polls * 99 / 100] : 0, total_polls ? all[total_polls - 1] : 0, packages, installed,
 	       results);
+	report_busy_polls(workers);
 	/* what the load cost the generator itself (its start-up apart), so a
 	 * bench can tell when the generator, not the eIM, is the limit */
 	printf("load generator: CPU %.0f us per poll (user+system while polling, start-up apart)\n",
@@ -520,6 +544,7 @@ int main(int argc, char **argv)
 			net_coap_client_free(workers[t].coap[n]);
 		}
 		free(workers[t].latency_ms);
+		free(workers[t].busy_ms);
 	}
 	for (size_t i = 0; i < made; i++) {
 		ipa_free(devices[i].ipa);

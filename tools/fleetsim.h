@@ -48,6 +48,10 @@ struct worker {
 	double node_down_until[FLEET_NODES];    /* a node that failed is left out a while, as a balancer does */
 	double *latency_ms;
 	size_t latency_cap;             /* latencies kept: the first --rounds */
+	/* the polls among them that executed something: a poll goes on while the
+	 * eIM has packages, so one can carry several round trips back to back */
+	double *busy_ms;
+	size_t busy, busy_packages;
 	size_t polls, failed;
 	uint64_t payload_up, payload_down;      /* ESipa messages, both ways */
 };

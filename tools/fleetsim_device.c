@@ -367,7 +367,8 @@ void *fleetsim_work(void *arg)
 	size_t cap = (size_t)opt.rounds * w->count;
 
 	w->latency_ms = calloc(cap ? cap : 1, sizeof(double));
-	w->latency_cap = cap;
+	w->busy_ms = calloc(cap ? cap : 1, sizeof(double));
+	w->latency_cap = w->latency_ms && w->busy_ms ? cap : 0;
 	for (;;) {
 		struct device *d = NULL;
 		const struct ipa_stats *s;
@@ -396,11 +397,18 @@ void *fleetsim_work(void *arg)
 		t0 = fleetsim_now_ms();
 		ok = ipa_poll(d->ipa) == IOT_OK;
 		now = fleetsim_now_ms();
-		if (w->polls < cap)
+		s = ipa_stats(d->ipa);
+		if (w->polls < w->latency_cap) {
+			unsigned done = s->packages + s->data_requests + s->downloads - p0;
+
 			w->latency_ms[w->polls] = now - t0;
+			if (done) {
+				w->busy_ms[w->busy++] = now - t0;
+				w->busy_packages += done;
+			}
+		}
 		w->polls++;
 		d->polls++;
-		s = ipa_stats(d->ipa);
 		rolled = s->rollbacks != rb0;
 		atomic_fetch_add(&fleet.packages, s->packages + s->data_requests + s->downloads - p0);
 		atomic_fetch_add(&fleet.installed, s->downloads_installed - i0);
