@@ -53,7 +53,9 @@ for t in https coaps; do
       '{"name":"nobody","label":"fleet=sim","maxInFlight":10,"psmos":[{"listProfileInfo":{}}]}')
     [ "$(sed 's/.*"operations":\([0-9]*\).*/\1/' <<<"$out")" = 0 ]   # nobody registered yet
     sim https --devices 100 --threads 4 --rounds 1 --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" \
-      --api-key op-secret >/dev/null
+      --api-key op-secret >"$tmp/first.out"
+    # each device's first poll carried the eIM's request for its data, and fleetsim counts it so
+    grep -q "^polls that executed packages or requests: 100, 1.0 each;" "$tmp/first.out"
   fi
   out=$(api POST /api/v1/campaigns \
     '{"name":"inventory","label":"fleet=sim","maxInFlight":10,"psmos":[{"listProfileInfo":{}}]}')
