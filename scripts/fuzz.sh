@@ -13,7 +13,8 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
   work="$build/tests/fuzz/long_${name#fuzz_}"
   mkdir -p "$work"
   log="$build/tests/fuzz/logs/${name}.log"
-  if "$bin" -runs="$runs" -max_len=4096 -dict="$src/tests/fuzz/rsp.dict" \
+  # crashes, leaks and slow inputs land beside the log, not in the directory it was run from
+  if "$bin" -runs="$runs" -max_len=4096 -dict="$src/tests/fuzz/rsp.dict" -artifact_prefix="$build/tests/fuzz/logs/" \
        "$work" "$src/tests/fuzz/corpus/${name#fuzz_}" >"$log" 2>&1; then
     result="ok"
   else
