@@ -64,24 +64,45 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* How many latencies w kept: of its polls (up to the first --rounds), or of those that executed something. */
+static size_t kept(const struct worker *w, bool busy)
+{
+	return busy ? w->busy : w->polls < w->latency_cap ? w->polls : w->latency_cap;
+}
+
+/* Every worker's latencies kept (those of all polls, or of the polls that
+ * executed something), sorted; *n how many. NULL when none or no memory. */
+static double *latencies_sorted(const struct worker *workers, bool busy, size_t *n)
+{
+	size_t cap = 0, k = 0;
+	double *v;
+
+	*n = 0;
+	for (unsigned t = 0; t < opt.threads; t++)
+		cap += kept(&workers[t], busy);
+	if (!cap || !(v = malloc(cap * sizeof(double))))
+		return NULL;
+	for (unsigned t = 0; t < opt.threads; t++) {
+		memcpy(v + k, busy ? workers[t].busy_ms : workers[t].latency_ms, kept(&workers[t], busy) * sizeof(double));
+		k += kept(&workers[t], busy);
+	}
+	qsort(v, k, sizeof(double), cmp_double);
+	*n = k;
+	return v;
+}
+
 /* The latency of the polls that executed something, apart: the IPA polls
  * again while the eIM has packages, so such a poll is that many round trips
  * back to back, and the empty polls around it would hide it. */
 static void report_busy_polls(const struct worker *workers)
 {
-	size_t n = 0, packages = 0, k = 0;
-	double *busy;
+	size_t n, packages = 0;
+	double *busy = latencies_sorted(workers, true, &n);
 
-	for (unsigned t = 0; t < opt.threads; t++) {
-		n += workers[t].busy;
-		packages += workers[t].busy_packages;
-	}
-	if (!n || !(busy = calloc(n, sizeof(double))))
+	if (!busy)
 		return;
 	for (unsigned t = 0; t < opt.threads; t++)
-		for (size_t i = 0; i < workers[t].busy; i++)
-			busy[k++] = workers[t].busy_ms[i];
-	qsort(busy, n, sizeof(double), cmp_double);
+		packages += workers[t].busy_packages;
 	printf("polls that executed packages or requests: %zu, %.1f each; their latency p50 %.2f ms p99 %.2f ms max %.2f ms\n",
 	       n, (double)packages / (double)n, busy[n / 2], busy[n * 99 / 100], busy[n - 1]);
 	free(busy);
@@ -258,7 +279,7 @@ int main(int argc, char **argv)
 	struct worker *workers;
 	struct device *devices;
 	uint8_t initial[4096];
-	size_t initial_len, made = 0, total_polls = 0, failed = 0, k = 0;
+	size_t initial_len, made = 0, total_polls = 0, failed = 0;
 	unsigned packages = 0, installed = 0, results = 0;
 	uint64_t up = 0, down = 0, wire_up = 0, wire_down = 0, dtls_up = 0, dtls_down = 0;
 	size_t polls_all, coaps_devices = 0, ipae_devices = 0, ipad_devices, https_devices;
@@ -463,13 +484,7 @@ int main(int argc, char **argv)
 	up = atomic_load(&fleet.up);
 	down = atomic_load(&fleet.down);
 	polls_all = total_polls;
-	all = calloc(total_polls ? total_polls : 1, sizeof(double));
-	for (unsigned t = 0; t < opt.threads; t++)
-		for (size_t i = 0; i < workers[t].polls && i < workers[t].latency_cap; i++)
-			all[k++] = workers[t].latency_ms[i];
-	if (total_polls > k)
-		total_polls = k;        /* --until: the latencies kept */
-	qsort(all, total_polls, sizeof(double), cmp_double);
+	all = latencies_sorted(workers, false, &total_polls);  /* --until: the latencies kept */
 	for (size_t i = 0; i < made; i++) {
 		coaps_devices += devices[i].coaps;
 		ipae_devices += devices[i].ipae;

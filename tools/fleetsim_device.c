@@ -372,7 +372,7 @@ void *fleetsim_work(void *arg)
 	for (;;) {
 		struct device *d = NULL;
 		const struct ipa_stats *s;
-		unsigned p0, i0, r0, rb0;
+		unsigned p0, i0, r0, rb0, done;
 		bool rolled;
 		double t0, now = fleetsim_now_ms();
 		bool ok;
@@ -398,9 +398,8 @@ void *fleetsim_work(void *arg)
 		ok = ipa_poll(d->ipa) == IOT_OK;
 		now = fleetsim_now_ms();
 		s = ipa_stats(d->ipa);
+		done = s->packages + s->data_requests + s->downloads - p0;
 		if (w->polls < w->latency_cap) {
-			unsigned done = s->packages + s->data_requests + s->downloads - p0;
-
 			w->latency_ms[w->polls] = now - t0;
 			if (done) {
 				w->busy_ms[w->busy++] = now - t0;
@@ -410,7 +409,7 @@ void *fleetsim_work(void *arg)
 		w->polls++;
 		d->polls++;
 		rolled = s->rollbacks != rb0;
-		atomic_fetch_add(&fleet.packages, s->packages + s->data_requests + s->downloads - p0);
+		atomic_fetch_add(&fleet.packages, done);
 		atomic_fetch_add(&fleet.installed, s->downloads_installed - i0);
 		atomic_fetch_add(&fleet.results, s->results_delivered - r0);
 		atomic_fetch_add(&fleet.polls, 1);
