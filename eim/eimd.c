@@ -8,20 +8,32 @@
 
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/sig.h"
 #include "eim/autopilot.h"
 #include "eim/change.h"
 #include "eim/server.h"
 
 #define MAX_MANY 16
 
-static volatile sig_atomic_t stop, reload;
-
-static void on_signal(int sig)
+/* SIGHUP: the policy file read again; one that does not parse leaves the one in force */
+static void eimd_reload_policy(const struct eim_config *c, const char *file)
 {
-	if (sig == SIGHUP)
-		reload = 1;
-	else
-		stop = 1;
+	struct eim_policy *pol;
+	struct eim *e;
+	char why[200];
+	bool ok;
+
+	if ((ok = eim_policy_load(file, &pol, why, sizeof(why)) == IOT_OK)) {
+		eim_policy_slot_set(c->policy, pol);
+		log_info("eimd", "policy reloaded", "file=%s", file);
+	} else {
+		log_error("eimd", "policy not reloaded: the one in force stays", "file=%s why=\"%s\"", file, why);
+	}
+	/* a policy change is a governance decision like any other: audited */
+	if (eim_open(c, &e) == IOT_OK) {
+		(void)eim_audit(e, "eimd", "policy-reload", file, ok ? "in force" : why);
+		eim_close(e);
+	}
 }
 
 static void usage(FILE *f)
@@ -147,11 +159,11 @@ int main(int argc, char **argv)
 	struct eim_server_config sc = { 0 };
 	struct eim_server *server;
 	struct conf conf = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t sigs;
 	const char *initial = NULL, *euiccs = NULL, *migrate = NULL, *v;
 	bool audit = false;
 	size_t nkeys;
-	int c, bad, rc = 0;
+	int c, bad, sig, rc = 0;
 	iot_err err;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -351,6 +363,8 @@ int main(int argc, char **argv)
 		eim_policy_slot_free(sc.eim.policy);
 		return 2;
 	}
+	/* before the server's threads start, so that they inherit the mask (sig.h) */
+	sig_block_daemon(&sigs, true);
 	if ((err = eim_server_start(&sc, &server)) != IOT_OK) {
 		log_error("eimd", "cannot start", "error=\"%s\"", iot_strerror(err));
 		conf_free(&conf);
@@ -360,37 +374,12 @@ int main(int argc, char **argv)
 	/* the ports actually bound, for scripts that asked for any */
 	log_info("eimd", "listening", "https_port=%u coaps_port=%u", eim_server_https_port(server),
 		 eim_server_coap_port(server));
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	while (!stop) {
-		pause();
-		if (reload && (v = conf_get(&conf, "policy"))) {
-			struct eim_policy *pol;
-			char why[200];
-
-			/* a policy that does not parse leaves the one in force */
-			struct eim *e;
-			bool ok;
-
-			reload = 0;
-			if ((ok = eim_policy_load(v, &pol, why, sizeof(why)) == IOT_OK)) {
-				eim_policy_slot_set(sc.eim.policy, pol);
-				log_info("eimd", "policy reloaded", "file=%s", v);
-			} else {
-				log_error("eimd", "policy not reloaded: the one in force stays", "file=%s why=\"%s\"", v, why);
-			}
-			/* a policy change is a governance decision like any other: audited */
-			if (eim_open(&sc.eim, &e) == IOT_OK) {
-				(void)eim_audit(e, "eimd", "policy-reload", v, ok ? "in force" : why);
-				eim_close(e);
-			}
-		}
-	}
+	while ((sig = sig_wait_daemon(&sigs)) == SIGHUP)
+		if ((v = conf_get(&conf, "policy")))
+			eimd_reload_policy(&sc.eim, v);
 	eim_server_stop(server);
 	eim_policy_slot_free(sc.eim.policy);
-	log_info("eimd", "stopped", "signal=TERM");
+	log_info("eimd", "stopped", "signal=%s", sig == SIGINT ? "INT" : "TERM");
 	conf_free(&conf);
 	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/sig.h"
 #include "crypto/crypto.h"
 #include "crypto/x509.h"
 #include "rsp/rsp.h"
@@ -18,14 +19,6 @@
 
 #define MAX_SETS 4
 #define MAX_CLIENTS 32
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -267,7 +260,7 @@ int main(int argc, char **argv)
 	struct smdp_server_config sc = { 0 };
 	struct smdp_server *server;
 	struct conf conf = { 0 };
-	struct sigaction sa;
+	sigset_t sigs;
 	size_t nsets = 0, nclients = 0;
 	iot_err err;
 	int c, bad, rc = 0;
@@ -377,18 +370,14 @@ int main(int argc, char **argv)
 		}
 	if (conf_get(&conf, "lease-ms"))
 		sc.lease_ms = (unsigned)atoi(conf_get(&conf, "lease-ms"));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* before the server's threads start, so that they inherit the mask (sig.h) */
+	sig_block_daemon(&sigs, false);
 	if ((err = smdp_server_start(&sc, &server)) != IOT_OK) {
 		log_error("smdpd", "cannot start", "error=\"%s\"", iot_strerror(err));
 		conf_free(&conf);
 		return 1;
 	}
-	while (!stop)
-		pause();
+	(void)sig_wait_daemon(&sigs);
 	smdp_server_stop(server);
 	log_info("smdpd", "stopped", "%s", "");
 	conf_free(&conf);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/hex.h"
+#include "base/sig.h"
 #include "crypto/crypto.h"
 #include "net/http.h"
 
@@ -23,13 +24,6 @@ static const char *hmac_key;
 static FILE *out;
 static int fail_first;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static volatile sig_atomic_t stop;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void handle(void *ctx, const struct http_request *q, struct http_response *r)
 {
@@ -68,6 +62,7 @@ int main(int argc, char **argv)
 					      { "fail-first", required_argument, 0, 'f' }, { 0, 0, 0, 0 } };
 	struct http_server_config c = { .handler = handle, .threads = 2 };
 	struct http_server *s;
+	sigset_t sigs;
 	int o;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -84,16 +79,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: webhook_sink --cert PEM --key PEM --hmac-key KEY --out FILE [--fail-first N]\n");
 		return 2;
 	}
-	signal(SIGTERM, on_term);
-	signal(SIGINT, on_term);
+	sig_block_daemon(&sigs, false);
 	if (http_server_start(&c, &s) != IOT_OK) {
 		fprintf(stderr, "webhook_sink: cannot listen\n");
 		return 1;
 	}
 	printf("port=%u\n", http_server_port(s));
 	fflush(stdout);
-	while (!stop)
-		pause();
+	(void)sig_wait_daemon(&sigs);
 	http_server_stop(s);
 	fclose(out);
 	return 0;
