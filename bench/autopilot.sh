@@ -44,14 +44,14 @@ api PUT /api/v1/autopilot "{\"expectedIntervalMs\": $interval}" >/dev/null
   --timeout-ms "$interval" --operator-profile 8988247 --no-coverage 8988247:25 --rollback-after-ms "$rollback" \
   --replay 8 --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" --api-key admin-secret >"$tmp/sim.out" 2>&1 &
 sim_pid=$!
-learned() { api GET /api/v1/fleet/summary | grep -q "\"learned\":$devices"; }
+learned() { api GET /api/v1/fleet/summary | has "\"learned\":$devices"; }
 wait_until learned
 sleep $(( (interval * 4 + 999) / 1000 ))
 canary=$((devices / 5))
 api POST /api/v1/campaigns "{\"name\":\"to operator\",\"label\":\"fleet=sim\",\"maxInFlight\":$devices,
   \"stages\":[$canary,$devices],\"psmos\":[{\"enable\":{\"iccid\":\"89882470000000000001\",\"rollback\":true}}]}" >/dev/null
 north=$(( (canary + 3) / 4 ))
-back() { api GET /api/v1/autopilot/marks | grep -q "\"cohort\":\"region=north\",\"held\":0,\"failed\":[0-9]*,\"silent\":[0-9]*,\"rolledBack\":$north,"; }
+back() { api GET /api/v1/autopilot/marks | has "\"cohort\":\"region=north\",\"held\":0,\"failed\":[0-9]*,\"silent\":[0-9]*,\"rolledBack\":$north,"; }
 wait_until back
 alerts=$(api GET /api/v1/alerts)
 marks=$(api GET /api/v1/autopilot/marks)

@@ -44,7 +44,7 @@ uploads() {   # TYPE FILE...: one after the other; prints the eUICCs added and t
   local type=$1 added=0 total=0 out; shift
   for f in "$@"; do
     out=$(post "$f" "$type")
-    echo "$out" | grep -q '"received"' || { echo "upload refused: $out" >&2; return 1; }
+    grep -q '"received"' <<<"$out" || { echo "upload refused: $out" >&2; return 1; }
     added=$(( added + $(echo "$out" | sed -n 's/.*"added": *\([0-9]*\).*/\1/p') ))
     total=$(awk -v a="$total" -v b="${out##* }" 'BEGIN { print a + b }')
   done

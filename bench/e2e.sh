@@ -97,7 +97,7 @@ for i in $(seq $((n + 1)) $((2 * n))); do
   t0=$(ms)
   read -r id rest_s < <(download "$i")
   dev poll >/dev/null
-  api GET /api/v1/operations/$id | grep -q '"state":"done"' || { echo "download $i did not complete"; tail -n 20 "$tmp"/*.log >&2; exit 1; }
+  api GET /api/v1/operations/$id | has '"state":"done"' || { echo "download $i did not complete"; tail -n 20 "$tmp"/*.log >&2; exit 1; }
   echo $(( $(ms) - t0 )) >>"$tmp/cold"
 done
 echo "== end to end on loopback (smdpd, eimd, euiccd, ipad as processes; HTTPS, P-256, 12 KB profile)"

@@ -28,7 +28,7 @@ api() {
     -H "Authorization: Bearer op-secret" -H "Content-Type: application/json" ${3:+-d "$3"} "https://eim.iotrsp.test$2"
 }
 op() { api POST /api/v1/euiccs/$eid/operations "$1" | sed 's/.*"id":\([0-9]*\).*/\1/'; }
-done_op() { api GET /api/v1/operations/$1 | grep -q '"state":"done"'; }
+done_op() { api GET /api/v1/operations/$1 | has '"state":"done"'; }
 "$build/euicc/euiccd" --state "$tmp/euicc.state" --key "$p/euicc/$eid.key" --cert "$p/euicc/$eid.pem" \
   --eum "$p/eum.pem" --ci "$p/ci.pem" --bootstrap 89049032000000000011 --socket "$tmp/euicc.sock" \
   --ipae --ipae-ca "$p/ci.pem" --ipae-connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" --ipae-poll-interval 1 \

@@ -177,7 +177,7 @@ say "== governance: a staged campaign to a profile the devices lack (a bad profi
 out=$(ctl --json --reason "move the fleet to operator X" --stages 5,25%,100% --halt-rate 0.5 \
   campaign fleet=sim 10 enable 89049032999999999990)
 camp_x=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
-halted() { api GET /api/v1/campaigns/$camp_x | grep -q '"state":"halted"'; }
+halted() { api GET /api/v1/campaigns/$camp_x | has '"state":"halted"'; }
 wait_until halted
 say "   $(api GET /api/v1/campaigns/$camp_x | sed 's/.*"state":"\([a-z]*\)".*"haltReason":"\([^"]*\)".*"states":\({[^}]*}\).*/\1: \2; \3/')"
 say "   (the other $((n - 5)) devices are untouched; eimctl campaign resume|abort $camp_x decides what next)"

@@ -32,3 +32,8 @@ wait_count() { wait_until count_ge "$@"; }
 
 # wait_socket PATH: until a daemon made its Unix socket.
 wait_socket() { wait_until test -S "$1"; }
+
+# has [GREP-OPTION...] PATTERN: grep -q over all of its input, for `cmd | has PATTERN`. Under
+# pipefail `cmd | grep -q` fails whenever grep, done at the first match, exits before cmd's last
+# write: cmd dies of SIGPIPE (curl of a write error) and takes the pipeline with it, match or not.
+has() { local in; in=$(cat); grep -q "$@" <<<"$in"; }

@@ -43,7 +43,7 @@ sim() { "$fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrs
 sim --rounds 1 --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" --api-key op-secret >/dev/null
 # the profiles learned (an inventory), so that the safety rules can judge
 camp=$(api /api/v1/campaigns '{"name":"learn","label":"fleet=sim","psmos":[{"listProfileInfo":{}}]}' | sed 's/.*"id":\([0-9]*\).*/\1/')
-learned() { sim --rounds 1 >/dev/null; api /api/v1/campaigns/$camp | grep -q '"done":10,'; }
+learned() { sim --rounds 1 >/dev/null; api /api/v1/campaigns/$camp | has '"done":10,'; }
 wait_until learned
 sim --rounds 1 --profiles-out "$tmp/profiles" >/dev/null
 eid=$(ls "$p/euicc" | grep '\.key$' | head -1 | cut -c1-32)

@@ -99,7 +99,7 @@ dev() {   # N ARGS...: ipad of device N
 fails dev 1 --esipa-binding carrierPigeon info 2>/dev/null         # a binding ipad does not know
 dev 1 add-initial-eim --request "$tmp/initial.der" --json
 dev 2 add-initial-eim --request "$tmp/initial-coaps.der" --json
-dev 2 info --json | grep -q '"eim_transport":"coaps"'
+dev 2 info --json | has '"eim_transport":"coaps"'
 
 # REST: keys and roles, bad input
 [ "$(status "$(api POST /api/v1/euiccs "{\"eid\":\"$eid1\"}" wrong-key)")" = 401 ]
@@ -143,7 +143,7 @@ out=$(api POST /api/v1/keys '{"name":"ci-bot","role":"operator"}' admin-secret)
 [ "$(status "$out")" = 201 ]
 bot=$(head -1 <<<"$out" | sed 's/.*"token":"\([0-9A-F]*\)".*/\1/')
 [ "$(status "$(api GET /api/v1/euiccs/$eid1 '' "$bot")")" = 200 ]
-if sqlite3 --version >/dev/null 2>&1 && sqlite3 "$tmp/eim.db" .dump | grep -q "$bot"; then exit 1; fi
+if sqlite3 --version >/dev/null 2>&1 && sqlite3 "$tmp/eim.db" .dump | has "$bot"; then exit 1; fi
 [ "$(status "$(api DELETE /api/v1/keys/ci-bot '' admin-secret)")" = 200 ]
 [ "$(status "$(api GET /api/v1/euiccs/$eid1 '' "$bot")")" = 401 ]
 
@@ -180,15 +180,15 @@ for n in 1 2; do
   for op in $dl $en $dr; do
     out=$(api GET /api/v1/operations/$op '' look-only)
     echo "device $n: $(head -1 <<<"$out" | cut -c1-160)"
-    head -1 <<<"$out" | grep -q '"state":"done"'
+    head -1 <<<"$out" | has '"state":"done"'
   done
-  dev $n profiles --json | grep -q "\"iccid\":\"$iccid\",\"state\":\"enabled\""
-  dev $n profiles --json | grep -q '"state":"disabled"'
+  dev $n profiles --json | has "\"iccid\":\"$iccid\",\"state\":\"enabled\""
+  dev $n profiles --json | has '"state":"disabled"'
   [ "$(dev $n notifications --json)" = '{"package_results":0,"notifications":[]}' ]
   out=$(api GET /api/v1/euiccs/$eid '' look-only)
-  head -1 <<<"$out" | grep -q '"learned":true,.*"pendingOperations":0'
+  head -1 <<<"$out" | has '"learned":true,.*"pendingOperations":0'
   # the profiles as the eUICC last reported them
-  head -1 <<<"$out" | grep -q "\"profiles\":\[.*{\"iccid\":\"$iccid\",\"state\":\"enabled\"}"
+  head -1 <<<"$out" | has "\"profiles\":\[.*{\"iccid\":\"$iccid\",\"state\":\"enabled\"}"
 done
 # filters: by label, by pending work
 [ "$(head -1 <<<"$(api GET '/api/v1/euiccs?label=site=north' '' look-only)" | grep -o '"eid"' | wc -l)" = 2 ]
@@ -252,16 +252,16 @@ json_seen=$(metric eim_esipa_json_total)
 
 # eimctl: the same API from the command line
 ctl() { "$eimctl" --url https://eim.iotrsp.test --connect "eim.iotrsp.test:443:127.0.0.1:$hport" --ca "$p/ci.pem" "$@"; }
-ctl --key look-only euicc list | grep -q "^$eid1 "
+ctl --key look-only euicc list | has "^$eid1 "
 [ "$(ctl --key look-only euicc list profile=8949449999999990022 profileState=enabled | grep -c "^$eid2 ")" = 1 ]
 [ "$(ctl --key look-only euicc list profile=8949449999999990022 | grep -c "^$eid1 ")" = 0 ]
-ctl --key look-only op show 4 | grep -q '^state *done'
+ctl --key look-only op show 4 | has '^state *done'
 fails ctl --key wrong-key euicc list 2>/dev/null
 fails ctl --key look-only op $eid1 rat 2>/dev/null                       # an auditor may not
 ctl --key op-secret initial-eim "$tmp/initial-ctl.der" >/dev/null
 cmp "$tmp/initial.der" "$tmp/initial-ctl.der"
 id=$(ctl --key op-secret --json op $eid1 rat | sed 's/.*"id":\([0-9]*\).*/\1/')
-ctl --key op-secret op cancel "$id" | grep -q '^state *cancelled'
+ctl --key op-secret op cancel "$id" | has '^state *cancelled'
 
 # every PSMO and every eCO, signed by the eIM, run by each eUICC (one over
 # HTTPS, one over CoAP/DTLS), checked in the eUICC's signed results and on
@@ -286,7 +286,7 @@ for n in 1 2; do
   grep -q '"state":"done"' <<<"$out"
   grep -q '"results":\[{"setFallbackAttribute":0},{"configureImmediateEnable":0},{"setDefaultDpAddress":0},{"getRAT":\[' <<<"$out"
   grep -q "{\"iccid\":\"$boot\",\"state\":\"disabled\",[^}]*\"fallbackAttribute\":true}" <<<"$out"
-  dev $n profiles --json | grep -q "\"iccid\":\"$boot\",[^}]*\"fallback\":1"
+  dev $n profiles --json | has "\"iccid\":\"$boot\",[^}]*\"fallback\":1"
   # the device's signed result (ipad --trace kept it), sent again and then
   # forged: answered, and nothing changes (operation, counter, audit)
   result=
@@ -313,7 +313,7 @@ for n in 1 2; do
   [ "$(head -1 <<<"$(api GET /api/v1/euiccs/$eid '' look-only)" | grep -o '"counter":[0-9]*')" = "$before" ]
   [ "$(head -1 <<<"$(api GET /api/v1/audit/verify '' look-only)" | grep -o '"entries":[0-9]*')" = "$audit_before" ]
   grep -q '"state":"done"' <<<"$out"
-  dev $n info --json | grep -q '"default_smdp":"dp2.iotrsp.test"'
+  dev $n info --json | has '"default_smdp":"dp2.iotrsp.test"'
   # unset the fallback, disable the operational profile, back to bootstrap, delete it
   mkdir -p "$tmp/trace-dis$n"
   # (no enabled profile and no fallback left: governance's keep-connectivity
@@ -327,16 +327,16 @@ for n in 1 2; do
   for f in "$tmp/trace-dis$n"/*-up.der; do "$rspdump" --binary "$f" 2>/dev/null || true; done >"$tmp/trace-dis$n.txt"
   [ "$(grep -c 'compact_other (CompactOtherSignedNotification)' "$tmp/trace-dis$n.txt")" = $((n - 1)) ]
   [ "$(grep -c ' other (OtherSignedNotification)' "$tmp/trace-dis$n.txt")" = $((2 - n)) ]
-  if dev $n profiles --json | grep -q '"state":"enabled"'; then exit 1; fi
+  if dev $n profiles --json | has '"state":"enabled"'; then exit 1; fi
   # the eIM's view follows the signed results, no listProfileInfo needed
-  head -1 <<<"$(api GET /api/v1/euiccs/$eid '' look-only)" | grep -q "{\"iccid\":\"$iccid\",\"state\":\"disabled\"}"
+  head -1 <<<"$(api GET /api/v1/euiccs/$eid '' look-only)" | has "{\"iccid\":\"$iccid\",\"state\":\"disabled\"}"
   [ "$(count profile=$iccid\&profileState=enabled)" = 0 ]
   out=$(run_op $n $eid "{\"psmos\":[{\"enable\":{\"iccid\":\"$boot\"}},{\"delete\":{\"iccid\":\"$iccid\"}}]}")
   grep -q '"state":"done".*"results":\[{"enable":0},{"delete":0}\]' <<<"$out"
   [ "$(dev $n profiles --json | grep -o '"iccid"' | wc -l)" = 1 ]
   out=$(head -1 <<<"$(api GET /api/v1/euiccs/$eid '' look-only)")
   grep -q "\"profiles\":\[{\"iccid\":\"$boot\",\"state\":\"enabled\"}\]" <<<"$out"
-  dev $n profiles --json | grep -q "\"iccid\":\"$boot\",\"state\":\"enabled\""
+  dev $n profiles --json | has "\"iccid\":\"$boot\",\"state\":\"enabled\""
   # a PSMO the eUICC refuses: failed with its code (iccidOrAidNotFound), nothing else done
   out=$(run_op $n $eid "{\"psmos\":[{\"enable\":{\"iccid\":\"$iccid\"}}]}")
   grep -q '"state":"failed".*"resultCode":1,.*"results":\[{"enable":1}\]' <<<"$out" || { echo "got: $out"; false; }
@@ -363,9 +363,9 @@ for n in 1 2; do
   dev $n poll --json >/dev/null
   id=$(ctl --key op-secret --json op $eid eims | sed 's/.*"id":\([0-9]*\).*/\1/')
   dev $n poll --json >/dev/null
-  ctl --key look-only op show "$id" | grep -q '^results *\[{"listEim":\["eim.iotrsp.test"\]}\]'
+  ctl --key look-only op show "$id" | has '^results *\[{"listEim":\["eim.iotrsp.test"\]}\]'
   # the eUICC still answers this eIM
-  dev $n info --json | grep -q '"eim_id":"eim.iotrsp.test"'
+  dev $n info --json | has '"eim_id":"eim.iotrsp.test"'
 done
 # the device tells of a change the eIM did not make, and its PLMN: recorded,
 # and the profiles asked for again in the same poll
@@ -404,11 +404,11 @@ for eid in $eid1 $eid2; do for bit in 2 4 8; do
   [ "$(grep -c "msg=\"notification\" eid=$eid .*operation=$bit\$" "$tmp/smdpd.log")" = 1 ]
 done; done
 # and the eIM shows them per device, decoded, with where they went
-forwarded() { head -1 <<<"$(api GET /api/v1/euiccs/$eid1/notifications '' look-only)" | grep -q '"state":"forwarded","received":[0-9]*,"event":"delete",.*"address":"smdp.iotrsp.test"'; }
+forwarded() { head -1 <<<"$(api GET /api/v1/euiccs/$eid1/notifications '' look-only)" | has '"state":"forwarded","received":[0-9]*,"event":"delete",.*"address":"smdp.iotrsp.test"'; }
 wait_until forwarded
-head -1 <<<"$(api GET /api/v1/euiccs/$eid1/notifications '' look-only)" | grep -q '"event":"enable"'
+head -1 <<<"$(api GET /api/v1/euiccs/$eid1/notifications '' look-only)" | has '"event":"enable"'
 # and its operations, newest first, with their decoded results
-head -1 <<<"$(api GET "/api/v1/euiccs/$eid1/operations?limit=3" '' look-only)" | grep -q '^\[{"id":[0-9]*,.*"results":'
+head -1 <<<"$(api GET "/api/v1/euiccs/$eid1/operations?limit=3" '' look-only)" | has '^\[{"id":[0-9]*,.*"results":'
 
 # the device without service for long falls back by itself (ipad run
 # --fallback-after) and tells the eIM when it gets through again: device 1
@@ -420,7 +420,7 @@ api POST /api/v1/euiccs/$eid1/operations '{"download":{"activationCode":"LPA:1$s
 api POST /api/v1/euiccs/$eid1/operations "{\"psmos\":[{\"enable\":{\"iccid\":\"8949449999999990023\"}},
   {\"setFallbackAttribute\":{\"iccid\":\"89049032000000000011\"}}]}" >/dev/null
 dev 1 poll --json >/dev/null
-dev 1 profiles --json | grep -q '"iccid":"8949449999999990023","state":"enabled"'
+dev 1 profiles --json | has '"iccid":"8949449999999990023","state":"enabled"'
 kill -STOP $eimd_pid
 DEV_EXEC=1 dev 1 --timeout 1 --retry-min 1 --retry-max 2 --fallback-after 2 --verbose run 2>"$tmp/ipad-run.log" &
 run_pid=$!
@@ -436,7 +436,7 @@ grep -q '"lastStateChange":{"cause":"fallback"' <<<"$out"
 # the eIM learned it: the bootstrap profile enabled, the operational one disabled
 grep -q '{"iccid":"89049032000000000011","state":"enabled"}' <<<"$out"
 grep -q '{"iccid":"8949449999999990023","state":"disabled"}' <<<"$out"
-dev 1 profiles --json | grep -q '"iccid":"89049032000000000011","state":"enabled"'
+dev 1 profiles --json | has '"iccid":"89049032000000000011","state":"enabled"'
 
 # inject mode (ESipa.TransferEimPackage): the eIM pushes to ipad run, device 1
 # over HTTPS, device 2 over CoAP/DTLS, once the eUICC's configuration of this
@@ -529,7 +529,7 @@ json_total=$(metric eim_esipa_json_total)
 if [ "${ESIPA_BINDING:-asn1}" = json ]; then [ "$json_total" -gt "$json_seen" ]; else [ "$json_total" = "$json_seen" ]; fi
 
 # the ISD-R found at the AID given (a vendor AID the eUICC does not have: nothing reached)
-dev 1 --isd-r-aid A0000005591010FFFFFFFF8900000100 info --json | grep -q "\"eid\":\"$eid1\""
+dev 1 --isd-r-aid A0000005591010FFFFFFFF8900000100 info --json | has "\"eid\":\"$eid1\""
 fails dev 1 --isd-r-aid A000000999010203 info --json 2>/dev/null
 fails dev 1 --isd-r-aid A0000005 info 2>/dev/null                   # not an AID
 
@@ -542,7 +542,7 @@ out=$(api PUT /api/v1/settings '{"campaignMaxInFlight":7,"operationTtlSeconds":8
 [ "$(head -1 <<<"$out")" = '{"operationTtlSeconds":86400,"campaignMaxInFlight":7,"operationMaxDeliveries":20,"operationMaxSentSeconds":604800}' ]
 [ "$(head -1 <<<"$(api GET /api/v1/settings '' look-only)")" = '{"operationTtlSeconds":86400,"campaignMaxInFlight":7,"operationMaxDeliveries":20,"operationMaxSentSeconds":604800}' ]
 [ "$(status "$(api PUT /api/v1/settings '{"operationMaxDeliveries":1}' admin-secret)")" = 400 ]
-ctl --key look-only settings | grep -q '^campaignMaxInFlight *7$'
+ctl --key look-only settings | has '^campaignMaxInFlight *7$'
 fails ctl --key op-secret settings campaignMaxInFlight=9 2>/dev/null
 ctl --key admin-secret settings campaignMaxInFlight=7 >/dev/null
 out=$(api POST /api/v1/campaigns '{"name":"inventory","label":"site=north","psmos":[{"listProfileInfo":{}}]}')
@@ -556,7 +556,7 @@ grep -q '"maxInFlight":7,"state":"[a-z]*","stage":1,"stages":1,"change":[0-9]*,"
 # the audit log: intact, with the API calls and the eUICC results
 out=$(api GET /api/v1/audit/verify '' look-only)
 echo "audit: $(head -1 <<<"$out")"
-head -1 <<<"$out" | grep -q '"intact":true'
+head -1 <<<"$out" | has '"intact":true'
 "$eimd" --config "$tmp/eimd.conf" --audit-verify
 # no statement on a request path reads a table whole; the SM-DP+'s MatchingID
 # lookup would without its index (the check can fail)

@@ -45,14 +45,14 @@ api() {   # METHOD PATH [BODY] [TOKEN]
     "https://eim.iotrsp.test$2"
 }
 # the fleet's rhythm, as an operator would set it
-api PUT /api/v1/autopilot '{"expectedIntervalMs": 300}' admin-secret | grep -q '"expectedIntervalMs":300'
+api PUT /api/v1/autopilot '{"expectedIntervalMs": 300}' admin-secret | has '"expectedIntervalMs":300'
 "$fleetsim" --pki "$p" --initial-eim "$tmp/initial.der" --eim "eim.iotrsp.test:$hport" --connect-address 127.0.0.1 \
   --ca "$p/ci.pem" --devices 40 --threads 4 --until "$tmp/stop" --interval-ms 300 --timeout-ms 1000 \
   --operator-profile 8988247 --no-coverage 8988247:25 --rollback-after-ms 6000 --replay 8 \
   --register "https://eim.iotrsp.test:$hport/api/v1/euiccs" --api-key op-secret >"$tmp/sim.out" 2>&1 &
 sim_pid=$!
 # every first contact done, and each device's rhythm learned
-learned() { api GET /api/v1/fleet/summary | grep -q '"learned":40'; }
+learned() { api GET /api/v1/fleet/summary | has '"learned":40'; }
 wait_until learned
 sleep 1.5
 # the switch to the operator: a canary of ten, then the rest
@@ -61,12 +61,12 @@ out=$(api POST /api/v1/campaigns '{"name":"to operator","label":"fleet=sim","max
 echo "campaign: $out"
 camp=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
 # found and acted on: the campaign halted in its canary stage
-halted() { api GET /api/v1/campaigns/$camp | grep -q '"state":"halted"'; }
+halted() { api GET /api/v1/campaigns/$camp | has '"state":"halted"'; }
 wait_until halted
 api GET /api/v1/campaigns/$camp
-api GET /api/v1/campaigns/$camp | grep -q '"stage":1,'
+api GET /api/v1/campaigns/$camp | has '"stage":1,'
 # the canary's northern devices come back through their rollback (6 s)
-rolled() { api GET /api/v1/autopilot/marks | grep -q '"cohort":"region=north","held":0,"failed":[2-9],"silent":[0-9]*,"rolledBack":[2-9]'; }
+rolled() { api GET /api/v1/autopilot/marks | has '"cohort":"region=north","held":0,"failed":[2-9],"silent":[0-9]*,"rolledBack":[2-9]'; }
 wait_until rolled
 alerts=$(api GET /api/v1/alerts)
 echo "alerts: $alerts"
@@ -79,9 +79,9 @@ grep -q '"iin":"8988247","cohort":"region=north","kind":"blocked"' <<<"$marks"
 grep -q '"iin":"8988247","cohort":"region=north","kind":"at-risk"' <<<"$marks"
 # the replaying attacker: its device quarantined
 eid0=$(ls "$p/euicc" | sed -n 1p | cut -c1-32)
-quarantined() { api GET /api/v1/euiccs/$eid0/health | grep -q '"quarantined":true'; }
+quarantined() { api GET /api/v1/euiccs/$eid0/health | has '"quarantined":true'; }
 wait_until quarantined
-api GET /api/v1/alerts?signal=replayed-results | grep -q "\"subject\":\"$eid0\",.*\"state\":\"acted\""
+api GET /api/v1/alerts?signal=replayed-results | has "\"subject\":\"$eid0\",.*\"state\":\"acted\""
 # every automatic action a change of the autopilot's, applied under the policy
 changes=$(api GET '/api/v1/changes?requester=autopilot')
 for a in halt-campaign block-profile rollback-enable quarantine; do
@@ -89,28 +89,28 @@ for a in halt-campaign block-profile rollback-enable quarantine; do
 done
 ! grep -q '"state":"refused"' <<<"$changes"
 # a person releases the device: an operator may not, an admin may
-api POST /api/v1/euiccs/$eid0/release '{"reason":"reflashed"}' | grep -q 'an admin'
+api POST /api/v1/euiccs/$eid0/release '{"reason":"reflashed"}' | has 'an admin'
 ctl() { "$eimctl" --url "https://eim.iotrsp.test:$hport" --ca "$p/ci.pem" \
   --connect "eim.iotrsp.test:$hport:127.0.0.1:$hport" "$@"; }
-ctl --key op-secret alerts | grep -q "replayed-results .*$eid0 .* acted"
-ctl --key admin-secret --reason reflashed release $eid0 | grep -q '^state  *applied'
-api GET /api/v1/euiccs/$eid0/health | grep -q '"quarantined":false'
+ctl --key op-secret alerts | has "replayed-results .*$eid0 .* acted"
+ctl --key admin-secret --reason reflashed release $eid0 | has '^state  *applied'
+api GET /api/v1/euiccs/$eid0/health | has '"quarantined":false'
 # alerts reached the webhook, signed, after two refusals
 hooked() { [ "$(grep -c '^ok ' "$tmp/hooks" 2>/dev/null)" -ge 3 ]; }
 wait_until hooked
 ! grep -q '^bad-signature' "$tmp/hooks"
-grep '^ok ' "$tmp/hooks" | grep -q '"signal":"profile-failure"'
-grep '^ok ' "$tmp/hooks" | grep -q '"signal":"replayed-results"'
+grep '^ok ' "$tmp/hooks" | has '"signal":"profile-failure"'
+grep '^ok ' "$tmp/hooks" | has '"signal":"replayed-results"'
 grep -q 'webhook not delivered: tried again later' "$tmp/eimd.log"
 # metrics for alerts and actions
 curl -s --cacert "$p/ci.pem" --connect-to "eim.iotrsp.test:443:127.0.0.1:$hport" -H "Authorization: Bearer op-secret" \
-  https://eim.iotrsp.test/metrics | grep -q 'eim_autopilot_alerts_total{signal="profile-failure"} 1'
+  https://eim.iotrsp.test/metrics | has 'eim_autopilot_alerts_total{signal="profile-failure"} 1'
 touch "$tmp/stop"
 wait $sim_pid || true
 sim_pid=
 cat "$tmp/sim.out"
 grep -q 'rollbacks [1-9]' "$tmp/sim.out"
 # the audit chain intact, the automatic actions in it
-api GET /api/v1/audit/verify | grep -q '"intact":true'
-api GET '/api/v1/audit?limit=500' | grep -q '"action":"halt"'
+api GET /api/v1/audit/verify | has '"intact":true'
+api GET '/api/v1/audit?limit=500' | has '"action":"halt"'
 echo "autopilot: bad profile halted and blocked in its region, devices rolled back, replayer quarantined, webhooks signed: ok"

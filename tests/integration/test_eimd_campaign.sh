@@ -91,7 +91,7 @@ for t in https coaps; do
   out=$(api GET /api/v1/campaigns/$camp)
   echo "after: $out"
   # the fleet's summary knows which transport each device last polled over
-  api GET /api/v1/fleet/summary | grep -q "\"euiccs\":100,.*\"coaps\":$([ $t = coaps ] && echo 100 || echo 0)"
+  api GET /api/v1/fleet/summary | has "\"euiccs\":100,.*\"coaps\":$([ $t = coaps ] && echo 100 || echo 0)"
   grep -q '"total":100,"states":{"pending":0,"sent":0,"done":100,"failed":0' <<<"$out"
   # and device by device
   [ "$(api GET /api/v1/campaigns/$camp/operations | grep -o '"state":"done"' | wc -l)" = 100 ]

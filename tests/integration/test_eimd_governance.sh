@@ -61,57 +61,57 @@ boot=$(awk -v e=$eid '$1 == e { print $2; exit }' "$tmp/profiles")
 
 echo "== the policy is readable, built-in rules included; a dry run queues nothing"
 out=$(api GET /api/v1/policy '' look-only)
-body "$out" | grep -q '"builtinRules":\["device-ceiling","keep-connectivity","keep-fallback","keep-last-eim"\]'
+body "$out" | has '"builtinRules":\["device-ceiling","keep-connectivity","keep-fallback","keep-last-eim"\]'
 out=$(api POST /api/v1/policy/evaluate "{\"label\":\"fleet=sim\",\"psmos\":[{\"delete\":{\"iccid\":\"89000000000000000000\"}}]}")
 # (what the fleet holds is not known yet: keep-connectivity cannot be met)
-body "$out" | grep -q '"decision":"refuse","devices":10,"rules":\[{"rule":"keep-connectivity",.*{"rule":"four-eyes-deletes","effect":"approve"'
+body "$out" | has '"decision":"refuse","devices":10,"rules":\[{"rule":"keep-connectivity",.*{"rule":"four-eyes-deletes","effect":"approve"'
 [ "$(body "$(api GET /api/v1/changes '' look-only)")" = '[]' ]
 
 echo "== built-in safety rules"
 # profiles not known yet: a disable cannot be shown safe
 out=$(api POST /api/v1/euiccs/$eid/operations "{\"psmos\":[{\"disable\":{\"iccid\":\"$boot\"}}]}")
 [ "$(status "$out")" = 403 ]
-body "$out" | grep -q '"error":"refused by policy: keep-connectivity: .*profiles are not known'
+body "$out" | has '"error":"refused by policy: keep-connectivity: .*profiles are not known'
 # more eUICCs than a change may touch
 out=$(api POST /api/v1/policy/evaluate '{"label":"fleet=sim","psmos":[{"getRAT":{}}]}' admin-secret)
-body "$out" | grep -q '"decision":"allow"'
+body "$out" | has '"decision":"allow"'
 # the eIM learns the profiles (an inventory campaign, the safe kind) ... but
 # the fleet's maintenance window is closed: the work waits
 out=$(api POST /api/v1/campaigns '{"name":"inventory","label":"fleet=sim","psmos":[{"listProfileInfo":{}}],"reason":"learn the fleet"}')
 [ "$(status "$out")" = 201 ]
 inventory=$(field "$out" id)
 sim --rounds 2 >/dev/null
-body "$(api GET /api/v1/campaigns/$inventory '' look-only)" | grep -q '"pending":10,'
+body "$(api GET /api/v1/campaigns/$inventory '' look-only)" | has '"pending":10,'
 echo "== the window opens: the policy rewritten and reloaded (SIGHUP)"
 policy '[]' 86400
 kill -HUP $eimd_pid
 wait_grep 'msg="policy reloaded"' "$tmp/eimd.log"
-inventory_done() { body "$(api GET /api/v1/campaigns/$inventory '' look-only)" | grep -q '"done":10,'; }
+inventory_done() { body "$(api GET /api/v1/campaigns/$inventory '' look-only)" | has '"done":10,'; }
 wait_until polled inventory_done
 # the only enabled profile, no fallback: refused; the same with a fallback set: allowed (dry run)
 out=$(api POST /api/v1/euiccs/$eid/operations "{\"psmos\":[{\"disable\":{\"iccid\":\"$boot\"}}]}")
-[ "$(status "$out")" = 403 ] && body "$out" | grep -q 'keep-connectivity: would leave an eUICC with no enabled profile'
+[ "$(status "$out")" = 403 ] && body "$out" | has 'keep-connectivity: would leave an eUICC with no enabled profile'
 out=$(api POST /api/v1/policy/evaluate "{\"eid\":\"$eid\",\"psmos\":[{\"setFallbackAttribute\":{\"iccid\":\"$boot\"}},{\"disable\":{\"iccid\":\"$boot\"}}]}")
-body "$out" | grep -q '"decision":"allow"'
+body "$out" | has '"decision":"allow"'
 # an operator asking for an override gets nothing; the change records the refusal
 out=$(api POST /api/v1/euiccs/$eid/operations "{\"psmos\":[{\"disable\":{\"iccid\":\"$boot\"}}],\"override\":[\"keep-connectivity\"]}")
-[ "$(status "$out")" = 403 ] && body "$out" | grep -q 'only an admin key overrides'
+[ "$(status "$out")" = 403 ] && body "$out" | has 'only an admin key overrides'
 # the fallback attribute set (allowed), then deleting that profile: keep-fallback
 out=$(api POST /api/v1/euiccs/$eid/operations "{\"psmos\":[{\"setFallbackAttribute\":{\"iccid\":\"$boot\"}}]}")
 [ "$(status "$out")" = 201 ]
 op=$(field "$out" id)
-op_done() { body "$(api GET /api/v1/operations/$op '' look-only)" | grep -q '"state":"done"'; }
+op_done() { body "$(api GET /api/v1/operations/$op '' look-only)" | has '"state":"done"'; }
 wait_until polled op_done
 out=$(api POST /api/v1/policy/evaluate "{\"eid\":\"$eid\",\"psmos\":[{\"delete\":{\"iccid\":\"$boot\"}}]}" admin-secret)
-body "$out" | grep -q '"decision":"refuse".*"rule":"keep-fallback","effect":"refuse"'
+body "$out" | has '"decision":"refuse".*"rule":"keep-fallback","effect":"refuse"'
 # this eIM deleting itself from an eUICC: keep-last-eim; another eIM: allowed
 out=$(api POST /api/v1/policy/evaluate "{\"eid\":\"$eid\",\"ecos\":[{\"deleteEim\":{\"eimId\":\"eim.iotrsp.test\"}}]}" admin-secret)
-body "$out" | grep -q '"decision":"refuse".*"rule":"keep-last-eim"'
+body "$out" | has '"decision":"refuse".*"rule":"keep-last-eim"'
 out=$(api POST /api/v1/policy/evaluate "{\"eid\":\"$eid\",\"ecos\":[{\"deleteEim\":{\"eimId\":\"other.iotrsp.test\"}}]}" admin-secret)
-body "$out" | grep -q '"decision":"allow"'
+body "$out" | has '"decision":"allow"'
 # a rule of the policy: operators may not touch eIMs
 out=$(api POST /api/v1/euiccs/$eid/operations '{"ecos":[{"deleteEim":{"eimId":"other.iotrsp.test"}}]}')
-[ "$(status "$out")" = 403 ] && body "$out" | grep -q 'no-eim-changes-by-operators: denied by policy'
+[ "$(status "$out")" = 403 ] && body "$out" | has 'no-eim-changes-by-operators: denied by policy'
 
 echo "== four eyes"
 del="{\"psmos\":[{\"delete\":{\"iccid\":\"89000000000000000000\"}}],\"reason\":\"clean up\",\"ticket\":\"CHG-42\"}"
@@ -123,27 +123,27 @@ other=$(api POST /api/v1/euiccs/$eid/operations '{"psmos":[{"delete":{"iccid":"8
 other_hash=$(field "$other" hash)
 [ "$(status "$(api POST /api/v1/changes/$change/approve "{\"hash\":\"$hash\"}")")" = 403 ]          # an operator
 out=$(api POST /api/v1/changes/$change/approve "{\"hash\":\"$hash\"}" alice-secret)                  # her own
-[ "$(status "$out")" = 409 ] && body "$out" | grep -q 'the requester cannot decide on their own change'
+[ "$(status "$out")" = 409 ] && body "$out" | has 'the requester cannot decide on their own change'
 out=$(api POST /api/v1/changes/$change/approve "{\"hash\":\"$other_hash\"}" bob-secret)              # another change's hash
-[ "$(status "$out")" = 409 ] && body "$out" | grep -q 'the hash is not this change'
-body "$(api GET /api/v1/changes/$change '' look-only)" | grep -q '"state":"pending"'
+[ "$(status "$out")" = 409 ] && body "$out" | has 'the hash is not this change'
+body "$(api GET /api/v1/changes/$change '' look-only)" | has '"state":"pending"'
 out=$(api POST /api/v1/changes/$change/approve "{\"hash\":\"$hash\",\"note\":\"ok\"}" bob-secret)
-[ "$(status "$out")" = 200 ] && body "$out" | grep -q '"state":"applied"'
+[ "$(status "$out")" = 200 ] && body "$out" | has '"state":"applied"'
 out=$(api GET /api/v1/changes/$change '' look-only)
-body "$out" | grep -q '"requester":"alice","role":"approver","reason":"clean up","ticket":"CHG-42"'
-body "$out" | grep -q '"state":"applied","devices":1,"approver":"bob"'
-body "$out" | grep -q '"outcome":{"pending":1,'
+body "$out" | has '"requester":"alice","role":"approver","reason":"clean up","ticket":"CHG-42"'
+body "$out" | has '"state":"applied","devices":1,"approver":"bob"'
+body "$out" | has '"outcome":{"pending":1,'
 # a policy that does not parse leaves the one in force (and says so)
 cp "$tmp/policy.json" "$tmp/policy.good"
 echo '{"rules": [{"name": "x", "effect": "sometimes"}]}' >"$tmp/policy.json"
 kill -HUP $eimd_pid
 wait_grep 'msg="policy not reloaded: the one in force stays"' "$tmp/eimd.log"
-body "$(api GET /api/v1/policy '' look-only)" | grep -q '"rules":\[{"name":"four-eyes-deletes"'
+body "$(api GET /api/v1/policy '' look-only)" | has '"rules":\[{"name":"four-eyes-deletes"'
 # a SIGHUP that lands while the last reload is still being read or audited is taken, never lost:
 # a burst of them, the policy rewritten, one more; that one's policy must come in force. Ten times,
 # as one lands mid-reload by chance (a lost one failed 1 try in 5 with the pause() loop it replaced).
 # It ends on a policy whose approvals expire after a second, for what follows.
-ttl_is() { body "$(api GET /api/v1/policy '' look-only)" | grep -q "\"approvalTtlSeconds\":$1,"; }
+ttl_is() { body "$(api GET /api/v1/policy '' look-only)" | has "\"approvalTtlSeconds\":$1,"; }
 for ttl in 2 1 2 1 2 1 2 1 2 1; do
   for i in $(seq 50); do kill -HUP $eimd_pid; done
   policy '[]' $ttl
@@ -152,10 +152,10 @@ for ttl in 2 1 2 1 2 1 2 1 2 1; do
 done
 late=$(api POST /api/v1/euiccs/$eid/operations '{"psmos":[{"delete":{"iccid":"89000000000000000002"}}]}' alice-secret)
 [ "$(status "$late")" = 202 ]
-expired() { body "$(api GET /api/v1/changes/$(field "$late" change) '' look-only)" | grep -q '"state":"expired"'; }
+expired() { body "$(api GET /api/v1/changes/$(field "$late" change) '' look-only)" | has '"state":"expired"'; }
 wait_until expired
 out=$(api POST /api/v1/changes/$(field "$late" change)/approve "{\"hash\":\"$(field "$late" hash)\"}" bob-secret)
-[ "$(status "$out")" = 409 ] && body "$out" | grep -q 'not pending'
+[ "$(status "$out")" = 409 ] && body "$out" | has 'not pending'
 [ "$(body "$(api GET '/api/v1/changes?state=expired' '' look-only)" | grep -o '"id":' | wc -l)" = 1 ]
 
 echo "== a staged campaign with a bad profile halts after its canary"
@@ -164,35 +164,35 @@ out=$(api POST /api/v1/campaigns "{\"name\":\"bad-profile\",\"label\":\"fleet=si
   \"rollback\":{\"psmos\":[{\"listProfileInfo\":{}}]},\"reason\":\"move to operator X\"}")
 [ "$(status "$out")" = 201 ]
 bad=$(field "$out" id) bad_change=$(field "$out" change)
-halted() { body "$(api GET /api/v1/campaigns/$bad '' look-only)" | grep -q '"state":"halted"'; }
+halted() { body "$(api GET /api/v1/campaigns/$bad '' look-only)" | has '"state":"halted"'; }
 wait_until polled halted
 out=$(api GET /api/v1/campaigns/$bad '' look-only)
 echo "   $(body "$out")"
-body "$out" | grep -q '"stage":1,"stages":3,.*"haltReason":"stage 1: 2 of 2 failed or late (100% > 50%)"'
-body "$out" | grep -q '"states":{"pending":8,"sent":0,"done":0,"failed":2,'
+body "$out" | has '"stage":1,"stages":3,.*"haltReason":"stage 1: 2 of 2 failed or late (100% > 50%)"'
+body "$out" | has '"states":{"pending":8,"sent":0,"done":0,"failed":2,'
 # the devices beyond the canary are untouched, however often they poll
 sim --rounds 2 >/dev/null
-body "$(api GET /api/v1/campaigns/$bad '' look-only)" | grep -q '"pending":8,'
+body "$(api GET /api/v1/campaigns/$bad '' look-only)" | has '"pending":8,'
 # the rollback went to the two that failed
-body "$(api GET /api/v1/changes/$bad_change '' look-only)" | grep -q '"outcome":{"pending":8,"sent":0,"done":2,"failed":2,'
+body "$(api GET /api/v1/changes/$bad_change '' look-only)" | has '"outcome":{"pending":8,"sent":0,"done":2,"failed":2,'
 echo "== pause, resume, abort"
 out=$(api POST /api/v1/campaigns '{"name":"inventory-2","label":"fleet=sim","stages":[5],"psmos":[{"listProfileInfo":{}}]}')
 again=$(field "$out" id)
 [ "$(status "$(api POST /api/v1/campaigns/$again/pause)")" = 200 ]
 [ "$(status "$(api POST /api/v1/campaigns/$again/pause)")" = 409 ]
 sim --rounds 2 >/dev/null
-body "$(api GET /api/v1/campaigns/$again '' look-only)" | grep -q '"state":"paused".*"pending":10,'
+body "$(api GET /api/v1/campaigns/$again '' look-only)" | has '"state":"paused".*"pending":10,'
 [ "$(status "$(api POST /api/v1/campaigns/$again/resume)")" = 200 ]
-again_done() { body "$(api GET /api/v1/campaigns/$again '' look-only)" | grep -q '"state":"done".*"done":10,'; }
+again_done() { body "$(api GET /api/v1/campaigns/$again '' look-only)" | has '"state":"done".*"done":10,'; }
 wait_until polled again_done
 out=$(api POST /api/v1/campaigns/$bad/abort)
-[ "$(status "$out")" = 200 ] && body "$out" | grep -q '"state":"aborted"'
-body "$(api GET /api/v1/campaigns/$bad '' look-only)" | grep -q '"pending":0,"sent":0,"done":0,"failed":2,"cancelled":8'
+[ "$(status "$out")" = 200 ] && body "$out" | has '"state":"aborted"'
+body "$(api GET /api/v1/campaigns/$bad '' look-only)" | has '"pending":0,"sent":0,"done":0,"failed":2,"cancelled":8'
 
 echo "== a factory's list of eUICCs, registered in batches (eimd --import-euiccs)"
 printf '%s\n' "# EID LABELS" "89049032123451234512345678990001 site=factory,fleet=later" \
   "89049032123451234512345678990002 site=factory" "89049032123451234512345678990003" "$eid fleet=sim" >"$tmp/eids.txt"
-"$eimd" --config "$tmp/eimd.conf" --import-euiccs "$tmp/eids.txt" | grep -q 'registered 3 eUICCs (1 known already)'
+"$eimd" --config "$tmp/eimd.conf" --import-euiccs "$tmp/eids.txt" | has 'registered 3 eUICCs (1 known already)'
 [ "$(body "$(api GET '/api/v1/euiccs?label=site=factory' '' look-only)" | grep -o '"eid"' | wc -l)" = 2 ]
 echo "8904903212345123451234567899000X" >"$tmp/bad-eids.txt"
 if "$eimd" --config "$tmp/eimd.conf" --import-euiccs "$tmp/bad-eids.txt" 2>"$tmp/err"; then exit 1; fi

@@ -9,7 +9,7 @@ run_in_pcscd_ns '
   wait_until eval "\"\$probe\" >\"\$tmp/probe.out\" 2>\"\$tmp/probe.err\"" || { cat "$tmp/probe.err"; exit 1; }
   out=$(cat "$tmp/probe.out")
   echo "$out"
-  echo "$out" | grep -q "^EID $eid$"
-  echo "$out" | grep -q "ipaMode=0 iotVersion=1.2.0"
+  echo "$out" | has "^EID $eid$"
+  echo "$out" | has "ipaMode=0 iotVersion=1.2.0"
 '
 echo "euiccd through pcscd + vpcd: ok"

@@ -20,9 +20,9 @@ start() {
 start
 out=$("$probe" "$tmp/euicc.sock")
 echo "$out"
-echo "$out" | grep -q "^ATR 3B"
-echo "$out" | grep -q "^EID $eid$"
-echo "$out" | grep -q "ipaMode=0 iotVersion=1.2.0"
+echo "$out" | has "^ATR 3B"
+echo "$out" | has "^EID $eid$"
+echo "$out" | has "ipaMode=0 iotVersion=1.2.0"
 [ "$(stat -c %a "$tmp/euicc.state")" = 600 ]
 kill -TERM $pid
 wait $pid
@@ -33,7 +33,7 @@ grep -q 'msg="stopped"' "$tmp/log"
 "$euiccd" --state "$tmp/euicc.state" --socket "$tmp/euicc.sock" 2>"$tmp/log" &
 pid=$!
 wait_socket "$tmp/euicc.sock"
-"$probe" "$tmp/euicc.sock" | grep -q "^EID $eid$"
+"$probe" "$tmp/euicc.sock" | has "^EID $eid$"
 kill -TERM $pid
 wait $pid
 pid=

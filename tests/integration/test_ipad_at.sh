@@ -17,11 +17,11 @@ tty=$(cat "$tmp/tty")
 for mode in at at-cgla; do
   out=$("$ipad" --card "$mode:$tty" --state-dir "$tmp/ipad" info --json)
   echo "$mode: $out"
-  echo "$out" | grep -q "\"eid\":\"$eid\""
+  echo "$out" | has "\"eid\":\"$eid\""
 done
 "$ipad" --card "at-cgla:$tty" --state-dir "$tmp/ipad" add-initial-eim --eim-id eim.iotrsp.test \
   --fqdn eim.iotrsp.test --eim-cert "$d/eim-sign.pem" --json
 out=$("$ipad" --card "at:$tty" --state-dir "$tmp/ipad" info --json)
-echo "$out" | grep -q '"eim_fqdn":"eim.iotrsp.test","eim_transport":"https"'
+echo "$out" | has '"eim_fqdn":"eim.iotrsp.test","eim_transport":"https"'
 [ "$("$ipad" --card "at-cgla:$tty" notifications --json)" = '{"package_results":0,"notifications":[]}' ]
 echo "ipad through an AT modem: ok"

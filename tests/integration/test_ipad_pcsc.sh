@@ -11,15 +11,15 @@ run_in_pcscd_ns '
   wait_until eval "\$ipad info --json >\"\$tmp/ipad.out\" 2>\"\$tmp/ipad.err\"" || { cat "$tmp/ipad.err"; exit 1; }
   info=$(cat "$tmp/ipad.out")
   echo "$info"
-  echo "$info" | grep -q "\"eid\":\"$eid\""
+  echo "$info" | has "\"eid\":\"$eid\""
   profiles=$($ipad profiles --json)
   echo "$profiles"
-  echo "$profiles" | grep -q "\"iccid\":\"89049032000000000019\",\"state\":\"enabled\""
+  echo "$profiles" | has "\"iccid\":\"89049032000000000019\",\"state\":\"enabled\""
   $ipad add-initial-eim --eim-id eim.iotrsp.test --fqdn eim.iotrsp.test --eim-cert "$d/eim-sign.pem" \
     --tls-cert "$d/ci.pem" --coaps --json
   info=$($ipad info --json)
   echo "$info"
-  echo "$info" | grep -q "\"eim_fqdn\":\"eim.iotrsp.test\",\"eim_transport\":\"coaps\""
+  echo "$info" | has "\"eim_fqdn\":\"eim.iotrsp.test\",\"eim_transport\":\"coaps\""
   notes=$($ipad notifications --json)
   echo "$notes"
   [ "$notes" = "{\"package_results\":0,\"notifications\":[]}" ]

@@ -67,7 +67,7 @@ api() {   # METHOD PATH [BODY]: the body
     -H "Authorization: Bearer op-secret" -H "Content-Type: application/json" ${3:+-d "$3"} "https://eim.iotrsp.test$2"
 }
 op() { api POST /api/v1/euiccs/${2:-$eid}/operations "$1" | sed 's/.*"id":\([0-9]*\).*/\1/'; }
-done_op() { api GET /api/v1/operations/$1 | grep -q '"state":"done"'; }
+done_op() { api GET /api/v1/operations/$1 | has '"state":"done"'; }
 
 dev() {   # ipad ARGS...
   "$ipad" --card "$card" --state-dir "$tmp/ipad" --eim-ca "$p/ci.pem" --no-direct \
@@ -89,10 +89,10 @@ start_euiccd
 # the eIM configured through the device (IPAd), the eUICC registered
 dev add-initial-eim --request "$tmp/initial.der" >/dev/null
 api POST /api/v1/euiccs "{\"eid\":\"$eid\"}" >/dev/null
-dev info --json | grep -q '"ipa_mode":"ipad"'
+dev info --json | has '"ipa_mode":"ipad"'
 # activation: ipaMode ipae from now on, across a restart of the eUICC
-dev --json ipae on | grep -q '"result":"ok"'
-dev info --json | grep -q '"ipa_mode":"ipae"'
+dev --json ipae on | has '"result":"ok"'
+dev info --json | has '"ipa_mode":"ipae"'
 
 # work for the IPAe: PSMOs, an eCO, an indirect download and its enable
 es2 downloadOrder '"iccid":"8949449999999990021"' >/dev/null
@@ -139,7 +139,7 @@ every_psmo_and_eco() {   # EID BOOTSTRAP OPERATIONAL: every other PSMO kind, the
 }
 eimcert=$(openssl x509 -in "$p/eim-sign.pem" -outform der | base64 -w0)
 every_psmo_and_eco $eid 89049032000000000011 8949449999999990021
-api GET /api/v1/euiccs/$eid | grep -q '"learned":true'
+api GET /api/v1/euiccs/$eid | has '"learned":true'
 grep -q 'msg="poll" ok=1' "$tmp/euiccd.log"
 grep -q 'msg="channel open" transport=tcp' "$tmp/terminal.log"
 kill -TERM $term_pid; wait $term_pid || true
@@ -159,9 +159,9 @@ dev2() { card=$card2 dev --state-dir "$tmp/ipad2" "$@"; }
 if [ -n "$pcsc" ]; then wait_until dev2 info >/dev/null 2>&1; else wait_socket "$tmp/euicc2.sock"; fi
 {
   dev2 add-initial-eim --request "$tmp/initial-coaps.der" >/dev/null
-  dev2 info --json | grep -q '"eim_transport":"coaps"'
+  dev2 info --json | has '"eim_transport":"coaps"'
   api POST /api/v1/euiccs "{\"eid\":\"$eid2\"}" >/dev/null
-  dev2 --json ipae on | grep -q '"result":"ok"'
+  dev2 --json ipae on | has '"result":"ok"'
   es2 downloadOrder '"iccid":"8949449999999990022"' >/dev/null
   es2 confirmOrder '"iccid":"8949449999999990022","matchingId":"IPAE-2","releaseFlag":true' >/dev/null
   ops2=("$(op '{"psmos":[{"listProfileInfo":{}},{"getRAT":{}}]}' $eid2)")
@@ -174,13 +174,13 @@ if [ -n "$pcsc" ]; then wait_until dev2 info >/dev/null 2>&1; else wait_socket "
   grep -q 'msg="channel open" transport=udp' "$tmp/terminal2.log"
   if grep -q 'msg="channel open" transport=tcp' "$tmp/terminal2.log"; then exit 1; fi
   kill -TERM $term2; wait $term2 || true
-  dev2 profiles --json | grep -q '"iccid":"8949449999999990022","state":"enabled"'
+  dev2 profiles --json | has '"iccid":"8949449999999990022","state":"enabled"'
 }
 
 # deactivated: the same device managed by ipad as IPAd
-dev --json ipae off | grep -q '"result":"ok"'
-dev info --json | grep -q '"ipa_mode":"ipad"'
-dev profiles --json | grep -q '"iccid":"8949449999999990021","state":"enabled"'
+dev --json ipae off | has '"result":"ok"'
+dev info --json | has '"ipa_mode":"ipad"'
+dev profiles --json | has '"iccid":"8949449999999990021","state":"enabled"'
 last=$(op '{"psmos":[{"listProfileInfo":{}}]}')
 dev poll >/dev/null
 done_op "$last"

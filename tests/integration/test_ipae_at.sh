@@ -30,12 +30,12 @@ tty=$(cat "$tmp/tty")
 dev() { "$ipad" --card "at:$tty" --state-dir "$tmp/ipad" "$@"; }
 dev add-initial-eim --request "$tmp/initial.der" >/dev/null
 api POST /api/v1/euiccs "{\"eid\":\"$eid\"}" >/dev/null
-dev --json ipae on | grep -q '"result":"ok"'
-dev info --json | grep -q '"ipa_mode":"ipae"'
+dev --json ipae on | has '"result":"ok"'
+dev info --json | has '"ipa_mode":"ipae"'
 id=$(api POST /api/v1/euiccs/$eid/operations '{"psmos":[{"listProfileInfo":{}},{"getRAT":{}}]}' | sed 's/.*"id":\([0-9]*\).*/\1/')
 ${TERMINAL_WRAP:-} "$ipad" --card "at:$tty" --verbose terminal 2>"$tmp/terminal.log" & pids+=($!)
 term=$!
-done_op() { api GET /api/v1/operations/$id | grep -q '"state":"done"'; }
+done_op() { api GET /api/v1/operations/$id | has '"state":"done"'; }
 wait_until done_op
 wait_grep 'msg="poll" ok=1' "$tmp/modem.log"      # the poll ends (its channel closed) before the terminal goes
 kill -TERM $term; wait $term || true

@@ -52,27 +52,27 @@ run_in_pcscd_ns '
   smdpd_pid=$!
   trap "kill -TERM $smdpd_pid 2>/dev/null; wait $smdpd_pid 2>/dev/null || true" EXIT
   export LPAC_APDU=pcsc LPAC_HTTP=curl
-  ok() { echo "$1" | tail -1 | grep -q "\"code\":0" || { echo "lpac failed: $1"; exit 1; }; }
+  ok() { echo "$1" | tail -1 | has "\"code\":0" || { echo "lpac failed: $1"; exit 1; }; }
   wait_until eval "\"\$lpac\" chip info >\"\$tmp/chip.json\" 2>&1 && grep -q \"\\\"code\\\":0\" \"\$tmp/chip.json\""
   grep -q "\"eidValue\":\"$eid\"" "$tmp/chip.json"
   # ES2+: the order, confirmed and released with a MatchingID
   hdr="\"header\":{\"functionRequesterIdentifier\":\"it\",\"functionCallIdentifier\":\"1\"}"
   es2() { curl -s -k -H "X-Admin-Protocol: gsma/rsp/v2.5.0" -H "Content-Type: application/json" \
             -H "Authorization: Bearer secret-a" -d "$2" "https://smdp.iotrsp.test/gsma/rsp2/es2plus/$1"; }
-  wait_until eval "curl -s -k https://smdp.iotrsp.test/health | grep -q ok"
-  es2 downloadOrder "{$hdr,\"iccid\":\"8949449999999990031\"}" | grep -q Executed-Success
+  wait_until eval "curl -s -k https://smdp.iotrsp.test/health | has ok"
+  es2 downloadOrder "{$hdr,\"iccid\":\"8949449999999990031\"}" | has Executed-Success
   es2 confirmOrder "{$hdr,\"iccid\":\"8949449999999990031\",\"matchingId\":\"LPAC-1\",\"releaseFlag\":true}" |
     grep -q Executed-Success
   out=$("$lpac" profile download -s smdp.iotrsp.test -m LPAC-1 2>&1); ok "$out"
   out=$("$lpac" profile list 2>&1); ok "$out"
-  echo "$out" | tail -1 | grep -q "\"iccid\":\"8949449999999990031\""
+  echo "$out" | tail -1 | has "\"iccid\":\"8949449999999990031\""
   out=$("$lpac" profile enable 8949449999999990031 2>&1); ok "$out"
   out=$("$lpac" notification process -a -r 2>&1); ok "$out"
   out=$("$lpac" profile disable 8949449999999990031 2>&1); ok "$out"
   out=$("$lpac" profile delete 8949449999999990031 2>&1); ok "$out"
   out=$("$lpac" notification process -a -r 2>&1); ok "$out"
   out=$("$lpac" notification list 2>&1); ok "$out"
-  echo "$out" | tail -1 | grep -q "\"data\":\[\]"
+  echo "$out" | tail -1 | has "\"data\":\[\]"
   # smdpd: the BPP bound, the signed installation result, the enable, disable and delete notifications
   grep -q "msg=\"BPP bound\" iccid=989444999999990930F1 eid=$eid" "$tmp/smdpd.log"
   grep -q "msg=\"installation result\" iccid=989444999999990930F1 eid=$eid result=success" "$tmp/smdpd.log"

@@ -40,7 +40,7 @@ done
 head -c 9000 /dev/urandom >"$tmp/upp.der"
 import() { "$smdpd" --config "$tmp/smdpd.conf" --import "$tmp/upp.der" --iccid 8949449999999990023 \
              --owner operator-a --spn "Operator A" --name "IoT" --ppk; }
-import | grep -q "imported 8949449999999990023"
+import | has "imported 8949449999999990023"
 if import 2>"$tmp/err"; then echo "a second import of the same ICCID was taken"; exit 1; fi
 grep -q "the ICCID exists" "$tmp/err"
 # a directory of UPPs named by their ICCIDs, one transaction per 1,000
@@ -66,16 +66,16 @@ es2() { "${c[@]}" -H "Authorization: Bearer secret-a" -d "$2" "$base/gsma/rsp2/e
 hdr='"header":{"functionRequesterIdentifier":"it","functionCallIdentifier":"1"}'
 [ "$("${c[@]}" -o /dev/null -w '%{http_code}' -d "{$hdr}" "$base/gsma/rsp2/es2plus/downloadOrder")" = 401 ]
 out=$(es2 downloadOrder "{$hdr,\"iccid\":\"8949449999999990023\"}")
-echo "$out" | grep -q '"status":"Executed-Success"'
-echo "$out" | grep -q '"iccid":"8949449999999990023"'
+echo "$out" | has '"status":"Executed-Success"'
+echo "$out" | has '"iccid":"8949449999999990023"'
 out=$(es2 confirmOrder "{$hdr,\"iccid\":\"8949449999999990023\",\"matchingId\":\"IT-1\",\"releaseFlag\":true}")
-echo "$out" | grep -q '"matchingId":"IT-1"'
+echo "$out" | has '"matchingId":"IT-1"'
 out=$(es2 releaseProfile "{$hdr,\"iccid\":\"8949449999999990023\"}")
-echo "$out" | grep -q '"subjectCode":"8.2.1","reasonCode":"3.5"'
+echo "$out" | has '"subjectCode":"8.2.1","reasonCode":"3.5"'
 # operator-b by its certificate: known, and it does not see operator-a's profile; a foreign one: 403
 out=$("${c[@]}" --cert "$tmp/op-b.pem" --key "$tmp/op-b.key" -d "{$hdr,\"iccid\":\"8949449999999990023\"}" \
         "$base/gsma/rsp2/es2plus/downloadOrder")
-echo "$out" | grep -q '"subjectCode":"8.2.1","reasonCode":"3.9"'
+echo "$out" | has '"subjectCode":"8.2.1","reasonCode":"3.9"'
 [ "$("${c[@]}" --cert "$tmp/foreign.pem" --key "$tmp/foreign.key" -o /dev/null -w '%{http_code}' \
       -d "{$hdr,\"iccid\":\"8949449999999990023\"}" "$base/gsma/rsp2/es2plus/downloadOrder")" = 403 ]
 
@@ -83,8 +83,8 @@ echo "$out" | grep -q '"subjectCode":"8.2.1","reasonCode":"3.9"'
 info1=$(printf '\xbf\x20\x09\x82\x03\x02\x05\x00\xa9\x00\xaa\x00' | base64 -w0)
 out=$("${c[@]}" -d "{\"euiccChallenge\":\"AAAAAAAAAAAAAAAAAAAAAA==\",\"euiccInfo1\":\"$info1\",\"smdpAddress\":\"other.example\"}" \
         "$base/gsma/rsp2/es9plus/initiateAuthentication")
-echo "$out" | grep -q '"subjectCode":"8.8.1","reasonCode":"3.8"'
-"${c[@]}" "$base/metrics" | grep -q "^smdp_es9_requests_total 1$"
+echo "$out" | has '"subjectCode":"8.8.1","reasonCode":"3.8"'
+"${c[@]}" "$base/metrics" | has "^smdp_es9_requests_total 1$"
 
 kill -TERM $pid
 wait $pid

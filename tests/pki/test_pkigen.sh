@@ -3,6 +3,7 @@
 # lib/crypto's RSP chain checks (pkigen --check); key file modes; idempotence.
 set -euo pipefail
 pkigen=$1
+. "$(dirname "$0")/../../scripts/wait.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -23,9 +24,9 @@ for c in nist brainpool; do
   check "$c: openssl verify finds nothing but the name-constraint reading on the eUICCs" \
     '[ "$(openssl verify -CAfile "$d/ci.pem" -untrusted "$d/eum.pem" "$d"/euicc/*.pem 2>&1 | grep "^error [0-9]* at" | grep -vc "^error 47 at 0 depth lookup: permitted subtree violation")" = 0 ]'
   check "$c: eUICC certificates name their EID" \
-    'openssl x509 -in "$d/euicc/89049032123451234512345678901235.pem" -noout -subject | grep -q "serialNumber = 89049032123451234512345678901235"'
+    'openssl x509 -in "$d/euicc/89049032123451234512345678901235.pem" -noout -subject | has "serialNumber = 89049032123451234512345678901235"'
   check "$c: the EUM permits the EIN" \
-    'openssl x509 -in "$d/eum.pem" -noout -text | grep -q "serialNumber = 89049032"'
+    'openssl x509 -in "$d/eum.pem" -noout -text | has "serialNumber = 89049032"'
 done
 "$pkigen" --out "$tmp/compat" --rfc5280-name-constraints --eid-range 890490320000000000000000000001 3 >/dev/null
 for c in nist brainpool; do
@@ -40,7 +41,7 @@ check "pkigen --check verifies every chain with the RSP rules" '"$pkigen" --out 
 sums() { find "$tmp" -type f | sort | xargs sha256sum; }
 before=$(sums)
 out=$("$pkigen" --out "$tmp" --eid 89049032123451234512345678901235 --eid-range 890490320000000000000000000001 4)
-check "a second run keeps everything" '[ "$before" = "$(sums)" ] && echo "$out" | grep -q " 0 key pairs and certificates made"'
+check "a second run keeps everything" '[ "$before" = "$(sums)" ] && echo "$out" | has " 0 key pairs and certificates made"'
 "$pkigen" --out "$tmp" --eid-range 890490320000000000000000000099 1 --curve nist >/dev/null
 check "a new EID is signed by the kept EUM" '"$pkigen" --out "$tmp" --check >/dev/null && [ "$(sha256sum < "$tmp/nist/eum.pem")" = "$(echo "$before" | grep "/nist/eum.pem" | cut -d" " -f1)  -" ]'
 rm "$tmp/nist/ci.key"
