@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "base/log.h"
 
 
 /* The plan's stages as cumulative counts of total: a count, or a share
@@ -120,8 +119,8 @@ iot_err eim_campaign_insert(struct eim *e, const char *name, enum eim_op_kind ki
 	if (err == IOT_OK && plan)
 		err = plan_stages(e, *id, plan, *total);
 	if (err == IOT_OK)
-		log_info("eim", "campaign", "id=%lld name=%s kind=%s operations=%lld max_in_flight=%u", (long long)*id, name,
-			 eim_op_kind_name(kind), (long long)*total, max_in_flight);
+		store_log_on_commit(e->db, "eim", "campaign", "id=%lld name=%s kind=%s operations=%lld max_in_flight=%u",
+				    (long long)*id, name, eim_op_kind_name(kind), (long long)*total, max_in_flight);
 	return err;
 }
 

@@ -621,7 +621,8 @@ iot_err eim_op_create(struct eim *e, const char *eid, enum eim_op_kind kind, con
 	if (err == IOT_OK)
 		err = eim_last_id(e, id);
 	if (err == IOT_OK)
-		log_info("eim", "operation", "id=%lld eid=%s kind=%s", (long long)*id, eid, eim_op_kind_name(kind));
+		store_log_on_commit(e->db, "eim", "operation", "id=%lld eid=%s kind=%s", (long long)*id, eid,
+				    eim_op_kind_name(kind));
 	return err;
 }
 

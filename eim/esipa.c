@@ -431,7 +431,8 @@ static iot_err record_state(struct eim *e, const char *eid, const struct rsp_get
 			if (err == IOT_OK && !row)
 				err = eim_op_create(e, eid, EIM_OP_PSMO, list_profiles, sizeof(list_profiles), &id);
 		}
-		log_info("eim", "state change", "eid=%s cause=%lld rplmn=%s", eid, (long long)cause, plmn[0] ? plmn : "-");
+		store_log_on_commit(e->db, "eim", "state change", "eid=%s cause=%lld rplmn=%s", eid, (long long)cause,
+				    plmn[0] ? plmn : "-");
 	}
 	if (err == IOT_OK)
 		return store_commit(e->db);

@@ -117,8 +117,8 @@ static iot_err finish_op(struct eim *e, const char *eid, int64_t id, int64_t cou
 	if (err == IOT_OK) {
 		char actor[48], subject[32], outcome[48];
 
-		log_info("eim", "operation finished", "id=%lld eid=%s state=%s code=%lld", (long long)id, eid,
-			 eim_op_state_name(state), (long long)code);
+		store_log_on_commit(e->db, "eim", "operation finished", "id=%lld eid=%s state=%s code=%lld",
+				    (long long)id, eid, eim_op_state_name(state), (long long)code);
 		/* every eUICC result in the audit log, in the same transaction */
 		snprintf(actor, sizeof(actor), "euicc:%s", eid);
 		snprintf(subject, sizeof(subject), "operation:%lld", (long long)id);

@@ -189,7 +189,7 @@ static iot_err step_campaign(struct eim *e, int64_t id, bool *moved)
 		if ((err = store_sql(e->db, "UPDATE campaign SET state = 2, halt_reason = $1 WHERE id = $2", "ti", reason, id)) ==
 		    IOT_OK)
 			err = audit_campaign(e, "eimd", "campaign-halt", id, change, reason);
-		log_info("eim", "campaign halted", "id=%lld reason=\"%s\"", (long long)id, reason);
+		store_log_on_commit(e->db, "eim", "campaign halted", "id=%lld reason=\"%s\"", (long long)id, reason);
 		*moved = true;
 	}
 out:

@@ -35,9 +35,18 @@ struct store_ops {
 	void (*end_read)(struct store *s);                                              /* with begin_read */
 };
 
+/* A line store_log_on_commit keeps until its transaction ends. */
+struct store_deferred_log {
+	const char *comp, *msg;
+	char *fields;
+};
+
 struct store {
 	const struct store_ops *ops;
 	bool lease_table;               /* lease.c made its table on this connection */
+	bool in_txn;                    /* between store_begin and its commit or rollback */
+	struct store_deferred_log *deferred;
+	size_t ndeferred, deferred_cap;
 };
 
 struct store_stmt {

@@ -293,9 +293,24 @@ static iot_err sqlite_begin(struct store *s)
 	return run_cached(s, "BEGIN IMMEDIATE");
 }
 
+static void sqlite_rollback(struct store *s)
+{
+	DB(s)->rolling_back = true;
+	(void)run_cached(s, "ROLLBACK");
+	DB(s)->rolling_back = false;
+}
+
+/* A COMMIT that failed (SQLITE_FULL) may leave its transaction open: ended, nothing of it kept. */
+static iot_err commit_or_roll_back(struct store *s, iot_err err)
+{
+	if (err != IOT_OK && !sqlite3_get_autocommit(DB(s)->db))
+		sqlite_rollback(s);
+	return err;
+}
+
 static iot_err sqlite_commit(struct store *s)
 {
-	return run_cached(s, "COMMIT");
+	return commit_or_roll_back(s, run_cached(s, "COMMIT"));
 }
 
 static iot_err sqlite_commit_async(struct store *s)
@@ -305,14 +320,7 @@ static iot_err sqlite_commit_async(struct store *s)
 	DB(s)->async = true;
 	err = run_cached(s, "COMMIT");
 	DB(s)->async = false;
-	return err;
-}
-
-static void sqlite_rollback(struct store *s)
-{
-	DB(s)->rolling_back = true;
-	(void)run_cached(s, "ROLLBACK");
-	DB(s)->rolling_back = false;
+	return commit_or_roll_back(s, err);
 }
 
 /* deferred: the snapshot is taken by the first read */

@@ -1,7 +1,12 @@
 /* lib/store's interface, dispatched to the backend the URL names. */
 #include "store/backend.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "base/log.h"
 
 iot_err store_open(const char *url, struct store **out)
 {
@@ -15,10 +20,25 @@ const char *store_engine(const struct store *s)
 	return s->ops->engine;
 }
 
+/* The lines store_log_on_commit kept: written when their transaction committed, else dropped. */
+static void deferred_end(struct store *s, bool committed)
+{
+	for (size_t i = 0; i < s->ndeferred; i++) {
+		if (committed)
+			log_info(s->deferred[i].comp, s->deferred[i].msg, "%s", s->deferred[i].fields);
+		free(s->deferred[i].fields);
+	}
+	s->ndeferred = 0;
+	s->in_txn = false;
+}
+
 void store_close(struct store *s)
 {
-	if (s)
-		s->ops->close(s);
+	if (!s)
+		return;
+	deferred_end(s, false);
+	free(s->deferred);
+	s->ops->close(s);
 }
 
 iot_err store_exec(struct store *s, const char *sql)
@@ -28,7 +48,10 @@ iot_err store_exec(struct store *s, const char *sql)
 
 iot_err store_begin(struct store *s)
 {
-	return s->ops->begin(s);
+	iot_err err = s->ops->begin(s);
+
+	s->in_txn = err == IOT_OK;
+	return err;
 }
 
 iot_err store_begin_read(struct store *s)
@@ -55,17 +78,59 @@ iot_err store_checkpoints(struct store *s, uint64_t *n)
 
 iot_err store_commit(struct store *s)
 {
-	return s->ops->commit(s);
+	iot_err err = s->ops->commit(s);
+
+	deferred_end(s, err == IOT_OK);
+	return err;
 }
 
 iot_err store_commit_async(struct store *s)
 {
-	return s->ops->commit_async ? s->ops->commit_async(s) : s->ops->commit(s);
+	iot_err err = s->ops->commit_async ? s->ops->commit_async(s) : s->ops->commit(s);
+
+	deferred_end(s, err == IOT_OK);
+	return err;
 }
 
 void store_rollback(struct store *s)
 {
 	s->ops->rollback(s);
+	deferred_end(s, false);
+}
+
+void store_log_on_commit(struct store *s, const char *comp, const char *msg, const char *fmt, ...)
+{
+	struct store_deferred_log *d;
+	char *fields;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(fields = malloc((size_t)n + 1)))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(fields, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if (!s->in_txn) {
+		log_info(comp, msg, "%s", fields);
+		free(fields);
+		return;
+	}
+	if (s->ndeferred == s->deferred_cap) {
+		size_t cap = s->deferred_cap ? 2 * s->deferred_cap : 8;
+
+		if (!(d = realloc(s->deferred, cap * sizeof(*d)))) {
+			/* said now rather than never */
+			log_info(comp, msg, "%s", fields);
+			free(fields);
+			return;
+		}
+		s->deferred = d;
+		s->deferred_cap = cap;
+	}
+	s->deferred[s->ndeferred++] = (struct store_deferred_log){ comp, msg, fields };
 }
 
 iot_err store_prepare(struct store *s, const char *sql, struct store_stmt **out)

@@ -45,6 +45,12 @@ iot_err store_commit(struct store *s);
  * first steps). PostgreSQL: synchronous_commit off for this transaction. */
 iot_err store_commit_async(struct store *s);
 void store_rollback(struct store *s);
+/* A log line (log_info) written once the transaction it is made in commits,
+ * and never if it does not: the log does not say what the store does not
+ * hold (a result recorded on a full disk is not). Outside a transaction, at
+ * once. comp and msg outlive the transaction (string literals). */
+void store_log_on_commit(struct store *s, const char *comp, const char *msg, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* A stretch of reads only: the statements until store_end_read share one
  * snapshot and, where the engine gains by it (SQLite: one read lock, the
  * page cache checked once), one transaction instead of one each. Nothing

@@ -4,11 +4,12 @@
  * SQLite spellings the schemas use, transactions that roll back, constraints,
  * a commit that survives reopening, writers that never lose an update,
  * commits synced before they return (SQLite's group commit), asynchronous
- * commits, checkpoints
+ * commits, log lines said only once their transaction commits, checkpoints
  * off the committers' way (SQLite), and
  * (PostgreSQL) a connection that is cut and comes back. */
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +366,62 @@ static void test_commit_async(void **state)
 	store_close(s);
 }
 
+/* What the log (stderr) got since the last call: count of lines naming msg. */
+static int logged(FILE *f, const char *msg)
+{
+	char line[512];
+	int n = 0;
+
+	fflush(stderr);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, msg) != NULL;
+	clearerr(f);
+	return n;
+}
+
+/* store_log_on_commit: a line is written when its transaction commits, in
+ * order, never when it rolls back; outside a transaction at once. */
+static void test_log_on_commit(void **state)
+{
+	struct store *s = open_store();
+	char path[600];
+	int saved = dup(STDERR_FILENO), fd;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/log.txt", dir);
+	assert_true((fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600)) >= 0);
+	assert_true((f = fopen(path, "r")) != NULL);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	assert_int_equal(store_exec(s, "CREATE TABLE IF NOT EXISTS l (k INTEGER PRIMARY KEY)"), IOT_OK);
+	store_log_on_commit(s, "test", "said at once", "n=%d", 1);
+	assert_int_equal(logged(f, "msg=\"said at once\" n=1"), 1);
+	assert_int_equal(store_begin(s), IOT_OK);
+	assert_int_equal(store_sql(s, "INSERT INTO l (k) VALUES (1)", ""), IOT_OK);
+	store_log_on_commit(s, "test", "rolled back", "n=%d", 2);
+	store_rollback(s);
+	assert_int_equal(logged(f, "rolled back"), 0);
+	assert_int_equal(store_begin(s), IOT_OK);
+	for (int i = 0; i < 20; i++)
+		store_log_on_commit(s, "test", "committed", "n=%d", i);
+	assert_int_equal(store_sql(s, "INSERT INTO l (k) VALUES (2)", ""), IOT_OK);
+	assert_int_equal(logged(f, "committed"), 0);
+	assert_int_equal(store_commit(s), IOT_OK);
+	assert_int_equal(logged(f, "msg=\"committed\""), 20);
+	assert_int_equal(store_begin(s), IOT_OK);
+	store_log_on_commit(s, "test", "committed late", "n=%d", 3);
+	assert_int_equal(store_commit_async(s), IOT_OK);
+	assert_int_equal(logged(f, "msg=\"committed late\" n=3"), 1);
+	/* after the transaction, at once again */
+	store_log_on_commit(s, "test", "said at once", "n=%d", 4);
+	assert_int_equal(logged(f, "n=4"), 1);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	fclose(f);
+	store_close(s);
+}
+
 static off_t file_size(const char *path)
 {
 	struct stat st;
@@ -578,6 +635,7 @@ int main(void)
 		cmocka_unit_test_setup(test_leases, setup),
 		cmocka_unit_test_setup(test_group_commit, setup),
 		cmocka_unit_test_setup(test_commit_async, setup),
+		cmocka_unit_test_setup(test_log_on_commit, setup),
 		cmocka_unit_test_setup(test_checkpoints, setup),
 		cmocka_unit_test_setup(test_read_stretch, setup),
 		cmocka_unit_test_setup(test_schema_versions, setup),
