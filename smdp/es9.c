@@ -531,7 +531,8 @@ static iot_err get_bpp(struct smdp *s, const struct rsp_get_bound_profile_packag
 		r->choice = RSP_ES9_RESP_GET_BPP;
 		r->u.get_bpp.choice = 1;
 		r->u.get_bpp.u.ok.transaction_id = q->transaction_id;
-		log_info("smdp", "BPP bound", "iccid=%s eid=%s fresh_key=%d bytes=%zu", p.iccid, ss.eid, fresh, bpp->len);
+		store_log_on_commit(s->db, "smdp", "BPP bound", "iccid=%s eid=%s fresh_key=%d bytes=%zu", p.iccid, ss.eid,
+				    fresh, bpp->len);
 	}
 out:
 	crypto_wipe(otsk, sizeof(otsk));

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "base/hex.h"
-#include "base/log.h"
 
 /* ---- HandleNotification (SGP.22 5.6.4) ---- */
 
@@ -64,8 +63,8 @@ iot_err es9_handle_pir(struct smdp *s, const struct rsp_profile_installation_res
 	if (err == IOT_OK)
 		err = es9_session_end(s, ss.txid);
 	if (err == IOT_OK)
-		log_info("smdp", "installation result", "iccid=%s eid=%s result=%s", ss.iccid, ss.eid,
-			 success ? "success" : "error");
+		store_log_on_commit(s->db, "smdp", "installation result", "iccid=%s eid=%s result=%s", ss.iccid,
+				    ss.eid, success ? "success" : "error");
 	es9_session_free(&ss);
 	return err;
 }
@@ -100,8 +99,9 @@ iot_err es9_handle_other(struct smdp *s, const struct rsp_other_signed_notificat
 			       " AND state = $5", "iitti", (int64_t)SMDP_UNAVAILABLE, (int64_t)smdp_now(s), iccid, eid,
 			       (int64_t)SMDP_INSTALLED);
 	if (err == IOT_OK)
-		log_info("smdp", "notification", "eid=%s iccid=%s operation=%llu", eid, iccid[0] ? iccid : "-",
-			 (unsigned long long)n->tbs_other_notification.profile_management_operation);
+		store_log_on_commit(s->db, "smdp", "notification", "eid=%s iccid=%s operation=%llu", eid,
+				    iccid[0] ? iccid : "-",
+				    (unsigned long long)n->tbs_other_notification.profile_management_operation);
 	return err;
 }
 
@@ -156,7 +156,8 @@ iot_err es9_cancel_session(struct smdp *s, const struct rsp_cancel_session_reque
 				" bound_otsk = CASE WHEN $4 = 1 AND state = 5 THEN bound_otsk ELSE NULL END, updated = $2"
 				" WHERE iccid = $3 AND state IN (4, 5)", "iiti",
 				(int64_t)(retry ? SMDP_RELEASED : SMDP_ERROR), (int64_t)smdp_now(s), ss.iccid, (int64_t)retry);
-		log_info("smdp", "session cancelled", "iccid=%s eid=%s reason=%lld", ss.iccid, ss.eid, (long long)reason);
+		store_log_on_commit(s->db, "smdp", "session cancelled", "iccid=%s eid=%s reason=%lld", ss.iccid, ss.eid,
+				    (long long)reason);
 		if (err == IOT_OK) {
 			static const struct smdp_status cancelled = { 0, "8.8.5", "3.8", "Session cancelled by the eUICC" };
 
