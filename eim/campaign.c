@@ -8,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-
-
 /* The plan's stages as cumulative counts of total: a count, or a share
  * ("P%", rounded up), each at least the one before; the last is all. */
 static size_t resolve_stages(const json_t *stages, int64_t total, int64_t *cum, size_t cap)

@@ -98,39 +98,45 @@ void store_rollback(struct store *s)
 	deferred_end(s, false);
 }
 
+static bool grow_deferred(struct store *s)
+{
+	size_t cap = s->deferred_cap ? 2 * s->deferred_cap : 8;
+	struct store_deferred_log *d = realloc(s->deferred, cap * sizeof(*d));
+
+	if (!d)
+		return false;
+	s->deferred = d;
+	s->deferred_cap = cap;
+	return true;
+}
+
 void store_log_on_commit(struct store *s, const char *comp, const char *msg, const char *fmt, ...)
 {
 	struct store_deferred_log *d;
-	char *fields;
+	char line[512], *fields;
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n < 0 || !(fields = malloc((size_t)n + 1)))
+	if (n < 0)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(fields, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	if (!s->in_txn) {
-		log_info(comp, msg, "%s", fields);
-		free(fields);
+	/* outside a transaction, or no room to keep it: said now rather than never (cut at 511) */
+	if (!s->in_txn || (s->ndeferred == s->deferred_cap && !grow_deferred(s)) ||
+	    !(fields = malloc((size_t)n + 1))) {
+		log_info(comp, msg, "%s", line);
 		return;
 	}
-	if (s->ndeferred == s->deferred_cap) {
-		size_t cap = s->deferred_cap ? 2 * s->deferred_cap : 8;
-
-		if (!(d = realloc(s->deferred, cap * sizeof(*d)))) {
-			/* said now rather than never */
-			log_info(comp, msg, "%s", fields);
-			free(fields);
-			return;
-		}
-		s->deferred = d;
-		s->deferred_cap = cap;
+	if ((size_t)n < sizeof(line)) {
+		memcpy(fields, line, (size_t)n + 1);
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(fields, (size_t)n + 1, fmt, ap);
+		va_end(ap);
 	}
-	s->deferred[s->ndeferred++] = (struct store_deferred_log){ comp, msg, fields };
+	d = &s->deferred[s->ndeferred++];
+	*d = (struct store_deferred_log){ comp, msg, fields };
 }
 
 iot_err store_prepare(struct store *s, const char *sql, struct store_stmt **out)

@@ -369,7 +369,7 @@ static void test_commit_async(void **state)
 /* What the log (stderr) got since the last call: count of lines naming msg. */
 static int logged(FILE *f, const char *msg)
 {
-	char line[512];
+	char line[1024];
 	int n = 0;
 
 	fflush(stderr);
@@ -384,7 +384,7 @@ static int logged(FILE *f, const char *msg)
 static void test_log_on_commit(void **state)
 {
 	struct store *s = open_store();
-	char path[600];
+	char path[600], big[600];
 	int saved = dup(STDERR_FILENO), fd;
 	FILE *f;
 
@@ -409,6 +409,13 @@ static void test_log_on_commit(void **state)
 	assert_int_equal(logged(f, "committed"), 0);
 	assert_int_equal(store_commit(s), IOT_OK);
 	assert_int_equal(logged(f, "msg=\"committed\""), 20);
+	/* a line longer than the first try's buffer, kept whole */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	assert_int_equal(store_begin(s), IOT_OK);
+	store_log_on_commit(s, "test", "long", "v=%s", big);
+	assert_int_equal(store_commit(s), IOT_OK);
+	assert_int_equal(logged(f, big), 1);
 	assert_int_equal(store_begin(s), IOT_OK);
 	store_log_on_commit(s, "test", "committed late", "n=%d", 3);
 	assert_int_equal(store_commit_async(s), IOT_OK);
